@@ -1,0 +1,70 @@
+"""Test set-up shared by every test: the signing key, and personas for each role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_POSTGRES = os.environ.get("ATMP_REQUIRE_POSTGRES") == "1"
+REQUIRE_BROWSER = os.environ.get("ATMP_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_key() -> None:
+    """Create the ledger's signing key in the test run's ATMP_HOME."""
+    from atmp.ledger import keys
+
+    keys.create_key()
+
+
+@pytest.fixture
+def qa_reviewer(db):
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("qa_reviewer", username="rita", full_name="Rita Reviewer", password=PASSWORD)
+
+
+@pytest.fixture
+def qa_approver(db):
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("qa_approver", username="alex", full_name="Alex Approver", password=PASSWORD)
+
+
+@pytest.fixture
+def operator(db):
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("operator", username="olga", full_name="Olga Operator", password=PASSWORD)
+
+
+@pytest.fixture
+def inspector(db):
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("inspector", username="ines", full_name="Ines Inspector", password=PASSWORD)
+
+
+@pytest.fixture
+def sysadmin(db):
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("system_admin", username="sam", full_name="Sam Sysadmin", password=PASSWORD)
+
+
+@pytest.fixture
+def site(qa_reviewer):
+    from atmp.testing import make_site
+
+    return make_site(actor=qa_reviewer, code="LEI", name="Leiden")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests when not on PostgreSQL; fail instead when CI requires them."""
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL-only: run with ATMP_DATABASE_URL=postgresql://… (make test does)"))

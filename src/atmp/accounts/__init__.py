@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sites, MFA, lockout and segregation of duties."""

@@ -1,0 +1,106 @@
+"""Users, sites and role assignments."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from atmp.accounts.roles import Role, permissions_of
+from atmp.ledger.records import GmpRecord, RecordStatus
+
+
+class User(AbstractUser):
+    """A person who signs in; roles come from their active role assignments."""
+
+    full_name = models.CharField(max_length=200)
+    mfa_secret = models.CharField(max_length=64, blank=True)  # base32 TOTP secret (RFC 6238)
+    mfa_enabled = models.BooleanField(default=False)
+    # RFC 6238 §5.2: a code is accepted once; remember the last time step used.
+    last_otp_step = models.BigIntegerField(default=0)
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.username})"
+
+    def ledger_name(self) -> str:
+        """Return the printed name the ledger and signatures record."""
+        return self.full_name or self.username
+
+    def ledger_roles(self) -> list[str]:
+        """Return the user's active roles, as recorded in each of their ledger entries."""
+        return sorted(self.roles())
+
+    def roles(self) -> set[str]:
+        """Return the roles of the user's active assignments (cached on the instance)."""
+        cached: set[str] | None = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(
+                RoleAssignment.objects.filter(user=self, voided=False).values_list("role", flat=True)
+            ) if self.pk else set()
+            self._roles_cache = cached
+        return cached
+
+    def forget_roles(self) -> None:
+        """Drop the cached roles after an assignment changes."""
+        self.__dict__.pop("_roles_cache", None)
+
+    def permissions(self) -> frozenset[str]:
+        """Return what the user's roles allow; nothing for an inactive account."""
+        if not self.is_active:
+            return frozenset()
+        return permissions_of(self.roles())
+
+    def can(self, permission: str) -> bool:
+        """Return True when one of the user's roles grants the permission."""
+        return permission in self.permissions()
+
+    def site_ids(self) -> set[int] | None:
+        """Return the ids of the sites the user works at, or None for every site."""
+        rows = RoleAssignment.objects.filter(user=self, voided=False).values_list("site_id", flat=True)
+        ids = set(rows)
+        return None if None in ids else {i for i in ids if i is not None}
+
+
+class Site(GmpRecord):
+    """A manufacturing or testing site; users see the records of their own sites."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Europe/Amsterdam")
+    address = models.TextField(blank=True)
+
+    write_permission: ClassVar[str] = "sites.manage"
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RoleAssignment(GmpRecord):
+    """A role given to a user at one site (or at every site when site is empty)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments")
+
+    write_permission: ClassVar[str] = "accounts.manage"
+
+    class Meta:
+        ordering = ["user_id", "role"]
+
+    def __str__(self) -> str:
+        where = self.site.code if self.site_id and self.site else "all sites"
+        return f"{self.get_role_display()} for {self.user.username} at {where}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save through the ledger, and keep the user's cached roles fresh."""
+        super().save(*args, **kwargs)
+        self.user.forget_roles()
+
+
+__all__ = ["RecordStatus", "Role", "RoleAssignment", "Site", "User"]

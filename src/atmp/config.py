@@ -1,0 +1,94 @@
+"""Read atmp's configuration from the environment: where state lives and which database to use."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+
+class ConfigError(ValueError):
+    """A setting in the environment is malformed."""
+
+
+def home() -> Path:
+    """Return ATMP_HOME, the folder that holds all state (default ./var)."""
+    return Path(os.environ.get("ATMP_HOME", "var")).resolve()
+
+
+def database(url: str | None = None) -> dict[str, Any]:
+    """Return Django's DATABASES['default'] for ATMP_DATABASE_URL (default: SQLite under ATMP_HOME)."""
+    url = url if url is not None else os.environ.get("ATMP_DATABASE_URL", "")
+    if not url:
+        return _sqlite(home() / "atmp.sqlite3")
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
+        if not path:
+            raise ConfigError("ATMP_DATABASE_URL: sqlite:/// needs a file path, e.g. sqlite:///var/atmp.sqlite3")
+        return _sqlite(Path(path).resolve())
+    if parsed.scheme in ("postgres", "postgresql"):
+        name = unquote(parsed.path.lstrip("/"))
+        if not name:
+            raise ConfigError("ATMP_DATABASE_URL: postgresql:// needs a database name after the host")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 0,
+            "TEST": {"NAME": os.environ.get("ATMP_TEST_DATABASE", f"test_{name}")},
+        }
+    raise ConfigError(
+        f"ATMP_DATABASE_URL: unsupported scheme {parsed.scheme!r}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+    )
+
+
+def _sqlite(path: Path) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock when a transaction begins, so two ledger appends can
+            # never read the same chain head (no fork, no SQLITE_BUSY_SNAPSHOT half-way through).
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 60,
+            # WAL for concurrent readers; synchronous=FULL so an acknowledged commit survives power loss.
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON",
+        },
+        "TEST": {"NAME": os.environ.get("ATMP_TEST_DATABASE") or None},
+    }
+
+
+def secret_key() -> str:
+    """Return ATMP_SECRET_KEY, or a random key kept in ATMP_HOME (created on first use, mode 0600)."""
+    if key := os.environ.get("ATMP_SECRET_KEY"):
+        return key
+    path = home() / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def int_setting(name: str, default: int, *, minimum: int = 1) -> int:
+    """Return an integer environment setting, refusing anything below minimum."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
+    return value

@@ -1,0 +1,1 @@
+"""The ledger: the one audited write path, its Merkle tree, checkpoints, signatures and verification."""

@@ -1,0 +1,113 @@
+"""Tables of the ledger: audit entries, the Merkle tree's stored nodes, the chain head,
+signed checkpoints and electronic signatures. All but the head are append-only in the database."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from atmp.ledger.records import GmpRecord, GmpRecordManager
+
+__all__ = ["AuditEntry", "Checkpoint", "GmpRecord", "GmpRecordManager", "LedgerHead", "Signature", "TreeNode"]
+
+
+class AuditEntry(models.Model):
+    """One ledger entry; its columns are exactly the fields of the hashed body (docs/ledger-format.md)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.CharField(max_length=27, db_index=True)  # RFC 3339 UTC, microseconds, Z: sorts as text
+    # Not a foreign key: an entry outlives any account, and keeps the name the actor had then.
+    actor_id = models.BigIntegerField(null=True)
+    actor_name = models.CharField(max_length=200)
+    actor_roles = models.TextField()  # canonical JSON array
+    action = models.CharField(max_length=40)
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=64, null=True)
+    record_version = models.IntegerField(null=True)
+    reason = models.TextField(blank=True)
+    changes = models.TextField()  # canonical JSON object {field: [old, new]}
+    snapshot_hash = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["record_type", "record_id", "seq"], name="ledger_entry_record"),
+            models.Index(fields=["actor_id", "at"], name="ledger_entry_actor_at"),
+            models.Index(fields=["action", "at"], name="ledger_entry_action_at"),
+        ]
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.record_type}:{self.record_id}"
+
+
+class TreeNode(models.Model):
+    """The hash of a complete, aligned subtree of the RFC 6962 tree: leaves [index·2^level, (index+1)·2^level).
+
+    Stored as entries are appended, so any root or proof needs O(log n) reads, never a rehash.
+    """
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LedgerHead(models.Model):
+    """The single row that appends lock: the tree size, the last hash and the last timestamp."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    at = models.CharField(max_length=27, blank=True)
+    # The right edge of the tree: the hashes of the complete subtrees that make up [0, size),
+    # largest first, 32 bytes each. Appends extend it without reading any node.
+    frontier = models.BinaryField(default=b"")
+
+    def __str__(self) -> str:
+        return f"head {self.size}"
+
+
+class Checkpoint(models.Model):
+    """A C2SP tlog-checkpoint signed by the server key, pinning the tree head at `size`."""
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.CharField(max_length=64)  # hex, for reading; the note holds it in base64
+    note = models.TextField()
+    signed_at = models.CharField(max_length=27)
+
+    class Meta:
+        ordering = ["size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Signature(models.Model):
+    """An electronic signature bound to one version of one record (Part 11 §11.50, §11.70)."""
+
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=64)
+    record_version = models.IntegerField()
+    snapshot_hash = models.CharField(max_length=64)
+    meaning = models.CharField(max_length=40)
+    signer_id = models.BigIntegerField()
+    signer_name = models.CharField(max_length=200)
+    signed_at = models.CharField(max_length=27)
+    entry_seq = models.BigIntegerField(unique=True)
+    server_signature = models.CharField(max_length=100)  # base64 Ed25519 over the manifest
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "record_version", "meaning"],
+                name="ledger_signature_once_per_meaning",
+            )
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="ledger_signature_record")]
+
+    def __str__(self) -> str:
+        return f"{self.meaning} by {self.signer_name} on {self.record_type}:{self.record_id} v{self.record_version}"

@@ -1,0 +1,150 @@
+"""The GmpRecord base: versioned records that only the ledger's write path may save."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from atmp.ledger.canonical import dumps, sha256_hex
+from atmp.ledger.errors import LedgerBypass
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    VOIDED = "voided", "Voided"
+
+
+class GmpQuerySet(models.QuerySet):
+    """Bulk writes skip save(), and with it the ledger, so they are refused."""
+
+    def _refuse(self, what: str) -> LedgerBypass:
+        return LedgerBypass(
+            f"{self.model._meta.label_lower}: {what} bypasses the ledger; change records one at a time "
+            "inside ledger.change(actor, reason)"
+        )
+
+    def update(self, **kwargs: Any) -> int:
+        raise self._refuse("QuerySet.update()")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise self._refuse("deleting records (GMP records are voided, never deleted)")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        raise self._refuse("bulk_create()")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise self._refuse("bulk_update()")
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._refuse("update_or_create()")
+
+
+GmpRecordManager = models.Manager.from_queryset(GmpQuerySet)
+
+
+class GmpRecord(models.Model):
+    """A GMP record: versioned, audited on every save, voided instead of deleted."""
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=32, default=RecordStatus.ACTIVE)
+    created_at = models.DateTimeField(null=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, editable=False, related_name="+"
+    )
+    voided = models.BooleanField(default=False, editable=False)
+
+    objects = GmpRecordManager()
+
+    # Which permission a user needs to create or change records of this type (atmp.accounts.roles).
+    write_permission: ClassVar[str] = "records.write"
+    # Fields left out of the audited snapshot: none by default. A subclass must justify any it adds.
+    unaudited_fields: ClassVar[frozenset[str]] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def record_type(cls) -> str:
+        """Return the stable type name used in ledger entries, e.g. 'accounts.site'."""
+        return cls._meta.label_lower
+
+    @property
+    def record_key(self) -> str:
+        """Return 'type:id', the record's name in verify reports."""
+        return f"{self.record_type()}:{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save through the ledger's current change, or refuse."""
+        from atmp.ledger import writer
+
+        writer.save_record(self, args, kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Refuse: GMP records are voided with a reason, never deleted."""
+        raise LedgerBypass(f"{self.record_key}: GMP records are voided with a reason, never deleted")
+
+    def _save_unaudited(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return every audited field as a float-free JSON value, keyed by column attribute name."""
+        return {
+            f.attname: to_json(getattr(self, f.attname))
+            for f in self._meta.concrete_fields
+            if f.attname not in self.unaudited_fields
+        }
+
+    def snapshot_hash(self) -> str:
+        """Return the SHA-256 of the RFC 8785 form of the snapshot."""
+        return sha256_hex(dumps(self.snapshot()))
+
+
+def to_json(value: Any) -> Any:
+    """Return a field value as the float-free JSON the ledger stores (DESIGN: decimals as strings)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return rfc3339(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    raise TypeError(f"{type(value).__name__} cannot be stored in a GMP record snapshot")
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """Return a UTC RFC 3339 timestamp with microseconds and Z, e.g. 2026-11-25T04:05:26.123456Z."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: atmp stores only aware UTC times")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_rfc3339(text: str) -> dt.datetime:
+    """Return the aware datetime of a timestamp written by rfc3339()."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def gmp_models() -> list[type[GmpRecord]]:
+    """Return every concrete GmpRecord model installed."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if issubclass(m, GmpRecord)]
+
+
+def model_for(record_type: str) -> type[GmpRecord] | None:
+    """Return the GmpRecord model of a record type name, or None."""
+    for model in gmp_models():
+        if model.record_type() == record_type:
+            return model
+    return None

@@ -1,0 +1,130 @@
+"""Electronic signatures bound to a record version, recorded in the ledger, counter-signed by the server.
+
+Part 11 §11.50 (manifestation: printed name, date and time, meaning), §11.70 (a signature cannot
+be excised, copied or moved: the server's counter-signature covers the record type, id, version
+and snapshot hash), Annex 11 §14.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from atmp.ledger import keys
+from atmp.ledger.canonical import dumps
+from atmp.ledger.errors import SignatureRefused
+from atmp.ledger.models import AuditEntry, Signature
+from atmp.ledger.records import GmpRecord
+from atmp.ledger.writer import Change
+
+# Stored values never change; labels are what the manifestation prints.
+MEANINGS: dict[str, str] = {
+    "authored": "Authored",
+    "reviewed": "Reviewed",
+    "approved": "Approved",
+    "verified": "Verified",
+    "qp_certified": "QP certified",
+    "audit_trail_reviewed": "Audit trail reviewed",
+}
+# Segregation of duties: whoever created or changed a record cannot give it these signatures.
+INDEPENDENT_MEANINGS = frozenset({"reviewed", "approved", "qp_certified"})
+AUTHORING_ACTIONS = ("create", "update", "void")
+DOMAIN = b"atmp-signature-v1\n"  # separates counter-signatures from checkpoint notes made with the same key
+
+
+def manifest(sig: Signature) -> dict[str, Any]:
+    """Return the fields the server's counter-signature covers."""
+    return {
+        "entry_seq": sig.entry_seq,
+        "meaning": sig.meaning,
+        "record": {"id": sig.record_id, "type": sig.record_type, "version": sig.record_version},
+        "signed_at": sig.signed_at,
+        "signer": {"id": sig.signer_id, "name": sig.signer_name},
+        "snapshot_hash": sig.snapshot_hash,
+    }
+
+
+def counter_sign(sig: Signature) -> str:
+    """Return the server's base64 Ed25519 signature over the manifest."""
+    return base64.b64encode(keys.private_key().sign(DOMAIN + dumps(manifest(sig)))).decode()
+
+
+def counter_signature_holds(sig: Signature, public_key: Ed25519PublicKey) -> bool:
+    """Return True when the stored counter-signature matches the stored manifest."""
+    try:
+        public_key.verify(base64.b64decode(sig.server_signature, validate=True), DOMAIN + dumps(manifest(sig)))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def check_can_sign(*, signer_id: int, record: GmpRecord, meaning: str) -> None:
+    """Refuse a signature that GMP forbids, naming the rule."""
+    if meaning not in MEANINGS:
+        raise SignatureRefused(f"meaning {meaning!r} is unknown; use one of: {', '.join(MEANINGS)}")
+    if record.voided:
+        raise SignatureRefused(f"{record.record_key} is voided: a voided record cannot be signed")
+    if Signature.objects.filter(
+        record_type=record.record_type(), record_id=str(record.pk), record_version=record.version, meaning=meaning
+    ).exists():
+        raise SignatureRefused(
+            f"{record.record_key} version {record.version} already carries a '{MEANINGS[meaning]}' signature"
+        )
+    if meaning in INDEPENDENT_MEANINGS and AuditEntry.objects.filter(
+        record_type=record.record_type(), record_id=str(record.pk), actor_id=signer_id, action__in=AUTHORING_ACTIONS
+    ).exists():
+        raise SignatureRefused(
+            f"segregation of duties: you authored {record.record_key}, so you cannot sign it as "
+            f"'{MEANINGS[meaning]}' (EU GMP Chapter 1/4; Part 11 §11.10)"
+        )
+
+
+def apply(ch: Change, *, record: GmpRecord, meaning: str) -> Signature:
+    """Sign the record's current version as the change's actor; the caller has re-authenticated them."""
+    if ch.actor.id is None:
+        raise SignatureRefused("atmp itself cannot sign records")
+    stored = type(record)._base_manager.get(pk=record.pk)
+    if stored.version != record.version:
+        raise SignatureRefused(
+            f"{record.record_key}: you are signing version {record.version} but version {stored.version} is current"
+        )
+    check_can_sign(signer_id=ch.actor.id, record=stored, meaning=meaning)
+    snapshot_hash = stored.snapshot_hash()
+    entry = ch.event(
+        action="sign",
+        record_type=stored.record_type(),
+        record_id=str(stored.pk),
+        record_version=stored.version,
+        changes={"meaning": [None, meaning], "signer": [None, ch.actor.name]},
+        snapshot_hash=snapshot_hash,
+    )
+    sig = Signature(
+        record_type=stored.record_type(), record_id=str(stored.pk), record_version=stored.version,
+        snapshot_hash=snapshot_hash, meaning=meaning, signer_id=ch.actor.id, signer_name=ch.actor.name,
+        signed_at=entry.at, entry_seq=entry.seq,
+    )  # fmt: skip
+    sig.server_signature = counter_sign(sig)
+    sig.save(force_insert=True)
+    return sig
+
+
+@dataclass(frozen=True)
+class ShownSignature:
+    """A signature as a page shows it: the manifestation and whether a later change superseded it."""
+
+    signature: Signature
+    label: str
+    superseded: bool
+
+
+def for_record(record: GmpRecord) -> list[ShownSignature]:
+    """Return the record's signatures, newest first, each marked superseded if the record changed since."""
+    rows = Signature.objects.filter(record_type=record.record_type(), record_id=str(record.pk)).order_by("-entry_seq")
+    return [
+        ShownSignature(signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=s.record_version != record.version)
+        for s in rows
+    ]

@@ -1,0 +1,256 @@
+"""The one write path: every GMP change appends a hash-chained entry in the same transaction.
+
+Usage, from a service:
+
+    with ledger.change(actor=user, reason="typo in the site name") as ch:
+        site.name = "Leiden"
+        site.save()            # audited: field diff, new version, snapshot hash, entry
+        ch.event(action="login", ...)   # an entry that is not a record version
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from atmp.ledger import clock, merkle
+from atmp.ledger.actors import Actor, ActsInLedger, actor_of
+from atmp.ledger.canonical import dumps_text, entry_bytes, sha256_hex
+from atmp.ledger.errors import LedgerBypass, NothingChanged, ReasonRequired, StaleRecord
+from atmp.ledger.models import AuditEntry, LedgerHead
+from atmp.ledger.records import rfc3339
+
+if TYPE_CHECKING:
+    from atmp.ledger.records import GmpRecord
+
+_current: contextvars.ContextVar[Change | None] = contextvars.ContextVar("atmp_ledger_change", default=None)
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+VERSION_FIELD = "version"
+
+
+class _Head:
+    """The chain head, locked for the rest of the transaction once read."""
+
+    def __init__(self, size: int, hash_: str, at: str, frontier: list[bytes]) -> None:
+        self.size = size
+        self.hash = hash_
+        self.at = at
+        self.frontier = frontier
+
+    @classmethod
+    def lock(cls) -> _Head:
+        # On PostgreSQL FOR UPDATE serialises appends on this row; on SQLite the IMMEDIATE
+        # transaction already holds the database's write lock (atmp.config).
+        row = LedgerHead.objects.select_for_update().get(pk=1)
+        return cls(row.size, row.hash, row.at, frontier_from_bytes(bytes(row.frontier)))
+
+
+def frontier_from_bytes(blob: bytes) -> list[bytes]:
+    """Split the stored right edge of the tree into its 32-byte subtree hashes."""
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+class Change:
+    """One unit of audited work: an actor, a reason, and the entries it appends."""
+
+    def __init__(self, actor: Actor, reason: str) -> None:
+        self.actor = actor
+        self.reason = reason.strip()
+        self._head: _Head | None = None
+        self.entries: list[AuditEntry] = []
+        self._checkpoint_due = False
+
+    def save(self, record: GmpRecord, *, action: str | None = None) -> AuditEntry:
+        """Write the record and append its entry: a create, or a versioned change with a reason."""
+        head = self._lock()
+        at = self._next_at(head)
+        if record._state.adding:
+            record.version = 1
+            record.created_at = at
+            record.created_by_id = self.actor.id  # type: ignore[attr-defined]
+            record._save_unaudited(force_insert=True)
+            new = record.snapshot()
+            changes = {k: [None, v] for k, v in new.items() if v is not None and k != VERSION_FIELD}
+            return self._append(head, at, action or "create", record, changes, sha256_hex_of(new), self.reason)
+        if not self.reason:
+            raise ReasonRequired(f"{record.record_key}: a reason is required for every change after creation (Annex 11 §9)")
+        current = type(record)._base_manager.select_for_update().get(pk=record.pk)
+        if current.version != record.version:
+            raise StaleRecord(
+                f"{record.record_key}: changed by someone else since it was read "
+                f"(version {record.version} read, {current.version} stored); reload and try again"
+            )
+        old = current.snapshot()
+        record.version = current.version + 1
+        new = record.snapshot()
+        changes = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v and k != VERSION_FIELD}
+        if not changes:
+            record.version = current.version
+            raise NothingChanged(f"{record.record_key}: no field changed, so there is nothing to record")
+        if action is None:
+            action = "void" if changes.get("voided") == [False, True] else "update"
+        record._save_unaudited(force_update=True)
+        return self._append(head, at, action, record, changes, sha256_hex_of(new), self.reason)
+
+    def event(
+        self,
+        *,
+        action: str,
+        record_type: str,
+        record_id: str | None,
+        changes: Mapping[str, Any] | None = None,
+        record_version: int | None = None,
+        snapshot_hash: str = "",
+        reason: str | None = None,
+        checkpoint: bool = True,
+    ) -> AuditEntry:
+        """Append an entry that is not a record save (a login, a signature, a checkpoint)."""
+        head = self._lock()
+        at = self._next_at(head)
+        return self._write(
+            head,
+            at=at,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            record_version=record_version,
+            reason=self.reason if reason is None else reason,
+            changes=dict(changes or {}),
+            snapshot_hash=snapshot_hash,
+            checkpoint=checkpoint,
+        )
+
+    def _lock(self) -> _Head:
+        if self._head is None:
+            self._head = _Head.lock()
+        return self._head
+
+    @staticmethod
+    def _next_at(head: _Head) -> dt.datetime:
+        # Distinct, ordered, server-generated times: never equal to or before the previous entry.
+        now = clock.now()
+        if head.at:
+            floor = dt.datetime.strptime(head.at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC) + ONE_MICROSECOND
+            now = max(now, floor)
+        head.at = rfc3339(now)
+        return now
+
+    def _append(
+        self, head: _Head, at: dt.datetime, action: str, record: GmpRecord, changes: dict[str, Any], snap: str, reason: str
+    ) -> AuditEntry:
+        return self._write(
+            head,
+            at=at,
+            action=action,
+            record_type=record.record_type(),
+            record_id=str(record.pk),
+            record_version=record.version,
+            reason=reason,
+            changes=changes,
+            snapshot_hash=snap,
+            checkpoint=True,
+        )
+
+    def _write(
+        self,
+        head: _Head,
+        *,
+        at: dt.datetime,
+        action: str,
+        record_type: str,
+        record_id: str | None,
+        record_version: int | None,
+        reason: str,
+        changes: dict[str, Any],
+        snapshot_hash: str,
+        checkpoint: bool,
+    ) -> AuditEntry:
+        seq = head.size + 1
+        at_text = rfc3339(at)
+        roles = dumps_text(list(self.actor.roles))
+        changes_text = dumps_text(changes)
+        body = entry_bytes(
+            seq, at_text, self.actor.id, self.actor.name, roles, action, record_type, record_id,
+            record_version, reason, changes_text, snapshot_hash, head.hash,
+        )  # fmt: skip
+        entry_hash = sha256_hex(body)
+        entry = AuditEntry(
+            seq=seq, at=at_text, actor_id=self.actor.id, actor_name=self.actor.name, actor_roles=roles,
+            action=action, record_type=record_type, record_id=record_id, record_version=record_version,
+            reason=reason, changes=changes_text, snapshot_hash=snapshot_hash, prev_hash=head.hash, hash=entry_hash,
+        )  # fmt: skip
+        entry.save(force_insert=True)
+        nodes = _extend_frontier(head.frontier, head.size, bytes.fromhex(entry_hash))
+        with connection.cursor() as cursor:
+            cursor.executemany('INSERT INTO ledger_treenode (level, "index", hash) VALUES (%s, %s, %s)', nodes)
+            cursor.execute(
+                "UPDATE ledger_ledgerhead SET size = %s, hash = %s, at = %s, frontier = %s WHERE id = 1",
+                [seq, entry_hash, at_text, b"".join(head.frontier)],
+            )
+        head.size, head.hash = seq, entry_hash
+        self.entries.append(entry)
+        if checkpoint and seq % settings.ATMP_CHECKPOINT_INTERVAL == 0:
+            from atmp.ledger import checkpoints
+
+            checkpoints.sign_in_change(self)
+        return entry
+
+
+def _extend_frontier(frontier: list[bytes], size: int, leaf_input: bytes) -> list[tuple[int, int, bytes]]:
+    """Append one leaf to the right edge in place; return the complete subtrees it finished."""
+    node = merkle.leaf_hash(leaf_input)
+    level, index = 0, size
+    finished = [(0, index, node)]
+    while index & 1:
+        node = merkle.node_hash(frontier.pop(), node)
+        level, index = level + 1, index >> 1
+        finished.append((level, index, node))
+    frontier.append(node)
+    return finished
+
+
+def sha256_hex_of(snapshot: dict[str, Any]) -> str:
+    """Return the snapshot hash of a record snapshot."""
+    from atmp.ledger.canonical import dumps
+
+    return sha256_hex(dumps(snapshot))
+
+
+@contextmanager
+def change(*, actor: ActsInLedger | None, reason: str = "") -> Iterator[Change]:
+    """Open an audited change: records saved inside it are written with their ledger entries, atomically."""
+    outer = _current.get()
+    if outer is not None:
+        # A service called from another service joins the outer change (one transaction, one lock).
+        yield outer
+        return
+    ch = Change(actor_of(actor), reason)
+    with transaction.atomic():
+        token = _current.set(ch)
+        try:
+            yield ch
+        finally:
+            _current.reset(token)
+
+
+def current() -> Change | None:
+    """Return the change in progress, if any."""
+    return _current.get()
+
+
+def save_record(record: GmpRecord, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Route GmpRecord.save() into the current change, or refuse it."""
+    ch = _current.get()
+    if ch is None:
+        raise LedgerBypass(
+            f"{record.record_type()}:{record.pk}: GMP records are saved only inside ledger.change(actor, reason)"
+        )
+    if args or set(kwargs) - {"force_insert", "force_update", "using"}:
+        raise LedgerBypass(f"{record.record_type()}: partial saves (update_fields) bypass the audited snapshot")
+    ch.save(record)

@@ -1,0 +1,10 @@
+"""Settings for the test suite: a private ATMP_HOME per run, so tests never touch ./var."""
+
+import os
+import tempfile
+
+if not os.environ.get("ATMP_HOME"):
+    os.environ["ATMP_HOME"] = tempfile.mkdtemp(prefix="atmp-test-")
+os.environ.setdefault("ATMP_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from atmp.settings import *  # noqa: E402, F403
