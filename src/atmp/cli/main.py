@@ -1,0 +1,90 @@
+"""The `atmp` command: set-up, demo, serving, verification, accounts and the ledger."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def setup_django() -> None:
+    """Configure Django from the environment (ATMP_HOME, ATMP_DATABASE_URL)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atmp.settings")
+    import django
+
+    django.setup()
+
+
+def handled(func: F) -> F:
+    """Turn the domain's refusals into a message on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from atmp.cli.output import fail
+
+        try:
+            return func(*args, **kwargs)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error becomes a message; see _message
+            message = _message(exc)
+            if message is None:
+                raise
+            fail(message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _message(exc: Exception) -> str | None:
+    from django.core.exceptions import ValidationError
+    from django.db import DatabaseError
+
+    from atmp.config import ConfigError
+    from atmp.ledger.errors import LedgerError
+    from atmp.ledger.note import NoteError
+
+    if isinstance(exc, LedgerError | ConfigError | NoteError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()) if hasattr(
+            exc, "error_dict"
+        ) else " ".join(exc.messages)
+    if isinstance(exc, DatabaseError):
+        return f"database: {exc}".strip()
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")
+    return None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="atmp")
+def main() -> None:
+    """atmp: a verifiable GMP system of record for advanced therapy medicinal products.
+
+    State lives under ATMP_HOME (default ./var); ATMP_DATABASE_URL (sqlite:///PATH or
+    postgresql://USER@HOST:PORT/DB) chooses the database.
+    """
+
+
+def _register() -> None:
+    from atmp.cli import commands
+    from atmp.ledger import cli as ledger_cli
+
+    commands.register(main)
+    from atmp.accounts import cli as accounts_cli
+
+    main.add_command(ledger_cli.ledger)
+    main.add_command(accounts_cli.user)
+
+
+_register()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
