@@ -64,6 +64,8 @@ def pytest_collection_modifyitems(config, items):
     """Skip PostgreSQL-only tests when not on PostgreSQL; fail instead when CI requires them."""
     from django.conf import settings
 
+    if not settings.configured:  # pytest -p no:django, for the pure modules and contrib/
+        return
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
