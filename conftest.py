@@ -13,6 +13,10 @@ REQUIRE_BROWSER = os.environ.get("ATMP_REQUIRE_BROWSER") == "1"
 @pytest.fixture(scope="session", autouse=True)
 def signing_key() -> None:
     """Create the ledger's signing key in the test run's ATMP_HOME."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return
     from atmp.ledger import keys
 
     keys.create_key()
