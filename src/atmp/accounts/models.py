@@ -103,4 +103,24 @@ class RoleAssignment(GmpRecord):
         self.user.forget_roles()
 
 
-__all__ = ["RecordStatus", "Role", "RoleAssignment", "Site", "User"]
+
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API; only its SHA-256 is stored, the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)  # shown in lists so a user can tell tokens apart
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+__all__ = ["ApiToken", "RecordStatus", "Role", "RoleAssignment", "Site", "User"]

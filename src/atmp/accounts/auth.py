@@ -1,0 +1,186 @@
+"""Sign-in, lockout, TOTP MFA with replay protection, and API tokens; every outcome is in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+
+from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused
+from atmp.accounts.models import ApiToken, User
+from atmp.accounts.services import USER_TYPE, require
+from atmp.ledger import clock, writer
+
+GENERIC_REFUSAL = "sign-in refused: wrong username, password or code"
+TOTP_WINDOW = 1  # RFC 6238 §5.2: accept one step of clock drift either way
+TOKEN_LIFETIME = dt.timedelta(days=90)
+
+
+def _record(user: User | None, action: str, changes: dict[str, list[object]] | None = None, *, actor: User | None = None) -> None:
+    # Each outcome is committed on its own, so a refusal is audited even though the caller raises next.
+    with writer.change(actor=actor, reason="") as ch:
+        ch.event(action=action, record_type=USER_TYPE, record_id=str(user.pk) if user else None, changes=changes or {})
+
+
+def is_locked(user: User) -> bool:
+    """Return True while the account is locked after repeated failures."""
+    return user.locked_until is not None and user.locked_until > clock.now()
+
+
+def register_failure(user: User, action: str = "login_failed") -> None:
+    """Count a failed authentication, audit it, and lock the account at the threshold."""
+    user.failed_logins += 1
+    locking = user.failed_logins >= settings.ATMP_LOCKOUT_THRESHOLD
+    with writer.change(actor=None, reason="") as ch:
+        if locking:
+            user.locked_until = clock.now() + dt.timedelta(seconds=settings.ATMP_LOCKOUT_SECONDS)
+            user.failed_logins = 0
+        user.save(update_fields=["failed_logins", "locked_until"])
+        ch.event(action=action, record_type=USER_TYPE, record_id=str(user.pk), changes={"username": [None, user.username]})
+        if locking:
+            ch.event(action="lockout", record_type=USER_TYPE, record_id=str(user.pk),
+                     changes={"locked_until": [None, user.locked_until.isoformat()]})  # fmt: skip
+
+
+def authenticate(*, username: str, password: str, otp: str | None = None) -> User:
+    """Return the user when username, password and (if enrolled) TOTP code are right; audit every outcome."""
+    user = User.objects.filter(username=username.strip().lower()).first()
+    if user is None:
+        make_password(password)  # spend the same time as a real check, so timing reveals no usernames
+        _record(None, "login_failed", {"username": [None, username[:150]]})
+        raise LoginRefused(GENERIC_REFUSAL)
+    if not user.is_active:
+        _record(user, "login_refused", {"reason": [None, "account disabled"]})
+        raise LoginRefused(GENERIC_REFUSAL)
+    if is_locked(user):
+        _record(user, "login_refused", {"reason": [None, "account locked"]})
+        raise LoginRefused("account locked after repeated failed sign-ins; try again later or ask an administrator")
+    if not user.check_password(password):
+        register_failure(user)
+        raise LoginRefused(GENERIC_REFUSAL)
+    if user.mfa_enabled and not verify_totp(user, otp or ""):
+        register_failure(user)
+        raise LoginRefused(GENERIC_REFUSAL)
+    with writer.change(actor=user, reason="") as ch:
+        user.failed_logins = 0
+        user.last_login = clock.now()
+        user.save(update_fields=["failed_logins", "last_login"])
+        ch.event(action="login", record_type=USER_TYPE, record_id=str(user.pk), changes={})
+    return user
+
+
+def record_logout(user: User) -> None:
+    """Audit a sign-out."""
+    _record(user, "logout", actor=user)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Return True for a valid, not yet used TOTP code, and remember its time step (no replay)."""
+    code = code.strip().replace(" ", "")
+    if not user.mfa_secret or not code.isdigit() or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(user.mfa_secret)
+    now_step = int(clock.now().timestamp()) // totp.interval
+    for step in range(now_step - TOTP_WINDOW, now_step + TOTP_WINDOW + 1):
+        if step <= user.last_otp_step:
+            continue  # already used, or older than a used one: a replay
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            user.last_otp_step = step
+            user.save(update_fields=["last_otp_step"])
+            return True
+    return False
+
+
+def new_totp_secret() -> str:
+    """Return a fresh base32 TOTP secret (160 bits, RFC 4226 §4 R6)."""
+    return pyotp.random_base32(32)
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """Return the otpauth:// URI an authenticator app reads."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="atmp")
+
+
+def enable_mfa(*, user: User, secret: str, code: str) -> User:
+    """Enrol the user in TOTP once they prove their app holds the secret."""
+    if user.mfa_enabled:
+        raise InvalidInput("mfa", "multi-factor authentication is already enabled")
+    try:
+        valid = pyotp.TOTP(secret).verify(code.strip(), valid_window=TOTP_WINDOW)
+    except Exception:  # noqa: BLE001 - pyotp raises assorted errors on a malformed secret
+        raise InvalidInput("secret", "not a base32 TOTP secret") from None
+    if not valid:
+        raise InvalidInput("code", "the code does not match the secret; check the authenticator app's clock")
+    with writer.change(actor=user, reason="") as ch:
+        user.mfa_secret = secret
+        user.mfa_enabled = True
+        user.last_otp_step = int(clock.now().timestamp()) // 30 + TOTP_WINDOW  # the enrolment code is spent
+        user.save(update_fields=["mfa_secret", "mfa_enabled", "last_otp_step"])
+        ch.event(action="mfa_enabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [False, True]})
+    return user
+
+
+def disable_mfa(*, actor: User | None, user: User, reason: str) -> User:
+    """Remove a user's TOTP enrolment (an administrator's action, with a reason)."""
+    require(actor, "accounts.manage")
+    if not reason.strip():
+        raise InvalidInput("reason", "a reason is required to remove multi-factor authentication")
+    if not user.mfa_enabled:
+        raise InvalidInput("mfa", f"{user.username} has no multi-factor authentication")
+    with writer.change(actor=actor, reason=reason) as ch:
+        user.mfa_secret = ""
+        user.mfa_enabled = False
+        user.save(update_fields=["mfa_secret", "mfa_enabled"])
+        ch.event(action="mfa_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [True, False]})
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(*, actor: User, user: User, name: str) -> str:
+    """Create an API token for the user (themselves, or by an administrator); return it once."""
+    if actor.pk != user.pk:
+        require(actor, "accounts.manage")
+    if not name.strip():
+        raise InvalidInput("name", "give the token a name that says what it is for")
+    raw = "atmp_" + secrets.token_urlsafe(32)
+    now = clock.now()
+    with writer.change(actor=actor, reason="") as ch:
+        token = ApiToken.objects.create(user=user, name=name.strip(), prefix=raw[:12], key_hash=_token_hash(raw),
+                                        created_at=now, expires_at=now + TOKEN_LIFETIME)  # fmt: skip
+        ch.event(action="token_created", record_type=USER_TYPE, record_id=str(user.pk),
+                 changes={"token": [None, f"{token.prefix}… {token.name}"]})  # fmt: skip
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+    if not raw.startswith("atmp_"):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
+    if token is None or token.revoked or token.expires_at <= clock.now():
+        return None
+    user = token.user
+    if not user.is_active or is_locked(user):
+        return None
+    return user
+
+
+def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:
+    """Revoke an API token."""
+    if actor.pk != token.user_id:
+        require(actor, "accounts.manage")
+    if token.revoked:
+        raise AccountError("the token is already revoked")
+    with writer.change(actor=actor, reason=reason) as ch:
+        token.revoked = True
+        token.save(update_fields=["revoked"])
+        ch.event(action="token_revoked", record_type=USER_TYPE, record_id=str(token.user_id),
+                 changes={"token": [f"{token.prefix}… {token.name}", None]})  # fmt: skip

@@ -1,0 +1,179 @@
+"""Account and site administration: every change audited in the ledger, every rule enforced here."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from atmp.accounts.errors import InvalidInput, NotAllowed
+from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.accounts.roles import Role
+from atmp.ledger import writer
+
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
+USER_TYPE = "accounts.user"
+
+
+def require(actor: User | None, permission: str) -> None:
+    """Refuse unless the actor (None: atmp itself, e.g. the CLI's bootstrap) holds the permission."""
+    if actor is not None and not actor.can(permission):
+        raise NotAllowed(f"{actor.username} may not do this: it needs the permission '{permission}'")
+
+
+def user_snapshot(user: User) -> dict[str, Any]:
+    """Return the audited fields of an account (never its password hash or MFA secret)."""
+    return {"username": user.username, "full_name": user.full_name, "email": user.email, "is_active": user.is_active}
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput("password", " ".join(exc.messages)) from None
+
+
+def create_user(
+    *, actor: User | None, username: str, full_name: str, email: str = "", password: str,
+    roles: Iterable[str] = (), site: Site | None = None, reason: str = "",
+) -> User:
+    """Create an account with its roles; the ledger records who created it."""
+    require(actor, "accounts.manage")
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidInput("username", "2–40 characters: a lowercase letter, then letters, digits, '.', '_' or '-'")
+    if not full_name.strip():
+        raise InvalidInput("full_name", "the printed name is required: it appears on every signature (Part 11 §11.50)")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput("username", f"{username!r} is taken")
+    user = User(username=username, full_name=full_name.strip(), email=email.strip())
+    _check_password(password, user)
+    roles = list(roles)
+    _check_roles(roles)
+    user.set_password(password)
+    with writer.change(actor=actor, reason=reason) as ch:
+        user.save()
+        ch.event(action="user_created", record_type=USER_TYPE, record_id=str(user.pk),
+                 changes={k: [None, v] for k, v in user_snapshot(user).items()})  # fmt: skip
+        for role in roles:
+            RoleAssignment(user=user, role=role, site=site).save()
+    user.forget_roles()
+    return user
+
+
+def _check_roles(roles: Iterable[str]) -> None:
+    for role in roles:
+        if role not in Role.values:
+            raise InvalidInput("roles", f"{role!r} is not a role; use one of: {', '.join(Role.values)}")
+
+
+def set_roles(*, actor: User | None, user: User, roles: Iterable[str], site: Site | None = None, reason: str) -> User:
+    """Make the user's active roles (at one site, or at all sites) exactly `roles`, voiding the others."""
+    require(actor, "accounts.manage")
+    wanted = set(roles)
+    _check_roles(wanted)
+    if not reason.strip():
+        raise InvalidInput("reason", "a reason is required for every change of a user's roles (Annex 11 §9, §12)")
+    current = {a.role: a for a in RoleAssignment.objects.filter(user=user, site=site, voided=False)}
+    if set(current) == wanted:
+        raise InvalidInput("roles", f"{user.username} already has exactly these roles")
+    with writer.change(actor=actor, reason=reason):
+        for role, assignment in current.items():
+            if role not in wanted:
+                assignment.voided = True
+                assignment.status = "voided"
+                assignment.save()
+        for role in sorted(wanted - set(current)):
+            RoleAssignment(user=user, role=role, site=site).save()
+    user.forget_roles()
+    return user
+
+
+def disable_user(*, actor: User | None, user: User, reason: str) -> User:
+    """Disable an account (accounts are never deleted: their entries and signatures name them)."""
+    require(actor, "accounts.manage")
+    if not reason.strip():
+        raise InvalidInput("reason", "a reason is required to disable an account")
+    if not user.is_active:
+        raise InvalidInput("username", f"{user.username} is already disabled")
+    if actor is not None and actor.pk == user.pk:
+        raise NotAllowed("you cannot disable your own account")
+    with writer.change(actor=actor, reason=reason) as ch:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ch.event(action="user_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"is_active": [True, False]})
+    return user
+
+
+def find_user(username: str) -> User:
+    """Return the account with this username, or refuse naming it."""
+    try:
+        return User.objects.get(username=username.strip().lower())
+    except User.DoesNotExist:
+        raise InvalidInput("username", f"no user {username!r}") from None
+
+
+def _site_fields(code: str | None, name: str | None, timezone: str | None) -> None:
+    if code is not None and not SITE_CODE.match(code):
+        raise InvalidInput("code", "2–20 characters: capital letters, digits and '-'")
+    if name is not None and not name.strip():
+        raise InvalidInput("name", "a site needs a name")
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput("timezone", f"{timezone!r} is not an IANA time zone such as Europe/Amsterdam") from None
+
+
+def create_site(*, actor: User | None, code: str, name: str, timezone: str = "Europe/Amsterdam", address: str = "") -> Site:
+    """Create a site (GMP master data)."""
+    require(actor, Site.write_permission)
+    code = code.strip().upper()
+    _site_fields(code, name, timezone)
+    if Site.objects.filter(code=code).exists():
+        raise InvalidInput("code", f"site {code} exists already")
+    site = Site(code=code, name=name.strip(), timezone=timezone, address=address.strip())
+    with writer.change(actor=actor, reason=""):
+        site.save()
+    return site
+
+
+SITE_EDITABLE = ("name", "timezone", "address")
+
+
+def update_site(*, actor: User | None, site: Site, reason: str, **fields: str) -> Site:
+    """Change a site's name, time zone or address, with a reason."""
+    require(actor, Site.write_permission)
+    unknown = set(fields) - set(SITE_EDITABLE)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], f"cannot be changed; editable fields: {', '.join(SITE_EDITABLE)}")
+    _site_fields(None, fields.get("name"), fields.get("timezone"))
+    with writer.change(actor=actor, reason=reason):
+        for key, value in fields.items():
+            setattr(site, key, value.strip() if key != "timezone" else value)
+        site.save()
+    return site
+
+
+def void_site(*, actor: User | None, site: Site, reason: str) -> Site:
+    """Void a site with a reason (it stays, marked void, with its history)."""
+    require(actor, Site.write_permission)
+    if site.voided:
+        raise InvalidInput("site", f"{site.code} is already voided")
+    with writer.change(actor=actor, reason=reason):
+        site.voided = True
+        site.status = "voided"
+        site.save()
+    return site
+
+
+def visible_sites(user: User) -> list[Site]:
+    """Return the sites the user may see: their own, or all for a user assigned to every site."""
+    ids = user.site_ids()
+    sites = Site.objects.all()
+    return list(sites if ids is None else sites.filter(pk__in=ids))
