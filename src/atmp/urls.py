@@ -2,6 +2,9 @@
 
 from django.urls import include, path
 
+from atmp.api.main import api
+
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", include("atmp.web.urls")),
 ]
