@@ -15,6 +15,8 @@ class ActsInLedger(Protocol):
 
     def ledger_roles(self) -> list[str]: ...
 
+    def can(self, permission: str) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Actor:

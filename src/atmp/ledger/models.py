@@ -7,7 +7,7 @@ from django.db import models
 
 from atmp.ledger.records import GmpRecord, GmpRecordManager
 
-__all__ = ["AuditEntry", "Checkpoint", "GmpRecord", "GmpRecordManager", "LedgerHead", "Signature", "TreeNode"]
+__all__ = ["AuditEntry", "AuditTrailReview", "Checkpoint", "GmpRecord", "GmpRecordManager", "LedgerHead", "Signature", "TreeNode"]
 
 
 class AuditEntry(models.Model):
@@ -111,3 +111,30 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meaning} by {self.signer_name} on {self.record_type}:{self.record_id} v{self.record_version}"
+
+
+class AuditTrailReview(GmpRecord):
+    """A reviewer's review of a selection of the audit trail (Annex 11 §9; PIC/S PI 041 §9.4).
+
+    The selection is frozen when the review starts: the filter, the seq range, the number of
+    entries and a hash over their entry hashes, so the signature "audit trail reviewed" binds to
+    exactly the entries the reviewer was shown.
+    """
+
+    record_type_filter = models.CharField(max_length=100, blank=True)
+    record_id_filter = models.CharField(max_length=64, blank=True)
+    actor_id_filter = models.BigIntegerField(null=True, blank=True)
+    action_filter = models.CharField(max_length=40, blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    first_seq = models.BigIntegerField(null=True)
+    last_seq = models.BigIntegerField(null=True)
+    entry_count = models.BigIntegerField(default=0)
+    entries_hash = models.CharField(max_length=64)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"audit-trail review #{self.pk} ({self.entry_count} entries)"
