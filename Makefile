@@ -1,0 +1,47 @@
+# atmp: `make demo` and `make test` are all a new machine needs (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: demo test lint bench soak install clean-state help
+
+help:
+	@echo "make demo   install, migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
+	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
+	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
+	@echo "make bench  run the benchmarks in bench/ and print figures with their baselines"
+	@echo "make soak   the long crash/concurrency runs (not part of make test)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "atmp needs Python 3.11+: install python3 (and python3-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/atmp init
+	$(BIN)/atmp demo
+	$(BIN)/atmp serve
+
+test: $(STAMP)
+	@bash scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests contrib bench conftest.py
+	$(BIN)/mypy src/atmp/ledger/merkle.py src/atmp/ledger/note.py src/atmp/ledger/canonical.py --strict
+	$(BIN)/mypy src/atmp/ledger src/atmp/accounts
+	ATMP_HOME=$$(mktemp -d) DJANGO_SETTINGS_MODULE=atmp.settings $(BIN)/python -m django makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+soak: $(STAMP)
+	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -m slow
+
+clean-state:
+	rm -rf var

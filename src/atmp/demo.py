@@ -1,0 +1,91 @@
+"""The demo programme: sites and users for every role, with history and signatures to look at.
+
+`atmp demo` is idempotent: if the demo's administrator exists, nothing is written again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atmp.accounts import services, signing
+from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.ledger import checkpoints, reviews, trail
+from atmp.ledger.models import LedgerHead
+
+PASSWORD = "atmp-demo-2026!"  # printed by `atmp demo`; a demo database is not for real records
+USERS: list[tuple[str, str, str, str | None]] = [
+    # username, full name, role, site code (None: every site)
+    ("sam", "Sam Sysadmin", "system_admin", None),
+    ("rita", "Rita Reviewer", "qa_reviewer", None),
+    ("alex", "Alex Approver", "qa_approver", None),
+    ("petra", "Petra QP", "qualified_person", None),
+    ("ines", "Ines Inspector", "inspector", None),
+    ("victor", "Victor Vigilance", "pv_officer", None),
+    ("olga", "Olga Operator", "operator", "LEI"),
+    ("quentin", "Quentin QC", "qc_analyst", "LEI"),
+]
+
+
+def load() -> dict[str, Any]:
+    """Load the demo data unless it is there already; return what the demo holds."""
+    if not User.objects.filter(username="sam").exists():
+        _load()
+    return summary()
+
+
+def _load() -> None:
+    sam = services.create_user(actor=None, username="sam", full_name="Sam Sysadmin", password=PASSWORD,
+                               roles=["system_admin"], reason="initial installation")  # fmt: skip
+    people = {"sam": sam}
+    for username, full_name, role, site_code in USERS[1:]:
+        if site_code is None:
+            people[username] = services.create_user(actor=sam, username=username, full_name=full_name,
+                                                    email=f"{username}@demo.atmp.example", password=PASSWORD,
+                                                    roles=[role], reason="demo account")  # fmt: skip
+        else:
+            people[username] = services.create_user(actor=sam, username=username, full_name=full_name,
+                                                    email=f"{username}@demo.atmp.example", password=PASSWORD)  # fmt: skip
+    rita, alex, petra = people["rita"], people["alex"], people["petra"]
+    leiden = services.create_site(actor=rita, code="LEI", name="Leiden", timezone="Europe/Amsterdam",
+                                  address="Bio Science Park, Leiden, NL")  # fmt: skip
+    ghent = services.create_site(actor=rita, code="GNT", name="Ghent", timezone="Europe/Brussels")
+    services.update_site(actor=rita, site=leiden, name="Leiden Bio Science Park",
+                         reason="full name as on the manufacturing authorisation")  # fmt: skip
+    services.set_roles(actor=sam, user=people["quentin"], roles=["operator"], site=leiden, reason="joined manufacturing")
+    services.set_roles(actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory")
+    services.set_roles(actor=sam, user=people["olga"], roles=["operator"], site=leiden, reason="trained on SOP-MFG-001")
+    signing.sign(signer=alex, record=leiden, meaning="approved", password=PASSWORD)
+    signing.sign(signer=petra, record=ghent, meaning="reviewed", password=PASSWORD)
+    olga_role = RoleAssignment.objects.get(user=people["olga"], voided=False)
+    signing.sign(signer=alex, record=olga_role, meaning="approved", password=PASSWORD)
+    # A change after signing: the review signature on Ghent shows as superseded.
+    services.update_site(actor=rita, site=Site.objects.get(pk=ghent.pk), address="Technologiepark, Ghent, BE",
+                         reason="address added from the site master file")  # fmt: skip
+    checkpoints.sign_now(actor=sam)
+    review = reviews.start_review(actor=alex, filter=trail.TrailFilter(record_type="accounts.site"),
+                                  comment="Review of site master data changes")  # fmt: skip
+    signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    checkpoints.sign_now(actor=sam)
+
+
+def summary() -> dict[str, Any]:
+    """Return the demo logins and what the ledger holds."""
+    logins = []
+    for username, full_name, role, site in USERS:
+        logins.append({"username": username, "full_name": full_name, "role": role, "site": site or "all"})
+    return {
+        "url": "http://127.0.0.1:8000/",
+        "password": PASSWORD,
+        "logins": logins,
+        "entries": LedgerHead.objects.values_list("size", flat=True).get(pk=1),
+        "sites": list(Site.objects.values_list("code", flat=True)),
+    }
+
+
+def describe(data: dict[str, Any]) -> str:
+    """Return the demo summary as text for the terminal."""
+    lines = [f"demo loaded: {data['entries']} ledger entries, sites {', '.join(data['sites'])}",
+             f"sign in at {data['url']} with the password {data['password']!r} and one of:"]  # fmt: skip
+    for login in data["logins"]:
+        lines.append(f"  {login['username']:<8} {login['full_name']:<18} {login['role']:<17} site: {login['site']}")
+    return "\n".join(lines)
