@@ -52,3 +52,28 @@ def rename_site(site: Site, name: str, *, actor: User | None = None, reason: str
 
 
 ALL_ROLES = [r.value for r in Role]
+
+
+def make_role_assignment(*, actor: User | None = None, role: str = "operator") -> RoleAssignment:
+    """Create a role assignment through the ledger."""
+    user = make_user()
+    assignment = RoleAssignment(user=user, role=role)
+    with writer.change(actor=actor, reason=""):
+        assignment.save()
+    return assignment
+
+
+def make_review(*, actor: User) -> Any:
+    """Create an audit-trail review over the whole trail."""
+    from atmp.ledger import reviews, trail
+
+    return reviews.start_review(actor=actor, filter=trail.TrailFilter())
+
+
+# One factory per GmpRecord model and a field it can change: the contract test in
+# ledger/tests/test_record_contract.py fails for any GmpRecord model missing here.
+RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
+    "accounts.site": (lambda actor: make_site(actor=actor), "name", "Renamed"),
+    "accounts.roleassignment": (lambda actor: make_role_assignment(actor=actor), "role", "qc_analyst"),
+    "ledger.audittrailreview": (lambda actor: make_review(actor=actor), "comment", "Re-read"),
+}

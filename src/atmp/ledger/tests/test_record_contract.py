@@ -1,0 +1,41 @@
+"""Contract over every GmpRecord model: audited on create and on change, no floats, never deleted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import models
+
+from atmp.ledger import writer
+from atmp.ledger.models import AuditEntry
+from atmp.ledger.records import gmp_models
+from atmp.testing import RECORD_FACTORIES
+
+pytestmark = pytest.mark.django_db
+TYPES = sorted(m.record_type() for m in gmp_models())
+
+
+def test_every_gmp_model_has_a_factory():
+    assert sorted(RECORD_FACTORIES) == TYPES
+
+
+@pytest.mark.parametrize("record_type", TYPES)
+def test_every_gmp_model_is_audited_on_create_and_change(record_type, qa_approver):
+    factory, field, value = RECORD_FACTORIES[record_type]
+    record = factory(qa_approver)
+    created = AuditEntry.objects.filter(record_type=record_type, record_id=str(record.pk)).get()
+    assert created.action == "create" and created.snapshot_hash == record.snapshot_hash()
+    with writer.change(actor=qa_approver, reason="contract test"):
+        setattr(record, field, value)
+        record.save()
+    changed = AuditEntry.objects.filter(record_type=record_type, record_id=str(record.pk)).order_by("seq").last()
+    assert changed.action == "update" and changed.reason == "contract test"
+    assert field in json.loads(changed.changes) or f"{field}_id" in json.loads(changed.changes)
+    assert changed.snapshot_hash == record.snapshot_hash()
+
+
+@pytest.mark.parametrize("model", gmp_models(), ids=lambda m: m.record_type())
+def test_no_gmp_model_stores_floating_point_numbers(model):
+    # DESIGN principle 7: measured values are strings and Decimals, never floats.
+    assert not [f.name for f in model._meta.concrete_fields if isinstance(f, models.FloatField)]
