@@ -73,4 +73,6 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(pytest.mark.skip(reason="PostgreSQL-only: run with ATMP_DATABASE_URL=postgresql://… (make test does)"))
+            item.add_marker(
+                pytest.mark.skip(reason="PostgreSQL-only: run with ATMP_DATABASE_URL=postgresql://… (make test does)")
+            )

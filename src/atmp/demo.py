@@ -12,7 +12,7 @@ from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.ledger import checkpoints, reviews, trail
 from atmp.ledger.models import LedgerHead
 
-PASSWORD = "atmp-demo-2026!"  # printed by `atmp demo`; a demo database is not for real records
+PASSWORD = "atmp-demo-2026!"  # noqa: S105 - printed by `atmp demo`; a demo database is not for real records
 USERS: list[tuple[str, str, str, str | None]] = [
     # username, full name, role, site code (None: every site)
     ("sam", "Sam Sysadmin", "system_admin", None),
@@ -34,36 +34,67 @@ def load() -> dict[str, Any]:
 
 
 def _load() -> None:
-    sam = services.create_user(actor=None, username="sam", full_name="Sam Sysadmin", password=PASSWORD,
-                               roles=["system_admin"], reason="initial installation")  # fmt: skip
+    sam = services.create_user(
+        actor=None,
+        username="sam",
+        full_name="Sam Sysadmin",
+        password=PASSWORD,
+        roles=["system_admin"],
+        reason="initial installation",
+    )
     people = {"sam": sam}
     for username, full_name, role, site_code in USERS[1:]:
         if site_code is None:
-            people[username] = services.create_user(actor=sam, username=username, full_name=full_name,
-                                                    email=f"{username}@demo.atmp.example", password=PASSWORD,
-                                                    roles=[role], reason="demo account")  # fmt: skip
+            people[username] = services.create_user(
+                actor=sam,
+                username=username,
+                full_name=full_name,
+                email=f"{username}@demo.atmp.example",
+                password=PASSWORD,
+                roles=[role],
+                reason="demo account",
+            )
         else:
-            people[username] = services.create_user(actor=sam, username=username, full_name=full_name,
-                                                    email=f"{username}@demo.atmp.example", password=PASSWORD)  # fmt: skip
+            people[username] = services.create_user(
+                actor=sam,
+                username=username,
+                full_name=full_name,
+                email=f"{username}@demo.atmp.example",
+                password=PASSWORD,
+            )
     rita, alex, petra = people["rita"], people["alex"], people["petra"]
-    leiden = services.create_site(actor=rita, code="LEI", name="Leiden", timezone="Europe/Amsterdam",
-                                  address="Bio Science Park, Leiden, NL")  # fmt: skip
+    leiden = services.create_site(
+        actor=rita, code="LEI", name="Leiden", timezone="Europe/Amsterdam", address="Bio Science Park, Leiden, NL"
+    )
     ghent = services.create_site(actor=rita, code="GNT", name="Ghent", timezone="Europe/Brussels")
-    services.update_site(actor=rita, site=leiden, name="Leiden Bio Science Park",
-                         reason="full name as on the manufacturing authorisation")  # fmt: skip
-    services.set_roles(actor=sam, user=people["quentin"], roles=["operator"], site=leiden, reason="joined manufacturing")
-    services.set_roles(actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory")
+    services.update_site(
+        actor=rita,
+        site=leiden,
+        name="Leiden Bio Science Park",
+        reason="full name as on the manufacturing authorisation",
+    )
+    services.set_roles(
+        actor=sam, user=people["quentin"], roles=["operator"], site=leiden, reason="joined manufacturing"
+    )
+    services.set_roles(
+        actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory"
+    )
     services.set_roles(actor=sam, user=people["olga"], roles=["operator"], site=leiden, reason="trained on SOP-MFG-001")
     signing.sign(signer=alex, record=leiden, meaning="approved", password=PASSWORD)
     signing.sign(signer=petra, record=ghent, meaning="reviewed", password=PASSWORD)
     olga_role = RoleAssignment.objects.get(user=people["olga"], voided=False)
     signing.sign(signer=alex, record=olga_role, meaning="approved", password=PASSWORD)
     # A change after signing: the review signature on Ghent shows as superseded.
-    services.update_site(actor=rita, site=Site.objects.get(pk=ghent.pk), address="Technologiepark, Ghent, BE",
-                         reason="address added from the site master file")  # fmt: skip
+    services.update_site(
+        actor=rita,
+        site=Site.objects.get(pk=ghent.pk),
+        address="Technologiepark, Ghent, BE",
+        reason="address added from the site master file",
+    )
     checkpoints.sign_now(actor=sam)
-    review = reviews.start_review(actor=alex, filter=trail.TrailFilter(record_type="accounts.site"),
-                                  comment="Review of site master data changes")  # fmt: skip
+    review = reviews.start_review(
+        actor=alex, filter=trail.TrailFilter(record_type="accounts.site"), comment="Review of site master data changes"
+    )
     signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
     checkpoints.sign_now(actor=sam)
 
@@ -84,8 +115,10 @@ def summary() -> dict[str, Any]:
 
 def describe(data: dict[str, Any]) -> str:
     """Return the demo summary as text for the terminal."""
-    lines = [f"demo loaded: {data['entries']} ledger entries, sites {', '.join(data['sites'])}",
-             f"sign in at {data['url']} with the password {data['password']!r} and one of:"]  # fmt: skip
+    lines = [
+        f"demo loaded: {data['entries']} ledger entries, sites {', '.join(data['sites'])}",
+        f"sign in at {data['url']} with the password {data['password']!r} and one of:",
+    ]
     for login in data["logins"]:
         lines.append(f"  {login['username']:<8} {login['full_name']:<18} {login['role']:<17} site: {login['site']}")
     return "\n".join(lines)

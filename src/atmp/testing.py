@@ -10,11 +10,14 @@ from atmp.accounts.roles import Role
 from atmp.ledger import writer
 
 _counter = itertools.count(1)
-PASSWORD = "correct horse battery staple 42"
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test personas only
 
 
 def make_user(
-    *roles: str, username: str | None = None, full_name: str | None = None, password: str | None = None,
+    *roles: str,
+    username: str | None = None,
+    full_name: str | None = None,
+    password: str | None = None,
     site: Site | None = None,
 ) -> User:
     """Create an active user holding the given roles (assigned by the system through the ledger)."""

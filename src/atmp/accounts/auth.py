@@ -21,7 +21,9 @@ TOTP_WINDOW = 1  # RFC 6238 §5.2: accept one step of clock drift either way
 TOKEN_LIFETIME = dt.timedelta(days=90)
 
 
-def _record(user: User | None, action: str, changes: dict[str, list[object]] | None = None, *, actor: User | None = None) -> None:
+def _record(
+    user: User | None, action: str, changes: dict[str, list[object]] | None = None, *, actor: User | None = None
+) -> None:
     # Each outcome is committed on its own, so a refusal is audited even though the caller raises next.
     with writer.change(actor=actor, reason="") as ch:
         ch.event(action=action, record_type=USER_TYPE, record_id=str(user.pk) if user else None, changes=changes or {})
@@ -41,10 +43,16 @@ def register_failure(user: User, action: str = "login_failed") -> None:
             user.locked_until = clock.now() + dt.timedelta(seconds=settings.ATMP_LOCKOUT_SECONDS)
             user.failed_logins = 0
         user.save(update_fields=["failed_logins", "locked_until"])
-        ch.event(action=action, record_type=USER_TYPE, record_id=str(user.pk), changes={"username": [None, user.username]})
+        ch.event(
+            action=action, record_type=USER_TYPE, record_id=str(user.pk), changes={"username": [None, user.username]}
+        )
         if locking:
-            ch.event(action="lockout", record_type=USER_TYPE, record_id=str(user.pk),
-                     changes={"locked_until": [None, user.locked_until.isoformat()]})  # fmt: skip
+            ch.event(
+                action="lockout",
+                record_type=USER_TYPE,
+                record_id=str(user.pk),
+                changes={"locked_until": [None, user.locked_until.isoformat()]},
+            )
 
 
 def authenticate(*, username: str, password: str, otp: str | None = None) -> User:
@@ -112,7 +120,7 @@ def enable_mfa(*, user: User, secret: str, code: str) -> User:
         raise InvalidInput("mfa", "multi-factor authentication is already enabled")
     try:
         valid = pyotp.TOTP(secret).verify(code.strip(), valid_window=TOTP_WINDOW)
-    except Exception:  # noqa: BLE001 - pyotp raises assorted errors on a malformed secret
+    except Exception:
         raise InvalidInput("secret", "not a base32 TOTP secret") from None
     if not valid:
         raise InvalidInput("code", "the code does not match the secret; check the authenticator app's clock")
@@ -121,7 +129,9 @@ def enable_mfa(*, user: User, secret: str, code: str) -> User:
         user.mfa_enabled = True
         user.last_otp_step = int(clock.now().timestamp()) // 30 + TOTP_WINDOW  # the enrolment code is spent
         user.save(update_fields=["mfa_secret", "mfa_enabled", "last_otp_step"])
-        ch.event(action="mfa_enabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [False, True]})
+        ch.event(
+            action="mfa_enabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [False, True]}
+        )
     return user
 
 
@@ -136,7 +146,9 @@ def disable_mfa(*, actor: User | None, user: User, reason: str) -> User:
         user.mfa_secret = ""
         user.mfa_enabled = False
         user.save(update_fields=["mfa_secret", "mfa_enabled"])
-        ch.event(action="mfa_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [True, False]})
+        ch.event(
+            action="mfa_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [True, False]}
+        )
     return user
 
 
@@ -153,10 +165,20 @@ def create_token(*, actor: User, user: User, name: str) -> str:
     raw = "atmp_" + secrets.token_urlsafe(32)
     now = clock.now()
     with writer.change(actor=actor, reason="") as ch:
-        token = ApiToken.objects.create(user=user, name=name.strip(), prefix=raw[:12], key_hash=_token_hash(raw),
-                                        created_at=now, expires_at=now + TOKEN_LIFETIME)  # fmt: skip
-        ch.event(action="token_created", record_type=USER_TYPE, record_id=str(user.pk),
-                 changes={"token": [None, f"{token.prefix}… {token.name}"]})  # fmt: skip
+        token = ApiToken.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=raw[:12],
+            key_hash=_token_hash(raw),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+        )
+        ch.event(
+            action="token_created",
+            record_type=USER_TYPE,
+            record_id=str(user.pk),
+            changes={"token": [None, f"{token.prefix}… {token.name}"]},
+        )
     return raw
 
 
@@ -182,5 +204,9 @@ def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:
     with writer.change(actor=actor, reason=reason) as ch:
         token.revoked = True
         token.save(update_fields=["revoked"])
-        ch.event(action="token_revoked", record_type=USER_TYPE, record_id=str(token.user_id),
-                 changes={"token": [f"{token.prefix}… {token.name}", None]})  # fmt: skip
+        ch.event(
+            action="token_revoked",
+            record_type=USER_TYPE,
+            record_id=str(token.user_id),
+            changes={"token": [f"{token.prefix}… {token.name}", None]},
+        )

@@ -24,7 +24,10 @@ class SessionTimeoutMiddleware:
             now = time.time()
             started = request.session.get(STARTED, now)
             seen = request.session.get(SEEN, now)
-            if now - seen > settings.ATMP_SESSION_IDLE_SECONDS or now - started > settings.ATMP_SESSION_ABSOLUTE_SECONDS:
+            if (
+                now - seen > settings.ATMP_SESSION_IDLE_SECONDS
+                or now - started > settings.ATMP_SESSION_ABSOLUTE_SECONDS
+            ):
                 logout(request)
                 request.session["atmp_timed_out"] = True
             else:

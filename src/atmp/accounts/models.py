@@ -37,9 +37,11 @@ class User(AbstractUser):
         """Return the roles of the user's active assignments (cached on the instance)."""
         cached: set[str] | None = getattr(self, "_roles_cache", None)
         if cached is None:
-            cached = set(
-                RoleAssignment.objects.filter(user=self, voided=False).values_list("role", flat=True)
-            ) if self.pk else set()
+            cached = (
+                set(RoleAssignment.objects.filter(user=self, voided=False).values_list("role", flat=True))
+                if self.pk
+                else set()
+            )
             self._roles_cache = cached
         return cached
 
@@ -103,9 +105,6 @@ class RoleAssignment(GmpRecord):
         self.user.forget_roles()
 
 
-
-
-
 class ApiToken(models.Model):
     """A bearer token for the REST API; only its SHA-256 is stored, the token is shown once."""
 
@@ -122,5 +121,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
 
 __all__ = ["ApiToken", "RecordStatus", "Role", "RoleAssignment", "Site", "User"]

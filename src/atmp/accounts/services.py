@@ -39,8 +39,15 @@ def _check_password(password: str, user: User) -> None:
 
 
 def create_user(
-    *, actor: User | None, username: str, full_name: str, email: str = "", password: str,
-    roles: Iterable[str] = (), site: Site | None = None, reason: str = "",
+    *,
+    actor: User | None,
+    username: str,
+    full_name: str,
+    email: str = "",
+    password: str,
+    roles: Iterable[str] = (),
+    site: Site | None = None,
+    reason: str = "",
 ) -> User:
     """Create an account with its roles; the ledger records who created it."""
     require(actor, "accounts.manage")
@@ -58,8 +65,12 @@ def create_user(
     user.set_password(password)
     with writer.change(actor=actor, reason=reason) as ch:
         user.save()
-        ch.event(action="user_created", record_type=USER_TYPE, record_id=str(user.pk),
-                 changes={k: [None, v] for k, v in user_snapshot(user).items()})  # fmt: skip
+        ch.event(
+            action="user_created",
+            record_type=USER_TYPE,
+            record_id=str(user.pk),
+            changes={k: [None, v] for k, v in user_snapshot(user).items()},
+        )
         for role in roles:
             RoleAssignment(user=user, role=role, site=site).save()
     user.forget_roles()
@@ -106,7 +117,9 @@ def disable_user(*, actor: User | None, user: User, reason: str) -> User:
     with writer.change(actor=actor, reason=reason) as ch:
         user.is_active = False
         user.save(update_fields=["is_active"])
-        ch.event(action="user_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"is_active": [True, False]})
+        ch.event(
+            action="user_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"is_active": [True, False]}
+        )
     return user
 
 
@@ -130,7 +143,9 @@ def _site_fields(code: str | None, name: str | None, timezone: str | None) -> No
             raise InvalidInput("timezone", f"{timezone!r} is not an IANA time zone such as Europe/Amsterdam") from None
 
 
-def create_site(*, actor: User | None, code: str, name: str, timezone: str = "Europe/Amsterdam", address: str = "") -> Site:
+def create_site(
+    *, actor: User | None, code: str, name: str, timezone: str = "Europe/Amsterdam", address: str = ""
+) -> Site:
     """Create a site (GMP master data)."""
     require(actor, Site.write_permission)
     code = code.strip().upper()

@@ -51,5 +51,10 @@ def _check_role(signer: User, meaning: str) -> None:
 
 def _audit_refusal(signer: User, record: GmpRecord, meaning: str, why: str) -> None:
     with writer.change(actor=signer, reason=why) as ch:
-        ch.event(action="sign_failed", record_type=record.record_type(), record_id=str(record.pk),
-                 record_version=record.version, changes={"meaning": [None, meaning]})  # fmt: skip
+        ch.event(
+            action="sign_failed",
+            record_type=record.record_type(),
+            record_id=str(record.pk),
+            record_version=record.version,
+            changes={"meaning": [None, meaning]},
+        )

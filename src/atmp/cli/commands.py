@@ -22,13 +22,21 @@ def init(as_json: bool) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     created = keys.create_key()
-    data = {"database": _database_label(), "key_file": str(keys.key_path()), "key_created": created,
-            "vkey": keys.verifier_key()}  # fmt: skip
-    emit(data, as_json=as_json, text=lambda d: (
-        f"database ready: {d['database']}\n"
-        f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}\n"
-        f"verifier key: {d['vkey']}"
-    ))  # fmt: skip
+    data = {
+        "database": _database_label(),
+        "key_file": str(keys.key_path()),
+        "key_created": created,
+        "vkey": keys.verifier_key(),
+    }
+    emit(
+        data,
+        as_json=as_json,
+        text=lambda d: (
+            f"database ready: {d['database']}\n"
+            f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}\n"
+            f"verifier key: {d['vkey']}"
+        ),
+    )
 
 
 def _database_label() -> str:

@@ -32,7 +32,7 @@ def handled(func: F) -> F:
             return func(*args, **kwargs)
         except click.exceptions.Exit:
             raise
-        except Exception as exc:  # noqa: BLE001 - every error becomes a message; see _message
+        except Exception as exc:
             message = _message(exc)
             if message is None:
                 raise
@@ -52,9 +52,11 @@ def _message(exc: Exception) -> str | None:
     if isinstance(exc, LedgerError | ConfigError | NoteError):
         return str(exc)
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()) if hasattr(
-            exc, "error_dict"
-        ) else " ".join(exc.messages)
+        return (
+            "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            if hasattr(exc, "error_dict")
+            else " ".join(exc.messages)
+        )
     if isinstance(exc, DatabaseError):
         return f"database: {exc}".strip()
     if isinstance(exc, OSError):

@@ -103,10 +103,11 @@ def entry_bytes(
     """
     return (
         f'{{"action":{_encode_string(action)},'
-        f'"actor":{{"id":{"null" if actor_id is None else actor_id},"name":{_encode_string(actor_name)},"roles":{actor_roles}}},'
+        f'"actor":{{"id":{"null" if actor_id is None else actor_id},'
+        f'"name":{_encode_string(actor_name)},"roles":{actor_roles}}},'
         f'"at":{_encode_string(at)},"changes":{changes},"prev_hash":{_encode_string(prev_hash)},'
         f'"reason":{_encode_string(reason)},'
         f'"record":{{"id":{"null" if record_id is None else _encode_string(record_id)},'
         f'"type":{_encode_string(record_type)},"version":{"null" if record_version is None else record_version}}},'
         f'"seq":{seq},"snapshot_hash":{_encode_string(snapshot_hash)}}}'
-    ).encode("utf-8")
+    ).encode()

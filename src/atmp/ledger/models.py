@@ -7,7 +7,16 @@ from django.db import models
 
 from atmp.ledger.records import GmpRecord, GmpRecordManager
 
-__all__ = ["AuditEntry", "AuditTrailReview", "Checkpoint", "GmpRecord", "GmpRecordManager", "LedgerHead", "Signature", "TreeNode"]
+__all__ = [
+    "AuditEntry",
+    "AuditTrailReview",
+    "Checkpoint",
+    "GmpRecord",
+    "GmpRecordManager",
+    "LedgerHead",
+    "Signature",
+    "TreeNode",
+]
 
 
 class AuditEntry(models.Model):

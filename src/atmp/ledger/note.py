@@ -149,7 +149,8 @@ def vkey(name: str, public_key: bytes) -> str:
 
 def parse_vkey(text: str) -> Verifier:
     """Parse a verifier key string into a Verifier, checking its key ID."""
-    parts = text.split("+")
+    # The key name holds no "+" but base64 may: split at the first two only.
+    parts = text.split("+", 2)
     if len(parts) != 3:
         raise NoteError(f"verifier key {text!r} is not <name>+<key ID>+<key>")
     name, hex_id, key64 = parts

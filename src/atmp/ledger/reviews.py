@@ -28,7 +28,9 @@ def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str
     first = last = None
     count = 0
     # Entries appended after this moment are not part of the review: bound it by the head.
-    for seq, entry_hash in trail._filtered(filter).filter(seq__lte=head).order_by("seq").values_list("seq", "hash").iterator(2000):
+    for seq, entry_hash in (
+        trail._filtered(filter).filter(seq__lte=head).order_by("seq").values_list("seq", "hash").iterator(2000)
+    ):
         digest.update(bytes.fromhex(entry_hash))
         first = seq if first is None else first
         last = seq
@@ -36,10 +38,18 @@ def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str
     if count == 0:
         raise EmptyReview("the selection holds no audit entries: widen the filter")
     review = AuditTrailReview(
-        record_type_filter=filter.record_type or "", record_id_filter=filter.record_id or "",
-        actor_id_filter=filter.actor_id, action_filter=filter.action or "", since=filter.since, until=filter.until,
-        first_seq=first, last_seq=last, entry_count=count, entries_hash=digest.hexdigest(), comment=comment.strip(),
-    )  # fmt: skip
+        record_type_filter=filter.record_type or "",
+        record_id_filter=filter.record_id or "",
+        actor_id_filter=filter.actor_id,
+        action_filter=filter.action or "",
+        since=filter.since,
+        until=filter.until,
+        first_seq=first,
+        last_seq=last,
+        entry_count=count,
+        entries_hash=digest.hexdigest(),
+        comment=comment.strip(),
+    )
     with change(actor=actor, reason=""):
         review.save()
     return review
@@ -48,6 +58,10 @@ def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str
 def selection_of(review: AuditTrailReview) -> trail.TrailFilter:
     """Return the filter a review was made with."""
     return trail.TrailFilter(
-        record_type=review.record_type_filter or None, record_id=review.record_id_filter or None,
-        actor_id=review.actor_id_filter, action=review.action_filter or None, since=review.since, until=review.until,
-    )  # fmt: skip
+        record_type=review.record_type_filter or None,
+        record_id=review.record_id_filter or None,
+        actor_id=review.actor_id_filter,
+        action=review.action_filter or None,
+        since=review.since,
+        until=review.until,
+    )

@@ -74,9 +74,12 @@ def check_can_sign(*, signer_id: int, record: GmpRecord, meaning: str) -> None:
         raise SignatureRefused(
             f"{record.record_key} version {record.version} already carries a '{MEANINGS[meaning]}' signature"
         )
-    if meaning in INDEPENDENT_MEANINGS and AuditEntry.objects.filter(
-        record_type=record.record_type(), record_id=str(record.pk), actor_id=signer_id, action__in=AUTHORING_ACTIONS
-    ).exists():
+    if (
+        meaning in INDEPENDENT_MEANINGS
+        and AuditEntry.objects.filter(
+            record_type=record.record_type(), record_id=str(record.pk), actor_id=signer_id, action__in=AUTHORING_ACTIONS
+        ).exists()
+    ):
         raise SignatureRefused(
             f"segregation of duties: you authored {record.record_key}, so you cannot sign it as "
             f"'{MEANINGS[meaning]}' (EU GMP Chapter 1/4; Part 11 §11.10)"
@@ -103,10 +106,16 @@ def apply(ch: Change, *, record: GmpRecord, meaning: str) -> Signature:
         snapshot_hash=snapshot_hash,
     )
     sig = Signature(
-        record_type=stored.record_type(), record_id=str(stored.pk), record_version=stored.version,
-        snapshot_hash=snapshot_hash, meaning=meaning, signer_id=ch.actor.id, signer_name=ch.actor.name,
-        signed_at=entry.at, entry_seq=entry.seq,
-    )  # fmt: skip
+        record_type=stored.record_type(),
+        record_id=str(stored.pk),
+        record_version=stored.version,
+        snapshot_hash=snapshot_hash,
+        meaning=meaning,
+        signer_id=ch.actor.id,
+        signer_name=ch.actor.name,
+        signed_at=entry.at,
+        entry_seq=entry.seq,
+    )
     sig.server_signature = counter_sign(sig)
     sig.save(force_insert=True)
     return sig
@@ -125,6 +134,8 @@ def for_record(record: GmpRecord) -> list[ShownSignature]:
     """Return the record's signatures, newest first, each marked superseded if the record changed since."""
     rows = Signature.objects.filter(record_type=record.record_type(), record_id=str(record.pk)).order_by("-entry_seq")
     return [
-        ShownSignature(signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=s.record_version != record.version)
+        ShownSignature(
+            signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=s.record_version != record.version
+        )
         for s in rows
     ]

@@ -46,7 +46,9 @@ def parse_time(value: str, name: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{name}: {value!r} is not a date or time such as 2026-11-25 or 2026-11-25T14:00:00Z") from None
+        raise ValueError(
+            f"{name}: {value!r} is not a date or time such as 2026-11-25 or 2026-11-25T14:00:00Z"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

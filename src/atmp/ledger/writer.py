@@ -79,7 +79,9 @@ class Change:
             changes = {k: [None, v] for k, v in new.items() if v is not None and k != VERSION_FIELD}
             return self._append(head, at, action or "create", record, changes, sha256_hex_of(new), self.reason)
         if not self.reason:
-            raise ReasonRequired(f"{record.record_key}: a reason is required for every change after creation (Annex 11 §9)")
+            raise ReasonRequired(
+                f"{record.record_key}: a reason is required for every change after creation (Annex 11 §9)"
+            )
         current = type(record)._base_manager.select_for_update().get(pk=record.pk)
         if current.version != record.version:
             raise StaleRecord(
@@ -142,7 +144,14 @@ class Change:
         return now
 
     def _append(
-        self, head: _Head, at: dt.datetime, action: str, record: GmpRecord, changes: dict[str, Any], snap: str, reason: str
+        self,
+        head: _Head,
+        at: dt.datetime,
+        action: str,
+        record: GmpRecord,
+        changes: dict[str, Any],
+        snap: str,
+        reason: str,
     ) -> AuditEntry:
         return self._write(
             head,
@@ -176,15 +185,37 @@ class Change:
         roles = dumps_text(list(self.actor.roles))
         changes_text = dumps_text(changes)
         body = entry_bytes(
-            seq, at_text, self.actor.id, self.actor.name, roles, action, record_type, record_id,
-            record_version, reason, changes_text, snapshot_hash, head.hash,
-        )  # fmt: skip
+            seq,
+            at_text,
+            self.actor.id,
+            self.actor.name,
+            roles,
+            action,
+            record_type,
+            record_id,
+            record_version,
+            reason,
+            changes_text,
+            snapshot_hash,
+            head.hash,
+        )
         entry_hash = sha256_hex(body)
         entry = AuditEntry(
-            seq=seq, at=at_text, actor_id=self.actor.id, actor_name=self.actor.name, actor_roles=roles,
-            action=action, record_type=record_type, record_id=record_id, record_version=record_version,
-            reason=reason, changes=changes_text, snapshot_hash=snapshot_hash, prev_hash=head.hash, hash=entry_hash,
-        )  # fmt: skip
+            seq=seq,
+            at=at_text,
+            actor_id=self.actor.id,
+            actor_name=self.actor.name,
+            actor_roles=roles,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            record_version=record_version,
+            reason=reason,
+            changes=changes_text,
+            snapshot_hash=snapshot_hash,
+            prev_hash=head.hash,
+            hash=entry_hash,
+        )
         entry.save(force_insert=True)
         nodes = _extend_frontier(head.frontier, head.size, bytes.fromhex(entry_hash))
         with connection.cursor() as cursor:

@@ -15,18 +15,23 @@ GOOD = "a long enough passphrase 7"
 
 
 def test_it_creates_a_user_with_roles_and_audits_it(sysadmin):
-    user = services.create_user(actor=sysadmin, username="nina", full_name="Nina QP", password=GOOD, roles=["qualified_person"])
+    user = services.create_user(
+        actor=sysadmin, username="nina", full_name="Nina QP", password=GOOD, roles=["qualified_person"]
+    )
     assert user.roles() == {"qualified_person"}
     assert AuditEntry.objects.filter(action="user_created", record_id=str(user.pk)).exists()
     assert AuditEntry.objects.filter(record_type="accounts.roleassignment", actor_id=sysadmin.pk).exists()
 
 
-@pytest.mark.parametrize(("field", "kwargs"), [
-    ("username", {"username": "Bad Name!"}),
-    ("password", {"password": "short"}),
-    ("full_name", {"full_name": " "}),
-    ("roles", {"roles": ["wizard"]}),
-])
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("username", {"username": "Bad Name!"}),
+        ("password", {"password": "short"}),
+        ("full_name", {"full_name": " "}),
+        ("roles", {"roles": ["wizard"]}),
+    ],
+)
 def test_it_names_the_bad_field(sysadmin, field, kwargs):
     args = {"username": "nina", "full_name": "Nina", "password": GOOD, "roles": []} | kwargs
     with pytest.raises(InvalidInput, match=f"^{field}:"):

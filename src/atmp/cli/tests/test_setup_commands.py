@@ -29,7 +29,14 @@ def test_init_and_demo_are_idempotent(tmp_path):
     assert demo.returncode == 0, demo.stderr
     entries = json.loads(demo.stdout)["entries"]
     assert {login["role"] for login in json.loads(demo.stdout)["logins"]} >= {
-        "operator", "qc_analyst", "qa_reviewer", "qa_approver", "qualified_person", "pv_officer", "inspector", "system_admin",
+        "operator",
+        "qc_analyst",
+        "qa_reviewer",
+        "qa_approver",
+        "qualified_person",
+        "pv_officer",
+        "inspector",
+        "system_admin",
     }
     assert json.loads(run(tmp_path, "demo", "--json").stdout)["entries"] == entries
 

@@ -8,6 +8,7 @@ ZERO_HASH = "0" * 64
 
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+
     def run(sql):
         schema_editor.execute(sql, None)  # no params: psycopg must not read % as a placeholder
 

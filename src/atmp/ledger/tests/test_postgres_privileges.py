@@ -35,14 +35,17 @@ def as_app_role(qa_reviewer):
         cursor.execute("RESET ROLE")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_auditentry SET reason = 'rewritten'",
-    "DELETE FROM ledger_auditentry",
-    "TRUNCATE ledger_auditentry",
-    "UPDATE ledger_signature SET meaning = 'approved'",
-    "DELETE FROM ledger_treenode",
-    "TRUNCATE ledger_checkpoint",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_auditentry SET reason = 'rewritten'",
+        "DELETE FROM ledger_auditentry",
+        "TRUNCATE ledger_auditentry",
+        "UPDATE ledger_signature SET meaning = 'approved'",
+        "DELETE FROM ledger_treenode",
+        "TRUNCATE ledger_checkpoint",
+    ],
+)
 def test_the_application_role_cannot_rewrite_the_ledger(as_app_role, statement):
     with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

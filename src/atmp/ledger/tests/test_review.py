@@ -18,7 +18,11 @@ def test_it_freezes_the_selected_entries_and_takes_the_signature(site, qa_review
     rename_site(site, "Leiden 2", actor=qa_reviewer, reason="rename")
     selection = trail.TrailFilter(record_type="accounts.site", record_id=str(site.pk))
     review = reviews.start_review(actor=qa_approver, filter=selection, comment="monthly review")
-    hashes = list(AuditEntry.objects.filter(record_type="accounts.site", record_id=str(site.pk)).order_by("seq").values_list("hash", flat=True))
+    hashes = list(
+        AuditEntry.objects.filter(record_type="accounts.site", record_id=str(site.pk))
+        .order_by("seq")
+        .values_list("hash", flat=True)
+    )
     assert review.entry_count == len(hashes) == 2
     assert review.entries_hash == hashlib.sha256(b"".join(bytes.fromhex(h) for h in hashes)).hexdigest()
     sig = signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)

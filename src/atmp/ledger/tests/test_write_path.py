@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -101,12 +102,25 @@ def test_it_chains_every_entry_to_the_previous_one(qa_reviewer):
     entries = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == ZERO_HASH
-    for prev, entry in zip(entries, entries[1:], strict=False):
+    for prev, entry in itertools.pairwise(entries):
         assert entry.prev_hash == prev.hash
         assert entry.at > prev.at  # distinct, ordered timestamps
     for e in entries:
-        body = entry_bytes(e.seq, e.at, e.actor_id, e.actor_name, e.actor_roles, e.action, e.record_type,
-                           e.record_id, e.record_version, e.reason, e.changes, e.snapshot_hash, e.prev_hash)
+        body = entry_bytes(
+            e.seq,
+            e.at,
+            e.actor_id,
+            e.actor_name,
+            e.actor_roles,
+            e.action,
+            e.record_type,
+            e.record_id,
+            e.record_version,
+            e.reason,
+            e.changes,
+            e.snapshot_hash,
+            e.prev_hash,
+        )
         assert sha256_hex(body) == e.hash
 
 
