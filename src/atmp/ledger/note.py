@@ -11,8 +11,9 @@ Formats (normative sources, read for this module):
   the origin line, the tree size in decimal, the base64 RFC 6962 root hash, then optional
   non-empty extension lines.
 
-This module is pure (standard library and `cryptography`): `atmp verify`, the web views and the
-tests all use it, and docs/ledger-format.md describes the same rules for auditors.
+The module is pure (standard library and `cryptography`, no Django) so that signing, verifying
+and the tests share one implementation; docs/ledger-format.md states the same rules for auditors,
+and contrib/atmp_verify.py re-implements the verifying half independently.
 """
 
 from __future__ import annotations
@@ -174,9 +175,7 @@ def parse_vkey(text: str) -> Verifier:
     return Verifier(name=name, key_id=kid, public_key=public_key)
 
 
-def checkpoint_text(
-    origin: str, size: int, root: bytes, *, extensions: tuple[str, ...] = ()
-) -> str:
+def checkpoint_text(origin: str, size: int, root: bytes, *, extensions: tuple[str, ...] = ()) -> str:
     """Return the tlog-checkpoint note text for a tree of size leaves with this root."""
     if not isinstance(origin, str) or not origin or "\n" in origin:
         raise NoteError("checkpoint origin must be one non-empty line")

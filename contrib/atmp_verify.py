@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Verify an export of atmp's audit ledger without trusting atmp.
+
+    python contrib/atmp_verify.py EXPORT.jsonl --checkpoints DIR --vkey VKEY [--json]
+
+It needs Python 3.11+ and the `cryptography` package and imports nothing from atmp: read it,
+and docs/ledger-format.md, which it implements. VKEY is the ledger's verifier key, as the
+string `<name>+<key ID>+<key>` or a file holding it; DIR holds signed `<size>.checkpoint` files.
+
+When it exits 0 it has shown that:
+  * every line of the export is one entry, written in RFC 8785 canonical form, whose `hash`
+    is the SHA-256 of its body; seq counts 1, 2, 3... with no gap; each prev_hash is the hash
+    of the line before; `at` is well-formed and strictly increasing;
+  * every checkpoint is signed by VKEY's key (C2SP signed-note, Ed25519), names that key as
+    its origin, and its root is the RFC 6962 Merkle root of the export's first <size>
+    entries. So the first N entries (N, "covered", is the largest checkpoint size) are exactly
+    the ones the ledger's key signed: none edited, inserted, removed or reordered.
+
+What it does not show:
+  * entries after the last checkpoint are only chain-checked: whoever holds the export
+    could rewrite them and recompute the chain. Ask for a checkpoint at the export's end;
+  * that VKEY is the ledger's real key: obtain it from the site out of band, not with the export;
+  * that no one was shown a different ledger: compare your checkpoints with other auditors';
+  * that the entries' contents are true, or that `reason` was given where the rules require it.
+
+Exit status: 0 when everything holds; 1 when a check fails (every failure is printed, naming
+the seq or the checkpoint file); 2 on bad usage or an unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_SIGNATURES = 100  # C2SP signed-note: a verifier must accept at least 16
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def is_hex64(v: Any) -> bool:
+    return isinstance(v, str) and HEX64.fullmatch(v) is not None
+
+
+def is_timestamp(v: Any) -> bool:
+    try:  # strptime also refuses impossible dates such as February 30
+        return bool(AT.fullmatch(v)) and bool(datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%fZ"))
+    except (TypeError, ValueError):
+        return False
+
+
+# What each key of an exported entry must hold (docs/ledger-format.md). A type means "of that
+# type" (int excludes booleans), a tuple "any of", a dict "exactly these keys", [t] "list of t".
+ENTRY = {
+    "seq": lambda v: type(v) is int and v >= 1,
+    "at": is_timestamp,
+    "actor": {"id": (int, None), "name": str, "roles": [str]},
+    "action": str,
+    "record": {"type": str, "id": (str, None), "version": (int, None)},
+    "reason": str,
+    "changes": lambda v: isinstance(v, dict) and all(isinstance(x, list) and len(x) == 2 for x in v.values()),
+    "snapshot_hash": lambda v: v == "" or is_hex64(v),
+    "prev_hash": is_hex64,
+    "hash": is_hex64,
+}
+
+
+def fits(value: Any, shape: Any) -> bool:
+    """Report whether value has the shape described as in ENTRY."""
+    if shape is None:
+        return value is None
+    if isinstance(shape, tuple):
+        return any(fits(value, s) for s in shape)
+    if isinstance(shape, dict):
+        return isinstance(value, dict) and set(value) == set(shape) and all(fits(value[k], s) for k, s in shape.items())
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(fits(v, shape[0]) for v in value)
+    if isinstance(shape, type):
+        return type(value) is int if shape is int else isinstance(value, shape)
+    return bool(shape(value))
+
+
+# RFC 8785 (JCS) for the only JSON an entry may hold: null, booleans, integers, strings,
+# arrays and objects. Floats are refused: entries store decimals as strings. Strings are escaped
+# as ECMAScript's JSON.stringify does: the two-character escapes below, \u00xx for other controls.
+ESCAPES = {c: "\\" + e for c, e in zip('\b\t\n\f\r"\\', 'btnfr"\\', strict=True)}
+
+
+def canonical_string(s: str) -> str:
+    """Return s as an ECMAScript JSON string literal (RFC 8785 §3.2.2.2)."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        raise ValueError("string holds a lone surrogate")
+    return '"' + "".join(ESCAPES.get(c) or (f"\\u{ord(c):04x}" if c < " " else c) for c in s) + '"'
+
+
+def canonical(value: Any) -> str:
+    """Return the RFC 8785 serialisation of a float-free JSON value."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise ValueError(f"integer {value} is beyond ±(2^53-1)")
+        return str(value)
+    if isinstance(value, str):
+        return canonical_string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(canonical(v) for v in value) + "]"
+    if isinstance(value, dict):
+        # RFC 8785 §3.2.3: sort by UTF-16 code units; big-endian UTF-16 bytes sort the same way.
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(canonical_string(k) + ":" + canonical(value[k]) for k in keys) + "}"
+    raise ValueError(f"{type(value).__name__} is not allowed in an entry")
+
+
+def merkle_roots(leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """Return the RFC 6962 Merkle root of the first n leaf inputs for each n in sizes."""
+    # One pass. The stack holds the roots of the complete subtrees the leaves so far form,
+    # leftmost (largest) first, as in a binary counter; RFC 6962's MTH of n leaves is those
+    # roots combined right to left, since its split point is always the largest power of 2 < n.
+    roots = {0: sha256(b"")} if 0 in sizes else {}
+    stack: list[tuple[int, bytes]] = []  # (height, hash)
+    for count, leaf in enumerate(leaves, 1):
+        height, node = 0, sha256(b"\x00" + leaf)
+        while stack and stack[-1][0] == height:
+            node, height = sha256(b"\x01" + stack.pop()[1] + node), height + 1
+        stack.append((height, node))
+        if count in sizes:
+            root = node
+            for _, left in reversed(stack[:-1]):
+                root = sha256(b"\x01" + left + root)
+            roots[count] = root
+    return roots
+
+
+def is_key_name(name: str) -> bool:
+    return bool(name) and "+" not in name and not any(c.isspace() for c in name)  # signed-note
+
+
+def parse_vkey(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    """Parse `<name>+<key ID hex>+base64(0x01 || key)` into name, key ID and key."""
+    parts = text.split("+", 2)  # base64 may hold "+", the key name may not
+    name, hex_id, key64 = parts if len(parts) == 3 else ("", "", "")
+    raw = base64.b64decode(key64, validate=True)
+    if not is_key_name(name) or not re.fullmatch(r"[0-9a-f]{8}", hex_id) or raw[:1] != b"\x01":
+        raise ValueError("not an Ed25519 verifier key <name>+<key ID>+<key>")
+    if len(raw) != 33 or sha256(name.encode() + b"\n" + raw)[:4].hex() != hex_id:
+        raise ValueError("the key ID does not match the key")
+    return name, bytes.fromhex(hex_id), Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def open_checkpoint(data: bytes, vkey: tuple[str, bytes, Ed25519PublicKey]) -> tuple[int, bytes]:
+    """Check a checkpoint's signature (C2SP signed-note) and return its size and root."""
+    name, key_id, key = vkey
+    note = data.decode("utf-8")
+    split = note.rfind("\n\n")  # the text ends at the last empty line
+    text, sigs = note[: split + 1], note[split + 2 :]
+    if any(c < " " and c != "\n" for c in note) or split < 0 or not sigs.endswith("\n"):
+        raise ValueError("malformed note")
+    if sigs.count("\n") > MAX_SIGNATURES:
+        raise ValueError("too many signatures")
+    signed = False
+    for line in sigs[:-1].split("\n"):
+        signer, _, sig64 = line.removeprefix("— ").partition(" ")
+        sig = base64.b64decode(sig64, validate=True)
+        if not line.startswith("— ") or not is_key_name(signer) or len(sig) < 5:
+            raise ValueError("malformed signature line")
+        if (signer, sig[:4]) != (name, key_id):
+            continue  # signed-note: signatures by other keys are ignored
+        try:
+            key.verify(sig[4:], text.encode())
+        except InvalidSignature:
+            raise ValueError(f"bad signature by {name}") from None
+        signed = True
+    if not signed:
+        raise ValueError(f"not signed by {name}")
+    lines = text[:-1].split("\n")  # C2SP tlog-checkpoint: origin, size, root, extension lines
+    if len(lines) < 3 or not all(lines):
+        raise ValueError("malformed checkpoint text")
+    if lines[0] != name:
+        raise ValueError(f"origin {lines[0]!r} is not {name!r}")
+    if not re.fullmatch(r"0|[1-9][0-9]*", lines[1]):
+        raise ValueError(f"bad tree size {lines[1]!r}")
+    root = base64.b64decode(lines[2], validate=True)
+    if len(root) != 32:
+        raise ValueError("root hash is not 32 bytes")
+    return int(lines[1]), root
+
+
+def load_entry(raw: bytes) -> Any:
+    """Parse one line as strict JSON: UTF-8, no duplicate keys, no floats, NaN or Infinity."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in pairs}) != len(pairs):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def no_float(token: str) -> Any:
+        raise ValueError(f"number {token} is not an integer")
+
+    text = raw.decode("utf-8")  # json.loads would also take UTF-16 and UTF-32 bytes
+    return json.loads(text, object_pairs_hook=unique, parse_float=no_float, parse_constant=no_float)
+
+
+def verify(export: bytes, checkpoints: dict[str, bytes], vkey: Any) -> dict[str, Any]:
+    """Check an export and its checkpoints; return the report that --json prints."""
+    failures: list[dict[str, Any]] = []
+
+    def fail(kind: str, seq: int | None, detail: str) -> None:
+        failures.append({"kind": kind, "seq": seq, "detail": detail})
+
+    lines = export.split(b"\n")
+    if lines[-1] == b"":  # a final newline ends the last line; it is not an empty entry
+        lines.pop()
+    leaves: list[bytes | None] = []  # Merkle leaf inputs: each entry's hash, recomputed
+    prev_seq = 0
+    prev_hash: str | None = "0" * 64  # hash and at are None when the line before was unreadable
+    prev_at: str | None = ""
+    for number, raw in enumerate(lines, 1):
+        leaves.append(None)
+        where = f"line {number}"
+        try:
+            e = load_entry(raw)
+        except ValueError as error:  # also UnicodeDecodeError, JSONDecodeError
+            fail("line", prev_seq + 1, f"{where}: not a JSON entry: {error}")
+            prev_seq, prev_hash, prev_at = prev_seq + 1, None, None
+            continue
+        keys = set(e) if isinstance(e, dict) else set()
+        bad = sorted(keys ^ set(ENTRY)) + [k for k in ENTRY if k in keys and not fits(e[k], ENTRY[k])]
+        seq = e["seq"] if "seq" in keys and "seq" not in bad else prev_seq + 1
+        if bad:
+            fail("format", seq, f"{where}: missing, unexpected or malformed: {', '.join(bad)}")
+            prev_seq, prev_hash, prev_at = seq, None, None
+            continue
+        try:
+            leaves[-1] = sha256(canonical({k: v for k, v in e.items() if k != "hash"}).encode())
+            if canonical(e).encode() != raw:
+                fail("format", seq, f"{where}: not in RFC 8785 canonical form")
+        except ValueError as error:
+            fail("format", seq, f"{where}: {error}")
+        if leaves[-1] and leaves[-1].hex() != e["hash"]:
+            fail("hash", seq, f"{where}: the body hashes to {leaves[-1].hex()}, not to its hash")
+        if seq != prev_seq + 1:
+            fail("seq", seq, f"{where}: seq {seq} follows seq {prev_seq}")
+        if prev_hash is not None and e["prev_hash"] != prev_hash:
+            fail("chain", seq, f"{where}: prev_hash is not the hash of the line before")
+        if prev_at is not None and e["at"] <= prev_at:
+            fail("time", seq, f"{where}: at {e['at']} is not after {prev_at}")
+        prev_seq, prev_hash, prev_at = seq, e["hash"], e["at"]
+
+    opened: dict[str, tuple[int, bytes]] = {}
+    for name, data in checkpoints.items():
+        try:
+            opened[name] = open_checkpoint(data, vkey)
+        except ValueError as error:  # also not UTF-8, bad base64
+            fail("checkpoint", None, f"{name}: {error}")
+            continue
+        if name != f"{opened[name][0]}.checkpoint":
+            fail("checkpoint", None, f"{name}: holds the checkpoint of size {opened[name][0]}")
+    usable = leaves.index(None) if None in leaves else len(leaves)  # roots need valid entries
+    roots = merkle_roots([x for x in leaves[:usable] if x], {s for s, _ in opened.values()})
+    covered = 0
+    for name, (size, root) in opened.items():
+        if size > len(leaves):
+            fail("checkpoint", len(leaves) + 1, f"{name}: size {size}, export ends at {len(leaves)}")
+        elif size > usable:
+            fail("root", None, f"{name}: covers line {usable + 1}, which is not a valid entry")
+        elif roots[size] != root:
+            fail("root", None, f"{name}: the first {size} entries are not the ones it signed")
+        else:
+            covered = max(covered, size)
+    counts = {"entries": len(lines), "checkpoints": len(checkpoints), "covered": covered}
+    return {"ok": not failures, **counts, "failures": failures}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify an atmp ledger export.")
+    parser.add_argument("export", type=Path, help="the JSONL export")
+    parser.add_argument("--checkpoints", type=Path, required=True, help="directory of checkpoints")
+    parser.add_argument("--vkey", required=True, help="verifier key, or a file holding it")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        path = Path(args.vkey)
+        vkey = parse_vkey(path.read_text("utf-8").strip() if path.is_file() else args.vkey)
+    except (OSError, ValueError) as error:
+        parser.error(f"--vkey: {error}")  # exits with status 2
+    try:
+        export = args.export.read_bytes()
+        if not args.checkpoints.is_dir():
+            raise NotADirectoryError(f"{args.checkpoints} is not a directory")
+        files = sorted(args.checkpoints.glob("*.checkpoint"), key=lambda p: (len(p.name), p.name))
+        checkpoints = {p.name: p.read_bytes() for p in files}
+    except OSError as error:
+        print(f"atmp_verify: {error}", file=sys.stderr)
+        return 2
+    report = verify(export, checkpoints, vkey)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for f in report["failures"]:
+            seq = "" if f["seq"] is None else f" seq {f['seq']}"
+            print(f"FAIL {f['kind']}{seq}: {f['detail']}")
+        n, covered = report["entries"], report["covered"]
+        summary = f"{n} entries, {report['checkpoints']} checkpoints; " + (
+            f"entries 1..{covered} match a signed checkpoint" if covered else "no entry matches one"
+        )
+        tail = f", {n - covered} after it only chain-checked" if 0 < covered < n else ""
+        print(("OK: " if report["ok"] else "FAILED: ") + summary + tail)
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
