@@ -36,22 +36,26 @@ def is_locked(user: User) -> bool:
 
 def register_failure(user: User, action: str = "login_failed") -> None:
     """Count a failed authentication, audit it, and lock the account at the threshold."""
-    user.failed_logins += 1
-    locking = user.failed_logins >= settings.ATMP_LOCKOUT_THRESHOLD
     with writer.change(actor=None, reason="") as ch:
-        if locking:
-            user.locked_until = clock.now() + dt.timedelta(seconds=settings.ATMP_LOCKOUT_SECONDS)
-            user.failed_logins = 0
-        user.save(update_fields=["failed_logins", "locked_until"])
+        # Re-read under lock: concurrent failures must all count towards the lockout.
+        fresh = User.objects.select_for_update().get(pk=user.pk)
+        fresh.failed_logins += 1
+        locked_until = None
+        if fresh.failed_logins >= settings.ATMP_LOCKOUT_THRESHOLD:
+            locked_until = clock.now() + dt.timedelta(seconds=settings.ATMP_LOCKOUT_SECONDS)
+            fresh.locked_until = locked_until
+            fresh.failed_logins = 0
+        fresh.save(update_fields=["failed_logins", "locked_until"])
+        user.failed_logins, user.locked_until = fresh.failed_logins, fresh.locked_until
         ch.event(
             action=action, record_type=USER_TYPE, record_id=str(user.pk), changes={"username": [None, user.username]}
         )
-        if locking:
+        if locked_until is not None:
             ch.event(
                 action="lockout",
                 record_type=USER_TYPE,
                 record_id=str(user.pk),
-                changes={"locked_until": [None, user.locked_until.isoformat()]},
+                changes={"locked_until": [None, locked_until.isoformat()]},
             )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ActsInLedger(Protocol):
     """What the ledger needs of a user (atmp.accounts.models.User provides it)."""
 
-    pk: int | None
+    @property
+    def pk(self) -> Any: ...
 
     def ledger_name(self) -> str: ...
 

@@ -21,7 +21,7 @@ from typing import Any
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 §3.2.2.3 / I-JSON (RFC 7493 §2.2): exact in IEEE 754 doubles
 ZERO_HASH = "0" * 64
 
-_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_string = json.encoder.encode_basestring
 
 
 class CanonicalError(ValueError):
