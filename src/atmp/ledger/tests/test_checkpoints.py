@@ -53,9 +53,9 @@ def test_it_refuses_to_sign_a_head_that_contradicts_an_earlier_checkpoint(qa_rev
     checkpoints.sign_now()
     with connection.cursor() as cursor:
         # Simulate a forged history: the stored root no longer matches the tree.
-        cursor.execute(
-            f"DROP TRIGGER {'ledger_checkpoint_no_update' if connection.vendor == 'sqlite' else 'ledger_checkpoint_append_only ON ledger_checkpoint'}"
-        )
+        sqlite = connection.vendor == "sqlite"
+        trigger = "ledger_checkpoint_no_update" if sqlite else "ledger_checkpoint_append_only ON ledger_checkpoint"
+        cursor.execute(f"DROP TRIGGER {trigger}")
         cursor.execute("UPDATE ledger_checkpoint SET root = %s", ["ab" * 32])
     make_site(actor=qa_reviewer)
     with pytest.raises(CheckpointRefused, match="does not extend checkpoint"):
