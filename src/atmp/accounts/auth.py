@@ -61,6 +61,18 @@ def register_failure(user: User, action: str = "login_failed") -> None:
 
 def authenticate(*, username: str, password: str, otp: str | None = None) -> User:
     """Return the user when username, password and (if enrolled) TOTP code are right; audit every outcome."""
+    user = check_password_step(username=username, password=password)
+    if user.mfa_enabled:
+        return check_code_step(user=user, otp=otp or "")
+    return complete_login(user)
+
+
+def check_password_step(*, username: str, password: str) -> User:
+    """Check the first factor, auditing and counting a failure; the caller then asks for the code if enrolled.
+
+    The web UI calls this, keeps only the user's id in the session, and calls check_code_step
+    with the code: the password is never kept between the two steps.
+    """
     user = User.objects.filter(username=username.strip().lower()).first()
     if user is None:
         make_password(password)  # spend the same time as a real check, so timing reveals no usernames
@@ -75,9 +87,22 @@ def authenticate(*, username: str, password: str, otp: str | None = None) -> Use
     if not user.check_password(password):
         register_failure(user)
         raise LoginRefused(GENERIC_REFUSAL)
-    if user.mfa_enabled and not verify_totp(user, otp or ""):
+    return user
+
+
+def check_code_step(*, user: User, otp: str) -> User:
+    """Check the TOTP code of a user whose password was just verified, then complete the sign-in."""
+    if not user.is_active or is_locked(user):
+        _record(user, "login_refused", {"reason": [None, "account disabled or locked"]})
+        raise LoginRefused(GENERIC_REFUSAL)
+    if not verify_totp(user, otp):
         register_failure(user)
         raise LoginRefused(GENERIC_REFUSAL)
+    return complete_login(user)
+
+
+def complete_login(user: User) -> User:
+    """Record a successful sign-in and reset the failure count."""
     with writer.change(actor=user, reason="") as ch:
         user.failed_logins = 0
         user.last_login = clock.now()

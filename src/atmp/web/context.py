@@ -7,10 +7,27 @@ from typing import Any
 from django.http import HttpRequest
 
 import atmp
+from atmp.ledger import clock
+from atmp.web.display import role_labels
+
+# The top bar: (label, url name, permission), shown only to users who hold the permission.
+NAVIGATION = [
+    ("Home", "web:home", "records.view"),
+    ("Sites", "web:sites", "records.view"),
+    ("Audit trail", "web:audit", "audit.view"),
+    ("Users", "web:users", "accounts.view"),
+]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Return what the base template needs: the version and the user's permissions."""
+    """Return what the base template needs: the version, the user's permissions, roles and menu."""
     user = getattr(request, "user", None)
-    perms = user.permissions() if user is not None and user.is_authenticated else frozenset()
-    return {"atmp_version": atmp.__version__, "perms": perms}
+    signed_in = user is not None and user.is_authenticated
+    perms: frozenset[str] = user.permissions() if user is not None and signed_in else frozenset()
+    return {
+        "atmp_version": atmp.__version__,
+        "perms": perms,
+        "user_roles": role_labels(user.roles()) if user is not None and signed_in else [],
+        "served_at": clock.now(),
+        "nav": [(label, name) for label, name, perm in NAVIGATION if perm in perms],
+    }

@@ -1,0 +1,171 @@
+"""Forms of the web UI: they check the shape of the input; the services check the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from atmp.accounts.models import User
+from atmp.ledger import trail
+from atmp.ledger.signatures import MEANINGS
+
+REASON_HELP = "Required: it is recorded with the change in the audit trail (Annex 11 §9)."
+
+
+@functools.cache
+def _zones() -> list[tuple[str, str]]:
+    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        label="Authenticator code",
+        error_messages={"invalid": "enter the 6 digits your authenticator app shows"},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": r"[0-9 ]{6,7}",
+                "maxlength": 7,
+            }
+        ),
+    )
+
+
+class SiteForm(forms.Form):
+    code = forms.CharField(max_length=20, help_text="2–20 capital letters, digits or '-'; it cannot change later.")
+    name = forms.CharField(max_length=200)
+    timezone = forms.ChoiceField(label="Time zone", initial="Europe/Amsterdam", choices=_zones)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SiteEditForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    timezone = forms.ChoiceField(label="Time zone", choices=_zones)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=1000, help_text=REASON_HELP, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=1000, help_text=REASON_HELP, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SignForm(forms.Form):
+    meaning = forms.ChoiceField(choices=())
+    password = forms.CharField(
+        max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    otp = forms.CharField(
+        label="Authenticator code",
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, meanings: list[str], mfa: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meaning"].choices = [(m, MEANINGS[m]) for m in meanings]  # type: ignore[attr-defined]
+        if not mfa:
+            del self.fields["otp"]
+        else:
+            self.fields["otp"].required = True
+
+
+class TrailFilterForm(forms.Form):
+    """The reviewer's selection of the audit trail; every field optional."""
+
+    record_type = forms.CharField(
+        required=False,
+        label="Record type",
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "record-types", "placeholder": "accounts.site"}),
+    )
+    record_id = forms.CharField(required=False, label="Record id", max_length=64)
+    user = forms.CharField(
+        required=False,
+        label="User",
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "usernames", "placeholder": "username"}),
+    )
+    action = forms.CharField(
+        required=False, max_length=40, widget=forms.TextInput(attrs={"list": "actions", "placeholder": "update"})
+    )
+    since = forms.CharField(
+        required=False,
+        label="From (UTC)",
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "2026-11-25"}),
+    )
+    until = forms.CharField(
+        required=False, label="Before (UTC)", max_length=40, widget=forms.TextInput(attrs={"placeholder": "2026-11-26"})
+    )
+
+    def _time(self, name: str) -> dt.datetime | None:
+        value = self.cleaned_data.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return trail.parse_time(value, name)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc).split(": ", 1)[-1]) from None
+
+    def clean_since(self) -> dt.datetime | None:
+        return self._time("since")
+
+    def clean_until(self) -> dt.datetime | None:
+        return self._time("until")
+
+    def clean_user(self) -> User | None:
+        username = self.cleaned_data.get("user", "").strip().lower()
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"no user {username!r}")
+        return user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until <= since:
+            self.add_error("until", "must be after 'From'")
+        return data
+
+    def trail_filter(self) -> trail.TrailFilter:
+        """Return the selection as the ledger's TrailFilter (call after is_valid())."""
+        d = self.cleaned_data
+        user = d.get("user")
+        return trail.TrailFilter(
+            record_type=d.get("record_type", "").strip() or None,
+            record_id=d.get("record_id", "").strip() or None,
+            actor_id=user.pk if user is not None else None,
+            action=d.get("action", "").strip() or None,
+            since=d.get("since"),
+            until=d.get("until"),
+        )
+
+
+class ReviewForm(TrailFilterForm):
+    """Start a review of the selection shown, with a comment."""
+
+    comment = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), help_text="What you reviewed and what you found."
+    )

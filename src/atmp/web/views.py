@@ -1,0 +1,65 @@
+"""The shell: the home dashboard and the static files (waitress serves the WSGI app directly)."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.static import serve
+
+from atmp.accounts.access import public, requires
+from atmp.accounts.services import visible_sites
+from atmp.ledger import checkpoints, clock, trail, tree
+from atmp.ledger.models import AuditTrailReview, Signature
+from atmp.web import display
+
+RECENT = 12
+
+
+@requires("records.view")
+def home(request: HttpRequest) -> HttpResponse:
+    """Show the ledger's size and latest checkpoint, the user's sites and the newest entries."""
+    user = request.user
+    context: dict[str, Any] = {
+        "size": tree.size(),
+        "checkpoint": checkpoints.latest(),
+        "sites": visible_sites(user),  # type: ignore[arg-type]
+        "recent": [],
+        "awaiting": awaiting_signature(user),
+        "now": clock.now(),
+    }
+    if user.can("audit.view"):  # type: ignore[union-attr]
+        context["recent"] = display.entry_rows(trail.trail(trail.TrailFilter(), limit=RECENT).entries)
+    return render(request, "web/home.html", context)
+
+
+def awaiting_signature(user: Any) -> list[Any]:
+    """Return the audit-trail reviews the user started and has not signed yet (a cheap query)."""
+    if not user.can("audit.review"):
+        return []
+    signed = set(
+        Signature.objects.filter(
+            record_type=AuditTrailReview.record_type(), signer_id=user.pk, meaning="audit_trail_reviewed"
+        ).values_list("record_id", flat=True)
+    )
+    reviews = AuditTrailReview.objects.filter(created_by=user, voided=False).order_by("-pk")[:50]
+    return [r for r in reviews if str(r.pk) not in signed][:10]
+
+
+@public
+def static(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Serve a file from the apps' static folders (the CSS and JS ship in the package, no CDN)."""
+    normalized = posixpath.normpath(path).lstrip("/")
+    if normalized.startswith("..") or not normalized:
+        raise Http404("no such file")
+    found = finders.find(normalized)
+    if not found or isinstance(found, list):
+        raise Http404("no such file")
+    response = serve(request, os.path.basename(found), document_root=os.path.dirname(found))
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,130 @@
+"""Sign-in (password, then the TOTP code for enrolled users), sign-out and MFA enrolment."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login as start_session
+from django.contrib.auth import logout as end_session
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from atmp.accounts import auth
+from atmp.accounts.access import public
+from atmp.accounts.errors import InvalidInput, LoginRefused
+from atmp.accounts.models import User
+from atmp.web.forms import CodeForm, LoginForm
+from atmp.web.pages import message_of, signed_in
+
+PENDING = "atmp_login_pending"
+PENDING_SECONDS = 300
+TIMED_OUT = "atmp_timed_out"
+MFA_SECRET = "atmp_mfa_secret"  # noqa: S105 - a session key name, not a secret
+
+
+@public
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    """Ask for username and password; for an account with MFA, then ask for the code."""
+    if request.user.is_authenticated:
+        return redirect(_next(request))
+    timed_out = bool(request.session.pop(TIMED_OUT, False))
+    if request.method == "POST" and request.POST.get("step") == "code":
+        return _code_step(request)
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The first factor is checked, audited and counted by the service; nothing of the
+            # password is kept: an enrolled user's session holds only their id until the code.
+            user = auth.check_password_step(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except LoginRefused as exc:
+            error = str(exc)
+        else:
+            if user.mfa_enabled:
+                request.session[PENDING] = {"user_id": user.pk, "at": time.time(), "next": _next(request)}
+                return render(request, "web/login_code.html", {"form": CodeForm(), "username": user.username})
+            return _signed_in(request, auth.complete_login(user))
+    return render(
+        request, "web/login.html", {"form": form, "error": error, "timed_out": timed_out, "next": _next(request)}
+    )
+
+
+def _code_step(request: HttpRequest) -> HttpResponse:
+    pending: dict[str, Any] | None = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        messages.error(request, "the sign-in took too long: enter your username and password again")
+        return redirect("web:login")
+    user = User.objects.get(pk=pending["user_id"])
+    form = CodeForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            user = auth.check_code_step(user=user, otp=form.cleaned_data["code"])
+        except LoginRefused as exc:
+            error = str(exc)
+            if not user.is_active or auth.is_locked(user):
+                request.session.pop(PENDING, None)
+        else:
+            request.session.pop(PENDING, None)
+            return _signed_in(request, user, pending.get("next"))
+    return render(request, "web/login_code.html", {"form": form, "error": error, "username": user.username})
+
+
+def _signed_in(request: HttpRequest, user: User, next_url: str | None = None) -> HttpResponseRedirect:
+    start_session(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(PENDING, None)
+    target = next_url if next_url and _safe(request, next_url) else _next(request)
+    return redirect(target)
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    return target if _safe(request, target) else "/"
+
+
+def _safe(request: HttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+
+
+@public
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Sign out (audited) and return to the sign-in page."""
+    if request.user.is_authenticated:
+        auth.record_logout(request.user)  # type: ignore[arg-type]
+        end_session(request)
+        messages.success(request, "You are signed out.")
+    return redirect("web:login")
+
+
+@public
+@never_cache
+def mfa(request: HttpRequest) -> HttpResponse:
+    """Enrol in TOTP: show a new secret and its otpauth URI, and confirm with a code from the app."""
+    signed_in(request)
+    user: User = request.user  # type: ignore[assignment]
+    if user.mfa_enabled:
+        return render(request, "web/mfa.html", {"enabled": True})
+    secret = request.session.get(MFA_SECRET) or auth.new_totp_secret()
+    request.session[MFA_SECRET] = secret
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.enable_mfa(user=user, secret=secret, code=form.cleaned_data["code"].replace(" ", ""))
+        except InvalidInput as exc:
+            form.add_error("code" if exc.field == "code" else None, message_of(exc))
+        else:
+            request.session.pop(MFA_SECRET, None)
+            messages.success(request, "Multi-factor authentication is on: sign-ins and signatures now ask for a code.")
+            return redirect("web:mfa")
+    context = {"enabled": False, "form": form, "secret": secret, "uri": auth.provisioning_uri(user, secret)}
+    return render(request, "web/mfa.html", context)

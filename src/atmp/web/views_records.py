@@ -1,0 +1,183 @@
+"""The generic record page (fields, status, history, signatures) and signing, for every GmpRecord type."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from atmp.accounts import signing
+from atmp.accounts.access import requires
+from atmp.accounts.models import Site, User
+from atmp.accounts.roles import meanings_of
+from atmp.accounts.services import visible_sites
+from atmp.ledger import reviews, signatures, trail
+from atmp.ledger.errors import LedgerError
+from atmp.ledger.models import AuditTrailReview
+from atmp.ledger.records import GmpRecord, model_for, rfc3339
+from atmp.web import display
+from atmp.web.forms import SignForm
+
+REVIEWED = "audit_trail_reviewed"
+
+
+def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
+    """Return the record, or 404 when the type is unknown, the id absent or the site not the user's."""
+    model = model_for(record_type)
+    if model is None or not record_id.isdigit():
+        raise Http404(f"no record type {record_type!r}")
+    record = model._base_manager.filter(pk=int(record_id)).first()
+    if record is None:
+        raise Http404(f"no {record_type} {record_id}")
+    if isinstance(record, Site) and record not in visible_sites(request.user):  # type: ignore[arg-type]
+        raise Http404(f"no {record_type} {record_id}")
+    return record
+
+
+def sign_meanings(user: User, record: GmpRecord, *, offered: bool = True) -> list[str]:
+    """Return the meanings the user's roles allow on this record, in the order the ledger lists them.
+
+    offered=True (the dialog) also leaves out those the ledger would refuse now: a meaning already
+    given to this version, or one the author may not give (segregation of duties). The sign view
+    accepts every role-allowed meaning, so a refusal comes with the ledger's own message.
+    """
+    if record.voided:
+        return []
+    allowed = meanings_of(user.roles())
+    if isinstance(record, AuditTrailReview):
+        wanted = {REVIEWED} if user.can("audit.review") else set()
+    else:
+        wanted = set(allowed) - {REVIEWED} if user.can("records.sign") else set()
+    meanings = [m for m in signatures.MEANINGS if m in wanted and m in allowed]
+    return [m for m in meanings if _signable(user, record, m)] if offered else meanings
+
+
+def _signable(user: User, record: GmpRecord, meaning: str) -> bool:
+    try:
+        signatures.check_can_sign(signer_id=user.pk, record=record, meaning=meaning)
+    except LedgerError:
+        return False
+    return True
+
+
+def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:
+    """Return the write actions the record's page offers the user (hidden when not permitted)."""
+    if record.voided:
+        return []
+    if isinstance(record, Site) and user.can(Site.write_permission):
+        return [
+            {"label": "Edit", "url": reverse("web:site_edit", args=[record.pk]), "kind": "button"},
+            {"label": "Void", "url": reverse("web:site_void", args=[record.pk]), "kind": "button danger"},
+        ]
+    return []
+
+
+def _reviewed_selection(record: GmpRecord) -> str | None:
+    """Return the audit-trail link that lists the entries an audit-trail review covered."""
+    if not isinstance(record, AuditTrailReview):
+        return None
+    selection = reviews.selection_of(record)
+    params: dict[str, Any] = {
+        "record_type": selection.record_type or "",
+        "record_id": selection.record_id or "",
+        "action": selection.action or "",
+        "since": rfc3339(selection.since) if selection.since else "",
+        "until": rfc3339(selection.until) if selection.until else "",
+    }
+    user = User.objects.filter(pk=selection.actor_id).first() if selection.actor_id is not None else None
+    params["user"] = user.username if user is not None else ""
+    if record.last_seq:
+        params["before"] = record.last_seq + 1
+    return reverse("web:audit") + "?" + urlencode({k: v for k, v in params.items() if v != ""})
+
+
+def render_record(
+    request: HttpRequest,
+    record: GmpRecord,
+    *,
+    sign_form: SignForm | None = None,
+    sign_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """Render a record page; with a sign form or error, the signature dialog opens on load."""
+    user: User = request.user  # type: ignore[assignment]
+    zone = display.site_zone(record)
+    before = request.GET.get("before", "")
+    page = trail.history(record.record_type(), str(record.pk), before=int(before) if before.isdigit() else None)
+    meanings = sign_meanings(user, record)
+    if sign_form is None and meanings:
+        sign_form = SignForm(
+            initial={"version": record.version, "meaning": meanings[0]}, meanings=meanings, mfa=user.mfa_enabled
+        )
+    context = {
+        "record": record,
+        "record_type": record.record_type(),
+        "type_label": display.type_label(record.record_type()),
+        "title": display.title_of(record),
+        "rows": display.record_rows(record),
+        "zone": zone,
+        "history": display.entry_rows(page.entries, zone=zone),
+        "next_before": page.next_before,
+        "paged": bool(before),
+        "signatures": signatures.for_record(record),
+        "sign_form": sign_form,
+        "sign_error": sign_error,
+        "open_dialog": sign_form is not None and (bool(sign_error) or request.GET.get("sign") == "1"),
+        "actions": _actions(user, record),
+        "snapshot_hash": record.snapshot_hash(),
+        "reviewed_selection": _reviewed_selection(record),
+    }
+    return render(request, "web/record.html", context, status=status)
+
+
+@requires("records.view")
+def record(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
+    """Show one record: its fields, status, history and signatures."""
+    return render_record(request, load_record(request, record_type, record_id))
+
+
+@requires("records.view")
+@require_POST
+def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
+    """Sign the record's version shown on the page, after re-authentication."""
+    user: User = request.user  # type: ignore[assignment]
+    rec = load_record(request, record_type, record_id)
+    meanings = sign_meanings(user, rec, offered=False)
+    if not meanings:
+        raise PermissionDenied("your roles do not allow you to sign this record")
+    form = SignForm(request.POST, meanings=meanings, mfa=user.mfa_enabled)
+    if not form.is_valid():
+        return render_record(request, rec, sign_form=form, sign_error="check the fields below", status=400)
+    # Bind the signature to the version the signer saw: the ledger refuses it if the record moved on.
+    rec.version = form.cleaned_data["version"]
+    try:
+        signature = signing.sign(
+            signer=user,
+            record=rec,
+            meaning=form.cleaned_data["meaning"],
+            password=form.cleaned_data["password"],
+            otp=form.cleaned_data.get("otp"),
+        )
+    except LedgerError as exc:
+        # Show the refusal in the dialog, ready for the version that is current now.
+        fresh = load_record(request, record_type, record_id)
+        offered = sign_meanings(user, fresh)
+        if not offered:
+            messages.error(request, str(exc))
+            return redirect("web:record", record_type=record_type, record_id=record_id)
+        meaning = form.cleaned_data["meaning"]
+        form = SignForm(
+            initial={"version": fresh.version, "meaning": meaning if meaning in offered else offered[0]},
+            meanings=offered,
+            mfa=user.mfa_enabled,
+        )
+        return render_record(request, fresh, sign_form=form, sign_error=str(exc), status=400)
+    label = signatures.MEANINGS[signature.meaning]
+    messages.success(request, f"Signed version {signature.record_version} as “{label}”.")
+    return redirect("web:record", record_type=record_type, record_id=record_id)
