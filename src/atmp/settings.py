@@ -80,6 +80,8 @@ ATMP_LOCKOUT_SECONDS = config.int_setting("ATMP_LOCKOUT_SECONDS", 15 * 60)
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
+# SQLite: queue appenders on a file lock so that they take turns (atmp.ledger.writer.appends_in_turn).
+ATMP_SQLITE_APPEND_LOCK = os.environ.get("ATMP_SQLITE_APPEND_LOCK", "1") != "0"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's busy timeout alone
+    fcntl = None  # type: ignore[assignment]
 from django.db import connection, transaction
 
 from atmp.ledger import clock, merkle
@@ -262,12 +269,50 @@ def change(*, actor: ActsInLedger | None, reason: str = "") -> Iterator[Change]:
         yield outer
         return
     ch = Change(actor_of(actor), reason)
-    with transaction.atomic():
+    with appends_in_turn(), transaction.atomic():
         token = _current.set(ch)
         try:
             yield ch
         finally:
             _current.reset(token)
+
+
+_lock_files = threading.local()
+
+
+@contextmanager
+def appends_in_turn() -> Iterator[None]:
+    """On a SQLite file, queue appenders on a kernel file lock so that they take turns.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms) while the writer holding the
+    lock commits and begins its next transaction within microseconds, so under sustained load a
+    waiting writer could starve for seconds (measured: up to 10 s with 6 writers; bench/ shows the
+    figures). A blocking flock wakes the next waiter as soon as the lock is released. Each thread
+    opens its own descriptor, because flock does not exclude holders of the same open file.
+    PostgreSQL queues lock waiters itself, so nothing is needed there.
+    """
+    path = _append_lock_path()
+    if path is None or fcntl is None:
+        yield
+        return
+    fd = getattr(_lock_files, path, None)
+    if fd is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        setattr(_lock_files, path, fd)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _append_lock_path() -> str | None:
+    if connection.vendor != "sqlite" or not settings.ATMP_SQLITE_APPEND_LOCK:
+        return None
+    name = str(connection.settings_dict["NAME"])
+    if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+        return None  # an in-memory database (the test suite's) has one connection at a time
+    return name + "-append.lock"
 
 
 def current() -> Change | None:
