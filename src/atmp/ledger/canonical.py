@@ -29,7 +29,7 @@ class CanonicalError(ValueError):
 
 
 def _sort_key(key: str) -> bytes:
-    return key.encode("utf-16-be")
+    return key.encode("utf-16-be", "surrogatepass")  # a lone surrogate is refused by _check_string
 
 
 def _normalise(value: Any, path: str) -> Any:

@@ -1,8 +1,20 @@
-"""`atmp ledger …` and `atmp verify`."""
+"""`atmp ledger …` and `atmp verify`: thin commands over verify, selectors, checkpoints and export."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
 import click
+
+from atmp.cli.main import handled, setup_django
+from atmp.cli.output import EXIT_FAILED_CHECK, emit, fail, interactive
+
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 
 
 @click.group()
@@ -11,5 +23,230 @@ def ledger() -> None:
 
 
 @click.command()
-def verify() -> None:
-    """Verify the ledger (being written)."""
+@click.option(
+    "--checkpoints",
+    "checkpoint_dir",
+    type=click.Path(path_type=Path),
+    help="Also check the ledger against the *.checkpoint files exported earlier into this directory.",
+)
+@JSON_OPTION
+@handled
+def verify(checkpoint_dir: Path | None, as_json: bool) -> None:
+    """Verify the chain, the Merkle tree, checkpoints, record snapshots and signatures (exit 1 if any fails)."""
+    setup_django()
+    from atmp.ledger import verify as verification
+
+    with _progress_bar("verifying the ledger") as progress:
+        report = verification.run(checkpoint_dir=checkpoint_dir, progress=progress)
+    emit(report.as_dict(), as_json=as_json, text=_describe_report)
+    if not report.ok:
+        raise click.exceptions.Exit(EXIT_FAILED_CHECK)
+
+
+def _describe_report(data: dict[str, Any]) -> str:
+    files = f", {data['checkpoint_files']} exported checkpoints" if data["checkpoint_files"] else ""
+    counts = (
+        f"{data['entries']:,} entries, {data['records']:,} records, {data['signatures']:,} signatures, "
+        f"{data['checkpoints']:,} checkpoints{files}"
+    )
+    if data["ok"]:
+        return f"OK: {counts} verified"
+    lines = [f"FAILED: {counts} checked"]
+    for f in data["failures"]:
+        where = " ".join(
+            part for part in (f"seq {f['seq']}" if f["seq"] is not None else "", f["record"] or "") if part
+        )
+        lines.append(f"  {f['kind']}{' ' + where if where else ''}: {f['detail']}")
+    for kind, n in data["omitted"].items():
+        lines.append(f"  … and {n:,} more '{kind}' failures (only the first of each kind are listed)")
+    return "\n".join(lines)
+
+
+@contextmanager
+def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a progress callback drawing a bar on stderr when it is a terminal, else None."""
+    if not interactive():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@ledger.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the note to this file.")
+@JSON_OPTION
+@handled
+def checkpoint(out: Path | None, as_json: bool) -> None:
+    """Sign a checkpoint for the current tree head now and print its note."""
+    setup_django()
+    from atmp.ledger import checkpoints, selectors
+
+    signed = checkpoints.sign_now()
+    if out is not None:
+        out.write_text(signed.note, encoding="utf-8")
+        click.echo(f"checkpoint {signed.size} written to {out}", err=True)
+    if as_json:
+        emit(selectors.checkpoint_document(signed), as_json=True)
+    elif out is None:
+        click.echo(signed.note, nl=False)
+
+
+@ledger.command(name="checkpoints")
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every stored checkpoint to DIR/<size>.checkpoint (keep them off this host).",
+)
+@JSON_OPTION
+@handled
+def list_checkpoints(export_dir: Path | None, as_json: bool) -> None:
+    """List the stored checkpoints, or export them as files."""
+    setup_django()
+    from atmp.ledger import checkpoints, selectors
+
+    if export_dir is not None:
+        written = [str(p) for p in checkpoints.export(export_dir)]
+        emit(written, as_json=as_json, text=lambda w: f"{len(w)} checkpoints written to {export_dir}")
+        return
+    documents = selectors.checkpoint_documents()
+    emit(documents, as_json=as_json, text=_describe_checkpoints)
+
+
+def _describe_checkpoints(documents: list[dict[str, Any]]) -> str:
+    if not documents:
+        return "no checkpoints yet: `atmp ledger checkpoint` signs one"
+    return "\n".join(f"{d['size']:>12,}  {d['signed_at']}  {d['root']}" for d in documents)
+
+
+@ledger.command()
+@handled
+def vkey() -> None:
+    """Print the verifier key that auditors check checkpoints with (publish it out of band)."""
+    setup_django()
+    from atmp.ledger import keys
+
+    click.echo(keys.verifier_key())
+
+
+@ledger.command()
+@click.argument("seq", type=int)
+@click.option("--size", type=int, help="Prove against the tree of this many entries (default: the latest checkpoint).")
+@JSON_OPTION
+@handled
+def prove(seq: int, size: int | None, as_json: bool) -> None:
+    """Print the inclusion proof of entry SEQ (RFC 9162, base64 hashes)."""
+    setup_django()
+    from atmp.ledger import selectors
+
+    emit(selectors.inclusion_proof_document(seq, size), as_json=as_json, text=_describe_inclusion)
+
+
+def _describe_inclusion(d: dict[str, Any]) -> str:
+    lines = [
+        f"entry {d['seq']} (leaf index {d['index']}) in the tree of {d['size']:,} entries",
+        f"leaf hash: {d['leaf_hash']}",
+        f"root:      {d['root']}",
+        f"proof ({len(d['proof'])} hashes, leaf upwards):",
+    ]
+    return "\n".join(lines + [f"  {h}" for h in d["proof"]])
+
+
+@ledger.command()
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@JSON_OPTION
+@handled
+def consistency(old: int, new: int, as_json: bool) -> None:
+    """Print the proof that the tree of NEW entries extends the tree of OLD entries (RFC 9162)."""
+    setup_django()
+    from atmp.ledger import selectors
+
+    emit(selectors.consistency_proof_document(old, new), as_json=as_json, text=_describe_consistency)
+
+
+def _describe_consistency(d: dict[str, Any]) -> str:
+    lines = [
+        f"tree of {d['new_size']:,} entries extends the tree of {d['old_size']:,}",
+        f"old root: {d['old_root']}",
+        f"new root: {d['new_root']}",
+        f"proof ({len(d['proof'])} hashes):",
+    ]
+    return "\n".join(lines + [f"  {h}" for h in d["proof"]])
+
+
+@ledger.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--from-seq", type=click.IntRange(min=1), help="First entry (included).")
+@click.option("--to-seq", type=click.IntRange(min=1), help="Last entry (included).")
+@click.option("--record-type", help="Only entries of this record type, e.g. accounts.site.")
+@click.option("--record-id", help="Only entries of this record id.")
+@click.option("--actor", help="Only entries by this user (username or user id).")
+@click.option("--action", help="Only entries with this action, e.g. update or sign.")
+@click.option("--since", help="Only entries at or after this time (RFC 3339; a date means its midnight UTC).")
+@click.option("--until", help="Only entries before this time (RFC 3339).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@handled
+def export(
+    fmt: str,
+    from_seq: int | None,
+    to_seq: int | None,
+    record_type: str | None,
+    record_id: str | None,
+    actor: str | None,
+    action: str | None,
+    since: str | None,
+    until: str | None,
+    out: Path | None,
+) -> None:
+    """Export the audit trail; the unfiltered JSON Lines export is what contrib/atmp_verify.py checks."""
+    setup_django()
+    from atmp.ledger import export as exporting
+    from atmp.ledger import selectors, trail
+    from atmp.ledger.errors import NotFound
+
+    try:
+        actor_id = selectors.actor_id_of(actor) if actor is not None else None
+    except NotFound as exc:
+        fail(f"--actor: {exc}")
+    try:
+        start = trail.parse_time(since, "--since") if since is not None else None
+        end = trail.parse_time(until, "--until") if until is not None else None
+    except ValueError as exc:
+        fail(str(exc))
+    if from_seq is not None and to_seq is not None and from_seq > to_seq:
+        fail(f"--from-seq {from_seq} is after --to-seq {to_seq}")
+    if start is not None and end is not None and start >= end:
+        fail(f"--since {since} is not before --until {until}")
+    selection = trail.TrailFilter(
+        record_type=record_type, record_id=record_id, actor_id=actor_id, action=action, since=start, until=end
+    )
+    rows = selectors.entry_rows(selection, from_seq=from_seq, to_seq=to_seq)
+    if out is None:
+        try:
+            sys.stdout.flush()
+            exporting.write(rows, sys.stdout.buffer, fmt=fmt)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): not an error of ours. Point stdout at /dev/null
+            # so the interpreter's final flush does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    # Write beside the target and rename, so an interrupted export never looks like a complete one.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with partial.open("wb") as stream:
+            count = exporting.write(rows, stream, fmt=fmt)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"{count:,} entries written to {out}", err=True)
