@@ -9,6 +9,7 @@ neither (atmp/accounts/tests/test_access_contract.py).
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -37,6 +38,9 @@ def requires(permission: str) -> Callable[[F], F]:
             return view(request, *args, **kwargs)
 
         wrapper.atmp_permission = permission  # type: ignore[attr-defined]
+        # django-ninja reads parameters from the signature; resolve the view's own annotations
+        # here, so routers may use `from __future__ import annotations`.
+        wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

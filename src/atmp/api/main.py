@@ -1,7 +1,75 @@
-"""The REST API at /api/v1/ (django-ninja), with its OpenAPI document at /api/v1/openapi.json."""
+"""The REST API at /api/v1/ (django-ninja), with its OpenAPI document at /api/v1/openapi.json.
+
+Every operation needs a signed-in caller (a bearer token or a browser session, atmp.api.auth) and
+declares its permission with atmp.accounts.access.requires; only the OpenAPI document is public,
+so a client can learn the API before it has a token. A module adds its router below.
+"""
+
+from typing import Any
 
 from ninja import NinjaAPI
+from ninja.operation import Operation
+from ninja.renderers import JSONRenderer
 
 import atmp
+from atmp.accounts.access import public
+from atmp.api import errors
+from atmp.api.auth import AUTH
 
-api = NinjaAPI(title="atmp", version=atmp.__version__, urls_namespace="api")
+DESCRIPTION = """atmp's REST API. Authenticate with `Authorization: Bearer atmp_…` (a token from
+`POST /api/v1/tokens` or `atmp user token`) or a signed-in browser session (then send the CSRF token
+in `X-CSRFToken` on unsafe methods). Errors are JSON `{"detail": …, "field": …}`: 400 bad input,
+401 not signed in, 403 not allowed (the permission is named), 404 not found, 409 conflict with the
+current state, 422 refused by a GMP rule. Every change after creation needs a `reason`."""
+
+
+class Utf8JSON(JSONRenderer):
+    """JSON as UTF-8 text: names, reasons and signed notes read as written (§, é, —), not as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class AtmpAPI(NinjaAPI):
+    """NinjaAPI with atmp's operation ids and every URL it serves declaring its access."""
+
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        """Return the URL patterns, with django-ninja's own root view declared public (it only answers 404)."""
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            callback = getattr(pattern, "callback", None)
+            if getattr(pattern, "name", None) == "api-root" and callback is not None:
+                public(callback)
+        return patterns, app_name, namespace
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """Return `<module>_<function>`, e.g. ledger_list_entries."""
+        module = operation.view_func.__module__.split(".")
+        owner = module[1] if len(module) > 2 and module[0] == "atmp" else module[-1]
+        return f"{owner}_{operation.view_func.__name__}"
+
+
+api = AtmpAPI(
+    title="atmp",
+    version=atmp.__version__,
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=AUTH,
+    renderer=Utf8JSON(),
+    # The interactive docs page would load Swagger UI from a CDN unless "ninja" is an installed app;
+    # atmp works offline, so only the JSON document is served.
+    docs_url=None,
+    docs_decorator=public,
+)
+errors.install(api)
+
+
+def _register() -> None:
+    from atmp.accounts.api import router as accounts
+    from atmp.ledger.api import router as ledger
+
+    api.add_router("", accounts)
+    api.add_router("", ledger)
+
+
+_register()

@@ -1,0 +1,327 @@
+"""REST operations of accounts: who am I, sites, users and their roles, and API tokens.
+
+Thin: each operation parses, calls atmp.accounts.services or atmp.accounts.auth (where every rule
+lives, and every change is audited), and shapes the answer.
+"""
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from atmp.accounts import auth, services
+from atmp.accounts.access import requires
+from atmp.accounts.errors import InvalidInput, NotAllowed
+from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.api.auth import by_token, user_of
+from atmp.api.schemas import MAX_INT, Reason, answers, bounded, segment
+from atmp.ledger.errors import NotFound
+from atmp.ledger.records import rfc3339
+
+router = Router()
+
+SiteCode = Annotated[str, bounded(20)]
+SiteInPath = Annotated[str, segment(20), Field(examples=["LEI"])]
+UserInPath = Annotated[str, segment(150), Field(examples=["olga"])]
+Role = Annotated[str, bounded(32)]
+Version = Annotated[int, Field(ge=1, le=MAX_INT, description="the version you read; refused (409) if it changed since")]
+
+
+class SiteOut(Schema):
+    """A site and its record state."""
+
+    code: str
+    name: str
+    timezone: str
+    address: str
+    version: int
+    status: str
+    voided: bool
+    created_at: str | None
+
+
+class SiteIn(Schema):
+    """A new site (its creation needs no reason: the first version of a record is its reason)."""
+
+    code: SiteCode
+    name: Annotated[str, bounded(200)]
+    timezone: Annotated[str, bounded(64)] = "Europe/Amsterdam"
+    address: Annotated[str, bounded(2000)] = ""
+
+
+class SitePatch(Schema):
+    """A change to a site: the fields to change, and why."""
+
+    name: Annotated[str, bounded(200)] | None = None
+    timezone: Annotated[str, bounded(64)] | None = None
+    address: Annotated[str, bounded(2000)] | None = None
+    reason: Reason
+    version: Version | None = None
+
+
+class VoidIn(Schema):
+    """Why a record is voided (it stays, marked void, with its history)."""
+
+    reason: Reason
+    version: Version | None = None
+
+
+class AssignmentOut(Schema):
+    """A role at one site, or at every site (site None)."""
+
+    role: str
+    site: str | None
+
+
+class UserOut(Schema):
+    """An account: never its password hash, MFA secret or tokens."""
+
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
+    mfa_enabled: bool
+    locked: bool
+    roles: list[AssignmentOut]
+
+
+class MeOut(Schema):
+    """The caller: account, roles, what they allow, and the sites the caller sees."""
+
+    username: str
+    full_name: str
+    email: str
+    roles: list[str]
+    permissions: list[str]
+    sites: list[SiteOut]
+    mfa_enabled: bool
+
+
+class UserIn(Schema):
+    """A new account with its roles (at one site, or every site when site is omitted)."""
+
+    username: Annotated[str, bounded(150)]
+    full_name: Annotated[str, bounded(200)]
+    email: Annotated[str, bounded(254)] = ""
+    password: Annotated[str, bounded(1024)]
+    roles: Annotated[list[Role], Field(max_length=20)] = []
+    site: SiteCode | None = None
+    reason: Reason = ""
+
+
+class RolesIn(Schema):
+    """The complete set of roles the user shall hold at the site (or at every site), and why."""
+
+    roles: Annotated[list[Role], Field(max_length=20)]
+    site: SiteCode | None = None
+    reason: Reason
+
+
+class DisableIn(Schema):
+    """Why the account is disabled."""
+
+    reason: Reason
+
+
+class TokenIn(Schema):
+    """What the new token is for."""
+
+    name: Annotated[str, bounded(100)]
+
+
+class TokenOut(Schema):
+    """A new API token: shown this once, only its hash is kept."""
+
+    token: str
+    name: str
+    prefix: str
+    expires_at: str
+
+
+# --- me -----------------------------------------------------------------------------------------
+
+
+@router.get("/me", response=answers({200: MeOut}), tags=["accounts"])
+@requires("records.view")
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Return the caller's account, roles, permissions and sites."""
+    user = user_of(request)
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "roles": sorted(user.roles()),
+        "permissions": sorted(user.permissions()),
+        "sites": [_site(s) for s in services.visible_sites(user)],
+        "mfa_enabled": user.mfa_enabled,
+    }
+
+
+# --- sites --------------------------------------------------------------------------------------
+
+
+@router.get("/sites", response=answers({200: list[SiteOut]}), tags=["sites"])
+@requires("records.view")
+def list_sites(request: HttpRequest) -> list[dict[str, Any]]:
+    """Return the sites the caller sees (their own, or all for a user assigned to every site)."""
+    return [_site(s) for s in services.visible_sites(user_of(request))]
+
+
+@router.post("/sites", response=answers({201: SiteOut}), tags=["sites"])
+@requires("sites.manage")
+def create_site(request: HttpRequest, body: SiteIn) -> Status[dict[str, Any]]:
+    """Create a site."""
+    site = services.create_site(
+        actor=user_of(request), code=body.code, name=body.name, timezone=body.timezone, address=body.address
+    )
+    return Status(201, _site(site))
+
+
+@router.patch("/sites/{code}", response=answers({200: SiteOut}), tags=["sites"])
+@requires("sites.manage")
+def update_site(request: HttpRequest, code: SiteInPath, body: SitePatch) -> dict[str, Any]:
+    """Change a site's name, time zone or address, with a reason."""
+    site = _visible_site(request, code, body.version)
+    fields = body.model_dump(include={"name", "timezone", "address"}, exclude_none=True)
+    return _site(services.update_site(actor=user_of(request), site=site, reason=body.reason, **fields))
+
+
+@router.post("/sites/{code}/void", response=answers({200: SiteOut}), tags=["sites"])
+@requires("sites.manage")
+def void_site(request: HttpRequest, code: SiteInPath, body: VoidIn) -> dict[str, Any]:
+    """Void a site, with a reason."""
+    site = _visible_site(request, code, body.version)
+    return _site(services.void_site(actor=user_of(request), site=site, reason=body.reason))
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@router.get("/users", response=answers({200: list[UserOut]}), tags=["users"])
+@requires("accounts.view")
+def list_users(request: HttpRequest) -> list[dict[str, Any]]:
+    """Return every account with its active roles."""
+    assignments: dict[int, list[dict[str, Any]]] = {}
+    for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
+        assignments.setdefault(a.user_id, []).append({"role": a.role, "site": a.site.code if a.site else None})
+    return [_user(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
+
+
+@router.post("/users", response=answers({201: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def create_user(request: HttpRequest, body: UserIn) -> Status[dict[str, Any]]:
+    """Create an account with its roles."""
+    user = services.create_user(
+        actor=user_of(request),
+        username=body.username,
+        full_name=body.full_name,
+        email=body.email,
+        password=body.password,
+        roles=body.roles,
+        site=_site_named(body.site),
+        reason=body.reason,
+    )
+    return Status(201, _user_with_roles(user))
+
+
+@router.post("/users/{username}/disable", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def disable_user(request: HttpRequest, username: UserInPath, body: DisableIn) -> dict[str, Any]:
+    """Disable an account (accounts are never deleted: their entries and signatures name them)."""
+    user = services.disable_user(actor=user_of(request), user=_user_named(username), reason=body.reason)
+    return _user_with_roles(user)
+
+
+@router.put("/users/{username}/roles", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def set_roles(request: HttpRequest, username: UserInPath, body: RolesIn) -> dict[str, Any]:
+    """Make the user's roles at the site (or at every site) exactly these, with a reason."""
+    user = services.set_roles(
+        actor=user_of(request),
+        user=_user_named(username),
+        roles=body.roles,
+        site=_site_named(body.site),
+        reason=body.reason,
+    )
+    return _user_with_roles(user)
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+
+@router.post("/tokens", response=answers({201: TokenOut}), tags=["tokens"])
+@requires("records.view")
+def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
+    """Create an API token for yourself from a signed-in session; the token is shown once."""
+    if by_token(request):
+        # A token that could mint tokens would outlive its own expiry: only a person who signed in
+        # with their password (a session) or an administrator at the server (atmp user token) can.
+        raise NotAllowed("a token cannot create tokens: sign in (a browser session) or ask an administrator")
+    user = user_of(request)
+    raw = auth.create_token(actor=user, user=user, name=body.name)
+    token = user.api_tokens.filter(prefix=raw[:12]).order_by("-created_at").first()
+    assert token is not None  # created just above, in a committed change
+    return Status(
+        201, {"token": raw, "name": token.name, "prefix": token.prefix, "expires_at": rfc3339(token.expires_at)}
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _site(site: Site) -> dict[str, Any]:
+    return {
+        "code": site.code,
+        "name": site.name,
+        "timezone": site.timezone,
+        "address": site.address,
+        "version": site.version,
+        "status": site.status,
+        "voided": site.voided,
+        "created_at": rfc3339(site.created_at) if site.created_at else None,
+    }
+
+
+def _visible_site(request: HttpRequest, code: str, version: int | None) -> Site:
+    """Return the site the caller sees with this code, at the version they read if they name one."""
+    site = next((s for s in services.visible_sites(user_of(request)) if s.code == code.strip().upper()), None)
+    if site is None:
+        raise NotFound(f"there is no site {code!r}")
+    if version is not None:
+        # The ledger's write path compares this with the stored version and refuses a stale change.
+        site.version = version
+    return site
+
+
+def _site_named(code: str | None) -> Site | None:
+    if code is None:
+        return None
+    site = Site.objects.filter(code=code.strip().upper()).first()
+    if site is None:
+        raise InvalidInput("site", f"there is no site {code!r}")
+    return site
+
+
+def _user_named(username: str) -> User:
+    try:
+        return services.find_user(username)
+    except InvalidInput as exc:
+        raise NotFound(str(exc)) from None
+
+
+def _user_with_roles(user: User) -> dict[str, Any]:
+    rows = RoleAssignment.objects.filter(user=user, voided=False).select_related("site").order_by("role")
+    return _user(user, [{"role": a.role, "site": a.site.code if a.site else None} for a in rows])
+
+
+def _user(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "is_active": user.is_active,
+        "mfa_enabled": user.mfa_enabled,
+        "locked": auth.is_locked(user),
+        "roles": roles,
+    }

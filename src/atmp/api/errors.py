@@ -1,0 +1,126 @@
+"""One place that turns every refusal into a JSON answer with the right status; never a traceback.
+
+400 bad input (the field named), 401 not signed in, 403 not allowed (the permission named),
+404 not found, 409 conflicts with the current state (a stale version, a checkpoint that would
+contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from atmp.accounts.access import NotAuthenticated
+from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed
+from atmp.ledger.errors import (
+    CheckpointRefused,
+    LedgerBypass,
+    LedgerError,
+    NotFound,
+    ReasonRequired,
+    StaleRecord,
+)
+
+log = logging.getLogger("atmp.api")
+
+# The most specific class first: InvalidInput is also an AccountError, which is a LedgerError.
+REFUSALS: list[tuple[type[LedgerError], int]] = [
+    (InvalidInput, 400),
+    (ReasonRequired, 400),
+    (LoginRefused, 401),
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (StaleRecord, 409),
+    (CheckpointRefused, 409),
+    # A write outside the ledger is atmp's bug, never the client's: say so, as a 500.
+    (LedgerBypass, 500),
+]
+RULE_REFUSED = 422  # SignatureRefused, NothingChanged and every later module's rule violations
+AUTHENTICATE = 'Bearer realm="atmp"'
+
+
+class BadRequest(Exception):
+    """A request parameter the schema cannot check (a date, a username) is malformed; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def status_of(exc: LedgerError) -> int:
+    """Return the HTTP status of a domain refusal."""
+    for cls, status in REFUSALS:
+        if isinstance(exc, cls):
+            return status
+    return RULE_REFUSED
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on the API (replacing django-ninja's, which show tracebacks in DEBUG)."""
+
+    def answer(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
+        body = {"detail": detail, **{k: v for k, v in extra.items() if v is not None}}
+        response = api.create_response(request, body, status=status)
+        if status == 401:
+            response["WWW-Authenticate"] = AUTHENTICATE
+        return response
+
+    def refused(request: HttpRequest, exc: LedgerError) -> HttpResponse:
+        status = status_of(exc)
+        if status >= 500:
+            log.error("ledger bypass in %s %s: %s", request.method, request.path, exc)
+        field = getattr(exc, "field", None) or ("reason" if isinstance(exc, ReasonRequired) else None)
+        return answer(request, status, str(exc), field=field)
+
+    def bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+        return answer(request, 400, str(exc), field=exc.field)
+
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [_error(e) for e in exc.errors]
+        first: dict[str, Any] = errors[0] if errors else {"field": None, "message": "invalid request"}
+        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return answer(request, 400, detail, field=first["field"], errors=errors)
+
+    def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return answer(request, 401, "sign in first: send 'Authorization: Bearer atmp_...' or use a browser session")
+
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        if isinstance(exc, NotAuthenticated):
+            return unauthenticated(request, exc)
+        return answer(request, 403, str(exc) or "not allowed")
+
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return answer(request, exc.status_code, str(exc))
+
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return answer(request, 404, "not found")
+
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.exception("unexpected error in %s %s", request.method, request.path)
+        return answer(request, 500, "internal error: the server's log has the details")
+
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (LedgerError, refused),
+        (BadRequest, bad_request),
+        (ValidationError, invalid),
+        (AuthenticationError, unauthenticated),
+        (PermissionDenied, forbidden),
+        (HttpError, http_error),
+        (Http404, not_found),
+        (Exception, unexpected),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)
+
+
+def _error(error: dict[str, Any]) -> dict[str, Any]:
+    # django-ninja's loc is (source, [parameter model,] field, …): keep the field path a client sent.
+    loc = [str(part) for part in error.get("loc", ())]
+    source, path = (loc[0], loc[1:]) if loc else ("", [])
+    if source == "body" and len(path) > 1:
+        path = path[1:]  # drop the name of the view's body parameter
+    return {"field": ".".join(path) or source or None, "in": source or None, "message": str(error.get("msg", ""))}

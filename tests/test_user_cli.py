@@ -1,0 +1,116 @@
+"""`atmp user …`: account administration from the server's shell, acting as the system."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from atmp.cli.main import main
+
+pytestmark = pytest.mark.django_db
+GOOD = "a long enough passphrase 7"
+
+
+def atmp(*args: str, input: str | None = None, env: dict[str, str | None] | None = None):
+    return CliRunner().invoke(main, ["user", *args], input=input, env=env, catch_exceptions=False)
+
+
+def test_add_creates_an_account_as_the_system_with_the_password_from_the_environment():
+    from atmp.accounts.models import User
+    from atmp.ledger.models import AuditEntry
+
+    result = atmp("add", "nina", "--full-name", "Nina QP", "--role", "qualified_person", "--json",
+                  env={"ATMP_PASSWORD": GOOD})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["roles"] == [{"role": "qualified_person", "site": None}]
+    nina = User.objects.get(username="nina")
+    assert nina.check_password(GOOD)
+    assert AuditEntry.objects.get(action="user_created", record_id=str(nina.pk)).actor_id is None
+
+
+def test_add_asks_for_the_password_twice_when_none_is_given():
+    from atmp.accounts.models import User
+
+    typed = f"{GOOD}\n{GOOD}\n"
+    result = atmp("add", "nina", "--full-name", "Nina", "--role", "operator", input=typed, env={"ATMP_PASSWORD": None})
+    assert result.exit_code == 0, result.output
+    assert User.objects.get(username="nina").check_password(GOOD)
+
+
+def test_add_reads_the_password_file_without_its_trailing_newline(tmp_path, site):
+    from atmp.accounts.models import User
+
+    secret = tmp_path / "pw"
+    secret.write_text(GOOD + "\n")
+    result = atmp("add", "nina", "--full-name", "Nina", "--role", "operator", "--role", "qc_analyst",
+                  "--site", "lei", "--password-file", str(secret))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "operator@LEI" in result.stdout and "qc_analyst@LEI" in result.stdout
+    assert User.objects.get(username="nina").check_password(GOOD)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "wizard"], "roles: 'wizard' is not a role"),
+        (["--role", "operator", "--site", "NOPE"], "site: there is no site"),
+    ],
+)
+def test_add_refuses_bad_input_with_exit_2_and_the_field_named(args, message):
+    result = atmp("add", "nina", "--full-name", "Nina", *args, env={"ATMP_PASSWORD": GOOD})
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_weak_password_is_refused():
+    result = atmp("add", "nina", "--full-name", "Nina", "--role", "operator", env={"ATMP_PASSWORD": "short"})
+    assert result.exit_code == 2 and "password:" in result.stderr
+
+
+def test_list_shows_every_account_with_its_roles(operator, inspector):
+    rows = json.loads(atmp("list", "--json").stdout)
+    assert [(r["username"], r["roles"]) for r in rows] == [
+        ("ines", [{"role": "inspector", "site": None}]),
+        ("olga", [{"role": "operator", "site": None}]),
+    ]
+    assert "olga" in atmp("list").stdout
+
+
+def test_disable_needs_a_reason_and_is_audited(operator):
+    from atmp.ledger.models import AuditEntry
+
+    assert atmp("disable", "olga").exit_code == 2  # click: --reason is required
+    result = atmp("disable", "olga", "--reason", "left the company")
+    assert result.exit_code == 0, result.output
+    operator.refresh_from_db()
+    assert not operator.is_active
+    assert AuditEntry.objects.get(action="user_disabled").reason == "left the company"
+
+
+def test_disabling_an_unknown_user_is_exit_2():
+    result = atmp("disable", "nobody", "--reason", "x")
+    assert result.exit_code == 2 and "no user 'nobody'" in result.stderr
+
+
+def test_set_roles_replaces_the_roles_with_a_reason(operator):
+    result = atmp("set-roles", "olga", "--role", "qc_analyst", "--reason", "moved to QC", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["roles"] == [{"role": "qc_analyst", "site": None}]
+    operator.forget_roles()
+    assert operator.roles() == {"qc_analyst"}
+
+
+def test_token_prints_a_working_token_once(operator):
+    from atmp.accounts import auth
+
+    result = atmp("token", "olga", "--name", "LIMS interface", "--json")
+    assert result.exit_code == 0, result.output
+    token = json.loads(result.stdout)["token"]
+    assert auth.user_for_token(token) == operator
+
+
+def test_the_help_says_that_shell_access_is_the_administrative_control():
+    result = CliRunner().invoke(main, ["user", "--help"])
+    assert "shell is access to the server" in " ".join(result.output.split())
