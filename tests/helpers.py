@@ -160,6 +160,7 @@ class Ledger:
     @contextlib.contextmanager
     def connect(self) -> Iterator[Any]:
         """Open a plain DB-API connection to the ledger database (read it only)."""
+        conn: Any
         if self.kind == "sqlite":
             conn = sqlite3.connect(self.database, timeout=60)
         else:

@@ -7,4 +7,4 @@ if not os.environ.get("ATMP_HOME"):
     os.environ["ATMP_HOME"] = tempfile.mkdtemp(prefix="atmp-test-")
 os.environ.setdefault("ATMP_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
-from atmp.settings import *  # noqa: E402, F403
+from atmp.settings import *  # noqa: F403

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
 from tests.helpers import atmp_command, run_atmp, subprocess_env
 
 CHROMIUM = "/usr/bin/chromium"

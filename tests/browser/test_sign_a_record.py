@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 from playwright.sync_api import expect
+
 from tests.browser.browsing import PASSWORD, sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
 from tests.browser.browsing import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
