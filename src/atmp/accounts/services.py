@@ -187,6 +187,12 @@ def void_site(*, actor: User | None, site: Site, reason: str) -> Site:
     return site
 
 
+def can_see_site(user: User, site: Site) -> bool:
+    """Return True when the site is one of the user's (or the user works at every site)."""
+    ids = user.site_ids()
+    return ids is None or site.pk in ids
+
+
 def visible_sites(user: User) -> list[Site]:
     """Return the sites the user may see: their own, or all for a user assigned to every site."""
     ids = user.site_ids()

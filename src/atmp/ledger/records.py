@@ -88,13 +88,37 @@ class GmpRecord(models.Model):
         """Refuse: GMP records are voided with a reason, never deleted."""
         raise LedgerBypass(f"{self.record_key}: GMP records are voided with a reason, never deleted")
 
+    @classmethod
+    def from_db(  # type: ignore[override]  # django-stubs describe Django 6's extra fetch_mode
+        cls, db: str | None, field_names: Any, values: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Load a row and remember its snapshot: the "old" side of the next audited change."""
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        # A partial load (.only/.defer) would fetch the missing fields one query each: skip it.
+        if len(values) == len(cls._meta.concrete_fields):
+            instance._ledger_loaded = instance.snapshot()
+        return instance
+
+    def loaded_snapshot(self) -> dict[str, Any] | None:
+        """Return the snapshot as read from the database or last saved, if this instance has one."""
+        return getattr(self, "_ledger_loaded", None)
+
+    def remember_snapshot(self, snapshot: dict[str, Any]) -> None:
+        """Remember the snapshot just written, for the next change's diff."""
+        self._ledger_loaded = snapshot
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reload the fields and forget the remembered snapshot, which may be stale."""
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_ledger_loaded", None)
+
     def _save_unaudited(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
 
     def snapshot(self) -> dict[str, Any]:
         """Return every audited field as a float-free JSON value, keyed by column attribute name."""
         return {
-            f.attname: to_json(getattr(self, f.attname))
+            f.attname: to_json(_as_stored(f, getattr(self, f.attname)))
             for f in self._meta.concrete_fields
             if f.attname not in self.unaudited_fields
         }
@@ -102,6 +126,14 @@ class GmpRecord(models.Model):
     def snapshot_hash(self) -> str:
         """Return the SHA-256 of the RFC 8785 form of the snapshot."""
         return sha256_hex(dumps(self.snapshot()))
+
+
+def _as_stored(field: models.Field[Any, Any], value: Any) -> Any:
+    """Return the value as the database will give it back, so a snapshot is the same before and after a save."""
+    if isinstance(field, models.DecimalField) and value is not None:
+        # "1.5" saved into decimal_places=2 reads back as "1.50".
+        return Decimal(value).quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
+    return value
 
 
 def to_json(value: Any) -> Any:

@@ -76,7 +76,11 @@ def trail(f: TrailFilter, *, before: int | None = None, limit: int = PAGE) -> Pa
     qs = _filtered(f)
     if before is not None:
         qs = qs.filter(seq__lt=before)
-    rows = list(qs.order_by("-seq")[: limit + 1])
+    # `at` rises with `seq`, so both orders give the same rows; ordering by the column of the
+    # index that filters (actor, at / action, at) lets the database walk it backwards and stop at
+    # the page, instead of sorting every matching row (bench/: 0.2 ms instead of 400 ms on a year).
+    by_time = (f.actor_id is not None or f.action) and not f.record_type
+    rows = list(qs.order_by("-at" if by_time else "-seq")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(entries=rows, next_before=rows[-1].seq if more and rows else None)

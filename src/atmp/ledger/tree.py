@@ -9,14 +9,16 @@ from django.db import connection
 
 from atmp.ledger import merkle
 from atmp.ledger.errors import NotFound
-from atmp.ledger.models import LedgerHead
 
 T = TypeVar("T")
 
 
 def size() -> int:
     """Return the number of entries in the ledger (the tree size)."""
-    return LedgerHead.objects.values_list("size", flat=True).get(pk=1)
+    with connection.cursor() as cursor:
+        # A raw read: every proof starts here, and the ORM costs ~15× more than the query (bench/).
+        cursor.execute("SELECT size FROM ledger_ledgerhead WHERE id = 1")
+        return int(cursor.fetchone()[0])
 
 
 def _plan(run: Callable[[merkle.SubtreeHash], object]) -> set[tuple[int, int]]:

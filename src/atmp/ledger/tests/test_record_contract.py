@@ -39,3 +39,12 @@ def test_every_gmp_model_is_audited_on_create_and_change(record_type, qa_approve
 def test_no_gmp_model_stores_floating_point_numbers(model):
     # DESIGN principle 7: measured values are strings and Decimals, never floats.
     assert not [f.name for f in model._meta.concrete_fields if isinstance(f, models.FloatField)]
+
+
+def test_a_decimal_is_snapshotted_as_the_database_returns_it():
+    from decimal import Decimal
+
+    from atmp.ledger.records import _as_stored, to_json
+
+    field = models.DecimalField(max_digits=6, decimal_places=2)
+    assert to_json(_as_stored(field, Decimal("1.5"))) == "1.50"
