@@ -30,8 +30,11 @@ def test_add_creates_an_account_as_the_system_with_the_password_from_the_environ
     assert AuditEntry.objects.get(action="user_created", record_id=str(nina.pk)).actor_id is None
 
 
-def test_add_asks_for_the_password_twice_when_none_is_given():
+def test_add_asks_for_the_password_twice_when_none_is_given(monkeypatch):
+    from atmp.accounts import cli
     from atmp.accounts.models import User
+
+    monkeypatch.setattr(cli, "can_prompt", lambda: True)  # CliRunner's stdin is no terminal
 
     typed = f"{GOOD}\n{GOOD}\n"
     result = atmp("add", "nina", "--full-name", "Nina", "--role", "operator", input=typed, env={"ATMP_PASSWORD": None})
@@ -54,7 +57,7 @@ def test_add_reads_the_password_file_without_its_trailing_newline(tmp_path, site
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "wizard"], "roles: 'wizard' is not a role"),
+        (["--role", "wizard"], "Invalid value for '--role': 'wizard' is not one of"),
         (["--role", "operator", "--site", "NOPE"], "site: there is no site"),
     ],
 )
@@ -62,6 +65,11 @@ def test_add_refuses_bad_input_with_exit_2_and_the_field_named(args, message):
     result = atmp("add", "nina", "--full-name", "Nina", *args, env={"ATMP_PASSWORD": GOOD})
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_add_without_a_terminal_or_a_password_source_is_bad_input():
+    result = atmp("add", "nina", "--full-name", "Nina", "--role", "operator", env={"ATMP_PASSWORD": None})
+    assert result.exit_code == 2 and "no terminal to ask on" in result.stderr
 
 
 def test_a_weak_password_is_refused():

@@ -9,11 +9,13 @@ people); that is how the first administrator is made and how an administrator is
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from atmp.accounts.roles import Role
 from atmp.cli.main import handled, setup_django
 from atmp.cli.output import emit
 
@@ -22,6 +24,8 @@ SHELL_NOTE = (
     "These commands act as atmp itself (the ledger names the system as the actor, with your reason): "
     "access to this shell is access to the server, which is itself the administrative control."
 )
+# Checked before anything is asked or written: a wrong role is bad input (exit 2) naming the choices.
+ROLE = click.Choice([role.value for role in Role])
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 
 
@@ -34,7 +38,7 @@ def user() -> None:
 @click.argument("username")
 @click.option("--full-name", required=True, help="The printed name that every signature shows.")
 @click.option("--email", default="", help="E-mail address.")
-@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for several).")
+@click.option("--role", "roles", multiple=True, required=True, type=ROLE, help="A role (repeat for several).")
 @click.option("--site", "site_code", default=None, help="Site code for the roles (default: every site).")
 @click.option(
     "--password-file",
@@ -101,7 +105,7 @@ def disable(username: str, reason: str, as_json: bool) -> None:
 
 @user.command("set-roles", epilog=SHELL_NOTE)
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for several).")
+@click.option("--role", "roles", multiple=True, required=True, type=ROLE, help="A role (repeat for several).")
 @click.option("--site", "site_code", default=None, help="Site code (default: the roles held at every site).")
 @click.option("--reason", required=True, help="Why the roles change (recorded in the ledger).")
 @JSON
@@ -150,7 +154,16 @@ def _password(path: Path | None) -> str:
         return path.read_text(encoding="utf-8").rstrip("\r\n")
     if env := os.environ.get(PASSWORD_ENV):
         return env
+    if not can_prompt():
+        from atmp.accounts.errors import InvalidInput
+
+        raise InvalidInput("password", f"no terminal to ask on: give --password-file or set ${PASSWORD_ENV}")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+
+
+def can_prompt() -> bool:
+    """Return True when a person can be asked for the password (stdin is a terminal)."""
+    return sys.stdin.isatty()
 
 
 def _site(code: str | None) -> Any:
