@@ -295,12 +295,7 @@ def _visible_site(request: HttpRequest, code: str, version: int | None) -> Site:
 
 
 def _site_named(code: str | None) -> Site | None:
-    if code is None:
-        return None
-    site = Site.objects.filter(code=code.strip().upper()).first()
-    if site is None:
-        raise InvalidInput("site", f"there is no site {code!r}")
-    return site
+    return None if code is None else services.find_site(code)
 
 
 def _user_named(username: str) -> User:

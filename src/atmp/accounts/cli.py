@@ -167,15 +167,9 @@ def can_prompt() -> bool:
 
 
 def _site(code: str | None) -> Any:
-    if code is None:
-        return None
-    from atmp.accounts.errors import InvalidInput
-    from atmp.accounts.models import Site
+    from atmp.accounts import services
 
-    site = Site.objects.filter(code=code.strip().upper()).first()
-    if site is None:
-        raise InvalidInput("site", f"there is no site {code!r}")
-    return site
+    return None if code is None else services.find_site(code)
 
 
 def _account(account: Any) -> dict[str, Any]:

@@ -131,6 +131,14 @@ def find_user(username: str) -> User:
         raise InvalidInput("username", f"no user {username!r}") from None
 
 
+def find_site(code: str) -> Site:
+    """Return the site with this code, or refuse naming it."""
+    site = Site.objects.filter(code=code.strip().upper()).first()
+    if site is None:
+        raise InvalidInput("site", f"there is no site {code!r}")
+    return site
+
+
 def _site_fields(code: str | None, name: str | None, timezone: str | None) -> None:
     if code is not None and not SITE_CODE.match(code):
         raise InvalidInput("code", "2–20 characters: capital letters, digits and '-'")
