@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 
 import pyotp
 import pytest
@@ -113,6 +114,16 @@ def test_a_timed_out_session_says_so(as_reviewer, settings):
     session.save()
     response = as_reviewer.get("/", follow=True)
     assert "Your session timed out" in response.content.decode()
+
+
+def test_an_active_session_still_ends_at_the_absolute_limit(as_reviewer, settings):
+    assert as_reviewer.get("/").status_code == 200
+    session = as_reviewer.session
+    session["atmp_session_started"] = time.time() - settings.ATMP_SESSION_ABSOLUTE_SECONDS - 1
+    session["atmp_session_seen"] = time.time()  # not idle: only the absolute limit applies
+    session.save()
+    response = as_reviewer.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 @pytest.mark.parametrize("code_ok", [True, False])
