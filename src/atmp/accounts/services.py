@@ -14,6 +14,7 @@ from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.accounts.roles import Role
 from atmp.ledger import writer
+from atmp.ledger.records import GmpRecord
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
@@ -195,10 +196,16 @@ def void_site(*, actor: User | None, site: Site, reason: str) -> Site:
     return site
 
 
-def can_see_site(user: User, site: Site) -> bool:
-    """Return True when the site is one of the user's (or the user works at every site)."""
+def can_see(user: User, record: GmpRecord) -> bool:
+    """Return True when the record belongs to one of the user's sites (or to no site, or the user has all).
+
+    A site is its own site; any other record is bound to the site its `site` field names, if any.
+    """
     ids = user.site_ids()
-    return ids is None or site.pk in ids
+    if ids is None:
+        return True
+    site_id = record.pk if isinstance(record, Site) else getattr(record, "site_id", None)
+    return site_id is None or site_id in ids
 
 
 def visible_sites(user: User) -> list[Site]:

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from atmp.accounts import signing
+from atmp.accounts import services, signing
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.errors import BadRequest
@@ -308,19 +308,9 @@ def _visible_record(request: HttpRequest, record_type: str, record_id: str) -> G
         record = model._default_manager.filter(pk=record_id).first()
     except (ValueError, TypeError, ValidationError):
         record = None  # an id of the wrong shape for this type's key names no record
-    if record is None or not _within_sites(user_of(request), record):
+    if record is None or not services.can_see(user_of(request), record):
         raise NotFound(f"there is no record {record_type}:{record_id}")
     return record
-
-
-def _within_sites(user: Any, record: GmpRecord) -> bool:
-    # Users see the records of their own sites (accounts: User.site_ids, None for every site). A
-    # site is its own site; another record is bound to the site its `site` field names, if any.
-    ids = user.site_ids()
-    if ids is None:
-        return True
-    site_id = record.pk if record.record_type() == "accounts.site" else getattr(record, "site_id", None)
-    return site_id is None or site_id in ids
 
 
 def _record_document(record: GmpRecord) -> dict[str, Any]:

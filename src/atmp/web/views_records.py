@@ -16,7 +16,7 @@ from atmp.accounts import signing
 from atmp.accounts.access import requires
 from atmp.accounts.models import Site, User
 from atmp.accounts.roles import meanings_of
-from atmp.accounts.services import can_see_site
+from atmp.accounts.services import can_see
 from atmp.ledger import reviews, signatures, trail
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.models import AuditTrailReview
@@ -35,7 +35,7 @@ def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRe
     record = model._base_manager.filter(pk=int(record_id)).first()
     if record is None:
         raise Http404(f"no {record_type} {record_id}")
-    if isinstance(record, Site) and not can_see_site(request.user, record):  # type: ignore[arg-type]
+    if not can_see(request.user, record):  # type: ignore[arg-type]
         raise Http404(f"no {record_type} {record_id}")
     return record
 
