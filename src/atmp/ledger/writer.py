@@ -317,8 +317,8 @@ def appends_in_turn() -> Iterator[None]:
     lock commits and begins its next transaction within microseconds, so under sustained load a
     waiting writer could starve for seconds (measured: single waits of 2.5 to 10 s with 4 to 6
     writers, 0.3 to 0.7 s with this lock; docs/performance.md). A blocking flock wakes the next
-    waiter as soon as the lock is released. Each thread opens its own descriptor, because flock does not exclude holders of the same open file.
-    PostgreSQL queues lock waiters itself, so nothing is needed there.
+    waiter as soon as the lock is released. Each thread opens its own descriptor, because flock
+    does not exclude holders of the same open file. PostgreSQL queues lock waiters itself, so nothing is needed there.
     """
     path = _append_lock_path()
     if path is None or fcntl is None:
