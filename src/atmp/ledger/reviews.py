@@ -29,7 +29,7 @@ def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str
     count = 0
     # Entries appended after this moment are not part of the review: bound it by the head.
     for seq, entry_hash in (
-        trail._filtered(filter).filter(seq__lte=head).order_by("seq").values_list("seq", "hash").iterator(2000)
+        trail.filtered(filter).filter(seq__lte=head).order_by("seq").values_list("seq", "hash").iterator(2000)
     ):
         digest.update(bytes.fromhex(entry_hash))
         first = seq if first is None else first

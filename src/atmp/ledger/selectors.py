@@ -107,7 +107,7 @@ def selected_entries(
     """Return the entries the filter and the seq range select (both ends included), in seq order."""
     if from_seq is not None and to_seq is not None and from_seq > to_seq:
         raise NotFound(f"the seq range {from_seq}..{to_seq} is empty: the first seq is after the last")
-    qs = trail._filtered(f)
+    qs = trail.filtered(f)
     if from_seq is not None:
         qs = qs.filter(seq__gte=from_seq)
     if to_seq is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from atmp.ledger.models import AuditEntry
-from atmp.ledger.records import parse_rfc3339, rfc3339
+from atmp.ledger.records import rfc3339
 
 PAGE = 50
 MAX_PAGE = 500
@@ -52,7 +52,7 @@ def parse_time(value: str, name: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
+def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
     qs = AuditEntry.objects.all()
     if f.record_type:
         qs = qs.filter(record_type=f.record_type)
@@ -73,7 +73,7 @@ def _filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
 def trail(f: TrailFilter, *, before: int | None = None, limit: int = PAGE) -> Page:
     """Return one page of the filtered trail, newest first, starting below seq `before`."""
     limit = max(1, min(limit, MAX_PAGE))
-    qs = _filtered(f)
+    qs = filtered(f)
     if before is not None:
         qs = qs.filter(seq__lt=before)
     # `at` rises with `seq`, so both orders give the same rows; ordering by the column of the
@@ -96,12 +96,6 @@ def entry(seq: int) -> AuditEntry | None:
     return AuditEntry.objects.filter(seq=seq).first()
 
 
-def changes_of(e: AuditEntry) -> list[tuple[str, Any, Any]]:
-    """Return an entry's field changes as (field, old, new) rows, in field order."""
-    data = json.loads(e.changes)
-    return [(name, pair[0], pair[1]) for name, pair in sorted(data.items())]
-
-
 def as_dict(e: AuditEntry) -> dict[str, Any]:
     """Return an entry as the API and exports show it (the hashed body plus its hash)."""
     return {
@@ -116,8 +110,3 @@ def as_dict(e: AuditEntry) -> dict[str, Any]:
         "prev_hash": e.prev_hash,
         "hash": e.hash,
     }
-
-
-def at_of(e: AuditEntry) -> dt.datetime:
-    """Return an entry's time as an aware datetime."""
-    return parse_rfc3339(e.at)

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 
 from atmp.ledger import clock, merkle
 from atmp.ledger.actors import Actor, ActsInLedger, actor_of
-from atmp.ledger.canonical import dumps_text, entry_bytes, sha256_hex
+from atmp.ledger.canonical import dumps, dumps_text, entry_bytes, sha256_hex
 from atmp.ledger.errors import LedgerBypass, NothingChanged, ReasonRequired, StaleRecord
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import rfc3339
@@ -84,7 +84,6 @@ class Change:
         self.reason = reason.strip()
         self._head: _Head | None = None
         self.entries: list[AuditEntry] = []
-        self._checkpoint_due = False
 
     def save(self, record: GmpRecord, *, action: str | None = None) -> AuditEntry:
         """Write the record and append its entry: a create, or a versioned change with a reason."""
@@ -284,8 +283,6 @@ def _extend_frontier(frontier: list[bytes], size: int, leaf_input: bytes) -> lis
 
 def sha256_hex_of(snapshot: dict[str, Any]) -> str:
     """Return the snapshot hash of a record snapshot."""
-    from atmp.ledger.canonical import dumps
-
     return sha256_hex(dumps(snapshot))
 
 
@@ -342,11 +339,6 @@ def _append_lock_path() -> str | None:
     if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
         return None  # an in-memory database (the test suite's) has one connection at a time
     return name + "-append.lock"
-
-
-def current() -> Change | None:
-    """Return the change in progress, if any."""
-    return _current.get()
 
 
 def save_record(record: GmpRecord, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
