@@ -38,11 +38,20 @@ def _reauthenticate(signer: User, password: str, otp: str | None) -> None:
         raise SignatureRefused("signature refused: the authenticator code is wrong or was already used")
 
 
+def allowed_meanings(user: User) -> list[str]:
+    """Return the meanings the user's roles and permissions allow, in the order MEANINGS lists them."""
+    by_role = meanings_of(user.roles())
+    return [
+        m
+        for m in signatures.MEANINGS
+        if m in by_role and user.can("audit.review" if m == "audit_trail_reviewed" else "records.sign")
+    ]
+
+
 def _check_role(signer: User, meaning: str) -> None:
     if meaning not in signatures.MEANINGS:
         raise SignatureRefused(f"meaning {meaning!r} is unknown; use one of: {', '.join(signatures.MEANINGS)}")
-    permission = "audit.review" if meaning == "audit_trail_reviewed" else "records.sign"
-    if not signer.can(permission) or meaning not in meanings_of(signer.roles()):
+    if meaning not in allowed_meanings(signer):
         raise SignatureRefused(
             f"your roles ({', '.join(sorted(signer.roles())) or 'none'}) do not allow signing as "
             f"'{signatures.MEANINGS[meaning]}'"

@@ -33,6 +33,7 @@ MEANINGS: dict[str, str] = {
 # Segregation of duties: whoever created or changed a record cannot give it these signatures.
 INDEPENDENT_MEANINGS = frozenset({"reviewed", "approved", "qp_certified"})
 AUTHORING_ACTIONS = ("create", "update", "void")
+REVIEW_TYPE = "ledger.audittrailreview"
 DOMAIN = b"atmp-signature-v1\n"  # separates counter-signatures from checkpoint notes made with the same key
 
 
@@ -68,6 +69,12 @@ def check_can_sign(*, signer_id: int, record: GmpRecord, meaning: str) -> None:
         raise SignatureRefused(f"meaning {meaning!r} is unknown; use one of: {', '.join(MEANINGS)}")
     if record.voided:
         raise SignatureRefused(f"{record.record_key} is voided: a voided record cannot be signed")
+    # A review signature means "I read these entries": it belongs on review records, and only it does.
+    if (meaning == "audit_trail_reviewed") != (record.record_type() == REVIEW_TYPE):
+        raise SignatureRefused(
+            f"{record.record_key}: 'Audit trail reviewed' is given to audit-trail review records only, "
+            "and a review takes no other meaning"
+        )
     if Signature.objects.filter(
         record_type=record.record_type(), record_id=str(record.pk), record_version=record.version, meaning=meaning
     ).exists():

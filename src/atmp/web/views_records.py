@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from atmp.accounts import signing
 from atmp.accounts.access import requires
 from atmp.accounts.models import Site, User
-from atmp.accounts.roles import meanings_of
 from atmp.accounts.services import can_see
 from atmp.ledger import reviews, signatures, trail
 from atmp.ledger.errors import LedgerError
@@ -23,8 +22,6 @@ from atmp.ledger.models import AuditTrailReview
 from atmp.ledger.records import GmpRecord, model_for, rfc3339
 from atmp.web import display
 from atmp.web.forms import SignForm
-
-REVIEWED = "audit_trail_reviewed"
 
 
 def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
@@ -49,12 +46,7 @@ def sign_meanings(user: User, record: GmpRecord, *, offered: bool = True) -> lis
     """
     if record.voided:
         return []
-    allowed = meanings_of(user.roles())
-    if isinstance(record, AuditTrailReview):
-        wanted = {REVIEWED} if user.can("audit.review") else set()
-    else:
-        wanted = set(allowed) - {REVIEWED} if user.can("records.sign") else set()
-    meanings = [m for m in signatures.MEANINGS if m in wanted and m in allowed]
+    meanings = signing.allowed_meanings(user)
     return [m for m in meanings if _signable(user, record, m)] if offered else meanings
 
 

@@ -71,3 +71,13 @@ def test_the_administrator_cannot_create_gmp_records(sysadmin):
 def test_the_inspector_cannot_change_anything(inspector, site):
     with pytest.raises(NotAllowed):
         services.update_site(actor=inspector, site=site, reason="x", name="y")
+
+
+def test_audit_trail_reviewed_belongs_on_review_records_only(site, qa_approver):
+    from atmp.testing import make_review
+
+    with pytest.raises(SignatureRefused, match="audit-trail review records only"):
+        signing.sign(signer=qa_approver, record=site, meaning="audit_trail_reviewed", password=PASSWORD)
+    review = make_review(actor=qa_approver)
+    with pytest.raises(SignatureRefused, match="audit-trail review records only"):
+        signing.sign(signer=qa_approver, record=review, meaning="approved", password=PASSWORD)
