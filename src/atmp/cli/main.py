@@ -81,8 +81,11 @@ def _register() -> None:
     commands.register(main)
     from atmp.accounts import cli as accounts_cli
 
+    from atmp.stats import cli as stats_cli
+
     main.add_command(ledger_cli.ledger)
     main.add_command(accounts_cli.user)
+    main.add_command(stats_cli.stats)
 
 
 _register()

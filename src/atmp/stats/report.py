@@ -1,0 +1,79 @@
+"""What makes a result reproducible, and the rule that no NaN or infinity reaches a JSON document."""
+
+from __future__ import annotations
+
+import math
+import platform
+from collections.abc import Mapping
+from functools import cache
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+INFINITE = "inf"
+UNDEFINED = "undefined"
+
+
+class ComputationError(RuntimeError):
+    """A method produced a value that is not a number: a defect in atmp, never the user's input."""
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Return the versions of atmp, Python and the numerical libraries a result was computed with."""
+    found = {"python": platform.python_version()}
+    for package in ("atmp", "numpy", "scipy", "statsmodels"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:  # pragma: no cover - atmp runs from a checkout without install
+            found[package] = "unknown"
+    return found
+
+
+def provenance(
+    *,
+    method: str,
+    variant: str | None,
+    parameters: Mapping[str, Any],
+    n: int,
+    input_sha256: str | None,
+) -> dict[str, Any]:
+    """Return the provenance block every result carries."""
+    return {
+        "method": method,
+        "variant": variant,
+        "parameters": dict(parameters),
+        "n": n,
+        "input_sha256": input_sha256,
+        "versions": versions(),
+    }
+
+
+def number_or_word(value: float) -> float | str:
+    """Return a finite value as itself, an infinite one as "inf" (or "-inf") and NaN as "undefined"."""
+    if math.isnan(value):
+        return UNDEFINED
+    if math.isinf(value):
+        return INFINITE if value > 0 else "-" + INFINITE
+    return float(value)
+
+
+def plain(value: Any, *, path: str = "result") -> Any:
+    """Return the value with NumPy scalars as Python ones; raise ComputationError on NaN or infinity."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, path=f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v, path=f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ComputationError(f"{path} is {number}: a method must report it as a word or a refusal")
+        return number
+    if value is None or isinstance(value, str):
+        return value
+    raise ComputationError(f"{path} has a value of type {type(value).__name__} that JSON cannot hold")

@@ -1,0 +1,75 @@
+"""Reading CSV files: delimiters, header rules, and messages that name the column and the line."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from atmp.stats.errors import StatsInputError
+from atmp.stats.table import Table
+
+
+def test_it_reads_columns_as_text_and_numbers_with_the_file_hash():
+    data = b"batch,time,value\nA,0,100.5\nA,3, 99.1\n"
+    table = Table.from_bytes(data)
+    assert table.labels("batch", option="batch") == ["A", "A"]
+    assert np.array_equal(table.numbers("value", option="value"), [100.5, 99.1])
+    assert table.sha256 == hashlib.sha256(data).hexdigest()
+    assert len(table) == 2
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_it_reads_semicolon_and_tab_separated_files(delimiter):
+    table = Table.from_bytes(f"a{delimiter}b\n1{delimiter}2\n".encode())
+    assert table.numbers("b", option="b").tolist() == [2.0]
+
+
+def test_it_skips_blank_lines_and_a_byte_order_mark():
+    table = Table.from_bytes("\ufeffa,b\n1,2\n\n,\n3,4\n".encode())
+    assert table.numbers("a", option="a").tolist() == [1.0, 3.0]
+    assert table.lines == [2, 5]
+
+
+def test_it_names_the_line_and_column_of_a_bad_number():
+    table = Table.from_bytes(b"a,b\n1,2\n3,x\n")
+    with pytest.raises(StatsInputError, match=r"column 'b', line 3: 'x' is not a number") as caught:
+        table.numbers("b", option="value")
+    assert caught.value.field == "value"
+
+
+def test_it_names_a_missing_value_and_a_decimal_comma():
+    with pytest.raises(StatsInputError, match="line 2: the value is missing"):
+        Table.from_bytes(b"a,b\n1,\n").numbers("b", option="b")
+    with pytest.raises(StatsInputError, match="decimal point"):
+        Table.from_bytes(b"a;b\n1;2,5\n").numbers("b", option="b")
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity"])
+def test_it_refuses_values_that_are_not_finite(cell):
+    with pytest.raises(StatsInputError, match="not a finite number"):
+        Table.from_bytes(f"a\n{cell}\n".encode()).numbers("a", option="a")
+
+
+def test_it_lists_the_columns_when_one_is_unknown():
+    with pytest.raises(StatsInputError, match=r"no column 'c' in the file \(its columns: 'a', 'b'\)"):
+        Table.from_bytes(b"a,b\n1,2\n").column("c", option="value")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty"),
+        (b"a,,c\n1,2,3\n", "column 2 has no name"),
+        (b"a,a\n1,2\n", "names column 'a' twice"),
+        (b"a,b\n1,2,3\n", "line 2 has 3 cells but the header names 2 columns"),
+        (b"a\n\xff\xfe\n", "not UTF-8"),
+    ],
+)
+def test_it_refuses_malformed_files(data, message):
+    with pytest.raises(StatsInputError, match=message):
+        Table.from_bytes(data)
+
+
+def test_it_refuses_an_empty_label():
+    with pytest.raises(StatsInputError, match="line 3: the cell is empty"):
+        Table.from_bytes(b"g,v\nA,1\n,2\n").labels("g", option="group")
