@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -24,6 +24,7 @@ from atmp.ledger.errors import (
     ReasonRequired,
     StaleRecord,
 )
+from atmp.stats.errors import StatsInputError
 
 log = logging.getLogger("atmp.api")
 
@@ -76,8 +77,11 @@ def install(api: NinjaAPI) -> None:
         field = getattr(exc, "field", None) or ("reason" if isinstance(exc, ReasonRequired) else None)
         return answer(request, status, str(exc), field=field)
 
-    def bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+    def bad_request(request: HttpRequest, exc: BadRequest | StatsInputError) -> HttpResponse:
         return answer(request, 400, str(exc), field=exc.field)
+
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return answer(request, 413, "the request body is too large: send a large CSV file as a multipart upload")
 
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [_error(e) for e in exc.errors]
@@ -106,6 +110,8 @@ def install(api: NinjaAPI) -> None:
     handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
         (LedgerError, refused),
         (BadRequest, bad_request),
+        (StatsInputError, bad_request),
+        (RequestDataTooBig, too_big),
         (ValidationError, invalid),
         (AuthenticationError, unauthenticated),
         (PermissionDenied, forbidden),

@@ -66,10 +66,12 @@ errors.install(api)
 
 def _register() -> None:
     from atmp.accounts.api import router as accounts
+    from atmp.api.stats import router as stats
     from atmp.ledger.api import router as ledger
 
     api.add_router("", accounts)
     api.add_router("", ledger)
+    api.add_router("", stats)
 
 
 _register()

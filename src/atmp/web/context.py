@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Home", "web:home", "records.view"),
     ("Sites", "web:sites", "records.view"),
     ("Audit trail", "web:audit", "audit.view"),
+    ("Statistics", "web:stats", "stats.use"),
     ("Users", "web:users", "accounts.view"),
 ]
 

@@ -169,3 +169,45 @@ class ReviewForm(TrailFilterForm):
     comment = forms.CharField(
         max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), help_text="What you reviewed and what you found."
     )
+
+
+def analysis_form(analysis: Any, data: Any = None, files: Any = None, initial: Any = None) -> forms.Form:
+    """Return the form of a statistical analysis, one field per declared option (atmp.stats.catalogue.Param).
+
+    Every value is taken as text and parsed by the catalogue, so the page refuses bad input with
+    the same words as the CLI and the API.
+    """
+    fields: dict[str, forms.Field] = {}
+    if analysis.file != "none":
+        fields["file"] = forms.FileField(
+            required=False,
+            label="CSV file",
+            help_text="A CSV file with a header row (comma, semicolon or tab separated, UTF-8).",
+            widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv", "data-csv-columns": "stats-columns"}),
+        )
+        if analysis.example:
+            fields["use_example"] = forms.BooleanField(
+                required=False, label=f"Use the example data ({analysis.example}) instead of a file"
+            )
+    for p in analysis.params:
+        label = p.flag + (" *" if p.required else "")
+        if p.kind == "flag":
+            fields[p.name] = forms.BooleanField(required=False, label=p.flag, help_text=p.help)
+        elif p.kind == "choice":
+            blank = [] if p.default is not None else [("", "—")]
+            fields[p.name] = forms.ChoiceField(
+                required=False, label=label, choices=blank + [(c, c) for c in p.choices], help_text=p.help
+            )
+        else:
+            attrs = {"list": "stats-columns", "autocomplete": "off"} if p.kind == "column" else {}
+            default = f" Default: {p.default}." if p.default is not None else ""
+            fields[p.name] = forms.CharField(
+                required=False,
+                label=label,
+                max_length=100_000,
+                help_text=p.help + default,
+                widget=forms.TextInput(attrs=attrs),
+            )
+    fields["plot"] = forms.BooleanField(required=False, initial=True, label="Draw the plot") if analysis.plots else None
+    form_class = type("AnalysisForm", (forms.Form,), {k: v for k, v in fields.items() if v is not None})
+    return form_class(data, files, initial=initial)  # type: ignore[no-any-return]

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from atmp.web import views, views_accounts, views_audit, views_auth, views_records
+from atmp.web import views, views_accounts, views_audit, views_auth, views_records, views_stats
 from atmp.web.pages import page
 
 app_name = "web"
@@ -34,4 +34,8 @@ urlpatterns = [
     path("ledger/checkpoint.txt", page(views_audit.checkpoint_note), name="checkpoint"),
     path("ledger/vkey.txt", page(views_audit.vkey), name="vkey"),
     path("ledger/checkpoints/", page(views_audit.sign_checkpoint), name="sign_checkpoint"),
+    # The statistics engine: computations, not GMP records.
+    path("stats/", page(views_stats.index), name="stats"),
+    path("stats/<str:name>/", page(views_stats.analysis_page), name="stats_analysis"),
+    path("stats/<str:name>/example.csv", page(views_stats.example), name="stats_example"),
 ]

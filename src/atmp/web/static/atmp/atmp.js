@@ -18,5 +18,21 @@
       button.addEventListener("click", function () { var d = button.closest("dialog"); if (d) d.close(); });
     });
     document.querySelectorAll("dialog[data-autoopen]").forEach(openDialog);
+    // Statistics: offer the chosen CSV's column names in the column fields (the server still checks them).
+    document.querySelectorAll("input[type=file][data-csv-columns]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var list = document.getElementById(input.dataset.csvColumns);
+        if (!list || !input.files || !input.files[0]) return;
+        input.files[0].slice(0, 65536).text().then(function (text) {
+          var header = text.replace(/^\ufeff/, "").split(/\r?\n/)[0];
+          var sep = [",", ";", "\t"].reduce(function (a, b) { return header.split(b).length > header.split(a).length ? b : a; });
+          list.replaceChildren.apply(list, header.split(sep).map(function (name) {
+            var option = document.createElement("option");
+            option.value = name.trim().replace(/^"|"$/g, "");
+            return option;
+          }));
+        });
+      });
+    });
   });
 })();
