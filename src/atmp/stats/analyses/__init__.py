@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from atmp.stats.analyses import viral
+from atmp.stats.analyses import shelf_life, viral
 from atmp.stats.catalogue import Analysis
 
-ANALYSES: dict[str, Analysis] = {a.name: a for module in (viral,) for a in module.ANALYSES}
+MODULES = (shelf_life, viral)
+ANALYSES: dict[str, Analysis] = {a.name: a for module in MODULES for a in module.ANALYSES}
