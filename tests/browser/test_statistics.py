@@ -38,6 +38,34 @@ def test_a_user_uploads_a_csv_and_sees_the_result_with_its_plot(page, artifacts,
     assert "<svg" in download.value.path().read_text()
 
 
+def test_a_shelf_life_is_estimated_from_an_uploaded_stability_study(page, artifacts, tmp_path):
+    # LeBlond et al. 2011, Table VIII (separate lines): 15.84 months, batch b8 governs (JMP 12.0.1: 15.844877978).
+    csv = tmp_path / "stability.csv"
+    csv.write_bytes(example_files()["shelf-life-leblond-2011-dids.csv"])
+    sign_in(page, "quentin")
+    page.goto("/stats/")
+    page.get_by_test_id("analysis-shelf-life").click()
+    page.set_input_files("#id_file", str(csv))
+    column = page.locator("#stats-columns option[value=potency]")
+    expect(column).to_have_count(1)  # the page read the file's header and offers its columns
+    page.fill("#id_batch", "batch")
+    page.fill("#id_time", "month")
+    page.fill("#id_value", "potency")
+    page.fill("#id_lower", "95")
+    page.get_by_test_id("compute").click()
+
+    expect(page.get_by_test_id("result-model")).to_have_text("dids")
+    expect(page.get_by_test_id("result-shelf_life")).to_have_text("15.8449")
+    expect(page.get_by_test_id("result-governing_batch")).to_have_text("b8")
+    plot = page.get_by_test_id("plot")
+    expect(plot).to_be_visible()
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 100"), "the SVG plot did not render"
+    expect(page.get_by_test_id("result-table-batches")).to_contain_text("b5")
+    page.get_by_test_id("provenance").locator("summary").click()
+    expect(page.get_by_test_id("provenance")).to_contain_text("ICH Q1E")
+    page.screenshot(path=str(artifacts / "statistics-shelf-life.png"), full_page=True)
+
+
 def test_a_wrong_file_is_refused_beside_the_field(page, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("step,mechanism\nA,x\n")

@@ -190,13 +190,17 @@ def analysis_form(analysis: Any, data: Any = None, files: Any = None, initial: A
                 required=False, label=f"Use the example data ({analysis.example}) instead of a file"
             )
     for p in analysis.params:
-        label = p.flag + (" *" if p.required else "")
+        # The page's fields are named as the options are; the CLI flag shows after the help.
+        label = p.name.replace("_", " ").capitalize() + (" *" if p.required else "")
         if p.kind == "flag":
-            fields[p.name] = forms.BooleanField(required=False, label=p.flag, help_text=p.help)
+            fields[p.name] = forms.BooleanField(required=False, label=label, help_text=f"{p.help} ({p.flag})")
         elif p.kind == "choice":
             blank = [] if p.default is not None else [("", "—")]
             fields[p.name] = forms.ChoiceField(
-                required=False, label=label, choices=blank + [(c, c) for c in p.choices], help_text=p.help
+                required=False,
+                label=label,
+                choices=blank + [(c, c) for c in p.choices],
+                help_text=f"{p.help} ({p.flag})",
             )
         else:
             attrs = {"list": "stats-columns", "autocomplete": "off"} if p.kind == "column" else {}
@@ -205,7 +209,7 @@ def analysis_form(analysis: Any, data: Any = None, files: Any = None, initial: A
                 required=False,
                 label=label,
                 max_length=100_000,
-                help_text=p.help + default,
+                help_text=f"{p.help} ({p.flag}).{default}",
                 widget=forms.TextInput(attrs=attrs),
             )
     fields["plot"] = forms.BooleanField(required=False, initial=True, label="Draw the plot") if analysis.plots else None

@@ -75,6 +75,7 @@ def analysis_page(request: HttpRequest, name: str) -> HttpResponse:
             form.add_error(None, f"internal error, please report it: {exc}")
         else:
             context.update(_result_context(analysis, result.document, result.svg))
+            context["input_name"] = _input_name(analysis, form.cleaned_data)
     return render(request, "web/stats_analysis.html", context)
 
 
@@ -110,6 +111,13 @@ def _table(analysis: Analysis, cleaned: dict[str, Any]) -> Table | None:
     return Table.from_bytes(upload.read())
 
 
+def _input_name(analysis: Analysis, cleaned: dict[str, Any]) -> str | None:
+    if cleaned.get("use_example"):
+        return f"{analysis.example} (example data)"
+    upload = cleaned.get("file")
+    return str(upload.name) if upload else None
+
+
 def _message(analysis: Analysis, exc: StatsInputError) -> str:
     names = {p.name: p.flag for p in analysis.params}
     return exc.message if exc.field in names or exc.field == FILE else str(exc)
@@ -121,6 +129,7 @@ def _result_context(analysis: Analysis, document: dict[str, Any], svg: str | Non
     context: dict[str, Any] = {
         "result": result_view.sections(document),
         "provenance": document.get("provenance", {}),
+        "parameters": json.dumps(document.get("provenance", {}).get("parameters", {}), ensure_ascii=False),
         "json_bytes": len(encoded),
         "json_href": _data_uri("application/json", encoded) if len(encoded) <= MAX_DOWNLOAD else None,
         "json_name": f"{analysis.name}.json",
