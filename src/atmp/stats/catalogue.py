@@ -61,7 +61,13 @@ class Param:
             return value
         if self.kind == "floats":
             items = raw if isinstance(raw, list | tuple) else str(raw).replace(";", ",").split(",")
-            return [self._number(item, float) for item in items if str(item).strip()] or self.parse(None)
+            for position, item in enumerate(items, start=1):
+                # A skipped item would shift every later value (a time series would lose its order).
+                if isinstance(item, str) and not item.strip():
+                    raise StatsInputError(
+                        self.name, f"item {position} of {len(items)} is empty: every item must be a number"
+                    )
+            return [self._number(item, float) for item in items] or self.parse(None)
         return self._number(raw, int if self.kind == "int" else float)
 
     def _number(self, raw: Any, kind: type[float] | type[int]) -> float | int:
