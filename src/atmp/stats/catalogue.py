@@ -90,10 +90,10 @@ class Param:
             return
         bounds = []
         if self.low is not None:
-            bounds.append(f"{'above' if self.open_low else 'at least'} {self.low:g}")
+            bounds.append(f"{'above' if self.open_low else 'at least'} {_number_text(self.low)}")
         if self.high is not None:
-            bounds.append(f"{'below' if self.open_high else 'at most'} {self.high:g}")
-        raise StatsInputError(self.name, f"must be {' and '.join(bounds)}, not {value:g}")
+            bounds.append(f"{'below' if self.open_high else 'at most'} {_number_text(self.high)}")
+        raise StatsInputError(self.name, f"must be {' and '.join(bounds)}, not {_number_text(value)}")
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,13 @@ def run(analysis: Analysis, raw: Mapping[str, Any], table: Table | None, *, plot
     )
     svg = outcome.draw() if plot and outcome.draw is not None else None
     return Result(document=plain(document), svg=svg)
+
+
+def _number_text(value: float) -> str:
+    """Return a bound as people write it: 10,000,000 rather than 1e+07, 0.05 as 0.05."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def _flag(name: str, raw: Any) -> bool:
