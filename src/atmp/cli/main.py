@@ -64,6 +64,40 @@ def _message(exc: Exception) -> str | None:
     return None
 
 
+class LazyGroup(click.Group):
+    """A command group whose module is imported only when it is used.
+
+    `atmp stats` brings SciPy, statsmodels and matplotlib (about a second of imports); `atmp verify`
+    and the other ledger commands should not pay for them.
+    """
+
+    def __init__(self, name: str, module: str, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.module = module
+
+    def _group(self) -> click.Group:
+        import importlib
+
+        group = getattr(importlib.import_module(self.module), self.name or "")
+        assert isinstance(group, click.Group)
+        return group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the real group's commands."""
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return one of the real group's commands."""
+        return self._group().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Print the real group's help."""
+        self._group().format_help(ctx, formatter)
+
+
+STATS_HELP = "Statistics of a regulated CMC lab: shelf life, equivalence, tolerance, trends, clearance, signals."
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="atmp")
 def main() -> None:
@@ -81,11 +115,9 @@ def _register() -> None:
     commands.register(main)
     from atmp.accounts import cli as accounts_cli
 
-    from atmp.stats import cli as stats_cli
-
     main.add_command(ledger_cli.ledger)
     main.add_command(accounts_cli.user)
-    main.add_command(stats_cli.stats)
+    main.add_command(LazyGroup("stats", "atmp.stats.cli", help=STATS_HELP))
 
 
 _register()

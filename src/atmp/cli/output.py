@@ -11,12 +11,15 @@ import click
 
 EXIT_FAILED_CHECK = 1
 EXIT_BAD_INPUT = 2
+# Documents up to this size are indented for people; larger ones (a signal table of a million
+# reports) are printed on one line, because only the compact form uses json's C encoder (~3× faster).
+INDENT_LIMIT = 1_000_000
 
 
 def emit(data: Any, *, as_json: bool, text: Callable[[Any], str] | str | None = None) -> None:
-    """Print one JSON document (with --json) or the human-readable text."""
+    """Print one JSON document (with --json; indented unless it is over INDENT_LIMIT) or the readable text."""
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_text(data))
         return
     if text is None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -24,6 +27,16 @@ def emit(data: Any, *, as_json: bool, text: Callable[[Any], str] | str | None = 
         click.echo(text(data))
     else:
         click.echo(text)
+
+
+def json_text(data: Any) -> str:
+    """Return the document as --json prints it: indented, or on one line when it is over INDENT_LIMIT."""
+    return as_printed(json.dumps(data, ensure_ascii=False))
+
+
+def as_printed(compact: str) -> str:
+    """Return compact JSON text as --json prints it (indented when it is small enough to read)."""
+    return compact if len(compact) > INDENT_LIMIT else json.dumps(json.loads(compact), indent=2, ensure_ascii=False)
 
 
 def fail(message: str, *, code: int = EXIT_BAD_INPUT) -> NoReturn:

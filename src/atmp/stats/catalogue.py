@@ -8,13 +8,16 @@ from these declarations, so an option or a rule can never differ between them.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
+from atmp.stats.collector import collector_paused
 from atmp.stats.errors import StatsInputError
-from atmp.stats.report import plain, provenance
+from atmp.stats.report import encode, provenance
 from atmp.stats.table import FILE, Table
 
 ParamKind = Literal["column", "text", "float", "int", "flag", "choice", "floats"]
@@ -146,10 +149,15 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Result:
-    """A computed analysis: the JSON document (with provenance) and the plot when one was asked for."""
+    """A computed analysis: its JSON text (checked: no NaN, no infinity) and the plot when one was asked for."""
 
-    document: dict[str, Any]
+    json: str  # compact; the CLI prints it as it is when large, and indented when small
     svg: str | None
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """Return the document as Python values (JSON types only)."""
+        return dict(json.loads(self.json))
 
 
 def run(analysis: Analysis, raw: Mapping[str, Any], table: Table | None, *, plot: bool = False) -> Result:
@@ -161,17 +169,19 @@ def run(analysis: Analysis, raw: Mapping[str, Any], table: Table | None, *, plot
     options = analysis.parse(raw, table)
     if table is not None and len(table) == 0:
         raise StatsInputError(FILE, "has a header row but no data rows")
-    outcome = analysis.compute(table, options)
-    document = dict(outcome.document)
-    document["provenance"] = provenance(
-        method=outcome.method,
-        variant=outcome.variant,
-        parameters=options,
-        n=outcome.n,
-        input_sha256=table.sha256 if table is not None else None,
-    )
+    with collector_paused():
+        outcome = analysis.compute(table, options)
+        document = dict(outcome.document)
+        document["provenance"] = provenance(
+            method=outcome.method,
+            variant=outcome.variant,
+            parameters=options,
+            n=outcome.n,
+            input_sha256=table.sha256 if table is not None else None,
+        )
+        text = encode(document)
     svg = outcome.draw() if plot and outcome.draw is not None else None
-    return Result(document=plain(document), svg=svg)
+    return Result(json=text, svg=svg)
 
 
 def _number_text(value: float) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from atmp.cli.output import EXIT_FAILED_CHECK, emit, fail
-from atmp.stats.analyses import ANALYSES
+from atmp.cli.output import EXIT_FAILED_CHECK, as_printed, fail
+from atmp.stats.analyses import WHERE, analysis
 from atmp.stats.catalogue import Analysis, Param, run
 from atmp.stats.errors import StatsInputError
 from atmp.stats.report import ComputationError
@@ -18,7 +18,21 @@ from atmp.stats.table import FILE, Table
 EPILOG = "Results computed here are not GMP records: the modules that use them store and sign them."
 
 
-@click.group()
+class AnalysisGroup(click.Group):
+    """The `stats` group: a command per analysis, built when asked for (loading only its module)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the analyses and the group's own commands."""
+        return sorted({*WHERE, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a command of the group, or the command of an analysis."""
+        if cmd_name in WHERE:
+            return _command(analysis(cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=AnalysisGroup)
 def stats() -> None:
     """Statistics of a regulated CMC lab: shelf life, equivalence, tolerance, trends, clearance, signals.
 
@@ -49,7 +63,10 @@ def _command(analysis: Analysis) -> click.Command:
                 plot.write_text(result.svg, encoding="utf-8")
             except OSError as exc:
                 fail(f"--plot: cannot write {plot}: {exc.strerror}")
-        emit(result.document, as_json=as_json, text=as_text)
+        if as_json:
+            click.echo(as_printed(result.json))  # already encoded (and checked) once by run()
+        else:
+            click.echo(as_text(result.document))
 
     params: list[click.Parameter] = []
     if analysis.file != "none":
@@ -151,7 +168,3 @@ def examples(out: Path) -> None:
             click.echo(str(out / name))
     except OSError as exc:
         fail(f"--out: cannot write into {out}: {exc.strerror}")
-
-
-for _analysis in ANALYSES.values():
-    stats.add_command(_command(_analysis))

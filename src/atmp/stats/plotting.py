@@ -5,14 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: figures are only ever written to SVG
-
-from matplotlib import pyplot as plt  # the backend is chosen above, before pyplot loads
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # The same input gives the same bytes: no date in the metadata, a fixed salt for element ids.
 # Text stays text (fonttype "none"), so the SVG is small and searchable and needs no embedded font.
@@ -32,9 +28,20 @@ LIMIT = "#D55E00"
 BOUND = "#555555"
 
 
+def _pyplot() -> Any:
+    # Imported on first use: a command that draws nothing does not pay matplotlib's quarter second.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: figures are only ever written to SVG
+    from matplotlib import pyplot
+
+    return pyplot
+
+
 @contextmanager
 def figure(width: float = 7.0, height: float = 4.2) -> Iterator[Figure]:
     """Yield a new figure in atmp's style; it is closed afterwards, whatever happens."""
+    plt = _pyplot()
     with plt.rc_context(STYLE):
         fig = plt.figure(figsize=(width, height))
         try:
@@ -46,7 +53,7 @@ def figure(width: float = 7.0, height: float = 4.2) -> Iterator[Figure]:
 def svg(fig: Figure) -> str:
     """Return the figure as SVG text."""
     buffer = io.StringIO()
-    with plt.rc_context(STYLE):
+    with _pyplot().rc_context(STYLE):
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "atmp"})
     return buffer.getvalue()
 

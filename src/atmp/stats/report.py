@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import platform
 from collections.abc import Mapping
@@ -59,12 +60,39 @@ def number_or_word(value: float) -> float | str:
     return float(value)
 
 
-def plain(value: Any, *, path: str = "result") -> Any:
+def encode(document: Mapping[str, Any]) -> str:
+    """Return the document as compact JSON text; raise ComputationError, naming where, on NaN or infinity.
+
+    The encoding is the check: json's C encoder refuses NaN and infinity (allow_nan=False) at the
+    speed of writing the text, which a signal table of a million reports needs anyway. Only when it
+    refuses does the careful walk run, to name the value at fault.
+    """
+    try:
+        return json.dumps(document, ensure_ascii=False, allow_nan=False, default=_numpy_scalar)
+    except (ValueError, TypeError):
+        plain(document)  # raises ComputationError with the path of the bad value
+        raise  # pragma: no cover - plain() refuses whatever json refused
+
+
+def _numpy_scalar(value: Any) -> Any:
+    # NumPy floats are floats to json; its integers and booleans are not.
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(type(value).__name__)
+
+
+def plain(value: Any) -> Any:
     """Return the value with NumPy scalars as Python ones; raise ComputationError on NaN or infinity."""
+    return _plain(value, path="result")
+
+
+def _plain(value: Any, *, path: str) -> Any:
     if isinstance(value, Mapping):
-        return {str(k): plain(v, path=f"{path}.{k}") for k, v in value.items()}
+        return {str(k): _plain(v, path=f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [plain(v, path=f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_plain(v, path=f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):

@@ -7,10 +7,12 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from atmp.stats.collector import collector_paused
 from atmp.stats.errors import StatsInputError
 
 FILE = "file"
@@ -50,19 +52,10 @@ class Table:
                 raise StatsInputError(FILE, "is empty: a CSV file with a header row and data rows is needed")
             names = [cell.strip() for cell in header]
             _check_header(names)
-            columns: dict[str, list[str]] = {name: [] for name in names}
-            lines: list[int] = []
-            cells_of = list(columns.values())
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank lines between blocks are common in exported files
-                if len(row) != len(names):
-                    raise StatsInputError(
-                        FILE, f"line {reader.line_num} has {len(row)} cells but the header names {len(names)} columns"
-                    )
-                for cells, cell in zip(cells_of, row, strict=True):
-                    cells.append(cell.strip())
-                lines.append(reader.line_num)
+            if '"' in text:  # a quoted cell may span lines: count them as the reader reads
+                columns, lines = _read_rows(reader, names)
+            else:
+                columns, lines = _read_plain_rows(reader, names)
         except csv.Error as exc:
             raise StatsInputError(FILE, f"line {reader.line_num}: {exc}") from None
         return cls(columns=columns, lines=lines, sha256=hashlib.sha256(data).hexdigest())
@@ -80,9 +73,9 @@ class Table:
     def labels(self, name: str, *, option: str) -> list[str]:
         """Return a column of names (batch, group, product), refusing empty cells."""
         cells = self.column(name, option=option)
-        for i, cell in enumerate(cells):
-            if not cell:
-                raise StatsInputError(option, f"column {name!r}, line {self.lines[i]}: the cell is empty")
+        if "" in cells:  # a C-speed scan; the index only when there is something to report
+            i = cells.index("")
+            raise StatsInputError(option, f"column {name!r}, line {self.lines[i]}: the cell is empty")
         return cells
 
     def numbers(self, name: str, *, option: str) -> NDArray[np.float64]:
@@ -106,6 +99,54 @@ class Table:
             if not np.isfinite(number):
                 raise StatsInputError(option, f"{where}: {cell!r} is not a finite number")
         raise AssertionError("unreachable: a column that failed to convert has a bad cell")  # pragma: no cover
+
+
+def _read_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """Return the columns and the file line of each row, row by row (any CSV)."""
+    columns: dict[str, list[str]] = {name: [] for name in names}
+    lines: list[int] = []
+    cells_of = list(columns.values())
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines between blocks are common in exported files
+        if len(row) != len(names):
+            raise _width_error(reader.line_num, len(row), len(names))
+        for cells, cell in zip(cells_of, row, strict=True):
+            cells.append(cell.strip())
+        lines.append(reader.line_num)
+    return columns, lines
+
+
+def _read_plain_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """Return the columns of a CSV without quotes, where row i of the data is on line i + 2, column-wise.
+
+    The same result as _read_rows, about twice as fast on a million rows: the C reader builds the rows
+    with the collector paused (millions of small lists would otherwise trigger it again and again),
+    then each column is taken in one pass instead of appending cell by cell.
+    """
+    with collector_paused():
+        return _columns_of(list(reader), names)
+
+
+def _columns_of(rows: list[list[str]], names: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+    width = len(names)
+    suspects = [i for i, row in enumerate(rows) if len(row) != width or not all(row)]
+    blank = set()
+    for i in suspects:
+        row = rows[i]
+        if not any(cell.strip() for cell in row):
+            blank.add(i)
+        elif len(row) != width:
+            raise _width_error(i + 2, len(row), width)
+    if blank:
+        rows = [row for i, row in enumerate(rows) if i not in blank]
+    lines = [i + 2 for i in range(len(rows) + len(blank)) if i not in blank]
+    columns = {name: [row[j].strip() for row in rows] for j, name in enumerate(names)}
+    return columns, lines
+
+
+def _width_error(line: int, cells: int, width: int) -> StatsInputError:
+    return StatsInputError(FILE, f"line {line} has {cells} cells but the header names {width} columns")
 
 
 def _check_header(names: list[str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from atmp.stats import control_rules, plotting
@@ -135,6 +134,8 @@ def draw(chart: IndividualsChart) -> str:
                     )
             ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=7, frameon=False)
         ax.set_xlim(-0.5 - n * 0.01, n - 0.5 + n * 0.01)
+        from matplotlib.ticker import MaxNLocator  # matplotlib loads only when a plot is drawn
+
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("point (0-based index, in time order)")
         ax.set_ylabel("value")

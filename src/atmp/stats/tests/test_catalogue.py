@@ -102,3 +102,29 @@ def test_every_analysis_has_an_example_that_runs():
         result = run(a, a.example_options, table, plot=a.plots)
         assert result.document["provenance"]["method"]
         assert (result.svg is not None) == a.plots
+
+
+def test_the_index_of_names_and_modules_matches_what_the_modules_declare():
+    import importlib
+
+    from atmp.stats.analyses import WHERE
+
+    declared = {}
+    for module in set(WHERE.values()):
+        for a in importlib.import_module(f"atmp.stats.analyses.{module}").ANALYSES:
+            declared[a.name] = module
+    assert declared == WHERE
+
+
+def test_a_command_loads_only_the_module_of_its_analysis():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from atmp.stats.analyses import analysis\n"
+        "analysis('signals')\n"
+        "print(sorted(m for m in ('statsmodels', 'matplotlib', 'atmp.stats.shelf_life') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
