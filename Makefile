@@ -10,7 +10,7 @@ help:
 	@echo "make demo   install, migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
-	@echo "make bench  run the benchmarks in bench/ and print figures with their baselines"
+	@echo "make bench  run the benchmarks in bench/ (ledger, then statistics) with their baselines"
 	@echo "make soak   the long crash/concurrency runs (not part of make test)"
 
 $(STAMP): pyproject.toml
@@ -40,6 +40,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/stats.py
 
 soak: $(STAMP)
 	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -m slow

@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from atmp.api.main import api
 
+# A request Django refuses before any view runs (an empty or foreign Host header): JSON under
+# /api/, as every API answer is, and a page elsewhere.
+handler400 = "atmp.web.views.bad_request"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("atmp.web.urls")),

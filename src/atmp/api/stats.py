@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import Field, create_model
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, create_model
 
 from atmp.accounts.access import requires
 from atmp.api.schemas import answers, bounded
@@ -86,8 +86,10 @@ def describe(analysis: Analysis) -> dict[str, Any]:
 
 def _field_type(param: Param, *, form: bool) -> Any:
     """Return the pydantic type of an option: bounded as the catalogue bounds it, so the schema documents it."""
+    # The JSON body is strict (0 is not a flag, "0.5" not a number), as its schema says; a form sends
+    # text, which the form model parses.
     if param.kind == "flag":
-        return bool
+        return bool if form else StrictBool
     if param.kind == "choice":
         return Literal[param.choices]
     if param.kind in ("float", "int"):
@@ -99,12 +101,11 @@ def _field_type(param: Param, *, form: bool) -> Any:
         if param.kind == "int":
             limits.setdefault("le", 10**9)
             limits.setdefault("ge", -(10**9))
-        base = int if param.kind == "int" else float
-        return (
-            Annotated[base, Field(allow_inf_nan=False, **limits)] if base is float else Annotated[int, Field(**limits)]
-        )
+        if param.kind == "int":
+            return Annotated[int if form else StrictInt, Field(**limits)]
+        return Annotated[float if form else StrictFloat, Field(allow_inf_nan=False, **limits)]
     if param.kind == "floats" and not form:
-        return Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(max_length=1_000_000)]
+        return Annotated[list[Annotated[StrictFloat, Field(allow_inf_nan=False)]], Field(max_length=1_000_000)]
     return Annotated[str, bounded(100_000 if param.kind == "floats" else 200)]
 
 
@@ -114,7 +115,10 @@ def _options_model(analysis: Analysis, *, form: bool) -> type[Schema]:
         kind = _field_type(p, form=form)
         default = False if p.kind == "flag" else (... if p.required else None)
         fields[p.name] = (kind if p.required or p.kind == "flag" else kind | None, Field(default, description=p.help))
-    fields["plot"] = (bool, Field(False, description="Also return the plot as SVG text in `plot`."))
+    fields["plot"] = (
+        bool if form else StrictBool,
+        Field(False, description="Also return the plot as SVG text in `plot`."),
+    )
     if not form and analysis.file != "none":
         description = "The CSV file's text, header row first." + (" Required." if analysis.file == "required" else "")
         fields["csv"] = (Annotated[str, Field(max_length=MAX_CSV_BYTES)] | None, Field(None, description=description))

@@ -7,7 +7,7 @@ import posixpath
 from typing import Any
 
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
@@ -49,6 +49,15 @@ def awaiting_signature(user: Any) -> list[Any]:
     )
     reviews = AuditTrailReview.objects.filter(created_by=user, voided=False).order_by("-pk")[:50]
     return [r for r in reviews if str(r.pk) not in signed][:10]
+
+
+@public
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a request refused before routing (a bad Host header): JSON for the API, a page otherwise."""
+    detail = "bad request: the request's headers are malformed (check the Host header)"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=400)
+    return render(request, "web/400.html", {"message": detail}, status=400)
 
 
 @public
