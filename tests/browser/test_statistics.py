@@ -18,6 +18,7 @@ def test_a_user_uploads_a_csv_and_sees_the_result_with_its_plot(page, artifacts,
     page.get_by_role("link", name="Statistics").click()
     expect(page.get_by_test_id("not-gmp")).to_contain_text("not GMP records")
     page.get_by_test_id("analysis-lrv").click()
+    page.wait_for_url("**/stats/lrv/")
     page.set_input_files("#id_file", str(csv))
     page.get_by_test_id("compute").click()
 
@@ -45,6 +46,7 @@ def test_a_shelf_life_is_estimated_from_an_uploaded_stability_study(page, artifa
     sign_in(page, "quentin")
     page.goto("/stats/")
     page.get_by_test_id("analysis-shelf-life").click()
+    page.wait_for_url("**/stats/shelf-life/")  # and its load event: the page's script listens for the file
     page.set_input_files("#id_file", str(csv))
     column = page.locator("#stats-columns option[value=potency]")
     expect(column).to_have_count(1)  # the page read the file's header and offers its columns
