@@ -55,7 +55,9 @@ class Table:
             if '"' in text:  # a quoted cell may span lines: count them as the reader reads
                 columns, lines = _read_rows(reader, names)
             else:
-                columns, lines = _read_plain_rows(reader, names)
+                # Cells need stripping only if the text has a blank that is not a delimiter (a C-speed scan).
+                blanks = " " in text or (delimiter != "\t" and "\t" in text)
+                columns, lines = _read_plain_rows(reader, names, strip=blanks)
         except csv.Error as exc:
             raise StatsInputError(FILE, f"line {reader.line_num}: {exc}") from None
         return cls(columns=columns, lines=lines, sha256=hashlib.sha256(data).hexdigest())
@@ -117,7 +119,7 @@ def _read_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]], lis
     return columns, lines
 
 
-def _read_plain_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+def _read_plain_rows(reader: Any, names: list[str], *, strip: bool) -> tuple[dict[str, list[str]], list[int]]:
     """Return the columns of a CSV without quotes, where row i of the data is on line i + 2, column-wise.
 
     The same result as _read_rows, about twice as fast on a million rows: the C reader builds the rows
@@ -125,10 +127,10 @@ def _read_plain_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]
     then each column is taken in one pass instead of appending cell by cell.
     """
     with collector_paused():
-        return _columns_of(list(reader), names)
+        return _columns_of(list(reader), names, strip=strip)
 
 
-def _columns_of(rows: list[list[str]], names: list[str]) -> tuple[dict[str, list[str]], list[int]]:
+def _columns_of(rows: list[list[str]], names: list[str], *, strip: bool) -> tuple[dict[str, list[str]], list[int]]:
     width = len(names)
     suspects = [i for i, row in enumerate(rows) if len(row) != width or not all(row)]
     blank = set()
@@ -141,8 +143,9 @@ def _columns_of(rows: list[list[str]], names: list[str]) -> tuple[dict[str, list
     if blank:
         rows = [row for i, row in enumerate(rows) if i not in blank]
     lines = [i + 2 for i in range(len(rows) + len(blank)) if i not in blank]
-    columns = {name: [row[j].strip() for row in rows] for j, name in enumerate(names)}
-    return columns, lines
+    if strip:
+        return {name: [row[j].strip() for row in rows] for j, name in enumerate(names)}, lines
+    return {name: [row[j] for row in rows] for j, name in enumerate(names)}, lines
 
 
 def _width_error(line: int, cells: int, width: int) -> StatsInputError:

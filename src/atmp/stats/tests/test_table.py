@@ -4,6 +4,8 @@ import hashlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atmp.stats.errors import StatsInputError
 from atmp.stats.table import Table
@@ -73,3 +75,15 @@ def test_it_refuses_malformed_files(data, message):
 def test_it_refuses_an_empty_label():
     with pytest.raises(StatsInputError, match="line 3: the cell is empty"):
         Table.from_bytes(b"g,v\nA,1\n,2\n").labels("g", option="group")
+
+
+CELL = st.text(alphabet=st.sampled_from("ab1. \t-"), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=2, max_size=2), max_size=8), delimiter=st.sampled_from([",", ";"]))
+def test_the_fast_reader_of_files_without_quotes_reads_as_the_row_by_row_reader(rows, delimiter):
+    text = f"x{delimiter}y\n" + "".join(delimiter.join(row) + "\n" for row in rows)
+    plain = Table.from_bytes(text.encode())
+    quoted = Table.from_bytes(text.encode() + b'"",""\n' if delimiter == "," else text.replace("x", '"x"', 1).encode())
+    assert plain.columns == quoted.columns and plain.lines == quoted.lines
