@@ -131,6 +131,8 @@ def _read_plain_rows(reader: Any, names: list[str], *, strip: bool) -> tuple[dic
 
 
 def _columns_of(rows: list[list[str]], names: list[str], *, strip: bool) -> tuple[dict[str, list[str]], list[int]]:
+    if strip:
+        rows = [[cell.strip() for cell in row] for row in rows]
     width = len(names)
     suspects = [i for i, row in enumerate(rows) if len(row) != width or not all(row)]
     blank = set()
@@ -143,8 +145,6 @@ def _columns_of(rows: list[list[str]], names: list[str], *, strip: bool) -> tupl
     if blank:
         rows = [row for i, row in enumerate(rows) if i not in blank]
     lines = [i + 2 for i in range(len(rows) + len(blank)) if i not in blank]
-    if strip:
-        return {name: [row[j].strip() for row in rows] for j, name in enumerate(names)}, lines
     return {name: [row[j] for row in rows] for j, name in enumerate(names)}, lines
 
 

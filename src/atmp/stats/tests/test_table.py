@@ -26,6 +26,13 @@ def test_it_reads_semicolon_and_tab_separated_files(delimiter):
     assert table.numbers("b", option="b").tolist() == [2.0]
 
 
+@pytest.mark.parametrize("quote", [False, True])
+def test_a_row_of_blanks_is_a_blank_line(quote):
+    text = ('"a",b' if quote else "a,b") + "\n1,2\n  , \t\n3,4\n"
+    table = Table.from_bytes(text.encode())
+    assert table.columns == {"a": ["1", "3"], "b": ["2", "4"]} and table.lines == [2, 4]
+
+
 def test_it_skips_blank_lines_and_a_byte_order_mark():
     table = Table.from_bytes("\ufeffa,b\n1,2\n\n,\n3,4\n".encode())
     assert table.numbers("a", option="a").tolist() == [1.0, 3.0]
@@ -80,7 +87,7 @@ def test_it_refuses_an_empty_label():
 CELL = st.text(alphabet=st.sampled_from("ab1. \t-"), max_size=4)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(rows=st.lists(st.lists(CELL, min_size=2, max_size=2), max_size=8), delimiter=st.sampled_from([",", ";"]))
 def test_the_fast_reader_of_files_without_quotes_reads_as_the_row_by_row_reader(rows, delimiter):
     text = f"x{delimiter}y\n" + "".join(delimiter.join(row) + "\n" for row in rows)
