@@ -22,8 +22,8 @@ __all__ = [
 class AuditEntry(models.Model):
     """One ledger entry; its columns are exactly the fields of the hashed body (docs/ledger-format.md)."""
 
-    seq = models.BigIntegerField(primary_key=True)
-    at = models.CharField(max_length=27, db_index=True)  # RFC 3339 UTC, microseconds, Z: sorts as text
+    seq = models.BigIntegerField(primary_key=True)  # on SQLite the rowid itself (migration 0004)
+    at = models.CharField(max_length=27)  # RFC 3339 UTC, microseconds, Z: sorts as text
     # Not a foreign key: an entry outlives any account, and keeps the name the actor had then.
     actor_id = models.BigIntegerField(null=True)
     actor_name = models.CharField(max_length=200)
@@ -36,10 +36,16 @@ class AuditEntry(models.Model):
     changes = models.TextField()  # canonical JSON object {field: [old, new]}
     snapshot_hash = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # No index: no query looks an entry up by its hash, and the chain makes each one unique (a
+    # repeated hash is a failed hash check in `atmp verify`). Every index is one more B-tree that
+    # every audited write updates (docs/performance.md).
+    hash = models.CharField(max_length=64)
 
     class Meta:
+        # Indexes are declared here rather than with db_index/unique: on PostgreSQL those add a
+        # varchar_pattern_ops twin for LIKE queries, which nothing here runs.
         indexes = [
+            models.Index(fields=["at"], name="ledger_entry_at"),
             models.Index(fields=["record_type", "record_id", "seq"], name="ledger_entry_record"),
             models.Index(fields=["actor_id", "at"], name="ledger_entry_actor_at"),
             models.Index(fields=["action", "at"], name="ledger_entry_action_at"),
@@ -54,6 +60,7 @@ class TreeNode(models.Model):
     """The hash of a complete, aligned subtree of the RFC 6962 tree: leaves [index·2^level, (index+1)·2^level).
 
     Stored as entries are appended, so any root or proof needs O(log n) reads, never a rehash.
+    On SQLite the table is WITHOUT ROWID (migration 0004): one B-tree keyed by (level, index).
     """
 
     pk = models.CompositePrimaryKey("level", "index")

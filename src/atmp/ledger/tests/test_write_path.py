@@ -139,7 +139,34 @@ def test_its_stored_tree_gives_the_same_roots_and_proofs_as_the_leaves(qa_review
             assert tree.consistency_proof(old, size) == merkle.consistency_proof(leaves[:size], old)
 
 
-@pytest.mark.parametrize("statement", ["UPDATE ledger_auditentry SET reason = 'x'", "DELETE FROM ledger_auditentry"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_auditentry SET reason = 'x'",
+        "DELETE FROM ledger_auditentry",
+        # Migration 0004 rebuilt both tables on SQLite: their triggers must have been made again.
+        "UPDATE ledger_treenode SET hash = hash",
+        "DELETE FROM ledger_treenode",
+    ],
+)
 def test_the_database_refuses_to_change_the_audit_table(site, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
+
+
+def test_its_raw_insert_lists_the_entry_columns_in_the_models_field_order():
+    # writer._write builds the AuditEntry positionally from the same list it inserts.
+    assert list(writer.ENTRY_COLUMNS) == [f.attname for f in AuditEntry._meta.concrete_fields]
+
+
+@pytest.mark.parametrize("text", ["2026-11-25T04:05:26.123456Z", "0999-01-01T00:00:00.000000Z"])
+def test_it_reads_the_heads_time_as_strptime_would(text):
+    import datetime as dt
+
+    assert writer._parse_at(text) == dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("text", ["2026-11-25 04:05:26.123456Z", "2026-11-25T04:05:26Z", "not a time"])
+def test_it_refuses_a_heads_time_in_another_format(text):
+    with pytest.raises(ValueError):
+        writer._parse_at(text)
