@@ -8,6 +8,7 @@ and snapshot hash), Annex 11 §14.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from atmp.ledger import keys
-from atmp.ledger.canonical import dumps
+from atmp.ledger.canonical import MAX_SAFE_INTEGER, dumps
 from atmp.ledger.errors import SignatureRefused
 from atmp.ledger.models import AuditEntry, Signature
 from atmp.ledger.records import GmpRecord
@@ -49,15 +50,77 @@ def manifest(sig: Signature) -> dict[str, Any]:
     }
 
 
+_quote = json.encoder.encode_basestring  # ECMAScript's string escaping, as canonical.dumps uses it
+
+
+def manifest_bytes(
+    *,
+    entry_seq: Any,
+    meaning: Any,
+    record_id: Any,
+    record_type: Any,
+    record_version: Any,
+    signed_at: Any,
+    signer_id: Any,
+    signer_name: Any,
+    snapshot_hash: Any,
+) -> bytes:
+    """Return the RFC 8785 bytes of a manifest from its stored values (`atmp verify` checks 50,000 a run).
+
+    Spliced like canonical.entry_bytes when the values have the stored types; anything else goes
+    through canonical.dumps, which serialises or refuses it. src/atmp/ledger/tests/test_signature_manifest.py
+    proves both equal the reference package.
+    """
+    numbers = (entry_seq, record_version, signer_id)
+    texts = (meaning, record_id, record_type, signed_at, signer_name, snapshot_hash)
+    if all(type(n) is int and -MAX_SAFE_INTEGER <= n <= MAX_SAFE_INTEGER for n in numbers) and all(
+        type(t) is str for t in texts
+    ):
+        text = (
+            f'{{"entry_seq":{entry_seq},"meaning":{_quote(meaning)},"record":{{"id":{_quote(record_id)},'
+            f'"type":{_quote(record_type)},"version":{record_version}}},"signed_at":{_quote(signed_at)},'
+            f'"signer":{{"id":{signer_id},"name":{_quote(signer_name)}}},"snapshot_hash":{_quote(snapshot_hash)}}}'
+        )
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: dumps refuses it, naming where it is
+    return dumps(
+        {
+            "entry_seq": entry_seq,
+            "meaning": meaning,
+            "record": {"id": record_id, "type": record_type, "version": record_version},
+            "signed_at": signed_at,
+            "signer": {"id": signer_id, "name": signer_name},
+            "snapshot_hash": snapshot_hash,
+        }
+    )
+
+
+def counter_signed_bytes(sig: Signature) -> bytes:
+    """Return the bytes the server's counter-signature is over: the domain and the canonical manifest."""
+    return DOMAIN + manifest_bytes(
+        entry_seq=sig.entry_seq,
+        meaning=sig.meaning,
+        record_id=sig.record_id,
+        record_type=sig.record_type,
+        record_version=sig.record_version,
+        signed_at=sig.signed_at,
+        signer_id=sig.signer_id,
+        signer_name=sig.signer_name,
+        snapshot_hash=sig.snapshot_hash,
+    )
+
+
 def counter_sign(sig: Signature) -> str:
     """Return the server's base64 Ed25519 signature over the manifest."""
-    return base64.b64encode(keys.private_key().sign(DOMAIN + dumps(manifest(sig)))).decode()
+    return base64.b64encode(keys.private_key().sign(counter_signed_bytes(sig))).decode()
 
 
 def counter_signature_holds(sig: Signature, public_key: Ed25519PublicKey) -> bool:
     """Return True when the stored counter-signature matches the stored manifest."""
     try:
-        public_key.verify(base64.b64decode(sig.server_signature, validate=True), DOMAIN + dumps(manifest(sig)))
+        public_key.verify(base64.b64decode(sig.server_signature, validate=True), counter_signed_bytes(sig))
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -11,7 +11,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atmp.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, dumps, dumps_text, entry_bytes
+from atmp.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, _flat_text, dumps, dumps_text, entry_bytes
 
 # Text with what canonicalisation gets wrong most easily: controls, quotes and backslashes,
 # non-ASCII, astral-plane characters (surrogate pairs in UTF-16, which decides key order).
@@ -160,3 +160,65 @@ def test_entry_bytes_handles_the_system_actor_and_a_record_without_id_or_version
         "reason": "", "changes": {}, "snapshot_hash": "", "prev_hash": "0" * 64,
     }  # fmt: skip
     assert entry_bytes(*columns_of(body)) == rfc8785.dumps(body)
+
+
+# --- the flat fast path of dumps: what every audited write serialises ------------------------------
+
+ASCII_KEY = st.text(alphabet=st.characters(max_codepoint=127), max_size=12)
+FLAT_VALUE = st.one_of(SCALARS, st.lists(SCALARS, max_size=4))
+FLAT = st.one_of(
+    st.dictionaries(ASCII_KEY, FLAT_VALUE, max_size=12),
+    st.dictionaries(ASCII_KEY, st.lists(SCALARS, min_size=2, max_size=2), max_size=8),  # changes: [old, new]
+    st.lists(TEXT, max_size=6),  # an actor's roles
+)
+
+
+@settings(max_examples=500)
+@given(FLAT)
+def test_the_flat_fast_path_gives_the_reference_bytes(value):
+    reference = rfc8785.dumps(value)
+    assert dumps(value) == reference
+    assert dumps_text(value) == reference.decode("utf-8")
+
+
+@given(FLAT)
+def test_the_flat_fast_path_takes_every_flat_shape_it_claims(value):
+    # A lone surrogate is the one thing it leaves to the general path: the C encoder writes it.
+    assert _flat_text(value) is not None
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(TEXT, FLAT_VALUE, min_size=1, max_size=6))
+def test_keys_beyond_ascii_take_the_general_path_and_still_sort_by_utf16(value):
+    if not all(key.isascii() for key in value):
+        assert _flat_text(value) is None
+    assert dumps(value) == rfc8785.dumps(value)
+
+
+def test_the_fast_path_gives_way_where_utf16_and_code_point_order_differ():
+    value = {"\uffff": "private use", "😀": "astral", "a": None}
+    assert _flat_text(value) is None
+    assert dumps(value) == rfc8785.dumps(value) == '{"a":null,"😀":"astral","\uffff":"private use"}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"a": 1.5}, r"^\$\.a: floating-point"),
+        ({"a": [1, 2**53]}, r"^\$\.a\[1\]: integer .* outside"),
+        ({"a": "x\ud800"}, r"^\$\.a: string holds a lone surrogate"),
+        (["ok", "\udfff"], r"^\$\[1\]: string holds a lone surrogate"),
+        ({1: "not a string key"}, r"^\$: object key 1 is not a string"),
+    ],
+)
+def test_what_the_fast_path_cannot_take_is_refused_as_before(value, message):
+    with pytest.raises(CanonicalError, match=message):
+        dumps(value)
+    with pytest.raises(CanonicalError, match=message):
+        dumps_text(value)
+
+
+def test_flat_values_at_the_integer_limits_are_exact():
+    value = {"max": MAX_SAFE_INTEGER, "min": -MAX_SAFE_INTEGER, "t": True, "f": False, "n": None, "e": ""}
+    assert _flat_text(value) is not None
+    assert dumps(value) == rfc8785.dumps(value)
