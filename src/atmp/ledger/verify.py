@@ -1,72 +1,47 @@
 """`atmp verify`: recompute the chain, the Merkle tree, the checkpoints, record snapshots and signatures.
 
-One streaming pass over the audit entries (a raw cursor, no model instances) rehashes every entry,
-checks seq, prev_hash and time order, rebuilds the RFC 6962 tree as a stack of complete-subtree
-hashes and compares every node it finishes with the stored `ledger_treenode` row, and keeps what
-the later checks need: each record's last snapshot, the signed versions' snapshots, the `sign` and
-`checkpoint` entries, and the tree root at every checkpoint size. Then the head, the checkpoints
-(stored, and exported ones kept elsewhere), the record rows and the signatures are checked
-against what the pass found. docs/tamper-evidence.md says which tampering each check catches.
+The entry pass (verify_pass: a raw cursor, no model instances) rehashes every entry, checks seq,
+prev_hash and time order, rebuilds the RFC 6962 tree and compares every node it finishes with the
+stored `ledger_treenode` row, and keeps what the later checks need: each record's last snapshot,
+the signed versions' snapshots, the `sign` and `checkpoint` entries, and the tree's right edge at
+every checkpoint size. On a large ledger it runs as ranges in parallel processes, with the
+counter-signature checks beside them (verify_parallel, docs/adr/0003-parallel-verify.md), and the
+ranges are merged here into exactly what one pass finds. Then the head, the checkpoints (stored,
+and exported ones kept elsewhere), the record rows and the signatures are checked against what the
+pass found. docs/tamper-evidence.md says which tampering each check catches.
 """
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
 import hashlib
 import json
-import math
-import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db import connection
 
-from atmp.ledger import keys, note, signatures
-from atmp.ledger.canonical import ZERO_HASH, entry_bytes
+from atmp.ledger import keys, note, signatures, verify_parallel, verify_pass
+from atmp.ledger.canonical import ZERO_HASH
 from atmp.ledger.errors import LedgerError
-from atmp.ledger.merkle import EMPTY_ROOT, hash_from_perfect
-from atmp.ledger.models import Checkpoint, Signature
+from atmp.ledger.merkle import EMPTY_ROOT, hash_from_perfect, node_hash
+from atmp.ledger.models import Checkpoint
 from atmp.ledger.records import GmpRecord, gmp_models, to_json
+from atmp.ledger.verify_parallel import Message
+from atmp.ledger.verify_pass import Failures, RangeResult, TreeRuns
 
-FAILURES_PER_KIND = 100  # a corrupted million-entry ledger must not print a million lines
-BATCH = 5000
-
-ENTRY_SQL = (
-    "SELECT seq, at, actor_id, actor_name, actor_roles, action, record_type, record_id, "
-    "record_version, reason, changes, snapshot_hash, prev_hash, hash FROM ledger_auditentry ORDER BY seq"
+CHECKPOINT_TYPE = verify_pass.CHECKPOINT_TYPE
+SIGNATURE_SQL = (
+    "SELECT entry_seq, record_type, record_id, record_version, snapshot_hash, meaning, signer_id, signer_name, "
+    "signed_at, server_signature FROM ledger_signature ORDER BY entry_seq"
 )
-LEVEL_SQL = 'SELECT "index", hash FROM ledger_treenode WHERE level = %s ORDER BY "index"'
-HIGHER_LEVELS_SQL = 'SELECT level, "index" FROM ledger_treenode WHERE level >= %s ORDER BY level, "index"'
-
-# The writer's format, records.rfc3339: the date is checked for real (no 30 February) once per day.
-AT_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z")
-AUTHORING_ACTIONS = frozenset(signatures.AUTHORING_ACTIONS)
-CHECKPOINT_TYPE = "ledger.checkpoint"
-_END = (math.inf, None)  # ends every stored-node stream: compares greater than any index
-# Failures that the entries and the stored tree show by themselves, naming the entry that is bad.
-ENTRY_KINDS = frozenset({"seq", "hash", "chain", "time", "tree"})
+Failure = verify_pass.Failure
 
 
 class VerifyInputError(LedgerError):
     """The verification was asked for something unusable (a missing checkpoint directory)."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One thing that does not hold, naming the first entry (seq) or record it concerns."""
-
-    kind: str
-    seq: int | None
-    record: str | None
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the failure as the JSON report shows it."""
-        return {"kind": self.kind, "seq": self.seq, "record": self.record, "detail": self.detail}
 
 
 @dataclass
@@ -100,53 +75,6 @@ class Report:
         }
 
 
-def _seq_order(failure: Failure) -> float:
-    return math.inf if failure.seq is None else failure.seq
-
-
-class _Failures:
-    """Collects failures, keeping the FAILURES_PER_KIND with the lowest seq of each kind."""
-
-    def __init__(self) -> None:
-        self.by_kind: dict[str, list[Failure]] = {}
-        self.counts: dict[str, int] = {}
-        # The first bad entry after each signed size, so that a checkpoint whose root fails can name
-        # it (set_boundaries gives the sizes); bounded by the number of checkpoints, not of failures.
-        self.boundaries: list[int] = [0]
-        self.first_bad: dict[int, int] = {}
-
-    def set_boundaries(self, sizes: set[int]) -> None:
-        self.boundaries = sorted(sizes | {0})
-
-    def first_bad_between(self, after: int, upto: int) -> int | None:
-        """Return the lowest seq in (after, upto] that an entry or tree check found bad."""
-        found = [s for b, s in self.first_bad.items() if b >= after and after < s <= upto]
-        return min(found, default=None)
-
-    def add(self, kind: str, seq: int | None, record: str | None, detail: str) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        if kind in ENTRY_KINDS and seq is not None:
-            boundary = self.boundaries[bisect.bisect_left(self.boundaries, seq) - 1]  # largest size < seq
-            if seq < self.first_bad.get(boundary, math.inf):
-                self.first_bad[boundary] = seq
-        kept = self.by_kind.setdefault(kind, [])
-        kept.append(Failure(kind, seq, record, detail))
-        if len(kept) > 2 * FAILURES_PER_KIND:
-            kept.sort(key=_seq_order)  # stable: equal seqs keep the order they were found in
-            del kept[FAILURES_PER_KIND:]
-
-    def result(self) -> tuple[list[Failure], dict[str, int]]:
-        shown: list[Failure] = []
-        omitted: dict[str, int] = {}
-        for kind, kept in self.by_kind.items():
-            kept.sort(key=_seq_order)
-            shown.extend(kept[:FAILURES_PER_KIND])
-            if self.counts[kind] > FAILURES_PER_KIND:
-                omitted[kind] = self.counts[kind] - FAILURES_PER_KIND
-        shown.sort(key=_seq_order)
-        return shown, omitted
-
-
 @dataclass
 class _Pinned:
     """A signed tree head to check the ledger against: a stored checkpoint or an exported file."""
@@ -157,47 +85,23 @@ class _Pinned:
     stored: Checkpoint | None = None
 
 
-class _TreeRuns:
-    """Merges stored-node discrepancies over adjacent leaves into one failure per run.
+def run(
+    *,
+    checkpoint_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
+) -> Report:
+    """Verify the whole ledger; with checkpoint_dir, also that it extends every checkpoint exported there.
 
-    A deleted entry shifts every later leaf, and one edited leaf changes every node above it:
-    reporting each node would bury the first bad entry under consequences.
+    processes caps the worker processes of a large ledger (None: one per core; 1: none).
     """
-
-    def __init__(self, failures: _Failures) -> None:
-        self.failures = failures
-        self.run: list[Any] | None = None  # [first leaf, last leaf, nodes, first description]
-
-    def add(self, level: int, index: int, what: str) -> None:
-        lo, hi = index << level, ((index + 1) << level) - 1
-        run = self.run
-        if run is not None and lo <= run[1] + 1:
-            # Adjacent, or an ancestor of a node already reported: the run keeps its first leaf,
-            # since an ancestor differs because of it.
-            run[1], run[2] = max(run[1], hi), run[2] + 1
-            return
-        self.flush()
-        self.run = [lo, hi, 1, f"node {level}/{index} {what}"]
-
-    def flush(self) -> None:
-        if self.run is None:
-            return
-        lo, hi, nodes, first = self.run
-        span = f"entry {lo + 1}" if lo == hi else f"entries {lo + 1}..{hi + 1}"
-        more = f" ({nodes} stored nodes disagree; the first: {first})" if nodes > 1 else f" ({first})"
-        self.failures.add(
-            "tree", lo + 1, None, f"the stored Merkle tree over {span} is not the tree of the entries{more}"
-        )
-        self.run = None
-
-
-def run(*, checkpoint_dir: Path | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
-    """Verify the whole ledger; with checkpoint_dir, also that it extends every checkpoint exported there."""
     files = read_checkpoint_files(checkpoint_dir) if checkpoint_dir is not None else []
     verifier = keys.verifier()
     public_key = keys.public_key()
-    with _read_snapshot():
-        return _Verification(verifier, public_key, files, progress).run()
+    if connection.in_atomic_block:
+        processes = 1  # the caller's transaction: workers' connections would not see its writes
+    with verify_parallel.read_snapshot(connection):
+        return _Verification(verifier, public_key, files, progress, processes).run()
 
 
 def read_checkpoint_files(directory: Path) -> list[tuple[str, bytes]]:
@@ -212,31 +116,6 @@ def read_checkpoint_files(directory: Path) -> list[tuple[str, bytes]]:
     return [(str(p), p.read_bytes()) for p in paths]
 
 
-@contextmanager
-def _read_snapshot() -> Iterator[None]:
-    """Read the whole ledger as of one moment, so appends made meanwhile do not look like tampering."""
-    if connection.in_atomic_block:
-        # The caller's transaction (a test, a service) already gives one view of the data.
-        yield
-        return
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
-        return
-    # SQLite: Django's atomic() begins IMMEDIATE (the write lock) and would stall every writer for
-    # the whole run; a deferred read transaction is a WAL snapshot that blocks no one.
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN DEFERRED")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ROLLBACK")
-
-
 class _Verification:
     """One run of the checks; the state the entry pass leaves for the later checks lives here."""
 
@@ -246,18 +125,18 @@ class _Verification:
         public_key: Any,
         files: list[tuple[str, bytes]],
         progress: Callable[[int, int], None] | None,
+        processes: int | None,
     ) -> None:
         self.verifier = verifier
         self.public_key = public_key
         self.files = files
         self.progress = progress
-        self.failures = _Failures()
-        self.tree_runs = _TreeRuns(self.failures)
+        self.processes = processes
+        self.failures = Failures()
+        self.tree_runs = TreeRuns(self.failures)
         self.report = Report(checkpoint_files=len(files))
-        # Stored-node streams, one per tree level, opened as the pass first reaches that level.
         self.cursors: list[Any] = []
-        self.pending: list[tuple[Any, Any]] = []
-        self.advance: list[Callable[[], tuple[Any, Any]]] = []
+        self.streams: dict[int, verify_pass.NodeStream] = {}  # the stored nodes above the ranges
         # Filled by the entry pass.
         self.count = 0
         self.last_at = ""
@@ -269,14 +148,28 @@ class _Verification:
         self.sign_entries: dict[int, tuple[str, str | None, int | None, int | None, str]] = {}
         self.checkpoint_entries: dict[str | None, tuple[int, str]] = {}
         self.stored_checkpoints: list[Checkpoint] = []
+        self.signature_rows: list[tuple[Any, ...]] = []
 
     def run(self) -> Report:
         pinned = self._pinned()
-        self.failures.set_boundaries({p.size for p in pinned})
-        signed_records = self._signed_records()
+        sizes = {p.size for p in pinned}
+        self.failures.boundaries = sorted(sizes | {0})
         head = self._head()
+        count, dense = self._count()
+        self.count = count
+        results, held = verify_parallel.execute(
+            verify_parallel.plan(count, self.processes, dense=dense),
+            count=count,
+            dense=dense,
+            sizes=sizes,
+            signed_versions=self._signed_versions(),
+            public_key=self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw),
+            messages=self._signature_messages,
+            progress=self.progress,
+            total=head[0] if head else 0,
+        )
         try:
-            self._entries({p.size for p in pinned}, signed_records, head[0] if head else 0)
+            self._merge(results)
             self._leftover_nodes()
         finally:
             for cursor in self.cursors:
@@ -284,7 +177,7 @@ class _Verification:
         self._check_head(head)
         self._check_pinned(pinned)
         self._check_records()
-        self._check_signatures()
+        self._check_signatures(held)
         self.report.entries = self.count
         self.report.failures, self.report.omitted = self.failures.result()
         return self.report
@@ -323,10 +216,35 @@ class _Verification:
             pinned.append(_Pinned(path, opened.size, opened.root))
         return pinned
 
-    def _signed_records(self) -> set[tuple[str, str]]:
+    def _signed_versions(self) -> set[tuple[str, str, int]]:
+        """Return the record versions signatures bind to: the pass keeps those versions' snapshots."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT DISTINCT record_type, record_id FROM ledger_signature")
-            return {(t, i) for t, i in cursor.fetchall()}
+            cursor.execute("SELECT DISTINCT record_type, record_id, record_version FROM ledger_signature")
+            return {(t, i, v) for t, i, v in cursor.fetchall()}
+
+    def _count(self) -> tuple[int, bool]:
+        """Return the number of entries, and whether their seqs are exactly 1..that number."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), min(seq), max(seq) FROM ledger_auditentry")
+            count, first, last = cursor.fetchone()
+        return int(count), count == 0 or (first == 1 and last == count)
+
+    def _signature_messages(self) -> list[Message]:
+        """Read the signatures; return what each counter-signature is over, and the stored signature."""
+        with connection.cursor() as cursor:
+            cursor.execute(SIGNATURE_SQL)
+            self.signature_rows = rows = cursor.fetchall()
+        messages: list[Message] = []
+        for seq, rtype, rid, rver, snap, meaning, signer_id, signer_name, signed_at, stored in rows:
+            try:
+                message: bytes | None = signatures.DOMAIN + signatures.manifest_bytes(
+                    entry_seq=seq, meaning=meaning, record_id=rid, record_type=rtype, record_version=rver,
+                    signed_at=signed_at, signer_id=signer_id, signer_name=signer_name, snapshot_hash=snap,
+                )  # fmt: skip
+            except ValueError:  # not serialisable (canonical.CanonicalError): it cannot hold
+                message = None
+            messages.append((message, stored))
+        return messages
 
     def _head(self) -> tuple[int, str, str, bytes] | None:
         with connection.cursor() as cursor:
@@ -341,175 +259,68 @@ class _Verification:
                 return int(row[1]), row[2], row[3], bytes(row[4])
         return None
 
-    # --- the entry pass ---------------------------------------------------------------------------
+    # --- the ranges' passes, merged ------------------------------------------------------------------
 
-    def _entries(self, root_sizes: set[int], signed_records: set[tuple[str, str]], total: int) -> None:
-        """Stream every entry once; the loop body is kept flat because it runs for every entry."""
-        fail = self.failures.add
-        sha256 = hashlib.sha256
-        body_of = entry_bytes
-        at_ok = AT_FORMAT.fullmatch
-        leaf_prefix, node_prefix = b"\x00", b"\x01"
-        pending, advance = self.pending, self.advance
+    def _merge(self, results: list[RangeResult]) -> None:
+        """Join the ranges' findings in seq order, as one pass over all of them would have found them."""
         stack = self.frontier
-        roots = self.roots
-        last_snapshot = self.last_snapshot
-        version_snapshots = self.version_snapshots
-        sign_entries = self.sign_entries
-        checkpoint_entries = self.checkpoint_entries
-        authoring = AUTHORING_ACTIONS
-        progress = self.progress
-        count = 0
-        expected = 1
-        prev_hash, prev_at, day = ZERO_HASH, "", ""
+        for r in results:
+            self.failures.merge(r.failures)
+            for size, edge in r.stacks_at.items():
+                self.roots[size] = hash_from_perfect(stack + edge)
+            # A run of stored-node discrepancies may go on across a boundary (see TreeRuns).
+            for run in (r.first_run, r.last_run):
+                if run is not None:
+                    self.tree_runs.absorb(run)
+            if r.top < verify_pass.TOP and r.count == 1 << r.top:
+                # A complete range is one subtree; the nodes above it span ranges and are merged here.
+                (root,) = r.stack
+                self._push(root, r.top, r.start >> r.top)
+            else:
+                stack.extend(r.stack)
+            self.last_snapshot.update(r.last_snapshot)
+            self.version_snapshots.update(r.version_snapshots)
+            self.sign_entries.update(r.sign_entries)
+            self.checkpoint_entries.update(r.checkpoint_entries)
+            self.last_at, self.last_hash = r.last_at, r.last_hash
 
-        cursor = connection.chunked_cursor()
-        self.cursors.append(cursor)
-        cursor.execute(ENTRY_SQL)
-        fetch = cursor.fetchmany
-        while rows := fetch(BATCH):
-            for seq, at, aid, aname, roles, action, rtype, rid, rver, reason, changes, snap, prev, stored in rows:
-                if seq != expected:
-                    self._seq_break(seq, expected)
-                    expected = seq + 1 if type(seq) is int else expected + 1
-                    prev_hash = prev  # the entries before it are missing: nothing to link to
-                else:
-                    expected += 1
-                digest = sha256(
-                    body_of(seq, at, aid, aname, roles, action, rtype, rid, rver, reason, changes, snap, prev)
-                ).digest()
-                if digest.hex() != stored:
-                    digest = self._hash_mismatch(seq, rtype, rid, action, digest, stored)
-                if prev != prev_hash:
-                    fail(
-                        "chain",
-                        seq,
-                        None,
-                        f"entry {seq}: prev_hash {prev[:16]}… is not the hash of the entry before ({prev_hash[:16]}…)",
-                    )
-                if not (prev_at < at and at_ok(at)):
-                    self._time_failure(seq, at, prev_at)
-                if at[:10] != day:
-                    day = self._check_day(seq, at)
-                prev_hash, prev_at = stored, at
+    def _push(self, node: bytes, level: int, index: int) -> None:
+        stack = self.frontier
+        while index & 1:
+            node = node_hash(stack.pop(), node)
+            level, index = level + 1, index >> 1
+            verify_pass.compare_node(self._stream(level), self.tree_runs, level, index, node)
+        stack.append(node)
 
-                if snap and rver is not None:
-                    last_snapshot[rtype, rid] = (snap, rver, seq)
-                    if action in authoring and (rtype, rid) in signed_records:
-                        version_snapshots[rtype, rid, rver] = snap
-                if action == "sign":
-                    sign_entries[seq] = (rtype, rid, rver, aid, snap)
-                elif action == "checkpoint" and rtype == CHECKPOINT_TYPE:
-                    checkpoint_entries[rid] = (seq, snap)
-
-                # RFC 6962 tree: push the leaf, merge complete subtrees (the writer's
-                # _extend_frontier), and compare each finished node with its stored row.
-                node = sha256(leaf_prefix + digest).digest()
-                level, index = 0, count
-                while True:
-                    try:
-                        row = pending[level]
-                    except IndexError:
-                        row = self._open_level(level)
-                    if row[0] == index and row[1] == node:
-                        pending[level] = advance[level]()
-                    else:
-                        self._node_mismatch(level, index, node)
-                    if not index & 1:
-                        break
-                    node = sha256(node_prefix + stack.pop() + node).digest()
-                    level += 1
-                    index >>= 1
-                stack.append(node)
-                count += 1
-                if count in root_sizes:
-                    roots[count] = hash_from_perfect(stack)
-            if progress is not None:
-                progress(count, max(total, count))
-        self.count, self.last_at, self.last_hash = count, prev_at, prev_hash
-
-    def _seq_break(self, seq: Any, expected: int) -> None:
-        if type(seq) is not int:
-            self.failures.add("seq", expected, None, f"the entry after {expected - 1} has seq {seq!r}, not a number")
-        elif seq > expected:
-            missing = f"entry {expected} is" if seq == expected + 1 else f"entries {expected}..{seq - 1} are"
-            self.failures.add("seq", expected, None, f"{missing} missing: the next stored entry is {seq}")
-        else:
-            self.failures.add(
-                "seq", seq, None, f"entry {seq} comes after entry {expected - 1}: duplicated or out of order"
+    def _stream(self, level: int) -> verify_pass.NodeStream:
+        if level not in self.streams:
+            cursor = connection.chunked_cursor()
+            self.cursors.append(cursor)
+            cursor.execute(
+                'SELECT "index", hash FROM ledger_treenode WHERE level = %s AND "index" < %s ORDER BY "index"',
+                [level, self.count >> level],
             )
-
-    def _hash_mismatch(self, seq: int, rtype: str, rid: str | None, action: str, digest: bytes, stored: str) -> bytes:
-        self.failures.add(
-            "hash", seq, None,
-            f"entry {seq} ({action} {rtype}:{rid}) was changed: its fields hash to {digest.hex()[:16]}…, "
-            f"its stored hash is {str(stored)[:16]}…",
-        )  # fmt: skip
-        # The tree is built over the stored hashes, which are what was chained and signed; the
-        # changed content is this failure. A stored hash that is not even hex cannot be a leaf.
-        try:
-            leaf = bytes.fromhex(stored)
-        except (TypeError, ValueError):
-            return digest
-        return leaf if len(leaf) == 32 else digest
-
-    def _time_failure(self, seq: int, at: Any, prev_at: str) -> None:
-        if not isinstance(at, str) or not AT_FORMAT.fullmatch(at):
-            self.failures.add(
-                "time", seq, None, f"entry {seq}: at {at!r} is not a UTC time like 2026-01-31T12:00:00.000000Z"
-            )
-        else:
-            self.failures.add("time", seq, None, f"entry {seq}: at {at} is not after the entry before it ({prev_at})")
-
-    def _check_day(self, seq: int, at: Any) -> str:
-        day = at[:10] if isinstance(at, str) else ""
-        try:
-            dt.date.fromisoformat(day)
-        except ValueError:
-            if AT_FORMAT.fullmatch(str(at)):  # a malformed one was reported by _time_failure
-                self.failures.add("time", seq, None, f"entry {seq}: at {at} is not a real date")
-        return day
-
-    def _open_level(self, level: int) -> tuple[Any, Any]:
-        cursor = connection.chunked_cursor()
-        self.cursors.append(cursor)
-        cursor.execute(LEVEL_SQL, [level])
-
-        def rows() -> Iterator[tuple[Any, Any]]:
-            while batch := cursor.fetchmany(BATCH):
-                yield from batch
-            while True:
-                yield _END
-
-        stream = rows()
-        self.advance.append(stream.__next__)
-        self.pending.append(next(stream))
-        return self.pending[level]
-
-    def _node_mismatch(self, level: int, index: int, node: bytes) -> None:
-        row, advance = self.pending[level], self.advance[level]
-        while row[0] < index:  # a stored node no leaf produced (stored rows come in index order)
-            self.tree_runs.add(level, int(row[0]), "is stored but belongs to no entry")
-            row = advance()
-        if row[0] == index:
-            if bytes(row[1]) != node:
-                self.tree_runs.add(level, index, "differs")
-            row = advance()
-        else:
-            self.tree_runs.add(level, index, "is missing")
-        self.pending[level] = row
+            self.streams[level] = verify_pass.NodeStream(cursor)
+        return self.streams[level]
 
     def _leftover_nodes(self) -> None:
-        for level, row in enumerate(self.pending):
-            while row[0] != math.inf:
-                self.tree_runs.add(level, int(row[0]), "is stored but belongs to no entry")
-                row = self.advance[level]()
-        cursor = connection.chunked_cursor()
-        self.cursors.append(cursor)
-        cursor.execute(HIGHER_LEVELS_SQL, [len(self.pending)])
-        while batch := cursor.fetchmany(BATCH):
-            for level, index in batch:
-                self.tree_runs.add(int(level), int(index), "is stored but belongs to no entry")
+        """Report stored nodes past the tree of the entries, level by level, then at higher levels."""
+        levels = self.count.bit_length()  # the levels the tree of the entries has nodes on
+        queries = [
+            ('SELECT %s, "index" FROM ledger_treenode WHERE level = %s AND "index" >= %s ORDER BY "index"',
+             [level, level, self.count >> level])
+            for level in range(levels)
+        ]  # fmt: skip
+        queries.append(
+            ('SELECT level, "index" FROM ledger_treenode WHERE level >= %s ORDER BY level, "index"', [levels])
+        )
+        for sql, params in queries:
+            cursor = connection.chunked_cursor()
+            self.cursors.append(cursor)
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(verify_pass.BATCH):
+                for level, index in batch:
+                    self.tree_runs.add(int(level), int(index), "is stored but belongs to no entry")
         self.tree_runs.flush()
 
     # --- the checks after the pass ------------------------------------------------------------------
@@ -639,60 +450,50 @@ class _Verification:
                 )
         self.report.records = checked
 
-    def _check_signatures(self) -> None:
+    def _check_signatures(self, held: list[bool]) -> None:
         """Check each signature's counter-signature, its `sign` entry and the record version it binds to."""
         fail = self.failures.add
         seen: set[int] = set()
-        count = 0
-        for sig in Signature.objects.order_by("entry_seq").iterator(chunk_size=2000):
-            count += 1
-            seen.add(sig.entry_seq)
-            name = f"{sig.record_type}:{sig.record_id}"
-            seq = sig.entry_seq
-            if not signatures.counter_signature_holds(sig, self.public_key):
+        for row, holds in zip(self.signature_rows, held, strict=True):
+            seq, rtype, rid, rver, snap, meaning, signer_id, signer_name, _, _ = row
+            seen.add(seq)
+            name = f"{rtype}:{rid}"
+            if not holds:
                 fail(
                     "signature",
                     seq,
                     name,
-                    f"the '{sig.meaning}' signature by {sig.signer_name} (entry {seq}) does not match "
+                    f"the '{meaning}' signature by {signer_name} (entry {seq}) does not match "
                     "the server's counter-signature: its record, version, signer, time or meaning was changed",
                 )
             entry = self.sign_entries.get(seq)
             if entry is None:
                 fail(
-                    "signature",
-                    seq,
-                    name,
-                    f"the '{sig.meaning}' signature names entry {seq}, which is not a 'sign' entry",
+                    "signature", seq, name, f"the '{meaning}' signature names entry {seq}, which is not a 'sign' entry"
                 )
-            elif entry != (sig.record_type, sig.record_id, sig.record_version, sig.signer_id, sig.snapshot_hash):
-                rtype, rid, rver, signer, _ = entry
+            elif entry != (rtype, rid, rver, signer_id, snap):
+                e_type, e_id, e_version, e_signer, _ = entry
                 fail(
                     "signature",
                     seq,
                     name,
-                    f"the '{sig.meaning}' signature is not what entry {seq} recorded "
-                    f"({rtype}:{rid} v{rver} signed by user {signer})",
+                    f"the '{meaning}' signature is not what entry {seq} recorded "
+                    f"({e_type}:{e_id} v{e_version} signed by user {e_signer})",
                 )
-            snap = self.version_snapshots.get((sig.record_type, sig.record_id, sig.record_version))
-            if snap is None:
+            found = self.version_snapshots.get((rtype, rid, rver))
+            if found is None:
+                fail("signature", seq, name, f"the ledger has no version {rver} of {name} for the signature to bind to")
+            elif found != snap:
                 fail(
                     "signature",
                     seq,
                     name,
-                    f"the ledger has no version {sig.record_version} of {name} for the signature to bind to",
-                )
-            elif snap != sig.snapshot_hash:
-                fail(
-                    "signature",
-                    seq,
-                    name,
-                    f"the signature's snapshot is not version {sig.record_version} of {name} as the ledger recorded it",
+                    f"the signature's snapshot is not version {rver} of {name} as the ledger recorded it",
                 )
         for seq in sorted(self.sign_entries.keys() - seen):
             rtype, rid, *_ = self.sign_entries[seq]
             fail("signature", seq, f"{rtype}:{rid}", f"entry {seq} records a signature that is no longer stored")
-        self.report.signatures = count
+        self.report.signatures = len(self.signature_rows)
 
 
 _PLAIN_TYPES = frozenset({type(None), bool, int, str})

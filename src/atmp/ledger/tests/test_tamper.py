@@ -25,9 +25,10 @@ from atmp.ledger.canonical import ZERO_HASH, entry_bytes, sha256_hex
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.selectors import ENTRY_COLUMNS
 from atmp.ledger.tests.test_verify import populate
+from atmp.ledger.tests.verify_modes import verify_modes  # noqa: F401  (the fixture)
 from atmp.testing import make_site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_modes")]
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 LEDGER_TABLES = ("ledger_auditentry", "ledger_treenode", "ledger_checkpoint", "ledger_signature")
@@ -361,6 +362,41 @@ def test_it_names_the_first_entry_under_an_edited_tree_node(qa_reviewer, qa_appr
     report = verify.run()
     assert [(f.kind, f.seq) for f in report.failures] == [("tree", 5)]
     assert "entries 5..8" in report.failures[0].detail
+
+
+def test_it_names_edited_leaf_nodes_on_both_sides_of_a_range_boundary_as_one_run(qa_reviewer, qa_approver):
+    # verify_modes also runs this in ranges of 8 entries: leaves 6..8 straddle the first boundary,
+    # and the range after it has a second, separate run (leaf 10).
+    populate(qa_reviewer, qa_approver)
+    lift_append_only("ledger_treenode")
+    for index in (6, 7, 8, 10):
+        execute("""UPDATE ledger_treenode SET hash = %s WHERE level = 0 AND "index" = %s""", [b"\x00" * 32, index])
+    report = verify.run()
+    assert [(f.kind, f.seq) for f in report.failures] == [("tree", 7), ("tree", 11)]
+    assert "entries 7..9 is not the tree of the entries (3 stored nodes disagree" in report.failures[0].detail
+
+
+def test_it_names_stored_nodes_whose_hashes_only_concatenate_to_the_right_bytes(qa_reviewer, qa_approver):
+    # Chunks are compared as the concatenation of their stored hashes: each must also be 32 bytes.
+    populate(qa_reviewer, qa_approver)
+    lift_append_only("ledger_treenode")
+    sql = 'SELECT hash FROM ledger_treenode WHERE level = 0 AND "index" = %s'
+    four, five = (bytes(query(sql, [i])[0][0]) for i in (4, 5))
+    execute("""UPDATE ledger_treenode SET hash = %s WHERE level = 0 AND "index" = 4""", [four + five[:1]])
+    execute("""UPDATE ledger_treenode SET hash = %s WHERE level = 0 AND "index" = 5""", [five[1:]])
+    report = verify.run()
+    assert [(f.kind, f.seq) for f in report.failures] == [("tree", 5)]
+    assert "entries 5..6" in report.failures[0].detail
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite-only: PostgreSQL's bigint index holds no fraction")
+def test_it_names_a_stored_node_moved_to_an_index_that_is_not_a_whole_number(qa_reviewer, qa_approver):
+    populate(qa_reviewer, qa_approver)
+    lift_append_only("ledger_treenode")
+    execute("""UPDATE ledger_treenode SET "index" = 4.5 WHERE level = 0 AND "index" = 4""")
+    report = verify.run()
+    assert [(f.kind, f.seq) for f in report.failures] == [("tree", 5)]
+    assert "node 0/4 is missing" in report.failures[0].detail
 
 
 def test_it_reports_a_head_that_disagrees_with_the_entries(qa_reviewer, qa_approver):

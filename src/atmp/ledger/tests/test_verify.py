@@ -11,12 +11,13 @@ from click.testing import CliRunner
 from atmp.accounts import signing
 from atmp.accounts.models import Site
 from atmp.cli.main import main
-from atmp.ledger import checkpoints, verify
+from atmp.ledger import checkpoints, verify, verify_pass
 from atmp.ledger.models import AuditEntry, Checkpoint, Signature
 from atmp.ledger.records import gmp_models
+from atmp.ledger.tests.verify_modes import verify_modes  # noqa: F401  (the fixture)
 from atmp.testing import PASSWORD, RECORD_FACTORIES, make_site, rename_site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_modes")]
 
 REPORT_KEYS = {"ok", "entries", "records", "signatures", "checkpoints", "checkpoint_files", "failures", "omitted"}
 FAILURE_KEYS = {"kind", "seq", "record", "detail"}
@@ -145,7 +146,7 @@ def test_it_exits_2_on_a_missing_checkpoint_directory(tmp_path):
 def test_it_caps_the_failures_of_one_kind_and_counts_the_rest(qa_reviewer, monkeypatch):
     from atmp.ledger.tests.test_tamper import execute
 
-    monkeypatch.setattr(verify, "FAILURES_PER_KIND", 3)
+    monkeypatch.setattr(verify_pass, "FAILURES_PER_KIND", 3)
     sites = [make_site(actor=qa_reviewer, code=f"C{i}") for i in range(8)]
     for site in sites:
         execute("UPDATE accounts_site SET name = 'Tampered' WHERE id = %s", [site.pk])
