@@ -314,13 +314,36 @@ def bench_verify(gate: dict[str, Any]) -> list[dict[str, Any]]:
     rate = entries / seconds
     ok = gate.get("ok") is True and gate.get("exit") == 0
     ok_note = "report ok" if ok else f"REPORT NOT OK: {gate.get('failures')}"
+    from atmp.ledger import verify_parallel
+
+    workers = verify_parallel.default_processes()
+    one_seconds, one_ok = verify_one_process()
+    one_rate = entries / one_seconds
     return [row(
         "verify", f"`atmp verify --json` (the whole command), {entries:,} entries", rate, "entries/s",
         baseline_name=baseline_name, baseline=bare_rate, ratio=bare_rate / rate, target=target,
         met=(rate >= 100_000 and ok) if sqlite else None,
-        note=f"{seconds:.1f} s including the process start; {ok_note}; {gate['records']:,} records, "
-             f"{gate['signatures']:,} signatures, {gate['checkpoints']:,} checkpoints; {info}",
+        note=f"{seconds:.1f} s including the process start, {workers} worker processes; {ok_note}; "
+             f"{gate['records']:,} records, {gate['signatures']:,} signatures, {gate['checkpoints']:,} checkpoints; "
+             f"{info}",
+    ), row(
+        "verify", f"the same checks in one process (diagnostic: verify.run(processes=1)), {entries:,} entries",
+        one_rate, "entries/s", baseline_name=baseline_name, baseline=bare_rate, ratio=bare_rate / one_rate,
+        note=f"{one_seconds:.1f} s including the process start; {'report ok' if one_ok else 'REPORT NOT OK'}; "
+             "what the worker processes save",
     )]  # fmt: skip
+
+
+def verify_one_process() -> tuple[float, bool]:
+    """Return the wall time of verify.run(processes=1) in a new process, and whether it passed."""
+    log("running verify.run(processes=1)")
+    code = (
+        "import django; django.setup(); from atmp.ledger import verify; "
+        "raise SystemExit(0 if verify.run(processes=1).ok else 1)"
+    )
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=os.environ)
+    return time.perf_counter() - t0, done.returncode == 0
 
 
 # --- 3. inclusion and consistency proofs -------------------------------------------------------
