@@ -5,7 +5,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 from tests.browser.browsing import sign_in
 
 pytestmark = pytest.mark.browser

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from typing import Any, Literal
 
 from atmp.stats.collector import collector_paused
@@ -182,6 +183,12 @@ def run(analysis: Analysis, raw: Mapping[str, Any], table: Table | None, *, plot
         text = encode(document)
     svg = outcome.draw() if plot and outcome.draw is not None else None
     return Result(json=text, svg=svg)
+
+
+def example_files() -> dict[str, bytes]:
+    """Return the example CSV files shipped with atmp (published data sets), by file name."""
+    folder = resources.files("atmp.stats") / "examples"
+    return {f.name: f.read_bytes() for f in folder.iterdir() if f.name.endswith(".csv")}
 
 
 def _number_text(value: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import click
 
 from atmp.cli.output import EXIT_FAILED_CHECK, as_printed, fail
 from atmp.stats.analyses import WHERE, analysis
-from atmp.stats.catalogue import Analysis, Param, run
+from atmp.stats.catalogue import Analysis, Param, example_files, run
 from atmp.stats.errors import StatsInputError
 from atmp.stats.report import ComputationError
 from atmp.stats.table import FILE, Table
@@ -147,12 +146,6 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def example_files() -> dict[str, bytes]:
-    """Return the shipped example CSV files by name."""
-    folder = resources.files("atmp.stats") / "examples"
-    return {f.name: f.read_bytes() for f in folder.iterdir() if f.name.endswith(".csv")}
 
 
 @stats.command()

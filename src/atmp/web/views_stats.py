@@ -16,8 +16,7 @@ from django.shortcuts import render
 
 from atmp.accounts.access import requires
 from atmp.stats.analyses import ANALYSES
-from atmp.stats.catalogue import Analysis, run
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import Analysis, example_files, run
 from atmp.stats.errors import StatsInputError
 from atmp.stats.report import ComputationError
 from atmp.stats.table import FILE, Table

@@ -8,7 +8,7 @@ import pytest
 
 from atmp.api.tests.conftest import ApiClient, token_for
 from atmp.ledger.models import LedgerHead
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 
 pytestmark = pytest.mark.django_db
 

@@ -94,7 +94,7 @@ def test_infinite_and_undefined_values_are_words():
 
 
 def test_every_analysis_has_an_example_that_runs():
-    from atmp.stats.cli import example_files
+    from atmp.stats.catalogue import example_files
 
     files = example_files()
     for a in ANALYSES.values():

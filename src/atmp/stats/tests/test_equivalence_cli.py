@@ -15,8 +15,7 @@ from statsmodels.stats import weightstats
 
 from atmp.cli.main import main
 from atmp.stats.analyses import ANALYSES
-from atmp.stats.catalogue import run
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files, run
 from atmp.stats.table import Table
 
 ISSUE_KEYS = {"difference", "se", "df", "ci_low", "ci_high", "margin", "p_value", "equivalent", "variant"}

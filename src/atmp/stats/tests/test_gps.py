@@ -16,7 +16,7 @@ from scipy import optimize, special, stats
 
 from atmp.stats import gps
 from atmp.stats import signals as sig
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 from atmp.stats.errors import StatsInputError
 from atmp.stats.table import Table
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from atmp.cli.main import main
 from atmp.stats import equivalence
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 from atmp.stats.errors import StatsInputError
 
 CLINIC_VAR1_TEST = [2.84, 2.51, 2.41, 2.95, 3.14, 3.79, 4.14, 3.85, 3.02, 3.45, 5.37, 3.81, 4.19, 3.16, 3.84]

@@ -20,7 +20,7 @@ import pytest
 from scipy.stats import f as f_distribution
 
 from atmp.stats import shelf_life as q1e
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 from atmp.stats.errors import StatsInputError
 
 REL = 1e-5  # expirest's uniroot tolerance; see the module docstring

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from atmp.cli.main import main
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 
 KEYS = [
     "model",

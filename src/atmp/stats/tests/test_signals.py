@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atmp.stats import signals as sig
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 from atmp.stats.errors import StatsInputError
 from atmp.stats.table import Table
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from atmp.cli.main import main
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 
 PAIR_KEYS = ["product", "event", "n", "e", "rr", "prr", "ror", "ic", "ic025", "ebgm", "eb05", "eb95"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from atmp.ledger.models import LedgerHead
-from atmp.stats.cli import example_files
+from atmp.stats.catalogue import example_files
 
 LRV = example_files()["lrv.csv"]
 
