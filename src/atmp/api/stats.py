@@ -20,12 +20,10 @@ from atmp.accounts.access import requires
 from atmp.api.schemas import answers, bounded
 from atmp.stats.analyses import ANALYSES
 from atmp.stats.catalogue import Analysis, Param, run
-from atmp.stats.errors import StatsInputError
-from atmp.stats.table import FILE, Table
+from atmp.stats.table import MAX_BYTES, Table, check_size
 
 router = Router(tags=["stats"])
 
-MAX_CSV_BYTES = 200 * 1024 * 1024  # a million-report signal table is ~40 MB
 COMPUTATION = {"x-atmp-computation": True}  # not a write: the fuzz test expects no ledger entry
 NOT_STORED = "Not a GMP record: the result is computed, returned and not stored."
 ColumnName = Annotated[str, bounded(200)]
@@ -121,7 +119,7 @@ def _options_model(analysis: Analysis, *, form: bool) -> type[Schema]:
     )
     if not form and analysis.file != "none":
         description = "The CSV file's text, header row first." + (" Required." if analysis.file == "required" else "")
-        fields["csv"] = (Annotated[str, Field(max_length=MAX_CSV_BYTES)] | None, Field(None, description=description))
+        fields["csv"] = (Annotated[str, Field(max_length=MAX_BYTES)] | None, Field(None, description=description))
     suffix = "Form" if form else "Request"
     name = "".join(part.capitalize() for part in analysis.name.split("-")) + suffix
     model = create_model(name, __base__=Schema, __doc__=f"Options of {analysis.name}. {NOT_STORED}", **fields)
@@ -144,8 +142,7 @@ def _compute(analysis: Analysis, options: Schema, data: bytes | None) -> dict[st
 def _read_upload(upload: UploadedFile | None) -> bytes | None:
     if upload is None:
         return None
-    if upload.size is not None and upload.size > MAX_CSV_BYTES:
-        raise StatsInputError(FILE, f"is {upload.size:,} bytes; at most {MAX_CSV_BYTES:,} are accepted")
+    check_size(upload.size)
     return upload.read()
 
 

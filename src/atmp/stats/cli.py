@@ -11,7 +11,7 @@ from atmp.cli.output import EXIT_FAILED_CHECK, as_printed, fail
 from atmp.stats.analyses import WHERE, analysis
 from atmp.stats.catalogue import Analysis, Param, example_files, run
 from atmp.stats.errors import StatsInputError
-from atmp.stats.report import ComputationError
+from atmp.stats.report import ComputationError, shown
 from atmp.stats.table import FILE, Table
 
 EPILOG = "Results computed here are not GMP records: the modules that use them store and sign them."
@@ -121,31 +121,19 @@ def _lines(value: Any, out: list[str], depth: int) -> None:
                 out.append(f"{pad}{key}:")
                 _lines(item, out, depth + 1)
             else:
-                out.append(f"{pad}{key}: {_scalar(item)}")
+                out.append(f"{pad}{key}: {shown(item)}")
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict):
                 first, *rest = list(item.items()) or [("", "")]
-                out.append(f"{pad}- {first[0]}: {_scalar(first[1])}")
+                out.append(f"{pad}- {first[0]}: {shown(first[1])}")
                 _lines(dict(rest), out, depth + 1)
             else:
-                out.append(f"{pad}- {_scalar(item)}")
+                out.append(f"{pad}- {shown(item)}")
 
 
 def _flat_list(value: Any) -> bool:
     return isinstance(value, list) and all(not isinstance(v, dict | list) for v in value)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
 
 
 @stats.command()

@@ -51,6 +51,21 @@ def provenance(
     }
 
 
+def shown(value: Any) -> str:
+    """Return a result value as people read it: numbers to 6 significant digits, yes/no, — for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
 def number_or_word(value: float) -> float | str:
     """Return a finite value as itself, an infinite one as "inf" (or "-inf") and NaN as "undefined"."""
     if math.isnan(value):

@@ -307,24 +307,18 @@ class _GroupSums:
 def _own_lines(sums: _GroupSums) -> list[Line]:
     # Each batch on its own data: b = Sty/Stt, s² = RSS/(n − 2) (Draper & Smith 1998, §1.2 and §1.4).
     rss = sums.rss_own
-    return [
-        Line(
-            mean=float(sums.y_mean[i]),
-            slope=float(sums.sty[i] / sums.stt[i]),
-            centre=float(sums.t_mean[i]),
-            n=float(sums.n[i]),
-            sxx=float(sums.stt[i]),
-            s=math.sqrt(float(rss[i]) / (sums.n[i] - 2)),
-            df=int(sums.n[i]) - 2,
-        )
-        for i in range(len(sums.n))
-    ]
+    errors = [(math.sqrt(float(rss[i]) / (sums.n[i] - 2)), int(sums.n[i]) - 2) for i in range(len(sums.n))]
+    return _separate_lines(sums, errors)
 
 
 def _pooled_error_lines(sums: _GroupSums) -> list[Line]:
     # Separate lines with the full model's error, s² = ΣRSS_i/(N − 2k) (LeBlond et al. 2011, Table IX).
     df = int(sums.n.sum()) - 2 * len(sums.n)
-    s = math.sqrt(float(sums.rss_own.sum()) / df)
+    return _separate_lines(sums, [(math.sqrt(float(sums.rss_own.sum()) / df), df)] * len(sums.n))
+
+
+def _separate_lines(sums: _GroupSums, errors: list[tuple[float, int]]) -> list[Line]:
+    # Each batch's own intercept and slope, with the residual SD and degrees of freedom given per batch.
     return [
         Line(
             mean=float(sums.y_mean[i]),
@@ -335,7 +329,7 @@ def _pooled_error_lines(sums: _GroupSums) -> list[Line]:
             s=s,
             df=df,
         )
-        for i in range(len(sums.n))
+        for i, (s, df) in enumerate(errors)
     ]
 
 

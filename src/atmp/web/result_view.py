@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from atmp.stats.report import shown
+
 MAX_ROWS = 200  # a page shows this many rows of a table; the JSON download has them all
 
 
@@ -38,7 +40,7 @@ def sections(document: dict[str, Any]) -> Sections:
             rows = [{"name": name, **row} for name, row in value.items()]
             out.tables.append(_table(key, rows))
         else:
-            out.summary.append((key, show(value)))
+            out.summary.append((key, shown(value)))
     return out
 
 
@@ -46,20 +48,5 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Table:
     columns: list[str] = []
     for row in rows[:MAX_ROWS]:
         columns.extend(k for k in row if k not in columns)
-    body = [[show(row.get(c)) for c in columns] for row in rows[:MAX_ROWS]]
+    body = [[shown(row.get(c)) for c in columns] for row in rows[:MAX_ROWS]]
     return Table(title=title, columns=columns, rows=body, total=len(rows))
-
-
-def show(value: Any) -> str:
-    """Return a value as text: numbers to 6 significant digits, lists and mappings inline."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {show(v)}" for k, v in value.items()) or "—"
-    return str(value)

@@ -19,11 +19,10 @@ from atmp.stats.analyses import ANALYSES
 from atmp.stats.catalogue import Analysis, example_files, run
 from atmp.stats.errors import StatsInputError
 from atmp.stats.report import ComputationError
-from atmp.stats.table import FILE, Table
+from atmp.stats.table import FILE, Table, check_size
 from atmp.web import result_view
 from atmp.web.forms import analysis_form
 
-MAX_UPLOAD = 200 * 1024 * 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024  # larger results are offered through the API and the CLI
 
 
@@ -105,8 +104,7 @@ def _table(analysis: Analysis, cleaned: dict[str, Any]) -> Table | None:
         return Table.from_bytes(example_files()[analysis.example])
     if not upload:
         return None
-    if upload.size > MAX_UPLOAD:
-        raise StatsInputError(FILE, f"is {upload.size:,} bytes; at most {MAX_UPLOAD:,} are accepted")
+    check_size(upload.size)
     return Table.from_bytes(upload.read())
 
 

@@ -94,3 +94,11 @@ def test_the_fast_reader_of_files_without_quotes_reads_as_the_row_by_row_reader(
     plain = Table.from_bytes(text.encode())
     quoted = Table.from_bytes(text.encode() + b'"",""\n' if delimiter == "," else text.replace("x", '"x"', 1).encode())
     assert plain.columns == quoted.columns and plain.lines == quoted.lines
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read():
+    from atmp.stats.table import MAX_BYTES, check_size
+
+    check_size(MAX_BYTES)
+    with pytest.raises(StatsInputError, match="at most 209,715,200 are accepted"):
+        check_size(MAX_BYTES + 1)
