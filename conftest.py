@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 REQUIRE_POSTGRES = os.environ.get("ATMP_REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("ATMP_REQUIRE_BROWSER") == "1"
+
+# Property tests explore new random inputs on every developer's run (that is how they find bugs);
+# CI (.ci/run sets HYPOTHESIS_PROFILE=ci) replays a fixed sequence, so a landing does not hinge on luck.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from atmp.stats import shelf_life as q1e
@@ -85,6 +85,9 @@ def test_it_follows_a_change_of_time_unit_and_a_shift_of_the_attribute(study, fa
     before = outcome(batches, times, values, lower=lower, upper=upper)
     if isinstance(before, tuple):
         return
+    # Values on an exact line (all noise drawn as 0) are refused, but only when the rounding noise of
+    # the residual falls below the threshold, which a rescaling moves: that boundary is no invariant.
+    assume(min(b.line.s for b in before.batches) > 1e-6)
     moved = [None if x is None else x + shift for x in (lower, upper)]
     after = outcome(batches, times * factor, values + shift, lower=moved[0], upper=moved[1])
     assert not isinstance(after, tuple)
