@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from atmp.accounts.attest import account_event
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.accounts.roles import Role
 from atmp.ledger import writer
@@ -28,12 +29,12 @@ def make_user(
         user.set_unusable_password()
     else:
         user.set_password(password)
-    user.save()
-    if roles:
-        with writer.change(actor=None, reason="test set-up"):
-            for role in roles:
-                RoleAssignment(user=user, role=role, site=site).save()
-        user.forget_roles()
+    with writer.change(actor=None, reason="test set-up") as ch:
+        user.save()
+        account_event(ch, user, action="user_created")
+        for role in roles:
+            RoleAssignment(user=user, role=role, site=site).save()
+    user.forget_roles()
     return user
 
 

@@ -11,6 +11,7 @@ import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
+from atmp.accounts.attest import account_event
 from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused
 from atmp.accounts.models import ApiToken, User
 from atmp.accounts.services import USER_TYPE, require
@@ -158,9 +159,7 @@ def enable_mfa(*, user: User, secret: str, code: str) -> User:
         user.mfa_enabled = True
         user.last_otp_step = int(clock.now().timestamp()) // 30 + TOTP_WINDOW  # the enrolment code is spent
         user.save(update_fields=["mfa_secret", "mfa_enabled", "last_otp_step"])
-        ch.event(
-            action="mfa_enabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [False, True]}
-        )
+        account_event(ch, user, action="mfa_enabled", changes={"mfa_enabled": [False, True]})
     return user
 
 
@@ -175,9 +174,7 @@ def disable_mfa(*, actor: User | None, user: User, reason: str) -> User:
         user.mfa_secret = ""
         user.mfa_enabled = False
         user.save(update_fields=["mfa_secret", "mfa_enabled"])
-        ch.event(
-            action="mfa_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"mfa_enabled": [True, False]}
-        )
+        account_event(ch, user, action="mfa_disabled", changes={"mfa_enabled": [True, False]})
     return user
 
 
@@ -202,12 +199,7 @@ def create_token(*, actor: User | None, user: User, name: str) -> str:
             created_at=now,
             expires_at=now + TOKEN_LIFETIME,
         )
-        ch.event(
-            action="token_created",
-            record_type=USER_TYPE,
-            record_id=str(user.pk),
-            changes={"token": [None, f"{token.prefix}… {token.name}"]},
-        )
+        account_event(ch, user, action="token_created", changes={"token": [None, f"{token.prefix}… {token.name}"]})
     return raw
 
 
@@ -233,9 +225,5 @@ def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:
     with writer.change(actor=actor, reason=reason) as ch:
         token.revoked = True
         token.save(update_fields=["revoked"])
-        ch.event(
-            action="token_revoked",
-            record_type=USER_TYPE,
-            record_id=str(token.user_id),
-            changes={"token": [f"{token.prefix}… {token.name}", None]},
-        )
+        label = f"{token.prefix}… {token.name}"
+        account_event(ch, token.user, action="token_revoked", changes={"token": [label, None]})

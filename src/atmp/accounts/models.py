@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -24,6 +25,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})"
+
+    def check_password(self, raw_password: str | None) -> bool:
+        """Check the password; a hash upgraded to new Argon2id parameters is attested in the ledger."""
+
+        def rehash(raw: str | None) -> None:
+            from atmp.accounts.attest import account_event
+            from atmp.ledger import writer
+
+            self.set_password(raw)
+            self._password = None
+            with writer.change(actor=None, reason="password hash upgraded to the current Argon2id parameters") as ch:
+                self.save(update_fields=["password"])
+                account_event(ch, self, action="password_rehashed")
+
+        return check_password(raw_password, self.password, rehash)
 
     def ledger_name(self) -> str:
         """Return the printed name the ledger and signatures record."""

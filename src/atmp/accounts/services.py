@@ -10,6 +10,8 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from atmp.accounts.attest import USER_TYPE as USER_TYPE  # re-exported: auth and the web name it from here
+from atmp.accounts.attest import account_event
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.accounts.roles import Role
@@ -18,7 +20,6 @@ from atmp.ledger.records import GmpRecord
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
-USER_TYPE = "accounts.user"
 
 
 def require(actor: User | None, permission: str) -> None:
@@ -66,12 +67,7 @@ def create_user(
     user.set_password(password)
     with writer.change(actor=actor, reason=reason) as ch:
         user.save()
-        ch.event(
-            action="user_created",
-            record_type=USER_TYPE,
-            record_id=str(user.pk),
-            changes={k: [None, v] for k, v in user_snapshot(user).items()},
-        )
+        account_event(ch, user, action="user_created", changes={k: [None, v] for k, v in user_snapshot(user).items()})
         for role in roles:
             RoleAssignment(user=user, role=role, site=site).save()
     user.forget_roles()
@@ -118,9 +114,7 @@ def disable_user(*, actor: User | None, user: User, reason: str) -> User:
     with writer.change(actor=actor, reason=reason) as ch:
         user.is_active = False
         user.save(update_fields=["is_active"])
-        ch.event(
-            action="user_disabled", record_type=USER_TYPE, record_id=str(user.pk), changes={"is_active": [True, False]}
-        )
+        account_event(ch, user, action="user_disabled", changes={"is_active": [True, False]})
     return user
 
 

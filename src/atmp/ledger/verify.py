@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db import connection
 
-from atmp.ledger import keys, note, signatures, verify_parallel, verify_pass
+from atmp.ledger import attested, keys, note, signatures, verify_parallel, verify_pass
 from atmp.ledger.canonical import ZERO_HASH
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.merkle import EMPTY_ROOT, hash_from_perfect, node_hash
@@ -50,6 +50,7 @@ class Report:
 
     entries: int = 0
     records: int = 0
+    accounts: int = 0  # attested state outside the record tables (atmp.ledger.attested)
     signatures: int = 0
     checkpoints: int = 0
     checkpoint_files: int = 0
@@ -67,6 +68,7 @@ class Report:
             "ok": self.ok,
             "entries": self.entries,
             "records": self.records,
+            "accounts": self.accounts,
             "signatures": self.signatures,
             "checkpoints": self.checkpoints,
             "checkpoint_files": self.checkpoint_files,
@@ -440,6 +442,8 @@ class _Verification:
                         name,
                         f"{name} is at version {version}, its last entry ({seq}) recorded version {recorded_version}",
                     )
+        self.report.accounts = self._check_attested(last)
+        types |= set(attested.readers())
         for (rtype, rid), (_, _, seq) in last.items():
             if rtype in types:
                 fail(
@@ -449,6 +453,35 @@ class _Verification:
                     f"record missing: entry {seq} records {rtype}:{rid}, which is not in its table",
                 )
         self.report.records = checked
+
+    def _check_attested(self, last: dict[tuple[str, str | None], tuple[str, int, int]]) -> int:
+        """Every account (and other attested state) must be what its last attesting entry recorded."""
+        fail = self.failures.add
+        checked = 0
+        for rtype, reader in attested.readers().items():
+            for row in reader():
+                checked += 1
+                name = f"{rtype}:{row.record_id}"
+                found = last.pop((rtype, row.record_id), None)
+                if found is None:
+                    fail(
+                        "unattested",
+                        None,
+                        name,
+                        f"{row.label} ({name}) has no entry in the ledger that attests it: "
+                        "it was added outside atmp",
+                    )
+                    continue
+                snap, _, seq = found
+                if row.digest != snap:
+                    fail(
+                        "attested",
+                        seq,
+                        name,
+                        f"{row.label} ({name}) is not what its last entry ({seq}) attested: its password, "
+                        "MFA, active flag, name or API tokens were changed outside atmp",
+                    )
+        return checked
 
     def _check_signatures(self, held: list[bool]) -> None:
         """Check each signature's counter-signature, its `sign` entry and the record version it binds to."""

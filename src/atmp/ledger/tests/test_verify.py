@@ -19,7 +19,9 @@ from atmp.testing import PASSWORD, RECORD_FACTORIES, make_site, rename_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_modes")]
 
-REPORT_KEYS = {"ok", "entries", "records", "signatures", "checkpoints", "checkpoint_files", "failures", "omitted"}
+REPORT_KEYS = {
+    "ok", "entries", "records", "accounts", "signatures", "checkpoints", "checkpoint_files", "failures", "omitted",
+}  # fmt: skip
 FAILURE_KEYS = {"kind", "seq", "record", "detail"}
 
 
