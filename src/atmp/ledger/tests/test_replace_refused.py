@@ -61,7 +61,7 @@ def changed(value: Any) -> Any:
 
 
 @pytest.mark.parametrize(("table", "key", "column", "conflict"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_it_refuses_an_insert_that_would_replace_an_existing_row(qa_reviewer, qa_approver, table, key, column, conflict):
+def test_it_refuses_an_insert_over_an_existing_row(qa_reviewer, qa_approver, table, key, column, conflict):
     history = populate(qa_reviewer, qa_approver)
     if table == "ledger_checkpoint":
         key = {"size": history.first_checkpoint.size}
