@@ -217,7 +217,6 @@ def deliver(witnesses: list[Witness]) -> list[Delivered]:
             except WitnessError as exc:
                 report.error = str(exc)
                 _record(witness.name, error=report.error)
-                log.warning("witness %s did not take checkpoint %s: %s", witness.name, checkpoint.size, exc)
                 break
             report.delivered.append(checkpoint.size)
             _record(witness.name, size=checkpoint.size)
@@ -270,7 +269,7 @@ def _logged_tick() -> None:
         log.info("atmp tick: signed checkpoint %s", report.checkpoint)
     for w in report.witnesses:
         if w.error is not None:
-            log.warning("atmp tick: %s: %s (%s checkpoints pending)", w.witness, w.error, w.pending)
+            log.warning("atmp tick: %s: %s (checkpoints pending: %s)", w.witness, w.error, w.pending)
 
 
 def start_ticker(seconds: int | None = None) -> threading.Event | None:

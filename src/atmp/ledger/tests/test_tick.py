@@ -256,6 +256,15 @@ def test_the_server_ticks_every_interval_and_survives_a_failed_tick():
     assert not runner.is_alive() and len(calls) == 3
 
 
+def test_the_servers_tick_logs_a_witness_that_did_not_take_a_checkpoint(qa_reviewer, folder, caplog):
+    make_site(actor=qa_reviewer)
+    folder.rmdir()
+    with caplog.at_level("WARNING", logger="atmp.ledger.witness"):
+        witness._logged_tick()
+    (record,) = caplog.records
+    assert f"dir:{folder.resolve()}" in record.getMessage() and "checkpoints pending: 1" in record.getMessage()
+
+
 def test_the_server_does_not_tick_when_the_interval_is_0(settings):
     settings.ATMP_TICK_SECONDS = 0
     assert witness.start_ticker() is None
