@@ -3,7 +3,8 @@
 
     python contrib/atmp_verify.py EXPORT.jsonl --checkpoints DIR --vkey VKEY [--json]
 
-It needs Python 3.11+ and the `cryptography` package and imports nothing from atmp: read it,
+It needs Python 3.11 or later and the `cryptography` package (`pip install cryptography`; it
+is the only import outside Python's standard library) and imports nothing from atmp: read it,
 and docs/ledger-format.md, which it implements. VKEY is the ledger's verifier key, as the
 string `<name>+<key ID>+<key>` or a file holding it; DIR holds signed `<size>.checkpoint` files.
 
@@ -24,7 +25,9 @@ What it does not show:
   * that the entries' contents are true, or that `reason` was given where the rules require it.
 
 Exit status: 0 when everything holds; 1 when a check fails (every failure is printed, naming
-the seq or the checkpoint file); 2 on bad usage or an unreadable file.
+the seq or the checkpoint file), and when nothing was verified (an export of no entry, or one no
+checkpoint covers); 2 on bad usage, a missing or unreadable file, a checkpoint directory with no
+*.checkpoint file, or a missing `cryptography` package (one line on stderr).
 """
 
 from __future__ import annotations
@@ -39,8 +42,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+if sys.version_info < (3, 11):  # noqa: UP036  (it runs on auditors' machines, not only under our pinned Python)
+    sys.stderr.write(f"atmp_verify: needs Python 3.11 or later, this is {sys.version.split()[0]}\n")
+    sys.exit(2)
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+except ImportError as missing:
+    sys.stderr.write(f"atmp_verify: needs the cryptography package (pip install cryptography): {missing}\n")
+    sys.exit(2)
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
@@ -282,8 +292,18 @@ def verify(export: bytes, checkpoints: dict[str, bytes], vkey: Any) -> dict[str,
             fail("root", None, f"{name}: the first {size} entries are not the ones it signed")
         else:
             covered = max(covered, size)
+    if not failures and not covered:
+        # An export that no checkpoint reaches into proves nothing, however well its chain holds.
+        what = "the export holds no entry" if not lines else "no checkpoint covers any entry (only chain-checked)"
+        fail("unverified", None, f"nothing was verified: {what}")
     counts = {"entries": len(lines), "checkpoints": len(checkpoints), "covered": covered}
     return {"ok": not failures, **counts, "failures": failures}
+
+
+def usage_error(message: str) -> int:
+    """Print one line naming what is wrong to stderr; return exit status 2."""
+    print(f"atmp_verify: {message}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,18 +315,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         path = Path(args.vkey)
+        if "+" not in args.vkey and not path.is_file():  # a key always holds "+"; this names a file
+            raise FileNotFoundError(f"{path}: no such file")
         vkey = parse_vkey(path.read_text("utf-8").strip() if path.is_file() else args.vkey)
     except (OSError, ValueError) as error:
-        parser.error(f"--vkey: {error}")  # exits with status 2
+        return usage_error(f"--vkey: {error}")
     try:
+        if not args.export.is_file():
+            raise FileNotFoundError(f"{args.export}: {'not a file' if args.export.exists() else 'no such file'}")
         export = args.export.read_bytes()
         if not args.checkpoints.is_dir():
-            raise NotADirectoryError(f"{args.checkpoints} is not a directory")
+            raise NotADirectoryError(f"{args.checkpoints}: no such directory")
         files = sorted(args.checkpoints.glob("*.checkpoint"), key=lambda p: (len(p.name), p.name))
         checkpoints = {p.name: p.read_bytes() for p in files}
     except OSError as error:
-        print(f"atmp_verify: {error}", file=sys.stderr)
-        return 2
+        return usage_error(str(error))
+    if not checkpoints:
+        return usage_error(f"{args.checkpoints} holds no *.checkpoint file: nothing was verified")
     report = verify(export, checkpoints, vkey)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -427,6 +427,73 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
         assert result.stdout == ""
 
 
+def test_missing_files_are_one_line_messages_with_exit_2(tmp_path: Path) -> None:
+    export, directory = tmp_path / "e.jsonl", tmp_path / "cp"
+    export.write_bytes(b"\n".join(lines_of(ENTRIES)) + b"\n")
+    directory.mkdir()
+    for name, content in CHECKPOINTS.items():
+        (directory / name).write_text(content, "utf-8")
+    script = [sys.executable, str(SCRIPT)]
+    for args, named in (
+        ([str(tmp_path / "missing.jsonl"), "--checkpoints", str(directory), "--vkey", VKEY], "missing.jsonl"),
+        ([str(export), "--checkpoints", str(tmp_path / "nowhere"), "--vkey", VKEY], "nowhere"),
+        ([str(export), "--checkpoints", str(directory), "--vkey", str(tmp_path / "atmp.vkey")], "atmp.vkey"),
+    ):
+        result = subprocess.run([*script, *args], capture_output=True, text=True)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("atmp_verify: ") and named in result.stderr
+
+
+def test_a_missing_cryptography_package_is_a_one_line_message_with_exit_2(tmp_path: Path) -> None:
+    export, directory = tmp_path / "e.jsonl", tmp_path / "cp"
+    export.write_bytes(b"\n".join(lines_of(ENTRIES)) + b"\n")
+    directory.mkdir()
+    # An interpreter where `import cryptography` fails, as on a machine without the package.
+    code = (
+        "import runpy, sys; sys.modules['cryptography'] = None; "
+        f"sys.argv = ['atmp_verify.py', {str(export)!r}, '--checkpoints', {str(directory)!r}, '--vkey', {VKEY!r}]; "
+        f"runpy.run_path({str(SCRIPT)!r}, run_name='__main__')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    assert "cryptography" in result.stderr and "pip install cryptography" in result.stderr
+
+
+def test_an_empty_export_with_no_checkpoints_is_not_ok(tmp_path: Path) -> None:
+    export, directory = tmp_path / "e.jsonl", tmp_path / "cp"
+    export.write_bytes(b"")
+    directory.mkdir()
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(export), "--checkpoints", str(directory), "--vkey", VKEY],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "no *.checkpoint file" in result.stderr and "nothing was verified" in result.stderr
+
+
+def test_an_empty_export_with_the_empty_trees_checkpoint_verified_nothing(tmp_path: Path) -> None:
+    code, report = run(tmp_path, [], {"0.checkpoint": checkpoint(ENTRIES, 0)}, final_newline=False)
+    assert code == 1 and not report["ok"]
+    assert [(f["kind"], f["detail"]) for f in report["failures"]] == [
+        ("unverified", "nothing was verified: the export holds no entry")
+    ]
+
+
+def test_entries_no_checkpoint_covers_are_not_ok(tmp_path: Path) -> None:
+    code, report = run(tmp_path, checkpoints={"0.checkpoint": checkpoint(ENTRIES, 0)})
+    assert code == 1 and report["covered"] == 0
+    assert found(report) == {("unverified", None)}
+    assert "no checkpoint covers any entry" in report["failures"][0]["detail"]
+
+
+def test_an_empty_export_is_caught_by_a_checkpoint_it_should_reach(tmp_path: Path) -> None:
+    code, report = run(tmp_path, [], final_newline=False)
+    assert code == 1 and found(report) == {("checkpoint", 1)}
+
+
 # --- the verifier's own RFC 8785, RFC 6962 and signed-note code -----------------------------
 
 # RFC 6962 reference tree: transparency-dev/merkle testonly/constants.go (LeafInputs,

@@ -80,6 +80,12 @@ ATMP_LOCKOUT_SECONDS = config.int_setting("ATMP_LOCKOUT_SECONDS", 15 * 60)
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
+# `atmp tick` (and `atmp serve` every ATMP_TICK_SECONDS, 0: never) signs a checkpoint when entries
+# accumulated and copies new checkpoints to witnesses: folders (os.pathsep-separated) and HTTP
+# endpoints (space-separated) outside the database (atmp.ledger.witness, docs/tamper-evidence.md).
+ATMP_TICK_SECONDS = config.int_setting("ATMP_TICK_SECONDS", 300, minimum=0)
+ATMP_WITNESS_DIRS = [p for p in os.environ.get("ATMP_WITNESS_DIRS", "").split(os.pathsep) if p.strip()]
+ATMP_WITNESS_URLS = os.environ.get("ATMP_WITNESS_URLS", "").split()
 # SQLite: queue appenders on a file lock so that they take turns (atmp.ledger.writer.appends_in_turn).
 ATMP_SQLITE_APPEND_LOCK = os.environ.get("ATMP_SQLITE_APPEND_LOCK", "1") != "0"
 

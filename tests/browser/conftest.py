@@ -93,7 +93,7 @@ def server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     port = _free_port()
     server = subprocess.Popen(
         [*atmp_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
+        env=env | {"ATMP_TICK_SECONDS": "0"},  # no checkpoint entries appear mid-session
         cwd=str(home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

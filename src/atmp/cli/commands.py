@@ -58,8 +58,10 @@ def serve(host: str, port: int, threads: int) -> None:
     setup_django()
     import waitress
 
+    from atmp.ledger import witness
     from atmp.wsgi import application
 
+    witness.start_ticker()  # checkpoints signed by time and witnessed (ATMP_TICK_SECONDS; 0: cron runs `atmp tick`)
     click.echo(f"atmp serving on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     waitress.serve(application, host=host, port=port, threads=threads, ident="atmp")
 
@@ -88,7 +90,7 @@ def demo(as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Add the top-level commands to the `atmp` group."""
-    from atmp.ledger.cli import verify
+    from atmp.ledger.cli import tick, verify
 
-    for command in (init, demo, serve, openapi, verify):
+    for command in (init, demo, serve, openapi, verify, tick):
         group.add_command(command)

@@ -62,6 +62,45 @@ def _describe_report(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@click.command()
+@JSON_OPTION
+@handled
+def tick(as_json: bool) -> None:
+    """Sign a checkpoint if entries accumulated, and copy new checkpoints to the witnesses (run it from cron).
+
+    Witnesses are folders (ATMP_WITNESS_DIRS, separated by the system's path separator) that receive
+    <size>.checkpoint files for `atmp verify --checkpoints DIR`, and HTTP endpoints (ATMP_WITNESS_URLS,
+    space-separated) that receive each note as a text/plain POST. Exit 1 when a witness did not take a
+    checkpoint; it is retried at the next tick.
+    """
+    setup_django()
+    from atmp.ledger import witness
+
+    report = witness.tick()
+    emit(report.as_dict(), as_json=as_json, text=_describe_tick)
+    if not report.ok:
+        raise click.exceptions.Exit(EXIT_FAILED_CHECK)
+
+
+def _describe_tick(data: dict[str, Any]) -> str:
+    if data["checkpoint"] is None:
+        lines = ["nothing to sign: the ledger is empty"]
+    elif data["signed"]:
+        lines = [f"signed checkpoint {data['checkpoint']:,}"]
+    else:
+        lines = [f"nothing to sign: no entry since checkpoint {data['checkpoint']:,}"]
+    if not data["witnesses"]:
+        lines.append("no witness configured (ATMP_WITNESS_DIRS, ATMP_WITNESS_URLS): checkpoints stay in the database")
+    for w in data["witnesses"]:
+        done = f"{len(w['delivered'])} checkpoint{'' if len(w['delivered']) == 1 else 's'} delivered"
+        if w["error"] is None:
+            lines.append(f"{w['witness']}: {done}")
+        else:
+            pending = f"{w['pending']} pending: retried at the next tick"
+            lines.append(f"FAILED {w['witness']}: {w['error']} ({done}, {pending})")
+    return "\n".join(lines)
+
+
 @contextmanager
 def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
     """Yield a progress callback drawing a bar on stderr when it is a terminal, else None."""

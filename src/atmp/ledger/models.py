@@ -16,6 +16,7 @@ __all__ = [
     "LedgerHead",
     "Signature",
     "TreeNode",
+    "WitnessDelivery",
 ]
 
 
@@ -100,6 +101,23 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size}"
+
+
+class WitnessDelivery(models.Model):
+    """How far `atmp tick` has delivered the checkpoints to one witness (a folder or an HTTP endpoint).
+
+    Delivery state, not GMP data: it is updated in place. Checkpoints are delivered in size order,
+    so the largest size delivered says which are still pending.
+    """
+
+    witness = models.CharField(max_length=500, primary_key=True)  # "dir:/path" or "url:https://host/path"
+    delivered_size = models.BigIntegerField(null=True)  # the largest checkpoint size delivered; None: none yet
+    delivered_at = models.CharField(max_length=27, blank=True)
+    error = models.TextField(blank=True)  # the last failure, cleared by the next delivery
+    failed_at = models.CharField(max_length=27, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.witness} up to {self.delivered_size}"
 
 
 class Signature(models.Model):

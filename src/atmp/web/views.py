@@ -14,7 +14,7 @@ from django.views.static import serve
 
 from atmp.accounts.access import public, requires
 from atmp.accounts.services import visible_sites
-from atmp.ledger import checkpoints, clock, trail, tree
+from atmp.ledger import checkpoints, clock, selectors, trail, tree
 from atmp.ledger.models import AuditTrailReview, Signature
 from atmp.web import display
 
@@ -25,9 +25,12 @@ RECENT = 12
 def home(request: HttpRequest) -> HttpResponse:
     """Show the ledger's size and latest checkpoint, the user's sites and the newest entries."""
     user = request.user
+    checkpoint = checkpoints.latest()
     context: dict[str, Any] = {
         "size": tree.size(),
-        "checkpoint": checkpoints.latest(),
+        "checkpoint": checkpoint,
+        # base64, as in the signed note and the proofs, so the two can be compared by eye
+        "checkpoint_root": selectors.checkpoint_document(checkpoint)["root"] if checkpoint else "",
         "sites": visible_sites(user),  # type: ignore[arg-type]
         "recent": [],
         "awaiting": awaiting_signature(user),
