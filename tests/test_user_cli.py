@@ -165,3 +165,19 @@ def test_the_console_recovers_an_account(operator):
     assert atmp("reset-mfa", "olga", "--reason", "lost phone").exit_code == 2  # not enrolled: bad input
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"user_unlocked", "user_disabled", "user_enabled", "password_reset"} <= actions
+
+
+def test_an_approver_approves_a_pending_role_at_the_console_with_a_signature(qa_approver, operator):
+    from atmp.ledger.models import Signature
+    from atmp.testing import PASSWORD
+
+    assert atmp("set-roles", "olga", "--role", "qc_analyst", "--reason", "moved to QC").exit_code == 0
+    (row,) = json.loads(atmp("pending", "--json").stdout)
+    assert (row["username"], row["role"]) == ("olga", "qc_analyst")
+    wrong = atmp("approve-role", str(row["id"]), "--as", "alex", env={"ATMP_PASSWORD": "wrong"})
+    assert wrong.exit_code == 2 and "password" in wrong.stderr
+    result = atmp("approve-role", str(row["id"]), "--as", "alex", "--json", env={"ATMP_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["roles"] == [{"role": "qc_analyst", "site": None, "status": "active"}]
+    assert Signature.objects.get(meaning="approved").signer_id == qa_approver.pk
+    assert atmp("approve-role", "999", "--as", "alex", env={"ATMP_PASSWORD": PASSWORD}).exit_code == 2

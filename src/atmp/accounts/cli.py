@@ -208,6 +208,61 @@ def revoke_token(username: str, token_ref: str, reason: str, as_json: bool) -> N
     emit(data, as_json=as_json, text=lambda d: f"revoked {d['prefix']}… ({d['name']})")
 
 
+@user.command("pending")
+@JSON
+@handled
+def pending(as_json: bool) -> None:
+    """List the role assignments awaiting a QA Approver's approval."""
+    setup_django()
+    from atmp.accounts import services
+
+    rows = [
+        {"id": a.pk, "username": a.user.username, "role": a.role, "site": a.site.code if a.site else None}
+        for a in services.pending_assignments()
+    ]
+    emit(rows, as_json=as_json, text=lambda rs: "\n".join(
+        f"{r['id']:>5} {r['username']:<16} {r['role']}@{r['site'] or 'all sites'}" for r in rs
+    ) or "no role assignment awaits approval")  # fmt: skip
+
+
+@user.command("approve-role")
+@click.argument("assignment_id", type=int)
+@click.option("--as", "approver", required=True, help="Your username: you sign the approval ('approved').")
+@click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
+@click.option("--reason", default="", help="A comment recorded with the approval.")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked).",
+)
+@JSON
+@handled
+def approve_role(
+    assignment_id: int, approver: str, otp: str | None, reason: str, password_file: Path | None, as_json: bool
+) -> None:
+    """Approve a pending role assignment with your electronic signature (your password is asked again)."""
+    setup_django()
+    from atmp.accounts import approvals, services
+
+    signer = services.find_user(approver)
+    assignment = _pending(assignment_id)
+    approvals.approve_role_assignment(
+        actor=signer, assignment=assignment, password=_password(password_file, confirm=False), otp=otp, reason=reason
+    )
+    account = services.find_user(assignment.user.username)
+    emit(_account(account), as_json=as_json, text=lambda d: f"approved; {d['username']}: {_roles_text(d)}")
+
+
+def _pending(assignment_id: int) -> Any:
+    from atmp.accounts.errors import InvalidInput
+    from atmp.accounts.models import RoleAssignment
+
+    found = RoleAssignment.objects.select_related("user", "site").filter(pk=assignment_id).first()
+    if found is None:
+        raise InvalidInput("assignment", f"there is no role assignment {assignment_id}")
+    return found
+
+
 @user.command("enable", epilog=SHELL_NOTE)
 @click.argument("username")
 @click.option("--reason", required=True, help="Why the account is enabled again (recorded in the ledger).")
@@ -270,8 +325,8 @@ def reset_mfa(username: str, reason: str, as_json: bool) -> None:
     emit(_account(account), as_json=as_json, text=lambda d: f"removed MFA of {d['username']}")
 
 
-def _password(path: Path | None) -> str:
-    """Return the new account's password: from the file, the environment, or asked twice."""
+def _password(path: Path | None, *, confirm: bool = True) -> str:
+    """Return a password: from the file, the environment, or asked (twice for a new one)."""
     if path is not None:
         # One line: a trailing newline written by an editor or `echo` is not part of the password.
         return path.read_text(encoding="utf-8").rstrip("\r\n")
@@ -281,7 +336,7 @@ def _password(path: Path | None) -> str:
         from atmp.accounts.errors import InvalidInput
 
         raise InvalidInput("password", f"no terminal to ask on: give --password-file or set ${PASSWORD_ENV}")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True))
 
 
 def can_prompt() -> bool:
