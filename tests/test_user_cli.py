@@ -24,7 +24,8 @@ def test_add_creates_an_account_as_the_system_with_the_password_from_the_environ
     result = atmp("add", "nina", "--full-name", "Nina QP", "--role", "qualified_person", "--json",
                   env={"ATMP_PASSWORD": GOOD})  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["roles"] == [{"role": "qualified_person", "site": None}]
+    # No one could approve it yet: the console's first grant is the bootstrap (docs/adr/0006).
+    assert json.loads(result.stdout)["roles"] == [{"role": "qualified_person", "site": None, "status": "active"}]
     nina = User.objects.get(username="nina")
     assert nina.check_password(GOOD)
     assert AuditEntry.objects.get(action="user_created", record_id=str(nina.pk)).actor_id is None
@@ -80,8 +81,8 @@ def test_a_weak_password_is_refused():
 def test_list_shows_every_account_with_its_roles(operator, inspector):
     rows = json.loads(atmp("list", "--json").stdout)
     assert [(r["username"], r["roles"]) for r in rows] == [
-        ("ines", [{"role": "inspector", "site": None}]),
-        ("olga", [{"role": "operator", "site": None}]),
+        ("ines", [{"role": "inspector", "site": None, "status": "active"}]),
+        ("olga", [{"role": "operator", "site": None, "status": "active"}]),
     ]
     assert "olga" in atmp("list").stdout
 
@@ -105,7 +106,7 @@ def test_disabling_an_unknown_user_is_exit_2():
 def test_set_roles_replaces_the_roles_with_a_reason(operator):
     result = atmp("set-roles", "olga", "--role", "qc_analyst", "--reason", "moved to QC", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["roles"] == [{"role": "qc_analyst", "site": None}]
+    assert json.loads(result.stdout)["roles"] == [{"role": "qc_analyst", "site": None, "status": "active"}]
     operator.forget_roles()
     assert operator.roles() == {"qc_analyst"}
 
@@ -122,3 +123,61 @@ def test_token_prints_a_working_token_once(operator):
 def test_the_help_says_that_shell_access_is_the_administrative_control():
     result = CliRunner().invoke(main, ["user", "--help"])
     assert "shell is access to the server" in " ".join(result.output.split())
+
+
+def test_token_prints_the_token_alone_on_stdout_and_the_notice_on_stderr(operator):
+    from atmp.accounts import auth
+
+    result = atmp("token", "olga", "--name", "LIMS interface", "--scope", "read", "--days", "7")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("atmp_")
+    assert auth.user_for_token(result.stdout.strip()) == operator
+    assert "shown this once" in result.stderr and "(read)" in result.stderr
+
+
+def test_tokens_lists_and_revoke_token_revokes_by_prefix(operator):
+    from atmp.accounts import auth
+
+    raw = atmp("token", "olga", "--name", "LIMS").stdout.strip()
+    rows = json.loads(atmp("tokens", "olga", "--json").stdout)
+    assert [(r["prefix"], r["state"]) for r in rows] == [(raw[:12], "active")] and raw not in str(rows)
+    result = atmp("revoke-token", "olga", raw[:12], "--reason", "rotated")
+    assert result.exit_code == 0, result.output
+    assert auth.user_for_token(raw) is None
+    assert atmp("revoke-token", "olga", "atmp_nope").exit_code == 2
+
+
+def test_the_console_recovers_an_account(operator):
+    import datetime as dt
+
+    from atmp.ledger import clock
+    from atmp.ledger.models import AuditEntry
+
+    operator.locked_until = clock.now() + dt.timedelta(minutes=5)
+    operator.save(update_fields=["locked_until"])
+    assert atmp("unlock", "olga", "--reason", "help desk").exit_code == 0
+    assert atmp("disable", "olga", "--reason", "leave").exit_code == 0
+    assert atmp("enable", "olga", "--reason", "back").exit_code == 0
+    result = atmp("reset-password", "olga", "--reason", "forgot", env={"ATMP_PASSWORD": GOOD})
+    assert result.exit_code == 0, result.output
+    operator.refresh_from_db()
+    assert operator.is_active and operator.locked_until is None and operator.must_change_password
+    assert atmp("reset-mfa", "olga", "--reason", "lost phone").exit_code == 2  # not enrolled: bad input
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"user_unlocked", "user_disabled", "user_enabled", "password_reset"} <= actions
+
+
+def test_an_approver_approves_a_pending_role_at_the_console_with_a_signature(qa_approver, operator):
+    from atmp.ledger.models import Signature
+    from atmp.testing import PASSWORD
+
+    assert atmp("set-roles", "olga", "--role", "qc_analyst", "--reason", "moved to QC").exit_code == 0
+    (row,) = json.loads(atmp("pending", "--json").stdout)
+    assert (row["username"], row["role"]) == ("olga", "qc_analyst")
+    wrong = atmp("approve-role", str(row["id"]), "--as", "alex", env={"ATMP_PASSWORD": "wrong"})
+    assert wrong.exit_code == 2 and "password" in wrong.stderr
+    result = atmp("approve-role", str(row["id"]), "--as", "alex", "--json", env={"ATMP_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["roles"] == [{"role": "qc_analyst", "site": None, "status": "active"}]
+    assert Signature.objects.get(meaning="approved").signer_id == qa_approver.pk
+    assert atmp("approve-role", "999", "--as", "alex", env={"ATMP_PASSWORD": PASSWORD}).exit_code == 2

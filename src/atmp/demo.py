@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from atmp.accounts import services, signing
-from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.accounts import approvals, services, signing
+from atmp.accounts.models import Site, User
 from atmp.ledger import checkpoints, reviews, trail
 from atmp.ledger.models import LedgerHead
 
@@ -34,6 +34,9 @@ def load() -> dict[str, Any]:
 
 
 def _load() -> None:
+    # The server console bootstraps (actor None): the administrator, and the first QA Approver,
+    # whom nobody else could approve (docs/adr/0006-role-approval.md). Demo passwords are printed,
+    # so nobody is asked to change theirs.
     sam = services.create_user(
         actor=None,
         username="sam",
@@ -42,27 +45,32 @@ def _load() -> None:
         roles=["system_admin"],
         reason="initial installation",
     )
-    people = {"sam": sam}
+    alex = services.create_user(
+        actor=None,
+        username="alex",
+        full_name="Alex Approver",
+        email="alex@demo.atmp.example",
+        password=PASSWORD,
+        roles=["qa_approver"],
+        reason="initial installation: the first QA Approver",
+    )
+    people = {"sam": sam, "alex": alex}
     for username, full_name, role, site_code in USERS[1:]:
-        if site_code is None:
-            people[username] = services.create_user(
-                actor=sam,
-                username=username,
-                full_name=full_name,
-                email=f"{username}@demo.atmp.example",
-                password=PASSWORD,
-                roles=[role],
-                reason="demo account",
-            )
-        else:
-            people[username] = services.create_user(
-                actor=sam,
-                username=username,
-                full_name=full_name,
-                email=f"{username}@demo.atmp.example",
-                password=PASSWORD,
-            )
-    rita, alex, petra = people["rita"], people["alex"], people["petra"]
+        if username in people:
+            continue
+        people[username] = services.create_user(
+            actor=sam,
+            username=username,
+            full_name=full_name,
+            email=f"{username}@demo.atmp.example",
+            password=PASSWORD,
+            roles=[role] if site_code is None else [],
+            reason="demo account",
+            must_change_password=False,
+        )
+    # Every GMP role the administrator granted waits for the QA Approver's signature.
+    _approve_pending(alex)
+    rita, petra = people["rita"], people["petra"]
     leiden = services.create_site(
         actor=rita, code="LEI", name="Leiden", timezone="Europe/Amsterdam", address="Bio Science Park, Leiden, NL"
     )
@@ -76,14 +84,14 @@ def _load() -> None:
     services.set_roles(
         actor=sam, user=people["quentin"], roles=["operator"], site=leiden, reason="joined manufacturing"
     )
+    _approve_pending(alex)
     services.set_roles(
         actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory"
     )
     services.set_roles(actor=sam, user=people["olga"], roles=["operator"], site=leiden, reason="trained on SOP-MFG-001")
+    _approve_pending(alex)
     signing.sign(signer=alex, record=leiden, meaning="approved", password=PASSWORD)
     signing.sign(signer=petra, record=ghent, meaning="reviewed", password=PASSWORD)
-    olga_role = RoleAssignment.objects.get(user=people["olga"], voided=False)
-    signing.sign(signer=alex, record=olga_role, meaning="approved", password=PASSWORD)
     # A change after signing: the review signature on Ghent shows as superseded.
     services.update_site(
         actor=rita,
@@ -97,6 +105,14 @@ def _load() -> None:
     )
     signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
     checkpoints.sign_now(actor=sam)
+
+
+def _approve_pending(approver: User) -> None:
+    """Approve, with the approver's signature, every role assignment awaiting approval."""
+    for assignment in services.pending_assignments():
+        approvals.approve_role_assignment(
+            actor=approver, assignment=assignment, password=PASSWORD, reason="demo: role confirmed by QA"
+        )
 
 
 def summary() -> dict[str, Any]:

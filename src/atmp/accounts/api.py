@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from atmp.accounts import auth, services
+from atmp.accounts import approvals, auth, services
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput, NotAllowed
-from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.accounts.models import ApiToken, RoleAssignment, Site, User
 from atmp.api.auth import by_token, user_of
 from atmp.api.schemas import MAX_INT, Reason, answers, bounded, segment
 from atmp.ledger.errors import NotFound
@@ -68,10 +68,12 @@ class VoidIn(Schema):
 
 
 class AssignmentOut(Schema):
-    """A role at one site, or at every site (site None)."""
+    """A role at one site, or at every site (site None); "pending" until a QA Approver approves it."""
 
+    id: int
     role: str
     site: str | None
+    status: str
 
 
 class UserOut(Schema):
@@ -124,19 +126,74 @@ class DisableIn(Schema):
     reason: Reason
 
 
+class ReasonIn(Schema):
+    """Why (recorded in the ledger with the change)."""
+
+    reason: Reason
+
+
+class PasswordResetIn(Schema):
+    """A temporary password the user must change at the next sign-in, and why."""
+
+    password: Annotated[str, bounded(1024)]
+    reason: Reason
+
+
+class ApproveIn(Schema):
+    """The approver's re-authentication (password, and code when enrolled) and an optional comment."""
+
+    password: Annotated[str, bounded(1024)]
+    otp: Annotated[str, bounded(10)] | None = None
+    reason: Reason = ""
+
+
 class TokenIn(Schema):
-    """What the new token is for."""
+    """What the new token is for, what it may do, how long it lives, and your password again."""
 
     name: Annotated[str, bounded(100)]
+    scope: Annotated[str, bounded(16), Field(description="'read' (GET only) or 'read-write'")] = "read-write"
+    days: Annotated[int, Field(ge=1, le=auth.TOKEN_MAX_DAYS)] = auth.TOKEN_DAYS
+    password: Annotated[str, bounded(1024)]
+    otp: Annotated[str, bounded(10)] | None = None
 
 
 class TokenOut(Schema):
     """A new API token: shown this once, only its hash is kept."""
 
     token: str
+    id: int
     name: str
     prefix: str
+    scope: str
     expires_at: str
+
+
+class TokenRow(Schema):
+    """An API token as lists show it: never the token itself."""
+
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    created_at: str
+    expires_at: str
+    state: str
+
+
+class TokenRevokeIn(Schema):
+    """Why the token is revoked (optional)."""
+
+    reason: Reason = ""
+
+
+class DecisionOut(Schema):
+    """A role assignment after a decision."""
+
+    id: int
+    username: str
+    role: str
+    site: str | None
+    status: str
 
 
 # --- me -----------------------------------------------------------------------------------------
@@ -204,7 +261,7 @@ def list_users(request: HttpRequest) -> list[dict[str, Any]]:
     """Return every account with its active roles."""
     assignments: dict[int, list[dict[str, Any]]] = {}
     for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
-        assignments.setdefault(a.user_id, []).append({"role": a.role, "site": a.site.code if a.site else None})
+        assignments.setdefault(a.user_id, []).append(_assignment_out(a))
     return [_user(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
 
 
@@ -247,24 +304,108 @@ def set_roles(request: HttpRequest, username: UserInPath, body: RolesIn) -> dict
     return _user_with_roles(user)
 
 
+@router.post("/users/{username}/enable", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def enable_user(request: HttpRequest, username: UserInPath, body: ReasonIn) -> dict[str, Any]:
+    """Re-enable a disabled account, with a reason."""
+    return _user_with_roles(
+        services.enable_user(actor=user_of(request), user=_user_named(username), reason=body.reason)
+    )
+
+
+@router.post("/users/{username}/unlock", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def unlock_user(request: HttpRequest, username: UserInPath, body: ReasonIn) -> dict[str, Any]:
+    """Lift a lockout after failed sign-ins, with a reason."""
+    return _user_with_roles(
+        services.unlock_user(actor=user_of(request), user=_user_named(username), reason=body.reason)
+    )
+
+
+@router.post("/users/{username}/reset-password", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def reset_password(request: HttpRequest, username: UserInPath, body: PasswordResetIn) -> dict[str, Any]:
+    """Set a temporary password the user must change at the next sign-in, with a reason."""
+    user = services.reset_password(
+        actor=user_of(request), user=_user_named(username), password=body.password, reason=body.reason
+    )
+    return _user_with_roles(user)
+
+
+@router.post("/users/{username}/reset-mfa", response=answers({200: UserOut}), tags=["users"])
+@requires("accounts.manage")
+def reset_mfa(request: HttpRequest, username: UserInPath, body: ReasonIn) -> dict[str, Any]:
+    """Remove the user's TOTP enrolment (a lost phone), with a reason; they enrol again."""
+    return _user_with_roles(auth.disable_mfa(actor=user_of(request), user=_user_named(username), reason=body.reason))
+
+
+@router.post("/users/{username}/roles/{assignment_id}/approve", response=answers({200: DecisionOut}), tags=["users"])
+@requires("records.sign")
+def approve_role(request: HttpRequest, username: UserInPath, assignment_id: int, body: ApproveIn) -> dict[str, Any]:
+    """Approve a pending role assignment with your signature ('approved', re-authenticated); it takes effect."""
+    assignment = _assignment(username, assignment_id)
+    approvals.approve_role_assignment(
+        actor=user_of(request), assignment=assignment, password=body.password, otp=body.otp, reason=body.reason
+    )
+    return _decision(assignment)
+
+
+@router.post("/users/{username}/roles/{assignment_id}/reject", response=answers({200: DecisionOut}), tags=["users"])
+@requires("records.sign")
+def reject_role(request: HttpRequest, username: UserInPath, assignment_id: int, body: ReasonIn) -> dict[str, Any]:
+    """Reject a pending role assignment, with a reason."""
+    assignment = _assignment(username, assignment_id)
+    approvals.reject_role_assignment(actor=user_of(request), assignment=assignment, reason=body.reason)
+    return _decision(assignment)
+
+
 # --- tokens -------------------------------------------------------------------------------------
+
+
+@router.get("/tokens", response=answers({200: list[TokenRow]}), tags=["tokens"])
+@requires("records.view")
+def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
+    """Return your API tokens (never the tokens themselves), newest first."""
+    return [_token(t) for t in user_of(request).api_tokens.order_by("-created_at", "-pk")]
 
 
 @router.post("/tokens", response=answers({201: TokenOut}), tags=["tokens"])
 @requires("records.view")
 def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
-    """Create an API token for yourself from a signed-in session; the token is shown once."""
+    """Create an API token for yourself from a signed-in session, giving your password again; shown once."""
     if by_token(request):
         # A token that could mint tokens would outlive its own expiry: only a person who signed in
-        # with their password (a session) or an administrator at the server (atmp user token) can.
+        # with their password (a session) or the server console (atmp user token) can.
         raise NotAllowed("a token cannot create tokens: sign in (a browser session) or ask an administrator")
     user = user_of(request)
-    raw = auth.create_token(actor=user, user=user, name=body.name)
-    token = user.api_tokens.filter(prefix=raw[:12]).order_by("-created_at").first()
-    assert token is not None  # created just above, in a committed change
-    return Status(
-        201, {"token": raw, "name": token.name, "prefix": token.prefix, "expires_at": rfc3339(token.expires_at)}
+    new = auth.issue_token(
+        actor=user, user=user, name=body.name, scope=body.scope, days=body.days, password=body.password, otp=body.otp
     )
+    token = new.token
+    return Status(
+        201,
+        {
+            "token": new.raw,
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "scope": token.scope,
+            "expires_at": rfc3339(token.expires_at),
+        },
+    )
+
+
+@router.post("/tokens/{ref}/revoke", response=answers({200: TokenRow}), tags=["tokens"])
+@requires("records.view")
+def revoke_token(request: HttpRequest, ref: Annotated[str, segment(20)], body: TokenRevokeIn) -> dict[str, Any]:
+    """Revoke one of your API tokens, named by its id or its prefix."""
+    user = user_of(request)
+    try:
+        token = auth.find_token(user, ref)
+    except InvalidInput as exc:
+        raise NotFound(str(exc)) from None
+    auth.revoke_token(actor=user, token=token, reason=body.reason)
+    return _token(token)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -307,7 +448,35 @@ def _user_named(username: str) -> User:
 
 def _user_with_roles(user: User) -> dict[str, Any]:
     rows = RoleAssignment.objects.filter(user=user, voided=False).select_related("site").order_by("role")
-    return _user(user, [{"role": a.role, "site": a.site.code if a.site else None} for a in rows])
+    return _user(user, [_assignment_out(a) for a in rows])
+
+
+def _assignment_out(a: RoleAssignment) -> dict[str, Any]:
+    return {"id": a.pk, "role": a.role, "site": a.site.code if a.site else None, "status": a.status}
+
+
+def _assignment(username: str, assignment_id: int) -> RoleAssignment:
+    user = _user_named(username)
+    assignment = RoleAssignment.objects.select_related("user", "site").filter(pk=assignment_id, user=user).first()
+    if assignment is None:
+        raise NotFound(f"{username} has no role assignment {assignment_id}")
+    return assignment
+
+
+def _decision(a: RoleAssignment) -> dict[str, Any]:
+    return {"username": a.user.username, **_assignment_out(a)}
+
+
+def _token(t: ApiToken) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "prefix": t.prefix,
+        "scope": t.scope,
+        "created_at": rfc3339(t.created_at),
+        "expires_at": rfc3339(t.expires_at),
+        "state": auth.token_state(t),
+    }
 
 
 def _user(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:

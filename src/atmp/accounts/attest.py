@@ -1,7 +1,8 @@
 """Accounts inside the proof: a digest of what decides who may sign, attested by every change of it.
 
 The digest covers an account's username, printed name, active and administrative flags, password
-hash, MFA state and secret, and its API tokens (hash, name, expiry, revocation). Counters that
+hash, MFA state and secret, whether it must change its password, and its API tokens (hash, name,
+scope, expiry, revocation). Counters that
 change on every sign-in (failed attempts, the last TOTP step, the last login) are left out: they
 decide nothing about who may sign. Every service that changes a covered field appends its entry
 through `account_event`, so the entry carries the digest after the change; `atmp verify` recomputes
@@ -22,8 +23,9 @@ from atmp.ledger.writer import Change
 USER_TYPE = "accounts.user"
 ACCOUNT_FIELDS = (
     "username", "full_name", "is_active", "is_staff", "is_superuser", "password", "mfa_enabled", "mfa_secret",
+    "must_change_password",
 )  # fmt: skip
-TOKEN_FIELDS = ("key_hash", "name", "expires_at", "revoked")
+TOKEN_FIELDS = ("key_hash", "name", "scope", "expires_at", "revoked")
 
 
 def digest_of(account: Mapping[str, Any], tokens: Iterable[Mapping[str, Any]]) -> str:

@@ -6,20 +6,25 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 
 from atmp.accounts.attest import account_event
-from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused
+from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, NotAllowed
 from atmp.accounts.models import ApiToken, User
 from atmp.accounts.services import USER_TYPE, require
 from atmp.ledger import clock, writer
 
 GENERIC_REFUSAL = "sign-in refused: wrong username, password or code"
 TOTP_WINDOW = 1  # RFC 6238 §5.2: accept one step of clock drift either way
-TOKEN_LIFETIME = dt.timedelta(days=90)
+TOKEN_DAYS = 30  # a token's lifetime unless its maker asks for a shorter one
+TOKEN_MAX_DAYS = 90
+TOKEN_SCOPES = {"read": "read only (GET)", "read-write": "read and write"}
 
 
 def _record(
@@ -144,10 +149,26 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="atmp")
 
 
-def enable_mfa(*, user: User, secret: str, code: str) -> User:
-    """Enrol the user in TOTP once they prove their app holds the secret."""
+def reauthenticate(user: User, password: str, otp: str | None = None, *, action: str = "reauth_failed") -> None:
+    """Refuse unless the password (and the TOTP code, when enrolled) is right; count and audit a failure.
+
+    ASVS V2.2.1/V3.7.1: a session alone does not change credentials; the person proves it is them.
+    """
+    if not user.is_active or is_locked(user):
+        raise NotAllowed("your account is disabled or locked")
+    if not user.check_password(password or ""):
+        register_failure(user, action)
+        raise InvalidInput("password", "the password is wrong")
+    if user.mfa_enabled and not verify_totp(user, otp or ""):
+        register_failure(user, action)
+        raise InvalidInput("otp", "the authenticator code is wrong or was already used")
+
+
+def enable_mfa(*, user: User, secret: str, code: str, password: str) -> User:
+    """Enrol the user in TOTP once they give their password again and prove their app holds the secret."""
     if user.mfa_enabled:
         raise InvalidInput("mfa", "multi-factor authentication is already enabled")
+    reauthenticate(user, password, action="mfa_auth_failed")
     try:
         valid = pyotp.TOTP(secret).verify(code.strip(), valid_window=TOTP_WINDOW)
     except Exception:
@@ -164,8 +185,10 @@ def enable_mfa(*, user: User, secret: str, code: str) -> User:
 
 
 def disable_mfa(*, actor: User | None, user: User, reason: str) -> User:
-    """Remove a user's TOTP enrolment (an administrator's action, with a reason)."""
+    """Remove a user's TOTP enrolment (an administrator's action, with a reason; never on their own)."""
     require(actor, "accounts.manage")
+    if actor is not None and actor.pk == user.pk:
+        raise NotAllowed("you cannot reset your own multi-factor authentication; another administrator must")
     if not reason.strip():
         raise InvalidInput("reason", "a reason is required to remove multi-factor authentication")
     if not user.mfa_enabled:
@@ -182,29 +205,104 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(*, actor: User | None, user: User, name: str) -> str:
-    """Create an API token for the user (themselves, or by an administrator); return it once."""
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: the secret (shown this once) and its stored row."""
+
+    raw: str
+    token: ApiToken
+
+
+def create_token(
+    *,
+    actor: User | None,
+    user: User,
+    name: str,
+    scope: str = "read-write",
+    days: int | None = None,
+    password: str | None = None,
+    otp: str | None = None,
+) -> str:
+    """Create an API token and return it (shown once); see issue_token."""
+    return issue_token(actor=actor, user=user, name=name, scope=scope, days=days, password=password, otp=otp).raw
+
+
+def issue_token(
+    *,
+    actor: User | None,
+    user: User,
+    name: str,
+    scope: str = "read-write",
+    days: int | None = None,
+    password: str | None = None,
+    otp: str | None = None,
+) -> NewToken:
+    """Create an API token for the user, who re-authenticates; or from the server console (actor None).
+
+    Nobody makes a token for someone else through the application: it would let an administrator
+    act as a GMP user (Annex 11 §12). A token expires after `days` (default TOKEN_DAYS, at most
+    TOKEN_MAX_DAYS) and carries a scope: "read" tokens are refused on unsafe methods.
+    """
     if actor is not None and actor.pk != user.pk:
-        require(actor, "accounts.manage")
-    if not name.strip():
+        raise NotAllowed("an API token is made by its owner (or at the server console), never for someone else")
+    name = name.strip()
+    if not name:
         raise InvalidInput("name", "give the token a name that says what it is for")
+    if scope not in TOKEN_SCOPES:
+        raise InvalidInput("scope", f"{scope!r} is not a scope; use one of: {', '.join(TOKEN_SCOPES)}")
+    lifetime = TOKEN_DAYS if days is None else days
+    if not 1 <= lifetime <= TOKEN_MAX_DAYS:
+        raise InvalidInput("days", f"a token lives 1 to {TOKEN_MAX_DAYS} days")
+    if actor is not None:
+        reauthenticate(user, password or "", otp, action="token_auth_failed")
+    elif not user.is_active:
+        raise InvalidInput("username", f"{user.username} is disabled")
     raw = "atmp_" + secrets.token_urlsafe(32)
     now = clock.now()
     with writer.change(actor=actor, reason="") as ch:
         token = ApiToken.objects.create(
             user=user,
-            name=name.strip(),
+            name=name,
             prefix=raw[:12],
             key_hash=_token_hash(raw),
             created_at=now,
-            expires_at=now + TOKEN_LIFETIME,
+            expires_at=now + dt.timedelta(days=lifetime),
+            scope=scope,
         )
-        account_event(ch, user, action="token_created", changes={"token": [None, f"{token.prefix}… {token.name}"]})
-    return raw
+        account_event(
+            ch,
+            user,
+            action="token_created",
+            changes={
+                "token": [None, f"{token.prefix}… {token.name}"],
+                "scope": [None, scope],
+                "expires_at": [None, token.expires_at.isoformat()],
+            },
+        )
+    return NewToken(raw=raw, token=token)
 
 
-def user_for_token(raw: str) -> User | None:
-    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+def token_state(token: ApiToken) -> str:
+    """Return "revoked", "expired" or "active"."""
+    if token.revoked:
+        return "revoked"
+    return "expired" if token.expires_at <= clock.now() else "active"
+
+
+def find_token(user: User, ref: str) -> ApiToken:
+    """Return the user's token named by its id or its prefix (as lists show it), or refuse."""
+    ref = ref.strip().rstrip("…")
+    tokens = ApiToken.objects.filter(user=user)
+    found = tokens.filter(pk=int(ref)) if ref.isdigit() else tokens.filter(prefix=ref)
+    matches = list(found[:2])
+    if len(matches) != 1:
+        what = "no" if not matches else "more than one"
+        raise InvalidInput("token", f"{user.username} has {what} token {ref!r}; name it by its id or prefix")
+    return matches[0]
+
+
+def token_for_key(raw: str) -> ApiToken | None:
+    """Return the valid, unexpired, unrevoked token of an active, unlocked user, with its user."""
     if not raw.startswith("atmp_"):
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
@@ -213,12 +311,18 @@ def user_for_token(raw: str) -> User | None:
     user = token.user
     if not user.is_active or is_locked(user):
         return None
-    return user
+    return token
 
 
-def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:
-    """Revoke an API token."""
-    if actor.pk != token.user_id:
+def user_for_token(raw: str) -> User | None:
+    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+    token = token_for_key(raw)
+    return None if token is None else token.user
+
+
+def revoke_token(*, actor: User | None, token: ApiToken, reason: str = "") -> None:
+    """Revoke an API token: its owner, an administrator, or the server console (actor None)."""
+    if actor is not None and actor.pk != token.user_id:
         require(actor, "accounts.manage")
     if token.revoked:
         raise AccountError("the token is already revoked")
@@ -227,3 +331,35 @@ def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:
         token.save(update_fields=["revoked"])
         label = f"{token.prefix}… {token.name}"
         account_event(ch, token.user, action="token_revoked", changes={"token": [label, None]})
+
+
+def change_password(*, user: User, current: str, new: str) -> User:
+    """Replace the user's own password after proving the current one; clears must_change_password."""
+    if not user.is_active or is_locked(user):
+        raise NotAllowed("your account is disabled or locked")
+    if not user.check_password(current or ""):
+        register_failure(user, "password_change_failed")
+        raise InvalidInput("current", "the current password is wrong")
+    if new == current:
+        raise InvalidInput("new", "choose a password different from the current one")
+    set_password(user, new)
+    with writer.change(actor=user, reason="") as ch:
+        was_forced = user.must_change_password
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        account_event(
+            ch,
+            user,
+            action="password_changed",
+            changes={"must_change_password": [was_forced, False]} if was_forced else {},
+        )
+    return user
+
+
+def set_password(user: User, password: str, *, field: str = "new") -> None:
+    """Check the password against the validators (naming the field) and set its hash on the user."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(field, " ".join(exc.messages)) from None
+    user.set_password(password)

@@ -124,31 +124,209 @@ def set_roles(username: str, roles: tuple[str, ...], site_code: str | None, reas
 @user.command("token", epilog=SHELL_NOTE)
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. 'LIMS interface'.")
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "read-write"]),
+    default="read-write",
+    show_default=True,
+    help="'read' tokens are refused on every change (only GET).",
+)
+@click.option(
+    "--days", type=click.IntRange(1, 90), default=30, show_default=True, help="Lifetime in days (at most 90)."
+)
 @JSON
 @handled
-def token(username: str, name: str, as_json: bool) -> None:
-    """Create an API token for the user and print it once (only its hash is kept)."""
+def token(username: str, name: str, scope: str, days: int, as_json: bool) -> None:
+    """Create an API token for the user and print it once (only its hash is kept).
+
+    The token alone goes to stdout (for `TOKEN=$(atmp user token …)`); the notice goes to stderr.
+    """
     setup_django()
     from atmp.accounts import auth, services
 
     account = services.find_user(username)
-    raw = auth.create_token(actor=None, user=account, name=name)  # the system acts
-    stored = account.api_tokens.filter(prefix=raw[:12]).order_by("-created_at").first()
+    new = auth.issue_token(actor=None, user=account, name=name, scope=scope, days=days)  # the system acts
     data = {
         "username": account.username,
-        "name": name.strip(),
-        "token": raw,
-        "expires_at": stored.expires_at.isoformat() if stored else None,
+        "name": new.token.name,
+        "token": new.raw,
+        "prefix": new.token.prefix,
+        "scope": new.token.scope,
+        "expires_at": new.token.expires_at.isoformat(),
     }
-    emit(data, as_json=as_json, text=lambda d: (
-        f"{d['token']}\n"
-        f"API token {d['name']!r} for {d['username']}, valid until {d['expires_at']}: "
-        "it is shown this once, keep it like a password"
-    ))  # fmt: skip
+    emit(data, as_json=as_json, text=lambda d: d["token"])
+    if not as_json:
+        click.echo(
+            f"API token {data['name']!r} ({data['scope']}) for {data['username']}, valid until {data['expires_at']}: "
+            "it is shown this once, keep it like a password",
+            err=True,
+        )
 
 
-def _password(path: Path | None) -> str:
-    """Return the new account's password: from the file, the environment, or asked twice."""
+@user.command("tokens")
+@click.argument("username")
+@JSON
+@handled
+def tokens(username: str, as_json: bool) -> None:
+    """List the user's API tokens (never the tokens themselves)."""
+    setup_django()
+    from atmp.accounts import auth, services
+
+    account = services.find_user(username)
+    rows = [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "prefix": t.prefix,
+            "scope": t.scope,
+            "created_at": t.created_at.isoformat(),
+            "expires_at": t.expires_at.isoformat(),
+            "state": auth.token_state(t),
+        }
+        for t in account.api_tokens.order_by("-created_at", "-pk")
+    ]
+    emit(rows, as_json=as_json, text=lambda rs: "\n".join(
+        f"{r['id']:>4} {r['prefix']}… {r['name']:<24} {r['scope']:<10} {r['state']:<8} until {r['expires_at']}"
+        for r in rs
+    ) or f"{account.username} has no API tokens")  # fmt: skip
+
+
+@user.command("revoke-token", epilog=SHELL_NOTE)
+@click.argument("username")
+@click.argument("token_ref", metavar="ID_OR_PREFIX")
+@click.option("--reason", default="", help="Why the token is revoked (recorded in the ledger).")
+@JSON
+@handled
+def revoke_token(username: str, token_ref: str, reason: str, as_json: bool) -> None:
+    """Revoke one of the user's API tokens, named by its id or prefix (see `atmp user tokens`)."""
+    setup_django()
+    from atmp.accounts import auth, services
+
+    found = auth.find_token(services.find_user(username), token_ref)
+    auth.revoke_token(actor=None, token=found, reason=reason)
+    data = {"id": found.pk, "prefix": found.prefix, "name": found.name, "state": auth.token_state(found)}
+    emit(data, as_json=as_json, text=lambda d: f"revoked {d['prefix']}… ({d['name']})")
+
+
+@user.command("pending")
+@JSON
+@handled
+def pending(as_json: bool) -> None:
+    """List the role assignments awaiting a QA Approver's approval."""
+    setup_django()
+    from atmp.accounts import services
+
+    rows = [
+        {"id": a.pk, "username": a.user.username, "role": a.role, "site": a.site.code if a.site else None}
+        for a in services.pending_assignments()
+    ]
+    emit(rows, as_json=as_json, text=lambda rs: "\n".join(
+        f"{r['id']:>5} {r['username']:<16} {r['role']}@{r['site'] or 'all sites'}" for r in rs
+    ) or "no role assignment awaits approval")  # fmt: skip
+
+
+@user.command("approve-role")
+@click.argument("assignment_id", type=int)
+@click.option("--as", "approver", required=True, help="Your username: you sign the approval ('approved').")
+@click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
+@click.option("--reason", default="", help="A comment recorded with the approval.")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked).",
+)
+@JSON
+@handled
+def approve_role(
+    assignment_id: int, approver: str, otp: str | None, reason: str, password_file: Path | None, as_json: bool
+) -> None:
+    """Approve a pending role assignment with your electronic signature (your password is asked again)."""
+    setup_django()
+    from atmp.accounts import approvals, services
+
+    signer = services.find_user(approver)
+    assignment = _pending(assignment_id)
+    approvals.approve_role_assignment(
+        actor=signer, assignment=assignment, password=_password(password_file, confirm=False), otp=otp, reason=reason
+    )
+    account = services.find_user(assignment.user.username)
+    emit(_account(account), as_json=as_json, text=lambda d: f"approved; {d['username']}: {_roles_text(d)}")
+
+
+def _pending(assignment_id: int) -> Any:
+    from atmp.accounts.errors import InvalidInput
+    from atmp.accounts.models import RoleAssignment
+
+    found = RoleAssignment.objects.select_related("user", "site").filter(pk=assignment_id).first()
+    if found is None:
+        raise InvalidInput("assignment", f"there is no role assignment {assignment_id}")
+    return found
+
+
+@user.command("enable", epilog=SHELL_NOTE)
+@click.argument("username")
+@click.option("--reason", required=True, help="Why the account is enabled again (recorded in the ledger).")
+@JSON
+@handled
+def enable(username: str, reason: str, as_json: bool) -> None:
+    """Re-enable a disabled account."""
+    setup_django()
+    from atmp.accounts import services
+
+    account = services.enable_user(actor=None, user=services.find_user(username), reason=reason)
+    emit(_account(account), as_json=as_json, text=lambda d: f"enabled {d['username']}")
+
+
+@user.command("unlock", epilog=SHELL_NOTE)
+@click.argument("username")
+@click.option("--reason", required=True, help="Why the lockout is lifted (recorded in the ledger).")
+@JSON
+@handled
+def unlock(username: str, reason: str, as_json: bool) -> None:
+    """Lift a lockout after repeated failed sign-ins."""
+    setup_django()
+    from atmp.accounts import services
+
+    account = services.unlock_user(actor=None, user=services.find_user(username), reason=reason)
+    emit(_account(account), as_json=as_json, text=lambda d: f"unlocked {d['username']}")
+
+
+@user.command("reset-password", epilog=SHELL_NOTE)
+@click.argument("username")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Read the temporary password from this file (else ${PASSWORD_ENV}, else it is asked twice).",
+)
+@click.option("--reason", required=True, help="Why the password is reset (recorded in the ledger).")
+@JSON
+@handled
+def reset_password(username: str, password_file: Path | None, reason: str, as_json: bool) -> None:
+    """Set a temporary password; the user must change it at the next sign-in."""
+    setup_django()
+    from atmp.accounts import services
+
+    account = services.find_user(username)
+    account = services.reset_password(actor=None, user=account, password=_password(password_file), reason=reason)
+    emit(_account(account), as_json=as_json, text=lambda d: f"{d['username']} must change the password at sign-in")
+
+
+@user.command("reset-mfa", epilog=SHELL_NOTE)
+@click.argument("username")
+@click.option("--reason", required=True, help="Why multi-factor authentication is removed (recorded in the ledger).")
+@JSON
+@handled
+def reset_mfa(username: str, reason: str, as_json: bool) -> None:
+    """Remove the user's TOTP enrolment (a lost phone); they enrol again at /account/mfa/."""
+    setup_django()
+    from atmp.accounts import auth, services
+
+    account = auth.disable_mfa(actor=None, user=services.find_user(username), reason=reason)
+    emit(_account(account), as_json=as_json, text=lambda d: f"removed MFA of {d['username']}")
+
+
+def _password(path: Path | None, *, confirm: bool = True) -> str:
+    """Return a password: from the file, the environment, or asked (twice for a new one)."""
     if path is not None:
         # One line: a trailing newline written by an editor or `echo` is not part of the password.
         return path.read_text(encoding="utf-8").rstrip("\r\n")
@@ -158,7 +336,7 @@ def _password(path: Path | None) -> str:
         from atmp.accounts.errors import InvalidInput
 
         raise InvalidInput("password", f"no terminal to ask on: give --password-file or set ${PASSWORD_ENV}")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True))
 
 
 def can_prompt() -> bool:
@@ -184,12 +362,16 @@ def _account(account: Any) -> dict[str, Any]:
         "is_active": account.is_active,
         "locked": auth.is_locked(account),
         "mfa_enabled": account.mfa_enabled,
-        "roles": [{"role": a.role, "site": a.site.code if a.site else None} for a in rows],
+        "must_change_password": account.must_change_password,
+        "roles": [{"role": a.role, "site": a.site.code if a.site else None, "status": a.status} for a in rows],
     }
 
 
 def _roles_text(data: dict[str, Any]) -> str:
-    roles = [f"{r['role']}@{r['site'] or 'all sites'}" for r in data["roles"]]
+    roles = [
+        f"{r['role']}@{r['site'] or 'all sites'}" + (f" ({r['status']})" if r["status"] != "active" else "")
+        for r in data["roles"]
+    ]
     return ", ".join(roles) or "no roles"
 
 

@@ -22,6 +22,9 @@ class User(AbstractUser):
     last_otp_step = models.BigIntegerField(default=0)
     failed_logins = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Set when an administrator chose the password (a new account, a reset): the person must replace
+    # it with one only they know before doing anything else (ASVS V2.1.6, Annex 11 §12).
+    must_change_password = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})"
@@ -50,13 +53,14 @@ class User(AbstractUser):
         return sorted(self.roles())
 
     def roles(self) -> set[str]:
-        """Return the roles of the user's active assignments (cached on the instance)."""
+        """Return the roles of the user's active assignments (cached on the instance).
+
+        A pending assignment (a GMP role awaiting a QA Approver's approval) grants nothing yet.
+        """
         cached: set[str] | None = getattr(self, "_roles_cache", None)
         if cached is None:
             cached = (
-                set(RoleAssignment.objects.filter(user=self, voided=False).values_list("role", flat=True))
-                if self.pk
-                else set()
+                set(RoleAssignment.in_force().filter(user=self).values_list("role", flat=True)) if self.pk else set()
             )
             self._roles_cache = cached
         return cached
@@ -77,7 +81,7 @@ class User(AbstractUser):
 
     def site_ids(self) -> set[int] | None:
         """Return the ids of the sites the user works at, or None for every site."""
-        rows = RoleAssignment.objects.filter(user=self, voided=False).values_list("site_id", flat=True)
+        rows = RoleAssignment.in_force().filter(user=self).values_list("site_id", flat=True)
         ids = set(rows)
         return None if None in ids else {i for i in ids if i is not None}
 
@@ -100,7 +104,15 @@ class Site(GmpRecord):
 
 
 class RoleAssignment(GmpRecord):
-    """A role given to a user at one site (or at every site when site is empty)."""
+    """A role given to a user at one site (or at every site when site is empty).
+
+    A GMP role starts "pending" and takes effect ("active") only when a QA Approver approves it
+    with a signature (docs/adr/0006-role-approval.md); a rejected one is voided with status "rejected".
+    """
+
+    PENDING: ClassVar[str] = "pending"
+    ACTIVE: ClassVar[str] = RecordStatus.ACTIVE
+    REJECTED: ClassVar[str] = "rejected"
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -114,6 +126,11 @@ class RoleAssignment(GmpRecord):
     def __str__(self) -> str:
         where = self.site.code if self.site_id and self.site else "all sites"
         return f"{self.get_role_display()} for {self.user.username} at {where}"
+
+    @classmethod
+    def in_force(cls) -> models.QuerySet[RoleAssignment]:
+        """Return the assignments that grant their role now: active, not voided."""
+        return cls.objects.filter(voided=False, status=RecordStatus.ACTIVE)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save through the ledger, and keep the user's cached roles fresh."""
@@ -131,6 +148,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked = models.BooleanField(default=False)
+    # "read": safe methods only (GET, HEAD, OPTIONS), enforced in atmp.api.auth; "read-write": all.
+    scope = models.CharField(max_length=16, default="read-write")
 
     class Meta:
         ordering = ["-created_at"]

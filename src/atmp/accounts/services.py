@@ -18,6 +18,10 @@ from atmp.accounts.roles import Role
 from atmp.ledger import writer
 from atmp.ledger.records import GmpRecord
 
+# Every role but the administrator's is a GMP role: it needs a QA Approver's approval before it
+# takes effect, and nobody holds one beside system_admin (Annex 11 §12; docs/adr/0006-role-approval.md).
+ADMIN_ROLE = Role.SYSTEM_ADMIN.value
+
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 
@@ -50,8 +54,13 @@ def create_user(
     roles: Iterable[str] = (),
     site: Site | None = None,
     reason: str = "",
+    must_change_password: bool | None = None,
 ) -> User:
-    """Create an account with its roles; the ledger records who created it."""
+    """Create an account with its roles; the ledger records who created it.
+
+    An account an administrator creates must change its password at first sign-in (the
+    administrator knows it); the server console's (actor None) need not unless asked to.
+    """
     require(actor, "accounts.manage")
     username = username.strip().lower()
     if not USERNAME.match(username):
@@ -64,12 +73,14 @@ def create_user(
     _check_password(password, user)
     roles = list(roles)
     _check_roles(roles)
+    _check_admin_apart(set(roles))
     user.set_password(password)
+    user.must_change_password = actor is not None if must_change_password is None else must_change_password
     with writer.change(actor=actor, reason=reason) as ch:
         user.save()
         account_event(ch, user, action="user_created", changes={k: [None, v] for k, v in user_snapshot(user).items()})
         for role in roles:
-            RoleAssignment(user=user, role=role, site=site).save()
+            RoleAssignment(user=user, role=role, site=site, status=_first_status(actor, user, role)).save()
     user.forget_roles()
     return user
 
@@ -80,9 +91,45 @@ def _check_roles(roles: Iterable[str]) -> None:
             raise InvalidInput("roles", f"{role!r} is not a role; use one of: {', '.join(Role.values)}")
 
 
+def _check_admin_apart(roles: set[str]) -> None:
+    """Refuse system_admin beside any GMP role (at any site): IT and GMP duties stay apart."""
+    if ADMIN_ROLE in roles and roles - {ADMIN_ROLE}:
+        others = ", ".join(sorted(roles - {ADMIN_ROLE}))
+        raise NotAllowed(
+            f"segregation of duties: a System Administrator holds no GMP role ({others}) beside it, "
+            "at any site (Annex 11 §12)"
+        )
+
+
+def _first_status(actor: User | None, user: User, role: str) -> str:
+    """Return the status a new assignment starts in: pending for a GMP role, unless bootstrapping.
+
+    The server console (actor None) grants directly only while nobody else could approve the
+    grant, which is how the first QA Approver comes to exist (docs/adr/0006-role-approval.md).
+    """
+    if role == ADMIN_ROLE:
+        return RoleAssignment.ACTIVE
+    if actor is None and not _approvers_besides(user):
+        return RoleAssignment.ACTIVE
+    return RoleAssignment.PENDING
+
+
+def _approvers_besides(user: User) -> bool:
+    """Return True when an active account other than the user may sign role assignments as approved."""
+    from atmp.accounts.roles import MEANINGS_BY_ROLE
+
+    approving = [role for role, meanings in MEANINGS_BY_ROLE.items() if "approved" in meanings]
+    return RoleAssignment.in_force().filter(role__in=approving, user__is_active=True).exclude(user=user).exists()
+
+
 def set_roles(*, actor: User | None, user: User, roles: Iterable[str], site: Site | None = None, reason: str) -> User:
-    """Make the user's active roles (at one site, or at all sites) exactly `roles`, voiding the others."""
+    """Make the user's roles (at one site, or at all sites) exactly `roles`, voiding the others.
+
+    A new GMP role starts pending until a QA Approver approves it (approve_role_assignment).
+    """
     require(actor, "accounts.manage")
+    if actor is not None and actor.pk == user.pk:
+        raise NotAllowed("segregation of duties: you cannot change your own roles; another administrator must")
     wanted = set(roles)
     _check_roles(wanted)
     if not reason.strip():
@@ -90,6 +137,10 @@ def set_roles(*, actor: User | None, user: User, roles: Iterable[str], site: Sit
     current = {a.role: a for a in RoleAssignment.objects.filter(user=user, site=site, voided=False)}
     if set(current) == wanted:
         raise InvalidInput("roles", f"{user.username} already has exactly these roles")
+    elsewhere = set(
+        RoleAssignment.objects.filter(user=user, voided=False).exclude(site=site).values_list("role", flat=True)
+    )
+    _check_admin_apart(wanted | elsewhere)
     with writer.change(actor=actor, reason=reason):
         for role, assignment in current.items():
             if role not in wanted:
@@ -97,9 +148,17 @@ def set_roles(*, actor: User | None, user: User, roles: Iterable[str], site: Sit
                 assignment.status = "voided"
                 assignment.save()
         for role in sorted(wanted - set(current)):
-            RoleAssignment(user=user, role=role, site=site).save()
+            RoleAssignment(user=user, role=role, site=site, status=_first_status(actor, user, role)).save()
     user.forget_roles()
     return user
+
+
+def pending_assignments(user: User | None = None) -> list[RoleAssignment]:
+    """Return the role assignments awaiting approval (of one user, or of everyone), oldest first."""
+    rows = RoleAssignment.objects.filter(voided=False, status=RoleAssignment.PENDING).select_related("user", "site")
+    if user is not None:
+        rows = rows.filter(user=user)
+    return list(rows.order_by("created_at", "pk"))
 
 
 def disable_user(*, actor: User | None, user: User, reason: str) -> User:
@@ -115,6 +174,62 @@ def disable_user(*, actor: User | None, user: User, reason: str) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         account_event(ch, user, action="user_disabled", changes={"is_active": [True, False]})
+    return user
+
+
+def _recovery(actor: User | None, user: User, reason: str, what: str) -> None:
+    """Check what every recovery action needs: the permission, a reason, and not one's own account."""
+    require(actor, "accounts.manage")
+    if actor is not None and actor.pk == user.pk:
+        raise NotAllowed(f"you cannot {what} your own account; another administrator must")
+    if not reason.strip():
+        raise InvalidInput("reason", f"a reason is required to {what} an account")
+
+
+def enable_user(*, actor: User | None, user: User, reason: str) -> User:
+    """Re-enable a disabled account, with a reason."""
+    _recovery(actor, user, reason, "re-enable")
+    if user.is_active:
+        raise InvalidInput("username", f"{user.username} is not disabled")
+    with writer.change(actor=actor, reason=reason) as ch:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        account_event(ch, user, action="user_enabled", changes={"is_active": [False, True]})
+    return user
+
+
+def unlock_user(*, actor: User | None, user: User, reason: str) -> User:
+    """Lift a lockout after repeated failed sign-ins, with a reason."""
+    from atmp.accounts.auth import is_locked
+
+    _recovery(actor, user, reason, "unlock")
+    if not is_locked(user) and not user.failed_logins:
+        raise InvalidInput("username", f"{user.username} is not locked")
+    with writer.change(actor=actor, reason=reason) as ch:
+        until = user.locked_until
+        user.locked_until = None
+        user.failed_logins = 0
+        user.save(update_fields=["locked_until", "failed_logins"])
+        ch.event(
+            action="user_unlocked",
+            record_type=USER_TYPE,
+            record_id=str(user.pk),
+            changes={"locked_until": [until.isoformat() if until else None, None]},
+        )
+    return user
+
+
+def reset_password(*, actor: User | None, user: User, password: str, reason: str) -> User:
+    """Set a temporary password that the user must change at the next sign-in; their sessions end."""
+    from atmp.accounts.auth import set_password
+
+    _recovery(actor, user, reason, "reset the password of")
+    set_password(user, password, field="password")
+    with writer.change(actor=actor, reason=reason) as ch:
+        user.must_change_password = True
+        # The session hash derives from the password hash: every open session of the user ends.
+        user.save(update_fields=["password", "must_change_password"])
+        account_event(ch, user, action="password_reset", changes={"must_change_password": [None, True]})
     return user
 
 

@@ -16,6 +16,9 @@ urlpatterns = [
     path("login/", views_auth.login, name="login"),
     path("logout/", page(views_auth.logout), name="logout"),
     path("account/mfa/", page(views_auth.mfa), name="mfa"),
+    path("account/password/", page(views_auth.password), name="password"),
+    path("account/", page(views_accounts.account), name="account"),
+    path("account/tokens/<str:token_id>/revoke/", page(views_accounts.revoke_token), name="revoke_token"),
     # Any GMP record, by type and id.
     path(f"records/{RECORD_TYPE}/<str:record_id>/", page(views_records.record), name="record"),
     path(f"records/{RECORD_TYPE}/<str:record_id>/sign/", page(views_records.sign), name="sign"),
@@ -26,6 +29,12 @@ urlpatterns = [
     path("sites/<str:site_id>/void/", page(views_accounts.site_void), name="site_void"),
     path("users/", page(views_accounts.users), name="users"),
     path("users/<str:user_id>/", page(views_accounts.user), name="user"),
+    path("users/<str:user_id>/actions/<str:action>/", page(views_accounts.user_action), name="user_action"),
+    path(
+        "users/<str:user_id>/roles/<str:assignment_id>/<str:decision>/",
+        page(views_accounts.decide_role),
+        name="decide_role",
+    ),
     # The audit trail, its entries and their proofs; reviews; the ledger's checkpoint and key.
     path("audit/", page(views_audit.audit), name="audit"),
     path("audit/reviews/", page(views_audit.start_review), name="start_review"),

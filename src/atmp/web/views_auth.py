@@ -1,25 +1,30 @@
-"""Sign-in (password, then the TOTP code for enrolled users), sign-out and MFA enrolment."""
+"""Sign-in (password, then the TOTP code for enrolled users), sign-out, password change and MFA enrolment."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login as start_session
 from django.contrib.auth import logout as end_session
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from atmp.accounts import auth
 from atmp.accounts.access import public
-from atmp.accounts.errors import InvalidInput, LoginRefused
+from atmp.accounts.errors import AccountError, LoginRefused
+from atmp.accounts.middleware import PASSWORD_PAGE
 from atmp.accounts.models import User
 from atmp.web.forms import CodeForm, LoginForm
-from atmp.web.pages import message_of, signed_in
+from atmp.web.forms_accounts import MfaForm, PasswordChangeForm
+from atmp.web.pages import add_service_error, signed_in
 
 PENDING = "atmp_login_pending"
 PENDING_SECONDS = 300
@@ -83,6 +88,9 @@ def _signed_in(request: HttpRequest, user: User, next_url: str | None = None) ->
     start_session(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.pop(PENDING, None)
     target = next_url if next_url and _safe(request, next_url) else _next(request)
+    if user.must_change_password:
+        # An administrator chose this password: replace it before anything else (ASVS V2.1.6).
+        return redirect(f"{PASSWORD_PAGE}?{urlencode({'next': target})}")
     return redirect(target)
 
 
@@ -108,23 +116,63 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
+def password(request: HttpRequest) -> HttpResponse:
+    """Change your own password (required first when an administrator set it)."""
+    signed_in(request)
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.change_password(user=user, current=form.cleaned_data["current"], new=form.cleaned_data["new"])
+        except AccountError as exc:
+            if not user.is_active or auth.is_locked(user):
+                end_session(request)
+                return redirect("web:login")
+            add_service_error(form, exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays; every other one ends
+            messages.success(request, "Your password is changed.")
+            return redirect(_next(request))
+    context = {"form": form, "forced": user.must_change_password, "next": _next(request)}
+    return render(request, "web/password.html", context)
+
+
+@public
+@never_cache
 def mfa(request: HttpRequest) -> HttpResponse:
-    """Enrol in TOTP: show a new secret and its otpauth URI, and confirm with a code from the app."""
+    """Enrol in TOTP: give the password again, scan the QR code (or type the secret), confirm with a code."""
     signed_in(request)
     user: User = request.user  # type: ignore[assignment]
     if user.mfa_enabled:
         return render(request, "web/mfa.html", {"enabled": True})
     secret = request.session.get(MFA_SECRET) or auth.new_totp_secret()
     request.session[MFA_SECRET] = secret
-    form = CodeForm(request.POST or None)
+    form = MfaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            auth.enable_mfa(user=user, secret=secret, code=form.cleaned_data["code"].replace(" ", ""))
-        except InvalidInput as exc:
-            form.add_error("code" if exc.field == "code" else None, message_of(exc))
+            auth.enable_mfa(
+                user=user,
+                secret=secret,
+                code=form.cleaned_data["code"].replace(" ", ""),
+                password=form.cleaned_data["password"],
+            )
+        except AccountError as exc:
+            if not user.is_active or auth.is_locked(user):
+                end_session(request)
+                return redirect("web:login")
+            add_service_error(form, exc, aliases={"secret": "code"})
         else:
             request.session.pop(MFA_SECRET, None)
             messages.success(request, "Multi-factor authentication is on: sign-ins and signatures now ask for a code.")
             return redirect("web:mfa")
-    context = {"enabled": False, "form": form, "secret": secret, "uri": auth.provisioning_uri(user, secret)}
+    uri = auth.provisioning_uri(user, secret)
+    context = {"enabled": False, "form": form, "secret": secret, "uri": uri, "qr": qr_svg(uri)}
     return render(request, "web/mfa.html", context)
+
+
+def qr_svg(text: str) -> SafeString:
+    """Return the text as a QR code in inline SVG, made here: the secret never leaves the server."""
+    import segno
+
+    svg = segno.make(text, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
+    return mark_safe(svg)  # noqa: S308 - segno's own SVG markup of a URI it escaped

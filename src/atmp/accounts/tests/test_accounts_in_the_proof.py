@@ -43,8 +43,8 @@ def accounts(sysadmin: User) -> dict[str, User]:
     secret = auth.new_totp_secret()
     import pyotp
 
-    auth.enable_mfa(user=mia, secret=secret, code=pyotp.TOTP(secret).now())
-    auth.create_token(actor=mia, user=mia, name="LIMS import")
+    auth.enable_mfa(user=mia, secret=secret, code=pyotp.TOTP(secret).now(), password=PASSWORD)
+    auth.create_token(actor=None, user=mia, name="LIMS import")
     plain = make_user("operator", username="paul", password=PASSWORD)
     return {"gone": gone, "mia": mia, "paul": plain}
 
@@ -75,9 +75,9 @@ def test_it_names_an_account_given_a_forged_token(accounts: dict[str, User]) -> 
     raw = "atmp_forged"
     now = dt.datetime.now(dt.UTC)
     execute(
-        "INSERT INTO accounts_apitoken (user_id, name, prefix, key_hash, created_at, expires_at, revoked) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        [accounts["paul"].pk, "x", raw[:12], hashlib.sha256(raw.encode()).hexdigest(), now, now, False],
+        "INSERT INTO accounts_apitoken (user_id, name, prefix, key_hash, created_at, expires_at, revoked, scope) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [accounts["paul"].pk, "x", raw[:12], hashlib.sha256(raw.encode()).hexdigest(), now, now, False, "read-write"],
     )
     (failure,) = failures()
     assert failure["kind"] == "attested" and "account paul" in failure["detail"]
@@ -92,9 +92,9 @@ def test_it_names_an_account_whose_password_hash_was_swapped(accounts: dict[str,
 def test_it_names_an_account_inserted_in_the_database(accounts: dict[str, User]) -> None:
     execute(
         "INSERT INTO accounts_user (username, full_name, email, password, is_active, is_staff, is_superuser, "
-        "first_name, last_name, date_joined, mfa_secret, mfa_enabled, last_otp_step, failed_logins) "
-        "VALUES ('mallory', 'Mallory', '', %s, %s, %s, %s, '', '', %s, '', %s, 0, 0)",
-        [make_password("x"), True, False, False, dt.datetime.now(dt.UTC), False],
+        "first_name, last_name, date_joined, mfa_secret, mfa_enabled, last_otp_step, failed_logins, "
+        "must_change_password) VALUES ('mallory', 'Mallory', '', %s, %s, %s, %s, '', '', %s, '', %s, 0, 0, %s)",
+        [make_password("x"), True, False, False, dt.datetime.now(dt.UTC), False, False],
     )
     (failure,) = failures()
     assert failure["kind"] == "unattested" and "account mallory" in failure["detail"]
@@ -128,3 +128,17 @@ def test_a_password_hash_upgraded_at_sign_in_is_attested(accounts: dict[str, Use
     assert User.objects.get(pk=paul.pk).check_password(PASSWORD)
     assert User.objects.get(pk=paul.pk).password != weak
     assert verify.run().ok
+
+
+def test_recovery_and_password_changes_attest_the_account(accounts: dict[str, User], sysadmin: User) -> None:
+    services.enable_user(actor=sysadmin, user=accounts["gone"], reason="came back")
+    services.reset_password(actor=sysadmin, user=accounts["paul"], password="a temporary one 2026!", reason="forgot")
+    auth.change_password(user=accounts["paul"], current="a temporary one 2026!", new="paul's own phrase 2026")
+    assert verify.run().ok
+
+
+def test_it_names_an_account_whose_forced_password_change_was_lifted(accounts: dict[str, User], sysadmin) -> None:
+    services.reset_password(actor=sysadmin, user=accounts["paul"], password="a temporary one 2026!", reason="forgot")
+    execute("UPDATE accounts_user SET must_change_password = %s WHERE username = 'paul'", [False])
+    (failure,) = failures()
+    assert failure["kind"] == "attested" and "account paul" in failure["detail"]

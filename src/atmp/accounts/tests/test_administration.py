@@ -18,7 +18,7 @@ def test_it_creates_a_user_with_roles_and_audits_it(sysadmin):
     user = services.create_user(
         actor=sysadmin, username="nina", full_name="Nina QP", password=GOOD, roles=["qualified_person"]
     )
-    assert user.roles() == {"qualified_person"}
+    assert [a.role for a in services.pending_assignments(user)] == ["qualified_person"]
     assert AuditEntry.objects.filter(action="user_created", record_id=str(user.pk)).exists()
     assert AuditEntry.objects.filter(record_type="accounts.roleassignment", actor_id=sysadmin.pk).exists()
 
@@ -45,7 +45,8 @@ def test_only_administrators_manage_accounts(qa_approver):
 
 def test_it_changes_roles_with_a_reason_and_voids_the_old_ones(sysadmin, operator):
     services.set_roles(actor=sysadmin, user=operator, roles=["qc_analyst"], reason="moved to QC")
-    assert operator.roles() == {"qc_analyst"}
+    assert operator.roles() == set()  # the new role waits for a QA Approver
+    assert [a.role for a in services.pending_assignments(operator)] == ["qc_analyst"]
     voids = AuditEntry.objects.filter(action="void", record_type="accounts.roleassignment")
     assert voids.count() == 1 and voids.get().reason == "moved to QC"
 

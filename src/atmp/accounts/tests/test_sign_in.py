@@ -68,7 +68,7 @@ def test_it_refuses_a_disabled_account(operator):
 @pytest.fixture
 def enrolled(operator):
     secret = auth.new_totp_secret()
-    auth.enable_mfa(user=operator, secret=secret, code=pyotp.TOTP(secret).now())
+    auth.enable_mfa(user=operator, secret=secret, code=pyotp.TOTP(secret).now(), password=PASSWORD)
     operator.refresh_from_db()
     return operator, secret
 
@@ -92,11 +92,11 @@ def test_it_refuses_a_totp_code_used_twice(enrolled, monkeypatch):
 
 def test_it_refuses_enrolment_with_a_wrong_code(operator):
     with pytest.raises(InvalidInput, match="code"):
-        auth.enable_mfa(user=operator, secret=auth.new_totp_secret(), code="000000")
+        auth.enable_mfa(user=operator, secret=auth.new_totp_secret(), code="000000", password=PASSWORD)
 
 
 def test_an_api_token_authenticates_until_revoked(operator):
-    raw = auth.create_token(actor=operator, user=operator, name="lims bridge")
+    raw = auth.create_token(actor=operator, user=operator, name="lims bridge", password=PASSWORD)
     assert auth.user_for_token(raw) == operator
     token = operator.api_tokens.get()
     auth.revoke_token(actor=operator, token=token, reason="bridge retired")

@@ -7,6 +7,7 @@ from django.test import Client
 
 from atmp.accounts.models import ApiToken
 from atmp.api.tests.conftest import ApiClient
+from atmp.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 CSRF = "csrfsecret" * 3 + "ok"
@@ -20,7 +21,9 @@ def session_of(user) -> Client:
 
 
 def test_a_signed_in_user_creates_a_token_that_then_authenticates(operator):
-    response = session_of(operator).post("/api/v1/tokens", {"name": "lab script"}, content_type="application/json")
+    response = session_of(operator).post(
+        "/api/v1/tokens", {"name": "lab script", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     doc = response.json()
     assert doc["token"].startswith("atmp_") and doc["prefix"] == doc["token"][:12]
@@ -30,11 +33,13 @@ def test_a_signed_in_user_creates_a_token_that_then_authenticates(operator):
 
 
 def test_a_token_cannot_create_another_token(as_operator):
-    response = as_operator.post("/tokens", {"name": "more"})
+    response = as_operator.post("/tokens", {"name": "more", "password": PASSWORD})
     assert response.status_code == 403
     assert "a token cannot create tokens" in response.json()["detail"]
 
 
 def test_a_token_needs_a_name(operator):
-    response = session_of(operator).post("/api/v1/tokens", {"name": " "}, content_type="application/json")
+    response = session_of(operator).post(
+        "/api/v1/tokens", {"name": " ", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["field"] == "name"

@@ -13,7 +13,7 @@ GOOD = "a long enough passphrase 7"
 
 def test_anyone_with_accounts_view_lists_users_with_their_roles(as_inspector, operator):
     users = {u["username"]: u for u in as_inspector.get("/users").json()}
-    assert users["olga"]["roles"] == [{"role": "operator", "site": None}]
+    assert [(r["role"], r["site"], r["status"]) for r in users["olga"]["roles"]] == [("operator", None, "active")]
     assert "password" not in users["olga"] and "mfa_secret" not in users["olga"]
 
 
@@ -21,7 +21,9 @@ def test_the_administrator_creates_a_user_with_roles_at_a_site(as_sysadmin, sysa
     body = {"username": "nina", "full_name": "Nina QP", "password": GOOD}
     response = as_sysadmin.post("/users", body | {"roles": ["qualified_person"], "site": "LEI", "reason": "hired"})
     assert response.status_code == 201, response.content
-    assert response.json()["roles"] == [{"role": "qualified_person", "site": "LEI"}]
+    assert [(r["role"], r["site"], r["status"]) for r in response.json()["roles"]] == [
+        ("qualified_person", "LEI", "pending")
+    ]
     assert AuditEntry.objects.filter(action="user_created", actor_id=sysadmin.pk).exists()
 
 
@@ -57,7 +59,7 @@ def test_an_unknown_user_is_404(as_sysadmin):
 def test_the_administrator_sets_roles_with_a_reason(as_sysadmin, operator):
     response = as_sysadmin.put("/users/olga/roles", {"roles": ["qc_analyst"], "reason": "moved to QC"})
     assert response.status_code == 200
-    assert response.json()["roles"] == [{"role": "qc_analyst", "site": None}]
+    assert [(r["role"], r["status"]) for r in response.json()["roles"]] == [("qc_analyst", "pending")]
     assert AuditEntry.objects.filter(record_type="accounts.roleassignment", reason="moved to QC").count() == 2
 
 

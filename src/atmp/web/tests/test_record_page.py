@@ -104,7 +104,7 @@ def test_a_user_with_mfa_must_give_the_code_to_sign(as_approver, site, qa_approv
     from atmp.ledger import clock
 
     secret = auth.new_totp_secret()
-    auth.enable_mfa(user=qa_approver, secret=secret, code=pyotp.TOTP(secret).now())
+    auth.enable_mfa(user=qa_approver, secret=secret, code=pyotp.TOTP(secret).now(), password=PASSWORD)
     page = as_approver.get(_url(site)).content.decode()
     assert 'name="otp"' in page
     data = {"meaning": "approved", "password": PASSWORD, "version": 1}

@@ -47,7 +47,7 @@ def test_it_refuses_to_redirect_elsewhere_after_sign_in(qa_reviewer):
 def _enrol(user) -> pyotp.TOTP:
     secret = auth.new_totp_secret()
     totp = pyotp.TOTP(secret)
-    auth.enable_mfa(user=user, secret=secret, code=totp.now())
+    auth.enable_mfa(user=user, secret=secret, code=totp.now(), password=PASSWORD)
     user.refresh_from_db()
     return totp
 
@@ -132,7 +132,7 @@ def test_a_user_enrols_in_mfa_with_a_code(as_reviewer, qa_reviewer, code_ok):
     secret = page.context["secret"]
     assert secret in page.content.decode() and "otpauth://totp/" in page.content.decode()
     code = pyotp.TOTP(secret).now() if code_ok else "000000"
-    response = as_reviewer.post("/account/mfa/", {"code": code})
+    response = as_reviewer.post("/account/mfa/", {"code": code, "password": PASSWORD})
     qa_reviewer.refresh_from_db()
     assert qa_reviewer.mfa_enabled is code_ok
     if not code_ok:
