@@ -40,7 +40,9 @@ def test_a_get_on_the_sign_url_opens_the_dialog_on_the_record(as_approver, site)
 
 def test_another_post_after_a_timeout_resumes_at_the_page_it_came_from(as_reviewer):
     _expire(as_reviewer)
-    response = as_reviewer.post("/audit/reviews/", {"comment": "x"}, HTTP_REFERER="http://testserver/audit/?action=create")
+    response = as_reviewer.post(
+        "/audit/reviews/", {"comment": "x"}, HTTP_REFERER="http://testserver/audit/?action=create"
+    )
     login = urlparse(response["Location"])
     assert parse_qs(login.query)["next"][0] == "/audit/?action=create"
 
