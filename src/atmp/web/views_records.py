@@ -78,7 +78,9 @@ def _reviewed_selection(record: GmpRecord) -> str | None:
     params: dict[str, Any] = {
         "record_type": selection.record_type or "",
         "record_id": selection.record_id or "",
-        "action": selection.action or "",
+        # A review without an action filter covered the sign-ins too; "-sign-ins" is the page's default.
+        "action": "" if selection.action == trail.WITHOUT_SIGN_INS else selection.action or "",
+        "sign_ins": "" if selection.action else "on",
         "since": rfc3339(selection.since) if selection.since else "",
         "until": rfc3339(selection.until) if selection.until else "",
     }
