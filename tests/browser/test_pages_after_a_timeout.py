@@ -18,14 +18,16 @@ def end_every_session(server) -> None:
 
 
 def test_a_signature_after_the_session_timed_out_resumes_at_the_dialog(page, server, artifacts):
+    # A review of Rita's site changes, started by Alex: its page opens with the signature dialog.
     sign_in(page, "alex")
-    page.goto("/sites/")
-    page.get_by_test_id("sites").get_by_role("link", name="GNT", exact=True).click()
-    page.wait_for_url("**/records/accounts.site/*/")
+    page.goto("/audit/?record_type=Site&user=rita")
+    page.fill("#id_comment", "Rita's site changes, checked while the session ran out")
+    page.get_by_test_id("start-review").click()
+    page.wait_for_url("**/records/ledger.audittrailreview/*/?sign=1")
     record_path = urlparse(page.url).path
-    page.get_by_test_id("sign-button").click()
     dialog = page.locator("#sign-dialog")
-    dialog.locator("#id_meaning").select_option("approved")
+    expect(dialog).to_be_visible()
+    dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
     dialog.locator("#id_password").fill(PASSWORD)
     end_every_session(server)
     dialog.get_by_test_id("sign-submit").click()
@@ -39,11 +41,11 @@ def test_a_signature_after_the_session_timed_out_resumes_at_the_dialog(page, ser
     dialog = page.locator("#sign-dialog")
     expect(dialog).to_be_visible()  # no 405, and the signature can be given again
     page.screenshot(path=str(artifacts / "sign-after-timeout.png"))
-    dialog.locator("#id_meaning").select_option("approved")
+    dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
     dialog.locator("#id_password").fill(PASSWORD)
     dialog.get_by_test_id("sign-submit").click()
     page.wait_for_url(lambda url: urlparse(url).path == record_path and "sign=1" not in url)
-    expect(page.get_by_role("status").filter(has_text="as “Approved”")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="as “Audit trail reviewed”")).to_be_visible()
 
 
 @pytest.mark.parametrize(
