@@ -19,6 +19,7 @@ from atmp.ledger.signatures import MEANINGS
 from atmp.ledger.trail import WITHOUT_SIGN_INS
 
 USER_TYPE = "accounts.user"
+CREATIONS = ("create", "user_created")
 # Entry record types that are not GmpRecord models.
 OTHER_TYPES = {USER_TYPE: "User account", "ledger.checkpoint": "Checkpoint"}
 
@@ -339,6 +340,11 @@ class EntryRow:
     at_utc: str
     at_local: str
     reviews: tuple[tuple[int, str], ...] = ()  # (review id, its page) of signed reviews covering it
+
+    @property
+    def folded(self) -> bool:
+        """Return True for a creation with several initial values (the page folds them)."""
+        return self.entry.action in CREATIONS and len(self.changes) > 1
 
 
 def entry_row(e: AuditEntry, *, zone: str | None = None, names: Names | None = None) -> EntryRow:

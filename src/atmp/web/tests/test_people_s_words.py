@@ -100,3 +100,10 @@ def test_the_trail_marks_the_entries_a_signed_review_covers(as_approver, qa_appr
     expected = {r.entry.seq for r in rows if r.entry.actor_id == qa_reviewer.pk and r.entry.seq <= review.last_seq}
     assert covered == expected and len(expected) >= 2
     assert f'href="/records/ledger.audittrailreview/{review.pk}/"' in page.content.decode()
+
+
+def test_a_signature_entry_is_not_folded_as_a_creation(as_approver, site, qa_approver):
+    signing.sign(signer=qa_approver, record=site, meaning="approved", password=PASSWORD)
+    response = as_approver.get(f"/records/accounts.site/{site.pk}/")
+    rows = {r.entry.action: r for r in response.context["history"]}
+    assert rows["create"].folded and not rows["sign"].folded
