@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from atmp.accounts import approvals, services, signing
+import pyotp
+
+from atmp.accounts import approvals, auth, services, signing
 from atmp.accounts.models import Site, User
 from atmp.ledger import checkpoints, reviews, trail
 from atmp.ledger.models import LedgerHead
 
 PASSWORD = "atmp-demo-2026!"  # noqa: S105 - printed by `atmp demo`; a demo database is not for real records
+# The demo's MFA user and TOTP secret, fixed like the password so that `atmp demo` can print them
+# again; add the secret to an authenticator app (or `python -c "import pyotp; print(pyotp.TOTP(S).now())"`).
+MFA_USER = "victor"
+MFA_SECRET = "ATMPDEMOMFAVICTORTOTPSECRET23456"  # noqa: S105 - printed by `atmp demo`, as the password is
 USERS: list[tuple[str, str, str, str | None]] = [
     # username, full name, role, site code (None: every site)
     ("sam", "Sam Sysadmin", "system_admin", None),
@@ -100,10 +106,18 @@ def _load() -> None:
         reason="address added from the site master file",
     )
     checkpoints.sign_now(actor=sam)
+    # The approver reviews the reviewer's changes to the sites: a selection without his own entries
+    # (nobody reviews his own work), so the demo's trail holds no refusal of its own making.
     review = reviews.start_review(
-        actor=alex, filter=trail.TrailFilter(record_type="accounts.site"), comment="Review of site master data changes"
+        actor=alex,
+        filter=trail.TrailFilter(record_type="accounts.site", actor_id=rita.pk),
+        comment="Review of the site master data changes",
     )
     signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    # One user enrolled in MFA through the same service as the MFA page, so sign-in asks for a code.
+    auth.enable_mfa(
+        user=people[MFA_USER], secret=MFA_SECRET, code=pyotp.TOTP(MFA_SECRET).now(), password=PASSWORD
+    )
     checkpoints.sign_now(actor=sam)
 
 
@@ -126,6 +140,7 @@ def summary() -> dict[str, Any]:
         "logins": logins,
         "entries": LedgerHead.objects.values_list("size", flat=True).get(pk=1),
         "sites": list(Site.objects.values_list("code", flat=True)),
+        "mfa": {"username": MFA_USER, "secret": MFA_SECRET},
     }
 
 
@@ -137,4 +152,9 @@ def describe(data: dict[str, Any]) -> str:
     ]
     for login in data["logins"]:
         lines.append(f"  {login['username']:<8} {login['full_name']:<18} {login['role']:<17} site: {login['site']}")
+    mfa = data["mfa"]
+    lines.append(
+        f"{mfa['username']} signs in with MFA: add the TOTP secret {mfa['secret']} to an authenticator app "
+        "(codes of the minute the demo ran are already spent)"
+    )
     return "\n".join(lines)

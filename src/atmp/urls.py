@@ -7,6 +7,10 @@ from atmp.api.main import api
 # A request Django refuses before any view runs (an empty or foreign Host header): JSON under
 # /api/, as every API answer is, and a page elsewhere.
 handler400 = "atmp.web.views.bad_request"
+# Refusals, unknown URLs and faults: styled pages with the navigation, JSON under /api/.
+handler403 = "atmp.web.views.forbidden"
+handler404 = "atmp.web.views.not_found"
+handler500 = "atmp.web.views.server_error"
 
 urlpatterns = [
     path("api/v1/", api.urls),

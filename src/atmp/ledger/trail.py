@@ -52,6 +52,12 @@ def parse_time(value: str, name: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+# The session events (who signed in and out, failed sign-ins): a reviewer of GMP changes leaves
+# them out with this action filter, which a review stores as it stores any other action.
+SESSION_ACTIONS = ("login", "login_failed", "login_refused", "logout", "lockout")
+WITHOUT_SIGN_INS = "-sign-ins"
+
+
 def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
     qs = AuditEntry.objects.all()
     if f.record_type:
@@ -60,7 +66,9 @@ def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
         qs = qs.filter(record_id=f.record_id)
     if f.actor_id is not None:
         qs = qs.filter(actor_id=f.actor_id)
-    if f.action:
+    if f.action == WITHOUT_SIGN_INS:
+        qs = qs.exclude(action__in=SESSION_ACTIONS)
+    elif f.action:
         qs = qs.filter(action=f.action)
     # `at` is stored as fixed-width RFC 3339 text, so text comparison is time order.
     if f.since:
@@ -79,7 +87,7 @@ def trail(f: TrailFilter, *, before: int | None = None, limit: int = PAGE) -> Pa
     # `at` rises with `seq`, so both orders give the same rows; ordering by the column of the
     # index that filters (actor, at / action, at) lets the database walk it backwards and stop at
     # the page, instead of sorting every matching row (bench/: 0.2 ms instead of 400 ms on a year).
-    by_time = (f.actor_id is not None or f.action) and not f.record_type
+    by_time = (f.actor_id is not None or (f.action and f.action != WITHOUT_SIGN_INS)) and not f.record_type
     rows = list(qs.order_by("-at" if by_time else "-seq")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import models
@@ -16,8 +16,10 @@ from atmp.accounts.roles import Role
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import GmpRecord, model_for, parse_rfc3339
 from atmp.ledger.signatures import MEANINGS
+from atmp.ledger.trail import WITHOUT_SIGN_INS
 
 USER_TYPE = "accounts.user"
+CREATIONS = ("create", "user_created")
 # Entry record types that are not GmpRecord models.
 OTHER_TYPES = {USER_TYPE: "User account", "ledger.checkpoint": "Checkpoint"}
 
@@ -48,6 +50,31 @@ ROLE_LABELS: dict[str, str] = {str(value): str(label) for value, label in Role.c
 def action_label(action: str) -> str:
     """Return the readable name of an entry's action."""
     return ACTIONS.get(action, action.replace("_", " ").capitalize())
+
+
+def action_code(text: str) -> str | None:
+    """Return the action a label or code names ('Changed' or 'update' → 'update'), or None."""
+    wanted = text.strip().lower()
+    for code, label in ACTIONS.items():
+        if wanted in (code, label.lower()):
+            return code
+    return None
+
+
+def type_code(text: str) -> str | None:
+    """Return the record type a label or code names ('Site' or 'accounts.site' → 'accounts.site'), or None."""
+    wanted = text.strip().lower()
+    for code in record_types():
+        if wanted in (code, type_label(code).lower()):
+            return code
+    return None
+
+
+def record_types() -> list[str]:
+    """Return every record type an entry may name: the GMP records, user accounts and checkpoints."""
+    from atmp.ledger.records import gmp_models
+
+    return sorted({m.record_type() for m in gmp_models()} | set(OTHER_TYPES))
 
 
 def role_labels(roles: list[str] | set[str] | frozenset[str] | tuple[str, ...]) -> list[str]:
@@ -151,10 +178,20 @@ def title_of(record: models.Model) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Fields that hold codes, shown by the name the pages use (an audit-trail review's selection).
+CODED = {"record_type_filter": "record_type", "action_filter": "action"}
+
+
 def _display(record: GmpRecord, f: models.Field[Any, Any]) -> tuple[str, str | None]:
     raw = getattr(record, f.attname)
+    if f.attname == "action_filter" and raw in ("", None):
+        return "Every action, sign-ins included", None
     if raw is None or raw == "":
         return "—", None
+    if CODED.get(f.attname) == "record_type":
+        return type_label(str(raw)), None
+    if CODED.get(f.attname) == "action":
+        return ("Every action but sign-ins" if raw == WITHOUT_SIGN_INS else action_label(str(raw))), None
     if f.attname.startswith("actor_id") and isinstance(raw, int):
         # A user id kept as a number (entries outlive accounts): name the account if it exists.
         from atmp.accounts.models import User
@@ -245,6 +282,10 @@ class Names:
         """Return a changed value as shown: a foreign key by the name of what it points to."""
         if name == "meaning" and isinstance(value, str):
             return MEANINGS.get(value, value)
+        if CODED.get(name) == "record_type" and isinstance(value, str) and value:
+            return type_label(value)
+        if CODED.get(name) == "action" and isinstance(value, str) and value:
+            return "Every action but sign-ins" if value == WITHOUT_SIGN_INS else action_label(value)
         f = _field(model, name)
         if isinstance(f, models.ForeignKey) and value is not None:
             named = self.of(f.related_model, value)  # type: ignore[arg-type]
@@ -298,6 +339,12 @@ class EntryRow:
     record_label: str
     at_utc: str
     at_local: str
+    reviews: tuple[tuple[int, str], ...] = ()  # (review id, its page) of signed reviews covering it
+
+    @property
+    def folded(self) -> bool:
+        """Return True for a creation with several initial values (the page folds them)."""
+        return self.entry.action in CREATIONS and len(self.changes) > 1
 
 
 def entry_row(e: AuditEntry, *, zone: str | None = None, names: Names | None = None) -> EntryRow:
@@ -330,3 +377,30 @@ def entry_rows(entries: list[AuditEntry], *, zone: str | None = None) -> list[En
     """Return a page of entries as rows, looking each named record up once."""
     names = Names()
     return [entry_row(e, zone=zone, names=names) for e in entries]
+
+
+def mark_reviewed(rows: list[EntryRow]) -> list[EntryRow]:
+    """Return the rows with the signed audit-trail reviews that cover each entry."""
+    if not rows:
+        return rows
+    from atmp.ledger.models import AuditTrailReview, Signature
+    from atmp.ledger.reviews import selection_of
+    from atmp.ledger.trail import filtered
+
+    seqs = [r.entry.seq for r in rows]
+    signed = Signature.objects.filter(
+        record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
+    ).values_list("record_id", flat=True)
+    reviews = AuditTrailReview.objects.filter(
+        pk__in=[int(pk) for pk in signed if str(pk).isdigit()],
+        voided=False,
+        first_seq__lte=max(seqs),
+        last_seq__gte=min(seqs),
+    ).order_by("pk")
+    covered: dict[int, list[tuple[int, str]]] = {}
+    for review in reviews:
+        hits = filtered(selection_of(review)).filter(seq__in=seqs, seq__gte=review.first_seq, seq__lte=review.last_seq)
+        url = reverse("web:record", args=[review.record_type(), review.pk])
+        for seq in hits.values_list("seq", flat=True):
+            covered.setdefault(seq, []).append((review.pk, url))
+    return [replace(r, reviews=tuple(covered.get(r.entry.seq, ()))) for r in rows]

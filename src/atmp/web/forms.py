@@ -12,6 +12,7 @@ from django import forms
 from atmp.accounts.models import User
 from atmp.ledger import trail
 from atmp.ledger.signatures import MEANINGS
+from atmp.web import display
 
 REASON_HELP = "Required: it is recorded with the change in the audit trail (Annex 11 §9)."
 
@@ -96,17 +97,20 @@ class TrailFilterForm(forms.Form):
         required=False,
         label="Record type",
         max_length=100,
-        widget=forms.TextInput(attrs={"list": "record-types", "placeholder": "accounts.site"}),
+        widget=forms.TextInput(attrs={"list": "record-types", "placeholder": "Site"}),
     )
     record_id = forms.CharField(required=False, label="Record id", max_length=64)
     user = forms.CharField(
         required=False,
         label="User",
         max_length=150,
-        widget=forms.TextInput(attrs={"list": "usernames", "placeholder": "username"}),
+        widget=forms.TextInput(attrs={"list": "usernames", "placeholder": "name or username"}),
     )
     action = forms.CharField(
-        required=False, max_length=40, widget=forms.TextInput(attrs={"list": "actions", "placeholder": "update"})
+        required=False, max_length=40, widget=forms.TextInput(attrs={"list": "actions", "placeholder": "Changed"})
+    )
+    sign_ins = forms.BooleanField(
+        required=False, label="Include sign-ins", help_text="Sign-ins and sign-outs are not GMP changes."
     )
     since = forms.CharField(
         required=False,
@@ -133,13 +137,37 @@ class TrailFilterForm(forms.Form):
     def clean_until(self) -> dt.datetime | None:
         return self._time("until")
 
+    def clean_record_type(self) -> str:
+        value = self.cleaned_data.get("record_type", "").strip()
+        if not value:
+            return ""
+        code = display.type_code(value)
+        if code is None:
+            raise forms.ValidationError(f"no record type {value!r}: choose one of the list")
+        return code
+
+    def clean_action(self) -> str:
+        value = self.cleaned_data.get("action", "").strip()
+        if not value:
+            return ""
+        code = display.action_code(value)
+        if code is None:
+            raise forms.ValidationError(f"no action {value!r}: choose one of the list")
+        return code
+
     def clean_user(self) -> User | None:
-        username = self.cleaned_data.get("user", "").strip().lower()
-        if not username:
+        """Return the user named by username or by printed name, as the table shows them."""
+        value = self.cleaned_data.get("user", "").strip()
+        if not value:
             return None
-        user = User.objects.filter(username=username).first()
+        user = User.objects.filter(username=value.lower()).first()
         if user is None:
-            raise forms.ValidationError(f"no user {username!r}")
+            named = list(User.objects.filter(full_name__iexact=value)[:2])
+            if len(named) > 1:
+                raise forms.ValidationError(f"more than one user is called {value!r}: give the username")
+            user = named[0] if named else None
+        if user is None:
+            raise forms.ValidationError(f"no user {value!r}")
         return user
 
     def clean(self) -> dict[str, Any]:
@@ -157,7 +185,7 @@ class TrailFilterForm(forms.Form):
             record_type=d.get("record_type", "").strip() or None,
             record_id=d.get("record_id", "").strip() or None,
             actor_id=user.pk if user is not None else None,
-            action=d.get("action", "").strip() or None,
+            action=d.get("action") or (None if d.get("sign_ins") else trail.WITHOUT_SIGN_INS),
             since=d.get("since"),
             until=d.get("until"),
         )

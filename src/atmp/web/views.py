@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.static import serve
 
 from atmp.accounts.access import public, requires
@@ -37,7 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "now": clock.now(),
     }
     if user.can("audit.view"):  # type: ignore[union-attr]
-        context["recent"] = display.entry_rows(trail.trail(trail.TrailFilter(), limit=RECENT).entries)
+        # Sign-ins are not GMP changes: the newest changes show, as on the audit trail's first page.
+        gmp = trail.TrailFilter(action=trail.WITHOUT_SIGN_INS)
+        context["recent"] = display.entry_rows(trail.trail(gmp, limit=RECENT).entries)
     return render(request, "web/home.html", context)
 
 
@@ -61,6 +64,35 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail}, status=400)
     return render(request, "web/400.html", {"message": detail}, status=400)
+
+
+@public
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a refusal raised outside the pages' own handling: JSON for the API, a page otherwise."""
+    detail = str(exception or "") or "your roles do not allow this"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=403)
+    return render(request, "web/403.html", {"message": detail}, status=403)
+
+
+@public
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer an unknown URL or record: JSON for the API, a page with the navigation otherwise."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"not found: no such URL {request.path}"}, status=404)
+    return render(request, "web/404.html", {"path": request.path}, status=404)
+
+
+@public
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer an unexpected fault without telling anything of it (the log has the traceback)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "internal error: the server could not answer; it has been logged"}, status=500)
+    try:
+        return render(request, "web/500.html", status=500)
+    except Exception:  # the page's context may be what failed (the database): answer plainly
+        body = render_to_string("web/500_bare.html")
+        return HttpResponse(body, status=500)
 
 
 @public

@@ -16,18 +16,18 @@ from atmp.accounts.access import requires
 from atmp.accounts.models import User
 from atmp.ledger import checkpoints, keys, reviews, selectors, trail, tree
 from atmp.ledger.errors import LedgerError
-from atmp.ledger.records import gmp_models
+from atmp.ledger.models import Checkpoint
 from atmp.web import display
 from atmp.web.forms import ReviewForm, TrailFilterForm
 from atmp.web.pages import message_of
 
 
 def _choices() -> dict[str, Any]:
-    types = sorted({m.record_type() for m in gmp_models()} | {display.USER_TYPE, "ledger.checkpoint"})
+    """Return what the filter fields offer, in the words the table shows."""
     return {
-        "record_types": types,
-        "actions": sorted(display.ACTIONS),
-        "usernames": list(User.objects.order_by("username").values_list("username", flat=True)[:500]),
+        "record_types": sorted({display.type_label(t) for t in display.record_types()}),
+        "actions": sorted(display.ACTIONS.values()),
+        "usernames": list(User.objects.order_by("username").values_list("username", "full_name")[:500]),
     }
 
 
@@ -38,14 +38,15 @@ def audit(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     rows: list[display.EntryRow] = []
     next_before = None
-    selection = trail.TrailFilter()
+    # Sign-ins are not GMP changes: the trail leaves them out unless asked (a box, or their action).
+    selection = trail.TrailFilter(action=trail.WITHOUT_SIGN_INS)
     if not request.GET or form.is_valid():
         if request.GET:
             selection = form.trail_filter()
         page = trail.trail(selection, before=int(before) if before.isdigit() else None)
-        rows = display.entry_rows(page.entries)
+        rows = display.mark_reviewed(display.entry_rows(page.entries))
         next_before = page.next_before
-    filtered = any(v not in (None, "") for v in vars(selection).values())
+    filtered = any(v not in (None, "", trail.WITHOUT_SIGN_INS) for v in vars(selection).values())
     review_form = None
     if request.user.can("audit.review"):  # type: ignore[union-attr]
         initial = {k: v for k, v in request.GET.items() if k in TrailFilterForm.base_fields}
@@ -116,12 +117,22 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 @requires("audit.view")
 def proof(request: HttpRequest, seq: int) -> HttpResponse:
-    """Download the entry's RFC 9162 inclusion proof against the latest checkpoint, as JSON."""
+    """Download the entry's RFC 9162 inclusion proof with the signed checkpoint whose root it reaches."""
     size = request.GET.get("size", "")
+    if trail.entry(seq) is None:
+        raise Http404(f"no entry {seq}")
+    latest = checkpoints.latest()
+    if not size.isdigit() and (latest is None or latest.size < seq):
+        # A proof against an unsigned head proves nothing offline: sign a checkpoint that covers the
+        # entry now (atmp itself signs it, as the periodic tick does).
+        latest = checkpoints.sign_now(actor=None)
     try:
-        document = selectors.inclusion_proof_document(seq, int(size) if size.isdigit() else None)
+        at = int(size) if size.isdigit() else (latest.size if latest is not None else None)
+        document = selectors.inclusion_proof_document(seq, at)
     except LedgerError as exc:
         raise Http404(str(exc)) from None
+    signed = Checkpoint.objects.filter(size=document["size"]).first()
+    document["checkpoint"] = signed.note if signed is not None else None
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
     return _attachment(response, f"atmp-entry-{seq}-proof.json")
 

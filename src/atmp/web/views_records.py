@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from atmp.accounts import signing
 from atmp.accounts.access import requires
@@ -22,6 +21,7 @@ from atmp.ledger.models import AuditTrailReview
 from atmp.ledger.records import GmpRecord, model_for, rfc3339
 from atmp.web import display
 from atmp.web.forms import SignForm
+from atmp.web.pages import resumes_at
 
 
 def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
@@ -78,7 +78,9 @@ def _reviewed_selection(record: GmpRecord) -> str | None:
     params: dict[str, Any] = {
         "record_type": selection.record_type or "",
         "record_id": selection.record_id or "",
-        "action": selection.action or "",
+        # A review without an action filter covered the sign-ins too; "-sign-ins" is the page's default.
+        "action": "" if selection.action == trail.WITHOUT_SIGN_INS else selection.action or "",
+        "sign_ins": "" if selection.action else "on",
         "since": rfc3339(selection.since) if selection.since else "",
         "until": rfc3339(selection.until) if selection.until else "",
     }
@@ -134,10 +136,20 @@ def record(request: HttpRequest, record_type: str, record_id: str) -> HttpRespon
     return render_record(request, load_record(request, record_type, record_id))
 
 
+def _signing_resumes(request: HttpRequest, record_type: str, record_id: str) -> str:
+    """Return the record's page with the signature dialog open (where a lost signing resumes)."""
+    if request.method == "POST":
+        messages.warning(request, "Your session ended before the signature was recorded: sign again.")
+    return reverse("web:record", args=[record_type, record_id]) + "?sign=1"
+
+
+@resumes_at(_signing_resumes)
 @requires("records.view")
-@require_POST
 def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
     """Sign the record's version shown on the page, after re-authentication."""
+    if request.method != "POST":
+        # A GET here (a bookmark, the back button) opens the dialog on the record instead of a 405.
+        return redirect(_signing_resumes(request, record_type, record_id))
     user: User = request.user  # type: ignore[assignment]
     rec = load_record(request, record_type, record_id)
     meanings = sign_meanings(user, rec, offered=False)

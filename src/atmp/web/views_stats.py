@@ -124,7 +124,7 @@ def _result_context(analysis: Analysis, document: dict[str, Any], svg: str | Non
     text = json.dumps(document, indent=2, ensure_ascii=False)
     encoded = text.encode("utf-8")
     context: dict[str, Any] = {
-        "result": result_view.sections(document),
+        "result": result_view.sections(document, time=_time_column(document)),
         "provenance": document.get("provenance", {}),
         "parameters": json.dumps(document.get("provenance", {}).get("parameters", {}), ensure_ascii=False),
         "json_bytes": len(encoded),
@@ -135,6 +135,12 @@ def _result_context(analysis: Analysis, document: dict[str, Any], svg: str | Non
         context["plot_src"] = _data_uri("image/svg+xml", svg.encode("utf-8"))
         context["plot_name"] = f"{analysis.name}.svg"
     return context
+
+
+def _time_column(document: dict[str, Any]) -> str | None:
+    """Return the name of the study's time column (its unit), if the analysis has one."""
+    time = document.get("provenance", {}).get("parameters", {}).get("time")
+    return time if isinstance(time, str) else None
 
 
 def _data_uri(content_type: str, data: bytes) -> str:

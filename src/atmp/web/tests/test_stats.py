@@ -62,3 +62,14 @@ def test_an_unknown_analysis_is_404(as_reviewer):
 
 def test_the_system_administrator_may_not_use_statistics(as_sysadmin):
     assert as_sysadmin.get("/stats/").status_code == 403
+
+
+def test_results_are_labelled_in_words_with_their_units(as_reviewer):
+    data = {"use_example": "on", "batch": "batch", "time": "month", "value": "potency", "lower": "95"}
+    page = as_reviewer.post("/stats/shelf-life/", data).content.decode()
+    assert "<dt>Shelf life (months)</dt>" in page
+    assert "<dt>Acceptance criteria (lower, upper)</dt>" in page
+    assert "<dt>shelf_life</dt>" not in page and "<dt>limits</dt>" not in page
+    assert "<th>Slope (per month)</th>" in page
+    lrv = as_reviewer.post("/stats/lrv/", {"use_example": "on"}).content.decode()
+    assert "<dt>Claimed clearance (log10 reduction)</dt>" in lrv
