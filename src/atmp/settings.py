@@ -78,6 +78,8 @@ ATMP_LOCKOUT_SECONDS = config.int_setting("ATMP_LOCKOUT_SECONDS", 15 * 60)
 
 # The ledger: signing key outside the database, origin = key name, automatic checkpoint interval.
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")
+# TOTP secrets are sealed with this key (atmp.accounts.sealed), kept beside the signing key, not in the database.
+ATMP_MFA_KEY_FILE = os.environ.get("ATMP_MFA_KEY_FILE") or str(HOME / "keys" / "mfa.key")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
 # SQLite: queue appenders on a file lock so that they take turns (atmp.ledger.writer.appends_in_turn).
