@@ -117,6 +117,40 @@ def tighten(path: Path) -> str | None:
     return f"mode {mode:04o} -> {mode & 0o700:04o}"
 
 
+def list_setting(name: str) -> list[str]:
+    """Return a comma-separated environment setting as a list (empty entries dropped)."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def proxies_setting() -> list[str]:
+    """Return ATMP_TRUSTED_PROXIES: the reverse proxies' addresses or CIDR ranges, each checked."""
+    import ipaddress
+
+    entries = list_setting("ATMP_TRUSTED_PROXIES")
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"ATMP_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR range") from None
+    return entries
+
+
+def public_url() -> str:
+    """Return ATMP_PUBLIC_URL (scheme://host[:port], no path), the address people reach atmp at, or ''."""
+    raw = os.environ.get("ATMP_PUBLIC_URL", "").strip().rstrip("/")
+    if not raw:
+        return ""
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path or parsed.query:
+        raise ConfigError(f"ATMP_PUBLIC_URL: {raw!r} is not scheme://host[:port], e.g. https://atmp.example.org")
+    return raw
+
+
+def url_host(url: str) -> str:
+    """Return the host name of a URL (for ALLOWED_HOSTS)."""
+    return urlparse(url).hostname or ""
+
+
 def int_setting(name: str, default: int, *, minimum: int = 1) -> int:
     """Return an integer environment setting, refusing anything below minimum."""
     raw = os.environ.get(name)
