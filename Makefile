@@ -2,28 +2,40 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# Two installs, each with its own stamp: `make demo` needs the runtime dependencies only (pip
+# install -e .); `make test`, lint, bench and soak add the test and dev extras (pytest, Playwright,
+# schemathesis, ruff, mypy: most of the download).
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(HASH)
+STAMP := $(VENV)/.installed-test-$(HASH)
 
-.PHONY: demo test lint bench soak install clean-state help
+.PHONY: demo test lint bench soak install install-test clean-state help
 
 help:
-	@echo "make demo   install, migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
+	@echo "make demo   install (runtime dependencies only), migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/ (ledger, then statistics) with their baselines"
 	@echo "make soak   the long crash/concurrency runs (not part of make test)"
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "atmp needs Python 3.11+: install python3 (and python3-venv)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.installed-runtime-*
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-test-*
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(RUNTIME_STAMP)
 
-demo: $(STAMP)
+install-test: $(STAMP)
+
+demo: $(RUNTIME_STAMP)
 	$(BIN)/atmp init
 	$(BIN)/atmp demo
 	$(BIN)/atmp serve

@@ -24,9 +24,11 @@ def signing_key() -> None:
 
     if not settings.configured:
         return
+    from atmp.accounts import sealed
     from atmp.ledger import keys
 
     keys.create_key()
+    sealed.create_key()
 
 
 @pytest.fixture

@@ -11,6 +11,31 @@ SECRET_KEY = config.secret_key()
 DEBUG = os.environ.get("ATMP_DEBUG") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ATMP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
+# TLS behind a reverse proxy (docs/deployment.md). ATMP_PUBLIC_URL is the address people use
+# (https://atmp.example.org); its host is allowed, its origin trusted for CSRF, and https makes the
+# cookies Secure and turns HSTS on. X-Forwarded-Proto/For are believed from ATMP_TRUSTED_PROXIES only
+# (addresses or CIDR ranges; atmp.web.security drops them from everyone else).
+PUBLIC_URL = config.public_url()
+HTTPS = PUBLIC_URL.startswith("https://") or os.environ.get("ATMP_HTTPS") == "1"
+if PUBLIC_URL:
+    ALLOWED_HOSTS.append(config.url_host(PUBLIC_URL))
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] * bool(PUBLIC_URL) + config.list_setting("ATMP_CSRF_TRUSTED_ORIGINS")
+ATMP_TRUSTED_PROXIES = config.proxies_setting()
+if ATMP_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = config.int_setting("ATMP_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if HTTPS else 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (the plots are <img> of SVG, the little JavaScript is atmp.js).
+ATMP_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -23,7 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "atmp.web.security.TrustedProxyMiddleware",  # first: what follows reads the scheme and the client address
     "django.middleware.security.SecurityMiddleware",
+    "atmp.web.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +105,8 @@ ATMP_LOCKOUT_SECONDS = config.int_setting("ATMP_LOCKOUT_SECONDS", 15 * 60)
 
 # The ledger: signing key outside the database, origin = key name, automatic checkpoint interval.
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")
+# TOTP secrets are sealed with this key (atmp.accounts.sealed), kept beside the signing key, not in the database.
+ATMP_MFA_KEY_FILE = os.environ.get("ATMP_MFA_KEY_FILE") or str(HOME / "keys" / "mfa.key")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
 # `atmp tick` (and `atmp serve` every ATMP_TICK_SECONDS, 0: never) signs a checkpoint when entries

@@ -14,6 +14,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 
+from atmp.accounts import sealed
 from atmp.accounts.attest import account_event
 from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, NotAllowed
 from atmp.accounts.models import ApiToken, User
@@ -127,7 +128,7 @@ def verify_totp(user: User, code: str) -> bool:
     code = code.strip().replace(" ", "")
     if not user.mfa_secret or not code.isdigit() or len(code) != 6:
         return False
-    totp = pyotp.TOTP(user.mfa_secret)
+    totp = pyotp.TOTP(sealed.open_secret(user.mfa_secret, user_id=user.pk))
     now_step = int(clock.now().timestamp()) // totp.interval
     for step in range(now_step - TOTP_WINDOW, now_step + TOTP_WINDOW + 1):
         if step <= user.last_otp_step:
@@ -176,7 +177,7 @@ def enable_mfa(*, user: User, secret: str, code: str, password: str) -> User:
     if not valid:
         raise InvalidInput("code", "the code does not match the secret; check the authenticator app's clock")
     with writer.change(actor=user, reason="") as ch:
-        user.mfa_secret = secret
+        user.mfa_secret = sealed.seal(secret, user_id=user.pk)  # ASVS 2.9.2/6.4.1: encrypted at rest
         user.mfa_enabled = True
         user.last_otp_step = int(clock.now().timestamp()) // 30 + TOTP_WINDOW  # the enrolment code is spent
         user.save(update_fields=["mfa_secret", "mfa_enabled", "last_otp_step"])

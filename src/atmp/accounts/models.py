@@ -16,7 +16,8 @@ class User(AbstractUser):
     """A person who signs in; roles come from their active role assignments."""
 
     full_name = models.CharField(max_length=200)
-    mfa_secret = models.CharField(max_length=64, blank=True)  # base32 TOTP secret (RFC 6238)
+    # The base32 TOTP secret (RFC 6238), sealed with the MFA key outside the database (accounts.sealed).
+    mfa_secret = models.CharField(max_length=255, blank=True)
     mfa_enabled = models.BooleanField(default=False)
     # RFC 6238 §5.2: a code is accepted once; remember the last time step used.
     last_otp_step = models.BigIntegerField(default=0)

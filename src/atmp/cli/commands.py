@@ -2,50 +2,88 @@
 
 from __future__ import annotations
 
+import errno
 import json
+from pathlib import Path
+from typing import Any
 
 import click
 
 from atmp.cli.main import handled, setup_django
-from atmp.cli.output import emit
+from atmp.cli.output import emit, fail
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handled
 def init(as_json: bool) -> None:
-    """Migrate the database and create the ledger's signing key (safe to run again)."""
-    setup_django()
+    """Prepare ATMP_HOME (mode 0700), migrate the database, create the keys (safe to run again).
+
+    An existing ATMP_HOME that group or others can read is tightened to its owner only, and the
+    output says so; so are the SQLite database files.
+    """
+    from atmp import config
+
+    home = config.home()
+    tightened = {}
+    if change := config.prepare_home(home):
+        tightened[str(home)] = change
+    config.create_secret_key()
+    setup_django(prepared=False)
+    from django.conf import settings
     from django.core.management import call_command
 
+    from atmp.accounts import sealed
     from atmp.ledger import keys
 
+    mfa_created = sealed.create_key()
     call_command("migrate", interactive=False, verbosity=0)
     created = keys.create_key()
+    for path in _private_paths(settings):
+        if path.exists() and (change := config.tighten(path)):
+            tightened[str(path)] = change
     data = {
+        "home": str(home),
         "database": _database_label(),
         "key_file": str(keys.key_path()),
         "key_created": created,
+        "mfa_key_file": str(sealed.key_path()),
+        "mfa_key_created": mfa_created,
+        "tightened": tightened,
         "vkey": keys.verifier_key(),
     }
-    emit(
-        data,
-        as_json=as_json,
-        text=lambda d: (
-            f"database ready: {d['database']}\n"
-            f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}\n"
-            f"verifier key: {d['vkey']}"
-        ),
-    )
+    emit(data, as_json=as_json, text=_describe_init)
+
+
+def _describe_init(d: dict[str, Any]) -> str:
+    lines = [f"ATMP_HOME: {d['home']}"]
+    lines += [f"{path} was open to group or others: {change} (owner only)" for path, change in d["tightened"].items()]
+    lines += [
+        f"database ready: {d['database']}",
+        f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}",
+        f"MFA key {'created' if d['mfa_key_created'] else 'kept'}: {d['mfa_key_file']}",
+        "back up both keys, apart from the database (docs/deployment.md)",
+        f"verifier key: {d['vkey']}",
+    ]
+    return "\n".join(lines)
+
+
+def _private_paths(settings: Any) -> list[Path]:
+    """Return the files and folders init keeps to their owner: the SQLite files, the key folders and files."""
+    paths = [Path(settings.HOME) / "secret_key", Path(settings.ATMP_KEY_FILE), Path(settings.ATMP_MFA_KEY_FILE)]
+    paths += [paths[1].parent, paths[2].parent]
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        paths += [Path(str(db["NAME"]) + suffix) for suffix in ("", "-wal", "-shm")]
+    return paths
 
 
 def _database_label() -> str:
-    from django.conf import settings
+    from django.db import connection
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"SQLite {db['NAME']}"
-    return f"PostgreSQL {db.get('HOST') or 'local'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    from atmp.prepared import database_label
+
+    return database_label(connection.settings_dict)
 
 
 @click.command()
@@ -54,23 +92,33 @@ def _database_label() -> str:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @handled
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web UI and the API (waitress, a production WSGI server)."""
+    """Serve the web UI and the API (waitress, a production WSGI server).
+
+    For TLS, put a reverse proxy in front (docs/deployment.md) and set ATMP_PUBLIC_URL and
+    ATMP_TRUSTED_PROXIES.
+    """
     setup_django()
-    import waitress
+    import waitress.server
 
     from atmp.ledger import witness
     from atmp.wsgi import application
 
+    try:
+        server = waitress.server.create_server(application, host=host, port=port, threads=threads, ident="atmp")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"port {port} on {host} is busy (another server listens there): stop it or choose another with --port")
+        fail(f"cannot listen on {host} port {port}: {exc.strerror or exc}")
     witness.start_ticker()  # checkpoints signed by time and witnessed (ATMP_TICK_SECONDS; 0: cron runs `atmp tick`)
     click.echo(f"atmp serving on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    waitress.serve(application, host=host, port=port, threads=threads, ident="atmp")
+    server.run()  # waitress stops cleanly on Ctrl-C
 
 
 @click.command()
 @handled
 def openapi() -> None:
     """Print the REST API's OpenAPI document."""
-    setup_django()
+    setup_django(prepared=False)
     from atmp.api.main import api
 
     click.echo(json.dumps(api.get_openapi_schema(), indent=2))

@@ -13,12 +13,22 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def setup_django() -> None:
-    """Configure Django from the environment (ATMP_HOME, ATMP_DATABASE_URL)."""
+def setup_django(*, prepared: bool = True) -> None:
+    """Configure Django from the environment (ATMP_HOME, ATMP_DATABASE_URL).
+
+    With prepared (every command but `atmp init` and `atmp openapi`), refuse with exit 2 and
+    "run `atmp init`" when the home or the database is not ready, before anything is created.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atmp.settings")
     import django
 
     django.setup()
+    if prepared:
+        from atmp import prepared as readiness
+        from atmp.cli.output import fail
+
+        if (problem := readiness.problem()) is not None:
+            fail(problem)
 
 
 def handled(func: F) -> F:
@@ -103,9 +113,16 @@ STATS_HELP = "Statistics of a regulated CMC lab: shelf life, equivalence, tolera
 def main() -> None:
     """atmp: a verifiable GMP system of record for advanced therapy medicinal products.
 
-    State lives under ATMP_HOME (default ./var); ATMP_DATABASE_URL (sqlite:///PATH or
-    postgresql://USER@HOST:PORT/DB) chooses the database.
+    \b
+    State lives under ATMP_HOME (default ./var; a relative path is taken from the working
+    directory). `atmp init` prepares it; every other command refuses a home it has not prepared.
+    ATMP_DATABASE_URL chooses the database (default: SQLite at ATMP_HOME/atmp.sqlite3):
+      sqlite:///var/x.sqlite3       a path relative to the working directory (three slashes)
+      sqlite:////srv/atmp/x.sqlite3 an absolute path (four slashes)
+      postgresql://USER@HOST:PORT/DB
     """
+    # Everything atmp creates (home, database and its -wal/-shm, keys, exports) is its owner's only.
+    os.umask(0o077)
 
 
 def _register() -> None:

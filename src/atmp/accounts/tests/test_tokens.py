@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from atmp.accounts import auth
+from atmp.accounts import auth, sealed
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.ledger import clock
 from atmp.ledger.models import AuditEntry
@@ -26,7 +26,7 @@ def test_making_a_token_needs_the_password_again(operator):
 
 
 def test_an_enrolled_user_also_gives_the_code(operator, monkeypatch):
-    operator.mfa_enabled, operator.mfa_secret = True, auth.new_totp_secret()
+    operator.mfa_enabled, operator.mfa_secret = True, sealed.seal(auth.new_totp_secret(), user_id=operator.pk)
     operator.save(update_fields=["mfa_enabled", "mfa_secret"])
     with pytest.raises(InvalidInput, match="^otp:"):
         auth.issue_token(actor=operator, user=operator, name="script", password=PASSWORD, otp="000000")
