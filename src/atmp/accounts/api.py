@@ -15,7 +15,7 @@ from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.api.auth import by_token, user_of
-from atmp.api.schemas import MAX_INT, Reason, answers, bounded, segment
+from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import rfc3339
 
@@ -41,7 +41,7 @@ class SiteOut(Schema):
     created_at: str | None
 
 
-class SiteIn(Schema):
+class SiteIn(BodyIn):
     """A new site (its creation needs no reason: the first version of a record is its reason)."""
 
     code: SiteCode
@@ -50,7 +50,7 @@ class SiteIn(Schema):
     address: Annotated[str, bounded(2000)] = ""
 
 
-class SitePatch(Schema):
+class SitePatch(BodyIn):
     """A change to a site: the fields to change, and why."""
 
     name: Annotated[str, bounded(200)] | None = None
@@ -60,7 +60,7 @@ class SitePatch(Schema):
     version: Version | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(BodyIn):
     """Why a record is voided (it stays, marked void, with its history)."""
 
     reason: Reason
@@ -98,7 +98,7 @@ class MeOut(Schema):
     mfa_enabled: bool
 
 
-class UserIn(Schema):
+class UserIn(BodyIn):
     """A new account with its roles (at one site, or every site when site is omitted)."""
 
     username: Annotated[str, bounded(150)]
@@ -110,7 +110,7 @@ class UserIn(Schema):
     reason: Reason = ""
 
 
-class RolesIn(Schema):
+class RolesIn(BodyIn):
     """The complete set of roles the user shall hold at the site (or at every site), and why."""
 
     roles: Annotated[list[Role], Field(max_length=20)]
@@ -118,13 +118,13 @@ class RolesIn(Schema):
     reason: Reason
 
 
-class DisableIn(Schema):
+class DisableIn(BodyIn):
     """Why the account is disabled."""
 
     reason: Reason
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
     """What the new token is for."""
 
     name: Annotated[str, bounded(100)]

@@ -19,6 +19,7 @@ from atmp.api.auth import user_of
 from atmp.api.errors import BadRequest
 from atmp.api.schemas import (
     MAX_INT,
+    BodyIn,
     EntryOut,
     EntryPage,
     Seq,
@@ -139,7 +140,7 @@ class RecordOut(Schema):
     signatures: list[SignatureOut]
 
 
-class SignIn(Schema):
+class SignIn(BodyIn):
     """A signature: its meaning, the signer's password (and code, if enrolled) and the version they saw."""
 
     meaning: Annotated[str, bounded(40)]

@@ -49,7 +49,12 @@ def parse_time(value: str, name: str) -> dt.datetime:
         raise ValueError(
             f"{name}: {value!r} is not a date or time such as 2026-11-25 or 2026-11-25T14:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    try:
+        rfc3339(moment)  # the filter compares UTC text: the time must have a UTC year 1–9999
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return moment
 
 
 def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:

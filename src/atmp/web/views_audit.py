@@ -60,7 +60,8 @@ def audit(request: HttpRequest) -> HttpResponse:
         "size": tree.size(),
         **_choices(),
     }
-    return render(request, "web/audit.html", context)
+    # A filter the form refuses (a malformed or out-of-range time) is the client's error: 400.
+    return render(request, "web/audit.html", context, status=400 if request.GET and not form.is_valid() else 200)
 
 
 @requires("audit.review")

