@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from atmp.accounts import auth, services
+from atmp.accounts import auth, services, visibility
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import RoleAssignment, Site, User
@@ -75,14 +75,15 @@ class AssignmentOut(Schema):
 
 
 class UserOut(Schema):
-    """An account: never its password hash, MFA secret or tokens."""
+    """An account: never its password hash, MFA secret or tokens; e-mail, MFA and lock state (else null)
+    only to administrators (accounts.manage); roles at the caller's sites or at every site."""
 
     username: str
     full_name: str
-    email: str
+    email: str | None
     is_active: bool
-    mfa_enabled: bool
-    locked: bool
+    mfa_enabled: bool | None
+    locked: bool | None
     roles: list[AssignmentOut]
 
 
@@ -201,11 +202,14 @@ def void_site(request: HttpRequest, code: SiteInPath, body: VoidIn) -> dict[str,
 @router.get("/users", response=answers({200: list[UserOut]}), tags=["users"])
 @requires("accounts.view")
 def list_users(request: HttpRequest) -> list[dict[str, Any]]:
-    """Return every account with its active roles."""
+    """Return the accounts the caller sees (site isolation) with their active roles there."""
+    viewer = user_of(request)
     assignments: dict[int, list[dict[str, Any]]] = {}
-    for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
+    for a in visibility.visible_assignments(viewer).filter(voided=False).select_related("site").order_by("role"):
         assignments.setdefault(a.user_id, []).append({"role": a.role, "site": a.site.code if a.site else None})
-    return [_user(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
+    users = visibility.visible_users(viewer).order_by("username")
+    private = viewer.can("accounts.manage")
+    return [_user(u, assignments.get(u.pk, []), private=private) for u in users]
 
 
 @router.post("/users", response=answers({201: UserOut}), tags=["users"])
@@ -310,13 +314,14 @@ def _user_with_roles(user: User) -> dict[str, Any]:
     return _user(user, [{"role": a.role, "site": a.site.code if a.site else None} for a in rows])
 
 
-def _user(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
+def _user(user: User, roles: list[dict[str, Any]], *, private: bool = True) -> dict[str, Any]:
+    """Return an account as the API shows it; private=False leaves e-mail, MFA and lock state out (null)."""
     return {
         "username": user.username,
         "full_name": user.full_name,
-        "email": user.email,
+        "email": user.email if private else None,
         "is_active": user.is_active,
-        "mfa_enabled": user.mfa_enabled,
-        "locked": auth.is_locked(user),
+        "mfa_enabled": user.mfa_enabled if private else None,
+        "locked": auth.is_locked(user) if private else None,
         "roles": roles,
     }

@@ -216,12 +216,15 @@ def void_site(*, actor: User | None, site: Site, reason: str) -> Site:
 def can_see(user: User, record: GmpRecord) -> bool:
     """Return True when the record belongs to one of the user's sites (or to no site, or the user has all).
 
-    A site is its own site; any other record is bound to the site its `site` field names, if any.
+    A site is its own site; any other record is bound to the site its `site` field names, if any,
+    or that its declared `site_path` reaches (atmp.accounts.visibility).
     """
     ids = user.site_ids()
     if ids is None:
         return True
-    site_id = record.pk if isinstance(record, Site) else getattr(record, "site_id", None)
+    from atmp.accounts.visibility import site_of  # the same rule as SQL, for lists
+
+    site_id = site_of(record)
     return site_id is None or site_id in ids
 
 

@@ -14,6 +14,7 @@ from django.views.static import serve
 
 from atmp.accounts.access import public, requires
 from atmp.accounts.services import visible_sites
+from atmp.accounts.visibility import entry_scope
 from atmp.ledger import checkpoints, clock, trail, tree
 from atmp.ledger.models import AuditTrailReview, Signature
 from atmp.web import display
@@ -34,7 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "now": clock.now(),
     }
     if user.can("audit.view"):  # type: ignore[union-attr]
-        context["recent"] = display.entry_rows(trail.trail(trail.TrailFilter(), limit=RECENT).entries)
+        page = trail.trail(trail.TrailFilter(), limit=RECENT, scope=entry_scope(user))  # type: ignore[arg-type]
+        context["recent"] = display.entry_rows(page.entries)
     return render(request, "web/home.html", context)
 
 

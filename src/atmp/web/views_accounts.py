@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from atmp.accounts import services
+from atmp.accounts import services, visibility
 from atmp.accounts.access import requires
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.ledger import trail
@@ -89,25 +89,32 @@ def site_void(request: HttpRequest, site_id: str) -> HttpResponse:
 
 @requires("accounts.view")
 def users(request: HttpRequest) -> HttpResponse:
-    """List the user accounts with their active roles."""
+    """List the accounts the user may see, with their roles there; e-mail, MFA and lock state to administrators."""
+    viewer: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
     assignments: dict[int, list[RoleAssignment]] = {}
-    for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
+    for a in visibility.visible_assignments(viewer).filter(voided=False).select_related("site").order_by("role"):
         assignments.setdefault(a.user_id, []).append(a)
-    rows = [(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
-    return render(request, "web/users.html", {"rows": rows})
+    rows = [(u, assignments.get(u.pk, [])) for u in visibility.visible_users(viewer).order_by("username")]
+    return render(request, "web/users.html", {"rows": rows, "private": viewer.can("accounts.manage")})
 
 
 @requires("accounts.view")
 def user(request: HttpRequest, user_id: str) -> HttpResponse:
     """Show an account: its state, its role assignments (each a GMP record) and its history."""
-    account = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+    viewer: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
+    shown = visibility.visible_users(viewer)
+    account = shown.filter(pk=int(user_id)).first() if user_id.isdigit() else None
     if account is None:
         raise Http404("no such user")
     before = request.GET.get("before", "")
     page = trail.history(services.USER_TYPE, str(account.pk), before=int(before) if before.isdigit() else None)
     context = {
         "account": account,
-        "assignments": RoleAssignment.objects.filter(user=account).select_related("site").order_by("voided", "role"),
+        "assignments": visibility.visible_assignments(viewer)
+        .filter(user=account)
+        .select_related("site")
+        .order_by("voided", "role"),
+        "private": viewer.can("accounts.manage"),
         "history": display.entry_rows(page.entries) if request.user.can("audit.view") else [],  # type: ignore[union-attr]
         "next_before": page.next_before,
         "paged": bool(before),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from atmp.accounts import visibility
 from atmp.accounts.access import requires
 from atmp.accounts.models import User
 from atmp.ledger import checkpoints, keys, reviews, selectors, trail, tree
@@ -22,12 +23,13 @@ from atmp.web.forms import ReviewForm, TrailFilterForm
 from atmp.web.pages import message_of
 
 
-def _choices() -> dict[str, Any]:
+def _choices(viewer: User) -> dict[str, Any]:
     types = sorted({m.record_type() for m in gmp_models()} | {display.USER_TYPE, "ledger.checkpoint"})
+    users = visibility.visible_users(viewer).order_by("username")
     return {
         "record_types": types,
         "actions": sorted(display.ACTIONS),
-        "usernames": list(User.objects.order_by("username").values_list("username", flat=True)[:500]),
+        "usernames": list(users.values_list("username", flat=True)[:500]),
     }
 
 
@@ -42,7 +44,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     if not request.GET or form.is_valid():
         if request.GET:
             selection = form.trail_filter()
-        page = trail.trail(selection, before=int(before) if before.isdigit() else None)
+        scope = visibility.entry_scope(request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
+        page = trail.trail(selection, before=int(before) if before.isdigit() else None, scope=scope)
         rows = display.entry_rows(page.entries)
         next_before = page.next_before
     filtered = any(v not in (None, "") for v in vars(selection).values())
@@ -58,7 +61,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "filtered": filtered,
         "review_form": review_form,
         "size": tree.size(),
-        **_choices(),
+        **_choices(request.user),  # type: ignore[arg-type]
     }
     # A filter the form refuses (a malformed or out-of-range time) is the client's error: 400.
     return render(request, "web/audit.html", context, status=400 if request.GET and not form.is_valid() else 200)
@@ -95,7 +98,7 @@ def start_review(request: HttpRequest) -> HttpResponse:
 @requires("audit.view")
 def entry(request: HttpRequest, seq: int) -> HttpResponse:
     """Show every field of one entry, its hashes, and where to get its inclusion proof."""
-    e = trail.entry(seq)
+    e = trail.entry(seq, scope=visibility.entry_scope(request.user))  # type: ignore[arg-type]
     if e is None:
         raise Http404(f"no entry {seq}")
     context = {
@@ -120,7 +123,8 @@ def proof(request: HttpRequest, seq: int) -> HttpResponse:
     """Download the entry's RFC 9162 inclusion proof against the latest checkpoint, as JSON."""
     size = request.GET.get("size", "")
     try:
-        document = selectors.inclusion_proof_document(seq, int(size) if size.isdigit() else None)
+        scope = visibility.entry_scope(request.user)  # type: ignore[arg-type]
+        document = selectors.inclusion_proof_document(seq, int(size) if size.isdigit() else None, scope=scope)
     except LedgerError as exc:
         raise Http404(str(exc)) from None
     response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
