@@ -20,6 +20,7 @@ from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.ledger.records import GmpRecord, gmp_models
 
 USER_TYPE = "accounts.user"
+CLIENT_TYPE = "client"  # atmp.accounts.refusals: refused writes, by client address
 
 
 def site_path(model: type[GmpRecord]) -> str | None:
@@ -84,6 +85,8 @@ def entry_scope(viewer: User) -> Q | None:
         hidden |= Q(record_type=model.record_type(), record_id__in=_ids_as_text(elsewhere))
     others = User.objects.exclude(pk__in=visible_users(viewer).values("pk"))
     hidden |= Q(record_type=USER_TYPE, record_id__in=_ids_as_text(others))
+    # Refused writes name client addresses and paths of every site: for all-sites reviewers only.
+    hidden |= Q(record_type=CLIENT_TYPE)
     return ~hidden
 
 
