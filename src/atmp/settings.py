@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "atmp.accounts.middleware.SessionTimeoutMiddleware",
+    # After CsrfViewMiddleware and authentication: records refused writes and CSRF failures (ASVS 7.2.2).
+    "atmp.accounts.refusals.RefusedWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -10,12 +10,12 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from atmp.accounts import approvals, auth, services
+from atmp.accounts import approvals, auth, services, visibility
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import ApiToken, RoleAssignment, Site, User
 from atmp.api.auth import by_token, user_of
-from atmp.api.schemas import MAX_INT, Reason, answers, bounded, segment
+from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import rfc3339
 
@@ -41,7 +41,7 @@ class SiteOut(Schema):
     created_at: str | None
 
 
-class SiteIn(Schema):
+class SiteIn(BodyIn):
     """A new site (its creation needs no reason: the first version of a record is its reason)."""
 
     code: SiteCode
@@ -50,7 +50,7 @@ class SiteIn(Schema):
     address: Annotated[str, bounded(2000)] = ""
 
 
-class SitePatch(Schema):
+class SitePatch(BodyIn):
     """A change to a site: the fields to change, and why."""
 
     name: Annotated[str, bounded(200)] | None = None
@@ -60,7 +60,7 @@ class SitePatch(Schema):
     version: Version | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(BodyIn):
     """Why a record is voided (it stays, marked void, with its history)."""
 
     reason: Reason
@@ -77,14 +77,15 @@ class AssignmentOut(Schema):
 
 
 class UserOut(Schema):
-    """An account: never its password hash, MFA secret or tokens."""
+    """An account: never its password hash, MFA secret or tokens; e-mail, MFA and lock state (else null)
+    only to administrators (accounts.manage); roles at the caller's sites or at every site."""
 
     username: str
     full_name: str
-    email: str
+    email: str | None
     is_active: bool
-    mfa_enabled: bool
-    locked: bool
+    mfa_enabled: bool | None
+    locked: bool | None
     roles: list[AssignmentOut]
 
 
@@ -100,7 +101,7 @@ class MeOut(Schema):
     mfa_enabled: bool
 
 
-class UserIn(Schema):
+class UserIn(BodyIn):
     """A new account with its roles (at one site, or every site when site is omitted)."""
 
     username: Annotated[str, bounded(150)]
@@ -112,7 +113,7 @@ class UserIn(Schema):
     reason: Reason = ""
 
 
-class RolesIn(Schema):
+class RolesIn(BodyIn):
     """The complete set of roles the user shall hold at the site (or at every site), and why."""
 
     roles: Annotated[list[Role], Field(max_length=20)]
@@ -120,26 +121,26 @@ class RolesIn(Schema):
     reason: Reason
 
 
-class DisableIn(Schema):
+class DisableIn(BodyIn):
     """Why the account is disabled."""
 
     reason: Reason
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodyIn):
     """Why (recorded in the ledger with the change)."""
 
     reason: Reason
 
 
-class PasswordResetIn(Schema):
+class PasswordResetIn(BodyIn):
     """A temporary password the user must change at the next sign-in, and why."""
 
     password: Annotated[str, bounded(1024)]
     reason: Reason
 
 
-class ApproveIn(Schema):
+class ApproveIn(BodyIn):
     """The approver's re-authentication (password, and code when enrolled) and an optional comment."""
 
     password: Annotated[str, bounded(1024)]
@@ -147,7 +148,7 @@ class ApproveIn(Schema):
     reason: Reason = ""
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
     """What the new token is for, what it may do, how long it lives, and your password again."""
 
     name: Annotated[str, bounded(100)]
@@ -180,7 +181,7 @@ class TokenRow(Schema):
     state: str
 
 
-class TokenRevokeIn(Schema):
+class TokenRevokeIn(BodyIn):
     """Why the token is revoked (optional)."""
 
     reason: Reason = ""
@@ -258,11 +259,14 @@ def void_site(request: HttpRequest, code: SiteInPath, body: VoidIn) -> dict[str,
 @router.get("/users", response=answers({200: list[UserOut]}), tags=["users"])
 @requires("accounts.view")
 def list_users(request: HttpRequest) -> list[dict[str, Any]]:
-    """Return every account with its active roles."""
+    """Return the accounts the caller sees (site isolation) with their active roles there."""
+    viewer = user_of(request)
     assignments: dict[int, list[dict[str, Any]]] = {}
-    for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
+    for a in visibility.visible_assignments(viewer).filter(voided=False).select_related("site").order_by("role"):
         assignments.setdefault(a.user_id, []).append(_assignment_out(a))
-    return [_user(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
+    users = visibility.visible_users(viewer).order_by("username")
+    private = viewer.can("accounts.manage")
+    return [_user(u, assignments.get(u.pk, []), private=private) for u in users]
 
 
 @router.post("/users", response=answers({201: UserOut}), tags=["users"])
@@ -479,13 +483,14 @@ def _token(t: ApiToken) -> dict[str, Any]:
     }
 
 
-def _user(user: User, roles: list[dict[str, Any]]) -> dict[str, Any]:
+def _user(user: User, roles: list[dict[str, Any]], *, private: bool = True) -> dict[str, Any]:
+    """Return an account as the API shows it; private=False leaves e-mail, MFA and lock state out (null)."""
     return {
         "username": user.username,
         "full_name": user.full_name,
-        "email": user.email,
+        "email": user.email if private else None,
         "is_active": user.is_active,
-        "mfa_enabled": user.mfa_enabled,
-        "locked": auth.is_locked(user),
+        "mfa_enabled": user.mfa_enabled if private else None,
+        "locked": auth.is_locked(user) if private else None,
         "roles": roles,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,19 @@ ADMIN_ROLE = Role.SYSTEM_ADMIN.value
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 SITE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
+
+
+def check_printed_name(field: str, value: str) -> None:
+    """Refuse a name with control, format or bidirectional-override characters (U+202E, U+200B, U+2066…).
+
+    A printed name appears on every signature (Part 11 §11.50): an invisible or reordering character
+    would let one name display as another.
+    """
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"):
+            raise InvalidInput(
+                field, f"contains the invisible or control character U+{ord(char):04X}: type the name as it is printed"
+            )
 
 
 def require(actor: User | None, permission: str) -> None:
@@ -67,6 +81,7 @@ def create_user(
         raise InvalidInput("username", "2–40 characters: a lowercase letter, then letters, digits, '.', '_' or '-'")
     if not full_name.strip():
         raise InvalidInput("full_name", "the printed name is required: it appears on every signature (Part 11 §11.50)")
+    check_printed_name("full_name", full_name)
     if User.objects.filter(username=username).exists():
         raise InvalidInput("username", f"{username!r} is taken")
     user = User(username=username, full_name=full_name.strip(), email=email.strip())
@@ -254,6 +269,8 @@ def _site_fields(code: str | None, name: str | None, timezone: str | None) -> No
         raise InvalidInput("code", "2–20 characters: capital letters, digits and '-'")
     if name is not None and not name.strip():
         raise InvalidInput("name", "a site needs a name")
+    if name is not None:
+        check_printed_name("name", name)
     if timezone is not None:
         try:
             zoneinfo.ZoneInfo(timezone)
@@ -308,12 +325,15 @@ def void_site(*, actor: User | None, site: Site, reason: str) -> Site:
 def can_see(user: User, record: GmpRecord) -> bool:
     """Return True when the record belongs to one of the user's sites (or to no site, or the user has all).
 
-    A site is its own site; any other record is bound to the site its `site` field names, if any.
+    A site is its own site; any other record is bound to the site its `site` field names, if any,
+    or that its declared `site_path` reaches (atmp.accounts.visibility).
     """
     ids = user.site_ids()
     if ids is None:
         return True
-    site_id = record.pk if isinstance(record, Site) else getattr(record, "site_id", None)
+    from atmp.accounts.visibility import site_of  # the same rule as SQL, for lists
+
+    site_id = site_of(record)
     return site_id is None or site_id in ids
 
 

@@ -5,6 +5,7 @@
 contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
 """
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from atmp.accounts.access import NotAuthenticated
 from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed
@@ -50,6 +52,38 @@ class BadRequest(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class BodyRefused(Exception):
+    """A request body that is not one JSON object of unique keys sent as application/json."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            # RFC 8259 §4: names "SHOULD be unique"; two values for one field is ambiguous input.
+            raise BodyRefused(400, f"{key}: the key appears twice in the JSON body", field=key)
+        seen[key] = value
+    return seen
+
+
+class StrictJSON(Parser):
+    """Read a JSON body only when sent as application/json, and refuse duplicate keys."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        """Return the parsed body, or raise BodyRefused (415 wrong type, 400 malformed or duplicate key)."""
+        if request.content_type != "application/json":
+            raise BodyRefused(415, f"send the body as application/json, not {request.content_type or 'no type'!r}")
+        try:
+            return json.loads(request.body, object_pairs_hook=_unique_keys)
+        except (ValueError, RecursionError):
+            raise BodyRefused(400, "cannot parse the body: it is not valid JSON") from None
 
 
 def status_of(exc: LedgerError) -> int:
@@ -98,6 +132,10 @@ def install(api: NinjaAPI) -> None:
         return answer(request, 403, str(exc) or "not allowed")
 
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # django-ninja wraps every error of the body parser in "Cannot parse request body" (400).
+        cause = exc.__cause__
+        if isinstance(cause, BodyRefused):
+            return answer(request, cause.status, str(cause), field=cause.field)
         return answer(request, exc.status_code, str(exc))
 
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -5,10 +5,13 @@ declares its permission with atmp.accounts.access.requires; only the OpenAPI doc
 so a client can learn the API before it has a token. A module adds its router below.
 """
 
+import functools
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import re_path
 from ninja import NinjaAPI
-from ninja.operation import Operation
+from ninja.operation import Operation, PathView
 from ninja.renderers import JSONRenderer
 
 import atmp
@@ -34,19 +37,45 @@ class AtmpAPI(NinjaAPI):
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:
-        """Return the URL patterns, with django-ninja's own root view declared public (it only answers 404)."""
+        """Return the URL patterns: django-ninja's root view declared public (it only answers 404), a
+        wrong method answered in JSON (405), and a JSON 404 for every other URL under /api/v1/."""
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
             callback = getattr(pattern, "callback", None)
             if getattr(pattern, "name", None) == "api-root" and callback is not None:
                 public(callback)
-        return patterns, app_name, namespace
+            path_view = _path_view(callback)
+            if path_view is not None:
+                path_view._not_allowed = functools.partial(_not_allowed, path_view)  # type: ignore[method-assign]
+        return [*patterns, re_path(r"^.*$", unknown_url, name="api-unknown")], app_name, namespace
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         """Return `<module>_<function>`, e.g. ledger_list_entries."""
         module = operation.view_func.__module__.split(".")
         owner = module[1] if len(module) > 2 and module[0] == "atmp" else module[-1]
         return f"{owner}_{operation.view_func.__name__}"
+
+
+def _path_view(callback: Any) -> PathView | None:
+    for cell in getattr(callback, "__closure__", None) or ():
+        if isinstance(cell.cell_contents, PathView):
+            return cell.cell_contents
+    return None
+
+
+def _not_allowed(path_view: PathView) -> HttpResponse:
+    allowed = sorted({m for op in path_view.operations for m in op.methods})
+    response = JsonResponse({"detail": f"method not allowed here: use {', '.join(allowed)}"}, status=405)
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
+@public
+def unknown_url(request: HttpRequest) -> HttpResponse:
+    """Answer a URL under /api/v1/ that names no operation: a JSON 404, as every API answer is JSON."""
+    return JsonResponse(
+        {"detail": f"there is no API operation at {request.path[:200]}: see /api/v1/openapi.json"}, status=404
+    )
 
 
 api = AtmpAPI(
@@ -56,6 +85,7 @@ api = AtmpAPI(
     urls_namespace="api",
     auth=AUTH,
     renderer=Utf8JSON(),
+    parser=errors.StrictJSON(),
     # The interactive docs page would load Swagger UI from a CDN unless "ninja" is an installed app;
     # atmp works offline, so only the JSON document is served.
     docs_url=None,

@@ -9,7 +9,7 @@ stored in PostgreSQL text at all. Every integer is bounded to what a 64-bit colu
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 # A 64-bit signed column's largest value: sequence numbers, tree sizes and ids stay below it.
 MAX_INT = 2**63 - 1
@@ -34,6 +34,13 @@ Seq = Annotated[int, Field(ge=1, le=MAX_INT)]
 Size = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 
+class BodyIn(Schema):
+    """The base of every JSON body an operation reads: a field it does not know is refused (400 naming
+    it), so a misspelt `reasn` is never silently dropped (tests/…/test_input_rules.py walks them all)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ErrorOut(Schema):
     """Why a request was refused; `field` names the input at fault when there is one."""
 
@@ -43,8 +50,9 @@ class ErrorOut(Schema):
 
 
 # Every operation may answer with these: 400 bad input, 401 not signed in, 403 not allowed (the
-# permission named), 404 not found, 409 conflicts with the current state, 422 refused by a GMP rule.
-ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+# permission named), 404 not found, 409 conflicts with the current state, 415 a body that is not
+# application/json, 422 refused by a GMP rule.
+ERROR_STATUSES = (400, 401, 403, 404, 409, 415, 422)
 
 
 def answers(ok: dict[int, Any]) -> dict[int, Any]:

@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from atmp.accounts import services, signing
+from atmp.accounts import services, signing, visibility
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.errors import BadRequest
 from atmp.api.schemas import (
     MAX_INT,
+    BodyIn,
     EntryOut,
     EntryPage,
     Seq,
@@ -139,7 +140,7 @@ class RecordOut(Schema):
     signatures: list[SignatureOut]
 
 
-class SignIn(Schema):
+class SignIn(BodyIn):
     """A signature: its meaning, the signer's password (and code, if enrolled) and the version they saw."""
 
     meaning: Annotated[str, bounded(40)]
@@ -163,21 +164,21 @@ def list_entries(request: HttpRequest, q: Query[TrailQuery]) -> dict[str, Any]:
         since=_time(q.since, "since"),
         until=_time(q.until, "until"),
     )
-    return _page(trail.trail(f, before=q.before, limit=q.limit))
+    return _page(trail.trail(f, before=q.before, limit=q.limit, scope=visibility.entry_scope(user_of(request))))
 
 
 @router.get("/ledger/entries/{seq}", response=answers({200: EntryOut}), tags=["ledger"])
 @requires("audit.view")
 def get_entry(request: HttpRequest, seq: Seq) -> dict[str, Any]:
-    """Return one ledger entry."""
-    return trail.as_dict(selectors.entry(seq))
+    """Return one ledger entry (404 for an entry about a record outside the caller's sites)."""
+    return trail.as_dict(selectors.entry(seq, scope=visibility.entry_scope(user_of(request))))
 
 
 @router.get("/ledger/entries/{seq}/proof", response=answers({200: InclusionProofOut}), tags=["ledger"])
 @requires("audit.view")
 def get_inclusion_proof(request: HttpRequest, seq: Seq, size: Size | None = None) -> dict[str, Any]:
     """Return the inclusion proof of an entry: in the tree of `size` entries, or the latest checkpoint's."""
-    return selectors.inclusion_proof_document(seq, size)
+    return selectors.inclusion_proof_document(seq, size, scope=visibility.entry_scope(user_of(request)))
 
 
 @router.get("/ledger/consistency", response=answers({200: ConsistencyProofOut}), tags=["ledger"])

@@ -159,7 +159,12 @@ def rfc3339(moment: dt.datetime) -> str:
     """Return a UTC RFC 3339 timestamp with microseconds and Z, e.g. 2026-11-25T04:05:26.123456Z."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: atmp stores only aware UTC times")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-14:00 or 0001-01-01T00:00:00+01:00: a valid local time, no UTC year 1–9999.
+        raise ValueError(f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_rfc3339(text: str) -> dt.datetime:

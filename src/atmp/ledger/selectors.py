@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from atmp.ledger import checkpoints, merkle, trail, tree
 from atmp.ledger.errors import NotFound
@@ -30,21 +30,21 @@ def b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def entry(seq: int) -> AuditEntry:
-    """Return the entry with this seq, or raise NotFound naming it."""
-    found = trail.entry(seq)
+def entry(seq: int, *, scope: Q | None = None) -> AuditEntry:
+    """Return the entry with this seq, or raise NotFound naming it (also when it is outside `scope`)."""
+    found = trail.entry(seq, scope=scope)
     if found is None:
         raise NotFound(f"there is no ledger entry {seq}: the ledger has {tree.size()} entries (seq counts from 1)")
     return found
 
 
-def inclusion_proof_document(seq: int, size: int | None = None) -> dict[str, Any]:
+def inclusion_proof_document(seq: int, size: int | None = None, *, scope: Q | None = None) -> dict[str, Any]:
     """Return the RFC 9162 inclusion proof of entry seq in the tree of size entries, as JSON-ready data.
 
     Without a size the proof is against the latest checkpoint, whose root is signed, when that
     checkpoint covers the entry; otherwise (no checkpoint yet, or a newer entry) the current head.
     """
-    leaf = merkle.leaf_hash(bytes.fromhex(entry(seq).hash))
+    leaf = merkle.leaf_hash(bytes.fromhex(entry(seq, scope=scope).hash))
     if size is None:
         latest = checkpoints.latest()
         size = latest.size if latest is not None and latest.size >= seq else tree.size()

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import rfc3339
@@ -49,7 +49,12 @@ def parse_time(value: str, name: str) -> dt.datetime:
         raise ValueError(
             f"{name}: {value!r} is not a date or time such as 2026-11-25 or 2026-11-25T14:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    try:
+        rfc3339(moment)  # the filter compares UTC text: the time must have a UTC year 1–9999
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return moment
 
 
 # The session events (who signed in and out, failed sign-ins): a reviewer of GMP changes leaves
@@ -58,8 +63,9 @@ SESSION_ACTIONS = ("login", "login_failed", "login_refused", "logout", "lockout"
 WITHOUT_SIGN_INS = "-sign-ins"
 
 
-def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
-    qs = AuditEntry.objects.all()
+def filtered(f: TrailFilter, *, scope: Q | None = None) -> QuerySet[AuditEntry]:
+    """Return the entries the filter selects, within `scope` (what the reader may see; None: everything)."""
+    qs = AuditEntry.objects.all() if scope is None else AuditEntry.objects.filter(scope)
     if f.record_type:
         qs = qs.filter(record_type=f.record_type)
     if f.record_id:
@@ -78,10 +84,10 @@ def filtered(f: TrailFilter) -> QuerySet[AuditEntry]:
     return qs
 
 
-def trail(f: TrailFilter, *, before: int | None = None, limit: int = PAGE) -> Page:
-    """Return one page of the filtered trail, newest first, starting below seq `before`."""
+def trail(f: TrailFilter, *, before: int | None = None, limit: int = PAGE, scope: Q | None = None) -> Page:
+    """Return one page of the filtered trail, newest first, starting below seq `before`, within `scope`."""
     limit = max(1, min(limit, MAX_PAGE))
-    qs = filtered(f)
+    qs = filtered(f, scope=scope)
     if before is not None:
         qs = qs.filter(seq__lt=before)
     # `at` rises with `seq`, so both orders give the same rows; ordering by the column of the
@@ -99,9 +105,10 @@ def history(record_type: str, record_id: str, *, before: int | None = None, limi
     return trail(TrailFilter(record_type=record_type, record_id=record_id), before=before, limit=limit)
 
 
-def entry(seq: int) -> AuditEntry | None:
-    """Return the entry with this seq, or None."""
-    return AuditEntry.objects.filter(seq=seq).first()
+def entry(seq: int, *, scope: Q | None = None) -> AuditEntry | None:
+    """Return the entry with this seq, or None (also when it is outside `scope`)."""
+    qs = AuditEntry.objects.filter(seq=seq)
+    return (qs if scope is None else qs.filter(scope)).first()
 
 
 def as_dict(e: AuditEntry) -> dict[str, Any]:

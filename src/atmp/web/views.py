@@ -15,6 +15,7 @@ from django.views.static import serve
 
 from atmp.accounts.access import public, requires
 from atmp.accounts.services import visible_sites
+from atmp.accounts.visibility import entry_scope
 from atmp.ledger import checkpoints, clock, selectors, trail, tree
 from atmp.ledger.models import AuditTrailReview, Signature
 from atmp.web import display
@@ -40,7 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.can("audit.view"):  # type: ignore[union-attr]
         # Sign-ins are not GMP changes: the newest changes show, as on the audit trail's first page.
         gmp = trail.TrailFilter(action=trail.WITHOUT_SIGN_INS)
-        context["recent"] = display.entry_rows(trail.trail(gmp, limit=RECENT).entries)
+        page = trail.trail(gmp, limit=RECENT, scope=entry_scope(user))  # type: ignore[arg-type]
+        context["recent"] = display.entry_rows(page.entries)
     return render(request, "web/home.html", context)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from atmp.accounts import approvals, auth, services
+from atmp.accounts import approvals, auth, services, visibility
 from atmp.accounts.access import public, requires
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.ledger import trail
@@ -97,24 +97,27 @@ def site_void(request: HttpRequest, site_id: str) -> HttpResponse:
 
 @requires("accounts.view")
 def users(request: HttpRequest) -> HttpResponse:
-    """List the user accounts with their roles; show an approver the role assignments awaiting them."""
-    me: User = request.user  # type: ignore[assignment]
+    """List the accounts the user may see, with their roles there; show an approver what awaits them."""
+    viewer: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
     assignments: dict[int, list[RoleAssignment]] = {}
-    for a in RoleAssignment.objects.filter(voided=False).select_related("site").order_by("role"):
+    for a in visibility.visible_assignments(viewer).filter(voided=False).select_related("site").order_by("role"):
         assignments.setdefault(a.user_id, []).append(a)
-    rows = [(u, assignments.get(u.pk, [])) for u in User.objects.order_by("username")]
-    awaiting = [a for a in services.pending_assignments() if approvals.can_decide(me, a)]
-    return render(request, "web/users.html", {"rows": rows, "awaiting": awaiting})
+    rows = [(u, assignments.get(u.pk, [])) for u in visibility.visible_users(viewer).order_by("username")]
+    awaiting = [a for a in services.pending_assignments() if approvals.can_decide(viewer, a)]
+    context = {"rows": rows, "awaiting": awaiting, "private": viewer.can("accounts.manage")}
+    return render(request, "web/users.html", context)
 
 
 @requires("accounts.view")
 def user(request: HttpRequest, user_id: str) -> HttpResponse:
-    """Show an account: its state, its role assignments (each a GMP record), its history, and the actions."""
-    account = _account(user_id)
-    me: User = request.user  # type: ignore[assignment]
+    """Show an account the user may see: its state, its role assignments (GMP records), history and actions."""
+    me: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
+    account = _account(user_id, viewer=me)
     before = request.GET.get("before", "")
     page = trail.history(services.USER_TYPE, str(account.pk), before=int(before) if before.isdigit() else None)
-    assignments = list(RoleAssignment.objects.filter(user=account).select_related("site").order_by("voided", "role"))
+    assignments = list(
+        visibility.visible_assignments(me).filter(user=account).select_related("site").order_by("voided", "role")
+    )
     context = {
         "account": account,
         "assignments": assignments,
@@ -123,6 +126,7 @@ def user(request: HttpRequest, user_id: str) -> HttpResponse:
         "reject_form": ReasonForm(),
         "actions": _recovery_actions(me, account),
         "locked": auth.is_locked(account),
+        "private": me.can("accounts.manage"),
         "history": display.entry_rows(page.entries) if me.can("audit.view") else [],
         "next_before": page.next_before,
         "paged": bool(before),
@@ -130,8 +134,9 @@ def user(request: HttpRequest, user_id: str) -> HttpResponse:
     return render(request, "web/user.html", context)
 
 
-def _account(user_id: str) -> User:
-    account = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+def _account(user_id: str, *, viewer: User) -> User:
+    shown = visibility.visible_users(viewer)
+    account = shown.filter(pk=int(user_id)).first() if user_id.isdigit() else None
     if account is None:
         raise Http404("no such user")
     return account
@@ -163,7 +168,7 @@ def _recovery_actions(me: User, account: User) -> list[dict[str, Any]]:
 @require_POST
 def user_action(request: HttpRequest, user_id: str, action: str) -> HttpResponse:
     """Run one recovery action on an account, with a reason (unlock, disable, re-enable, reset password or MFA)."""
-    account = _account(user_id)
+    account = _account(user_id, viewer=request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
     if action not in RECOVERY:
         raise Http404("no such action")
     label, service, _applies = RECOVERY[action]
@@ -185,7 +190,7 @@ def user_action(request: HttpRequest, user_id: str, action: str) -> HttpResponse
 @require_POST
 def decide_role(request: HttpRequest, user_id: str, assignment_id: str, decision: str) -> HttpResponse:
     """Approve (with a signature) or reject (with a reason) a pending role assignment."""
-    account = _account(user_id)
+    account = _account(user_id, viewer=request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
     assignment = RoleAssignment.objects.filter(pk=int(assignment_id) if assignment_id.isdigit() else 0, user=account)
     found = assignment.select_related("user", "site").first()
     if found is None or decision not in ("approve", "reject"):

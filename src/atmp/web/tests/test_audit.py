@@ -17,6 +17,7 @@ def test_the_trail_filters_by_record_and_user(as_inspector, site, qa_reviewer):
 
 def test_a_bad_filter_is_shown_beside_the_field(as_inspector):
     response = as_inspector.get("/audit/", {"since": "yesterday", "user": "nobody"})
+    assert response.status_code == 400
     page = response.content.decode()
     assert 'data-testid="error-since"' in page and 'data-testid="error-user"' in page
 
@@ -126,3 +127,10 @@ def test_an_unsigned_review_waits_on_the_reviewers_start_page(as_approver, qa_ap
     assert review in as_approver.get("/").context["awaiting"]
     signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
     assert as_approver.get("/").context["awaiting"] == []
+
+
+def test_a_time_outside_the_utc_calendar_is_a_400_naming_the_field(as_inspector):
+    for field, value in [("since", "9999-12-31T23:59:59-14:00"), ("until", "0001-01-01T00:00:00+01:00")]:
+        response = as_inspector.get("/audit/", {field: value})
+        assert response.status_code == 400
+        assert f'data-testid="error-{field}"' in response.content.decode()
