@@ -1,8 +1,8 @@
 """One place that turns every refusal into a JSON answer with the right status; never a traceback.
 
 400 bad input (the field named), 401 not signed in, 403 not allowed (the permission named),
-404 not found, 409 conflicts with the current state (a stale version, a checkpoint that would
-contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
+404 not found, 409 conflicts with the current state (a stale version, a voided record, a checkpoint that
+would contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
 """
 
 import logging
@@ -22,6 +22,7 @@ from atmp.ledger.errors import (
     LedgerError,
     NotFound,
     ReasonRequired,
+    RecordVoided,
     StaleRecord,
 )
 from atmp.stats.errors import StatsInputError
@@ -36,6 +37,7 @@ REFUSALS: list[tuple[type[LedgerError], int]] = [
     (NotAllowed, 403),
     (NotFound, 404),
     (StaleRecord, 409),
+    (RecordVoided, 409),
     (CheckpointRefused, 409),
     # A write outside the ledger is atmp's bug, never the client's: say so, as a 500.
     (LedgerBypass, 500),
