@@ -34,9 +34,13 @@ def is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > clock.now()
 
 
-def register_failure(user: User, action: str = "login_failed") -> None:
-    """Count a failed authentication, audit it, and lock the account at the threshold."""
-    with writer.change(actor=None, reason="") as ch:
+def register_failure(user: User, action: str = "login_failed", *, actor: User | None = None) -> None:
+    """Count a failed authentication, audit it, and lock the account at the threshold.
+
+    `actor` is who tried, when that is known: the signed-in user whose re-authentication failed
+    while signing. A failed sign-in has no known actor (anyone can type a username): atmp records it.
+    """
+    with writer.change(actor=actor, reason="") as ch:
         # Re-read under lock: concurrent failures must all count towards the lockout.
         fresh = User.objects.select_for_update().get(pk=user.pk)
         fresh.failed_logins += 1

@@ -31,10 +31,10 @@ def _reauthenticate(signer: User, password: str, otp: str | None) -> None:
     if not signer.is_active or is_locked(signer):
         raise SignatureRefused("your account is disabled or locked: you cannot sign")
     if not signer.check_password(password):
-        register_failure(signer, "sign_auth_failed")
+        register_failure(signer, "sign_auth_failed", actor=signer)
         raise SignatureRefused("signature refused: the password is wrong")
     if signer.mfa_enabled and not verify_totp(signer, otp or ""):
-        register_failure(signer, "sign_auth_failed")
+        register_failure(signer, "sign_auth_failed", actor=signer)
         raise SignatureRefused("signature refused: the authenticator code is wrong or was already used")
 
 

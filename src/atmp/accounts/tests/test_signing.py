@@ -81,3 +81,13 @@ def test_audit_trail_reviewed_belongs_on_review_records_only(site, qa_approver):
     review = make_review(actor=qa_approver)
     with pytest.raises(SignatureRefused, match="audit-trail review records only"):
         signing.sign(signer=qa_approver, record=review, meaning="approved", password=PASSWORD)
+
+
+def test_a_failed_signing_attempt_is_attributed_to_the_signer(site, qa_approver, settings):
+    settings.ATMP_LOCKOUT_THRESHOLD = 2
+    for _ in range(2):
+        with pytest.raises(SignatureRefused):
+            signing.sign(signer=qa_approver, record=site, meaning="approved", password="wrong")
+    refusals = AuditEntry.objects.filter(action__in=["sign_auth_failed", "lockout", "sign_failed"])
+    assert sorted(set(refusals.values_list("action", flat=True))) == ["lockout", "sign_auth_failed", "sign_failed"]
+    assert set(refusals.values_list("actor_id", "actor_name")) == {(qa_approver.pk, "Alex Approver")}
