@@ -6,12 +6,14 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused
+from atmp.accounts import throttle
+from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, Throttled
 from atmp.accounts.models import ApiToken, User
 from atmp.accounts.services import USER_TYPE, require
 from atmp.ledger import clock, writer
@@ -19,6 +21,10 @@ from atmp.ledger import clock, writer
 GENERIC_REFUSAL = "sign-in refused: wrong username, password or code"
 TOTP_WINDOW = 1  # RFC 6238 §5.2: accept one step of clock drift either way
 TOKEN_LIFETIME = dt.timedelta(days=90)
+USERNAME_SHOWN = 64  # an unknown username is recorded up to this many characters
+# Unicode categories left out of a recorded username: controls, formats (bidi overrides,
+# zero-width), surrogates, private use, unassigned, and line and paragraph separators.
+UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def _record(
@@ -63,44 +69,75 @@ def register_failure(user: User, action: str = "login_failed", *, actor: User | 
             )
 
 
-def authenticate(*, username: str, password: str, otp: str | None = None) -> User:
+def authenticate(*, username: str, password: str, otp: str | None = None, client: str | None = None) -> User:
     """Return the user when username, password and (if enrolled) TOTP code are right; audit every outcome."""
-    user = check_password_step(username=username, password=password)
+    user = check_password_step(username=username, password=password, client=client)
     if user.mfa_enabled:
-        return check_code_step(user=user, otp=otp or "")
+        return check_code_step(user=user, otp=otp or "", client=client)
     return complete_login(user)
 
 
-def check_password_step(*, username: str, password: str) -> User:
+def check_password_step(*, username: str, password: str, client: str | None = None) -> User:
     """Check the first factor, auditing and counting a failure; the caller then asks for the code if enrolled.
 
     The web UI calls this, keeps only the user's id in the session, and calls check_code_step
-    with the code: the password is never kept between the two steps.
+    with the code: the password is never kept between the two steps. `client` is the caller's
+    network address (atmp.accounts.client), whose failures are throttled. Every refusal gives the
+    same answer, whether the account is real, unknown, disabled or locked (ASVS 2.2.1, 3.x: no
+    account enumeration); only the audit trail says which.
     """
+    _refuse_if_throttled(client)
     user = User.objects.filter(username=username.strip().lower()).first()
     if user is None:
         make_password(password)  # spend the same time as a real check, so timing reveals no usernames
-        _record(None, "login_failed", {"username": [None, username[:150]]})
-        raise LoginRefused(GENERIC_REFUSAL)
-    if not user.is_active:
-        _record(user, "login_refused", {"reason": [None, "account disabled"]})
-        raise LoginRefused(GENERIC_REFUSAL)
-    if is_locked(user):
-        _record(user, "login_refused", {"reason": [None, "account locked"]})
-        raise LoginRefused("account locked after repeated failed sign-ins; try again later or ask an administrator")
-    if not user.check_password(password):
+        _record(None, "login_failed", {"username": [None, shown_username(username)]})
+        _failed_sign_in(client)
+    elif not user.is_active or is_locked(user):
+        make_password(password)
+        why = "account disabled" if not user.is_active else "account locked"
+        _record(user, "login_refused", {"reason": [None, why]})
+        _failed_sign_in(client)
+    elif not user.check_password(password):
         register_failure(user)
-        raise LoginRefused(GENERIC_REFUSAL)
-    return user
+        _failed_sign_in(client)
+    else:
+        return user
+    raise LoginRefused(GENERIC_REFUSAL)
 
 
-def check_code_step(*, user: User, otp: str) -> User:
+def shown_username(typed: str) -> str:
+    """Return a typed username fit for the ledger: bounded, without control, bidi or invisible characters."""
+    kept = "".join(c for c in typed if unicodedata.category(c) not in UNSHOWN)
+    return kept if len(kept) <= USERNAME_SHOWN else kept[:USERNAME_SHOWN] + "…"
+
+
+def _refuse_if_throttled(client: str | None) -> None:
+    hit = throttle.blocked(throttle.sign_in_limits(client), clock.now())
+    if hit is None:
+        return
+    limit, seconds = hit
+    minutes = -(-seconds // 60)
+    where = "from your address" if limit.scope == "address" else "on this server"
+    raise Throttled(f"sign-in refused: too many failed sign-ins {where}; try again in {minutes} min", seconds)
+
+
+def _failed_sign_in(client: str | None) -> None:
+    for limit in throttle.count_failure(throttle.sign_in_limits(client), clock.now()):
+        changes: dict[str, list[object]] = {"limit": [None, limit.scope], "failures": [None, limit.allowed]}
+        if limit.scope == "address":
+            changes["address"] = [None, client]
+        _record(None, "sign_in_throttled", changes)
+
+
+def check_code_step(*, user: User, otp: str, client: str | None = None) -> User:
     """Check the TOTP code of a user whose password was just verified, then complete the sign-in."""
+    _refuse_if_throttled(client)
     if not user.is_active or is_locked(user):
         _record(user, "login_refused", {"reason": [None, "account disabled or locked"]})
         raise LoginRefused(GENERIC_REFUSAL)
     if not verify_totp(user, otp):
         register_failure(user)
+        _failed_sign_in(client)
         raise LoginRefused(GENERIC_REFUSAL)
     return complete_login(user)
 
@@ -215,17 +252,39 @@ def create_token(*, actor: User | None, user: User, name: str) -> str:
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
-    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+def user_for_token(raw: str, *, client: str | None = None) -> User | None:
+    """Return the active user a valid, unexpired, unrevoked token belongs to; count a failure per client.
+
+    A locked account's tokens keep working: the lockout stops password guessing, and an
+    integration must not stop because someone mistyped the password (or guessed at it). A
+    disabled account's tokens stop. Failed tokens have their own limit per client address.
+    """
+    _refuse_token_if_throttled(client)
     if not raw.startswith("atmp_"):
+        _token_failed(client)
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
     if token is None or token.revoked or token.expires_at <= clock.now():
+        _token_failed(client)
         return None
     user = token.user
-    if not user.is_active or is_locked(user):
+    if not user.is_active:
+        _token_failed(client)
         return None
     return user
+
+
+def _refuse_token_if_throttled(client: str | None) -> None:
+    hit = throttle.blocked(throttle.token_limits(client), clock.now())
+    if hit is not None:
+        seconds = hit[1]
+        raise Throttled(f"too many failed API tokens from your address; try again in {-(-seconds // 60)} min", seconds)
+
+
+def _token_failed(client: str | None) -> None:
+    """Count a failed token from the client; record when its limit is reached."""
+    for limit in throttle.count_failure(throttle.token_limits(client), clock.now()):
+        _record(None, "token_throttled", {"address": [None, client], "failures": [None, limit.allowed]})
 
 
 def revoke_token(*, actor: User, token: ApiToken, reason: str) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from atmp.accounts.roles import Role, permissions_of
+from atmp.accounts.throttle import AuthThrottle  # noqa: F401 - a model of this app, declared with its logic
 from atmp.ledger.records import GmpRecord, RecordStatus
 
 

@@ -15,6 +15,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from atmp.accounts.auth import user_for_token
+from atmp.accounts.client import client_address
 from atmp.accounts.models import User
 
 TOKEN = "token"  # noqa: S105 - the name of an authentication method
@@ -26,7 +27,7 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         """Return the active user the token belongs to, or None."""
-        user = user_for_token(token.strip())
+        user = user_for_token(token.strip(), client=client_address(request))
         if user is not None:
             request.auth_user = user  # type: ignore[attr-defined]
             request.auth_method = TOKEN  # type: ignore[attr-defined]

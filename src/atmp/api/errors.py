@@ -15,7 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from atmp.accounts.access import NotAuthenticated
-from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed
+from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed, Throttled
 from atmp.ledger.errors import (
     CheckpointRefused,
     LedgerBypass,
@@ -33,6 +33,7 @@ log = logging.getLogger("atmp.api")
 REFUSALS: list[tuple[type[LedgerError], int]] = [
     (InvalidInput, 400),
     (ReasonRequired, 400),
+    (Throttled, 429),
     (LoginRefused, 401),
     (NotAllowed, 403),
     (NotFound, 404),
@@ -77,7 +78,10 @@ def install(api: NinjaAPI) -> None:
         if status >= 500:
             log.error("ledger bypass in %s %s: %s", request.method, request.path, exc)
         field = getattr(exc, "field", None) or ("reason" if isinstance(exc, ReasonRequired) else None)
-        return answer(request, status, str(exc), field=field)
+        response = answer(request, status, str(exc), field=field)
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def bad_request(request: HttpRequest, exc: BadRequest | StatsInputError) -> HttpResponse:
         return answer(request, 400, str(exc), field=exc.field)
