@@ -87,7 +87,9 @@ def check_password_step(*, username: str, password: str, client: str | None = No
     account enumeration); only the audit trail says which.
     """
     _refuse_if_throttled(client)
-    user = User.objects.filter(username=username.strip().lower()).first()
+    name = username.strip().lower()
+    # No account has a NUL or more than 150 characters in its name (and PostgreSQL refuses a NUL).
+    user = User.objects.filter(username=name).first() if "\x00" not in name and len(name) <= 150 else None
     if user is None:
         make_password(password)  # spend the same time as a real check, so timing reveals no usernames
         _record(None, "login_failed", {"username": [None, shown_username(username)]})
