@@ -104,6 +104,12 @@ ATMP_SESSION_IDLE_SECONDS = config.int_setting("ATMP_SESSION_IDLE_SECONDS", 15 *
 ATMP_SESSION_ABSOLUTE_SECONDS = config.int_setting("ATMP_SESSION_ABSOLUTE_SECONDS", 8 * 3600)
 ATMP_LOCKOUT_THRESHOLD = config.int_setting("ATMP_LOCKOUT_THRESHOLD", 5)
 ATMP_LOCKOUT_SECONDS = config.int_setting("ATMP_LOCKOUT_SECONDS", 15 * 60)
+# ASVS 2.2.1: failed sign-ins limited per client address and overall (besides the lockout per
+# account), failed API tokens per client address; counted per window (atmp.accounts.throttle).
+ATMP_THROTTLE_WINDOW_SECONDS = config.int_setting("ATMP_THROTTLE_WINDOW_SECONDS", 15 * 60)
+ATMP_THROTTLE_ADDRESS_FAILURES = config.int_setting("ATMP_THROTTLE_ADDRESS_FAILURES", 20)
+ATMP_THROTTLE_GLOBAL_FAILURES = config.int_setting("ATMP_THROTTLE_GLOBAL_FAILURES", 500)
+ATMP_THROTTLE_TOKEN_FAILURES = config.int_setting("ATMP_THROTTLE_TOKEN_FAILURES", 50)
 
 # The ledger: signing key outside the database, origin = key name, automatic checkpoint interval.
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")

@@ -30,7 +30,12 @@ def test_the_approver_reviews_the_site_trail_and_signs_the_review(page, artifact
     page.wait_for_url("**/records/ledger.audittrailreview/*/?sign=1")
     dialog = page.locator("#sign-dialog")
     expect(dialog).to_be_visible()  # opened for the reviewer
-    assert dialog.locator("#id_meaning option").all_inner_texts() == ["Audit trail reviewed"]
+    # No meaning is chosen for the reviewer: the blank first choice must be changed.
+    assert dialog.locator("#id_meaning option").all_inner_texts() == [
+        "— choose what your signature means —",
+        "Audit trail reviewed",
+    ]
+    dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
     dialog.locator("#id_password").fill(PASSWORD)
     dialog.get_by_test_id("sign-submit").click()
     page.wait_for_url("**/records/ledger.audittrailreview/*/")

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import pyotp
@@ -14,9 +15,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 
-from atmp.accounts import sealed
+from atmp.accounts import sealed, throttle
 from atmp.accounts.attest import account_event
-from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, NotAllowed
+from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, NotAllowed, Throttled
 from atmp.accounts.models import ApiToken, User
 from atmp.accounts.services import USER_TYPE, require
 from atmp.ledger import clock, writer
@@ -26,6 +27,10 @@ TOTP_WINDOW = 1  # RFC 6238 §5.2: accept one step of clock drift either way
 TOKEN_DAYS = 30  # a token's lifetime unless its maker asks for a shorter one
 TOKEN_MAX_DAYS = 90
 TOKEN_SCOPES = {"read": "read only (GET)", "read-write": "read and write"}
+USERNAME_SHOWN = 64  # an unknown username is recorded up to this many characters
+# Unicode categories left out of a recorded username: controls, formats (bidi overrides,
+# zero-width), surrogates, private use, unassigned, and line and paragraph separators.
+UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def _record(
@@ -41,9 +46,13 @@ def is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > clock.now()
 
 
-def register_failure(user: User, action: str = "login_failed") -> None:
-    """Count a failed authentication, audit it, and lock the account at the threshold."""
-    with writer.change(actor=None, reason="") as ch:
+def register_failure(user: User, action: str = "login_failed", *, actor: User | None = None) -> None:
+    """Count a failed authentication, audit it, and lock the account at the threshold.
+
+    `actor` is who tried, when that is known: the signed-in user whose re-authentication failed
+    while signing. A failed sign-in has no known actor (anyone can type a username): atmp records it.
+    """
+    with writer.change(actor=actor, reason="") as ch:
         # Re-read under lock: concurrent failures must all count towards the lockout.
         fresh = User.objects.select_for_update().get(pk=user.pk)
         fresh.failed_logins += 1
@@ -66,44 +75,77 @@ def register_failure(user: User, action: str = "login_failed") -> None:
             )
 
 
-def authenticate(*, username: str, password: str, otp: str | None = None) -> User:
+def authenticate(*, username: str, password: str, otp: str | None = None, client: str | None = None) -> User:
     """Return the user when username, password and (if enrolled) TOTP code are right; audit every outcome."""
-    user = check_password_step(username=username, password=password)
+    user = check_password_step(username=username, password=password, client=client)
     if user.mfa_enabled:
-        return check_code_step(user=user, otp=otp or "")
+        return check_code_step(user=user, otp=otp or "", client=client)
     return complete_login(user)
 
 
-def check_password_step(*, username: str, password: str) -> User:
+def check_password_step(*, username: str, password: str, client: str | None = None) -> User:
     """Check the first factor, auditing and counting a failure; the caller then asks for the code if enrolled.
 
     The web UI calls this, keeps only the user's id in the session, and calls check_code_step
-    with the code: the password is never kept between the two steps.
+    with the code: the password is never kept between the two steps. `client` is the caller's
+    network address (atmp.accounts.client), whose failures are throttled. Every refusal gives the
+    same answer, whether the account is real, unknown, disabled or locked (ASVS 2.2.1, 3.x: no
+    account enumeration); only the audit trail says which.
     """
-    user = User.objects.filter(username=username.strip().lower()).first()
+    _refuse_if_throttled(client)
+    name = username.strip().lower()
+    # No account has a NUL or more than 150 characters in its name (and PostgreSQL refuses a NUL).
+    user = User.objects.filter(username=name).first() if "\x00" not in name and len(name) <= 150 else None
     if user is None:
         make_password(password)  # spend the same time as a real check, so timing reveals no usernames
-        _record(None, "login_failed", {"username": [None, username[:150]]})
-        raise LoginRefused(GENERIC_REFUSAL)
-    if not user.is_active:
-        _record(user, "login_refused", {"reason": [None, "account disabled"]})
-        raise LoginRefused(GENERIC_REFUSAL)
-    if is_locked(user):
-        _record(user, "login_refused", {"reason": [None, "account locked"]})
-        raise LoginRefused("account locked after repeated failed sign-ins; try again later or ask an administrator")
-    if not user.check_password(password):
+        _record(None, "login_failed", {"username": [None, shown_username(username)]})
+        _failed_sign_in(client)
+    elif not user.is_active or is_locked(user):
+        make_password(password)
+        why = "account disabled" if not user.is_active else "account locked"
+        _record(user, "login_refused", {"reason": [None, why]})
+        _failed_sign_in(client)
+    elif not user.check_password(password):
         register_failure(user)
-        raise LoginRefused(GENERIC_REFUSAL)
-    return user
+        _failed_sign_in(client)
+    else:
+        return user
+    raise LoginRefused(GENERIC_REFUSAL)
 
 
-def check_code_step(*, user: User, otp: str) -> User:
+def shown_username(typed: str) -> str:
+    """Return a typed username fit for the ledger: bounded, without control, bidi or invisible characters."""
+    kept = "".join(c for c in typed if unicodedata.category(c) not in UNSHOWN)
+    return kept if len(kept) <= USERNAME_SHOWN else kept[:USERNAME_SHOWN] + "…"
+
+
+def _refuse_if_throttled(client: str | None) -> None:
+    hit = throttle.blocked(throttle.sign_in_limits(client), clock.now())
+    if hit is None:
+        return
+    limit, seconds = hit
+    minutes = -(-seconds // 60)
+    where = "from your address" if limit.scope == "address" else "on this server"
+    raise Throttled(f"sign-in refused: too many failed sign-ins {where}; try again in {minutes} min", seconds)
+
+
+def _failed_sign_in(client: str | None) -> None:
+    for limit in throttle.count_failure(throttle.sign_in_limits(client), clock.now()):
+        changes: dict[str, list[object]] = {"limit": [None, limit.scope], "failures": [None, limit.allowed]}
+        if limit.scope == "address":
+            changes["address"] = [None, client]
+        _record(None, "sign_in_throttled", changes)
+
+
+def check_code_step(*, user: User, otp: str, client: str | None = None) -> User:
     """Check the TOTP code of a user whose password was just verified, then complete the sign-in."""
+    _refuse_if_throttled(client)
     if not user.is_active or is_locked(user):
         _record(user, "login_refused", {"reason": [None, "account disabled or locked"]})
         raise LoginRefused(GENERIC_REFUSAL)
     if not verify_totp(user, otp):
         register_failure(user)
+        _failed_sign_in(client)
         raise LoginRefused(GENERIC_REFUSAL)
     return complete_login(user)
 
@@ -302,23 +344,45 @@ def find_token(user: User, ref: str) -> ApiToken:
     return matches[0]
 
 
-def token_for_key(raw: str) -> ApiToken | None:
-    """Return the valid, unexpired, unrevoked token of an active, unlocked user, with its user."""
+def token_for_key(raw: str, *, client: str | None = None) -> ApiToken | None:
+    """Return the valid, unexpired, unrevoked token of an active user, with its user; count a failure per client.
+
+    A locked account's tokens keep working: the lockout stops password guessing, and an
+    integration must not stop because someone mistyped the password (or guessed at it). A
+    disabled account's tokens stop. Failed tokens have their own limit per client address.
+    """
+    _refuse_token_if_throttled(client)
     if not raw.startswith("atmp_"):
+        _token_failed(client)
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
     if token is None or token.revoked or token.expires_at <= clock.now():
+        _token_failed(client)
         return None
     user = token.user
-    if not user.is_active or is_locked(user):
+    if not user.is_active:
+        _token_failed(client)
         return None
     return token
 
 
-def user_for_token(raw: str) -> User | None:
-    """Return the active user a valid, unexpired, unrevoked token belongs to."""
-    token = token_for_key(raw)
+def user_for_token(raw: str, *, client: str | None = None) -> User | None:
+    """Return the active user a valid, unexpired, unrevoked token belongs to (see token_for_key)."""
+    token = token_for_key(raw, client=client)
     return None if token is None else token.user
+
+
+def _refuse_token_if_throttled(client: str | None) -> None:
+    hit = throttle.blocked(throttle.token_limits(client), clock.now())
+    if hit is not None:
+        seconds = hit[1]
+        raise Throttled(f"too many failed API tokens from your address; try again in {-(-seconds // 60)} min", seconds)
+
+
+def _token_failed(client: str | None) -> None:
+    """Count a failed token from the client; record when its limit is reached."""
+    for limit in throttle.count_failure(throttle.token_limits(client), clock.now()):
+        _record(None, "token_throttled", {"address": [None, client], "failures": [None, limit.allowed]})
 
 
 def revoke_token(*, actor: User | None, token: ApiToken, reason: str = "") -> None:

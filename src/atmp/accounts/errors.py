@@ -11,6 +11,14 @@ class LoginRefused(AccountError):
     """Sign-in failed: the message never says which of username, password or code was wrong."""
 
 
+class Throttled(LoginRefused):
+    """Too many failed attempts from this address (or overall) in the window; `retry_after` says for how long."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotAllowed(AccountError):
     """The actor's roles do not grant the permission the operation needs."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.contrib.auth.hashers import check_password
@@ -9,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from atmp.accounts.roles import Role, permissions_of
+from atmp.accounts.throttle import AuthThrottle  # noqa: F401 - a model of this app, declared with its logic
 from atmp.ledger.records import GmpRecord, RecordStatus
 
 
@@ -96,12 +98,23 @@ class Site(GmpRecord):
     address = models.TextField(blank=True)
 
     write_permission: ClassVar[str] = "sites.manage"
+    # Site master data is QA's: those who may manage sites author them, QA and the QP review and
+    # approve them; a PV Officer, an operator or a QC analyst has no business signing them.
+    signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "authored": frozenset({Role.QA_REVIEWER, Role.QA_APPROVER}),
+        "reviewed": frozenset({Role.QA_REVIEWER, Role.QA_APPROVER, Role.QUALIFIED_PERSON}),
+        "approved": frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON}),
+    }
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the site itself: a site concerns itself only."""
+        return frozenset({int(self.pk)})
 
 
 class RoleAssignment(GmpRecord):
@@ -120,9 +133,21 @@ class RoleAssignment(GmpRecord):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments")
 
     write_permission: ClassVar[str] = "accounts.manage"
+    # Annex 11 §12: a role is given by the administrator and approved by QA, a second person.
+    signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "approved": frozenset({Role.QA_APPROVER}),
+    }
 
     class Meta:
         ordering = ["user_id", "role"]
+
+    def subject_user_ids(self) -> frozenset[int]:
+        """Return the user the role is given to: nobody approves their own roles."""
+        return frozenset({int(self.user_id)})
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the assignment's site, or None for a role at every site."""
+        return None if self.site_id is None else frozenset({int(self.site_id)})
 
     def __str__(self) -> str:
         where = self.site.code if self.site_id and self.site else "all sites"

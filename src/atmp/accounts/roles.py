@@ -7,7 +7,13 @@ cannot create, change or sign GMP records (Annex 11 §12, segregation of IT and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from atmp.ledger.records import GmpRecord
 
 
 class Role(models.TextChoices):
@@ -50,7 +56,8 @@ GRANTS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(_READ | {"accounts.manage", "ledger.checkpoint"}),
 }
 
-# Which signature meanings each role may give (atmp.ledger.signatures.MEANINGS).
+# Which signature meanings each role may give at all (atmp.ledger.signatures.MEANINGS). A record
+# type narrows this for its own records (GmpRecord.signing_meanings); it never widens it.
 MEANINGS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset({"authored", "verified"}),
     Role.QC_ANALYST: frozenset({"authored", "verified", "reviewed"}),
@@ -77,3 +84,31 @@ def meanings_of(roles: set[str] | frozenset[str] | list[str]) -> frozenset[str]:
     for role in roles:
         allowed |= MEANINGS_BY_ROLE.get(role, frozenset())
     return frozenset(allowed)
+
+
+REVIEW_MEANING = "audit_trail_reviewed"  # given to audit-trail reviews only (their own declaration)
+
+
+def _by_meaning() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for role, meanings in MEANINGS_BY_ROLE.items():
+        for meaning in meanings - {REVIEW_MEANING}:
+            table.setdefault(meaning, set()).add(role)
+    return {meaning: frozenset(roles) for meaning, roles in table.items()}
+
+
+# What a GMP record type takes when it declares nothing of its own (GmpRecord.signing_meanings is
+# None): meaning → the roles that may give it, as MEANINGS_BY_ROLE says.
+DEFAULT_SIGNING_MEANINGS: Mapping[str, frozenset[str]] = _by_meaning()
+
+
+def signing_meanings_of(model: type[GmpRecord] | GmpRecord) -> Mapping[str, frozenset[str]]:
+    """Return the record type's declaration: each meaning it takes, and the roles that may give it."""
+    declared = model.signing_meanings
+    return DEFAULT_SIGNING_MEANINGS if declared is None else declared
+
+
+def meanings_for(roles: set[str] | frozenset[str] | list[str], model: type[GmpRecord] | GmpRecord) -> frozenset[str]:
+    """Return the meanings the roles may give on records of this type."""
+    held = set(roles)
+    return frozenset(m for m, allowed in signing_meanings_of(model).items() if held & allowed)

@@ -18,6 +18,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from atmp.accounts.auth import token_for_key
+from atmp.accounts.client import client_address
 from atmp.accounts.models import User
 
 TOKEN = "token"  # noqa: S105 - the name of an authentication method
@@ -31,7 +32,7 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         """Return the active user the token belongs to, or None; refuse a read token's unsafe request."""
-        found = token_for_key(token.strip())
+        found = token_for_key(token.strip(), client=client_address(request))
         if found is None:
             return None
         if found.scope == READ_SCOPE and request.method not in SAFE_METHODS:

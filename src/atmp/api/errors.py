@@ -1,8 +1,8 @@
 """One place that turns every refusal into a JSON answer with the right status; never a traceback.
 
 400 bad input (the field named), 401 not signed in, 403 not allowed (the permission named),
-404 not found, 409 conflicts with the current state (a stale version, a checkpoint that would
-contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
+404 not found, 409 conflicts with the current state (a stale version, a voided record, a checkpoint that
+would contradict an earlier one), 422 refused by a GMP rule (a signature, a change that changes nothing).
 """
 
 import json
@@ -17,13 +17,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from atmp.accounts.access import NotAuthenticated
-from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed
+from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed, Throttled
 from atmp.ledger.errors import (
     CheckpointRefused,
     LedgerBypass,
     LedgerError,
     NotFound,
     ReasonRequired,
+    RecordVoided,
     StaleRecord,
 )
 from atmp.stats.errors import StatsInputError
@@ -34,10 +35,12 @@ log = logging.getLogger("atmp.api")
 REFUSALS: list[tuple[type[LedgerError], int]] = [
     (InvalidInput, 400),
     (ReasonRequired, 400),
+    (Throttled, 429),
     (LoginRefused, 401),
     (NotAllowed, 403),
     (NotFound, 404),
     (StaleRecord, 409),
+    (RecordVoided, 409),
     (CheckpointRefused, 409),
     # A write outside the ledger is atmp's bug, never the client's: say so, as a 500.
     (LedgerBypass, 500),
@@ -109,7 +112,10 @@ def install(api: NinjaAPI) -> None:
         if status >= 500:
             log.error("ledger bypass in %s %s: %s", request.method, request.path, exc)
         field = getattr(exc, "field", None) or ("reason" if isinstance(exc, ReasonRequired) else None)
-        return answer(request, status, str(exc), field=field)
+        response = answer(request, status, str(exc), field=field)
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def bad_request(request: HttpRequest, exc: BadRequest | StatsInputError) -> HttpResponse:
         return answer(request, 400, str(exc), field=exc.field)

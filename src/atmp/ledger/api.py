@@ -138,6 +138,8 @@ class RecordOut(Schema):
     snapshot: dict[str, Any]
     snapshot_hash: str
     signatures: list[SignatureOut]
+    # What the caller may sign this version as now (atmp.accounts.signing.allowed_meanings).
+    meanings_you_may_give: list[str]
 
 
 class SignIn(BodyIn):
@@ -250,7 +252,8 @@ def get_vkey(request: HttpRequest) -> dict[str, str]:
 @requires("records.view")
 def get_record(request: HttpRequest, record_type: RecordType, record_id: RecordId) -> dict[str, Any]:
     """Return a GMP record: its audited snapshot, version, status and signatures (superseded ones marked)."""
-    return _record_document(_visible_record(request, record_type, record_id))
+    record = _visible_record(request, record_type, record_id)
+    return {**_record_document(record), "meanings_you_may_give": signing.allowed_meanings(user_of(request), record)}
 
 
 @router.get("/records/{record_type}/{record_id}/history", response=answers({200: EntryPage}), tags=["records"])

@@ -17,6 +17,10 @@ class StaleRecord(LedgerError):
     """The record changed since it was read; the caller must reload it."""
 
 
+class RecordVoided(LedgerError):
+    """A voided record was to be changed: a voided record is kept as it was, never edited or revived."""
+
+
 class NothingChanged(LedgerError):
     """A save changed no field, so there is nothing to audit."""
 

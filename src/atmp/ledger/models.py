@@ -3,6 +3,9 @@ signed checkpoints and electronic signatures. All but the head are append-only i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from django.db import models
 
 from atmp.ledger.records import GmpRecord, GmpRecordManager
@@ -152,7 +155,9 @@ class AuditTrailReview(GmpRecord):
 
     The selection is frozen when the review starts: the filter, the seq range, the number of
     entries and a hash over their entry hashes, so the signature "audit trail reviewed" binds to
-    exactly the entries the reviewer was shown.
+    exactly the entries the reviewer was shown. Nobody reviews their own work: the entries of the
+    reviewer who starts it (its `created_by`) are left out and counted in `excluded_count`, for a
+    second reviewer to review, and nobody else whose entries it holds may sign it.
     """
 
     record_type_filter = models.CharField(max_length=100, blank=True)
@@ -166,6 +171,13 @@ class AuditTrailReview(GmpRecord):
     entry_count = models.BigIntegerField(default=0)
     entries_hash = models.CharField(max_length=64)
     comment = models.TextField(blank=True)
+    # Entries the filter selected that are the reviewer's own, left out of this review.
+    excluded_count = models.BigIntegerField(default=0)
+
+    # QA and the QP review the audit trail (PIC/S PI 041 §9.4); a review takes no other meaning.
+    signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "audit_trail_reviewed": frozenset({"qa_reviewer", "qa_approver", "qualified_person"}),
+    }
 
     class Meta:
         ordering = ["-id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -64,6 +65,12 @@ class GmpRecord(models.Model):
     write_permission: ClassVar[str] = "records.write"
     # Fields left out of the audited snapshot: none by default. A subclass must justify any it adds.
     unaudited_fields: ClassVar[frozenset[str]] = frozenset()
+    # The signature meanings records of this type take, each with the roles that may give it
+    # (meaning → role values of atmp.accounts.roles.Role), declared once, here, for every entry
+    # point and for the workflow engine that binds its transitions to meanings. None: the role
+    # table's defaults (atmp.accounts.roles.DEFAULT_SIGNING_MEANINGS). A declaration narrows the
+    # role table (roles.MEANINGS_BY_ROLE), never widens it.
+    signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = None
 
     class Meta:
         abstract = True
@@ -77,6 +84,21 @@ class GmpRecord(models.Model):
     def record_key(self) -> str:
         """Return 'type:id', the record's name in verify reports."""
         return f"{self.record_type()}:{self.pk}"
+
+    def subject_user_ids(self) -> frozenset[int]:
+        """Return the ids of the users this record is about: none of them may sign it."""
+        if self._meta.label_lower == settings.AUTH_USER_MODEL.lower():
+            return frozenset({int(self.pk)})
+        return frozenset()
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the ids of the sites this record concerns, or None for every site.
+
+        A record bound to a site (a `site` field) concerns that site; one bound to none concerns
+        every site, so only a signer who sees every site may sign it.
+        """
+        site_id = getattr(self, "site_id", None)
+        return None if site_id is None else frozenset({int(site_id)})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save through the ledger's current change, or refuse."""

@@ -15,10 +15,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from atmp.ledger import keys
+from atmp.ledger import keys, reviews
 from atmp.ledger.canonical import MAX_SAFE_INTEGER, dumps
 from atmp.ledger.errors import SignatureRefused
-from atmp.ledger.models import AuditEntry, Signature
+from atmp.ledger.models import AuditEntry, AuditTrailReview, Signature
 from atmp.ledger.records import GmpRecord
 from atmp.ledger.writer import Change
 
@@ -31,8 +31,12 @@ MEANINGS: dict[str, str] = {
     "qp_certified": "QP certified",
     "audit_trail_reviewed": "Audit trail reviewed",
 }
-# Segregation of duties: whoever created or changed a record cannot give it these signatures.
-INDEPENDENT_MEANINGS = frozenset({"reviewed", "approved", "qp_certified"})
+# Segregation of duties (EU GMP Ch. 1 §1.4, Ch. 4; Part 11 §11.10(g); ADR 0005): a meaning that
+# vouches for someone else's work. Whoever authored a version (changed the record, or signed it
+# 'authored') cannot give one of these to it. 'audit_trail_reviewed' is not among them: the
+# reviewer starts the review record and signs it; its independence is from the entries it covers
+# (reviews.own_entries).
+INDEPENDENT_MEANINGS = frozenset({"verified", "reviewed", "approved", "qp_certified"})
 AUTHORING_ACTIONS = ("create", "update", "void")
 REVIEW_TYPE = "ledger.audittrailreview"
 DOMAIN = b"atmp-signature-v1\n"  # separates counter-signatures from checkpoint notes made with the same key
@@ -126,34 +130,61 @@ def counter_signature_holds(sig: Signature, public_key: Ed25519PublicKey) -> boo
     return True
 
 
+def authors(record: GmpRecord) -> set[int]:
+    """Return the ids of who authored the record's current version: changed it, or signed it 'authored'."""
+    key = {"record_type": record.record_type(), "record_id": str(record.pk)}
+    changed = AuditEntry.objects.filter(
+        **key, action__in=AUTHORING_ACTIONS, record_version__lte=record.version, actor_id__isnull=False
+    ).values_list("actor_id", flat=True)
+    signed = Signature.objects.filter(**key, meaning="authored", record_version__lte=record.version).values_list(
+        "signer_id", flat=True
+    )
+    return {int(i) for i in changed if i is not None} | {int(i) for i in signed}
+
+
 def check_can_sign(*, signer_id: int, record: GmpRecord, meaning: str) -> None:
-    """Refuse a signature that GMP forbids, naming the rule."""
+    """Refuse a signature that GMP forbids, naming the rule (the ledger's part: who did what to the record).
+
+    The signer's roles, permissions and sites are atmp.accounts.signing's part; it calls this.
+    """
     if meaning not in MEANINGS:
         raise SignatureRefused(f"meaning {meaning!r} is unknown; use one of: {', '.join(MEANINGS)}")
     if record.voided:
         raise SignatureRefused(f"{record.record_key} is voided: a voided record cannot be signed")
-    # A review signature means "I read these entries": it belongs on review records, and only it does.
-    if (meaning == "audit_trail_reviewed") != (record.record_type() == REVIEW_TYPE):
+    label = MEANINGS[meaning]
+    given = Signature.objects.filter(
+        record_type=record.record_type(), record_id=str(record.pk), record_version=record.version
+    ).values_list("meaning", "signer_id")
+    if any(m == meaning for m, _ in given):
+        raise SignatureRefused(f"{record.record_key} version {record.version} already carries a '{label}' signature")
+    authored_by = authors(record)
+    if meaning == "authored" and signer_id not in authored_by:
         raise SignatureRefused(
-            f"{record.record_key}: 'Audit trail reviewed' is given to audit-trail review records only, "
-            "and a review takes no other meaning"
+            f"{record.record_key}: only someone who created or changed a record may sign it 'Authored'"
         )
-    if Signature.objects.filter(
-        record_type=record.record_type(), record_id=str(record.pk), record_version=record.version, meaning=meaning
-    ).exists():
-        raise SignatureRefused(
-            f"{record.record_key} version {record.version} already carries a '{MEANINGS[meaning]}' signature"
-        )
-    if (
-        meaning in INDEPENDENT_MEANINGS
-        and AuditEntry.objects.filter(
-            record_type=record.record_type(), record_id=str(record.pk), actor_id=signer_id, action__in=AUTHORING_ACTIONS
-        ).exists()
-    ):
+    if meaning in INDEPENDENT_MEANINGS and signer_id in authored_by:
         raise SignatureRefused(
             f"segregation of duties: you authored {record.record_key}, so you cannot sign it as "
-            f"'{MEANINGS[meaning]}' (EU GMP Chapter 1/4; Part 11 §11.10)"
+            f"'{label}' (EU GMP Chapter 1/4; Part 11 §11.10)"
         )
+    mine = [m for m, who in given if who == signer_id]
+    if mine:
+        raise SignatureRefused(
+            f"segregation of duties: you signed version {record.version} of {record.record_key} as "
+            f"'{MEANINGS.get(mine[0], mine[0])}' already; one person gives one meaning per version"
+        )
+    if signer_id in record.subject_user_ids():
+        raise SignatureRefused(
+            f"segregation of duties: {record.record_key} is about yourself, and nobody signs a record "
+            "about themselves (their own account or roles)"
+        )
+    if isinstance(record, AuditTrailReview):
+        own = reviews.own_entries(record, signer_id)
+        if own:
+            raise SignatureRefused(
+                f"segregation of duties: {record.record_key} covers {own} of your own entries, and "
+                "nobody reviews their own work; start a review that leaves them out"
+            )
 
 
 def apply(ch: Change, *, record: GmpRecord, meaning: str) -> Signature:

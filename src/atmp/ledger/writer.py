@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from atmp.ledger import clock, merkle
 from atmp.ledger.actors import Actor, ActsInLedger, actor_of
 from atmp.ledger.canonical import dumps, dumps_text, entry_bytes, sha256_hex
-from atmp.ledger.errors import LedgerBypass, NothingChanged, ReasonRequired, StaleRecord
+from atmp.ledger.errors import LedgerBypass, NothingChanged, ReasonRequired, RecordVoided, StaleRecord
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import rfc3339
 
@@ -141,6 +141,11 @@ class Change:
         if old is None:  # not loaded from the database by this instance: read the stored row
             old = type(record)._base_manager.get(pk=record.pk).snapshot()
         read_version = old[VERSION_FIELD]
+        if old.get("voided"):
+            # A voided record stays as it was voided: no edit, no un-voiding (DESIGN principle 1).
+            raise RecordVoided(
+                f"{record.record_key} is voided (version {read_version}): a voided record cannot be changed"
+            )
         if read_version != record.version:
             # The caller says which version its user saw (the web form, the API's `version`).
             raise StaleRecord(

@@ -83,7 +83,9 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, meanings: list[str], mfa: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["meaning"].choices = [(m, MEANINGS[m]) for m in meanings]  # type: ignore[attr-defined]
+        # A blank first choice: the signer chooses the meaning, nothing chooses it for them.
+        choices = [("", "— choose what your signature means —"), *((m, MEANINGS[m]) for m in meanings)]
+        self.fields["meaning"].choices = choices  # type: ignore[attr-defined]
         if not mfa:
             del self.fields["otp"]
         else:

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from atmp.accounts import auth
 from atmp.accounts.access import public
-from atmp.accounts.errors import AccountError, LoginRefused
+from atmp.accounts.client import client_address
+from atmp.accounts.errors import AccountError, LoginRefused, Throttled
 from atmp.accounts.middleware import PASSWORD_PAGE
 from atmp.accounts.models import User
 from atmp.web.forms import CodeForm, LoginForm
@@ -43,22 +44,29 @@ def login(request: HttpRequest) -> HttpResponse:
         return _code_step(request)
     form = LoginForm(request.POST or None)
     error = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             # The first factor is checked, audited and counted by the service; nothing of the
             # password is kept: an enrolled user's session holds only their id until the code.
             user = auth.check_password_step(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                client=client_address(request),
             )
         except LoginRefused as exc:
             error = str(exc)
+            status = 429 if isinstance(exc, Throttled) else 200
         else:
             if user.mfa_enabled:
                 request.session[PENDING] = {"user_id": user.pk, "at": time.time(), "next": _next(request)}
                 return render(request, "web/login_code.html", {"form": CodeForm(), "username": user.username})
             return _signed_in(request, auth.complete_login(user))
     return render(
-        request, "web/login.html", {"form": form, "error": error, "timed_out": timed_out, "next": _next(request)}
+        request,
+        "web/login.html",
+        {"form": form, "error": error, "timed_out": timed_out, "next": _next(request)},
+        status=status,
     )
 
 
@@ -73,7 +81,7 @@ def _code_step(request: HttpRequest) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            user = auth.check_code_step(user=user, otp=form.cleaned_data["code"])
+            user = auth.check_code_step(user=user, otp=form.cleaned_data["code"], client=client_address(request))
         except LoginRefused as exc:
             error = str(exc)
             if not user.is_active or auth.is_locked(user):

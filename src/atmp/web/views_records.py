@@ -14,6 +14,7 @@ from django.urls import reverse
 from atmp.accounts import signing
 from atmp.accounts.access import requires
 from atmp.accounts.models import Site, User
+from atmp.accounts.roles import meanings_for
 from atmp.accounts.services import can_see
 from atmp.ledger import reviews, signatures, trail
 from atmp.ledger.errors import LedgerError
@@ -38,24 +39,17 @@ def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRe
 
 
 def sign_meanings(user: User, record: GmpRecord, *, offered: bool = True) -> list[str]:
-    """Return the meanings the user's roles allow on this record, in the order the ledger lists them.
+    """Return the meanings to offer (the service's allowed_meanings), or with offered=False to accept.
 
-    offered=True (the dialog) also leaves out those the ledger would refuse now: a meaning already
-    given to this version, or one the author may not give (segregation of duties). The sign view
-    accepts every role-allowed meaning, so a refusal comes with the ledger's own message.
+    The sign view accepts every meaning the user's roles allow on this record type, so that a
+    refusal (a meaning given meanwhile, segregation of duties) comes with the service's own message.
     """
     if record.voided:
         return []
-    meanings = signing.allowed_meanings(user)
-    return [m for m in meanings if _signable(user, record, m)] if offered else meanings
-
-
-def _signable(user: User, record: GmpRecord, meaning: str) -> bool:
-    try:
-        signatures.check_can_sign(signer_id=user.pk, record=record, meaning=meaning)
-    except LedgerError:
-        return False
-    return True
+    if offered:
+        return signing.allowed_meanings(user, record)
+    by_role = meanings_for(user.roles(), record)
+    return [m for m in signatures.MEANINGS if m in by_role]
 
 
 def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:
@@ -106,9 +100,8 @@ def render_record(
     page = trail.history(record.record_type(), str(record.pk), before=int(before) if before.isdigit() else None)
     meanings = sign_meanings(user, record)
     if sign_form is None and meanings:
-        sign_form = SignForm(
-            initial={"version": record.version, "meaning": meanings[0]}, meanings=meanings, mfa=user.mfa_enabled
-        )
+        # No meaning is chosen for the signer: they pick what they mean (Part 11 §11.50(a)(3)).
+        sign_form = SignForm(initial={"version": record.version}, meanings=meanings, mfa=user.mfa_enabled)
     context = {
         "record": record,
         "record_type": record.record_type(),
@@ -177,7 +170,7 @@ def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse
             return redirect("web:record", record_type=record_type, record_id=record_id)
         meaning = form.cleaned_data["meaning"]
         form = SignForm(
-            initial={"version": fresh.version, "meaning": meaning if meaning in offered else offered[0]},
+            initial={"version": fresh.version, "meaning": meaning if meaning in offered else ""},
             meanings=offered,
             mfa=user.mfa_enabled,
         )

@@ -44,8 +44,9 @@ def test_it_locks_the_account_after_repeated_failures(operator, settings):
         with pytest.raises(LoginRefused):
             auth.authenticate(username="olga", password="wrong")
     assert "lockout" in actions()
-    with pytest.raises(LoginRefused, match="locked"):
+    with pytest.raises(LoginRefused, match="wrong username, password or code"):
         auth.authenticate(username="olga", password=PASSWORD)
+    assert actions()[-1] == "login_refused"
 
 
 def test_it_unlocks_after_the_lockout_period(operator, settings, monkeypatch):

@@ -40,7 +40,7 @@ def test_the_author_cannot_approve_their_own_record(site, qa_reviewer):
 
 
 def test_it_refuses_a_meaning_the_role_does_not_allow(site, operator):
-    with pytest.raises(SignatureRefused, match="do not allow signing as 'Approved'"):
+    with pytest.raises(SignatureRefused, match="do not allow signing sites as 'Approved'"):
         signing.sign(signer=operator, record=site, meaning="approved", password=PASSWORD)
 
 
@@ -76,8 +76,18 @@ def test_the_inspector_cannot_change_anything(inspector, site):
 def test_audit_trail_reviewed_belongs_on_review_records_only(site, qa_approver):
     from atmp.testing import make_review
 
-    with pytest.raises(SignatureRefused, match="audit-trail review records only"):
+    with pytest.raises(SignatureRefused, match="sites are not signed 'Audit trail reviewed'"):
         signing.sign(signer=qa_approver, record=site, meaning="audit_trail_reviewed", password=PASSWORD)
     review = make_review(actor=qa_approver)
-    with pytest.raises(SignatureRefused, match="audit-trail review records only"):
+    with pytest.raises(SignatureRefused, match="audit trail reviews are not signed 'Approved'"):
         signing.sign(signer=qa_approver, record=review, meaning="approved", password=PASSWORD)
+
+
+def test_a_failed_signing_attempt_is_attributed_to_the_signer(site, qa_approver, settings):
+    settings.ATMP_LOCKOUT_THRESHOLD = 2
+    for _ in range(2):
+        with pytest.raises(SignatureRefused):
+            signing.sign(signer=qa_approver, record=site, meaning="approved", password="wrong")
+    refusals = AuditEntry.objects.filter(action__in=["sign_auth_failed", "lockout", "sign_failed"])
+    assert sorted(set(refusals.values_list("action", flat=True))) == ["lockout", "sign_auth_failed", "sign_failed"]
+    assert set(refusals.values_list("actor_id", "actor_name")) == {(qa_approver.pk, "Alex Approver")}

@@ -80,3 +80,26 @@ def test_a_request_naming_a_token_is_judged_by_the_token_alone(operator, qa_revi
 def test_an_anonymous_write_is_401_not_a_csrf_refusal(anonymous):
     response = anonymous.post("/sites", {"code": "ANO", "name": "Anonymous"})
     assert response.status_code == 401
+
+
+def test_failed_tokens_from_one_address_are_throttled_with_429(operator, settings):
+    settings.ATMP_THROTTLE_TOKEN_FAILURES = 2
+    token = token_for(operator)
+    for _ in range(2):
+        assert ApiClient("atmp_forged", REMOTE_ADDR="10.9.9.9").get("/me").status_code == 401
+    response = ApiClient(token, REMOTE_ADDR="10.9.9.9").get("/me")
+    assert response.status_code == 429
+    assert "token" in response.json()["detail"] and int(response["Retry-After"]) > 0
+    assert ApiClient(token, REMOTE_ADDR="10.9.9.8").get("/me").status_code == 200
+
+
+def test_a_locked_users_token_still_works(operator, settings):
+    from atmp.accounts import auth
+
+    settings.ATMP_LOCKOUT_THRESHOLD = 1
+    client = ApiClient(token_for(operator))
+    with pytest.raises(auth.LoginRefused):
+        auth.authenticate(username="olga", password="wrong password")
+    operator.refresh_from_db()
+    assert auth.is_locked(operator)
+    assert client.get("/me").status_code == 200

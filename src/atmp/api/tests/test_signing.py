@@ -57,3 +57,21 @@ def test_signing_an_unknown_record_is_404(as_approver, site):
         "/records/accounts.site/424242/signatures", {"meaning": "approved", "password": PASSWORD, "version": 1}
     )
     assert response.status_code == 404
+
+
+def test_the_record_says_which_meanings_the_caller_may_give(as_approver, as_reviewer, as_inspector, site):
+    path = f"/records/accounts.site/{site.pk}"
+    assert as_approver.get(path).json()["meanings_you_may_give"] == ["reviewed", "approved"]
+    assert as_reviewer.get(path).json()["meanings_you_may_give"] == ["authored"]  # Rita created it
+    assert as_inspector.get(path).json()["meanings_you_may_give"] == []
+
+
+def test_the_approver_cannot_approve_their_own_role_assignment(as_approver, qa_approver):
+    own = qa_approver.assignments.get()
+    response = as_approver.post(
+        f"/records/accounts.roleassignment/{own.pk}/signatures",
+        {"meaning": "approved", "password": PASSWORD, "version": own.version},
+    )
+    assert response.status_code == 422
+    assert "about yourself" in response.json()["detail"]
+    assert not Signature.objects.exists()

@@ -61,3 +61,12 @@ def test_a_site_bound_user_lists_and_changes_only_their_sites(qa_reviewer):
 def test_the_inspector_cannot_create_sites(as_inspector):
     response = as_inspector.post("/sites", {"code": "INS", "name": "Nope"})
     assert response.status_code == 403 and "sites.manage" in response.json()["detail"]
+
+
+def test_a_voided_site_cannot_be_changed(as_reviewer, site):
+    as_reviewer.post(f"/sites/{site.code}/void", {"reason": "site closed"})
+    response = as_reviewer.patch(f"/sites/{site.code}", {"name": "Leiden II", "reason": "renamed"})
+    assert response.status_code == 409, response.content
+    assert "voided" in response.json()["detail"]
+    site.refresh_from_db()
+    assert (site.name, site.voided) == ("Leiden", True)

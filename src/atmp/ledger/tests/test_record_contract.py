@@ -48,3 +48,27 @@ def test_a_decimal_is_snapshotted_as_the_database_returns_it():
 
     field = models.DecimalField(max_digits=6, decimal_places=2)
     assert to_json(_as_stored(field, Decimal("1.5"))) == "1.50"
+
+
+@pytest.mark.parametrize("record_type", TYPES)
+def test_no_gmp_model_can_be_changed_once_voided(record_type, qa_approver):
+    from atmp.ledger.errors import RecordVoided
+
+    factory, field, value = RECORD_FACTORIES[record_type]
+    record = factory(qa_approver)
+    with writer.change(actor=qa_approver, reason="contract test: retire it"):
+        record.voided = True
+        record.status = "voided"
+        record.save()
+    voided_at = record.version
+    with pytest.raises(RecordVoided, match="voided"), writer.change(actor=qa_approver, reason="edit after void"):
+        setattr(record, field, value)
+        record.save()
+    fresh = type(record)._base_manager.get(pk=record.pk)
+    with pytest.raises(RecordVoided, match="voided"), writer.change(actor=qa_approver, reason="bring it back"):
+        fresh.voided = False
+        fresh.status = "active"
+        fresh.save()
+    stored = type(record)._base_manager.get(pk=record.pk)
+    assert (stored.version, stored.voided) == (voided_at, True)
+    assert AuditEntry.objects.filter(record_type=record_type, record_id=str(record.pk)).count() == 2

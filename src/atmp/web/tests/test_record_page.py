@@ -114,3 +114,19 @@ def test_a_user_with_mfa_must_give_the_code_to_sign(as_approver, site, qa_approv
     response = as_approver.post(_url(site) + "sign/", {**data, "otp": pyotp.TOTP(secret).at(later)})
     assert response.status_code == 302
     assert Signature.objects.filter(meaning="approved").count() == 1
+
+
+def test_the_dialog_chooses_no_meaning_for_the_signer(as_approver, site):
+    page = as_approver.get(_url(site)).content.decode()
+    assert '<option value="" selected>— choose what your signature means —</option>' in page
+    assert "selected>Reviewed" not in page and "selected>Approved" not in page
+    response = as_approver.post(_url(site) + "sign/", {"meaning": "", "password": PASSWORD, "version": 1})
+    assert response.status_code == 400 and not Signature.objects.exists()
+
+
+def test_authored_is_offered_to_the_author_only(as_approver, as_reviewer, site):
+    assert 'value="authored"' in as_reviewer.get(_url(site)).content.decode()  # Rita created the site
+    reviewer_page = as_reviewer.get(_url(site)).content.decode()
+    assert 'value="reviewed"' not in reviewer_page and 'value="approved"' not in reviewer_page
+    approver_page = as_approver.get(_url(site)).content.decode()
+    assert 'value="authored"' not in approver_page and 'value="approved"' in approver_page

@@ -92,12 +92,26 @@ def test_the_code_step_without_the_password_step_starts_again(qa_reviewer):
     assert response.status_code == 302 and response["Location"] == "/login/"
 
 
-def test_a_locked_account_is_told_so(qa_reviewer, settings):
+def test_a_locked_account_gets_the_answer_of_a_wrong_password(qa_reviewer, settings):
     settings.ATMP_LOCKOUT_THRESHOLD = 2
     for _ in range(2):
         Client().post("/login/", {"username": "rita", "password": "wrong password 1"})
-    response = Client().post("/login/", {"username": "rita", "password": PASSWORD})
-    assert "account locked" in response.content.decode()
+    locked = Client().post("/login/", {"username": "rita", "password": PASSWORD})
+    unknown = Client().post("/login/", {"username": "nobody", "password": PASSWORD})
+    assert locked.status_code == unknown.status_code == 200
+    assert locked.context["error"] == unknown.context["error"] == auth.GENERIC_REFUSAL
+    assert "locked" not in locked.content.decode()
+
+
+def test_the_sign_in_page_throttles_the_client_address(qa_reviewer, settings):
+    settings.ATMP_THROTTLE_ADDRESS_FAILURES = 2
+    for _ in range(2):
+        Client(REMOTE_ADDR="10.1.1.1").post("/login/", {"username": "rita", "password": "wrong password 1"})
+    throttled = Client(REMOTE_ADDR="10.1.1.1").post("/login/", {"username": "rita", "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert "too many failed sign-ins from your address" in throttled.content.decode()
+    other = Client(REMOTE_ADDR="10.1.1.2").post("/login/", {"username": "rita", "password": PASSWORD})
+    assert other.status_code == 302
 
 
 def test_signing_out_is_audited(as_reviewer, qa_reviewer):

@@ -29,7 +29,7 @@ def attest_existing_accounts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_seal_mfa_secrets"),
+        ("accounts", "0005_auth_throttle"),
         ("ledger", "0004_fewer_btrees_per_entry"),
     ]
 

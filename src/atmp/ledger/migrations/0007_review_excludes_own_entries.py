@@ -1,0 +1,43 @@
+"""Audit-trail reviews count the reviewer's own entries they leave out (excluded_count).
+
+A new field changes the snapshot of every review already stored, so each existing review gets one
+`schema_migrated` entry recording its snapshot with the field (its version unchanged): `atmp
+verify` then compares the row with that entry, while a signature on the review still binds to the
+snapshot its version had when it was signed.
+"""
+
+from django.db import migrations, models
+
+
+def record_new_snapshots(apps, schema_editor):
+    from atmp.ledger.models import AuditTrailReview
+    from atmp.ledger.writer import change
+
+    reviews = list(AuditTrailReview._base_manager.order_by("pk"))
+    if not reviews:
+        return
+    with change(actor=None, reason="schema: reviews count the reviewer's own entries they leave out") as ch:
+        for review in reviews:
+            ch.event(
+                action="schema_migrated",
+                record_type=review.record_type(),
+                record_id=str(review.pk),
+                record_version=review.version,
+                changes={"excluded_count": [None, review.excluded_count]},
+                snapshot_hash=review.snapshot_hash(),
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("ledger", "0006_witness_delivery"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="audittrailreview",
+            name="excluded_count",
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.RunPython(record_new_snapshots, migrations.RunPython.noop, elidable=False),
+    ]
