@@ -61,7 +61,11 @@ def serve(host: str, port: int, threads: int) -> None:
     from atmp.wsgi import application
 
     click.echo(f"atmp serving on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    waitress.serve(application, host=host, port=port, threads=threads, ident="atmp")
+    from atmp.web.upload_limits import max_request_bytes
+
+    waitress.serve(
+        application, host=host, port=port, threads=threads, ident="atmp", max_request_body_size=max_request_bytes()
+    )
 
 
 @click.command()

@@ -62,3 +62,26 @@ def test_an_unknown_analysis_is_404(as_reviewer):
 
 def test_the_system_administrator_may_not_use_statistics(as_sysadmin):
     assert as_sysadmin.get("/stats/").status_code == 403
+
+
+def test_a_too_big_upload_is_refused_on_the_page_before_its_body_is_read(as_reviewer):
+    from atmp.api.tests.test_stats_limits import UnreadableBody
+
+    body = UnreadableBody()
+    response = as_reviewer.post(
+        "/stats/lrv/",
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH=str(20 * 1024 * 1024),
+        **{"wsgi.input": body},
+    )
+    assert response.status_code == 413
+    assert body.reads == 0
+    page = response.content.decode()
+    assert 'data-testid="stats-refused"' in page and "2,097,152 bytes (2 MiB)" in page
+
+
+def test_a_file_with_too_many_rows_is_refused_on_the_page(as_reviewer):
+    upload = SimpleUploadedFile("rows.csv", b"step,value\n" + b"a,1\n" * 50_001, content_type="text/csv")
+    response = as_reviewer.post("/stats/lrv/", {"file": upload})
+    assert response.status_code == 413
+    assert "has 50,001 lines after the header" in response.content.decode()
