@@ -181,3 +181,22 @@ def test_it_refuses_a_non_empty_postgres_database(tmp_path: Path) -> None:
         done = restore(ledger, tmp_path / "backup", tmp_path / "new", witness, url)
         assert done.returncode == 2 and "is not empty" in done.stderr
         assert not (tmp_path / "new").exists()
+
+
+def test_stored_files_go_into_the_backup_and_come_back(tmp_path: Path) -> None:
+    ledger = sqlite_ledger(tmp_path)
+    stored = ledger.home / "files" / "ab" / "abcdef"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"raw data of a batch record")
+    run_atmp(["ledger", "checkpoint"], ledger.env)
+    witness = tmp_path / "witness"
+    run_atmp(["ledger", "checkpoints", "--export", str(witness)], ledger.env)
+    manifest = json.loads(run_atmp(["backup", str(tmp_path / "backup"), "--json"], ledger.env).stdout)
+    assert "files/ab/abcdef" in manifest["files"]
+    done = restore(ledger, tmp_path / "backup", tmp_path / "restored", witness, None)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "restored" / "files" / "ab" / "abcdef").read_bytes() == b"raw data of a batch record"
+
+    (tmp_path / "backup" / "files" / "ab" / "abcdef").write_bytes(b"edited")
+    done = restore(ledger, tmp_path / "backup", tmp_path / "again", witness, None)
+    assert done.returncode == 1 and "files/ab/abcdef: its SHA-256 or size is not the manifest's" in done.stderr
