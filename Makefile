@@ -16,7 +16,7 @@ help:
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/ (ledger, then statistics) with their baselines"
-	@echo "make soak   the long crash/concurrency runs (not part of make test)"
+	@echo "make soak   the long crash/concurrency runs: 1,000 kill -9 per database (not part of make test)"
 
 $(RUNTIME_STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "atmp needs Python 3.11+: install python3 (and python3-venv)"; exit 1; }
@@ -55,7 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/stats.py
 
 soak: $(STAMP)
-	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -m slow
+	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -s -m slow
 
 clean-state:
 	rm -rf var

@@ -14,10 +14,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from atmp.ledger import merkle
 from tests.helpers import (
     Acks,
     Ledger,
@@ -177,3 +180,68 @@ def test_verify_while_writing_postgres(tmp_path: Path) -> None:
         pytest.skip("atmp.ledger.verify does not exist yet")
     with postgres_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL=str(INTERVAL)) as ledger:
         verify_while_writing(ledger)
+
+
+class _CountingHashlib:
+    """Stands in for hashlib inside atmp.ledger.merkle and counts the SHA-256 computations."""
+
+    def __init__(self) -> None:
+        import hashlib
+
+        self.calls = 0
+        self._sha256 = hashlib.sha256
+
+    def sha256(self, data: bytes = b"") -> Any:
+        self.calls += 1
+        return self._sha256(data)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def small_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """A ledger of about 130 entries with a checkpoint every 4 (many checkpoints, few entries)."""
+    if request.param == "sqlite":
+        yield sqlite_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL="4")
+    else:
+        with postgres_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL="4") as ledger:
+            yield ledger
+
+
+def test_the_independent_check_is_linear(small_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_ledger hashes each tree node once and folds O(log n) hashes per checkpoint, instead
+    of recomputing the root from scratch per checkpoint (quadratic: a soak never finished)."""
+    proc = small_ledger.writer(count=80, tag="l")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    acks = Acks()
+    acks.add(out)
+    counting = _CountingHashlib()
+    monkeypatch.setattr(merkle, "hashlib", counting)
+    result = check_ledger(small_ledger, acks)
+    assert not result.problems, result.summary()
+    n = result.entries
+    assert result.checkpoints >= 25
+    linear = 2 * n + result.checkpoints * n.bit_length()
+    assert counting.calls <= linear, f"{counting.calls} SHA-256 calls for {n} entries, {result.checkpoints} checkpoints"
+
+
+def test_the_independent_check_finds_a_bad_node_and_a_bad_checkpoint(tmp_path: Path) -> None:
+    """The one-pass check still names a tree node and a checkpoint root edited behind atmp's back."""
+    ledger = sqlite_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL="4")
+    proc = ledger.writer(count=12, tag="y")
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert not check_ledger(ledger).problems
+    conn = sqlite3.connect(ledger.database)
+    try:
+        for name in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute('UPDATE ledger_treenode SET hash = zeroblob(32) WHERE level = 1 AND "index" = 2')
+        conn.execute("UPDATE ledger_checkpoint SET root = '00' || substr(root, 3) WHERE size = 8")
+        conn.execute('INSERT INTO ledger_treenode (level, "index", hash) VALUES (9, 9, zeroblob(32))')
+        conn.commit()
+    finally:
+        conn.close()
+    problems = "\n".join(check_ledger(ledger).problems)
+    assert "tree: node level 1 index 2: its hash is not the one the leaves give" in problems
+    assert "checkpoint 8: stored root is not the Merkle root of the first 8 entries" in problems
+    assert "tree: node level 9 index 9 is stored but is not a complete subtree" in problems

@@ -48,8 +48,15 @@ pytestmark = pytest.mark.slow
 INTERVAL = 20  # checkpoints every 20 entries, so some kills land while one is being signed
 RUN_SECONDS = (0.05, 0.6)
 FOREVER = 1_000_000  # a writer's count: it never finishes before it is killed
-SQLITE_KILLS, POSTGRES_KILLS = 100, 20  # one writer at a time
-CONCURRENT_KILLS, CONCURRENT_KILLS_POSTGRES = 40, 20  # one of three live writers at a time
+# `make soak` sets ATMP_SOAK=1 (or a number: the kills per database, at least 1,000 by default);
+# the normal run keeps the small counts.
+SOAK = int(os.environ.get("ATMP_SOAK") or 0)
+SOAK_KILLS = max(SOAK, 1_000) if SOAK else 0
+SQLITE_KILLS = SOAK_KILLS or 100  # one forked writer at a time
+POSTGRES_KILLS = 100 if SOAK else 20  # one new writer process at a time (a Python start each)
+POSTGRES_FORKED_KILLS = SOAK_KILLS or 20  # one forked writer at a time
+CONCURRENT_KILLS = 200 if SOAK else 40  # one of three live writers at a time
+CONCURRENT_KILLS_POSTGRES = 200 if SOAK else 20
 
 
 @dataclass
@@ -160,7 +167,9 @@ def finish_and_check(ledger: Ledger, run: CrashRun, expected_kills: int) -> None
     assert final.returncode == 0 and out.endswith("DONE\n"), run.say(f"the writer after the kills failed:\n{err}")
     run.acks.add(out)
 
+    checking = time.monotonic()
     result = check_ledger(ledger, run.acks)
+    check_seconds = time.monotonic() - checking
     assert not result.problems, run.say(result.summary())
     # Counts are consistent: the ledger holds one entry per record version and one per
     # checkpoint, nothing else (no entry of a rolled-back transaction, no record without one).
@@ -170,11 +179,14 @@ def finish_and_check(ledger: Ledger, run: CrashRun, expected_kills: int) -> None
     final_sites, _ = writes_of(20)
     assert result.sites >= len(run.acks.created) >= final_sites
     committed_not_acked = result.sites + result.updates - len(run.acks)
+    verifying = time.monotonic()
     assert_verify_agrees(ledger.env, result, run.say(""))
+    verify_seconds = time.monotonic() - verifying
     print(  # noqa: T201
         f"{ledger.kind}: {run.kills} kills in {run.seconds:.1f} s, {len(run.acks)} acknowledged "
         f"writes, {result.entries} entries, {result.checkpoints} checkpoints, "
-        f"{committed_not_acked} writes committed but killed before their ACK"
+        f"{committed_not_acked} writes committed but killed before their ACK; "
+        f"check_ledger {check_seconds:.1f} s, atmp verify {verify_seconds:.1f} s"
     )
 
 
@@ -183,6 +195,13 @@ def test_kill_forked_writers_sqlite(tmp_path: Path) -> None:
     ledger = sqlite_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL=str(INTERVAL))
     kill_forked(ledger, SQLITE_KILLS, run, live=1)
     finish_and_check(ledger, run, SQLITE_KILLS)
+
+
+def test_kill_forked_writers_postgres(tmp_path: Path) -> None:
+    run = CrashRun(seed())
+    with postgres_ledger(tmp_path, ATMP_CHECKPOINT_INTERVAL=str(INTERVAL)) as ledger:
+        kill_forked(ledger, POSTGRES_FORKED_KILLS, run, live=1)
+        finish_and_check(ledger, run, POSTGRES_FORKED_KILLS)
 
 
 def test_kill_writer_processes_postgres(tmp_path: Path) -> None:

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "atmp.accounts.refusals.RefusedWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view reads a body (the CSRF check parses a multipart form): 413 / 503 for statistics.
+    "atmp.web.upload_limits.StatsUploadLimits",
 ]
 
 ROOT_URLCONF = "atmp.urls"

@@ -33,7 +33,7 @@ def approve_role_assignment(
     """
     try:
         signing._reauthenticate(actor, password, otp)
-        signing._check_role(actor, APPROVED)
+        signing._check_signer(actor, assignment, APPROVED)
         _check_decidable(actor, assignment)
         why = reason.strip() or f"approved by {actor.ledger_name()}"
         with writer.change(actor=actor, reason=why) as ch:
@@ -52,7 +52,7 @@ def approve_role_assignment(
 
 def reject_role_assignment(*, actor: User, assignment: RoleAssignment, reason: str) -> RoleAssignment:
     """Refuse a pending role assignment with a reason: it is voided, with status "rejected"."""
-    if APPROVED not in signing.allowed_meanings(actor):
+    if not _may_approve(actor, assignment):
         raise NotAllowed(f"{actor.username} may not decide on role assignments: it needs a role that signs 'approved'")
     _check_decidable(actor, assignment)
     if not reason.strip():
@@ -70,7 +70,16 @@ def can_decide(actor: User, assignment: RoleAssignment) -> bool:
         _check_decidable(actor, assignment)
     except AccountError:
         return False
-    return APPROVED in signing.allowed_meanings(actor)
+    return _may_approve(actor, assignment)
+
+
+def _may_approve(actor: User, assignment: RoleAssignment) -> bool:
+    """Return True when the actor's roles and sites let them sign the assignment 'approved'."""
+    try:
+        signing._check_signer(actor, assignment, APPROVED)
+    except LedgerError:
+        return False
+    return True
 
 
 def _check_decidable(actor: User, assignment: RoleAssignment) -> None:

@@ -11,7 +11,7 @@ This module sits in the API shell because `atmp.stats` imports no Django.
 
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, create_model
@@ -20,7 +20,9 @@ from atmp.accounts.access import requires
 from atmp.api.schemas import answers, bounded
 from atmp.stats.analyses import ANALYSES
 from atmp.stats.catalogue import Analysis, Param, run
-from atmp.stats.table import MAX_BYTES, Table, check_size
+from atmp.stats.errors import TooLarge
+from atmp.stats.table import Table
+from atmp.web.upload_limits import refuse
 
 router = Router(tags=["stats"])
 
@@ -119,7 +121,10 @@ def _options_model(analysis: Analysis, *, form: bool) -> type[Schema]:
     )
     if not form and analysis.file != "none":
         description = "The CSV file's text, header row first." + (" Required." if analysis.file == "required" else "")
-        fields["csv"] = (Annotated[str, Field(max_length=MAX_BYTES)] | None, Field(None, description=description))
+        fields["csv"] = (
+            Annotated[str, Field(max_length=analysis.max_bytes)] | None,
+            Field(None, description=description + f" At most {analysis.limits()}."),
+        )
     suffix = "Form" if form else "Request"
     name = "".join(part.capitalize() for part in analysis.name.split("-")) + suffix
     model = create_model(name, __base__=Schema, __doc__=f"Options of {analysis.name}. {NOT_STORED}", **fields)
@@ -131,6 +136,9 @@ def _options_model(analysis: Analysis, *, form: bool) -> type[Schema]:
 
 def _compute(analysis: Analysis, options: Schema, data: bytes | None) -> dict[str, Any]:
     raw = {k: v for k, v in options.dict().items() if k not in ("plot", "csv") and v is not None}
+    if data is not None:
+        analysis.check_upload_size(len(data))
+        analysis.check_upload_rows(data)
     table = Table.from_bytes(data) if data is not None else None
     result = run(analysis, raw, table, plot=bool(getattr(options, "plot", False)))
     document = dict(result.document)
@@ -139,11 +147,17 @@ def _compute(analysis: Analysis, options: Schema, data: bytes | None) -> dict[st
     return document
 
 
-def _read_upload(upload: UploadedFile | None) -> bytes | None:
+def _read_upload(analysis: Analysis, upload: UploadedFile | None) -> bytes | None:
     if upload is None:
         return None
-    check_size(upload.size)
+    # Django streamed a file over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file: it is read into
+    # memory only once its size is known to be within the analysis's limit.
+    analysis.check_upload_size(upload.size)
     return upload.read()
+
+
+def _too_large(request: HttpRequest, exc: TooLarge) -> HttpResponse:
+    return refuse(request, 413, str(exc), limit_bytes=exc.limit_bytes, limit_rows=exc.limit_rows)
 
 
 def _register(analysis: Analysis) -> None:
@@ -161,9 +175,12 @@ def _register(analysis: Analysis) -> None:
         openapi_extra=COMPUTATION,
     )
     @requires("stats.use")
-    def compute(request: HttpRequest, body: body_model) -> dict[str, Any]:  # type: ignore[valid-type]
+    def compute(request: HttpRequest, body: body_model) -> dict[str, Any] | HttpResponse:  # type: ignore[valid-type]
         text = getattr(body, "csv", None)
-        return _compute(analysis, body, text.encode("utf-8") if text is not None else None)
+        try:
+            return _compute(analysis, body, text.encode("utf-8") if text is not None else None)
+        except TooLarge as exc:
+            return _too_large(request, exc)
 
     if analysis.file == "none":
         return
@@ -181,8 +198,11 @@ def _register(analysis: Analysis) -> None:
         request: HttpRequest,
         options: Form[form_model],  # type: ignore[valid-type]
         file: UploadedFile = File(None),  # noqa: B008 - django-ninja's way to declare an optional file
-    ) -> dict[str, Any]:
-        return _compute(analysis, options, _read_upload(file))
+    ) -> dict[str, Any] | HttpResponse:
+        try:
+            return _compute(analysis, options, _read_upload(analysis, file))
+        except TooLarge as exc:
+            return _too_large(request, exc)
 
 
 for _analysis in ANALYSES.values():

@@ -101,10 +101,14 @@ def serve(host: str, port: int, threads: int) -> None:
     import waitress.server
 
     from atmp.ledger import witness
+    from atmp.web.upload_limits import max_request_bytes
     from atmp.wsgi import application
 
     try:
-        server = waitress.server.create_server(application, host=host, port=port, threads=threads, ident="atmp")
+        # The largest body any endpoint takes: waitress refuses a bigger one before reading it (413).
+        server = waitress.server.create_server(
+            application, host=host, port=port, threads=threads, ident="atmp", max_request_body_size=max_request_bytes()
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             fail(f"port {port} on {host} is busy (another server listens there): stop it or choose another with --port")

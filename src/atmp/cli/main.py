@@ -133,6 +133,8 @@ def _register() -> None:
     from atmp.accounts import cli as accounts_cli
 
     main.add_command(ledger_cli.ledger)
+    main.add_command(ledger_cli.backup)
+    main.add_command(ledger_cli.restore)
     main.add_command(accounts_cli.user)
     main.add_command(LazyGroup("stats", "atmp.stats.cli", help=STATS_HELP))
 

@@ -289,3 +289,79 @@ def export(
     finally:
         partial.unlink(missing_ok=True)
     click.echo(f"{count:,} entries written to {out}", err=True)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@JSON_OPTION
+@handled
+def backup(directory: Path, as_json: bool) -> None:
+    """Copy the database and stored files into DIRECTORY (new or empty) with a manifest of SHA-256 hashes.
+
+    Safe while the server runs: the copy is one committed state. The signing key is NOT copied:
+    keep it apart (docs/backup.md).
+    """
+    setup_django()
+    from atmp.ledger import backup as backups
+
+    manifest = backups.backup(directory)
+    emit(manifest, as_json=as_json, text=lambda m: _describe_backup(directory, m))
+
+
+def _describe_backup(directory: Path, m: dict[str, Any]) -> str:
+    ledger = m["ledger"]
+    return (
+        f"backup written to {directory}: {m['database']} database, {ledger['entries']:,} ledger entries "
+        f"(head {ledger['head_hash'][:16]}…), {ledger['checkpoints']:,} checkpoints, {len(m['files'])} files hashed "
+        f"in {directory / 'manifest.json'}\n"
+        "not included (keep apart): the signing key and the other secrets under ATMP_HOME/keys"
+    )
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--home", type=click.Path(file_okay=False, path_type=Path), required=True, help="The new, empty ATMP_HOME."
+)
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The ledger's signing key, kept apart from the backup (checked against the backup's verifier key).",
+)
+@click.option(
+    "--checkpoints",
+    "checkpoint_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The witnessed checkpoints (*.checkpoint files exported and kept off this host) the restore must reach.",
+)
+@click.option(
+    "--database-url",
+    help="Restore into this database (PostgreSQL: an existing, empty database; default for SQLite: NEW/atmp.sqlite3).",
+)
+@JSON_OPTION
+@handled
+def restore(
+    directory: Path, home: Path, key: Path, checkpoint_dir: Path, database_url: str | None, as_json: bool
+) -> None:
+    """Restore a backup into a new home and prove it with `atmp verify --checkpoints` (exit 1 if it fails)."""
+    from atmp.ledger import backup as backups
+
+    try:
+        result = backups.restore(directory, home=home, key=key, checkpoints=checkpoint_dir, database_url=database_url)
+    except backups.BackupDamaged as exc:
+        fail(str(exc), code=EXIT_FAILED_CHECK)
+    emit(result.as_dict(), as_json=as_json, text=_describe_restore)
+    if not result.ok:
+        raise click.exceptions.Exit(EXIT_FAILED_CHECK)
+
+
+def _describe_restore(d: dict[str, Any]) -> str:
+    where = f"restored into {d['home']} ({d['database']}): {d['entries']:,} entries"
+    if d["ok"]:
+        return (
+            f"OK: {where}, verified, complete up to the last witnessed checkpoint "
+            f"({d['last_witnessed_checkpoint']:,} entries) and to the backup ({d['backup_entries']:,} entries)"
+        )
+    return "\n".join([f"FAILED: {where}, NOT proven complete:", *(f"  {p}" for p in d["problems"])])

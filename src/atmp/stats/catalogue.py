@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from atmp.stats.collector import collector_paused
-from atmp.stats.errors import StatsInputError
+from atmp.stats.errors import StatsInputError, TooLarge
 from atmp.stats.report import encode, provenance
 from atmp.stats.table import FILE, Table
 
@@ -25,6 +25,10 @@ ParamKind = Literal["column", "text", "float", "int", "flag", "choice", "floats"
 FileUse = Literal["required", "optional", "none"]
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+# What the server accepts per request unless an analysis declares more: a stability or comparability
+# study is a few kilobytes, so 2 MiB is ample, and bounds the memory a parse takes (~40× the file).
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,35 @@ class Analysis:
     plots: bool = False
     example: str | None = None  # a CSV in atmp/stats/examples/ that this analysis reads as is
     example_options: Mapping[str, Any] = field(default_factory=dict)
+    # The largest CSV the server parses for this analysis (the CLI reads local files unbounded).
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_rows: int = DEFAULT_MAX_ROWS
+
+    def check_upload_size(self, size: int | None) -> None:
+        """Refuse an upload over this analysis's byte limit, before it is read (TooLarge: HTTP 413)."""
+        if size is not None and size > self.max_bytes:
+            raise self._too_large(f"is {size:,} bytes")
+
+    def check_upload_rows(self, data: bytes) -> None:
+        """Refuse CSV bytes with more lines than the row limit allows, before they are parsed."""
+        # A C-speed count; a quoted cell spanning lines counts once per line, so this bound errs
+        # towards refusing a file at the very edge of the limit, never towards parsing a larger one.
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        if lines - 1 > self.max_rows:
+            raise self._too_large(f"has {lines - 1:,} lines after the header")
+
+    def limits(self) -> str:
+        """Return the upload limits as people read them."""
+        return f"{self.max_bytes:,} bytes ({_size_text(self.max_bytes)}) and {self.max_rows:,} data rows"
+
+    def _too_large(self, what: str) -> TooLarge:
+        return TooLarge(
+            FILE,
+            f"{what}; {self.name} accepts a CSV of at most {self.limits()} on the server "
+            "(`atmp stats` on the command line reads larger files)",
+            limit_bytes=self.max_bytes,
+            limit_rows=self.max_rows,
+        )
 
     def param(self, name: str) -> Param:
         """Return the parameter called `name`."""
@@ -196,6 +229,13 @@ def _number_text(value: float) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:g}"
+
+
+def _size_text(size: int) -> str:
+    """Return a byte count as MiB or KiB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MiB"
+    return f"{size / 1024:g} KiB"
 
 
 def _flag(name: str, raw: Any) -> bool:

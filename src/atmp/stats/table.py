@@ -16,7 +16,6 @@ from atmp.stats.collector import collector_paused
 from atmp.stats.errors import StatsInputError
 
 FILE = "file"
-MAX_BYTES = 200 * 1024 * 1024  # a million-report signal table is ~50 MB
 DELIMITERS = ",;\t"
 
 
@@ -102,12 +101,6 @@ class Table:
             if not np.isfinite(number):
                 raise StatsInputError(option, f"{where}: {cell!r} is not a finite number")
         raise AssertionError("unreachable: a column that failed to convert has a bad cell")  # pragma: no cover
-
-
-def check_size(size: int | None) -> None:
-    """Refuse a file larger than MAX_BYTES before it is read (the API and the page take uploads)."""
-    if size is not None and size > MAX_BYTES:
-        raise StatsInputError(FILE, f"is {size:,} bytes; at most {MAX_BYTES:,} are accepted")
 
 
 def _read_rows(reader: Any, names: list[str]) -> tuple[dict[str, list[str]], list[int]]:

@@ -17,9 +17,9 @@ from django.shortcuts import render
 from atmp.accounts.access import requires
 from atmp.stats.analyses import ANALYSES
 from atmp.stats.catalogue import Analysis, example_files, run
-from atmp.stats.errors import StatsInputError
+from atmp.stats.errors import StatsInputError, TooLarge
 from atmp.stats.report import ComputationError
-from atmp.stats.table import FILE, Table, check_size
+from atmp.stats.table import FILE, Table
 from atmp.web import result_view
 from atmp.web.forms import analysis_form
 
@@ -63,18 +63,20 @@ def analysis_page(request: HttpRequest, name: str) -> HttpResponse:
         return render(request, "web/stats_analysis.html", context)
     form = analysis_form(analysis, request.POST, request.FILES)
     context["form"] = form
+    status = 200
     if form.is_valid():
         try:
             options, table = _options(analysis, form.cleaned_data), _table(analysis, form.cleaned_data)
             result = run(analysis, options, table, plot=bool(form.cleaned_data.get("plot")))
         except StatsInputError as exc:
+            status = 413 if isinstance(exc, TooLarge) else 200
             form.add_error(exc.field if exc.field in form.fields else None, _message(analysis, exc))
         except ComputationError as exc:
             form.add_error(None, f"internal error, please report it: {exc}")
         else:
             context.update(_result_context(analysis, result.document, result.svg))
             context["input_name"] = _input_name(analysis, form.cleaned_data)
-    return render(request, "web/stats_analysis.html", context)
+    return render(request, "web/stats_analysis.html", context, status=status)
 
 
 def _as_field(value: Any) -> Any:
@@ -104,8 +106,11 @@ def _table(analysis: Analysis, cleaned: dict[str, Any]) -> Table | None:
         return Table.from_bytes(example_files()[analysis.example])
     if not upload:
         return None
-    check_size(upload.size)
-    return Table.from_bytes(upload.read())
+    # Django streamed a large file to a temporary file; it is read only once it is within the limit.
+    analysis.check_upload_size(upload.size)
+    data = upload.read()
+    analysis.check_upload_rows(data)
+    return Table.from_bytes(data)
 
 
 def _input_name(analysis: Analysis, cleaned: dict[str, Any]) -> str | None:

@@ -95,7 +95,8 @@ def test_an_administrator_or_an_operator_cannot_approve(sysadmin, operator):
 def test_a_site_limited_approver_cannot_approve_a_role_at_every_site(sysadmin, site):
     local = make_user("qa_approver", username="lena", password=PASSWORD, site=site)
     nina = services.create_user(actor=sysadmin, username="nina", full_name="Nina", password=GOOD, roles=["operator"])
-    with pytest.raises(NotAllowed, match="your own sites"):
+    # The signing rule refuses first: the signer must see every site the record concerns.
+    with pytest.raises(SignatureRefused, match="concerns every site"):
         approvals.approve_role_assignment(actor=local, assignment=pending_of(nina), password=PASSWORD)
 
 

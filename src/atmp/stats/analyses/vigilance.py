@@ -233,5 +233,9 @@ ANALYSES = (
         compute=compute_signals,
         example="signals-caers.csv",
         example_options={"product": "product", "event": "event", "report": "report"},
+        # A report table is large, and parsed it takes ~40x its size (docs/performance.md): a server
+        # accepts half a million rows per request; `atmp stats signals` reads a local file of any size.
+        max_bytes=16 * 1024 * 1024,
+        max_rows=500_000,
     ),
 )

@@ -96,9 +96,15 @@ def test_the_fast_reader_of_files_without_quotes_reads_as_the_row_by_row_reader(
     assert plain.columns == quoted.columns and plain.lines == quoted.lines
 
 
-def test_an_upload_over_the_size_limit_is_refused_before_it_is_read():
-    from atmp.stats.table import MAX_BYTES, check_size
+def test_an_upload_over_the_analysis_limits_is_refused_before_it_is_parsed():
+    from atmp.stats.analyses import ANALYSES
+    from atmp.stats.errors import TooLarge
 
-    check_size(MAX_BYTES)
-    with pytest.raises(StatsInputError, match="at most 209,715,200 are accepted"):
-        check_size(MAX_BYTES + 1)
+    lrv, signals = ANALYSES["lrv"], ANALYSES["signals"]
+    assert signals.max_bytes > lrv.max_bytes  # a report database is larger than a clearance study
+    lrv.check_upload_size(lrv.max_bytes)
+    with pytest.raises(TooLarge, match=r"is 2,097,153 bytes; lrv accepts a CSV of at most 2,097,152 bytes \(2 MiB\)"):
+        lrv.check_upload_size(lrv.max_bytes + 1)
+    lrv.check_upload_rows(b"h\n" + b"1\n" * lrv.max_rows)
+    with pytest.raises(TooLarge, match="has 50,001 lines after the header"):
+        lrv.check_upload_rows(b"h\n" + b"1\n" * (lrv.max_rows + 1))

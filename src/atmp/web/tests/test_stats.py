@@ -73,3 +73,26 @@ def test_results_are_labelled_in_words_with_their_units(as_reviewer):
     assert "<th>Slope (per month)</th>" in page
     lrv = as_reviewer.post("/stats/lrv/", {"use_example": "on"}).content.decode()
     assert "<dt>Claimed clearance (log10 reduction)</dt>" in lrv
+
+
+def test_a_too_big_upload_is_refused_on_the_page_before_its_body_is_read(as_reviewer):
+    from atmp.api.tests.test_stats_limits import UnreadableBody
+
+    body = UnreadableBody()
+    response = as_reviewer.post(
+        "/stats/lrv/",
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH=str(20 * 1024 * 1024),
+        **{"wsgi.input": body},
+    )
+    assert response.status_code == 413
+    assert body.reads == 0
+    page = response.content.decode()
+    assert 'data-testid="stats-refused"' in page and "2,097,152 bytes (2 MiB)" in page
+
+
+def test_a_file_with_too_many_rows_is_refused_on_the_page(as_reviewer):
+    upload = SimpleUploadedFile("rows.csv", b"step,value\n" + b"a,1\n" * 50_001, content_type="text/csv")
+    response = as_reviewer.post("/stats/lrv/", {"file": upload})
+    assert response.status_code == 413
+    assert "has 50,001 lines after the header" in response.content.decode()
