@@ -113,7 +113,9 @@ def _load() -> None:
         filter=trail.TrailFilter(record_type="accounts.site", actor_id=rita.pk),
         comment="Review of the site master data changes",
     )
-    signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    signing.sign(
+        signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
     # One user enrolled in MFA through the same service as the MFA page, so sign-in asks for a code.
     auth.enable_mfa(
         user=people[MFA_USER], secret=MFA_SECRET, code=pyotp.TOTP(MFA_SECRET).now(), password=PASSWORD

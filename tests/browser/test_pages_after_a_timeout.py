@@ -28,6 +28,7 @@ def test_a_signature_after_the_session_timed_out_resumes_at_the_dialog(page, ser
     dialog = page.locator("#sign-dialog")
     expect(dialog).to_be_visible()
     dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
+    dialog.locator("#id_outcome").select_option("no_findings")
     dialog.locator("#id_password").fill(PASSWORD)
     end_every_session(server)
     dialog.get_by_test_id("sign-submit").click()
@@ -42,6 +43,7 @@ def test_a_signature_after_the_session_timed_out_resumes_at_the_dialog(page, ser
     expect(dialog).to_be_visible()  # no 405, and the signature can be given again
     page.screenshot(path=str(artifacts / "sign-after-timeout.png"))
     dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
+    dialog.locator("#id_outcome").select_option("no_findings")
     dialog.locator("#id_password").fill(PASSWORD)
     dialog.get_by_test_id("sign-submit").click()
     page.wait_for_url(lambda url: urlparse(url).path == record_path and "sign=1" not in url)

@@ -36,6 +36,8 @@ def test_the_approver_reviews_the_site_trail_and_signs_the_review(page, artifact
         "Audit trail reviewed",
     ]
     dialog.locator("#id_meaning").select_option("audit_trail_reviewed")
+    dialog.locator("#id_outcome").select_option("findings")
+    dialog.locator("#id_findings").fill("The Ghent address was added late; raised as DEV-0007.")
     dialog.locator("#id_password").fill(PASSWORD)
     dialog.get_by_test_id("sign-submit").click()
     page.wait_for_url("**/records/ledger.audittrailreview/*/")

@@ -11,18 +11,38 @@ from __future__ import annotations
 from atmp.accounts.auth import is_locked, register_failure, verify_totp
 from atmp.accounts.models import Site, User
 from atmp.accounts.roles import meanings_for, signing_meanings_of
-from atmp.ledger import signatures, writer
+from atmp.ledger import reviews, signatures, writer
 from atmp.ledger.errors import LedgerError, SignatureRefused
-from atmp.ledger.models import Signature
+from atmp.ledger.models import AuditTrailReview, Signature
 from atmp.ledger.records import GmpRecord
 
 
-def sign(*, signer: User, record: GmpRecord, meaning: str, password: str, otp: str | None = None) -> Signature:
-    """Sign the record's current version with the given meaning, or refuse and audit why."""
+def sign(
+    *,
+    signer: User,
+    record: GmpRecord,
+    meaning: str,
+    password: str,
+    otp: str | None = None,
+    outcome: str | None = None,
+    findings: str = "",
+) -> Signature:
+    """Sign the record's current version with the given meaning, or refuse and audit why.
+
+    An audit-trail review is signed with its outcome (and findings): the reviewer's conclusion
+    and the move to "reviewed" are the version the signature binds to (reviews.conclude).
+    """
+    concludes = isinstance(record, AuditTrailReview) and meaning == "audit_trail_reviewed"
+    if concludes:
+        reviews.check_conclusion(outcome=outcome, findings=findings)  # bad input: refused before anything
+    elif outcome or findings:
+        raise SignatureRefused("outcome and findings are given only when signing an audit-trail review")
     try:
         _reauthenticate(signer, password, otp)
         _check_signer(signer, record, meaning)
-        with writer.change(actor=signer, reason="") as ch:
+        with writer.change(actor=signer, reason="review concluded" if concludes else "") as ch:
+            if concludes:
+                reviews.conclude(ch, record, outcome=outcome, findings=findings)  # type: ignore[arg-type]
             return signatures.apply(ch, record=record, meaning=meaning)
     except LedgerError as exc:
         _audit_refusal(signer, record, meaning, str(exc))

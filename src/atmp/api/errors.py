@@ -27,6 +27,7 @@ from atmp.ledger.errors import (
     RecordVoided,
     StaleRecord,
 )
+from atmp.ledger.reviews import ReviewNotConcluded
 from atmp.stats.errors import StatsInputError
 
 log = logging.getLogger("atmp.api")
@@ -34,6 +35,7 @@ log = logging.getLogger("atmp.api")
 # The most specific class first: InvalidInput is also an AccountError, which is a LedgerError.
 REFUSALS: list[tuple[type[LedgerError], int]] = [
     (InvalidInput, 400),
+    (ReviewNotConcluded, 400),
     (ReasonRequired, 400),
     (Throttled, 429),
     (LoginRefused, 401),

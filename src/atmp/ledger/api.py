@@ -149,6 +149,10 @@ class SignIn(BodyIn):
     password: Annotated[str, bounded(1024)]
     otp: Annotated[str, bounded(16)] | None = None
     version: Annotated[int, Field(ge=1, le=MAX_INT)]
+    outcome: Annotated[
+        str | None, Field(description="audit-trail reviews only: 'no_findings' or 'findings'", max_length=20)
+    ] = None
+    findings: Annotated[str, bounded(4000), Field(description="audit-trail reviews: what was found")] = ""
 
 
 # --- the audit trail ----------------------------------------------------------------------------
@@ -276,7 +280,15 @@ def sign_record(
     # The signing service refuses a version that is not the stored one, and audits the refusal.
     record.version = body.version
     signer = user_of(request)
-    sig = signing.sign(signer=signer, record=record, meaning=body.meaning, password=body.password, otp=body.otp)
+    sig = signing.sign(
+        signer=signer,
+        record=record,
+        meaning=body.meaning,
+        password=body.password,
+        otp=body.otp,
+        outcome=body.outcome,
+        findings=body.findings,
+    )
     shown = signatures.ShownSignature(signature=sig, label=signatures.MEANINGS[sig.meaning], superseded=False)
     return Status(201, _signature_document(shown))
 

@@ -173,6 +173,11 @@ class AuditTrailReview(GmpRecord):
     comment = models.TextField(blank=True)
     # Entries the filter selected that are the reviewer's own, left out of this review.
     excluded_count = models.BigIntegerField(default=0)
+    # What the reviewer concluded, recorded with the signature (atmp.ledger.reviews.conclude).
+    outcome = models.CharField(
+        max_length=20, blank=True, choices=[("no_findings", "No findings"), ("findings", "Findings")]
+    )
+    findings = models.TextField(blank=True)
 
     # QA and the QP review the audit trail (PIC/S PI 041 §9.4); a review takes no other meaning.
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {

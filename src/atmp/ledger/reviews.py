@@ -8,11 +8,23 @@ from atmp.ledger import trail
 from atmp.ledger.actors import ActsInLedger
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.models import AuditTrailReview, LedgerHead
-from atmp.ledger.writer import change
+from atmp.ledger.writer import Change, change
 
 
 class ReviewRefused(LedgerError):
     """The actor may not review the audit trail."""
+
+
+class ReviewNotConcluded(LedgerError):
+    """A review is signed only with its outcome (and its findings, when there are any); `field` names which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+REVIEWED = "reviewed"  # the status of a review once its reviewer signed it
+OUTCOMES = {"no_findings": "No findings", "findings": "Findings"}
 
 
 class EmptyReview(LedgerError):
@@ -71,6 +83,30 @@ def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str
     with change(actor=actor, reason=""):
         review.save()
     return review
+
+
+def conclude(ch: Change, review: AuditTrailReview, *, outcome: str | None, findings: str = "") -> None:
+    """Record the reviewer's outcome and findings, and move the review to "reviewed", in the signing change.
+
+    The signature that follows binds to this version, so it carries the outcome, and it is not
+    superseded by the status change it causes; any later change would supersede it.
+    """
+    if review.status == REVIEWED:
+        raise ReviewNotConcluded("outcome", f"{review.record_key} is already reviewed: start a new review")
+    check_conclusion(outcome=outcome, findings=findings)
+    review.outcome, review.findings, review.status = outcome or "", (findings or "").strip(), REVIEWED
+    ch.save(review)
+
+
+def check_conclusion(*, outcome: str | None, findings: str = "") -> None:
+    """Refuse an outcome that is not one of OUTCOMES, or findings left undescribed."""
+    findings = (findings or "").strip()
+    if outcome not in OUTCOMES:
+        raise ReviewNotConcluded(
+            "outcome", f"say what the review found, one of: {', '.join(OUTCOMES)} (PIC/S PI 041 §9.4)"
+        )
+    if outcome == "findings" and not findings:
+        raise ReviewNotConcluded("findings", "describe the findings (and the deviation or CAPA that follows them)")
 
 
 def selection_of(review: AuditTrailReview) -> trail.TrailFilter:

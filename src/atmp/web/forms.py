@@ -11,6 +11,7 @@ from django import forms
 
 from atmp.accounts.models import User
 from atmp.ledger import trail
+from atmp.ledger.reviews import OUTCOMES as REVIEW_OUTCOMES
 from atmp.ledger.signatures import MEANINGS
 from atmp.web import display
 
@@ -81,11 +82,23 @@ class SignForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, meanings: list[str], mfa: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meanings: list[str], mfa: bool, review: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A blank first choice: the signer chooses the meaning, nothing chooses it for them.
         choices = [("", "— choose what your signature means —"), *((m, MEANINGS[m]) for m in meanings)]
         self.fields["meaning"].choices = choices  # type: ignore[attr-defined]
+        if review:
+            # An audit-trail review is signed with what the reviewer concluded (atmp.ledger.reviews).
+            self.fields["outcome"] = forms.ChoiceField(
+                label="Outcome", choices=[("", "— what did the review find? —"), *REVIEW_OUTCOMES.items()]
+            )
+            self.fields["findings"] = forms.CharField(
+                label="Findings",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="Required when there are findings: what, and the deviation or CAPA that follows.",
+            )
         if not mfa:
             del self.fields["otp"]
         else:

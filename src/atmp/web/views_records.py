@@ -85,6 +85,11 @@ def _reviewed_selection(record: GmpRecord) -> str | None:
     return reverse("web:audit") + "?" + urlencode({k: v for k, v in params.items() if v != ""})
 
 
+def _is_review(record: GmpRecord) -> bool:
+    """Return True for an audit-trail review, which is signed with its outcome and findings."""
+    return isinstance(record, AuditTrailReview)
+
+
 def render_record(
     request: HttpRequest,
     record: GmpRecord,
@@ -101,7 +106,9 @@ def render_record(
     meanings = sign_meanings(user, record)
     if sign_form is None and meanings:
         # No meaning is chosen for the signer: they pick what they mean (Part 11 §11.50(a)(3)).
-        sign_form = SignForm(initial={"version": record.version}, meanings=meanings, mfa=user.mfa_enabled)
+        sign_form = SignForm(
+            initial={"version": record.version}, meanings=meanings, mfa=user.mfa_enabled, review=_is_review(record)
+        )
     context = {
         "record": record,
         "record_type": record.record_type(),
@@ -148,7 +155,7 @@ def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse
     meanings = sign_meanings(user, rec, offered=False)
     if not meanings:
         raise PermissionDenied("your roles do not allow you to sign this record")
-    form = SignForm(request.POST, meanings=meanings, mfa=user.mfa_enabled)
+    form = SignForm(request.POST, meanings=meanings, mfa=user.mfa_enabled, review=_is_review(rec))
     if not form.is_valid():
         return render_record(request, rec, sign_form=form, sign_error="check the fields below", status=400)
     # Bind the signature to the version the signer saw: the ledger refuses it if the record moved on.
@@ -160,6 +167,8 @@ def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse
             meaning=form.cleaned_data["meaning"],
             password=form.cleaned_data["password"],
             otp=form.cleaned_data.get("otp"),
+            outcome=form.cleaned_data.get("outcome"),
+            findings=form.cleaned_data.get("findings") or "",
         )
     except LedgerError as exc:
         # Show the refusal in the dialog, ready for the version that is current now.
@@ -170,9 +179,15 @@ def sign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse
             return redirect("web:record", record_type=record_type, record_id=record_id)
         meaning = form.cleaned_data["meaning"]
         form = SignForm(
-            initial={"version": fresh.version, "meaning": meaning if meaning in offered else ""},
+            initial={
+                "version": fresh.version,
+                "meaning": meaning if meaning in offered else "",
+                "outcome": form.cleaned_data.get("outcome", ""),
+                "findings": form.cleaned_data.get("findings", ""),
+            },
             meanings=offered,
             mfa=user.mfa_enabled,
+            review=_is_review(fresh),
         )
         return render_record(request, fresh, sign_form=form, sign_error=str(exc), status=400)
     label = signatures.MEANINGS[signature.meaning]

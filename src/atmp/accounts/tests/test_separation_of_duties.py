@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def sign(user, record, meaning):
-    return signing.sign(signer=user, record=record, meaning=meaning, password=PASSWORD)
+    # A review is signed with its outcome (atmp.ledger.reviews.conclude).
+    outcome = "no_findings" if meaning == "audit_trail_reviewed" else None
+    return signing.sign(signer=user, record=record, meaning=meaning, password=PASSWORD, outcome=outcome)
 
 
 def test_the_author_may_sign_authored_and_then_nothing_else_on_that_version(site, qa_reviewer):

@@ -1,4 +1,5 @@
-"""Audit-trail reviews count the reviewer's own entries they leave out (excluded_count).
+"""Audit-trail reviews count the reviewer's own entries they leave out (excluded_count), and record
+the reviewer's outcome and findings (outcome, findings).
 
 A new field changes the snapshot of every review already stored, so each existing review gets one
 `schema_migrated` entry recording its snapshot with the field (its version unchanged): `atmp
@@ -16,14 +17,19 @@ def record_new_snapshots(apps, schema_editor):
     reviews = list(AuditTrailReview._base_manager.order_by("pk"))
     if not reviews:
         return
-    with change(actor=None, reason="schema: reviews count the reviewer's own entries they leave out") as ch:
+    why = "schema: reviews count the reviewer's own entries they leave out, and record an outcome"
+    with change(actor=None, reason=why) as ch:
         for review in reviews:
             ch.event(
                 action="schema_migrated",
                 record_type=review.record_type(),
                 record_id=str(review.pk),
                 record_version=review.version,
-                changes={"excluded_count": [None, review.excluded_count]},
+                changes={
+                    "excluded_count": [None, review.excluded_count],
+                    "findings": [None, review.findings],
+                    "outcome": [None, review.outcome],
+                },
                 snapshot_hash=review.snapshot_hash(),
             )
 
@@ -38,6 +44,18 @@ class Migration(migrations.Migration):
             model_name="audittrailreview",
             name="excluded_count",
             field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="audittrailreview",
+            name="outcome",
+            field=models.CharField(
+                blank=True, choices=[("no_findings", "No findings"), ("findings", "Findings")], max_length=20
+            ),
+        ),
+        migrations.AddField(
+            model_name="audittrailreview",
+            name="findings",
+            field=models.TextField(blank=True),
         ),
         migrations.RunPython(record_new_snapshots, migrations.RunPython.noop, elidable=False),
     ]

@@ -25,7 +25,9 @@ def test_it_freezes_the_selected_entries_and_takes_the_signature(site, qa_review
     )
     assert review.entry_count == len(hashes) == 2
     assert review.entries_hash == hashlib.sha256(b"".join(bytes.fromhex(h) for h in hashes)).hexdigest()
-    sig = signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    sig = signing.sign(
+        signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
     assert sig.record_type == "ledger.audittrailreview"
 
 
@@ -37,3 +39,63 @@ def test_it_refuses_an_empty_selection(qa_approver):
 def test_operators_cannot_review_the_trail(operator):
     with pytest.raises(reviews.ReviewRefused, match="audit.review"):
         reviews.start_review(actor=operator, filter=trail.TrailFilter())
+
+
+def _review(qa_reviewer, qa_approver, site):
+    rename_site(site, "Leiden 3", actor=qa_reviewer, reason="rename")
+    return reviews.start_review(actor=qa_approver, filter=trail.TrailFilter(record_type="accounts.site"))
+
+
+def test_a_review_is_signed_with_its_outcome_and_becomes_reviewed(site, qa_reviewer, qa_approver):
+    from atmp.ledger import signatures
+
+    review = _review(qa_reviewer, qa_approver, site)
+    sig = signing.sign(
+        signer=qa_approver,
+        record=review,
+        meaning="audit_trail_reviewed",
+        password=PASSWORD,
+        outcome="findings",
+        findings="address added late: DEV-0007",
+    )
+    review.refresh_from_db()
+    assert (review.status, review.outcome, review.findings) == ("reviewed", "findings", "address added late: DEV-0007")
+    # The signature binds to the concluded version: the status change it caused does not supersede it.
+    assert sig.record_version == review.version == 2
+    (shown,) = signatures.for_record(review)
+    assert not shown.superseded
+
+
+def test_a_review_is_not_signed_without_an_outcome_or_with_undescribed_findings(site, qa_reviewer, qa_approver):
+    review = _review(qa_reviewer, qa_approver, site)
+    with pytest.raises(reviews.ReviewNotConcluded, match="^outcome:"):
+        signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    with pytest.raises(reviews.ReviewNotConcluded, match="^findings:"):
+        signing.sign(
+            signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="findings"
+        )
+    review.refresh_from_db()
+    assert review.status == "active" and review.version == 1
+
+
+def test_an_outcome_is_given_only_to_a_review(site, qa_approver):
+    from atmp.ledger.errors import SignatureRefused
+
+    with pytest.raises(SignatureRefused, match="only when signing an audit-trail review"):
+        signing.sign(signer=qa_approver, record=site, meaning="approved", password=PASSWORD, outcome="no_findings")
+
+
+def test_the_api_signs_a_review_with_its_outcome(site, qa_reviewer, qa_approver):
+    from atmp.api.tests.conftest import ApiClient, token_for
+
+    review = _review(qa_reviewer, qa_approver, site)
+    client = ApiClient(token=token_for(qa_approver))
+    url = f"/records/ledger.audittrailreview/{review.pk}/signatures"
+    body = {"meaning": "audit_trail_reviewed", "password": PASSWORD, "version": 1}
+    refused = client.post(url, body)
+    assert refused.status_code == 400 and refused.json()["field"] == "outcome"
+    signed = client.post(url, {**body, "outcome": "no_findings"})
+    assert signed.status_code == 201, signed.json()
+    assert signed.status_code == 201
+    review.refresh_from_db()
+    assert (review.version, review.status, review.outcome) == (2, "reviewed", "no_findings")

@@ -125,7 +125,9 @@ def test_an_unsigned_review_waits_on_the_reviewers_start_page(as_approver, qa_ap
 
     review = reviews.start_review(actor=qa_approver, filter=trail.TrailFilter(), comment="all")
     assert review in as_approver.get("/").context["awaiting"]
-    signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    signing.sign(
+        signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
     assert as_approver.get("/").context["awaiting"] == []
 
 

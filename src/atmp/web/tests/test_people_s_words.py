@@ -93,7 +93,9 @@ def test_the_trail_marks_the_entries_a_signed_review_covers(as_approver, qa_appr
     review = AuditTrailReview.objects.get()
     unsigned = as_approver.get("/audit/", {"record_type": "Site"}).content.decode()
     assert f"review #{review.pk}" not in unsigned  # not signed yet: no mark
-    signing.sign(signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD)
+    signing.sign(
+        signer=qa_approver, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
     page = as_approver.get("/audit/", {"record_type": "Site"})
     rows = page.context["rows"]
     covered = {r.entry.seq for r in rows if r.reviews}
