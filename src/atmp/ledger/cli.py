@@ -46,7 +46,8 @@ def verify(checkpoint_dir: Path | None, as_json: bool) -> None:
 def _describe_report(data: dict[str, Any]) -> str:
     files = f", {data['checkpoint_files']} exported checkpoints" if data["checkpoint_files"] else ""
     counts = (
-        f"{data['entries']:,} entries, {data['records']:,} records, {data['signatures']:,} signatures, "
+        f"{data['entries']:,} entries, {data['records']:,} records, {data['accounts']:,} accounts, "
+        f"{data['signatures']:,} signatures, "
         f"{data['checkpoints']:,} checkpoints{files}"
     )
     if data["ok"]:
