@@ -73,7 +73,7 @@ def test_a_user_makes_a_read_token_with_the_password_sees_it_once_and_revokes_it
 
 
 def test_mfa_enrolment_shows_a_qr_code_drawn_on_the_page(page, artifacts):
-    sign_in(page, "victor")
+    sign_in(page, "quentin")  # the demo already enrolled victor
     page.goto("/account/mfa/")
     qr = page.get_by_test_id("mfa-qr").locator("svg")
     expect(qr).to_be_visible()
