@@ -53,6 +53,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/upload_memory.py
 
 soak: $(STAMP)
 	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -s -m slow
