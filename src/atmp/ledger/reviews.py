@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db.models import Q
+
 from atmp.ledger import trail
 from atmp.ledger.actors import ActsInLedger
 from atmp.ledger.errors import LedgerError
@@ -31,15 +33,26 @@ class EmptyReview(LedgerError):
     """The selection holds no entries (other than the reviewer's own), so there is nothing to review."""
 
 
-def start_review(*, actor: ActsInLedger, filter: trail.TrailFilter, comment: str = "") -> AuditTrailReview:
+def start_review(
+    *, actor: ActsInLedger, filter: trail.TrailFilter, comment: str = "", visible: Q | None = None
+) -> AuditTrailReview:
     """Create a review record over the entries the filter selects now (up to the current head).
 
     The reviewer's own entries are left out and counted (PIC/S PI 041 §9.4: the review is
-    independent of the work reviewed); a second reviewer reviews them.
+    independent of the work reviewed); a second reviewer reviews them. `visible` is what the
+    reviewer may see (atmp.accounts.visibility.entry_scope; None: everything): a selection that
+    holds entries outside it is refused, since nobody signs for entries they were not shown.
     """
     if not actor.can("audit.review"):
         raise ReviewRefused("reviewing the audit trail needs the permission 'audit.review' (QA or QP)")
     head = LedgerHead.objects.values_list("size", flat=True).get(pk=1)
+    if visible is not None:
+        hidden = trail.filtered(filter).filter(seq__lte=head).exclude(visible).count()
+        if hidden:
+            raise ReviewRefused(
+                f"the selection holds {hidden} entries about sites or people you do not see: narrow it to "
+                "the records of your sites, or ask a reviewer who works at every site"
+            )
     own_id = int(actor.pk)
     digest = hashlib.sha256()
     first = last = None

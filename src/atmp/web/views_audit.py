@@ -88,6 +88,7 @@ def start_review(request: HttpRequest) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]  # @requires: a signed-in User
             filter=form.trail_filter(),
             comment=form.cleaned_data["comment"],
+            visible=visibility.entry_scope(request.user),  # type: ignore[arg-type]
         )
     except LedgerError as exc:
         messages.error(request, message_of(exc))

@@ -99,3 +99,19 @@ def test_the_api_signs_a_review_with_its_outcome(site, qa_reviewer, qa_approver)
     assert signed.status_code == 201
     review.refresh_from_db()
     assert (review.version, review.status, review.outcome) == (2, "reviewed", "no_findings")
+
+
+def test_a_site_limited_reviewer_reviews_only_entries_they_can_see(site, qa_reviewer):
+    from atmp.accounts.visibility import entry_scope
+    from atmp.testing import make_site, make_user
+
+    ghent = make_site(actor=qa_reviewer, code="GNT", name="Ghent")
+    rename_site(ghent, "Ghent 2", actor=qa_reviewer, reason="new building")
+    rename_site(site, "Leiden 2", actor=qa_reviewer, reason="rename")
+    local = make_user("qa_approver", username="lena", password=PASSWORD, site=site)
+    everything = trail.TrailFilter(record_type="accounts.site")
+    with pytest.raises(reviews.ReviewRefused, match="entries about sites or people you do not see"):
+        reviews.start_review(actor=local, filter=everything, visible=entry_scope(local))
+    own_site = trail.TrailFilter(record_type="accounts.site", record_id=str(site.pk))
+    review = reviews.start_review(actor=local, filter=own_site, visible=entry_scope(local))
+    assert review.entry_count == 2

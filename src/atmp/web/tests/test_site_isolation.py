@@ -38,3 +38,14 @@ def test_the_users_pages_show_names_and_roles_and_private_fields_to_administrato
     admin = signed_in(sysadmin)
     assert "<th>MFA</th>" in admin.get("/users/").content.decode()
     assert 'data-testid="email"' in admin.get(f"/users/{world['greta'].pk}/").content.decode()
+
+
+def test_a_site_limited_reviewer_cannot_start_a_review_over_entries_they_do_not_see(world):  # noqa: F811
+    from atmp.ledger.models import AuditTrailReview
+    from atmp.testing import PASSWORD, make_user
+
+    lena = make_user("qa_approver", username="lena", password=PASSWORD, site=world["leiden"])
+    client = signed_in(lena)
+    response = client.post("/audit/reviews/", {"record_type": "Site", "comment": "all sites"}, follow=True)
+    assert "entries about sites or people you do not see" in response.content.decode()
+    assert not AuditTrailReview.objects.exists()
