@@ -61,7 +61,7 @@ def token(request, in_test_transaction, settings) -> str:
     user = make_user(role, username=f"fuzz-{role.replace('_', '-')}")
     make_site(code="LEI", name="Leiden")
     checkpoints.sign_now()
-    return auth.create_token(actor=None, user=user, name="fuzz")
+    return auth.issue_token(actor=None, user=user, name="fuzz").raw
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])

@@ -19,7 +19,7 @@ from atmp.accounts import sealed, throttle
 from atmp.accounts.attest import account_event
 from atmp.accounts.errors import AccountError, InvalidInput, LoginRefused, NotAllowed, Throttled
 from atmp.accounts.models import ApiToken, User
-from atmp.accounts.services import USER_TYPE, require
+from atmp.accounts.services import USER_TYPE, check_manages, require
 from atmp.ledger import clock, writer
 
 GENERIC_REFUSAL = "sign-in refused: wrong username, password or code"
@@ -232,6 +232,7 @@ def disable_mfa(*, actor: User | None, user: User, reason: str) -> User:
     require(actor, "accounts.manage")
     if actor is not None and actor.pk == user.pk:
         raise NotAllowed("you cannot reset your own multi-factor authentication; another administrator must")
+    check_manages(actor, user)
     if not reason.strip():
         raise InvalidInput("reason", "a reason is required to remove multi-factor authentication")
     if not user.mfa_enabled:
@@ -254,20 +255,6 @@ class NewToken:
 
     raw: str
     token: ApiToken
-
-
-def create_token(
-    *,
-    actor: User | None,
-    user: User,
-    name: str,
-    scope: str = "read-write",
-    days: int | None = None,
-    password: str | None = None,
-    otp: str | None = None,
-) -> str:
-    """Create an API token and return it (shown once); see issue_token."""
-    return issue_token(actor=actor, user=user, name=name, scope=scope, days=days, password=password, otp=otp).raw
 
 
 def issue_token(

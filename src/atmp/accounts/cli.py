@@ -89,20 +89,6 @@ def list_users(as_json: bool) -> None:
     emit(data, as_json=as_json, text=_table)
 
 
-@user.command("disable", epilog=SHELL_NOTE)
-@click.argument("username")
-@click.option("--reason", required=True, help="Why the account is disabled (recorded in the ledger).")
-@JSON
-@handled
-def disable(username: str, reason: str, as_json: bool) -> None:
-    """Disable an account (accounts are never deleted: their entries and signatures name them)."""
-    setup_django()
-    from atmp.accounts import services
-
-    account = services.disable_user(actor=None, user=services.find_user(username), reason=reason)
-    emit(_account(account), as_json=as_json, text=lambda d: f"disabled {d['username']}")
-
-
 @user.command("set-roles", epilog=SHELL_NOTE)
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE, help="A role (repeat for several).")
@@ -263,34 +249,6 @@ def _pending(assignment_id: int) -> Any:
     return found
 
 
-@user.command("enable", epilog=SHELL_NOTE)
-@click.argument("username")
-@click.option("--reason", required=True, help="Why the account is enabled again (recorded in the ledger).")
-@JSON
-@handled
-def enable(username: str, reason: str, as_json: bool) -> None:
-    """Re-enable a disabled account."""
-    setup_django()
-    from atmp.accounts import services
-
-    account = services.enable_user(actor=None, user=services.find_user(username), reason=reason)
-    emit(_account(account), as_json=as_json, text=lambda d: f"enabled {d['username']}")
-
-
-@user.command("unlock", epilog=SHELL_NOTE)
-@click.argument("username")
-@click.option("--reason", required=True, help="Why the lockout is lifted (recorded in the ledger).")
-@JSON
-@handled
-def unlock(username: str, reason: str, as_json: bool) -> None:
-    """Lift a lockout after repeated failed sign-ins."""
-    setup_django()
-    from atmp.accounts import services
-
-    account = services.unlock_user(actor=None, user=services.find_user(username), reason=reason)
-    emit(_account(account), as_json=as_json, text=lambda d: f"unlocked {d['username']}")
-
-
 @user.command("reset-password", epilog=SHELL_NOTE)
 @click.argument("username")
 @click.option(
@@ -311,18 +269,41 @@ def reset_password(username: str, password_file: Path | None, reason: str, as_js
     emit(_account(account), as_json=as_json, text=lambda d: f"{d['username']} must change the password at sign-in")
 
 
-@user.command("reset-mfa", epilog=SHELL_NOTE)
-@click.argument("username")
-@click.option("--reason", required=True, help="Why multi-factor authentication is removed (recorded in the ledger).")
-@JSON
-@handled
-def reset_mfa(username: str, reason: str, as_json: bool) -> None:
-    """Remove the user's TOTP enrolment (a lost phone); they enrol again at /account/mfa/."""
-    setup_django()
-    from atmp.accounts import auth, services
+# The recovery actions that take a username and a reason: (command, service module and function,
+# what --reason asks, what the command prints, its help). One definition, registered below.
+REASONED_ACTIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("disable", "services", "disable_user", "Why the account is disabled", "disabled {username}",
+     "Disable an account (accounts are never deleted: their entries and signatures name them)."),
+    ("enable", "services", "enable_user", "Why the account is enabled again", "enabled {username}",
+     "Re-enable a disabled account."),
+    ("unlock", "services", "unlock_user", "Why the lockout is lifted", "unlocked {username}",
+     "Lift a lockout after repeated failed sign-ins."),
+    ("reset-mfa", "auth", "disable_mfa", "Why multi-factor authentication is removed", "removed MFA of {username}",
+     "Remove the user's TOTP enrolment (a lost phone); they enrol again at /account/mfa/."),
+]  # fmt: skip
 
-    account = auth.disable_mfa(actor=None, user=services.find_user(username), reason=reason)
-    emit(_account(account), as_json=as_json, text=lambda d: f"removed MFA of {d['username']}")
+
+def _register_reasoned(name: str, module: str, function: str, reason: str, done: str, doc: str) -> None:
+    """Add `atmp user NAME USERNAME --reason …`, which calls the accounts service as atmp itself."""
+
+    @user.command(name, epilog=SHELL_NOTE, help=doc)
+    @click.argument("username")
+    @click.option("--reason", required=True, help=f"{reason} (recorded in the ledger).")
+    @JSON
+    @handled
+    def command(username: str, reason: str, as_json: bool) -> None:
+        setup_django()
+        import importlib
+
+        from atmp.accounts import services
+
+        service = getattr(importlib.import_module(f"atmp.accounts.{module}"), function)
+        account = service(actor=None, user=services.find_user(username), reason=reason)
+        emit(_account(account), as_json=as_json, text=lambda d: done.format(**d))
+
+
+for _action in REASONED_ACTIONS:
+    _register_reasoned(*_action)
 
 
 def _password(path: Path | None, *, confirm: bool = True) -> str:

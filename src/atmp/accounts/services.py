@@ -131,9 +131,10 @@ def _first_status(actor: User | None, user: User, role: str) -> str:
 
 def _approvers_besides(user: User) -> bool:
     """Return True when an active account other than the user may sign role assignments as approved."""
-    from atmp.accounts.roles import MEANINGS_BY_ROLE
+    from atmp.accounts.roles import signing_meanings_of
 
-    approving = [role for role, meanings in MEANINGS_BY_ROLE.items() if "approved" in meanings]
+    # The role assignment's own declaration says who approves it (a QP does not).
+    approving = sorted(signing_meanings_of(RoleAssignment)["approved"])
     return RoleAssignment.in_force().filter(role__in=approving, user__is_active=True).exclude(user=user).exists()
 
 
@@ -143,6 +144,7 @@ def set_roles(*, actor: User | None, user: User, roles: Iterable[str], site: Sit
     A new GMP role starts pending until a QA Approver approves it (approve_role_assignment).
     """
     require(actor, "accounts.manage")
+    check_manages(actor, user)
     if actor is not None and actor.pk == user.pk:
         raise NotAllowed("segregation of duties: you cannot change your own roles; another administrator must")
     wanted = set(roles)
@@ -185,6 +187,7 @@ def disable_user(*, actor: User | None, user: User, reason: str) -> User:
         raise InvalidInput("username", f"{user.username} is already disabled")
     if actor is not None and actor.pk == user.pk:
         raise NotAllowed("you cannot disable your own account")
+    check_manages(actor, user)
     with writer.change(actor=actor, reason=reason) as ch:
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -197,8 +200,17 @@ def _recovery(actor: User | None, user: User, reason: str, what: str) -> None:
     require(actor, "accounts.manage")
     if actor is not None and actor.pk == user.pk:
         raise NotAllowed(f"you cannot {what} your own account; another administrator must")
+    check_manages(actor, user)
     if not reason.strip():
         raise InvalidInput("reason", f"a reason is required to {what} an account")
+
+
+def check_manages(actor: User | None, user: User) -> None:
+    """Refuse an administrator limited to some sites acting on an account they do not see."""
+    from atmp.accounts.visibility import visible_users
+
+    if actor is not None and actor.site_ids() is not None and not visible_users(actor).filter(pk=user.pk).exists():
+        raise NotAllowed(f"{user.username} works at no site of yours: an administrator of those sites must act")
 
 
 def enable_user(*, actor: User | None, user: User, reason: str) -> User:

@@ -189,3 +189,12 @@ class AuditTrailReview(GmpRecord):
 
     def __str__(self) -> str:
         return f"audit-trail review #{self.pk} ({self.entry_count} entries)"
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the sites of the reviewer who started it: a site-limited reviewer's selection holds
+        only what they see (reviews.start_review), so their review concerns their sites alone."""
+        creator = self.created_by  # type: ignore[attr-defined]
+        if creator is None:
+            return None
+        ids = creator.site_ids()
+        return None if ids is None else frozenset(ids)

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 
 from atmp.config import ConfigError
-from atmp.ledger import checkpoints, clock
+from atmp.ledger import checkpoints, clock, tree
 from atmp.ledger.actors import ActsInLedger
 from atmp.ledger.models import AuditEntry, Checkpoint, WitnessDelivery
 from atmp.ledger.records import rfc3339
@@ -242,7 +242,7 @@ def tick(*, actor: ActsInLedger | None = None) -> TickReport:
     witnesses = configured()
     signed = sign_if_due(actor=actor)
     last = checkpoints.latest()
-    size = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    size = tree.size()
     return TickReport(
         size=size,
         checkpoint=last.size if last is not None else None,

@@ -399,7 +399,12 @@ def mark_reviewed(rows: list[EntryRow]) -> list[EntryRow]:
     ).order_by("pk")
     covered: dict[int, list[tuple[int, str]]] = {}
     for review in reviews:
-        hits = filtered(selection_of(review)).filter(seq__in=seqs, seq__gte=review.first_seq, seq__lte=review.last_seq)
+        # The reviewer's own entries were left out of the review (reviews.start_review): not covered.
+        hits = (
+            filtered(selection_of(review))
+            .filter(seq__in=seqs, seq__gte=review.first_seq, seq__lte=review.last_seq)
+            .exclude(actor_id=review.created_by_id)  # type: ignore[attr-defined]
+        )
         url = reverse("web:record", args=[review.record_type(), review.pk])
         for seq in hits.values_list("seq", flat=True):
             covered.setdefault(seq, []).append((review.pk, url))

@@ -152,23 +152,21 @@ class TrailFilterForm(forms.Form):
     def clean_until(self) -> dt.datetime | None:
         return self._time("until")
 
-    def clean_record_type(self) -> str:
-        value = self.cleaned_data.get("record_type", "").strip()
+    def _code(self, name: str, code_of: Any, what: str) -> str:
+        """Return the stored code of the label (or code) typed into the field, or refuse it."""
+        value = self.cleaned_data.get(name, "").strip()
         if not value:
             return ""
-        code = display.type_code(value)
+        code = code_of(value)
         if code is None:
-            raise forms.ValidationError(f"no record type {value!r}: choose one of the list")
-        return code
+            raise forms.ValidationError(f"no {what} {value!r}: choose one of the list")
+        return str(code)
+
+    def clean_record_type(self) -> str:
+        return self._code("record_type", display.type_code, "record type")
 
     def clean_action(self) -> str:
-        value = self.cleaned_data.get("action", "").strip()
-        if not value:
-            return ""
-        code = display.action_code(value)
-        if code is None:
-            raise forms.ValidationError(f"no action {value!r}: choose one of the list")
-        return code
+        return self._code("action", display.action_code, "action")
 
     def clean_user(self) -> User | None:
         """Return the user named by username or by printed name, as the table shows them."""

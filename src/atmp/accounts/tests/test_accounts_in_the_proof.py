@@ -44,7 +44,7 @@ def accounts(sysadmin: User) -> dict[str, User]:
     import pyotp
 
     auth.enable_mfa(user=mia, secret=secret, code=pyotp.TOTP(secret).now(), password=PASSWORD)
-    auth.create_token(actor=None, user=mia, name="LIMS import")
+    auth.issue_token(actor=None, user=mia, name="LIMS import")
     plain = make_user("operator", username="paul", password=PASSWORD)
     return {"gone": gone, "mia": mia, "paul": plain}
 

@@ -13,7 +13,7 @@ from atmp.accounts import auth, services
 from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed
 from atmp.ledger import clock
 from atmp.ledger.models import AuditEntry
-from atmp.testing import PASSWORD
+from atmp.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 TEMPORARY = "a temporary passphrase 9"
@@ -126,3 +126,14 @@ def test_mfa_enrolment_needs_the_password_again(operator):
         auth.enable_mfa(user=operator, secret=secret, code=pyotp.TOTP(secret).now(), password="wrong")
     operator.refresh_from_db()
     assert not operator.mfa_enabled
+
+
+def test_a_site_limited_administrator_cannot_act_on_another_sites_account(site, qa_reviewer):
+    from atmp.testing import make_site as new_site
+
+    ghent = new_site(actor=qa_reviewer, code="GNT", name="Ghent")
+    local_admin = make_user("system_admin", username="lars", password=PASSWORD, site=site)
+    greta = make_user("operator", username="greta", password=PASSWORD, site=ghent)
+    for act in (services.unlock_user, services.disable_user):
+        with pytest.raises(NotAllowed, match="works at no site of yours"):
+            act(actor=local_admin, user=greta, reason="help")

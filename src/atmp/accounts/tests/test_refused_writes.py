@@ -39,7 +39,8 @@ def refusals_of(action: str = refusals.ACTION) -> list[dict]:
 
 
 def api(user, **kwargs) -> Client:
-    return Client(headers={"Authorization": f"Bearer {auth.create_token(actor=None, user=user, name='t')}"}, **kwargs)
+    raw = auth.issue_token(actor=None, user=user, name="t").raw
+    return Client(headers={"Authorization": f"Bearer {raw}"}, **kwargs)
 
 
 def test_a_forbidden_api_write_is_recorded_with_its_actor(operator):

@@ -97,7 +97,7 @@ def test_it_refuses_enrolment_with_a_wrong_code(operator):
 
 
 def test_an_api_token_authenticates_until_revoked(operator):
-    raw = auth.create_token(actor=operator, user=operator, name="lims bridge", password=PASSWORD)
+    raw = auth.issue_token(actor=operator, user=operator, name="lims bridge", password=PASSWORD).raw
     assert auth.user_for_token(raw) == operator
     token = operator.api_tokens.get()
     auth.revoke_token(actor=operator, token=token, reason="bridge retired")

@@ -94,7 +94,7 @@ def test_an_unknown_username_is_recorded_bounded_and_without_control_characters(
 
 def test_a_lockout_does_not_switch_off_the_users_tokens(operator, settings):
     settings.ATMP_LOCKOUT_THRESHOLD = 2
-    raw = auth.create_token(actor=None, user=operator, name="lims bridge")
+    raw = auth.issue_token(actor=None, user=operator, name="lims bridge").raw
     fail(client=None)
     fail(client=None)
     operator.refresh_from_db()
@@ -107,7 +107,7 @@ def test_a_lockout_does_not_switch_off_the_users_tokens(operator, settings):
 
 def test_failed_tokens_are_throttled_per_address(operator, settings):
     settings.ATMP_THROTTLE_TOKEN_FAILURES = 3
-    raw = auth.create_token(actor=None, user=operator, name="lims bridge")
+    raw = auth.issue_token(actor=None, user=operator, name="lims bridge").raw
     for n in range(3):
         assert auth.user_for_token(f"atmp_forged{n}", client="10.0.3.1") is None
     with pytest.raises(Throttled, match="token"):

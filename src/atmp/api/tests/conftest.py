@@ -37,7 +37,7 @@ class ApiClient:
 
 def token_for(user) -> str:
     """Return a fresh API token of the user (made by the user, as POST /tokens would)."""
-    return auth.create_token(actor=None, user=user, name="api tests")  # issued as `atmp user token` does
+    return auth.issue_token(actor=None, user=user, name="api tests").raw  # issued as `atmp user token` does
 
 
 @pytest.fixture

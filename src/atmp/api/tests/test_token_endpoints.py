@@ -41,7 +41,7 @@ def test_a_lifetime_over_the_maximum_is_refused(operator):
 
 
 def test_a_read_token_reads_but_is_refused_on_every_change(operator, site):
-    reader = ApiClient(auth.create_token(actor=None, user=operator, name="reader", scope="read"))
+    reader = ApiClient(auth.issue_token(actor=None, user=operator, name="reader", scope="read").raw)
     assert reader.get("/me").status_code == 200
     response = reader.post("/tokens/1/revoke", {})
     assert response.status_code == 403 and "read-only" in response.json()["detail"]
@@ -49,7 +49,7 @@ def test_a_read_token_reads_but_is_refused_on_every_change(operator, site):
 
 
 def test_a_token_is_revoked_by_its_prefix_and_then_refused(operator):
-    raw = auth.create_token(actor=None, user=operator, name="old")
+    raw = auth.issue_token(actor=None, user=operator, name="old").raw
     client = ApiClient(raw)
     response = client.post(f"/tokens/{raw[:12]}/revoke", {"reason": "rotated"})
     assert response.status_code == 200 and response.json()["state"] == "revoked"
@@ -58,5 +58,5 @@ def test_a_token_is_revoked_by_its_prefix_and_then_refused(operator):
 
 def test_revoking_someone_elses_token_is_404(operator, inspector):
     theirs = auth.issue_token(actor=None, user=inspector, name="theirs").token
-    mine = ApiClient(auth.create_token(actor=None, user=operator, name="mine"))
+    mine = ApiClient(auth.issue_token(actor=None, user=operator, name="mine").raw)
     assert mine.post(f"/tokens/{theirs.pk}/revoke", {}).status_code == 404

@@ -115,3 +115,17 @@ def test_a_site_limited_reviewer_reviews_only_entries_they_can_see(site, qa_revi
     own_site = trail.TrailFilter(record_type="accounts.site", record_id=str(site.pk))
     review = reviews.start_review(actor=local, filter=own_site, visible=entry_scope(local))
     assert review.entry_count == 2
+
+
+def test_a_site_limited_reviewer_signs_the_review_of_their_own_site(site, qa_reviewer):
+    from atmp.accounts.visibility import entry_scope
+    from atmp.testing import make_user
+
+    rename_site(site, "Leiden 4", actor=qa_reviewer, reason="rename")
+    local = make_user("qa_approver", username="lena", password=PASSWORD, site=site)
+    own_site = trail.TrailFilter(record_type="accounts.site", record_id=str(site.pk))
+    review = reviews.start_review(actor=local, filter=own_site, visible=entry_scope(local))
+    sig = signing.sign(
+        signer=local, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
+    assert sig.signer_name == local.full_name
