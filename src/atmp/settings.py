@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from atmp import config
+from atmp import config, modules
 
 HOME = config.home()
 SECRET_KEY = config.secret_key()
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "atmp.accounts",
     "atmp.ledger",
+    *modules.DOMAIN_APPS,
     "atmp.web",
 ]
 

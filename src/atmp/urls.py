@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from atmp import modules
 from atmp.api.main import api
 
 # A request Django refuses before any view runs (an empty or foreign Host header): JSON under
@@ -14,5 +15,7 @@ handler500 = "atmp.web.views.server_error"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Each domain module's own pages, under /<its prefix>/ (atmp.modules).
+    *(path(f"{m.url_prefix}/", include(m.urls)) for m in modules.installed() if m.urls),
     path("", include("atmp.web.urls")),
 ]

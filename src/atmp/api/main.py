@@ -102,6 +102,11 @@ def _register() -> None:
     api.add_router("", accounts)
     api.add_router("", ledger)
     api.add_router("", stats)
+    from atmp import modules
+
+    for module in modules.installed():
+        if module.api:
+            api.add_router("", modules.load(module.api))
 
 
 _register()

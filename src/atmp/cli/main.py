@@ -137,6 +137,13 @@ def _register() -> None:
     main.add_command(ledger_cli.restore)
     main.add_command(accounts_cli.user)
     main.add_command(LazyGroup("stats", "atmp.stats.cli", help=STATS_HELP))
+    from atmp import modules
+
+    # Each domain module's group, imported only when it is used (atmp.modules).
+    for module in modules.declared():
+        if module.cli:
+            dotted, _, name = module.cli.partition(":")
+            main.add_command(LazyGroup(name or module.label, dotted, help=module.cli_help))
 
 
 _register()

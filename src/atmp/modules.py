@@ -1,0 +1,85 @@
+"""Modules that plug in: each domain module declares its pages, API, CLI and menu entries once.
+
+A module's AppConfig carries `atmp_module = Module(...)`; the shell (web URLs, the API, the `atmp`
+command, the navigation, the record page's panels) reads the installed modules from here, so adding
+a module edits no shell file. Imports stay lazy (dotted paths): `atmp verify` must not import SciPy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+# The domain modules installed, in module order (DESIGN.md: a module imports only those above it).
+# settings.INSTALLED_APPS takes them from here, and so does the `atmp` command, which must list its
+# groups before Django is set up. Adding a module is adding its name here.
+DOMAIN_APPS: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link in the top bar: shown to users who hold the permission."""
+
+    label: str
+    url_name: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class Module:
+    """What a domain module contributes to the shell.
+
+    urls: a dotted module with `urlpatterns` and `app_name`, mounted at `/<prefix>/`.
+    api: "package.module:router", a django-ninja Router added to /api/v1/.
+    cli: "package.module:group", a click group added to `atmp` (imported when it is used).
+    panels: "package.module:function" each, record-page panels (see atmp.web.panels).
+    """
+
+    label: str
+    title: str
+    urls: str | None = None
+    prefix: str | None = None
+    api: str | None = None
+    cli: str | None = None
+    cli_help: str = ""
+    nav: tuple[NavEntry, ...] = ()
+    panels: tuple[str, ...] = ()
+    # Lower numbers come first in the menu and on the record page.
+    order: int = 100
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url_prefix(self) -> str:
+        """Return the path the module's pages are mounted at, without slashes."""
+        return self.prefix if self.prefix is not None else self.label
+
+
+def installed() -> list[Module]:
+    """Return the modules of the installed apps that declare one, in menu order."""
+    from django.apps import apps
+
+    found = [m for c in apps.get_app_configs() if isinstance(m := getattr(c, "atmp_module", None), Module)]
+    return sorted(found, key=lambda m: (m.order, m.label))
+
+
+def declared() -> list[Module]:
+    """Return the modules DOMAIN_APPS declare, read from their AppConfig classes without Django set up."""
+    from django.apps import AppConfig
+
+    found = []
+    for app in DOMAIN_APPS:
+        apps_module = importlib.import_module(f"{app}.apps")
+        for value in vars(apps_module).values():
+            if isinstance(value, type) and issubclass(value, AppConfig) and value is not AppConfig:
+                spec = getattr(value, "atmp_module", None)
+                if isinstance(spec, Module):
+                    found.append(spec)
+    return sorted(found, key=lambda m: (m.order, m.label))
+
+
+def load(dotted: str) -> Any:
+    """Return the object named "package.module:attribute"."""
+    module_name, _, attribute = dotted.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
