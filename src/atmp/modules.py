@@ -27,6 +27,25 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """One section of a record page (and of its PDF): a template and what it needs.
+
+    A panel function, named in Module.panels, is called as `fn(user, record, *, for_print=False)`
+    and returns a Panel, or None when it has nothing to show for this record. Its template is
+    included inside the record page with the page's context plus `panel` (this object), so it can
+    use {% csrf_token %} for its forms; with for_print it must render without forms or scripts.
+    """
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    # Lower numbers come first; the shell's own panels: fields 10, status 20, signatures 60, history 90.
+    order: int = 50
+    # The panel's id in the page (an anchor and the test hook), e.g. "links".
+    slug: str = ""
+
+
+@dataclass(frozen=True)
 class Module:
     """What a domain module contributes to the shell.
 
