@@ -52,8 +52,8 @@ def _refused(request: HttpRequest, record: GmpRecord, what: str, exc: LedgerErro
     return _back(record)
 
 
-@require_POST
 @requires("records.write")
+@require_POST
 def take_transition(request: HttpRequest, record_type: str, record_id: str, name: str) -> HttpResponse:
     """Take a transition from the record page's status panel."""
     record = _record(request, record_type, record_id)
@@ -73,8 +73,8 @@ def take_transition(request: HttpRequest, record_type: str, record_id: str, name
     return _back(record)
 
 
-@require_POST
 @requires("records.write")
+@require_POST
 def assign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
     """Assign the record to a person or a role with a due date."""
     record = _record(request, record_type, record_id)
@@ -103,8 +103,8 @@ def assign(request: HttpRequest, record_type: str, record_id: str) -> HttpRespon
     return _back(record)
 
 
-@require_POST
 @requires("records.write")
+@require_POST
 def add_link(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
     """Link the record to another record."""
     record = _record(request, record_type, record_id)
@@ -124,8 +124,8 @@ def add_link(request: HttpRequest, record_type: str, record_id: str) -> HttpResp
     return _back(record)
 
 
-@require_POST
 @requires("records.write")
+@require_POST
 def remove_link(request: HttpRequest, link_id: str) -> HttpResponse:
     """Remove (void) a link, then return to the record it was removed from."""
     row = _record(request, Link.record_type(), link_id)

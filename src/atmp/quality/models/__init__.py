@@ -1,0 +1,1 @@
+"""The quality system's tables, one module per area (each re-exported here for Django's loader)."""
