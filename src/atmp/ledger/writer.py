@@ -202,6 +202,14 @@ class Change:
             checkpoint=checkpoint,
         )
 
+    def hold(self) -> None:
+        """Take the ledger's append lock now: every other writer waits until this change ends.
+
+        A service that derives a value from what is stored (the next record number) takes it
+        first, so that no concurrent change derives the same value.
+        """
+        self._lock()
+
     def _lock(self) -> _Head:
         if self._head is None:
             self._head = _Head.lock()
