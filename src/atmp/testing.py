@@ -139,4 +139,23 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "ledger.audittrailreview": (lambda actor: make_review(actor=actor), "comment", "Re-read"),
     "workflow.link": (lambda actor: make_link(actor=actor), "note", "Re-worded"),
     "sample.samplecase": (lambda actor: make_sample_case(actor=actor), "summary", "Re-worded"),
+    "quality.deviation": (lambda actor: _quality("make_deviation", actor), "title", "Re-titled"),
+    "quality.planneddeviation": (lambda actor: _quality("make_planned_deviation", actor), "title", "Re-titled"),
+    "quality.capa": (lambda actor: _quality("make_capa", actor), "title", "Re-titled"),
+    "quality.capaaction": (lambda actor: _quality("make_capa_action", actor), "description", "Re-worded"),
 }
+
+
+# Where a record needs content before its workflow can move (a deviation is classified before its
+# investigation starts), the random walks (workflow/tests/test_random_walk.py) start from these.
+WALK_FACTORIES: dict[str, Any] = {
+    "quality.deviation": lambda actor: _quality("make_investigated_deviation", actor),
+    "quality.capa": lambda actor: _quality("make_capa_ready_for_check", actor),
+    "quality.capaaction": lambda actor: _quality("make_evidenced_action", actor),
+}
+
+
+def _quality(factory: str, actor: User) -> Any:
+    from atmp.quality import factories
+
+    return getattr(factories, factory)(actor=actor)
