@@ -6,8 +6,11 @@ router = Router(tags=["quality"])
 
 
 def _gather() -> None:
-    # One line per area: its router, mounted under /quality/.
-    pass
+    # One line per area: its router (paths start with /quality/).
+    from atmp.quality.api import capa, deviations
+
+    router.add_router("", deviations.router)
+    router.add_router("", capa.router)
 
 
 _gather()
