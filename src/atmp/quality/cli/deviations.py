@@ -52,12 +52,14 @@ def open_(username, site, title, description, occurred_at, discovered_at, area, 
     from atmp.workflow.links import resolve
 
     user = actor(username, password_file, otp)
+    occurred = when(occurred_at, field="occurred_at")
+    assert occurred is not None  # --occurred-at is required
     made = open_deviation(
         actor=user,
         site=find_site(site),
         title=title,
         description=description,
-        occurred_at=when(occurred_at, field="occurred_at"),
+        occurred_at=occurred,
         discovered_at=when(discovered_at, field="discovered_at"),
         area=area,
         immediate_actions=immediate_actions,
