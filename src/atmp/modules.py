@@ -52,7 +52,7 @@ class Module:
     urls: a dotted module with `urlpatterns` and `app_name`, mounted at `/<prefix>/`.
     api: "package.module:router", a django-ninja Router added to /api/v1/.
     cli: "package.module:group", a click group added to `atmp` (imported when it is used).
-    panels: "package.module:function" each, record-page panels (see atmp.web.panels).
+    panels: "package.module:function" each, record-page panels (the Panel contract below).
     """
 
     label: str
@@ -64,6 +64,11 @@ class Module:
     cli_help: str = ""
     nav: tuple[NavEntry, ...] = ()
     panels: tuple[str, ...] = ()
+    # "package.module:command" each: top-level `atmp` commands (e.g. `atmp work`).
+    commands: tuple[str, ...] = ()
+    # "package.module:function" each: what waits for a person, `fn(user, today) -> list[WorkItem]`
+    # (atmp.workflow.work), shown on My work.
+    work: tuple[str, ...] = ()
     # Lower numbers come first in the menu and on the record page.
     order: int = 100
     extra: dict[str, Any] = field(default_factory=dict)

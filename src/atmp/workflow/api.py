@@ -224,3 +224,33 @@ def remove_link(request: HttpRequest, link_id: RecordId, body: UnlinkIn) -> dict
     source = links.resolve(f"{row.source_type}:{row.source_id}")
     shown = links.ShownLink(row, row.get_relation_display(), row.target_type, row.target_id, row.ends()[1])
     return link_document(shown, source)
+
+
+class WorkItemOut(Schema):
+    """One thing waiting for the caller."""
+
+    kind: str
+    record: str
+    title: str
+    status: str
+    due: dt.date | None
+    overdue: bool
+    owner: str | None
+    detail: str
+
+
+class WorkOut(Schema):
+    """What waits for the caller, overdue first."""
+
+    user: str
+    items: list[WorkItemOut]
+
+
+@router.get("/work", response=answers({200: WorkOut}))
+@requires("records.view")
+def my_work(request: HttpRequest) -> dict[str, Any]:
+    """Return what waits for the caller: assigned records, signatures their roles may give, training due."""
+    from atmp.workflow.work import work_for
+
+    user = user_of(request)
+    return {"user": user.username, "items": [i.as_dict() for i in work_for(user)]}

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from atmp.modules import Module
+from atmp.modules import Module, NavEntry
 
 
 class WorkflowConfig(AppConfig):
@@ -15,5 +15,14 @@ class WorkflowConfig(AppConfig):
         cli="atmp.workflow.cli:workflow",
         cli_help="Take a record's workflow transitions, assign it, link it to other records.",
         panels=("atmp.workflow.panels:status_panel", "atmp.workflow.panels:links_panel"),
+        commands=("atmp.workflow.cli:work",),
+        nav=(NavEntry("My work", "workflow:work", "records.view"),),
         order=30,
     )
+
+    def ready(self) -> None:
+        """Remind the owners of overdue records at every `atmp tick`."""
+        from atmp.ledger import periodic
+        from atmp.workflow.reminders import remind_overdue
+
+        periodic.register("workflow.reminders", remind_overdue)

@@ -242,3 +242,33 @@ def unlink(
         raise InvalidInput("link", f"there is no live link {link_id}")
     links.unlink(actor=user, link_record=row, reason=reason)
     emit({"id": link_id, "voided": True}, as_json=as_json, text=f"link {link_id} removed")
+
+
+def _work_text(doc: dict[str, Any]) -> str:
+    lines = []
+    for item in doc["items"]:
+        flag = "OVERDUE " if item["overdue"] else ""
+        due = f" due {item['due']}" if item["due"] else ""
+        lines.append(f"{flag}{item['kind']:<9} {item['record']:<28} {item['title']} [{item['status']}]{due}")
+    return "\n".join(lines) or f"nothing waits for {doc['user']}"
+
+
+@click.command("work")
+@click.option("--user", "username", required=True, help="Whose work: a username.")
+@click.option("--on", "on", default=None, help="As of this date (default: today, UTC).")
+@JSON
+@handled
+def work(username: str, on: str | None, as_json: bool) -> None:
+    """List what waits for a person: assigned records, signatures, training due; overdue first."""
+    setup_django()
+    from atmp.accounts import services
+    from atmp.accounts.errors import InvalidInput
+    from atmp.workflow.work import work_for
+
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise InvalidInput("on", f"{on!r} is not a date like 2027-01-31") from None
+    user = services.find_user(username)
+    items = [i.as_dict() for i in work_for(user, on=day)]
+    emit({"user": user.username, "items": items}, as_json=as_json, text=_work_text)

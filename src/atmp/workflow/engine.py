@@ -234,6 +234,16 @@ def assign(
     except BaseException:
         record.refresh_from_db()
         raise
+    if assignee is not None and assignee.pk != actor.pk:
+        from atmp.workflow.notify import notify
+
+        due = f", due {due_date}" if due_date else ""
+        notify(
+            to=[assignee],
+            subject=f"Assigned to you: {record.work_title()}",
+            body=f"{actor.full_name} assigned {record.record_key} to you{due}: {reason}",
+            record=record,
+        )
     return record
 
 

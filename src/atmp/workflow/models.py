@@ -133,3 +133,23 @@ def _load(record_type: str, record_id: str) -> GmpRecord | None:
     if model is None or not record_id.isdigit():
         return None
     return model._base_manager.filter(pk=int(record_id)).first()
+
+
+class Reminder(models.Model):
+    """That a reminder about an overdue record went out on a day: `atmp tick` sends one a day, not one a tick.
+
+    Not a GMP record (it changes nothing of the record and is not evidence of anything): a delivery log.
+    """
+
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=40)
+    day = models.DateField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "record_id", "day"], name="workflow_reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.record_id} reminded on {self.day}"

@@ -8,6 +8,7 @@ from atmp.workflow import views
 app_name = "workflow"
 
 urlpatterns = [
+    path("work/", page(views.my_work), name="work"),
     path("<str:record_type>/<str:record_id>/transitions/<str:name>/", page(views.take_transition), name="transition"),
     path("<str:record_type>/<str:record_id>/assignment/", page(views.assign), name="assign"),
     path("<str:record_type>/<str:record_id>/links/", page(views.add_link), name="link"),

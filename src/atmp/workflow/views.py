@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from atmp.accounts.access import requires
@@ -141,3 +141,16 @@ def remove_link(request: HttpRequest, link_id: str) -> HttpResponse:
         return _refused(request, back, "Removing the link was", exc)
     messages.success(request, "The link was removed.")
     return _back(back)
+
+
+@requires("records.view")
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Show what waits for the signed-in user: assigned records, signatures, training due; overdue first."""
+    from atmp.workflow.work import work_for
+
+    items = work_for(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "workflow/work.html",
+        {"items": items, "overdue": sum(1 for i in items if i.overdue)},
+    )

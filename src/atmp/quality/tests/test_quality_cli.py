@@ -58,3 +58,16 @@ def test_a_wrong_password_exits_2(operator, site):
     result = atmp("deviation", "open", "--as", operator.username, "--site", site.code, "--title", "t",
                   "--description", "d", "--occurred-at", "2026-11-30T10:00", password="wrong")  # fmt: skip
     assert result.exit_code == 2 and "password" in result.stderr
+
+
+def test_overdue_lists_quality_records_past_their_due_date(operator, site):
+    import datetime as dt
+
+    from atmp.quality.factories import make_capa
+
+    late = make_capa(actor=operator, site=site, due_date=dt.date(2020, 1, 1))
+    make_capa(actor=operator, site=site, due_date=dt.date(2999, 1, 1))
+    result = CliRunner().invoke(main, ["quality", "overdue", "--json"], catch_exceptions=False)
+    assert json.loads(result.stdout) == {
+        "items": [{"record": late.record_key, "title": str(late), "due": "2020-01-01", "owner": None}]
+    }
