@@ -69,6 +69,9 @@ class Module:
     # "package.module:function" each: what waits for a person, `fn(user, today) -> list[WorkItem]`
     # (atmp.workflow.work), shown on My work.
     work: tuple[str, ...] = ()
+    # "package.module:function": loads the module's part of the demo programme, called by
+    # `atmp demo` after the kernel's part as `fn(people: dict[str, User], sites: dict[str, Site])`.
+    demo: str | None = None
     # Lower numbers come first in the menu and on the record page.
     order: int = 100
     extra: dict[str, Any] = field(default_factory=dict)

@@ -15,5 +15,6 @@ class QualityConfig(AppConfig):
         cli="atmp.quality.cli:quality",
         cli_help="The quality system: deviations, CAPA, change control, documents and training, KPIs.",
         nav=(NavEntry("Quality", "quality:index", "records.view"),),
+        demo="atmp.quality.demo:load",
         order=40,
     )
