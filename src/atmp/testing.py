@@ -143,6 +143,7 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "quality.planneddeviation": (lambda actor: _quality("make_planned_deviation", actor), "title", "Re-titled"),
     "quality.capa": (lambda actor: _quality("make_capa", actor), "title", "Re-titled"),
     "quality.capaaction": (lambda actor: _quality("make_capa_action", actor), "description", "Re-worded"),
+    "quality.managementreview": (lambda actor: _quality("make_management_review", actor), "title", "Re-titled"),
 }
 
 
@@ -152,6 +153,7 @@ WALK_FACTORIES: dict[str, Any] = {
     "quality.deviation": lambda actor: _quality("make_investigated_deviation", actor),
     "quality.capa": lambda actor: _quality("make_capa_ready_for_check", actor),
     "quality.capaaction": lambda actor: _quality("make_evidenced_action", actor),
+    "quality.managementreview": lambda actor: _quality("make_reviewed_management_review", actor),
 }
 
 

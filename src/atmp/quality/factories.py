@@ -110,3 +110,28 @@ def make_evidenced_action(*, actor: User, **fields: Any) -> Any:
 
     action = make_capa_action(actor=actor, **fields)
     return record_evidence(actor=actor, action=action, evidence="SOP revised", reason="done")
+
+
+def make_management_review(*, actor: User, site: Site | None = None, **fields: Any) -> Any:
+    """Plan a management review of last month, with its discussion written."""
+    from atmp.quality.services.reviews import plan_review
+
+    today = clock.now().date()
+    return plan_review(
+        actor=actor,
+        site=site,
+        title=fields.pop("title", "Quality management review"),
+        period_start=fields.pop("period_start", today - dt.timedelta(days=60)),
+        period_end=fields.pop("period_end", today - dt.timedelta(days=30)),
+        **fields,
+    )
+
+
+def make_reviewed_management_review(*, actor: User, **fields: Any) -> Any:
+    """Plan a management review with its summary and decisions written: ready to submit."""
+    from atmp.quality.services.reviews import update_review
+
+    review = make_management_review(actor=actor, **fields)
+    return update_review(
+        actor=actor, review=review, reason="minutes", summary="KPIs discussed", decisions="Continue CAPA-2026-0002"
+    )

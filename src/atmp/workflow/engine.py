@@ -170,6 +170,10 @@ def transition(
     def move(ch: writer.Change) -> None:
         record.status = step.target
         record.last_transition = step.name
+        if record.workflow.is_final(step.target):
+            record.finished_at = clock.now()
+        for compute in step.computes:
+            compute(record, actor)
         ch.save(record, action="transition")
         for effect in step.effects:
             effect(ch, record, actor)

@@ -16,6 +16,10 @@ Precondition = Callable[[Any], str | None]
 # An effect runs inside the transition's change, after the status is saved (e.g. supersede the
 # previous version of a document); it takes the change, the record and the actor.
 Effect = Callable[[Any, Any, Any], None]
+# A computation sets the record's system fields (WorkflowRecord.system_fields) before the
+# transition's version is saved, so the version (and a signature on it) holds them; it takes the
+# record and the actor.
+Computation = Callable[[Any, Any], None]
 
 
 class DeclarationError(ValueError):
@@ -50,6 +54,7 @@ class Transition:
     required: tuple[str, ...] = ()
     preconditions: tuple[Precondition, ...] = ()
     meaning: str | None = None
+    computes: tuple[Computation, ...] = ()
     effects: tuple[Effect, ...] = ()
     help: str = ""
 

@@ -13,7 +13,7 @@ from atmp.ledger.signatures import WORKFLOW_ACTIONS
 from atmp.workflow.machine import Workflow
 
 # The fields only the workflow engine writes (a transition or an assignment), never an edit.
-WORKFLOW_FIELDS = frozenset({"status", "last_transition", "assignee_id", "assigned_role", "due_date"})
+WORKFLOW_FIELDS = frozenset({"status", "last_transition", "finished_at", "assignee_id", "assigned_role", "due_date"})
 
 
 class WorkflowRecord(GmpRecord):
@@ -32,6 +32,13 @@ class WorkflowRecord(GmpRecord):
     assigned_role = models.CharField(max_length=32, blank=True)
     due_date = models.DateField(null=True, blank=True)
     last_transition = models.CharField(max_length=40, blank=True)
+    # When it entered a final state (closed, cancelled…): what "open on a date" is computed from.
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Fields atmp computes when a transition is taken (never typed by a person), which the
+    # transition may therefore write besides status: a management review's KPIs, frozen as it is
+    # approved. A transition's `computes` functions set them before the version is saved and signed.
+    system_fields: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         abstract = True
@@ -49,14 +56,14 @@ class WorkflowRecord(GmpRecord):
         new = self.snapshot()
         changed = {k for k, v in new.items() if old.get(k) != v and k != "version"}
         if action in WORKFLOW_ACTIONS:
-            content = changed - WORKFLOW_FIELDS
+            content = changed - WORKFLOW_FIELDS - (self.system_fields if action == "transition" else frozenset())
             if content:
                 fields = ", ".join(sorted(content))
                 raise LedgerBypass(f"{self.record_key}: a {action} changes only status and assignment, not {fields}")
-        elif changed & WORKFLOW_FIELDS:
+        elif changed & (WORKFLOW_FIELDS | self.system_fields):
             raise Conflict(
-                f"{self.record_key}: status and assignment change only through the workflow "
-                "(atmp.workflow.transition / assign), never by an edit"
+                f"{self.record_key}: status, assignment and computed fields change only through the "
+                "workflow (atmp.workflow.transition / assign), never by an edit"
             )
 
     def state_label(self) -> str:

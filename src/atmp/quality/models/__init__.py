@@ -2,5 +2,6 @@
 
 from atmp.quality.models.capa import Capa, CapaAction
 from atmp.quality.models.deviations import Deviation, PlannedDeviation
+from atmp.quality.models.reviews import ManagementReview
 
-__all__ = ["Capa", "CapaAction", "Deviation", "PlannedDeviation"]
+__all__ = ["Capa", "CapaAction", "Deviation", "ManagementReview", "PlannedDeviation"]

@@ -1,0 +1,1 @@
+"""The quality system's reads beyond a lookup: KPIs, registers, matrices."""
