@@ -47,6 +47,13 @@ def site_of(record: GmpRecord) -> int | None:
     return found
 
 
+def visible_sites(viewer: User) -> QuerySet[Site]:
+    """Return the sites the viewer may see: their own, or all for a user assigned to every site."""
+    ids = viewer.site_ids()
+    sites = Site.objects.all()
+    return sites if ids is None else sites.filter(pk__in=ids)
+
+
 def visible_users(viewer: User) -> QuerySet[User]:
     """Return the accounts the viewer may see: all, or those working at one of the viewer's sites or at all sites."""
     ids = viewer.site_ids()
