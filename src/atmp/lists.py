@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models import DateTimeField, F, Field, Model, Q, QuerySet
 
 from atmp.accounts.errors import InvalidInput
 
@@ -187,6 +187,12 @@ class DateRangeFilter(Filter):
     def apply(self, rows: QuerySet[Any], value: tuple[dt.date | None, dt.date | None], viewer: Viewer) -> QuerySet[Any]:
         """Keep the rows from the first day's midnight UTC to before the midnight after the last day."""
         start, end = value
+        target = _field(rows.model, self.lookup)
+        if not isinstance(getattr(target, "inner", target), DateTimeField):
+            # A date column (a due date): the days themselves, both included.
+            if start is not None:
+                rows = rows.filter(**{f"{self.lookup}__gte": start})
+            return rows if end is None else rows.filter(**{f"{self.lookup}__lte": end})
         midnight = dt.time(0, tzinfo=dt.UTC)
         if start is not None:
             rows = rows.filter(**{f"{self.lookup}__gte": dt.datetime.combine(start, midnight)})
