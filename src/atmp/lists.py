@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import DateTimeField, F, Field, Model, Q, QuerySet
@@ -84,6 +84,8 @@ class Column:
 class Filter:
     """A filter: the GET parameters it reads, how it checks them and how it narrows the rows."""
 
+    # The form widget web/list.html draws: text, choice, date_range or user.
+    kind: ClassVar[str] = "text"
     name: str
     label: str
 
@@ -103,10 +105,6 @@ class Filter:
         """Return the (value, label) pairs the form offers (empty for free input)."""
         return ()
 
-    @property
-    def kind(self) -> str:
-        """Return the form widget's kind: choice, text, date_range or user."""
-        return type(self).__name__.removesuffix("Filter").lower()
 
 
 def _text(raw: Mapping[str, str], name: str) -> str | None:
@@ -118,8 +116,9 @@ def _text(raw: Mapping[str, str], name: str) -> str | None:
 
 @dataclass(frozen=True)
 class ChoiceFilter(Filter):
-    """One of a fixed set of values; `lookup` is the ORM lookup, or `narrow(rows, value)` does it."""
+    """One of a fixed set of values; `lookup` is the ORM lookup, or `narrow(rows, value, viewer)` does it."""
 
+    kind: ClassVar[str] = "choice"
     lookup: str = ""
     choices: Sequence[tuple[str, str]] | Callable[[Viewer], Sequence[tuple[str, str]]] = ()
     # narrow(rows, value, viewer), for a choice that is not one field's value (a role the user holds).
@@ -164,6 +163,7 @@ class TextFilter(Filter):
 class DateRangeFilter(Filter):
     """A period of whole days (UTC), both ends included: `<name>_from` and `<name>_to` as YYYY-MM-DD."""
 
+    kind: ClassVar[str] = "date_range"
     lookup: str = ""
 
     def params(self) -> tuple[str, ...]:
@@ -205,6 +205,7 @@ class DateRangeFilter(Filter):
 class UserFilter(Filter):
     """A person, by username, among the accounts the viewer may see; `lookup` is the ORM path to a user."""
 
+    kind: ClassVar[str] = "user"
     lookup: str = ""
 
     def parse(self, raw: Mapping[str, str], viewer: Viewer) -> Any:

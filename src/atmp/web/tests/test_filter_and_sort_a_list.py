@@ -31,7 +31,17 @@ def test_the_sites_list_shows_every_site_by_code_with_a_count(as_reviewer, sites
     assert response.status_code == 200
     assert _codes(response) == ["ANT", "BRN", "CPH", "DUB"]
     assert response.context["page"].count == 4
-    assert 'data-testid="sites"' in response.content.decode()
+    page = response.content.decode()
+    assert 'data-testid="sites"' in page and 'data-testid="list-count">4 in all<' in page
+
+
+def test_the_filter_form_draws_each_kind_of_filter(as_reviewer, sites):
+    page = as_reviewer.get("/sites/", {"q": "ha"}).content.decode()  # Copenhagen harbour, Haven 1
+    assert '<input type="text" name="q" id="id_q" value="ha"' in page
+    assert '<select name="state" id="id_state">' in page
+    assert '<input type="date" name="created_from"' in page and '<input type="date" name="created_to"' in page
+    assert 'list="users-created_by"' in page and '<option value="rita">Rita Reviewer</option>' in page
+    assert 'data-testid="list-count">2 matching<' in page
 
 
 def test_a_text_filter_keeps_the_sites_whose_code_name_or_address_contains_it(as_reviewer, sites):
