@@ -106,7 +106,6 @@ class Filter:
         return ()
 
 
-
 def _text(raw: Mapping[str, str], name: str) -> str | None:
     value = (raw.get(name) or "").strip()
     if len(value) > MAX_TEXT:
