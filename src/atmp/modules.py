@@ -14,7 +14,7 @@ from typing import Any
 # The domain modules installed, in module order (DESIGN.md: a module imports only those above it).
 # settings.INSTALLED_APPS takes them from here, and so does the `atmp` command, which must list its
 # groups before Django is set up. Adding a module is adding its name here.
-DOMAIN_APPS: tuple[str, ...] = ()
+DOMAIN_APPS: tuple[str, ...] = ("atmp.workflow", "atmp.quality")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Module:
     urls: a dotted module with `urlpatterns` and `app_name`, mounted at `/<prefix>/`.
     api: "package.module:router", a django-ninja Router added to /api/v1/.
     cli: "package.module:group", a click group added to `atmp` (imported when it is used).
-    panels: "package.module:function" each, record-page panels (see atmp.web.panels).
+    panels: "package.module:function" each, record-page panels (the Panel contract below).
     """
 
     label: str
@@ -64,6 +64,14 @@ class Module:
     cli_help: str = ""
     nav: tuple[NavEntry, ...] = ()
     panels: tuple[str, ...] = ()
+    # "package.module:command" each: top-level `atmp` commands (e.g. `atmp work`).
+    commands: tuple[str, ...] = ()
+    # "package.module:function" each: what waits for a person, `fn(user, today) -> list[WorkItem]`
+    # (atmp.workflow.work), shown on My work.
+    work: tuple[str, ...] = ()
+    # "package.module:function": loads the module's part of the demo programme, called by
+    # `atmp demo` after the kernel's part as `fn(people: dict[str, User], sites: dict[str, Site])`.
+    demo: str | None = None
     # Lower numbers come first in the menu and on the record page.
     order: int = 100
     extra: dict[str, Any] = field(default_factory=dict)

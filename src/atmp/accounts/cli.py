@@ -220,13 +220,13 @@ def pending(as_json: bool) -> None:
 @JSON
 @handled
 def approve_role(
-    assignment_id: int, acting_as: str, otp: str | None, password_file: Path | None, reason: str, as_json: bool
+    assignment_id: int, username: str, otp: str | None, password_file: Path | None, reason: str, as_json: bool
 ) -> None:
     """Approve a pending role assignment with your electronic signature (your password is asked again)."""
     setup_django()
     from atmp.accounts import approvals, services
 
-    signer = acting_user(acting_as, password_file=password_file, otp=otp)
+    signer = acting_user(username, password_file=password_file, otp=otp)
     assignment = _pending(assignment_id)
     approvals.approve_role_assignment(
         actor=signer.user, assignment=assignment, password=signer.password, otp=signer.otp, reason=reason

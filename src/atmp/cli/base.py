@@ -128,11 +128,11 @@ def password_file_option(help: str) -> Callable[[F], F]:
     return click.option("--password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=help)
 
 
-def read_password(path: Path | None, *, confirm: bool = True) -> str:
+def read_password(path: Path | str | None, *, confirm: bool = True) -> str:
     """Return a password: from the file, the environment (ATMP_PASSWORD), or asked (twice for a new one)."""
     if path is not None:
         # One line: a trailing newline written by an editor or `echo` is not part of the password.
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     if env := os.environ.get(PASSWORD_ENV):
         return env
     if not can_prompt():
@@ -149,13 +149,21 @@ def can_prompt() -> bool:
 
 # --- the person who acts --------------------------------------------------------------------------
 
+ACTING = "Your username: you act, and are recorded, as this user."
+as_option = click.option("--as", "username", required=True, metavar="USERNAME", help=ACTING)
+otp_option = click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
+your_password_file_option = password_file_option(
+    f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked)."
+)
+
 
 @dataclass(frozen=True)
 class Actor:
     """A person acting on the command line, with what re-authenticates them for a signature.
 
-    The password and code are checked by the service that signs (atmp.ledger signatures, the
-    workflow), which audits a failed attempt: the CLI only gathers them.
+    The password and code are checked by the service that signs (atmp.accounts.signing, the
+    workflow), which audits a failed attempt; `authenticated_user` checks them for a command
+    that acts without signing.
     """
 
     user: Any  # atmp.accounts.models.User; not imported here, so the CLI starts without Django
@@ -163,32 +171,42 @@ class Actor:
     otp: str | None
 
 
-def actor_options(what: str) -> Callable[[F], F]:
+def actor_options(what: str = "") -> Callable[[F], F]:
     """Add `--as USERNAME`, `--otp` and `--password-file` to a command that acts as a person.
 
     `what` says what the person does, e.g. "you sign the approval ('approved')". The command gets
-    the keyword arguments `acting_as`, `otp` and `password_file`; pass them to `acting_user`.
+    the keyword arguments `username`, `otp` and `password_file`: pass them to `acting_user` or
+    `authenticated_user`.
     """
+    acting = click.option(
+        "--as", "username", required=True, metavar="USERNAME", help=f"Your username: {what}." if what else ACTING
+    )
 
     def decorate(command: F) -> F:
-        options = (
-            click.option("--as", "acting_as", required=True, metavar="USERNAME", help=f"Your username: {what}."),
-            click.option("--otp", default=None, help="Your authenticator code, if you use MFA."),
-            password_file_option(f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked)."),
-        )
-        for option in reversed(options):
+        for option in (your_password_file_option, otp_option, acting):
             command = option(command)
         return command
 
     return decorate
 
 
-def acting_user(acting_as: str, *, password_file: Path | None, otp: str | None) -> Actor:
+def acting_user(username: str, *, password_file: Path | str | None, otp: str | None) -> Actor:
     """Return the person named by `--as`, with their password (file, environment or asked once) and code.
 
-    Call it after setup_django; an unknown username is bad input naming the field.
+    Nothing is checked here: pass them to the service that signs, which checks and audits. Call it
+    after setup_django; an unknown username is bad input naming the field.
     """
     from atmp.accounts import services
 
-    user = services.find_user(acting_as)
+    user = services.find_user(username)
     return Actor(user=user, password=read_password(password_file, confirm=False), otp=otp)
+
+
+def authenticated_user(username: str, *, password_file: Path | str | None, otp: str | None) -> Any:
+    """Return the person named by `--as` once their password (and code) is checked: the CLI acts only
+    as a known person. A wrong password is refused, counted and audited (atmp.accounts.auth)."""
+    from atmp.accounts import auth
+
+    actor = acting_user(username, password_file=password_file, otp=otp)
+    auth.reauthenticate(actor.user, actor.password, actor.otp)
+    return actor.user
