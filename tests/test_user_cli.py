@@ -32,8 +32,8 @@ def test_add_creates_an_account_as_the_system_with_the_password_from_the_environ
 
 
 def test_add_asks_for_the_password_twice_when_none_is_given(monkeypatch):
-    from atmp.accounts import cli
     from atmp.accounts.models import User
+    from atmp.cli import base as cli
 
     monkeypatch.setattr(cli, "can_prompt", lambda: True)  # CliRunner's stdin is no terminal
 

@@ -8,25 +8,31 @@ people); that is how the first administrator is made and how an administrator is
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from atmp.accounts.roles import Role
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import (
+    PASSWORD_ENV,
+    acting_user,
+    actor_options,
+    handled,
+    json_option,
+    password_file_option,
+    read_password,
+    setup_django,
+)
 from atmp.cli.output import emit
 
-PASSWORD_ENV = "ATMP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 SHELL_NOTE = (
     "These commands act as atmp itself (the ledger names the system as the actor, with your reason): "
     "access to this shell is access to the server, which is itself the administrative control."
 )
 # Checked before anything is asked or written: a wrong role is bad input (exit 2) naming the choices.
 ROLE = click.Choice([role.value for role in Role])
-JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+JSON = json_option
 
 
 @click.group(epilog=SHELL_NOTE)
@@ -40,11 +46,7 @@ def user() -> None:
 @click.option("--email", default="", help="E-mail address.")
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE, help="A role (repeat for several).")
 @click.option("--site", "site_code", default=None, help="Site code for the roles (default: every site).")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"Read the password from this file (else ${PASSWORD_ENV}, else it is asked twice).",
-)
+@password_file_option(f"Read the password from this file (else ${PASSWORD_ENV}, else it is asked twice).")
 @click.option("--reason", default="", help="Why the account is created (recorded in the ledger).")
 @JSON
 @handled
@@ -62,7 +64,7 @@ def add(
     setup_django()
     from atmp.accounts import services
 
-    password = _password(password_file)
+    password = read_password(password_file)
     account = services.create_user(
         actor=None,
         username=username,
@@ -213,27 +215,21 @@ def pending(as_json: bool) -> None:
 
 @user.command("approve-role")
 @click.argument("assignment_id", type=int)
-@click.option("--as", "approver", required=True, help="Your username: you sign the approval ('approved').")
-@click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
+@actor_options("you sign the approval ('approved')")
 @click.option("--reason", default="", help="A comment recorded with the approval.")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked).",
-)
 @JSON
 @handled
 def approve_role(
-    assignment_id: int, approver: str, otp: str | None, reason: str, password_file: Path | None, as_json: bool
+    assignment_id: int, username: str, otp: str | None, password_file: Path | None, reason: str, as_json: bool
 ) -> None:
     """Approve a pending role assignment with your electronic signature (your password is asked again)."""
     setup_django()
     from atmp.accounts import approvals, services
 
-    signer = services.find_user(approver)
+    signer = acting_user(username, password_file=password_file, otp=otp)
     assignment = _pending(assignment_id)
     approvals.approve_role_assignment(
-        actor=signer, assignment=assignment, password=_password(password_file, confirm=False), otp=otp, reason=reason
+        actor=signer.user, assignment=assignment, password=signer.password, otp=signer.otp, reason=reason
     )
     account = services.find_user(assignment.user.username)
     emit(_account(account), as_json=as_json, text=lambda d: f"approved; {d['username']}: {_roles_text(d)}")
@@ -251,11 +247,7 @@ def _pending(assignment_id: int) -> Any:
 
 @user.command("reset-password", epilog=SHELL_NOTE)
 @click.argument("username")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"Read the temporary password from this file (else ${PASSWORD_ENV}, else it is asked twice).",
-)
+@password_file_option(f"Read the temporary password from this file (else ${PASSWORD_ENV}, else it is asked twice).")
 @click.option("--reason", required=True, help="Why the password is reset (recorded in the ledger).")
 @JSON
 @handled
@@ -265,7 +257,7 @@ def reset_password(username: str, password_file: Path | None, reason: str, as_js
     from atmp.accounts import services
 
     account = services.find_user(username)
-    account = services.reset_password(actor=None, user=account, password=_password(password_file), reason=reason)
+    account = services.reset_password(actor=None, user=account, password=read_password(password_file), reason=reason)
     emit(_account(account), as_json=as_json, text=lambda d: f"{d['username']} must change the password at sign-in")
 
 
@@ -304,25 +296,6 @@ def _register_reasoned(name: str, module: str, function: str, reason: str, done:
 
 for _action in REASONED_ACTIONS:
     _register_reasoned(*_action)
-
-
-def _password(path: Path | None, *, confirm: bool = True) -> str:
-    """Return a password: from the file, the environment, or asked (twice for a new one)."""
-    if path is not None:
-        # One line: a trailing newline written by an editor or `echo` is not part of the password.
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
-    if env := os.environ.get(PASSWORD_ENV):
-        return env
-    if not can_prompt():
-        from atmp.accounts.errors import InvalidInput
-
-        raise InvalidInput("password", f"no terminal to ask on: give --password-file or set ${PASSWORD_ENV}")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True))
-
-
-def can_prompt() -> bool:
-    """Return True when a person can be asked for the password (stdin is a terminal)."""
-    return sys.stdin.isatty()
 
 
 def _site(code: str | None) -> Any:

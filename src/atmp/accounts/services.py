@@ -351,6 +351,6 @@ def can_see(user: User, record: GmpRecord) -> bool:
 
 def visible_sites(user: User) -> list[Site]:
     """Return the sites the user may see: their own, or all for a user assigned to every site."""
-    ids = user.site_ids()
-    sites = Site.objects.all()
-    return list(sites if ids is None else sites.filter(pk__in=ids))
+    from atmp.accounts import visibility
+
+    return list(visibility.visible_sites(user))

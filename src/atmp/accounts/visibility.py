@@ -47,6 +47,13 @@ def site_of(record: GmpRecord) -> int | None:
     return found
 
 
+def visible_sites(viewer: User) -> QuerySet[Site]:
+    """Return the sites the viewer may see: their own, or all for a user assigned to every site."""
+    ids = viewer.site_ids()
+    sites = Site.objects.all()
+    return sites if ids is None else sites.filter(pk__in=ids)
+
+
 def visible_records(viewer: User, rows: QuerySet) -> QuerySet:  # type: ignore[type-arg]
     """Return the rows (GmpRecords of one type) that belong to the viewer's sites or to every site."""
     ids = viewer.site_ids()

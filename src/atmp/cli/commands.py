@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit, fail
 
 

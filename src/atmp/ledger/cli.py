@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import handled, json_option, setup_django
 from atmp.cli.output import EXIT_FAILED_CHECK, emit, fail, interactive
 
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+JSON_OPTION = json_option
 
 
 @click.group()

@@ -21,6 +21,8 @@ from atmp.ledger.errors import LedgerError
 from atmp.web import display
 from atmp.web.forms import SiteEditForm, SiteForm, VoidForm
 from atmp.web.forms_accounts import ApproveForm, ReasonForm, ResetPasswordForm, TokenForm
+from atmp.web.lists import list_page
+from atmp.web.lists_accounts import SITES, USERS
 from atmp.web.pages import add_service_error, message_of, signed_in
 from atmp.web.views_records import load_record
 
@@ -31,8 +33,8 @@ def _site_page(site: Site) -> HttpResponse:
 
 @requires("records.view")
 def sites(request: HttpRequest) -> HttpResponse:
-    """List the sites the user may see."""
-    return render(request, "web/sites.html", {"sites": services.visible_sites(request.user)})  # type: ignore[arg-type]
+    """List the sites the user may see: filtered, sorted, paged, or as CSV."""
+    return list_page(request, SITES, template="web/sites.html", context={"empty_text": "No sites you may see."})
 
 
 @requires("sites.manage")
@@ -97,15 +99,11 @@ def site_void(request: HttpRequest, site_id: str) -> HttpResponse:
 
 @requires("accounts.view")
 def users(request: HttpRequest) -> HttpResponse:
-    """List the accounts the user may see, with their roles there; show an approver what awaits them."""
+    """List the accounts the user may see, with their roles there (filtered, sorted, paged, or as CSV);
+    show an approver what awaits them."""
     viewer: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
-    assignments: dict[int, list[RoleAssignment]] = {}
-    for a in visibility.visible_assignments(viewer).filter(voided=False).select_related("site").order_by("role"):
-        assignments.setdefault(a.user_id, []).append(a)
-    rows = [(u, assignments.get(u.pk, [])) for u in visibility.visible_users(viewer).order_by("username")]
     awaiting = [a for a in services.pending_assignments() if approvals.can_decide(viewer, a)]
-    context = {"rows": rows, "awaiting": awaiting, "private": viewer.can("accounts.manage")}
-    return render(request, "web/users.html", context)
+    return list_page(request, USERS, template="web/users.html", context={"awaiting": awaiting})
 
 
 @requires("accounts.view")

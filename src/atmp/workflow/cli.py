@@ -8,17 +8,22 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import (
+    as_option,
+    authenticated_user,
+    handled,
+    json_option,
+    otp_option,
+    read_password,
+    setup_django,
+    your_password_file_option,
+)
 from atmp.cli.output import emit
 
-JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-AS = click.option("--as", "username", required=True, help="Your username: you act, and are recorded, as this user.")
-OTP = click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
-PASSWORD_FILE = click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read your password from this file (else $ATMP_PASSWORD, else it is asked).",
-)
+JSON = json_option
+AS = as_option
+OTP = otp_option
+PASSWORD_FILE = your_password_file_option
 REASON = click.option("--reason", required=True, help="Why (recorded in the ledger).")
 
 
@@ -39,18 +44,13 @@ def workflow() -> None:
 def _password(username: str, password_file: Path | None) -> tuple[Any, str]:
     """Return the named user and the password they give (from the file, $ATMP_PASSWORD or asked)."""
     from atmp.accounts import services
-    from atmp.accounts.cli import _password as read_password
 
     return services.find_user(username), read_password(password_file, confirm=False)
 
 
 def _actor(username: str, password_file: Path | None, otp: str | None) -> Any:
     """Return the named user once their password (and code) is checked: the CLI acts only as a known person."""
-    from atmp.accounts import auth
-
-    user, password = _password(username, password_file)
-    auth.reauthenticate(user, password, otp)
-    return user
+    return authenticated_user(username, password_file=password_file, otp=otp)
 
 
 def _record(key: str, user: Any) -> Any:

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-import click
+from atmp.cli.base import as_option, authenticated_user, json_option, otp_option, your_password_file_option
 
-JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-AS = click.option("--as", "username", required=True, help="Your username: you act, and are recorded, as this user.")
-OTP = click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
-PASSWORD_FILE = click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Read your password from this file (else $ATMP_PASSWORD, else it is asked).",
-)
+JSON = json_option
+AS = as_option
+OTP = otp_option
+PASSWORD_FILE = your_password_file_option
 
 
-def actor(username: str, password_file: str | None, otp: str | None) -> Any:
+def actor(username: str, password_file: str | Path | None, otp: str | None) -> Any:
     """Return the named user once their password (and code) is checked."""
-    from pathlib import Path
-
-    from atmp.workflow.cli import _actor
-
-    return _actor(username, Path(password_file) if password_file else None, otp)
+    return authenticated_user(username, password_file=password_file, otp=otp)
 
 
 def viewer(username: str) -> Any:

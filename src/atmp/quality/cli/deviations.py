@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
 from atmp.quality.cli.common import AS, JSON, OTP, PASSWORD_FILE, actor, day, record, viewer, when
