@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
 from atmp.quality.cli.common import JSON, day
