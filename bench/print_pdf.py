@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_home, fresh_postgres, log, postgres_unreachable, subprocess_env  # noqa: E402
+from common import fresh_home, fresh_postgres, log, postgres_unreachable, subprocess_env
 
 CHANGES, SIGNATURES = 44, 5  # with the creation: 50 history entries
 
@@ -101,7 +101,8 @@ def run_one(label: str, database_url: str | None, samples: int) -> dict[str, Any
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| database | entries / signatures | HTML (baseline) p50 / p95 | proofs p50 | PDF p50 / p95 | ratio | PDF size |",
+        "| database | entries / signatures | HTML (baseline) p50 / p95 | proofs p50 | PDF p50 / p95 "
+        "| ratio | PDF size |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:

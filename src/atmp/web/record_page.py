@@ -59,17 +59,15 @@ def panels(user: User | None, record: GmpRecord, *, for_print: bool = False) -> 
 
 
 def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:
-    """Return the links the record's page offers the user: its PDF, and the writes they may do."""
-    pdf = {"label": "PDF", "url": reverse("web:record_pdf", args=[record.record_type(), record.pk]), "kind": "button"}
+    """Return the write actions the record's page offers the user (hidden when not permitted)."""
     if record.voided:
-        return [pdf]
+        return []
     if isinstance(record, Site) and user.can(Site.write_permission):
         return [
             {"label": "Edit", "url": reverse("web:site_edit", args=[record.pk]), "kind": "button"},
             {"label": "Void", "url": reverse("web:site_void", args=[record.pk]), "kind": "button danger"},
-            pdf,
         ]
-    return [pdf]
+    return []
 
 
 def _history(record: GmpRecord, *, before: int | None, for_print: bool) -> tuple[list[Any], int | None]:
@@ -121,6 +119,8 @@ def record_context(
         "paged": bool(before),
         "signatures": signatures.for_record(record),
         "actions": [] if for_print or user is None else _actions(user, record),
+        # A read, offered to everyone who sees the page; apart from the actions, which are writes.
+        "pdf_url": None if for_print else reverse("web:record_pdf", args=[record.record_type(), record.pk]),
         "snapshot_hash": record.snapshot_hash(),
         "reviewed_selection": None if for_print else reviewed_selection(record),
         "panels": panels(user, record, for_print=for_print),
