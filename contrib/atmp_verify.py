@@ -475,7 +475,8 @@ def pdf_main(argv: list[str]) -> int:
         for f in report["failures"]:
             seq = "" if f["seq"] is None else f" seq {f['seq']}"
             print(f"FAIL {f['kind']}{seq}: {f['detail']}")
-        summary = f"{report['record']} v{report['version']}: {report['entries']} entries"
+        n = report["entries"]
+        summary = f"{report['record']} v{report['version']}: {n} entr{'y' if n == 1 else 'ies'}"
         if report["ok"]:
             summary += f" proven in the tree of {report['checkpoint']} entries, checkpoint signed by the key given"
         print(("OK: " if report["ok"] else "FAILED: ") + summary)
