@@ -40,3 +40,16 @@ def test_a_site_limited_user_gets_no_pdf_of_another_site(qa_reviewer, db):
 def test_an_unknown_record_has_no_pdf(as_inspector, db):
     assert as_inspector.get("/records/accounts.site/999999/pdf").status_code == 404
     assert as_inspector.get("/records/nope.nope/1/pdf").status_code == 404
+
+
+def test_the_print_has_the_whole_history_where_the_page_has_one_page(as_inspector, inspector, site, qa_reviewer):
+    import datetime as dt
+
+    from atmp.web import record_page
+
+    make_signed_history(site, editor=qa_reviewer, signer=qa_reviewer, changes=55, signatures=0)
+    page = as_inspector.get(f"/records/accounts.site/{site.pk}/").content.decode()
+    printed = record_page.print_html(inspector, site, printed_at=dt.datetime.now(dt.UTC))
+    assert page.count('data-testid="history-row"') == 50 and 'data-testid="older"' in page
+    assert printed.count('data-testid="history-row"') == 56 and 'data-testid="older"' not in printed
+    assert "<form" not in printed and "<script" not in printed and "<nav" not in printed
