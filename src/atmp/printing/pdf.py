@@ -124,10 +124,8 @@ def render_pdf(
     try:
         pdf = document.write_pdf(
             attachments=embedded,
-            pdf_variant=PDF_VARIANT,
-            pdf_identifier=None,
-            custom_metadata=True,
-            uncompressed_pdf=False,
+            pdf_variant=PDF_VARIANT,  # also sets what PDF/A needs by default: file identifier, sRGB output intent
+            custom_metadata=True,  # the page's <meta> author, description, generator into the metadata
             finisher=_one_association_per_file,
         )
     except FatalURLFetchingError as exc:

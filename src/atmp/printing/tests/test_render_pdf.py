@@ -23,6 +23,7 @@ def test_it_declares_pdf_a_3b(db):
     xmp = reader.xmp_metadata.stream.get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert reader.trailer["/Root"]["/OutputIntents"]  # PDF/A needs an output intent (sRGB)
+    assert len(reader.trailer["/ID"]) == 2  # and a file identifier
 
 
 def test_the_attachments_are_embedded_as_associated_files_with_their_media_type(db):
