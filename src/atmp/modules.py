@@ -14,7 +14,7 @@ from typing import Any
 # The domain modules installed, in module order (DESIGN.md: a module imports only those above it).
 # settings.INSTALLED_APPS takes them from here, and so does the `atmp` command, which must list its
 # groups before Django is set up. Adding a module is adding its name here.
-DOMAIN_APPS: tuple[str, ...] = ("atmp.printing",)
+DOMAIN_APPS: tuple[str, ...] = ("atmp.printing", "atmp.workflow", "atmp.quality")
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,11 @@ class Panel:
 
     A panel function, named in Module.panels, is called as `fn(user, record, *, for_print=False)`
     and returns a Panel, or None when it has nothing to show for this record. In print, user is
-    None when `atmp print` runs without --as (the command line reads as the database's owner). Its template is
-    included inside the record page with the page's context plus `panel` (this object), so it can
-    use {% csrf_token %} for its forms; with for_print it must render without forms or scripts.
+    None when `atmp print` runs without --as (the command line reads as the database's owner).
+    The shell renders the title (and context["subtitle"], if any) as the section's heading, then
+    includes the template with the page's context plus `panel` (this object), so it can use
+    {% csrf_token %} for its forms; with for_print it must render without forms or scripts. A
+    panel whose slug is one of the shell's ("status") takes the place of the shell's panel.
     """
 
     title: str
@@ -53,7 +55,7 @@ class Module:
     urls: a dotted module with `urlpatterns` and `app_name`, mounted at `/<prefix>/`.
     api: "package.module:router", a django-ninja Router added to /api/v1/.
     cli: "package.module:group", a click group added to `atmp` (imported when it is used).
-    panels: "package.module:function" each, record-page panels (see atmp.web.panels).
+    panels: "package.module:function" each, record-page panels (the Panel contract below).
     """
 
     label: str
@@ -65,6 +67,14 @@ class Module:
     cli_help: str = ""
     nav: tuple[NavEntry, ...] = ()
     panels: tuple[str, ...] = ()
+    # "package.module:command" each: top-level `atmp` commands (e.g. `atmp work`).
+    commands: tuple[str, ...] = ()
+    # "package.module:function" each: what waits for a person, `fn(user, today) -> list[WorkItem]`
+    # (atmp.workflow.work), shown on My work.
+    work: tuple[str, ...] = ()
+    # "package.module:function": loads the module's part of the demo programme, called by
+    # `atmp demo` after the kernel's part as `fn(people: dict[str, User], sites: dict[str, Site])`.
+    demo: str | None = None
     # Lower numbers come first in the menu and on the record page.
     order: int = 100
     extra: dict[str, Any] = field(default_factory=dict)

@@ -129,6 +129,24 @@ ATMP_WITNESS_URLS = os.environ.get("ATMP_WITNESS_URLS", "").split()
 # SQLite: queue appenders on a file lock so that they take turns (atmp.ledger.writer.appends_in_turn).
 ATMP_SQLITE_APPEND_LOCK = os.environ.get("ATMP_SQLITE_APPEND_LOCK", "1") != "0"
 
+# Notifications (atmp.workflow.notify): written as files under ATMP_HOME/mail by default; with
+# ATMP_SMTP_HOST set, sent by SMTP (ATMP_SMTP_PORT, ATMP_SMTP_USER, ATMP_SMTP_PASSWORD, ATMP_SMTP_TLS=1).
+# A notification never blocks or undoes the change that caused it: it is sent after the commit.
+if os.environ.get("ATMP_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["ATMP_SMTP_HOST"]
+    EMAIL_PORT = config.int_setting("ATMP_SMTP_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("ATMP_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ATMP_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("ATMP_SMTP_TLS") == "1"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(HOME / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("ATMP_MAIL_FROM", "atmp@localhost")
+# Links in notifications point here (ATMP_PUBLIC_URL when set).
+ATMP_PUBLIC_BASE = PUBLIC_URL or "http://127.0.0.1:8000"
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = False

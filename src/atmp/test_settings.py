@@ -8,3 +8,7 @@ if not os.environ.get("ATMP_HOME"):
 os.environ.setdefault("ATMP_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
 from atmp.settings import *  # noqa: F403
+
+# A record type that exists only in tests, to exercise the workflow engine on its own (no
+# migrations: the test database creates its table directly).
+INSTALLED_APPS = [*INSTALLED_APPS, "atmp.workflow.tests.sample"]  # noqa: F405

@@ -39,11 +39,12 @@ PERMISSIONS: dict[str, str] = {
     "accounts.manage": "create, disable and change user accounts and their roles",
     "ledger.checkpoint": "sign a checkpoint on demand",
     "stats.use": "run statistical analyses",
+    "quality.decide": "take QA's decisions in the quality system: classify, approve, close, make effective",
 }
 
 _READ = {"records.view", "audit.view", "accounts.view"}
 _GMP = _READ | {"records.write", "records.sign", "stats.use"}
-_QA = _GMP | {"sites.manage", "audit.review", "ledger.checkpoint"}
+_QA = _GMP | {"sites.manage", "audit.review", "ledger.checkpoint", "quality.decide"}
 
 GRANTS: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset(_GMP),

@@ -8,6 +8,8 @@ check_can_sign below; allowed_meanings is what the dialog and the API offer (doc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from atmp.accounts.auth import is_locked, register_failure, verify_totp
 from atmp.accounts.models import Site, User
 from atmp.accounts.roles import meanings_for, signing_meanings_of
@@ -37,12 +39,43 @@ def sign(
         reviews.check_conclusion(outcome=outcome, findings=findings)  # bad input: refused before anything
     elif outcome or findings:
         raise SignatureRefused("outcome and findings are given only when signing an audit-trail review")
+
+    def conclude(ch: writer.Change) -> None:
+        reviews.conclude(ch, record, outcome=outcome, findings=findings)  # type: ignore[arg-type]
+
+    return sign_change(
+        signer=signer,
+        record=record,
+        meaning=meaning,
+        password=password,
+        otp=otp,
+        reason="review concluded" if concludes else "",
+        first=conclude if concludes else None,
+    )
+
+
+def sign_change(
+    *,
+    signer: User,
+    record: GmpRecord,
+    meaning: str,
+    password: str,
+    otp: str | None = None,
+    reason: str = "",
+    first: Callable[[writer.Change], None] | None = None,
+) -> Signature:
+    """Re-authenticate the signer, make the change `first` makes (if any), and sign the version it writes.
+
+    One transaction: the change and its signature land together or not at all. A workflow
+    transition that needs a signature passes its status change as `first` (docs/adr/0011).
+    A refusal is audited as a failed signing attempt naming the signer.
+    """
     try:
         _reauthenticate(signer, password, otp)
         _check_signer(signer, record, meaning)
-        with writer.change(actor=signer, reason="review concluded" if concludes else "") as ch:
-            if concludes:
-                reviews.conclude(ch, record, outcome=outcome, findings=findings)  # type: ignore[arg-type]
+        with writer.change(actor=signer, reason=reason) as ch:
+            if first is not None:
+                first(ch)
             return signatures.apply(ch, record=record, meaning=meaning)
     except LedgerError as exc:
         _audit_refusal(signer, record, meaning, str(exc))

@@ -47,6 +47,17 @@ def site_of(record: GmpRecord) -> int | None:
     return found
 
 
+def visible_records(viewer: User, rows: QuerySet) -> QuerySet:  # type: ignore[type-arg]
+    """Return the rows (GmpRecords of one type) that belong to the viewer's sites or to every site."""
+    ids = viewer.site_ids()
+    path = site_path(rows.model)
+    if ids is None or path is None:
+        return rows
+    if path == "pk":
+        return rows.filter(pk__in=ids)
+    return rows.filter(Q(**{f"{path}__in": ids}) | Q(**{f"{path}__isnull": True}))
+
+
 def visible_users(viewer: User) -> QuerySet[User]:
     """Return the accounts the viewer may see: all, or those working at one of the viewer's sites or at all sites."""
     ids = viewer.site_ids()

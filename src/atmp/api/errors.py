@@ -20,6 +20,7 @@ from atmp.accounts.access import NotAuthenticated
 from atmp.accounts.errors import InvalidInput, LoginRefused, NotAllowed, Throttled
 from atmp.ledger.errors import (
     CheckpointRefused,
+    Conflict,
     LedgerBypass,
     LedgerError,
     NotFound,
@@ -44,6 +45,7 @@ REFUSALS: list[tuple[type[LedgerError], int]] = [
     (StaleRecord, 409),
     (RecordVoided, 409),
     (CheckpointRefused, 409),
+    (Conflict, 409),
     # A write outside the ledger is atmp's bug, never the client's: say so, as a 500.
     (LedgerBypass, 500),
 ]

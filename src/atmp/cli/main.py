@@ -144,6 +144,8 @@ def _register() -> None:
         if module.cli:
             dotted, _, name = module.cli.partition(":")
             main.add_command(LazyGroup(name or module.label, dotted, help=module.cli_help))
+        for command in module.commands:
+            main.add_command(modules.load(command))
 
 
 _register()

@@ -22,7 +22,7 @@ def emit(data: Any, *, as_json: bool, text: Callable[[Any], str] | str | None = 
         click.echo(json_text(data))
         return
     if text is None:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_value))
     elif callable(text):
         click.echo(text(data))
     else:
@@ -31,7 +31,20 @@ def emit(data: Any, *, as_json: bool, text: Callable[[Any], str] | str | None = 
 
 def json_text(data: Any) -> str:
     """Return the document as --json prints it: indented, or on one line when it is over INDENT_LIMIT."""
-    return as_printed(json.dumps(data, ensure_ascii=False))
+    return as_printed(json.dumps(data, ensure_ascii=False, default=_json_value))
+
+
+def _json_value(value: Any) -> Any:
+    """Return dates as ISO 8601 and times as RFC 3339 UTC (what the API prints for the same document)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        from atmp.ledger.records import rfc3339
+
+        return rfc3339(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def as_printed(compact: str) -> str:

@@ -256,7 +256,7 @@ def get_vkey(request: HttpRequest) -> dict[str, str]:
 @requires("records.view")
 def get_record(request: HttpRequest, record_type: RecordType, record_id: RecordId) -> dict[str, Any]:
     """Return a GMP record: its audited snapshot, version, status and signatures (superseded ones marked)."""
-    record = _visible_record(request, record_type, record_id)
+    record = visible_record(request, record_type, record_id)
     return {**_record_document(record), "meanings_you_may_give": signing.allowed_meanings(user_of(request), record)}
 
 
@@ -266,7 +266,7 @@ def get_record_history(
     request: HttpRequest, record_type: RecordType, record_id: RecordId, q: Query[PageQuery]
 ) -> dict[str, Any]:
     """Return a record's audit trail (who, what, when, why, old → new), newest first."""
-    record = _visible_record(request, record_type, record_id)
+    record = visible_record(request, record_type, record_id)
     return _page(trail.history(record.record_type(), str(record.pk), before=q.before, limit=q.limit))
 
 
@@ -276,7 +276,7 @@ def sign_record(
     request: HttpRequest, record_type: RecordType, record_id: RecordId, body: SignIn
 ) -> Status[dict[str, Any]]:
     """Sign the version of a record the signer saw; refused (and audited) if it is no longer current."""
-    record = _visible_record(request, record_type, record_id)
+    record = visible_record(request, record_type, record_id)
     # The signing service refuses a version that is not the stored one, and audits the refusal.
     record.version = body.version
     signer = user_of(request)
@@ -314,7 +314,7 @@ def _wants_text(request: HttpRequest) -> bool:
     return "text/plain" in accept and "application/json" not in accept
 
 
-def _visible_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
+def visible_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
     """Return the record, or refuse as not found: unknown type, unknown id, or outside the user's sites."""
     model = records.model_for(record_type)
     if model is None:

@@ -90,6 +90,9 @@ def _describe_tick(data: dict[str, Any]) -> str:
         lines = [f"signed checkpoint {data['checkpoint']:,}"]
     else:
         lines = [f"nothing to sign: no entry since checkpoint {data['checkpoint']:,}"]
+    for name, summary in data.get("tasks", {}).items():
+        said = ", ".join(f"{k} {v}" for k, v in summary.items())
+        lines.append(f"{'FAILED ' if 'error' in summary else ''}{name}: {said or 'nothing to do'}")
     if not data["witnesses"]:
         lines.append("no witness configured (ATMP_WITNESS_DIRS, ATMP_WITNESS_URLS): checkpoints stay in the database")
     for w in data["witnesses"]:

@@ -35,3 +35,11 @@ class CheckpointRefused(LedgerError):
 
 class NotFound(LedgerError):
     """An entry, record or checkpoint that was asked for does not exist."""
+
+
+class Conflict(LedgerError):
+    """The operation does not fit the record's current state (a transition from another state)."""
+
+
+class RuleViolation(LedgerError):
+    """A GMP rule refused the operation; the message names the rule."""

@@ -100,6 +100,13 @@ class GmpRecord(models.Model):
         site_id = getattr(self, "site_id", None)
         return None if site_id is None else frozenset({int(site_id)})
 
+    def check_change(self, old: dict[str, Any] | None, action: str) -> None:
+        """Refuse a save this record type forbids (old: the stored snapshot, None on create).
+
+        The write path calls it before every save; a type with rules of its own about who may
+        change which fields how (a workflow's status) overrides it. The default allows any save.
+        """
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save through the ledger's current change, or refuse."""
         from atmp.ledger import writer

@@ -38,6 +38,10 @@ MEANINGS: dict[str, str] = {
 # (reviews.own_entries).
 INDEPENDENT_MEANINGS = frozenset({"verified", "reviewed", "approved", "qp_certified"})
 AUTHORING_ACTIONS = ("create", "update", "void")
+# A workflow transition (atmp.workflow) writes a new version that changes only the workflow's own
+# fields (status, assignment): it authors nothing and supersedes no signature (docs/adr/0011).
+WORKFLOW_ACTIONS = ("transition", "assign")
+VERSIONING_ACTIONS = AUTHORING_ACTIONS + WORKFLOW_ACTIONS
 REVIEW_TYPE = "ledger.audittrailreview"
 DOMAIN = b"atmp-signature-v1\n"  # separates counter-signatures from checkpoint notes made with the same key
 
@@ -231,12 +235,39 @@ class ShownSignature:
     superseded: bool
 
 
+def content_version(record: GmpRecord) -> int:
+    """Return the record's latest version whose content someone authored (created, changed or voided).
+
+    A version written by a workflow transition changes only status and assignment, so a signature
+    bound to it, or to the content version before it, still vouches for the current content.
+    """
+    from django.db.models import Max
+
+    latest = AuditEntry.objects.filter(
+        record_type=record.record_type(), record_id=str(record.pk), action__in=AUTHORING_ACTIONS
+    ).aggregate(v=Max("record_version"))["v"]
+    return int(latest or 0)
+
+
+def is_superseded(sig: Signature, *, content: int) -> bool:
+    """Return True when the record's content changed after the signed version."""
+    return content > sig.record_version
+
+
 def for_record(record: GmpRecord) -> list[ShownSignature]:
-    """Return the record's signatures, newest first, each marked superseded if the record changed since."""
-    rows = Signature.objects.filter(record_type=record.record_type(), record_id=str(record.pk)).order_by("-entry_seq")
+    """Return the record's signatures, newest first, each marked superseded if its content changed since."""
+    rows = list(
+        Signature.objects.filter(record_type=record.record_type(), record_id=str(record.pk)).order_by("-entry_seq")
+    )
+    content = content_version(record) if rows else 0
     return [
         ShownSignature(
-            signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=s.record_version != record.version
+            signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=is_superseded(s, content=content)
         )
         for s in rows
     ]
+
+
+def current(record: GmpRecord, meaning: str) -> list[Signature]:
+    """Return the record's signatures of this meaning that no later content change superseded."""
+    return [s.signature for s in for_record(record) if s.signature.meaning == meaning and not s.superseded]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atmp.ledger.canonical import ZERO_HASH, entry_bytes
-from atmp.ledger.signatures import AUTHORING_ACTIONS as AUTHORING
+from atmp.ledger.signatures import VERSIONING_ACTIONS as VERSIONING
 
 FAILURES_PER_KIND = 100  # a corrupted million-entry ledger must not print a million lines
 BATCH = 5000
@@ -39,7 +39,7 @@ ENTRY_AFTER_SQL = ENTRY_SQL.replace(" ORDER BY", " WHERE seq >= %s ORDER BY") + 
 AT_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
 AT_FORMAT = re.compile(AT_PATTERN)
 AT_LINES = re.compile(rf"(?:{AT_PATTERN}\n)*")  # a chunk's times, one per line, checked in one call
-AUTHORING_ACTIONS = frozenset(AUTHORING)
+VERSIONING_ACTIONS = frozenset(VERSIONING)  # the entries that write a record version
 CHECKPOINT_TYPE = "ledger.checkpoint"
 END = (math.inf, None)  # ends every stored-node stream: compares greater than any index
 # Failures that the entries and the stored tree show by themselves, naming the entry that is bad.
@@ -348,7 +348,7 @@ class RangePass:
         sign_entries = result.sign_entries
         checkpoint_entries = result.checkpoint_entries
         signed_versions = self.signed_versions
-        authoring = AUTHORING_ACTIONS
+        versioning = VERSIONING_ACTIONS
         expected, prev_hash, prev_at, day = state.expected, state.prev_hash, state.prev_at, state.day
         try:
             # One regular-expression call for the whole chunk; per entry only if it fails.
@@ -382,7 +382,7 @@ class RangePass:
             prev_hash, prev_at = stored, at
             if snap and rver is not None:
                 last_snapshot[rtype, rid] = (snap, rver, seq)
-                if action in authoring and (rtype, rid, rver) in signed_versions:
+                if action in versioning and (rtype, rid, rver) in signed_versions:
                     version_snapshots[rtype, rid, rver] = snap
             if action == "sign":
                 sign_entries[seq] = (rtype, rid, rver, aid, snap)

@@ -154,17 +154,18 @@ class Delivered:
 
 @dataclass
 class TickReport:
-    """What `atmp tick` did: the checkpoint it signed (if any) and each witness's deliveries."""
+    """What `atmp tick` did: periodic tasks, the checkpoint it signed (if any), each witness's deliveries."""
 
     size: int
     checkpoint: int | None
     signed: bool
     witnesses: list[Delivered]
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """Return True when every witness holds every checkpoint."""
-        return all(w.error is None for w in self.witnesses)
+        """Return True when every task ran and every witness holds every checkpoint."""
+        return all(w.error is None for w in self.witnesses) and not any("error" in t for t in self.tasks.values())
 
     def as_dict(self) -> dict[str, Any]:
         """Return the document `atmp tick --json` prints."""
@@ -174,6 +175,7 @@ class TickReport:
             "checkpoint": self.checkpoint,
             "signed": self.signed,
             "witnesses": [w.as_dict() for w in self.witnesses],
+            "tasks": self.tasks,
         }
 
 
@@ -238,8 +240,14 @@ def _record(name: str, *, size: int | None = None, error: str | None = None) -> 
 
 
 def tick(*, actor: ActsInLedger | None = None) -> TickReport:
-    """Sign a checkpoint if one is due, then deliver every undelivered checkpoint to every witness."""
+    """Run the modules' periodic tasks, sign a checkpoint if one is due, then deliver checkpoints to the witnesses.
+
+    The tasks run first, so that the checkpoint covers what they recorded.
+    """
+    from atmp.ledger import clock, periodic
+
     witnesses = configured()
+    tasks = periodic.run_all(clock.now())
     signed = sign_if_due(actor=actor)
     last = checkpoints.latest()
     size = tree.size()
@@ -248,6 +256,7 @@ def tick(*, actor: ActsInLedger | None = None) -> TickReport:
         checkpoint=last.size if last is not None else None,
         signed=signed is not None,
         witnesses=deliver(witnesses),
+        tasks=tasks,
     )
 
 

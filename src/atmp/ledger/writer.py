@@ -125,6 +125,7 @@ class Change:
         head = self._lock()
         at = self._next_at(head)
         if record._state.adding:
+            record.check_change(None, action or "create")
             record.version = 1
             record.created_at = at
             record.created_by_id = self.actor.id  # type: ignore[attr-defined]
@@ -146,6 +147,7 @@ class Change:
             raise RecordVoided(
                 f"{record.record_key} is voided (version {read_version}): a voided record cannot be changed"
             )
+        record.check_change(old, action or ("void" if record.voided and not old.get("voided") else "update"))
         if read_version != record.version:
             # The caller says which version its user saw (the web form, the API's `version`).
             raise StaleRecord(
@@ -199,6 +201,14 @@ class Change:
             snapshot_hash=snapshot_hash,
             checkpoint=checkpoint,
         )
+
+    def hold(self) -> None:
+        """Take the ledger's append lock now: every other writer waits until this change ends.
+
+        A service that derives a value from what is stored (the next record number) takes it
+        first, so that no concurrent change derives the same value.
+        """
+        self._lock()
 
     def _lock(self) -> _Head:
         if self._head is None:

@@ -33,11 +33,14 @@ FIELDS, STATUS, SIGNATURES, HISTORY = 10, 20, 60, 90
 
 def shell_panels(user: User | None, record: GmpRecord, *, for_print: bool = False) -> list[Panel]:
     """Return the panels every record page has: fields, status, signatures, history."""
+    zone = display.site_zone(record)
+    every = "every entry, " if for_print else ""
+    history_note = f"{every}newest first" + (f" · times in UTC and in the site's zone ({zone})" if zone else "")
     return [
         Panel("Fields", "web/panels/fields.html", order=FIELDS, slug="fields"),
         Panel("Status", "web/panels/status.html", order=STATUS, slug="status"),
         Panel("Signatures", "web/panels/signatures.html", order=SIGNATURES, slug="signatures"),
-        Panel("History", "web/panels/history.html", order=HISTORY, slug="history"),
+        Panel("History", "web/panels/history.html", {"subtitle": history_note}, order=HISTORY, slug="history"),
     ]
 
 
@@ -53,9 +56,15 @@ def module_panels(user: User | None, record: GmpRecord, *, for_print: bool = Fal
 
 
 def panels(user: User | None, record: GmpRecord, *, for_print: bool = False) -> list[Panel]:
-    """Return the record page's panels in their order (a stable sort: equal orders keep module order)."""
-    every = shell_panels(user, record, for_print=for_print) + module_panels(user, record, for_print=for_print)
-    return sorted(every, key=lambda p: p.order)
+    """Return the record page's panels in their order (a stable sort: equal orders keep module order).
+
+    A module's panel with the slug of one of the shell's takes its place: the workflow's status
+    panel (state, assignment, transitions) replaces the shell's plain status on a workflow record.
+    """
+    contributed = module_panels(user, record, for_print=for_print)
+    taken = {p.slug for p in contributed if p.slug}
+    own = [p for p in shell_panels(user, record, for_print=for_print) if p.slug not in taken]
+    return sorted(own + contributed, key=lambda p: p.order)
 
 
 def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:

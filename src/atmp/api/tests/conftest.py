@@ -2,42 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from django.test import Client
 
-from atmp.accounts import auth
+from atmp.testing import ApiClient, token_for
 
-
-class ApiClient:
-    """A test client that speaks JSON to /api/v1/ with one persona's bearer token (or none)."""
-
-    def __init__(self, token: str | None = None, **kwargs: Any) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = Client(headers=headers, **kwargs)
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", params)
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self._send("post", path, body)
-
-    def patch(self, path: str, body: Any = None) -> Any:
-        return self._send("patch", path, body)
-
-    def put(self, path: str, body: Any = None) -> Any:
-        return self._send("put", path, body)
-
-    def _send(self, method: str, path: str, body: Any) -> Any:
-        data = body if isinstance(body, str | bytes) else json.dumps(body if body is not None else {})
-        return getattr(self.client, method)(f"/api/v1{path}", data=data, content_type="application/json")
-
-
-def token_for(user) -> str:
-    """Return a fresh API token of the user (made by the user, as POST /tokens would)."""
-    return auth.issue_token(actor=None, user=user, name="api tests").raw  # issued as `atmp user token` does
+__all__ = ["ApiClient", "token_for"]
 
 
 @pytest.fixture

@@ -220,8 +220,22 @@ def test_atmp_tick_reports_in_json_and_exits_0(qa_reviewer, folder):
         "checkpoint": size,
         "signed": True,
         "witnesses": [{"witness": f"dir:{folder.resolve()}", "delivered": [size], "pending": 0, "error": None}],
+        "tasks": {"workflow.reminders": {"overdue": 0, "reminded": 0}},
     }
     assert "nothing to sign" in atmp("tick")
+
+
+def test_a_failing_periodic_task_is_reported_and_the_checkpoint_still_signed(qa_reviewer, folder, monkeypatch):
+    from atmp.ledger import periodic
+
+    def broken(now):
+        raise RuntimeError("mail server on fire")
+
+    monkeypatch.setitem(periodic._tasks, "test.broken", broken)
+    make_site(actor=qa_reviewer)
+    out = atmp("tick", code=1)
+    assert "FAILED test.broken: error RuntimeError: mail server on fire" in out
+    assert "signed checkpoint" in out
 
 
 def test_atmp_tick_exits_1_when_a_witness_failed(qa_reviewer, folder):

@@ -58,3 +58,22 @@ def test_loading_the_demo_again_writes_nothing(loaded):
     size = AuditEntry.objects.count()
     assert demo.load()["mfa"]["secret"] == demo.MFA_SECRET
     assert AuditEntry.objects.count() == size
+
+
+def test_the_demo_verifies(loaded):
+    from atmp.ledger import verify
+
+    report = verify.run()
+    assert report.ok, report
+
+
+def test_the_demo_holds_a_quality_system(loaded):
+    from atmp.quality.models import Capa, Deviation, PlannedDeviation
+    from atmp.workflow.work import overdue
+
+    classes = sorted(Deviation.objects.values_list("classification", flat=True))
+    assert classes == ["critical", "major", "minor"]
+    assert PlannedDeviation.objects.get().status == "approved"
+    assert sorted(Capa.objects.values_list("status", flat=True)) == ["closed", "open"]
+    assert Capa.objects.filter(effectiveness_outcome="not_effective").exists()
+    assert overdue() == [] or all(i.record.startswith("quality.") for i in overdue())

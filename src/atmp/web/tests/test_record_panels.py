@@ -26,7 +26,7 @@ def notes_module(monkeypatch, settings, tmp_path):
     folder = tmp_path / "web" / "tests"
     folder.mkdir(parents=True)
     (folder / "notes_panel.html").write_text(
-        '<h2>{{ panel.title }}</h2><p data-testid="notes">{{ panel.context.count }} notes on {{ title }}</p>'
+        '<p data-testid="notes">{{ panel.context.count }} notes on {{ title }}</p>'
         '{% if not for_print %}<form method="post">{% csrf_token %}<button>Add a note</button></form>{% endif %}'
     )
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path), *settings.TEMPLATES[0].get("DIRS", [])]}]

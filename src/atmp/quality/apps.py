@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+from atmp.modules import Module, NavEntry
+
+
+class QualityConfig(AppConfig):
+    name = "atmp.quality"
+    label = "quality"
+    verbose_name = "Quality"
+    atmp_module = Module(
+        label="quality",
+        title="Quality",
+        urls="atmp.quality.urls",
+        api="atmp.quality.api:router",
+        cli="atmp.quality.cli:quality",
+        cli_help="The quality system: deviations, CAPA, change control, documents and training, KPIs.",
+        nav=(NavEntry("Quality", "quality:index", "records.view"),),
+        demo="atmp.quality.demo:load",
+        order=40,
+    )

@@ -1,0 +1,12 @@
+"""The quality system's pages, mounted at /quality/; each area adds its own patterns."""
+
+from django.urls import path
+
+from atmp.quality.views import index
+from atmp.web.pages import page
+
+app_name = "quality"
+
+urlpatterns = [
+    path("", page(index.index), name="index"),
+]

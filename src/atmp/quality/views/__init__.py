@@ -1,0 +1,1 @@
+"""The quality system's pages, one module per area; the index page lists the areas."""

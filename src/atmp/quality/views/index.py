@@ -1,0 +1,17 @@
+"""The quality system's front page: its areas, with what is open in each."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from atmp.accounts.access import requires
+
+# (label, url name, what it holds): one entry per area, in the order of ICH Q10's elements.
+AREAS: list[tuple[str, str, str]] = []
+
+
+@requires("records.view")
+def index(request: HttpRequest) -> HttpResponse:
+    """Show the quality system's areas."""
+    return render(request, "quality/index.html", {"areas": AREAS})

@@ -1,0 +1,156 @@
+"""The workflow's form posts from a record page: transitions, assignment, links. Each returns to the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from atmp.accounts.access import requires
+from atmp.accounts.errors import InvalidInput
+from atmp.accounts.models import User
+from atmp.accounts.services import can_see
+from atmp.ledger.errors import LedgerError
+from atmp.ledger.records import GmpRecord, model_for
+from atmp.web.pages import message_of
+from atmp.workflow import engine, links
+from atmp.workflow.models import Link
+
+MAX_TEXT = 2000
+
+
+def _record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
+    model = model_for(record_type)
+    record = model._base_manager.filter(pk=int(record_id)).first() if model and record_id.isdigit() else None
+    if record is None or not can_see(request.user, record):  # type: ignore[arg-type]
+        raise Http404(f"no {record_type} {record_id}")
+    return record
+
+
+def _back(record: GmpRecord) -> HttpResponse:
+    return redirect("web:record", record_type=record.record_type(), record_id=record.pk)
+
+
+def _text(request: HttpRequest, name: str) -> str:
+    value = request.POST.get(name, "")
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(name, f"at most {MAX_TEXT} characters")
+    return value
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _refused(request: HttpRequest, record: GmpRecord, what: str, exc: LedgerError) -> HttpResponse:
+    field = getattr(exc, "field", None)
+    messages.error(request, f"{what} refused: {field + ': ' if field else ''}{message_of(exc)}")
+    return _back(record)
+
+
+@requires("records.write")
+@require_POST
+def take_transition(request: HttpRequest, record_type: str, record_id: str, name: str) -> HttpResponse:
+    """Take a transition from the record page's status panel."""
+    record = _record(request, record_type, record_id)
+    try:
+        engine.transition(
+            request.user,  # type: ignore[arg-type]
+            record,
+            name,
+            reason=_text(request, "reason"),
+            password=request.POST.get("password") or None,
+            otp=request.POST.get("otp") or None,
+            version=_version(request),
+        )
+    except LedgerError as exc:
+        return _refused(request, record, "The transition was", exc)
+    messages.success(request, f"{record.record_key} is now {engine.workflow_of(record).label(record.status)}.")
+    return _back(record)
+
+
+@requires("records.write")
+@require_POST
+def assign(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
+    """Assign the record to a person or a role with a due date."""
+    record = _record(request, record_type, record_id)
+    try:
+        username = request.POST.get("assignee", "").strip()
+        assignee = User.objects.filter(username=username).first() if username else None
+        if username and assignee is None:
+            raise InvalidInput("assignee", f"there is no user {username!r}")
+        due_text = request.POST.get("due_date", "").strip()
+        try:
+            due = dt.date.fromisoformat(due_text) if due_text else None
+        except ValueError:
+            raise InvalidInput("due_date", f"{due_text!r} is not a date like 2027-01-31") from None
+        engine.assign(
+            request.user,  # type: ignore[arg-type]
+            record,
+            reason=_text(request, "reason"),
+            assignee=assignee,
+            role=request.POST.get("role", ""),
+            due_date=due,
+            version=_version(request),
+        )
+    except LedgerError as exc:
+        return _refused(request, record, "The assignment was", exc)
+    messages.success(request, "Assigned.")
+    return _back(record)
+
+
+@requires("records.write")
+@require_POST
+def add_link(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
+    """Link the record to another record."""
+    record = _record(request, record_type, record_id)
+    try:
+        target = links.resolve(_text(request, "target"), user=request.user)  # type: ignore[arg-type]
+        links.link(
+            actor=request.user,  # type: ignore[arg-type]
+            source=record,
+            target=target,
+            relation=request.POST.get("relation", ""),
+            note=_text(request, "note"),
+            reason=_text(request, "reason"),
+        )
+    except LedgerError as exc:
+        return _refused(request, record, "The link was", exc)
+    messages.success(request, f"Linked to {target.record_key}.")
+    return _back(record)
+
+
+@requires("records.write")
+@require_POST
+def remove_link(request: HttpRequest, link_id: str) -> HttpResponse:
+    """Remove (void) a link, then return to the record it was removed from."""
+    row = _record(request, Link.record_type(), link_id)
+    assert isinstance(row, Link)
+    back_type, _, back_id = request.POST.get("back", "").partition(":")
+    try:
+        back = _record(request, back_type, back_id)
+    except Http404:
+        back = _record(request, row.source_type, row.source_id)
+    try:
+        links.unlink(actor=request.user, link_record=row, reason=_text(request, "reason"))  # type: ignore[arg-type]
+    except LedgerError as exc:
+        return _refused(request, back, "Removing the link was", exc)
+    messages.success(request, "The link was removed.")
+    return _back(back)
+
+
+@requires("records.view")
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Show what waits for the signed-in user: assigned records, signatures, training due; overdue first."""
+    from atmp.workflow.work import work_for
+
+    items = work_for(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "workflow/work.html",
+        {"items": items, "overdue": sum(1 for i in items if i.overdue)},
+    )

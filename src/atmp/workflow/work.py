@@ -1,0 +1,158 @@
+"""My work: what waits for a person, gathered from every installed module, and the overdue list.
+
+Built in: records assigned to the person or to a role they hold, and records waiting in a state
+whose signed transition their roles may take. Modules add their own (training due) through
+`Module.work`. Each item says whether it is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from atmp.accounts.models import User
+from atmp.accounts.roles import meanings_for
+from atmp.accounts.visibility import visible_records
+from atmp.ledger.models import AuditEntry, Signature
+from atmp.ledger.records import gmp_models
+from atmp.ledger.signatures import AUTHORING_ACTIONS, MEANINGS
+from atmp.workflow.engine import today as utc_today
+from atmp.workflow.models import WorkflowRecord
+
+MAX_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing waiting for a person: what, why it is theirs, and by when."""
+
+    kind: str  # assigned | role | signature | training | …
+    record: str  # "type:id"
+    title: str
+    status: str
+    due: dt.date | None
+    overdue: bool
+    owner: str | None
+    detail: str = ""
+
+    @property
+    def url(self) -> str:
+        """Return the record's page."""
+        from django.urls import reverse
+
+        record_type, _, record_id = self.record.partition(":")
+        return reverse("web:record", args=[record_type, record_id])
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the item as `atmp work --json` and the API print it."""
+        return {
+            "kind": self.kind,
+            "record": self.record,
+            "title": self.title,
+            "status": self.status,
+            "due": self.due.isoformat() if self.due else None,
+            "overdue": self.overdue,
+            "owner": self.owner,
+            "detail": self.detail,
+        }
+
+
+def workflow_models() -> list[type[WorkflowRecord]]:
+    """Return every installed record type that has a workflow."""
+    return [m for m in gmp_models() if issubclass(m, WorkflowRecord)]
+
+
+def _open(model: type[WorkflowRecord]) -> Any:
+    finals = [s.name for s in model.workflow.states if s.final]
+    return model._default_manager.filter(voided=False).exclude(status__in=finals)
+
+
+def _item(kind: str, record: WorkflowRecord, on: dt.date, detail: str = "") -> WorkItem:
+    overdue = record.due_date is not None and record.due_date < on
+    owner = record.assignee.username if record.assignee_id and record.assignee else None
+    return WorkItem(
+        kind=kind,
+        record=record.record_key,
+        title=record.work_title(),
+        status=record.state_label(),
+        due=record.due_date,
+        overdue=overdue,
+        owner=owner or (record.assigned_role or None),
+        detail=detail,
+    )
+
+
+def assigned(user: User, on: dt.date) -> list[WorkItem]:
+    """Return the open records assigned to the user, or to a role they hold with nobody named."""
+    roles = user.roles()
+    items: list[WorkItem] = []
+    for model in workflow_models():
+        rows = _open(model).filter(Q(assignee=user) | Q(assignee__isnull=True, assigned_role__in=roles))
+        for record in visible_records(user, rows.select_related("assignee"))[:MAX_ITEMS]:
+            items.append(_item("assigned" if record.assignee_id == user.pk else "role", record, on))
+    return items
+
+
+def awaiting_signature(user: User, on: dt.date) -> list[WorkItem]:
+    """Return the records waiting in a state whose signed transition the user may take (not their own work)."""
+    if not user.can("records.sign"):
+        return []
+    items: list[WorkItem] = []
+    for model in workflow_models():
+        given = meanings_for(user.roles(), model)
+        steps = [t for t in model.workflow.transitions if t.meaning in given and user.can(t.permission)]
+        for step in steps:
+            rows = _open(model).filter(status__in=step.sources).select_related("assignee")
+            found = list(visible_records(user, rows).order_by("due_date", "pk")[:MAX_ITEMS])
+            mine = authored_by(user, model.record_type(), [str(r.pk) for r in found])
+            label = MEANINGS.get(step.meaning or "", step.meaning or "")
+            for record in found:
+                if str(record.pk) not in mine:  # segregation of duties: an author does not approve
+                    items.append(_item("signature", record, on, f"{step.label} (signed “{label}”)"))
+    return items
+
+
+def authored_by(user: User, record_type: str, record_ids: list[str]) -> set[str]:
+    """Return which of the records the user authored (changed, or signed 'authored'): two queries for all."""
+    if not record_ids:
+        return set()
+    changed = AuditEntry.objects.filter(
+        record_type=record_type, record_id__in=record_ids, actor_id=user.pk, action__in=AUTHORING_ACTIONS
+    ).values_list("record_id", flat=True)
+    signed = Signature.objects.filter(
+        record_type=record_type, record_id__in=record_ids, signer_id=user.pk, meaning="authored"
+    ).values_list("record_id", flat=True)
+    return {str(i) for i in changed} | {str(i) for i in signed}
+
+
+def work_for(user: User, *, on: dt.date | None = None) -> list[WorkItem]:
+    """Return everything waiting for the user, overdue first, then by due date."""
+    from atmp import modules
+
+    day = on or utc_today()
+    items = assigned(user, day) + awaiting_signature(user, day)
+    for module in modules.installed():
+        for provider in module.work:
+            items.extend(modules.load(provider)(user, day))
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for item in items:
+        if (item.kind, item.record) not in seen:
+            seen.add((item.kind, item.record))
+            unique.append(item)
+    unique.sort(key=lambda i: (not i.overdue, i.due or dt.date.max, i.record))
+    return unique[:MAX_ITEMS]
+
+
+def overdue(models: list[type[WorkflowRecord]] | None = None, *, on: dt.date | None = None) -> list[WorkItem]:
+    """Return every open record past its due date (of the given types, or of all), oldest due first."""
+    day = on or utc_today()
+    items: list[WorkItem] = []
+    for model in models or workflow_models():
+        rows = _open(model).filter(due_date__lt=day).select_related("assignee").order_by("due_date", "pk")
+        items.extend(_item("overdue", r, day) for r in rows)
+    items.sort(key=lambda i: (i.due or dt.date.max, i.record))
+    return items
