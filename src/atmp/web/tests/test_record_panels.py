@@ -62,3 +62,15 @@ def test_the_print_variant_is_asked_for_and_has_no_form(notes_module, inspector,
 def test_a_panel_with_nothing_to_show_is_left_out(notes_module, inspector, qa_reviewer):
     assignment = qa_reviewer.assignments.get()
     assert [p.slug for p in record_page.panels(inspector, assignment)] == ["fields", "status", "signatures", "history"]
+
+
+def state_panel(user, record, *, for_print=False):
+    return Panel("Status", "web/tests/notes_panel.html", {"count": 0}, order=20, slug="status")
+
+
+def test_a_module_panel_with_a_shell_panel_s_slug_takes_its_place(notes_module, monkeypatch, inspector, site):
+    replacing = Module(label="states", title="States", panels=(f"{__name__}:state_panel",))
+    monkeypatch.setattr(modules, "installed", lambda: [replacing])
+    shown = record_page.panels(inspector, site)
+    assert [p.slug for p in shown] == ["fields", "status", "signatures", "history"]
+    assert shown[1].template == "web/tests/notes_panel.html"
