@@ -15,7 +15,7 @@ help:
 	@echo "make demo   install (runtime dependencies only), migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
-	@echo "make bench  run the benchmarks in bench/ (ledger, then statistics) with their baselines"
+	@echo "make bench  run the benchmarks in bench/ (ledger, statistics, uploads, PDF printing) with their baselines"
 	@echo "make soak   the long crash/concurrency runs: 1,000 kill -9 per database (not part of make test)"
 
 $(RUNTIME_STAMP): pyproject.toml
@@ -36,6 +36,7 @@ install: $(RUNTIME_STAMP)
 install-test: $(STAMP)
 
 demo: $(RUNTIME_STAMP)
+	@$(BIN)/python -c "import weasyprint" >/dev/null 2>&1 || echo "note: record PDFs need the system's Pango: apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 (README, Printing); everything else works without it"
 	$(BIN)/atmp init
 	$(BIN)/atmp demo
 	$(BIN)/atmp serve
@@ -47,13 +48,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests contrib bench conftest.py
 	$(BIN)/mypy src/atmp/ledger/merkle.py src/atmp/ledger/note.py src/atmp/ledger/canonical.py --strict
 	$(BIN)/mypy src/atmp/stats --strict --exclude "stats/tests"
-	$(BIN)/mypy src/atmp/ledger src/atmp/accounts src/atmp/workflow src/atmp/quality
+	$(BIN)/mypy src/atmp/ledger src/atmp/accounts src/atmp/printing src/atmp/workflow src/atmp/quality
 	ATMP_HOME=$$(mktemp -d) DJANGO_SETTINGS_MODULE=atmp.settings $(BIN)/python -m django makemigrations --check --dry-run
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/stats.py
 	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/print_pdf.py
 
 soak: $(STAMP)
 	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -s -m slow

@@ -2,6 +2,7 @@
 """Verify an export of atmp's audit ledger without trusting atmp.
 
     python contrib/atmp_verify.py EXPORT.jsonl --checkpoints DIR --vkey VKEY [--json]
+    python contrib/atmp_verify.py pdf RECORD.pdf --vkey VKEY [--json]
 
 It needs Python 3.11 or later and the `cryptography` package (`pip install cryptography`; it
 is the only import outside Python's standard library) and imports nothing from atmp: read it,
@@ -23,6 +24,12 @@ What it does not show:
   * that VKEY is the ledger's real key: obtain it from the site out of band, not with the export;
   * that no one was shown a different ledger: compare your checkpoints with other auditors';
   * that the entries' contents are true, or that `reason` was given where the rules require it.
+
+The `pdf` sub-command checks a record printed by atmp (PDF/A-3b, docs/printing.md) from the files
+embedded in it: each entry's hash recomputes from its RFC 8785 body, is the leaf of its RFC 9162
+inclusion proof, and the proof reaches the root of the signed checkpoint it carries, whose
+signature holds under VKEY; the record's snapshot hashes to the snapshot_hash of its latest entry.
+It needs the `pypdf` package as well (`pip install pypdf`), for this sub-command only.
 
 Exit status: 0 when everything holds; 1 when a check fails (every failure is printed, naming
 the seq or the checkpoint file), and when nothing was verified (an export of no entry, or one no
@@ -300,6 +307,190 @@ def verify(export: bytes, checkpoints: dict[str, bytes], vkey: Any) -> dict[str,
     return {"ok": not failures, **counts, "failures": failures}
 
 
+# --- a printed record: `pdf FILE.pdf --vkey VKEY` ----------------------------------------------
+
+PDF_FILES = ("manifest.json", "snapshot.json", "entries.jsonl", "proofs.json", "checkpoint.txt")
+
+
+class BadInput(Exception):
+    """The input is not something this verifier can check (exit 2), as opposed to a failed check."""
+
+
+def inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
+    """Return the root an RFC 9162 §2.1.3.2 inclusion proof leads to, or None when it is malformed."""
+    if not 0 <= index < size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = sha256(b"\x01" + p + r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = sha256(b"\x01" + r + p)
+        fn, sn = fn >> 1, sn >> 1
+    return r if sn == 0 else None
+
+
+def pdf_attachments(path: Path) -> dict[str, bytes]:
+    """Return the files embedded in the PDF, by name (pypdf is imported here, for this sub-command only)."""
+    try:
+        import pypdf
+        from pypdf.errors import PdfReadError
+    except ImportError as missing:
+        raise BadInput(f"the pdf sub-command needs the pypdf package (pip install pypdf): {missing}") from None
+    try:
+        reader = pypdf.PdfReader(path)
+        found = reader.attachments
+        files = {name: contents[0] for name, contents in found.items() if contents}
+    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+        raise BadInput(f"{path}: not a readable PDF: {error}") from None
+    missing_files = [n for n in PDF_FILES if n not in files]
+    if missing_files:
+        raise BadInput(f"{path}: not a record printed by atmp: no embedded {', '.join(missing_files)}")
+    return files
+
+
+def verify_pdf(files: dict[str, bytes], vkey: Any) -> dict[str, Any]:
+    """Check the proofs embedded in a printed record; return the report that --json prints."""
+    failures: list[dict[str, Any]] = []
+
+    def fail(kind: str, seq: int | None, detail: str) -> None:
+        failures.append({"kind": kind, "seq": seq, "detail": detail})
+
+    record: dict[str, Any] = {}
+    try:
+        manifest = load_entry(files["manifest.json"])
+        record = manifest["record"]
+        record_type, record_id = record["type"], record["id"]
+    except (ValueError, KeyError, TypeError) as error:
+        fail("manifest", None, f"manifest.json: {error}")
+        record_type = record_id = None
+    try:
+        size, root = open_checkpoint(files["checkpoint.txt"], vkey)
+    except ValueError as error:
+        fail("checkpoint", None, f"checkpoint.txt: {error}")
+        size, root = -1, b""
+    proofs: dict[int, Any] = {}
+    try:
+        for p in load_entry(files["proofs.json"]):
+            proofs[p["seq"]] = p
+    except (ValueError, KeyError, TypeError) as error:
+        fail("proofs", None, f"proofs.json: {error}")
+
+    lines = files["entries.jsonl"].split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    latest_snapshot = None
+    for number, raw in enumerate(lines, 1):
+        where = f"entries.jsonl line {number}"
+        try:
+            e = load_entry(raw)
+        except ValueError as error:
+            fail("line", None, f"{where}: not a JSON entry: {error}")
+            continue
+        keys = set(e) if isinstance(e, dict) else set()
+        bad = sorted(keys ^ set(ENTRY)) + [k for k in ENTRY if k in keys and not fits(e[k], ENTRY[k])]
+        if bad:
+            fail("format", None, f"{where}: missing, unexpected or malformed: {', '.join(bad)}")
+            continue
+        seq = e["seq"]
+        try:
+            body = sha256(canonical({k: v for k, v in e.items() if k != "hash"}).encode())
+            if canonical(e).encode() != raw:
+                fail("format", seq, f"{where}: not in RFC 8785 canonical form")
+        except ValueError as error:
+            fail("format", seq, f"{where}: {error}")
+            continue
+        if body.hex() != e["hash"]:
+            fail("hash", seq, f"{where}: the body hashes to {body.hex()}, not to its hash")
+            continue
+        if record_type is not None and (e["record"]["type"], e["record"]["id"]) != (record_type, record_id):
+            fail("record", seq, f"{where}: the entry is about {e['record']['type']}:{e['record']['id']}")
+        if e["snapshot_hash"]:
+            latest_snapshot = e
+        proof = proofs.get(seq)
+        if proof is None:
+            fail("proof", seq, f"{where}: proofs.json holds no inclusion proof of entry {seq}")
+            continue
+        try:
+            leaf = base64.b64decode(proof["leaf_hash"], validate=True)
+            path = [base64.b64decode(h, validate=True) for h in proof["proof"]]
+            index, proof_size = proof["index"], proof["size"]
+        except (ValueError, KeyError, TypeError) as error:
+            fail("proof", seq, f"proofs.json, entry {seq}: {error}")
+            continue
+        if leaf != sha256(b"\x00" + bytes.fromhex(e["hash"])):
+            fail("leaf", seq, f"entry {seq}: its hash is not the leaf of its inclusion proof")
+        elif index != seq - 1 or proof_size != size:
+            fail("proof", seq, f"entry {seq}: the proof is for leaf {index} of {proof_size}, not {seq - 1} of {size}")
+        elif size >= 0 and inclusion_root(leaf, index, size, path) != root:
+            fail("inclusion", seq, f"entry {seq}: the proof does not reach the checkpoint's root at size {size}")
+    if not lines:
+        fail("unverified", None, "entries.jsonl holds no entry: nothing was verified")
+    snapshot = files["snapshot.json"]
+    if latest_snapshot is not None:
+        digest = hashlib.sha256(snapshot).hexdigest()
+        if digest != latest_snapshot["snapshot_hash"]:
+            fail(
+                "snapshot",
+                latest_snapshot["seq"],
+                f"snapshot.json hashes to {digest}, not to the snapshot_hash of entry {latest_snapshot['seq']}",
+            )
+    label = f"{record_type}:{record_id}" if record_type is not None else "?"
+    return {
+        "ok": not failures,
+        "record": label,
+        "version": record.get("version") if isinstance(record, dict) else None,
+        "entries": len(lines),
+        "checkpoint": size if size >= 0 else None,
+        "failures": failures,
+    }
+
+
+def pdf_main(argv: list[str]) -> int:
+    """Run the `pdf` sub-command."""
+    parser = argparse.ArgumentParser(prog="atmp_verify.py pdf", description="Verify a record printed by atmp.")
+    parser.add_argument("pdf", type=Path, help="the PDF/A-3 file atmp printed")
+    parser.add_argument("--vkey", required=True, help="verifier key, or a file holding it")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        vkey = read_vkey(args.vkey)
+    except (OSError, ValueError) as error:
+        return usage_error(f"--vkey: {error}")
+    try:
+        if not args.pdf.is_file():
+            raise BadInput(f"{args.pdf}: {'not a file' if args.pdf.exists() else 'no such file'}")
+        files = pdf_attachments(args.pdf)
+    except BadInput as error:
+        return usage_error(str(error))
+    report = verify_pdf(files, vkey)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for f in report["failures"]:
+            seq = "" if f["seq"] is None else f" seq {f['seq']}"
+            print(f"FAIL {f['kind']}{seq}: {f['detail']}")
+        n = report["entries"]
+        summary = f"{report['record']} v{report['version']}: {n} entr{'y' if n == 1 else 'ies'}"
+        if report["ok"]:
+            summary += f" proven in the tree of {report['checkpoint']} entries, checkpoint signed by the key given"
+        print(("OK: " if report["ok"] else "FAILED: ") + summary)
+    return 0 if report["ok"] else 1
+
+
+def read_vkey(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    """Return the parsed verifier key given as a string or as a file holding it."""
+    path = Path(text)
+    if "+" not in text and not path.is_file():  # a key always holds "+"; this names a file
+        raise FileNotFoundError(f"{path}: no such file")
+    return parse_vkey(path.read_text("utf-8").strip() if path.is_file() else text)
+
+
 def usage_error(message: str) -> int:
     """Print one line naming what is wrong to stderr; return exit status 2."""
     print(f"atmp_verify: {message}", file=sys.stderr)
@@ -307,6 +498,9 @@ def usage_error(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["pdf"]:
+        return pdf_main(argv[1:])
     parser = argparse.ArgumentParser(description="Verify an atmp ledger export.")
     parser.add_argument("export", type=Path, help="the JSONL export")
     parser.add_argument("--checkpoints", type=Path, required=True, help="directory of checkpoints")
@@ -314,10 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
-        path = Path(args.vkey)
-        if "+" not in args.vkey and not path.is_file():  # a key always holds "+"; this names a file
-            raise FileNotFoundError(f"{path}: no such file")
-        vkey = parse_vkey(path.read_text("utf-8").strip() if path.is_file() else args.vkey)
+        vkey = read_vkey(args.vkey)
     except (OSError, ValueError) as error:
         return usage_error(f"--vkey: {error}")
     try:

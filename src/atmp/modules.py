@@ -14,7 +14,7 @@ from typing import Any
 # The domain modules installed, in module order (DESIGN.md: a module imports only those above it).
 # settings.INSTALLED_APPS takes them from here, and so does the `atmp` command, which must list its
 # groups before Django is set up. Adding a module is adding its name here.
-DOMAIN_APPS: tuple[str, ...] = ("atmp.workflow", "atmp.quality")
+DOMAIN_APPS: tuple[str, ...] = ("atmp.printing", "atmp.workflow", "atmp.quality")
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,12 @@ class Panel:
     """One section of a record page (and of its PDF): a template and what it needs.
 
     A panel function, named in Module.panels, is called as `fn(user, record, *, for_print=False)`
-    and returns a Panel, or None when it has nothing to show for this record. Its template is
-    included inside the record page with the page's context plus `panel` (this object), so it can
-    use {% csrf_token %} for its forms; with for_print it must render without forms or scripts.
+    and returns a Panel, or None when it has nothing to show for this record. In print, user is
+    None when `atmp print` runs without --as (the command line reads as the database's owner).
+    The shell renders the title (and context["subtitle"], if any) as the section's heading, then
+    includes the template with the page's context plus `panel` (this object), so it can use
+    {% csrf_token %} for its forms; with for_print it must render without forms or scripts. A
+    panel whose slug is one of the shell's ("status") takes the place of the shell's panel.
     """
 
     title: str

@@ -55,6 +55,24 @@ def rename_site(site: Site, name: str, *, actor: User | None = None, reason: str
     return site
 
 
+def make_signed_history(
+    site: Site, *, editor: User, signer: User, changes: int, signatures: int, password: str = PASSWORD
+) -> Site:
+    """Rename a site `changes` times and have `signer` approve `signatures` of its versions, spread over them."""
+    from atmp.accounts import signing
+
+    signed_after = {round((i + 1) * changes / signatures) for i in range(signatures)} if signatures else set()
+    if signatures and 0 in signed_after:
+        signed_after = {i + 1 for i in range(signatures)}
+    for i in range(1, changes + 1):
+        rename_site(site, f"{site.name.split(' #')[0]} #{i}", actor=editor, reason=f"change {i}")
+        site.refresh_from_db()
+        if i in signed_after:
+            signing.sign(signer=signer, record=site, meaning="approved", password=password)
+            site.refresh_from_db()
+    return site
+
+
 ALL_ROLES = [r.value for r in Role]
 
 

@@ -140,9 +140,55 @@ def demo(as_json: bool) -> None:
     emit(result, as_json=as_json, text=demo_data.describe)
 
 
+@click.command(name="print")
+@click.argument("record_key", metavar="TYPE:ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF file to write.")
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USER",
+    help="Print as this user: their sites and permissions apply, and their name is in the footer.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handled
+def print_record(record_key: str, out: Path, as_user: str | None, as_json: bool) -> None:
+    """Write a record as PDF/A-3b with its entries, their proofs and a signed checkpoint embedded.
+
+    The same file as the record page's PDF; check it offline with
+    `python contrib/atmp_verify.py pdf FILE.pdf --vkey VKEY`.
+    """
+    import getpass
+
+    setup_django()
+    from atmp.accounts.models import User
+    from atmp.accounts.services import can_see
+    from atmp.web import record_page
+
+    record = record_page.find_record(record_key)
+    user = None
+    printed_by = None
+    if as_user is not None:
+        user = User.objects.filter(username=as_user, is_active=True).first()
+        if user is None:
+            fail(f"--as: there is no active user named {as_user!r}")
+        if not user.can("records.view") or not can_see(user, record):
+            fail(f"--as: {as_user} may not see {record_key}: their roles or sites do not include it")
+    else:
+        printed_by = f"{getpass.getuser()} (atmp command line)"
+    data = record_page.record_pdf(user, record, printed_by=printed_by)
+    out.write_bytes(data)
+    key = f"{record.record_type()}:{record.pk}"
+    summary = {"record": key, "version": record.version, "file": str(out), "bytes": len(data)}
+    emit(
+        summary,
+        as_json=as_json,
+        text=lambda d: f"{d['record']} v{d['version']} written to {d['file']} ({d['bytes']:,} bytes)",
+    )
+
+
 def register(group: click.Group) -> None:
     """Add the top-level commands to the `atmp` group."""
     from atmp.ledger.cli import tick, verify
 
-    for command in (init, demo, serve, openapi, verify, tick):
+    for command in (init, demo, serve, openapi, verify, tick, print_record):
         group.add_command(command)

@@ -22,6 +22,7 @@ urlpatterns = [
     # Any GMP record, by type and id.
     path(f"records/{RECORD_TYPE}/<str:record_id>/", page(views_records.record), name="record"),
     path(f"records/{RECORD_TYPE}/<str:record_id>/sign/", page(views_records.sign), name="sign"),
+    path(f"records/{RECORD_TYPE}/<str:record_id>/pdf", page(views_records.record_pdf), name="record_pdf"),
     # Sites and user accounts.
     path("sites/", page(views_accounts.sites), name="sites"),
     path("sites/new/", page(views_accounts.site_create), name="site_create"),

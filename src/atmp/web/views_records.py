@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,14 +10,14 @@ from django.urls import reverse
 
 from atmp.accounts import signing
 from atmp.accounts.access import requires
-from atmp.accounts.models import Site, User
+from atmp.accounts.models import User
 from atmp.accounts.roles import meanings_for
 from atmp.accounts.services import can_see
-from atmp.ledger import reviews, signatures, trail
+from atmp.ledger import signatures
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.models import AuditTrailReview
-from atmp.ledger.records import GmpRecord, model_for, rfc3339
-from atmp.web import display
+from atmp.ledger.records import GmpRecord, model_for
+from atmp.web import record_page
 from atmp.web.forms import SignForm
 from atmp.web.pages import resumes_at
 
@@ -52,39 +49,6 @@ def sign_meanings(user: User, record: GmpRecord, *, offered: bool = True) -> lis
     return [m for m in signatures.MEANINGS if m in by_role]
 
 
-def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:
-    """Return the write actions the record's page offers the user (hidden when not permitted)."""
-    if record.voided:
-        return []
-    if isinstance(record, Site) and user.can(Site.write_permission):
-        return [
-            {"label": "Edit", "url": reverse("web:site_edit", args=[record.pk]), "kind": "button"},
-            {"label": "Void", "url": reverse("web:site_void", args=[record.pk]), "kind": "button danger"},
-        ]
-    return []
-
-
-def _reviewed_selection(record: GmpRecord) -> str | None:
-    """Return the audit-trail link that lists the entries an audit-trail review covered."""
-    if not isinstance(record, AuditTrailReview):
-        return None
-    selection = reviews.selection_of(record)
-    params: dict[str, Any] = {
-        "record_type": selection.record_type or "",
-        "record_id": selection.record_id or "",
-        # A review without an action filter covered the sign-ins too; "-sign-ins" is the page's default.
-        "action": "" if selection.action == trail.WITHOUT_SIGN_INS else selection.action or "",
-        "sign_ins": "" if selection.action else "on",
-        "since": rfc3339(selection.since) if selection.since else "",
-        "until": rfc3339(selection.until) if selection.until else "",
-    }
-    user = User.objects.filter(pk=selection.actor_id).first() if selection.actor_id is not None else None
-    params["user"] = user.username if user is not None else ""
-    if record.last_seq:
-        params["before"] = record.last_seq + 1
-    return reverse("web:audit") + "?" + urlencode({k: v for k, v in params.items() if v != ""})
-
-
 def _is_review(record: GmpRecord) -> bool:
     """Return True for an audit-trail review, which is signed with its outcome and findings."""
     return isinstance(record, AuditTrailReview)
@@ -100,32 +64,17 @@ def render_record(
 ) -> HttpResponse:
     """Render a record page; with a sign form or error, the signature dialog opens on load."""
     user: User = request.user  # type: ignore[assignment]
-    zone = display.site_zone(record)
-    before = request.GET.get("before", "")
-    page = trail.history(record.record_type(), str(record.pk), before=int(before) if before.isdigit() else None)
     meanings = sign_meanings(user, record)
     if sign_form is None and meanings:
         # No meaning is chosen for the signer: they pick what they mean (Part 11 §11.50(a)(3)).
         sign_form = SignForm(
             initial={"version": record.version}, meanings=meanings, mfa=user.mfa_enabled, review=_is_review(record)
         )
-    context = {
-        "record": record,
-        "record_type": record.record_type(),
-        "type_label": display.type_label(record.record_type()),
-        "title": display.title_of(record),
-        "rows": display.record_rows(record),
-        "zone": zone,
-        "history": display.entry_rows(page.entries, zone=zone),
-        "next_before": page.next_before,
-        "paged": bool(before),
-        "signatures": signatures.for_record(record),
+    context = record_page.record_context(user, record, request=request)
+    context |= {
         "sign_form": sign_form,
         "sign_error": sign_error,
         "open_dialog": sign_form is not None and (bool(sign_error) or request.GET.get("sign") == "1"),
-        "actions": _actions(user, record),
-        "snapshot_hash": record.snapshot_hash(),
-        "reviewed_selection": _reviewed_selection(record),
     }
     return render(request, "web/record.html", context, status=status)
 
@@ -134,6 +83,21 @@ def render_record(
 def record(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
     """Show one record: its fields, status, history and signatures."""
     return render_record(request, load_record(request, record_type, record_id))
+
+
+@requires("records.view")
+def record_pdf(request: HttpRequest, record_type: str, record_id: str) -> HttpResponse:
+    """Download the record as PDF/A-3b with its entries, their proofs and a signed checkpoint embedded."""
+    rec = load_record(request, record_type, record_id)
+    try:
+        data = record_page.record_pdf(request.user, rec)  # type: ignore[arg-type]  # @requires: a signed-in User
+    except LedgerError as exc:
+        messages.error(request, f"The PDF could not be made: {exc}")
+        return redirect("web:record", record_type=record_type, record_id=record_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"atmp-{record_type}-{rec.pk}-v{rec.version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _signing_resumes(request: HttpRequest, record_type: str, record_id: str) -> str:

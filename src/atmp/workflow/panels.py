@@ -10,12 +10,13 @@ from atmp.workflow import engine, links
 from atmp.workflow.models import Relation, WorkflowRecord
 
 
-def status_panel(user: User, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+def status_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
     """Return the status panel of a workflow record: state, assignment, due date and transitions."""
     if not isinstance(record, WorkflowRecord):
         return None
     assignee = User.objects.filter(pk=record.assignee_id).first() if record.assignee_id else None
-    options = [] if for_print else engine.available(user, record)
+    # In print there is nothing to do, and `atmp print` without --as has no user (atmp.modules.Panel).
+    options = [] if for_print or user is None else engine.available(user, record)
     return Panel(
         title="Status",
         template="workflow/status_panel.html",
@@ -31,19 +32,20 @@ def status_panel(user: User, record: GmpRecord, *, for_print: bool = False) -> P
             "options": [o for o in options if o.allowed],
             "blocked": [o for o in options if not o.allowed],
             "may_assign": not for_print
+            and user is not None
             and not record.voided
             and not record.workflow.is_final(record.status)
             and user.can(record.write_permission),
             "roles": [(v, label) for v, label in Role.choices if v != Role.SYSTEM_ADMIN],
-            "mfa": user.mfa_enabled,
+            "mfa": user is not None and user.mfa_enabled,
         },
     )
 
 
-def links_panel(user: User, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+def links_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
     """Return the links panel: the record's links both ways, and a form to add one."""
     shown = links.for_record(record, user=user)
-    may_link = not for_print and not record.voided and user.can("records.write")
+    may_link = not for_print and user is not None and not record.voided and user.can("records.write")
     if not shown and not may_link:
         return None
     return Panel(

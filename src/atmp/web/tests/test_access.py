@@ -42,6 +42,7 @@ def test_every_page_renders_or_refuses_for_every_role(role, site, qa_reviewer):
     urls = [
         *PAGES,
         f"/records/accounts.site/{site.pk}/",
+        f"/records/accounts.site/{site.pk}/pdf",
         f"/sites/{site.pk}/edit/",
         f"/sites/{site.pk}/void/",
         "/sites/new/",
