@@ -17,7 +17,7 @@ from atmp.ledger.errors import LedgerError, NotFound, ReasonRequired, RecordVoid
 from atmp.ledger.records import GmpRecord, model_for
 
 MAX_NAME = 255
-UNATTACHABLE = frozenset({"files.attachment"})  # an attachment is not a record one attaches files to
+UNATTACHABLE = frozenset({"files.attachment", "files.storedfile"})  # files attach to records, not to files
 
 
 def parse_record_ref(ref: str) -> tuple[str, str]:

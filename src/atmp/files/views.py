@@ -8,11 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from atmp.accounts.access import NotAuthenticated, requires
+from atmp.accounts.errors import NotAllowed
 from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.files import services, serving
@@ -86,6 +88,8 @@ def upload(request: HttpRequest, record_type: str, record_id: str) -> HttpRespon
         )
     except FileTooLarge as exc:
         return _refused(request, back, str(exc), status=413)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from None
     except LedgerError as exc:
         return _refused(request, back, str(exc))
     messages.success(request, f"{upload.name} is attached.")
@@ -108,6 +112,8 @@ def detach(request: HttpRequest, attachment_id: int) -> HttpResponse:
         return _refused(request, back, "reason: a reason is required to detach a file")
     try:
         services.detach(actor=user, attachment=attachment, reason=form.cleaned_data["reason"])
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from None
     except LedgerError as exc:
         return _refused(request, back, str(exc))
     messages.success(request, f"{attachment.stored_file.name} is detached.")

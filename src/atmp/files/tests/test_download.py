@@ -108,3 +108,9 @@ def test_an_upload_announced_over_the_limit_is_refused_413_before_its_body_is_re
         "POST", f"/api/v1/records/accounts.site/{site.pk}/attachments", b"", CONTENT_LENGTH=str(10**9)
     )
     assert api.status_code == 413 and api.json()["field"] == "file"
+
+
+def test_a_user_who_may_not_change_the_record_is_refused_403(operator, site):
+    upload = SimpleUploadedFile("sop.pdf", PDF)
+    url = reverse("files:upload", args=["accounts.site", site.pk])
+    assert signed_in(operator).post(url, {"file": upload, "reason": "r"}).status_code == 403

@@ -42,3 +42,10 @@ def test_the_printed_panel_has_no_form_and_no_link(qa_reviewer, site):
 
 def test_an_attachment_page_has_no_files_panel(qa_reviewer, site):
     assert files_panel(qa_reviewer, make_attachment(actor=qa_reviewer, record=site)) is None
+
+
+def test_a_stored_files_own_page_shows_its_download_and_where_it_is_attached(qa_reviewer, site):
+    attachment = make_attachment(actor=qa_reviewer, record=site)
+    html = rendered(qa_reviewer, attachment.stored_file)
+    assert f"/files/{attachment.stored_file.pk}/download/" in html
+    assert f"/records/accounts.site/{site.pk}/" in html and "<form" not in html
