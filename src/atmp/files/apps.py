@@ -15,6 +15,7 @@ class FilesConfig(AppConfig):
         cli="atmp.files.cli:files",
         cli_help="Stored files: attach a file to a record, list a record's files, fetch one.",
         panels=("atmp.files.panels:files_panel",),
+        demo="atmp.files.demo:load",
         order=10,
     )
 
