@@ -200,3 +200,26 @@ def test_stored_files_go_into_the_backup_and_come_back(tmp_path: Path) -> None:
     (tmp_path / "backup" / "files" / "ab" / "abcdef").write_bytes(b"edited")
     done = restore(ledger, tmp_path / "backup", tmp_path / "again", witness, None)
     assert done.returncode == 1 and "files/ab/abcdef: its SHA-256 or size is not the manifest's" in done.stderr
+
+
+def test_files_stored_through_atmp_are_backed_up_restored_and_re_hashed(tmp_path: Path) -> None:
+    ledger = sqlite_ledger(tmp_path)
+    run_atmp(["demo"], ledger.env)  # the demo attaches the Leiden site master file
+    sop = tmp_path / "SOP-QA-001.txt"
+    sop.write_text("Deviation handling, version 4\n")
+    env = {**ledger.env, "ATMP_PASSWORD": "atmp-demo-2026!"}
+    added = json.loads(
+        run_atmp(["files", "add", "accounts.site:1", str(sop), "--as", "rita", "--reason", "SOP", "--json"], env).stdout
+    )
+    (ledger.home / "files" / ".incoming" / "upload-leftover").write_bytes(b"a crash mid-upload")
+    run_atmp(["ledger", "checkpoint"], ledger.env)
+    witness = tmp_path / "witness"
+    run_atmp(["ledger", "checkpoints", "--export", str(witness)], ledger.env)
+    manifest = json.loads(run_atmp(["backup", str(tmp_path / "backup"), "--json"], ledger.env).stdout)
+    sha = added["file"]["sha256"]
+    assert f"files/{sha[:2]}/{sha[2:4]}/{sha}" in manifest["files"]
+    assert not [name for name in manifest["files"] if ".incoming" in name]
+    done = restore(ledger, tmp_path / "backup", tmp_path / "restored", witness, None)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)["verify"]
+    assert report["ok"] and report["files"] == 2

@@ -92,6 +92,31 @@ def make_review(*, actor: User) -> Any:
     return reviews.start_review(actor=actor, filter=trail.TrailFilter())
 
 
+def make_stored_file(
+    *, actor: User, content: bytes = b"%PDF-1.7\n% a test file\n", name: str = "report.pdf", site: Site | None = None
+) -> Any:
+    """Store a small file through the files service."""
+    import io
+
+    from atmp.files import services
+
+    return services.store(actor=actor, stream=io.BytesIO(content), name=name, site=site, reason="")
+
+
+def make_attachment(
+    *, actor: User, record: Any = None, content: bytes = b"plain text\n", name: str = "note.txt"
+) -> Any:
+    """Store a small file and attach it to a record (a new site by default)."""
+    import io
+
+    from atmp.files import services
+
+    target = record if record is not None else make_site(actor=actor)
+    return services.store_and_attach(
+        actor=actor, record=target, stream=io.BytesIO(content), name=name, reason="the signed protocol"
+    )
+
+
 def make_link(*, actor: User, relation: str = "relates_to") -> Any:
     """Link two new sites through the workflow's link service."""
     from atmp.workflow import links
@@ -155,6 +180,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "accounts.site": (lambda actor: make_site(actor=actor), "name", "Renamed"),
     "accounts.roleassignment": (lambda actor: make_role_assignment(actor=actor), "role", "qc_analyst"),
     "ledger.audittrailreview": (lambda actor: make_review(actor=actor), "comment", "Re-read"),
+    "files.storedfile": (lambda actor: make_stored_file(actor=actor), "name", "renamed.pdf"),
+    "files.attachment": (lambda actor: make_attachment(actor=actor), "note", "Re-read"),
     "workflow.link": (lambda actor: make_link(actor=actor), "note", "Re-worded"),
     "sample.samplecase": (lambda actor: make_sample_case(actor=actor), "summary", "Re-worded"),
     "quality.deviation": (lambda actor: _quality("make_deviation", actor), "title", "Re-titled"),

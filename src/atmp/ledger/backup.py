@@ -46,6 +46,11 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 FILES_DIR = "files"
+STAGING = ".incoming"  # uploads being received (atmp.files.storage): not stored files yet
+S3_NOTE = (
+    "stored files in S3-compatible object storage (ATMP_FILES_BACKEND=s3): back the bucket up with the "
+    "storage's own versioning or replication; `atmp verify` re-hashes them there"
+)
 NOT_INCLUDED = [
     "the ledger signing key (ATMP_KEY_FILE): keep a copy apart, give it to `atmp restore --key`",
     "ATMP_HOME/keys and ATMP_HOME/secret_key: secrets, kept apart; a restored home makes a new secret key",
@@ -120,14 +125,15 @@ def _backup(directory: Path) -> dict[str, Any]:
     # After the database: a file stored meanwhile is an extra, never a missing one.
     stored = config.home() / FILES_DIR
     if stored.is_dir():
-        shutil.copytree(stored, directory / FILES_DIR)
+        shutil.copytree(stored, directory / FILES_DIR, ignore=shutil.ignore_patterns(STAGING))
+    s3 = os.environ.get("ATMP_FILES_BACKEND", "").strip().lower() == "s3"
     manifest = {
         "format": FORMAT,
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "database": engine,
         "ledger": ledger,
         "verifier_key": keys.verifier_key(),
-        "not_included": NOT_INCLUDED,
+        "not_included": [*NOT_INCLUDED, *([S3_NOTE] if s3 else [])],
         "files": _hash_tree(directory),
     }
     partial = directory / f".{MANIFEST}.partial"

@@ -29,15 +29,17 @@ def ledger() -> None:
     type=click.Path(path_type=Path),
     help="Also check the ledger against the *.checkpoint files exported earlier into this directory.",
 )
+@click.option("--no-files", "no_files", is_flag=True, help="Do not re-hash the stored files (faster).")
 @JSON_OPTION
 @handled
-def verify(checkpoint_dir: Path | None, as_json: bool) -> None:
-    """Verify the chain, the Merkle tree, checkpoints, record snapshots and signatures (exit 1 if any fails)."""
+def verify(checkpoint_dir: Path | None, no_files: bool, as_json: bool) -> None:
+    """Verify the chain, the Merkle tree, checkpoints, records, signatures and stored files (exit 1 if any fails)."""
     setup_django()
     from atmp.ledger import verify as verification
 
+    skip = frozenset({"files"} if no_files else ())
     with _progress_bar("verifying the ledger") as progress:
-        report = verification.run(checkpoint_dir=checkpoint_dir, progress=progress)
+        report = verification.run(checkpoint_dir=checkpoint_dir, progress=progress, skip=skip)
     emit(report.as_dict(), as_json=as_json, text=_describe_report)
     if not report.ok:
         raise click.exceptions.Exit(EXIT_FAILED_CHECK)
@@ -50,6 +52,8 @@ def _describe_report(data: dict[str, Any]) -> str:
         f"{data['signatures']:,} signatures, "
         f"{data['checkpoints']:,} checkpoints{files}"
     )
+    if "files" in data:
+        counts += f", {data['files']:,} stored files ({data.get('file_bytes', 0):,} bytes)"
     if data["ok"]:
         return f"OK: {counts} verified"
     lines = [f"FAILED: {counts} checked"]

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db import connection
 
-from atmp.ledger import attested, keys, note, signatures, verify_parallel, verify_pass
+from atmp.ledger import attested, keys, note, signatures, verify_hooks, verify_parallel, verify_pass
 from atmp.ledger.canonical import ZERO_HASH
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.merkle import EMPTY_ROOT, hash_from_perfect, node_hash
@@ -56,6 +56,7 @@ class Report:
     checkpoint_files: int = 0
     failures: list[Failure] = field(default_factory=list)
     omitted: dict[str, int] = field(default_factory=dict)  # failures left out of the list, by kind
+    checked: dict[str, int] = field(default_factory=dict)  # what the modules' checks counted (verify_hooks)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,7 @@ class Report:
             "signatures": self.signatures,
             "checkpoints": self.checkpoints,
             "checkpoint_files": self.checkpoint_files,
+            **self.checked,
             "failures": [f.as_dict() for f in self.failures],
             "omitted": dict(self.omitted),
         }
@@ -92,10 +94,12 @@ def run(
     checkpoint_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     processes: int | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> Report:
     """Verify the whole ledger; with checkpoint_dir, also that it extends every checkpoint exported there.
 
-    processes caps the worker processes of a large ledger (None: one per core; 1: none).
+    processes caps the worker processes of a large ledger (None: one per core; 1: none); skip names
+    the modules' checks to leave out (verify_hooks, e.g. "files").
     """
     files = read_checkpoint_files(checkpoint_dir) if checkpoint_dir is not None else []
     verifier = keys.verifier()
@@ -103,7 +107,7 @@ def run(
     if connection.in_atomic_block:
         processes = 1  # the caller's transaction: workers' connections would not see its writes
     with verify_parallel.read_snapshot(connection):
-        return _Verification(verifier, public_key, files, progress, processes).run()
+        return _Verification(verifier, public_key, files, progress, processes, skip).run()
 
 
 def read_checkpoint_files(directory: Path) -> list[tuple[str, bytes]]:
@@ -128,7 +132,9 @@ class _Verification:
         files: list[tuple[str, bytes]],
         progress: Callable[[int, int], None] | None,
         processes: int | None,
+        skip: frozenset[str] = frozenset(),
     ) -> None:
+        self.skip = skip
         self.verifier = verifier
         self.public_key = public_key
         self.files = files
@@ -180,6 +186,9 @@ class _Verification:
         self._check_pinned(pinned)
         self._check_records()
         self._check_signatures(held)
+        for name, check in verify_hooks.checks().items():
+            if name not in self.skip:
+                self.report.checked.update(check(self.failures.add))
         self.report.entries = self.count
         self.report.failures, self.report.omitted = self.failures.result()
         return self.report

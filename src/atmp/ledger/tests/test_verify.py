@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_modes")]
 
 REPORT_KEYS = {
     "ok", "entries", "records", "accounts", "signatures", "checkpoints", "checkpoint_files", "failures", "omitted",
+    "files", "file_bytes",  # the installed files module's check (ledger.verify_hooks)
 }  # fmt: skip
 FAILURE_KEYS = {"kind", "seq", "record", "detail"}
 
