@@ -13,11 +13,10 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import actor_options, authenticated_user, handled, json_option, setup_django
 from atmp.cli.output import emit
 
-PASSWORD_ENV = "ATMP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
-JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+JSON = json_option
 
 
 @click.group()
@@ -31,13 +30,7 @@ def files() -> None:
 @click.option("--reason", required=True, help="Why the file is attached (recorded in the ledger).")
 @click.option("--note", default="", help="A note shown beside the file.")
 @click.option("--name", default=None, help="The file name to keep (default: the file's own name).")
-@click.option("--as", "username", required=True, help="Your username: the ledger names you as the actor.")
-@click.option("--otp", default=None, help="Your authenticator code, if you use MFA.")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"Read your password from this file (else ${PASSWORD_ENV}, else it is asked).",
-)
+@actor_options("the ledger names you as the actor")
 @JSON
 @handled
 def add(
@@ -53,14 +46,13 @@ def add(
 ) -> None:
     """Store the file at PATH and attach it to the record TYPE:ID (e.g. accounts.site:1)."""
     setup_django()
-    from atmp.accounts import auth
     from atmp.accounts import services as accounts
     from atmp.files import selectors, services
 
-    actor = accounts.find_user(username)
     record_type, record_id = services.parse_record_ref(record_ref)
+    services.find_record(actor=accounts.find_user(username), record_type=record_type, record_id=record_id)
+    actor = authenticated_user(username, password_file=password_file, otp=otp)
     record = services.find_record(actor=actor, record_type=record_type, record_id=record_id)
-    auth.reauthenticate(actor, _password(password_file), otp)
     with path.open("rb") as stream:
         attachment = services.store_and_attach(
             actor=actor,
@@ -120,19 +112,6 @@ def get(file_id: int, out: Path, as_json: bool) -> None:
         for chunk in storage.chunks(blob):
             target.write(chunk)
     emit({**selectors.file_document(stored), "out": str(out)}, as_json=as_json, text=lambda d: f"wrote {d['out']}")
-
-
-def _password(path: Path | None) -> str:
-    if path is not None:
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
-    if env := os.environ.get(PASSWORD_ENV):
-        return env
-    from atmp.accounts.cli import can_prompt
-    from atmp.accounts.errors import InvalidInput
-
-    if not can_prompt():
-        raise InvalidInput("password", f"no terminal to ask on: give --password-file or set ${PASSWORD_ENV}")
-    return str(click.prompt("Password", hide_input=True, err=True))
 
 
 def _attached(d: dict[str, Any]) -> str:
