@@ -46,3 +46,13 @@ def test_a_link_is_added_and_removed_from_the_page(case, author):
 
 def test_a_get_is_not_allowed(case, author):
     assert signed_in(author).get(f"/workflow/{case.record_type()}/{case.pk}/transitions/submit/").status_code == 405
+
+
+def test_the_record_page_shows_the_status_and_links_panels(in_review, author, qa_approver):
+    links.link(actor=author, source=in_review, target=make_site(), relation="concerns")
+    page = signed_in(qa_approver).get(f"/records/{in_review.record_type()}/{in_review.pk}/").content.decode()
+    assert 'data-testid="workflow-state"' in page and "In review" in page
+    assert 'data-transition="approve"' in page and "signed “Approved”" in page
+    assert 'data-testid="links"' in page and "concerns" in page
+    mine = signed_in(author).get(f"/records/{in_review.record_type()}/{in_review.pk}/").content.decode()
+    assert "is not possible" in mine and "segregation of duties" in mine
