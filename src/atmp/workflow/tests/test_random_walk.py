@@ -35,7 +35,7 @@ def test_no_walk_reaches_an_undeclared_state_or_skips_a_rule(model, people):
     factory = WALK_FACTORIES.get(model.record_type()) or RECORD_FACTORIES[model.record_type()][0]
     reached: set[str] = set()
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(PERSONAS), st.booleans()), max_size=12))
     def walk(steps):
         record = factory(people["qa_reviewer"])
