@@ -7,7 +7,10 @@ router = Router(tags=["quality"])
 
 def _gather() -> None:
     # One line per area: its router, mounted under /quality/.
-    pass
+    from atmp.quality.api import changes, risk
+
+    router.add_router("", risk.router)
+    router.add_router("", changes.router)
 
 
 _gather()

@@ -1,1 +1,4 @@
 """The quality system's tables, one module per area (each re-exported here for Django's loader)."""
+
+from atmp.quality.models.changes import *  # noqa: F403
+from atmp.quality.models.risk import *  # noqa: F403

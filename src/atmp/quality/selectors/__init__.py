@@ -1,0 +1,1 @@
+"""The quality system's reads beyond a lookup (registers, lists), one module per area."""
