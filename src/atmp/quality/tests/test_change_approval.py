@@ -172,3 +172,20 @@ def test_other_classes_are_implemented_without_waiting(qa_reviewer, qa_approver,
     move(qa_reviewer, made, "assess", "submit")
     move(qa_approver, made, "approve")
     assert made.status == "implementation"
+
+
+def test_the_qps_are_told_when_a_change_to_certified_product_is_assessed(
+    qa_reviewer, qp, site, approved_ra, mailoutbox, django_capture_on_commit_callbacks
+):
+    made = make_changecontrol(actor=qa_reviewer, site=site, risk_assessment=approved_ra, affects_certified_product=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        move(qa_reviewer, made, "assess")
+    assert any(qp.email in m.to and "QP's approval" in m.subject for m in mailoutbox)
+
+
+def test_qa_approvers_are_told_when_a_change_is_submitted(
+    qa_reviewer, qa_approver, change, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        move(qa_reviewer, change, "assess", "submit")
+    assert any(qa_approver.email in m.to and "awaits QA's approval" in m.subject for m in mailoutbox)

@@ -135,6 +135,24 @@ def approver_is_qa(ch: Any, change: Any, actor: Any) -> None:
         raise RuleViolation("you gave the QP's approval of this change: QA's approval is given by someone else")
 
 
+def ask_the_qps(ch: Any, change: Any, actor: Any) -> None:
+    """Tell the site's Qualified Persons that a change to certified product awaits their approval."""
+    if change.affects_certified_product:
+        _tell(QP_ROLE, change, f"{change.number} affects certified product: a QP's approval is needed")
+
+
+def ask_qa(ch: Any, change: Any, actor: Any) -> None:
+    """Tell the site's QA Approvers that a change awaits their approval."""
+    _tell(QA_APPROVER_ROLE, change, f"{change.number} awaits QA's approval")
+
+
+def _tell(role: str, change: Any, subject: str) -> None:
+    from atmp.workflow.notify import holders_of, notify
+
+    body = f"{change.number} {change.title}\nClassification: {change.regulatory_classification or 'not yet'}"
+    notify(to=holders_of(role, site_id=change.site_id), subject=subject, body=body, record=change)
+
+
 CHANGE_WORKFLOW = Workflow(
     states=(
         State("draft", "Draft"),
@@ -147,7 +165,14 @@ CHANGE_WORKFLOW = Workflow(
     ),
     initial="draft",
     transitions=(
-        Transition("assess", "Start assessment", ("draft",), "assessment", required=("description", "justification")),
+        Transition(
+            "assess",
+            "Start assessment",
+            ("draft",),
+            "assessment",
+            required=("description", "justification"),
+            effects=(ask_the_qps,),
+        ),
         Transition(
             "submit",
             "Submit for approval",
@@ -155,6 +180,7 @@ CHANGE_WORKFLOW = Workflow(
             "approval",
             required=("regulatory_classification", "classification_rationale"),
             preconditions=(has_risk_assessment,),
+            effects=(ask_qa,),
         ),
         Transition("return", "Return to assessment", ("approval",), "assessment", permission="quality.decide"),
         Transition(
