@@ -48,7 +48,7 @@ def register(
     if mine is not None:
         found = found.filter(Q(site_id__in=mine))
     entries = []
-    for assessment in found.select_related("site").order_by("-pk")[:500]:
+    for assessment in found.select_related("site").order_by("-pk"):
         rows = sorted(
             FmeaRow.objects.filter(assessment=assessment, voided=False), key=lambda r: (-remaining(r), r.position)
         )

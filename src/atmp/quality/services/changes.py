@@ -14,7 +14,7 @@ from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import Site, User
 from atmp.accounts.services import can_see, require
 from atmp.ledger import clock, writer
-from atmp.ledger.errors import Conflict, RuleViolation
+from atmp.ledger.errors import Conflict, RuleViolation, StaleRecord
 from atmp.ledger.models import Signature
 from atmp.ledger.records import GmpRecord
 from atmp.quality.models.changes import AFFECTED_KINDS, ChangeControl, ChangeTask, RegulatoryClass
@@ -291,7 +291,7 @@ def qp_approve(
     if QP_ROLE not in actor.roles():
         raise NotAllowed("the QP's approval is given by a Qualified Person")
     if version is not None and version != change.version:
-        raise Conflict(f"{change.record_key}: you saw version {version}, version {change.version} is current")
+        raise StaleRecord(f"{change.record_key}: you saw version {version}, version {change.version} is current")
     if change.status != "assessment":
         raise Conflict(
             f"{change.number} is {change.state_label().lower()}: a QP approves the assessed change before it is "
