@@ -174,6 +174,13 @@ def token_for(user: User) -> str:
     return auth.issue_token(actor=None, user=user, name="api tests").raw  # issued as `atmp user token` does
 
 
+def quality_factory(name: str) -> Any:
+    """Return atmp.quality.factories.make_<name>, imported when a test first needs it."""
+    from atmp.quality import factories
+
+    return getattr(factories, f"make_{name}")
+
+
 # One factory per GmpRecord model and a field it can change: the contract test in
 # ledger/tests/test_record_contract.py fails for any GmpRecord model missing here.
 RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
@@ -189,6 +196,11 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "quality.capa": (lambda actor: _quality("make_capa", actor), "title", "Re-titled"),
     "quality.capaaction": (lambda actor: _quality("make_capa_action", actor), "description", "Re-worded"),
     "quality.managementreview": (lambda actor: _quality("make_management_review", actor), "title", "Re-titled"),
+    "quality.riskscale": (lambda actor: quality_factory("riskscale")(actor=actor), "severity_levels", "1\n2\n3\n4\n5"),
+    "quality.riskassessment": (lambda actor: quality_factory("riskassessment")(actor=actor), "scope", "Re-scoped"),
+    "quality.fmearow": (lambda actor: quality_factory("fmearow")(actor=actor), "actions", "Re-worded"),
+    "quality.changecontrol": (lambda actor: quality_factory("changecontrol")(actor=actor), "description", "Re-worded"),
+    "quality.changetask": (lambda actor: quality_factory("changetask")(actor=actor), "evidence", "Re-worded"),
 }
 
 

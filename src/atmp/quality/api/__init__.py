@@ -7,10 +7,12 @@ router = Router(tags=["quality"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /quality/).
-    from atmp.quality.api import capa, deviations, reviews
+    from atmp.quality.api import capa, changes, deviations, reviews, risk
 
     router.add_router("", deviations.router)
     router.add_router("", capa.router)
+    router.add_router("", risk.router)
+    router.add_router("", changes.router)
     router.add_router("", reviews.router)
 
 

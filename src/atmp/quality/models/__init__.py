@@ -1,7 +1,9 @@
 """The quality system's tables, one module per area (each re-exported here for Django's loader)."""
 
 from atmp.quality.models.capa import Capa, CapaAction
+from atmp.quality.models.changes import *  # noqa: F403
 from atmp.quality.models.deviations import Deviation, PlannedDeviation
 from atmp.quality.models.reviews import ManagementReview
+from atmp.quality.models.risk import *  # noqa: F403
 
 __all__ = ["Capa", "CapaAction", "Deviation", "ManagementReview", "PlannedDeviation"]

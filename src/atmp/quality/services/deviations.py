@@ -102,11 +102,6 @@ def update_deviation(
     return deviation
 
 
-def scale_for(site: Site) -> risk.Scale:
-    """Return the site's risk scale (the default until the site configures its own)."""
-    return risk.DEFAULT_SCALE
-
-
 def classify(
     *,
     actor: User,
@@ -126,6 +121,8 @@ def classify(
     if not actor.can("quality.decide"):
         raise NotAllowed("classifying a deviation is QA's decision: your roles do not grant 'quality.decide'")
     v.not_finished(deviation)
+    from atmp.quality.services.risk import scale_for
+
     scale = scale_for(deviation.site)
     try:
         found = risk.assess(severity, occurrence, detectability, scale)
