@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from atmp.cli.main import handled, setup_django
+from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
 from atmp.workflow.cli import AS, JSON, OTP, PASSWORD_FILE, _actor, _password
