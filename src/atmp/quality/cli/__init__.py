@@ -16,7 +16,7 @@ def quality() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.quality.cli.<area> registers its commands on the group.
-    pass
+    from atmp.quality.cli import complaints, inspections, recalls, suppliers  # noqa: F401
 
 
 _register()
