@@ -17,6 +17,11 @@ from atmp.workflow import engine
 pytestmark = pytest.mark.django_db
 
 
+def submitted(actor, **fields):
+    agreement = make_quality_agreement(actor=actor, **fields)
+    return engine.transition(actor, agreement, "submit", reason="for approval")
+
+
 def test_an_expiry_before_the_effective_date_is_refused(qa_reviewer):
     supplier = make_supplier(actor=qa_reviewer)
     with pytest.raises(InvalidInput, match="expiry_date"):
@@ -26,21 +31,21 @@ def test_an_expiry_before_the_effective_date_is_refused(qa_reviewer):
 
 
 def test_only_a_qa_approver_signs_an_agreement_into_force(qa_reviewer, qa_approver, qp):
-    agreement = make_quality_agreement(actor=qa_reviewer)
+    agreement = submitted(qa_reviewer)
     with pytest.raises(SignatureRefused):
         engine.transition(qp, agreement, "approve", reason="r", password=PASSWORD)
     engine.transition(qa_approver, agreement, "approve", reason="signed with the supplier", password=PASSWORD)
     assert agreement.status == "approved"
 
 
-def test_an_agreement_without_dates_cannot_be_approved(qa_reviewer, qa_approver):
+def test_an_agreement_without_dates_cannot_be_submitted(qa_reviewer):
     agreement = make_quality_agreement(actor=qa_reviewer, effective_date=None, expiry_date=None)
     with pytest.raises(InvalidInput, match="effective_date"):
-        engine.transition(qa_approver, agreement, "approve", reason="r", password=PASSWORD)
+        engine.transition(qa_reviewer, agreement, "submit", reason="r")
 
 
 def test_an_approved_agreement_is_not_edited_under_its_signature(qa_reviewer, qa_approver):
-    agreement = make_quality_agreement(actor=qa_reviewer)
+    agreement = submitted(qa_reviewer)
     engine.transition(qa_approver, agreement, "approve", reason="ok", password=PASSWORD)
     with pytest.raises(Conflict, match="takes no edits"):
         suppliers.update_agreement(
@@ -54,6 +59,7 @@ def test_the_agreements_expiring_within_n_days_are_listed_soonest_first(qa_revie
     later = make_quality_agreement(actor=qa_reviewer, expiry_date=today + dt.timedelta(days=200))
     draft = make_quality_agreement(actor=qa_reviewer, expiry_date=today + dt.timedelta(days=10))
     for a in (soon, later):
+        engine.transition(qa_reviewer, a, "submit", reason="for approval")
         engine.transition(qa_approver, a, "approve", reason="ok", password=PASSWORD)
     assert list(expiring_agreements(within_days=30)) == [soon]
     assert list(expiring_agreements(within_days=365)) == [soon, later]

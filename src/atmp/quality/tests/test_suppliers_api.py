@@ -29,6 +29,8 @@ def test_a_supplier_is_qualified_and_may_deliver(api, qa_approver):
     )
     assert agreement.status_code == 201
     approver = ApiClient(token_for(qa_approver))
+    submit = api.post(f"/records/quality.qualityagreement/{agreement.json()['id']}/transitions/submit", {"reason": "r"})
+    assert submit.status_code == 200, submit.json()
     for key in (approval.json()["record"], agreement.json()["record"]):
         rtype, rid = key.split(":")
         signed = approver.post(f"/records/{rtype}/{rid}/transitions/approve", {"reason": "ok", "password": PASSWORD})

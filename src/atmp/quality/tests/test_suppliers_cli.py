@@ -33,6 +33,7 @@ def test_a_supplier_is_added_qualified_and_asked_about(qa_reviewer, qa_approver)
             "--json",
         )
     )
+    engine.transition(qa_reviewer, links.resolve(agreement["record"]), "submit", reason="for approval")
     for key in (approval["record"], agreement["record"]):
         engine.transition(qa_approver, links.resolve(key), "approve", reason="ok", password=PASSWORD)
     answer = doc(atmp("supplier", "may-accept", "MED-001", number, "--on", "2026-06-01", "--as", "rita", "--json"))

@@ -30,6 +30,7 @@ def agreement(supplier, qa_reviewer, qa_approver):
     made = make_quality_agreement(
         actor=qa_reviewer, supplier=supplier, effective_date="2026-01-01", expiry_date="2027-12-31"
     )
+    engine.transition(qa_reviewer, made, "submit", reason="for approval")
     return approve(made, qa_approver)
 
 

@@ -74,6 +74,7 @@ def _dates_in_order(agreement: Any) -> str | None:
 AGREEMENT_WORKFLOW = Workflow(
     states=(
         State("draft", "Draft"),
+        State("in_review", "In review"),
         State("approved", "Approved"),
         State("terminated", "Terminated", final=True),
         State("cancelled", "Cancelled", final=True),
@@ -81,9 +82,18 @@ AGREEMENT_WORKFLOW = Workflow(
     initial="draft",
     transitions=(
         Transition(
+            "submit",
+            "Submit for approval",
+            ("draft",),
+            "in_review",
+            required=("effective_date", "expiry_date"),
+            preconditions=(_dates_in_order,),
+        ),
+        Transition("return", "Send back to draft", ("in_review",), "draft", permission=DECIDE),
+        Transition(
             "approve",
             "Approve",
-            ("draft",),
+            ("in_review",),
             "approved",
             permission=DECIDE,
             required=("effective_date", "expiry_date"),
@@ -92,7 +102,7 @@ AGREEMENT_WORKFLOW = Workflow(
             help="QA Approver signs the agreement; it is in force from its effective date to its expiry.",
         ),
         Transition("terminate", "Terminate", ("approved",), "terminated", permission=DECIDE),
-        Transition("cancel", "Cancel", ("draft",), "cancelled"),
+        Transition("cancel", "Cancel", ("draft", "in_review"), "cancelled"),
     ),
 )
 
