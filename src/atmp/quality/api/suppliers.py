@@ -15,11 +15,10 @@ from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
-from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page
+from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page, visible
 from atmp.quality.models.suppliers import AuditFinding, QualityAgreement, Supplier, SupplierApproval, SupplierAudit
 from atmp.quality.selectors import suppliers as select
 from atmp.quality.services import suppliers as svc
-from atmp.workflow import links
 
 router = Router(tags=["quality: suppliers"])
 Text = Annotated[str, bounded(20000)]
@@ -503,8 +502,9 @@ class MayAcceptQuery(Schema):
 def may_accept(request: HttpRequest, query: Query[MayAcceptQuery]) -> dict[str, Any]:
     """Answer whether the material may be received from the supplier (by number) on the date, with the rule."""
     user = user_of(request)
-    found = Supplier.objects.filter(number=query.supplier, voided=False).first()
-    if found is not None:
-        links.resolve(found.record_key, field="supplier", user=user)  # a supplier of another site is unknown
-    d = select.may_accept(query.material, found or query.supplier, query.on)
+    found = visible(user, Supplier.objects.filter(number=query.supplier, voided=False)).first()
+    if found is None:  # unknown, or of a site the caller does not see: the same answer
+        d = select.Decision(False, f"supplier {query.supplier} is not registered", "unknown_supplier")
+    else:
+        d = select.may_accept(query.material, found, query.on)
     return {"ok": d.ok, "rule": d.rule, "reason": d.reason, "approval": d.approval, "agreement": d.agreement}

@@ -53,7 +53,7 @@ def test_it_adds_each_item_with_its_quantities_and_links_it(recall, lots, qa_rev
         (lambda ok: ScopeItem(ok, "x", 1), "items[1].record"),
         (lambda ok: ScopeItem(make_site().record_key, "", 1), "items[1].description"),
         (lambda ok: ScopeItem(make_site().record_key, "x", -1), "items[1].quantity_distributed"),
-        (lambda ok: ScopeItem(make_site().record_key, "x", 1.5), "items[1].quantity_distributed"),
+        (lambda ok: ScopeItem(make_site().record_key, "x", 1.5), "items[1].quantity_distributed"),  # type: ignore[arg-type]  # a float, refused on purpose
         (lambda ok: ScopeItem(make_site().record_key, "x", "0.0001"), "items[1].quantity_distributed"),
         (lambda ok: ScopeItem(make_site().record_key, "x", 2, quantity_returned=3), "items[1].quantity_returned"),
     ],

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from atmp.testing import PASSWORD, ApiClient, token_for
+from atmp.testing import PASSWORD, ApiClient, make_site, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,21 @@ def test_an_inspector_reads_but_does_not_write(inspector):
 
 def test_an_unknown_supplier_id_is_not_found(api):
     assert api.post("/quality/suppliers/999/approvals", {"kind": "material", "scope": "X"}).status_code == 404
+
+
+def test_a_supplier_of_another_site_is_unknown_to_a_site_limited_user(qa_reviewer, site):
+    from atmp.quality.factories import make_supplier
+    from atmp.testing import make_user
+
+    elsewhere = make_supplier(actor=qa_reviewer, site=make_site())
+    local = make_user("qa_reviewer", site=site, password=PASSWORD)
+    api = ApiClient(token_for(local))
+    answer = api.get("/quality/may-accept", material="MED-001", supplier=elsewhere.number).json()
+    assert answer == {
+        "ok": False,
+        "rule": "unknown_supplier",
+        "reason": f"supplier {elsewhere.number} is not registered",
+        "approval": None,
+        "agreement": None,
+    }
+    assert api.get("/quality/suppliers").json()["items"] == []
