@@ -57,7 +57,7 @@ class ComplaintPatch(BodyIn):
     """The investigation and conclusion, a PV reference, or a correction, with why and the version seen."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     title: Short | None = None
     description: Text | None = None
     reporter_reference: Ref | None = None
@@ -184,7 +184,7 @@ class RecallPatch(BodyIn):
     """A correction of a recall, or the explanation of a difference in its quantities."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     title: Short | None = None
     recall_reason: Text | None = None
     classification: Annotated[str, bounded(16)] | None = None
@@ -215,7 +215,7 @@ class ScopePatch(BodyIn):
     """What became of a batch or lot: returned, destroyed, administered (or a corrected distributed quantity)."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     quantity_distributed: Quantity | None = None
     quantity_returned: Quantity | None = None
     quantity_destroyed: Quantity | None = None
@@ -234,7 +234,7 @@ class NotifiedIn(BodyIn):
     """When the recipient was notified (now if absent) and what they answered."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     notified_at: dt.datetime | None = None
     response: Text | None = None
 

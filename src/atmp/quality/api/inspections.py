@@ -41,7 +41,7 @@ class InspectionPatch(BodyIn):
     """A change of the plan, or the report summary, with why and the version seen."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     title: Short | None = None
     area: Short | None = None
     planned_date: dt.date | None = None

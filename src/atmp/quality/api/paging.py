@@ -18,7 +18,8 @@ M = TypeVar("M", bound=GmpRecord)
 Limit = Annotated[int, Field(ge=1, le=500)]
 After = Annotated[int, Field(ge=0, le=MAX_INT)] | None
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
-Version = Annotated[int, Field(ge=1, le=MAX_INT)] | None
+# The version the user saw: every edit after creation names it (StaleRecord otherwise).
+Version = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
 def visible(user: User, rows: QuerySet[M]) -> QuerySet[M]:

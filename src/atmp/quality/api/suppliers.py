@@ -59,7 +59,7 @@ class SupplierPatch(BodyIn):
     """A correction of a supplier, with why and the version seen."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     name: Short | None = None
     address: Text | None = None
 
@@ -142,7 +142,7 @@ class ApprovalPatch(BodyIn):
     """A change of a pending qualification's conditions or validity."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     conditions: Text | None = None
     valid_until: dt.date | None = None
 
@@ -232,7 +232,7 @@ class AgreementPatch(BodyIn):
     """A change of a draft agreement."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     title: Short | None = None
     effective_date: dt.date | None = None
     expiry_date: dt.date | None = None
@@ -334,7 +334,7 @@ class AuditPatch(BodyIn):
     """The outcome and summary of an audit, or a correction."""
 
     reason: Reason
-    version: Version = None
+    version: Version
     title: Short | None = None
     audit_date: dt.date | None = None
     outcome: Annotated[str, bounded(32)] | None = None

@@ -63,5 +63,11 @@ def test_bad_intake_is_refused(api, site, extra, field):
 
 def test_removing_the_pv_flag_is_refused(api, site):
     cid = api.post("/quality/complaints", body(site, possible_adverse_reaction=True)).json()["id"]
-    answer = api.patch(f"/quality/complaints/{cid}", {"reason": "r", "possible_adverse_reaction": False})
+    answer = api.patch(f"/quality/complaints/{cid}", {"reason": "r", "version": 1, "possible_adverse_reaction": False})
     assert answer.status_code == 422 and "flag stays" in answer.json()["detail"]
+
+
+def test_an_edit_without_the_version_seen_is_refused(api, site):
+    cid = api.post("/quality/complaints", body(site)).json()["id"]
+    answer = api.patch(f"/quality/complaints/{cid}", {"reason": "r", "investigation": "x"})
+    assert answer.status_code == 400 and answer.json()["field"] == "version"

@@ -30,7 +30,7 @@ def test_a_self_inspection_closes_once_its_major_finding_has_a_capa(api, site, q
     api.post(f"/records/quality.selfinspection/{iid}/transitions/start", {"reason": "go"})
     finding = api.post(f"/quality/inspections/{iid}/findings", {"classification": "major", "description": "x"})
     assert finding.status_code == 201
-    api.patch(f"/quality/inspections/{iid}", {"reason": "report", "report_summary": "one major"})
+    api.patch(f"/quality/inspections/{iid}", {"reason": "report", "version": 2, "report_summary": "one major"})
     api.post(f"/records/quality.selfinspection/{iid}/transitions/report", {"reason": "r"})
     approver = ApiClient(token_for(qa_approver))
     refused = approver.post(

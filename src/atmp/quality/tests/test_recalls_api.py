@@ -44,9 +44,14 @@ def test_a_mock_recall_from_decision_to_closure(api, site, qa_approver):
     assert approver.post(f"/records/quality.recall/{rid}/transitions/start", {"reason": "go"}).status_code == 200
     scope_id = scoped.json()["scope"][0]["id"]
     assert (
-        api.patch(f"/quality/recall-scope/{scope_id}", {"reason": "back", "quantity_returned": "4"}).status_code == 200
+        api.patch(
+            f"/quality/recall-scope/{scope_id}", {"reason": "back", "version": 1, "quantity_returned": "4"}
+        ).status_code
+        == 200
     )
-    told = api.patch(f"/quality/recall-recipients/{recipient.json()['id']}", {"reason": "phoned", "response": "ok"})
+    told = api.patch(
+        f"/quality/recall-recipients/{recipient.json()['id']}", {"reason": "phoned", "version": 1, "response": "ok"}
+    )
     assert told.status_code == 200 and told.json()["notified_at"]
     state = api.get("/quality/recalls").json()["items"][0]
     assert state["reconciliation_complete"] and state["reconciliation_rule"] is None
