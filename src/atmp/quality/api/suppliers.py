@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
@@ -18,6 +18,7 @@ from atmp.api.schemas import BodyIn, answers, bounded
 from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page, visible
 from atmp.quality.models.suppliers import AuditFinding, QualityAgreement, Supplier, SupplierApproval, SupplierAudit
 from atmp.quality.selectors import suppliers as select
+from atmp.quality.services import edits
 from atmp.quality.services import suppliers as svc
 
 router = Router(tags=["quality: suppliers"])
@@ -494,7 +495,8 @@ class DecisionOut(Schema):
 class MayAcceptQuery(Schema):
     material: Annotated[str, bounded(200), Field(min_length=1)]
     supplier: Annotated[str, bounded(20), Field(min_length=1)]
-    on: dt.date | None = None
+    # Text, not a date: pydantic would read "0.0" as a timestamp; the pattern documents the form.
+    on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
 
 
 @router.get("/quality/may-accept", response=answers({200: DecisionOut}))
@@ -502,9 +504,10 @@ class MayAcceptQuery(Schema):
 def may_accept(request: HttpRequest, query: Query[MayAcceptQuery]) -> dict[str, Any]:
     """Answer whether the material may be received from the supplier (by number) on the date, with the rule."""
     user = user_of(request)
+    on = edits.date(query.on, "on")
     found = visible(user, Supplier.objects.filter(number=query.supplier, voided=False)).first()
     if found is None:  # unknown, or of a site the caller does not see: the same answer
         d = select.Decision(False, f"supplier {query.supplier} is not registered", "unknown_supplier")
     else:
-        d = select.may_accept(query.material, found, query.on)
+        d = select.may_accept(query.material, found, on)
     return {"ok": d.ok, "rule": d.rule, "reason": d.reason, "approval": d.approval, "agreement": d.agreement}

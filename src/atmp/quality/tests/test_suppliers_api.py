@@ -106,3 +106,9 @@ def test_a_supplier_of_another_site_is_unknown_to_a_site_limited_user(qa_reviewe
         "agreement": None,
     }
     assert api.get("/quality/suppliers").json()["items"] == []
+
+
+@pytest.mark.parametrize("on", ["0.0", "2026-13-01", "tomorrow"])
+def test_may_accept_refuses_a_date_that_is_not_one(api, on):
+    answer = api.get("/quality/may-accept", material="MED-001", supplier="SUP-2026-0001", on=on)
+    assert answer.status_code == 400
