@@ -135,6 +135,12 @@ def make_sample_case(*, actor: User | None = None, **fields: Any) -> Any:
     return case
 
 
+def _q() -> Any:
+    from atmp.quality import factories
+
+    return factories
+
+
 class ApiClient:
     """A test client that speaks JSON to /api/v1/ with one persona's bearer token (or none)."""
 
@@ -201,6 +207,17 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "quality.fmearow": (lambda actor: quality_factory("fmearow")(actor=actor), "actions", "Re-worded"),
     "quality.changecontrol": (lambda actor: quality_factory("changecontrol")(actor=actor), "description", "Re-worded"),
     "quality.changetask": (lambda actor: quality_factory("changetask")(actor=actor), "evidence", "Re-worded"),
+    "quality.supplier": (lambda actor: _q().make_supplier(actor=actor), "name", "Renamed"),
+    "quality.supplierapproval": (lambda actor: _q().make_supplier_approval(actor=actor), "conditions", "Re-worded"),
+    "quality.qualityagreement": (lambda actor: _q().make_quality_agreement(actor=actor), "title", "Re-worded"),
+    "quality.supplieraudit": (lambda actor: _q().make_supplier_audit(actor=actor), "summary", "Re-worded"),
+    "quality.auditfinding": (lambda actor: _q().make_audit_finding(actor=actor), "description", "Re-worded"),
+    "quality.complaint": (lambda actor: _q().make_complaint(actor=actor), "investigation", "Re-worded"),
+    "quality.recall": (lambda actor: _q().make_recall(actor=actor, with_scope=True), "title", "Re-worded"),
+    "quality.recallscope": (lambda actor: _q().make_recall_scope(actor=actor), "description", "Re-worded"),
+    "quality.recallrecipient": (lambda actor: _q().make_recall_recipient(actor=actor), "response", "Re-worded"),
+    "quality.selfinspection": (lambda actor: _q().make_self_inspection(actor=actor), "scope", "Re-worded"),
+    "quality.inspectionfinding": (lambda actor: _q().make_inspection_finding(actor=actor), "description", "Re-worded"),
 }
 
 

@@ -2,4 +2,18 @@
 complaints and recalls, controlled documents and training, suppliers, self-inspections and
 management review. Each area keeps the same skeleton: models/<area>.py, services/<area>.py,
 api/<area>.py, views/<area>.py, cli/<area>.py, templates/quality/<area>/, tests/test_<action>.py.
+
+What other modules call (imports stay lazy so that Django can load the app before its models):
+    may_accept(material, supplier, on) -> Decision   (atmp.quality.selectors.suppliers)
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def may_accept(*args: Any, **kwargs: Any) -> Any:
+    """Answer whether a material may be received from a supplier on a date, with the rule (selectors.suppliers)."""
+    from atmp.quality.selectors import suppliers
+
+    return suppliers.may_accept(*args, **kwargs)

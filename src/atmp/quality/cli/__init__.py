@@ -16,7 +16,18 @@ def quality() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.quality.cli.<area> registers its commands on the group.
-    from atmp.quality.cli import capa, changes, deviations, kpis, overdue, risk  # noqa: F401
+    from atmp.quality.cli import (  # noqa: F401
+        capa,
+        changes,
+        complaints,
+        deviations,
+        inspections,
+        kpis,
+        overdue,
+        recalls,
+        risk,
+        suppliers,
+    )
 
 
 _register()

@@ -1,11 +1,11 @@
-"""Personas and records of the quality tests: a QP besides the root conftest's personas, a site,
-changes and assessments made by the factories."""
+"""Personas and records of the quality tests: a QP and a PV officer besides the root conftest's
+personas, changes and assessments made by the factories, and CAPA stand-ins (findings.CAPA_TYPE)."""
 
 from __future__ import annotations
 
 import pytest
 
-from atmp.testing import PASSWORD, make_user
+from atmp.testing import PASSWORD, make_sample_case, make_user
 
 
 @pytest.fixture
@@ -32,3 +32,24 @@ def draft_ra(qa_reviewer, site):
     from atmp.quality.factories import make_riskassessment
 
     return make_riskassessment(actor=qa_reviewer, site=site)
+
+
+@pytest.fixture
+def pv_officer(db):
+    return make_user("pv_officer", username="petra", full_name="Petra PV", password=PASSWORD)
+
+
+@pytest.fixture
+def capa_type(monkeypatch):
+    from atmp.quality import findings
+
+    monkeypatch.setattr(findings, "CAPA_TYPE", "sample.samplecase")
+    return "sample.samplecase"
+
+
+@pytest.fixture
+def make_capa(capa_type, qa_reviewer):
+    def make(**fields):
+        return make_sample_case(actor=qa_reviewer, title=fields.pop("title", "CAPA stand-in"), **fields)
+
+    return make

@@ -1,0 +1,122 @@
+"""What every quality service checks before it writes: permission, site, version seen, text limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from atmp.accounts.errors import InvalidInput, NotAllowed
+from atmp.accounts.models import Site, User
+from atmp.accounts.services import can_see
+from atmp.ledger import writer
+from atmp.ledger.errors import Conflict, ReasonRequired, RecordVoided, StaleRecord
+from atmp.ledger.records import GmpRecord
+from atmp.workflow.models import WorkflowRecord
+
+MAX_TEXT = 20000
+
+
+def check_writer(actor: User, model: type[GmpRecord], *, site: Site | None = None) -> None:
+    """Refuse an actor whose roles do not grant the type's write permission, or who works elsewhere."""
+    if not actor.can(model.write_permission):
+        raise NotAllowed(f"your roles do not grant {model.write_permission!r}")
+    ids = actor.site_ids()
+    if ids is not None and (site is None or site.pk not in ids):
+        where = f"site {site.code}" if site else "every site"
+        raise InvalidInput("site", f"you do not work at {where}")
+
+
+def check_may_edit(actor: User, record: GmpRecord, *, version: int | None, states: Iterable[str] | None = None) -> None:
+    """Refuse an edit the actor may not make, of a record that moved on, or in a state that takes no edits."""
+    if not actor.can(record.write_permission) or not can_see(actor, record):
+        raise NotAllowed(f"your roles or sites do not allow changing {record.record_key}")
+    if record.voided:
+        raise RecordVoided(f"{record.record_key} is voided: it cannot be changed")
+    if version is not None and version != record.version:
+        raise StaleRecord(
+            f"{record.record_key}: you saw version {version}, version {record.version} is current; reload and try again"
+        )
+    if states is not None and isinstance(record, WorkflowRecord) and record.status not in set(states):
+        raise Conflict(f"{record.record_key} is {record.state_label()}: it takes no edits in this state")
+
+
+def text(value: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    """Return the text stripped, or refuse it when missing, too long or holding a NUL."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be text")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(field, "must be filled in")
+    if len(value) > limit:
+        raise InvalidInput(field, f"at most {limit} characters")
+    if "\x00" in value:
+        raise InvalidInput(field, "must not contain a NUL character")
+    return value
+
+
+def choice(value: Any, field: str, choices: Iterable[str]) -> str:
+    """Return the value when it is one of the stored choices, or refuse it listing them."""
+    allowed = list(choices)
+    if value not in allowed:
+        raise InvalidInput(field, f"{value!r} is not one of: {', '.join(allowed)}")
+    return str(value)
+
+
+def date(value: Any, field: str, *, required: bool = False) -> dt.date | None:
+    """Return a date (or None when allowed), accepting an ISO text such as 2027-01-31."""
+    if value in (None, ""):
+        if required:
+            raise InvalidInput(field, "must be filled in")
+        return None
+    if isinstance(value, dt.datetime):
+        raise InvalidInput(field, "must be a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not a date like 2027-01-31") from None
+
+
+MAX_QUANTITY = Decimal("99999999999.999")
+
+
+def quantity(value: Any, field: str) -> Decimal:
+    """Return a quantity as a Decimal of at most three places, zero or more, or refuse it."""
+    if isinstance(value, float):
+        raise InvalidInput(field, "give the quantity as a decimal text or integer, not a float")
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(field, f"{value!r} is not a number") from None
+    if not number.is_finite() or number < 0 or number > MAX_QUANTITY:
+        raise InvalidInput(field, f"must be between 0 and {MAX_QUANTITY}")
+    if number != number.quantize(Decimal("0.001")):
+        raise InvalidInput(field, "at most three decimal places")
+    return number.quantize(Decimal("0.001"))
+
+
+def apply(*, actor: User, record: GmpRecord, values: Mapping[str, Any], reason: str) -> GmpRecord:
+    """Write the already-validated field values to the record as one audited change."""
+    if not reason.strip():
+        raise ReasonRequired(f"{record.record_key}: say why ('reason'): every change after creation needs one")
+    for name, value in values.items():
+        setattr(record, name, value)
+    try:
+        with writer.change(actor=actor, reason=reason) as ch:
+            ch.save(record)
+    except BaseException:
+        record.refresh_from_db()
+        raise
+    return record
+
+
+def no_personal_data(value: str, field: str) -> str:
+    """Refuse a reference that looks like an e-mail address: references point to personal data, never hold it."""
+    if "@" in value:
+        raise InvalidInput(field, "give a reference (e.g. a case or ticket number), not an e-mail address")
+    return value
