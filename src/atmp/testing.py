@@ -131,6 +131,12 @@ def token_for(user: User) -> str:
     return auth.issue_token(actor=None, user=user, name="api tests").raw  # issued as `atmp user token` does
 
 
+def _signed_at() -> Any:
+    import datetime as dt
+
+    return dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
 # One factory per GmpRecord model and a field it can change: the contract test in
 # ledger/tests/test_record_contract.py fails for any GmpRecord model missing here.
 RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
@@ -143,6 +149,14 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "quality.planneddeviation": (lambda actor: _quality("make_planned_deviation", actor), "title", "Re-titled"),
     "quality.capa": (lambda actor: _quality("make_capa", actor), "title", "Re-titled"),
     "quality.capaaction": (lambda actor: _quality("make_capa_action", actor), "description", "Re-worded"),
+    "quality.document": (lambda actor: _quality("make_document", actor), "title", "Re-titled"),
+    "quality.documentversion": (lambda actor: _quality("make_document_version", actor), "change_summary", "Re-worded"),
+    "quality.trainingrequirement": (lambda actor: _quality("make_training_requirement", actor), "note", "Re-worded"),
+    "quality.trainingrecord": (
+        lambda actor: _quality("make_unsigned_training_record", actor),
+        "signed_at",
+        _signed_at(),
+    ),
 }
 
 

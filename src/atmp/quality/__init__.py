@@ -2,4 +2,18 @@
 complaints and recalls, controlled documents and training, suppliers, self-inspections and
 management review. Each area keeps the same skeleton: models/<area>.py, services/<area>.py,
 api/<area>.py, views/<area>.py, cli/<area>.py, templates/quality/<area>/, tests/test_<action>.py.
+
+The public API other modules call (imports stay lazy so Django can load the app first):
+    is_trained(user, document, at=None)   the user signed the version effective at `at` (batch execution)
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_trained(*args: Any, **kwargs: Any) -> Any:
+    """Return True when the user is trained on the document's version in force (atmp.quality.selectors.documents)."""
+    from atmp.quality.selectors import documents
+
+    return documents.is_trained(*args, **kwargs)

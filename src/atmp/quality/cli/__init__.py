@@ -16,7 +16,7 @@ def quality() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.quality.cli.<area> registers its commands on the group.
-    from atmp.quality.cli import capa, deviations, overdue  # noqa: F401
+    from atmp.quality.cli import capa, deviations, documents, overdue  # noqa: F401
 
 
 _register()

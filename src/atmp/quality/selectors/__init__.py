@@ -1,0 +1,1 @@
+"""The quality system's reads beyond a lookup, one module per area."""
