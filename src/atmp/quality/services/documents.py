@@ -312,11 +312,10 @@ def read_and_understood(
         )
     record = TrainingRecord(
         user=actor,
-        document_id=version.document_id,
+        document=version.document,
         document_version=version,
         version_snapshot_hash=version.snapshot_hash(),
     )
-    record.document = version.document
     try:
         if not can_see(actor, version):
             raise SignatureRefused(f"{version.record_key} belongs to a site that is not yours")
