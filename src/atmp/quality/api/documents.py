@@ -354,11 +354,15 @@ def _version(request: HttpRequest, pk: int) -> DocumentVersion:
     return record
 
 
-def _moment(at: dt.datetime | None) -> dt.datetime:
+def _moment(text: str | None) -> dt.datetime:
     from atmp.ledger import clock
 
-    if at is None:
+    if not text:
         return clock.now()
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("at", f"{text!r} is not a time like 2027-01-31T12:00:00Z") from None
     if at.tzinfo is None:
         raise InvalidInput("at", "give a time with its offset, e.g. 2027-01-31T12:00:00Z")
     return at
@@ -546,7 +550,7 @@ class StatusQuery(Schema):
     """Whose training status, and at what moment (now by default)."""
 
     user: Annotated[str, bounded(150)]
-    at: dt.datetime | None = None
+    at: Annotated[str, bounded(40)] | None = None
 
 
 @router.get("/quality/training/status", response=answers({200: StatusOut}))
@@ -562,7 +566,7 @@ def training_status(request: HttpRequest, query: Query[StatusQuery]) -> dict[str
 @router.get("/quality/training/matrix", response=answers({200: MatrixOut}))
 @requires("records.view")
 def training_matrix(
-    request: HttpRequest, site: Annotated[str, bounded(20)] | None = None, at: dt.datetime | None = None
+    request: HttpRequest, site: Annotated[str, bounded(20)] | None = None, at: Annotated[str, bounded(40)] | None = None
 ) -> dict[str, Any]:
     """Return the training matrix (users × required documents), of one site or of every site."""
     viewer = user_of(request)
