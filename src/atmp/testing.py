@@ -185,6 +185,10 @@ def quality_factory(name: str) -> Any:
     from atmp.quality import factories
 
     return getattr(factories, f"make_{name}")
+def _signed_at() -> Any:
+    import datetime as dt
+
+    return dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 # One factory per GmpRecord model and a field it can change: the contract test in
@@ -218,6 +222,14 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "quality.recallrecipient": (lambda actor: _q().make_recall_recipient(actor=actor), "response", "Re-worded"),
     "quality.selfinspection": (lambda actor: _q().make_self_inspection(actor=actor), "scope", "Re-worded"),
     "quality.inspectionfinding": (lambda actor: _q().make_inspection_finding(actor=actor), "description", "Re-worded"),
+    "quality.document": (lambda actor: _quality("make_document", actor), "title", "Re-titled"),
+    "quality.documentversion": (lambda actor: _quality("make_document_version", actor), "change_summary", "Re-worded"),
+    "quality.trainingrequirement": (lambda actor: _quality("make_training_requirement", actor), "note", "Re-worded"),
+    "quality.trainingrecord": (
+        lambda actor: _quality("make_unsigned_training_record", actor),
+        "signed_at",
+        _signed_at(),
+    ),
 }
 
 

@@ -60,12 +60,14 @@ GRANTS: dict[str, frozenset[str]] = {
 # Which signature meanings each role may give at all (atmp.ledger.signatures.MEANINGS). A record
 # type narrows this for its own records (GmpRecord.signing_meanings); it never widens it.
 MEANINGS_BY_ROLE: dict[str, frozenset[str]] = {
-    Role.OPERATOR: frozenset({"authored", "verified"}),
-    Role.QC_ANALYST: frozenset({"authored", "verified", "reviewed"}),
-    Role.QA_REVIEWER: frozenset({"authored", "reviewed", "audit_trail_reviewed"}),
-    Role.QA_APPROVER: frozenset({"authored", "reviewed", "approved", "audit_trail_reviewed"}),
-    Role.QUALIFIED_PERSON: frozenset({"reviewed", "approved", "qp_certified", "audit_trail_reviewed"}),
-    Role.PV_OFFICER: frozenset({"authored", "reviewed", "verified"}),
+    Role.OPERATOR: frozenset({"authored", "verified", "read_understood"}),
+    Role.QC_ANALYST: frozenset({"authored", "verified", "reviewed", "read_understood"}),
+    Role.QA_REVIEWER: frozenset({"authored", "reviewed", "audit_trail_reviewed", "read_understood"}),
+    Role.QA_APPROVER: frozenset({"authored", "reviewed", "approved", "audit_trail_reviewed", "read_understood"}),
+    Role.QUALIFIED_PERSON: frozenset(
+        {"reviewed", "approved", "qp_certified", "audit_trail_reviewed", "read_understood"}
+    ),
+    Role.PV_OFFICER: frozenset({"authored", "reviewed", "verified", "read_understood"}),
     Role.INSPECTOR: frozenset(),
     Role.SYSTEM_ADMIN: frozenset(),
 }
@@ -88,12 +90,15 @@ def meanings_of(roles: set[str] | frozenset[str] | list[str]) -> frozenset[str]:
 
 
 REVIEW_MEANING = "audit_trail_reviewed"  # given to audit-trail reviews only (their own declaration)
+# Meanings given only to the record types that declare them: an audit-trail review, and a trainee's
+# read-and-understood on their training record (atmp.quality); no other record takes them by default.
+DECLARED_ONLY_MEANINGS = frozenset({REVIEW_MEANING, "read_understood"})
 
 
 def _by_meaning() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     for role, meanings in MEANINGS_BY_ROLE.items():
-        for meaning in meanings - {REVIEW_MEANING}:
+        for meaning in meanings - DECLARED_ONLY_MEANINGS:
             table.setdefault(meaning, set()).add(role)
     return {meaning: frozenset(roles) for meaning, roles in table.items()}
 

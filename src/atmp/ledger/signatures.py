@@ -30,6 +30,9 @@ MEANINGS: dict[str, str] = {
     "verified": "Verified",
     "qp_certified": "QP certified",
     "audit_trail_reviewed": "Audit trail reviewed",
+    # A trainee's read-and-understood of an effective controlled document (EU GMP Chapter 2 §2.11),
+    # given on their own training record (atmp.quality.models.documents.TrainingRecord).
+    "read_understood": "Read and understood",
 }
 # Segregation of duties (EU GMP Ch. 1 §1.4, Ch. 4; Part 11 §11.10(g); ADR 0005): a meaning that
 # vouches for someone else's work. Whoever authored a version (changed the record, or signed it

@@ -5,6 +5,7 @@ api/<area>.py, views/<area>.py, cli/<area>.py, templates/quality/<area>/, tests/
 
 What other modules call (imports stay lazy so that Django can load the app before its models):
     may_accept(material, supplier, on) -> Decision   (atmp.quality.selectors.suppliers)
+    is_trained(user, document, at=None)   the user signed the version effective at `at` (batch execution)
 """
 
 from __future__ import annotations
@@ -17,3 +18,10 @@ def may_accept(*args: Any, **kwargs: Any) -> Any:
     from atmp.quality.selectors import suppliers
 
     return suppliers.may_accept(*args, **kwargs)
+
+
+def is_trained(*args: Any, **kwargs: Any) -> Any:
+    """Return True when the user is trained on the document's version in force (atmp.quality.selectors.documents)."""
+    from atmp.quality.selectors import documents
+
+    return documents.is_trained(*args, **kwargs)

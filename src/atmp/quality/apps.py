@@ -16,5 +16,6 @@ class QualityConfig(AppConfig):
         cli_help="The quality system: deviations, CAPA, change control, documents and training, KPIs.",
         nav=(NavEntry("Quality", "quality:index", "records.view"),),
         demo="atmp.quality.demo:load",
+        work=("atmp.quality.selectors.documents:training_work",),
         order=40,
     )

@@ -371,3 +371,103 @@ def make_inspection_finding(*, actor: User, **fields: Any) -> Any:
     fields.setdefault("classification", "minor")
     fields.setdefault("description", "Gowning poster out of date")
     return inspections.add_finding(actor=actor, inspection=inspection, **fields)
+
+
+_counter = itertools.count(1)
+
+
+def make_document(*, actor: User, **fields: Any) -> Any:
+    """Create a controlled document (an SOP by default) owned by the actor."""
+    from atmp.quality.services import documents
+
+    fields.setdefault("title", f"Procedure {next(_counter)}")
+    fields.setdefault("document_type", "sop")
+    fields.setdefault("owner", actor)
+    return documents.add_document(actor=actor, **fields)
+
+
+def make_document_version(*, actor: User, document: Any = None, **fields: Any) -> Any:
+    """Create a draft version, ready to submit: a change summary and an effective date of today (UTC)."""
+    from atmp.quality.services import documents
+    from atmp.workflow.engine import today
+
+    fields.setdefault("change_summary", "first issue")
+    fields.setdefault("effective_date", today())
+    with_file = fields.pop("with_file", True)
+    version = documents.add_version(actor=actor, document=document or make_document(actor=actor), **fields)
+    if with_file:
+        attach_pdf(actor=actor, record=version)
+    return version
+
+
+def attach_pdf(*, actor: User, record: Any, name: str = "document.pdf") -> Any:
+    """Attach a small PDF file to the record (a document version's text)."""
+    import io
+
+    from atmp.files.services import store_and_attach
+
+    body = b"%PDF-1.4\n% atmp test document\n" + f"{record.record_key}\n".encode() + b"%%EOF\n"
+    return store_and_attach(actor=actor, record=record, stream=io.BytesIO(body), name=name, reason="the text")
+
+
+def make_effective_version(*, actor: User, approver: User, password: str, document: Any = None, **fields: Any) -> Any:
+    """Create a version and take it through review and a signed approval to effective."""
+    from atmp.workflow import engine
+
+    version = make_document_version(actor=actor, document=document, **fields)
+    engine.transition(actor, version, "submit", reason="ready for review")
+    engine.transition(approver, version, "approve", reason="content approved", password=password)
+    engine.transition(approver, version, "make_effective", reason="effective date reached")
+    return version
+
+
+def make_training_requirement(*, actor: User, document: Any = None, **fields: Any) -> Any:
+    """Require training on a document for operators."""
+    from atmp.quality.services import documents
+
+    if "user" not in fields:
+        fields.setdefault("role", "operator")
+    return documents.add_requirement(actor=actor, document=document or make_document(actor=actor), **fields)
+
+
+def make_training_record(*, actor: User, password: str | None = None) -> Any:
+    """Create an effective SOP version (approved by a new QA Approver) and the actor's read-and-understood of it."""
+    from atmp.quality.services import documents
+    from atmp.testing import PASSWORD, make_user
+
+    author = make_user("qa_reviewer", password=PASSWORD)
+    approver = make_user("qa_approver", password=PASSWORD)
+    version = make_effective_version(actor=author, approver=approver, password=PASSWORD)
+    return documents.read_and_understood(actor=actor, version=version, password=password or PASSWORD)
+
+
+def make_unsigned_training_record(*, actor: User) -> Any:
+    """Write a training record of the actor without its signature: for the record contract only.
+
+    The contract test counts one ledger entry per create; a real training record comes only from
+    read_and_understood, which signs it in the same change (two entries).
+    """
+    from atmp.ledger import clock, writer
+    from atmp.quality.models.documents import TrainingRecord
+    from atmp.testing import PASSWORD, make_user
+
+    author = make_user("qa_reviewer", password=PASSWORD)
+    approver = make_user("qa_approver", password=PASSWORD)
+    version = make_effective_version(actor=author, approver=approver, password=PASSWORD)
+    record = TrainingRecord(
+        user=actor,
+        document=version.document,
+        document_version=version,
+        version_snapshot_hash=version.snapshot_hash(),
+        signed_at=clock.now(),
+    )
+    with writer.change(actor=actor, reason="test set-up"):
+        record.save()
+    return record
+
+
+def today_plus(days: int) -> dt.date:
+    """Return today's UTC date moved by days."""
+    from atmp.workflow.engine import today
+
+    return today() + dt.timedelta(days=days)

@@ -7,7 +7,7 @@ router = Router(tags=["quality"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /quality/).
-    from atmp.quality.api import capa, changes, complaints, deviations, inspections, reviews, risk, suppliers
+    from atmp.quality.api import capa, changes, complaints, deviations, documents, inspections, reviews, risk, suppliers
 
     router.add_router("", deviations.router)
     router.add_router("", capa.router)
@@ -16,6 +16,7 @@ def _gather() -> None:
     router.add_router("", suppliers.router)
     router.add_router("", complaints.router)  # complaints and recalls
     router.add_router("", inspections.router)
+    router.add_router("", documents.router)
     router.add_router("", reviews.router)
 
 

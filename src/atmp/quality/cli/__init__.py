@@ -21,6 +21,7 @@ def _register() -> None:
         changes,
         complaints,
         deviations,
+        documents,
         inspections,
         kpis,
         overdue,

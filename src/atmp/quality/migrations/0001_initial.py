@@ -188,6 +188,47 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.CreateModel(
+            name='Document',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=0, editable=False)),
+                ('status', models.CharField(default='active', max_length=32)),
+                ('created_at', models.DateTimeField(editable=False, null=True)),
+                ('voided', models.BooleanField(default=False, editable=False)),
+                ('number', models.CharField(max_length=40, unique=True)),
+                ('title', models.CharField(max_length=200)),
+                ('document_type', models.CharField(choices=[('sop', 'SOP'), ('policy', 'Policy'), ('work_instruction', 'Work instruction'), ('form', 'Form'), ('specification', 'Specification'), ('validation', 'Validation document')], max_length=32)),
+                ('review_interval_months', models.PositiveSmallIntegerField(default=24)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
+            ],
+            options={
+                'abstract': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='DocumentVersion',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=0, editable=False)),
+                ('status', models.CharField(default='active', max_length=32)),
+                ('created_at', models.DateTimeField(editable=False, null=True)),
+                ('voided', models.BooleanField(default=False, editable=False)),
+                ('assigned_role', models.CharField(blank=True, max_length=32)),
+                ('due_date', models.DateField(blank=True, null=True)),
+                ('last_transition', models.CharField(blank=True, max_length=40)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('label', models.CharField(max_length=16)),
+                ('change_summary', models.TextField(blank=True)),
+                ('effective_date', models.DateField(blank=True, null=True)),
+                ('review_due', models.DateField(blank=True, null=True)),
+                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='quality.document')),
+            ],
+        ),
+        migrations.CreateModel(
             name='ManagementReview',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -545,6 +586,42 @@ class Migration(migrations.Migration):
                 'ordering': ['pk'],
             },
         ),
+        migrations.CreateModel(
+            name='TrainingRecord',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=0, editable=False)),
+                ('status', models.CharField(default='active', max_length=32)),
+                ('created_at', models.DateTimeField(editable=False, null=True)),
+                ('voided', models.BooleanField(default=False, editable=False)),
+                ('version_snapshot_hash', models.CharField(max_length=64)),
+                ('signed_at', models.DateTimeField()),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_records', to='quality.document')),
+                ('document_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_records', to='quality.documentversion')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+        ),
+        migrations.CreateModel(
+            name='TrainingRequirement',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=0, editable=False)),
+                ('status', models.CharField(default='active', max_length=32)),
+                ('created_at', models.DateTimeField(editable=False, null=True)),
+                ('voided', models.BooleanField(default=False, editable=False)),
+                ('role', models.CharField(blank=True, choices=[('operator', 'Operator'), ('qc_analyst', 'QC Analyst'), ('qa_reviewer', 'QA Reviewer'), ('qa_approver', 'QA Approver'), ('qualified_person', 'Qualified Person'), ('pv_officer', 'PV Officer'), ('inspector', 'Inspector'), ('system_admin', 'System Administrator')], max_length=32)),
+                ('grace_days', models.PositiveSmallIntegerField(default=30)),
+                ('note', models.TextField(blank=True)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requirements', to='quality.document')),
+                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'abstract': False,
+            },
+        ),
         migrations.AddIndex(
             model_name='capa',
             index=models.Index(fields=['site', 'status'], name='quality_capa_site_status'),
@@ -573,6 +650,10 @@ class Migration(migrations.Migration):
             model_name='deviation',
             index=models.Index(fields=['due_date'], name='quality_dev_due'),
         ),
+        migrations.AddConstraint(
+            model_name='documentversion',
+            constraint=models.UniqueConstraint(fields=('document', 'label'), name='quality_documentversion_label_once'),
+        ),
         migrations.AddIndex(
             model_name='riskassessment',
             index=models.Index(fields=['status', 'site'], name='quality_ra_status_site'),
@@ -580,5 +661,13 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='riskscale',
             constraint=models.UniqueConstraint(condition=models.Q(('site__isnull', True)), fields=('voided',), name='quality_riskscale_one_default'),
+        ),
+        migrations.AddIndex(
+            model_name='trainingrecord',
+            index=models.Index(fields=['user', 'document'], name='quality_training_user_doc'),
+        ),
+        migrations.AddConstraint(
+            model_name='trainingrecord',
+            constraint=models.UniqueConstraint(fields=('user', 'document_version'), name='quality_training_once_per_version'),
         ),
     ]

@@ -1,10 +1,11 @@
 """Personas and records of the quality tests: a QP and a PV officer besides the root conftest's
-personas, changes and assessments made by the factories, and CAPA stand-ins (findings.CAPA_TYPE)."""
+personas; changes, assessments and documents made by the factories; CAPA stand-ins (findings.CAPA_TYPE)."""
 
 from __future__ import annotations
 
 import pytest
 
+from atmp.quality.factories import make_document, make_document_version, make_effective_version
 from atmp.testing import PASSWORD, make_sample_case, make_user
 
 
@@ -53,3 +54,18 @@ def make_capa(capa_type, qa_reviewer):
         return make_sample_case(actor=qa_reviewer, title=fields.pop("title", "CAPA stand-in"), **fields)
 
     return make
+
+
+@pytest.fixture
+def sop(qa_reviewer):
+    return make_document(actor=qa_reviewer, title="Aseptic gowning")
+
+
+@pytest.fixture
+def draft(sop, qa_reviewer):
+    return make_document_version(actor=qa_reviewer, document=sop)
+
+
+@pytest.fixture
+def effective(sop, qa_reviewer, qa_approver):
+    return make_effective_version(actor=qa_reviewer, approver=qa_approver, password=PASSWORD, document=sop)

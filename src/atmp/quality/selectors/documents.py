@@ -1,0 +1,245 @@
+"""Which version of a document was in force when, who is trained on it, and which reviews fall due.
+
+The version in force at a moment is read from the ledger's transition entries (when each version
+became effective, and when it was superseded or retired), so it is never stored twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+
+from atmp.accounts.models import RoleAssignment, Site, User
+from atmp.accounts.roles import Role
+from atmp.ledger import clock
+from atmp.ledger.models import AuditEntry
+from atmp.ledger.records import rfc3339
+from atmp.quality.models.documents import Document, DocumentVersion, TrainingRecord, TrainingRequirement
+
+TRAINED, DUE, OVERDUE = "trained", "due", "overdue"
+NOT_GMP = frozenset({Role.INSPECTOR, Role.SYSTEM_ADMIN})
+ENDS = ("superseded", "retired")
+
+
+def _at(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        return clock.now()
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: give an aware time (UTC)")
+    return at
+
+
+def effective_versions_at(document_ids: Iterable[int], at: dt.datetime | None = None) -> dict[int, DocumentVersion]:
+    """Return, per document id, the version that was effective at `at` (documents with none are left out)."""
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    moment = _at(at)
+    versions = {v.pk: v for v in DocumentVersion._base_manager.filter(document_id__in=ids).select_related("document")}
+    entries = AuditEntry.objects.filter(
+        record_type=DocumentVersion.record_type(),
+        record_id__in=[str(pk) for pk in versions],
+        action="transition",
+        at__lte=rfc3339(moment),
+    ).order_by("seq")
+    in_force: dict[int, int] = {}
+    for record_id, changes in entries.values_list("record_id", "changes"):
+        status = json.loads(changes).get("status")
+        if not status or record_id is None:
+            continue
+        version = versions[int(record_id)]
+        if status[1] == "effective":
+            in_force[version.document_id] = version.pk
+        elif status[1] in ENDS and in_force.get(version.document_id) == version.pk:
+            del in_force[version.document_id]
+    return {doc: versions[pk] for doc, pk in in_force.items()}
+
+
+def effective_version_at(document: Document, at: dt.datetime | None = None) -> DocumentVersion | None:
+    """Return the document's version that was effective at `at` (now by default), or None."""
+    return effective_versions_at([document.pk], at).get(document.pk)
+
+
+def is_trained(user: User, document: Document, at: dt.datetime | None = None) -> bool:
+    """Return True when the user signed read-and-understood on the version of the document effective at `at`.
+
+    Training on an earlier version does not count once a new version is effective; a document with no
+    version in force at `at` trains nobody.
+    """
+    version = effective_version_at(document, at)
+    if version is None:
+        return False
+    return TrainingRecord._base_manager.filter(
+        user=user, document_version=version, voided=False, signed_at__lte=_at(at)
+    ).exists()
+
+
+@dataclass(frozen=True)
+class TrainingItem:
+    """One document a user must be trained on: the version in force, the due date and the state."""
+
+    document: Document
+    version: DocumentVersion
+    state: str  # trained, due or overdue
+    due: dt.date
+    trained_at: dt.datetime | None
+
+
+def _roles_by_user(users: Iterable[int] | None = None) -> dict[int, list[tuple[str, int | None]]]:
+    rows = RoleAssignment.in_force().exclude(role__in=NOT_GMP)
+    if users is not None:
+        rows = rows.filter(user_id__in=list(users))
+    held: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    for user_id, role, site_id in rows.values_list("user_id", "role", "site_id"):
+        held[user_id].append((role, site_id))
+    return held
+
+
+def _applies(req: TrainingRequirement, user_id: int, held: list[tuple[str, int | None]]) -> bool:
+    if req.user_id is not None:
+        return req.user_id == user_id
+    for role, site_id in held:
+        # A role held at every site meets a requirement of any site; one held at a site meets that site's.
+        if role == req.role and (req.site_id is None or site_id is None or site_id == req.site_id):
+            return True
+    return False
+
+
+def _requirements() -> list[TrainingRequirement]:
+    return list(
+        TrainingRequirement._base_manager.filter(voided=False, document__voided=False).select_related("document")
+    )
+
+
+def _statuses(
+    user_ids: list[int], at: dt.datetime | None, requirements: list[TrainingRequirement]
+) -> dict[int, list[TrainingItem]]:
+    moment = _at(at)
+    held = _roles_by_user(user_ids)
+    in_force = effective_versions_at({r.document_id for r in requirements}, moment)
+    signed: dict[tuple[int, int], dt.datetime] = {}
+    if in_force:
+        rows = TrainingRecord._base_manager.filter(
+            user_id__in=user_ids,
+            document_version_id__in=[v.pk for v in in_force.values()],
+            voided=False,
+            signed_at__lte=moment,
+        ).values_list("user_id", "document_version_id", "signed_at")
+        signed = {(u, v): when for u, v, when in rows}
+    out: dict[int, list[TrainingItem]] = {}
+    for user_id in user_ids:
+        grace: dict[int, int] = {}
+        for req in requirements:
+            if req.document_id in in_force and _applies(req, user_id, held.get(user_id, [])):
+                grace[req.document_id] = min(grace.get(req.document_id, req.grace_days), req.grace_days)
+        items = []
+        for doc_id, days in sorted(grace.items(), key=lambda kv: in_force[kv[0]].document.number):
+            version = in_force[doc_id]
+            due = (version.effective_date or moment.date()) + dt.timedelta(days=days)
+            when = signed.get((user_id, version.pk))
+            state = TRAINED if when is not None else (DUE if moment.date() <= due else OVERDUE)
+            items.append(TrainingItem(version.document, version, state, due, when))
+        out[user_id] = items
+    return out
+
+
+def training_status(user: User, at: dt.datetime | None = None) -> list[TrainingItem]:
+    """Return the documents the user must be trained on at `at`, each trained, due or overdue.
+
+    Due: the version's effective date plus the requirement's grace period (the shortest when several apply).
+    """
+    return _statuses([user.pk], at, _requirements())[user.pk]
+
+
+@dataclass
+class TrainingMatrix:
+    """Users × required documents → state, with the counts the KPIs use."""
+
+    users: list[User]
+    documents: list[Document]
+    cells: dict[tuple[int, int], TrainingItem] = field(default_factory=dict)
+
+    def count(self, state: str) -> int:
+        """Return how many required (user, document) pairs are in the state."""
+        return sum(1 for item in self.cells.values() if item.state == state)
+
+    @property
+    def required(self) -> int:
+        """Return how many (user, document) pairs are required."""
+        return len(self.cells)
+
+    @property
+    def compliance(self) -> Decimal:
+        """Return trained pairs / required pairs, to four places (1 when nothing is required)."""
+        if not self.cells:
+            return Decimal("1.0000")
+        return (Decimal(self.count(TRAINED)) / Decimal(self.required)).quantize(Decimal("0.0001"))
+
+
+def training_matrix(site: Site | None = None, at: dt.datetime | None = None) -> TrainingMatrix:
+    """Return the training matrix of the active GMP users (of the site, or of every site) at `at`."""
+    assignments = RoleAssignment.in_force().exclude(role__in=NOT_GMP).filter(user__is_active=True)
+    if site is not None:
+        assignments = assignments.filter(Q(site=site) | Q(site__isnull=True))
+    user_ids = sorted(set(assignments.values_list("user_id", flat=True)))
+    requirements = _requirements()
+    if site is not None:
+        requirements = [
+            r for r in requirements if r.site_id in (None, site.pk) and r.document.site_id in (None, site.pk)
+        ]
+    statuses = _statuses(user_ids, at, requirements)
+    users = list(User.objects.filter(pk__in=user_ids).order_by("username"))
+    matrix = TrainingMatrix(users=users, documents=[])
+    documents: dict[int, Document] = {}
+    for user_id, items in statuses.items():
+        for item in items:
+            matrix.cells[(user_id, item.document.pk)] = item
+            documents[item.document.pk] = item.document
+    matrix.documents = sorted(documents.values(), key=lambda d: d.number)
+    return matrix
+
+
+def training_compliance(site: Site | None = None, at: dt.datetime | None = None) -> Decimal:
+    """Return the share of required (user, document) pairs that are trained at `at` (a Decimal, 0 to 1)."""
+    return training_matrix(site, at).compliance
+
+
+def training_work(user: User, on: dt.date) -> list[Any]:
+    """Return the user's training that is due or overdue on the day, as My work items (atmp.workflow.work)."""
+    from atmp.workflow.engine import today
+    from atmp.workflow.work import WorkItem
+
+    moment = clock.now() if on >= today() else dt.datetime.combine(on, dt.time.max, tzinfo=dt.UTC)
+    return [
+        WorkItem(
+            kind="training",
+            record=item.version.record_key,
+            title=str(item.version),
+            status=item.state,
+            due=item.due,
+            overdue=item.state == OVERDUE,
+            owner=user.username,
+            detail="read and understand the effective version",
+        )
+        for item in training_status(user, moment)
+        if item.state != TRAINED
+    ]
+
+
+def reviews_due(on: dt.date | None = None, *, site: Site | None = None) -> list[DocumentVersion]:
+    """Return the effective versions whose periodic review date is on or before `on` (today, UTC, by default)."""
+    from atmp.workflow.engine import today
+
+    rows = DocumentVersion._base_manager.filter(
+        status="effective", voided=False, review_due__isnull=False, review_due__lte=on or today()
+    ).select_related("document")
+    if site is not None:
+        rows = rows.filter(Q(document__site=site) | Q(document__site__isnull=True))
+    return list(rows.order_by("review_due", "pk"))
