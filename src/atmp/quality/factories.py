@@ -223,7 +223,7 @@ def make_changetask(*, actor: User, change: Any = None, owner: User | None = Non
 _n = itertools.count(1)
 
 
-def _site(fields: dict[str, Any]) -> Any:
+def _site_from(fields: dict[str, Any]) -> Any:
     from atmp.testing import make_site
 
     return fields.pop("site", None) or make_site()
@@ -295,7 +295,7 @@ def make_complaint(*, actor: User, **fields: Any) -> Any:
     fields.setdefault("source", "hospital")
     fields.setdefault("description", "Bag arrived with a cracked port")
     return complaints.open_complaint(
-        actor=actor, site=_site(fields), title=fields.pop("title", f"Complaint {next(_n)}"), **fields
+        actor=actor, site=_site_from(fields), title=fields.pop("title", f"Complaint {next(_n)}"), **fields
     )
 
 
@@ -309,7 +309,7 @@ def make_recall(*, actor: User, **fields: Any) -> Any:
     fields.setdefault("classification", "class_ii")
     fields.setdefault("decision_date", today())
     recall = recalls.open_recall(
-        actor=actor, site=_site(fields), title=fields.pop("title", f"Recall {next(_n)}"), **fields
+        actor=actor, site=_site_from(fields), title=fields.pop("title", f"Recall {next(_n)}"), **fields
     )
     if with_scope:
         make_recall_scope(actor=actor, recall=recall)
@@ -352,7 +352,7 @@ def make_self_inspection(*, actor: User, **fields: Any) -> Any:
     fields.setdefault("area", "Aseptic filling")
     return inspections.plan_inspection(
         actor=actor,
-        site=_site(fields),
+        site=_site_from(fields),
         title=fields.pop("title", f"Self-inspection {next(_n)}"),
         lead_auditor=fields.pop("lead_auditor", actor),
         **fields,
