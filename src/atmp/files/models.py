@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from atmp.accounts.models import Site
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 
 
 class StoredFile(GmpRecord):
@@ -18,7 +18,6 @@ class StoredFile(GmpRecord):
     backend = models.CharField(max_length=20)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
-    objects = GmpRecordManager()  # declared again so that type checkers see this model's rows
 
     class Meta:
         ordering = ["pk"]
@@ -41,7 +40,6 @@ class Attachment(GmpRecord):
     # The attached record's site, so a site-limited user sees the attachments of their sites only.
     site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
-    objects = GmpRecordManager()
 
     class Meta:
         ordering = ["pk"]

@@ -404,7 +404,7 @@ def finding_doc(f: Any) -> dict[str, Any]:
 
 def audit_doc(a: SupplierAudit) -> dict[str, Any]:
     """Return an audit as AuditOut."""
-    lead = a.lead_auditor.username if a.lead_auditor_id else None
+    lead = a.lead_auditor.username if a.lead_auditor is not None else None
     return {
         **common(a),
         "number": a.number,

@@ -9,7 +9,7 @@ from django.db import models
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 from atmp.quality.workflows.changes import CHANGE_WORKFLOW
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -56,7 +56,6 @@ class ChangeControl(WorkflowRecord):
     affects_certified_product = models.BooleanField(default=False)
     effectiveness_review = models.TextField("effectiveness review", blank=True)
 
-    objects = GmpRecordManager()  # typed for this model (the abstract base's manager is not)
 
     workflow: ClassVar[Workflow] = CHANGE_WORKFLOW
     # QA's approval is the `approve` transition; a QP's approval, needed when the change affects

@@ -13,7 +13,6 @@ from django.db import models
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecordManager
 from atmp.quality.workflows.complaints import COMPLAINT_WORKFLOW
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -46,7 +45,6 @@ class Complaint(WorkflowRecord):
     investigation = models.TextField(blank=True)
     conclusion = models.TextField(blank=True)
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = COMPLAINT_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
         "approved": frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON}),

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 from atmp.quality.models.suppliers import FindingClass
 from atmp.quality.workflows.inspections import INSPECTION_WORKFLOW
 from atmp.workflow.machine import Workflow
@@ -34,7 +34,6 @@ class SelfInspection(WorkflowRecord):
     scope = models.TextField(blank=True)
     report_summary = models.TextField(blank=True)
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = INSPECTION_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
         "approved": frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON}),

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 from atmp.quality.workflows.complaints import RECALL_WORKFLOW
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -46,7 +46,6 @@ class Recall(WorkflowRecord):
         blank=True, help_text="Why the quantities do not add up, when they do not (documented explanation)."
     )
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = RECALL_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
         "approved": frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON}),

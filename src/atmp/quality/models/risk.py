@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 from atmp.quality import risk
 from atmp.quality.workflows.risk import RISK_WORKFLOW
 from atmp.workflow.machine import Workflow
@@ -86,7 +86,6 @@ class RiskAssessment(WorkflowRecord):
     scale_major_severity = models.PositiveSmallIntegerField(default=risk.DEFAULT_SCALE.major_severity)
     scale_critical_severity = models.PositiveSmallIntegerField(default=risk.DEFAULT_SCALE.critical_severity)
 
-    objects = GmpRecordManager()  # typed for this model (the abstract base's manager is not)
 
     workflow: ClassVar[Workflow] = RISK_WORKFLOW
     signing_meanings = {"approved": frozenset({Role.QA_APPROVER}), "reviewed": frozenset({Role.QA_REVIEWER})}

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 from atmp.accounts.models import Site
 from atmp.accounts.roles import Role
-from atmp.ledger.records import GmpRecord, GmpRecordManager
+from atmp.ledger.records import GmpRecord
 from atmp.quality.workflows.suppliers import AGREEMENT_WORKFLOW, APPROVAL_WORKFLOW, AUDIT_WORKFLOW
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -80,7 +80,6 @@ class SupplierApproval(WorkflowRecord):
     conditions = models.TextField(blank=True, help_text="The extra controls a conditional approval requires.")
     valid_until = models.DateField(null=True, blank=True)
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = APPROVAL_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = QA_APPROVAL
     site_path: ClassVar[str | None] = "supplier__site_id"
@@ -105,7 +104,6 @@ class QualityAgreement(WorkflowRecord):
     effective_date = models.DateField(null=True, blank=True)
     expiry_date = models.DateField(null=True, blank=True)
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = AGREEMENT_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {"approved": frozenset({Role.QA_APPROVER})}
     site_path: ClassVar[str | None] = "supplier__site_id"
@@ -146,7 +144,6 @@ class SupplierAudit(WorkflowRecord):
     outcome = models.CharField(max_length=32, choices=AuditOutcome.choices, blank=True)
     summary = models.TextField(blank=True)
 
-    objects = GmpRecordManager()  # typed per model: the inherited manager is typed for the abstract base
     workflow: ClassVar[Workflow] = AUDIT_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = QA_APPROVAL
     site_path: ClassVar[str | None] = "supplier__site_id"

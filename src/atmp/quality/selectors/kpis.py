@@ -55,6 +55,25 @@ def capa_kpis(day: dt.date, site: Site | None) -> dict[str, Any]:
     return {"capa_open": rows.count(), "capa_overdue": late}
 
 
+def open_record_kpis(day: dt.date, site: Site | None) -> dict[str, Any]:
+    """Return the change controls, complaints and recalls open on the day."""
+    from atmp.quality.models import ChangeControl, Complaint, Recall  # type: ignore[attr-defined]
+
+    return {
+        "change_controls_open": open_on(_of_site(ChangeControl.objects.all(), site), day).count(),
+        "complaints_open": open_on(_of_site(Complaint.objects.all(), site), day).count(),
+        "recalls_open": open_on(_of_site(Recall.objects.all(), site), day).count(),
+    }
+
+
+def training_kpis(day: dt.date, site: Site | None) -> dict[str, Any]:
+    """Return the share of required trainings done at the end of the day (a decimal string, 0 to 1)."""
+    from atmp.quality.selectors.documents import training_compliance
+
+    share = training_compliance(site, end_of(day) - dt.timedelta(microseconds=1))
+    return {"training_compliance": str(share.quantize(Decimal("0.001")))}
+
+
 def ratio(part: int, whole: int) -> str:
     """Return part/whole as a decimal string with three places ("1.000" when there is nothing to count)."""
     if whole == 0:
@@ -63,7 +82,7 @@ def ratio(part: int, whole: int) -> str:
 
 
 # One function per area, each returning its KPIs as of a day for a site (None: every site).
-AREAS = [deviation_kpis, capa_kpis]
+AREAS = [deviation_kpis, capa_kpis, open_record_kpis, training_kpis]
 
 
 def kpis(*, day: dt.date, site: Site | None = None) -> dict[str, Any]:

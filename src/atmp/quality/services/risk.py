@@ -252,6 +252,7 @@ def add_row(*, actor: User, assessment: RiskAssessment, reason: str = "", **fiel
     scale = assessment.scale()
     values = {k: text(k, fields.get(k), limit=n, required=k == "failure_mode") for k, n in ROW_TEXTS.items()}
     s, o, d = _scores(fields, scale, SCORES, optional=False)
+    assert s is not None and o is not None and d is not None  # optional=False: each is given or refused
     rs, ro, rd = _scores(fields, scale, RESIDUAL, optional=True)
     row = FmeaRow(
         assessment=assessment,

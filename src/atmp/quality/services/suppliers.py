@@ -193,7 +193,7 @@ def add_audit(
     audit = SupplierAudit(
         supplier=supplier,
         title=edits.text(title, "title", required=True, limit=200),
-        audit_date=edits.date(audit_date, "audit_date", required=True),
+        audit_date=edits.date(audit_date, "audit_date", required=True),  # type: ignore[misc]  # required: never None
         audit_type=edits.choice(audit_type, "audit_type", AuditType.values),
         lead_auditor=_auditor(lead_auditor, supplier),
     )

@@ -46,6 +46,10 @@ def test_atmp_quality_kpis_prints_json(operator, site):
     result = CliRunner().invoke(main, ["quality", "kpis", "--site", site.code, "--json"], catch_exceptions=False)
     doc = json.loads(result.stdout)
     assert doc["site"] == site.code and doc["deviations_open"]["unclassified"] == 1
+    for key in ("deviations_open_over_30_days", "capa_overdue", "change_controls_open", "complaints_open",
+                "recalls_open"):  # fmt: skip
+        assert isinstance(doc[key], int), key
+    assert isinstance(doc["training_compliance"], float) and 0 <= doc["training_compliance"] <= 1
     bad = CliRunner().invoke(main, ["quality", "kpis", "--at", "someday"])
     assert bad.exit_code == 2 and "not a date" in bad.stderr
 
