@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from pydantic import Field, StringConstraints
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -24,7 +25,8 @@ class KpiQuery(Schema):
     """For which site (default every site) and as of which day (default today, UTC)."""
 
     site: Annotated[str, bounded(20)] | None = None
-    at: dt.date | None = None
+    # ISO date text, parsed below: pydantic would take a bare number (0) for a date.
+    at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = Field(None, examples=["2026-12-31"])
 
 
 @router.get("/quality/kpis", response=answers({200: dict[str, Any]}))
@@ -42,7 +44,11 @@ def get_kpis(request: HttpRequest, q: Query[KpiQuery]) -> dict[str, Any]:
         raise InvalidInput("site", "you work at some sites only: name one of them")
     if site is not None and user.site_ids() is not None and site.pk not in (user.site_ids() or set()):
         raise InvalidInput("site", f"{site.code} is not one of your sites")
-    return printable(kpis(day=q.at or today(), site=site))
+    try:
+        day = dt.date.fromisoformat(q.at) if q.at else today()
+    except ValueError:
+        raise InvalidInput("at", f"{q.at!r} is not a date like 2026-12-31") from None
+    return printable(kpis(day=day, site=site))
 
 
 class ReviewOut(Schema):

@@ -73,3 +73,13 @@ def test_kpis_are_never_typed(qa_reviewer, site):
     with pytest.raises(Conflict, match="computed fields"), writer.change(actor=qa_reviewer, reason="typed"):
         review.kpis = {"deviations_open": 0}
         review.save()
+
+
+def test_the_api_refuses_a_day_that_is_not_a_date(operator):
+    from atmp.testing import ApiClient, token_for
+
+    api = ApiClient(token_for(operator))
+    assert api.get("/quality/kpis", at="0").status_code == 400
+    answer = api.get("/quality/kpis", at="2026-02-30")
+    assert answer.status_code == 400 and answer.json()["field"] == "at"
+    assert api.get("/quality/kpis", at="2026-02-28").json()["at"] == "2026-02-28"
