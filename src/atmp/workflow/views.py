@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import User
-from atmp.accounts.services import can_see
 from atmp.ledger.errors import LedgerError
-from atmp.ledger.records import GmpRecord, model_for
+from atmp.ledger.records import GmpRecord
 from atmp.web.pages import message_of
+from atmp.web.views_records import load_record
 from atmp.workflow import engine, links
 from atmp.workflow.models import Link
 
@@ -23,11 +23,8 @@ MAX_TEXT = 2000
 
 
 def _record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
-    model = model_for(record_type)
-    record = model._base_manager.filter(pk=int(record_id)).first() if model and record_id.isdigit() else None
-    if record is None or not can_see(request.user, record):  # type: ignore[arg-type]
-        raise Http404(f"no {record_type} {record_id}")
-    return record
+    # The record page's own lookup: unknown type or id, or another site's record, is a 404.
+    return load_record(request, record_type, record_id)
 
 
 def _back(record: GmpRecord) -> HttpResponse:
