@@ -67,6 +67,9 @@ class Module:
     cli_help: str = ""
     nav: tuple[NavEntry, ...] = ()
     panels: tuple[str, ...] = ()
+    # "package.module:function" each: the record page's buttons for writes the module offers,
+    # `fn(user, record) -> [{"label", "url", "kind"}]`, only those the user may take.
+    actions: tuple[str, ...] = ()
     # "package.module:command" each: top-level `atmp` commands (e.g. `atmp work`).
     commands: tuple[str, ...] = ()
     # "package.module:function" each: what waits for a person, `fn(user, today) -> list[WorkItem]`

@@ -141,6 +141,16 @@ def _q() -> Any:
     return factories
 
 
+def signed_in(user: User) -> Any:
+    """Return a Django test client signed in as the user through /login/ (audited like a real sign-in)."""
+    from django.test import Client
+
+    client = Client()
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
 class ApiClient:
     """A test client that speaks JSON to /api/v1/ with one persona's bearer token (or none)."""
 

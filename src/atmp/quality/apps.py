@@ -16,6 +16,8 @@ class QualityConfig(AppConfig):
         cli_help="The quality system: deviations, CAPA, change control, documents and training, KPIs.",
         nav=(NavEntry("Quality", "quality:index", "records.view"),),
         demo="atmp.quality.demo:load",
+        actions=("atmp.quality.views.actions:for_record",),
+        panels=("atmp.quality.views.panels:parts",),
         work=("atmp.quality.selectors.documents:training_work",),
         order=40,
     )

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from atmp.quality.views import index
+from atmp.quality.views import capa, deviations, index
 from atmp.web.pages import page
 
 app_name = "quality"
 
 urlpatterns = [
     path("", page(index.index), name="index"),
+    *deviations.urlpatterns,
+    *capa.urlpatterns,
 ]

@@ -76,7 +76,11 @@ def _actions(user: User, record: GmpRecord) -> list[dict[str, str]]:
             {"label": "Edit", "url": reverse("web:site_edit", args=[record.pk]), "kind": "button"},
             {"label": "Void", "url": reverse("web:site_void", args=[record.pk]), "kind": "button danger"},
         ]
-    return []
+    found: list[dict[str, str]] = []
+    for module in modules.installed():
+        for dotted in module.actions:
+            found.extend(modules.load(dotted)(user, record))
+    return found
 
 
 def _history(record: GmpRecord, *, before: int | None, for_print: bool) -> tuple[list[Any], int | None]:

@@ -8,7 +8,20 @@ from django.shortcuts import render
 from atmp.accounts.access import requires
 
 # (label, url name, what it holds): one entry per area, in the order of ICH Q10's elements.
-AREAS: list[tuple[str, str, str]] = []
+AREAS: list[tuple[str, str, str]] = [
+    ("Deviations", "quality:deviations", "Unplanned deviations: classification from risk, investigation, QA closure."),
+    (
+        "Planned deviations",
+        "quality:planned_deviations",
+        "Departures approved before the event, with a scope and an end.",
+    ),
+    (
+        "CAPA",
+        "quality:capas",
+        "Corrective and preventive actions, their owners and due dates, the effectiveness check.",
+    ),
+    ("CAPA actions", "quality:capa_actions", "Every CAPA's actions, by due date."),
+]
 
 
 @requires("records.view")

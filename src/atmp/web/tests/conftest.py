@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from atmp.testing import PASSWORD
-
-
-def signed_in(user) -> Client:
-    """Return a test client signed in as the user through /login/ (audited like a real sign-in)."""
-    client = Client()
-    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+from atmp.testing import signed_in
 
 
 @pytest.fixture

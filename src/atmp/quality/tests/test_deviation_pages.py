@@ -1,0 +1,155 @@
+"""Deviations through their pages: the list, opening, editing and classifying, refusals shown inline."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from atmp.quality.factories import make_deviation
+from atmp.quality.models.deviations import Deviation
+from atmp.testing import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_operator_opens_a_deviation_from_its_page_and_finds_it_in_the_list(operator, site):
+    client = signed_in(operator)
+    form = client.get("/quality/deviations/new/")
+    assert form.status_code == 200
+    assert 'name="occurred_at"' in form.content.decode() and 'type="datetime-local"' in form.content.decode()
+
+    answer = client.post(
+        "/quality/deviations/new/",
+        {
+            "site": site.code,
+            "title": "Cleanroom door left open",
+            "description": "The door to grade B stayed open for 3 minutes.",
+            "occurred_at": "2026-12-01T09:30",
+            "area": "Grade B corridor",
+            "reason": "",
+        },
+    )
+
+    made = Deviation.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/records/quality.deviation/{made.pk}/"
+    assert made.title == "Cleanroom door left open" and made.created_by == operator
+    # Typed in the site's time (Leiden's zone), stored as that instant.
+    assert made.occurred_at.astimezone(ZoneInfo(site.timezone)).hour == 9
+    listing = client.get("/quality/deviations/").content.decode()
+    assert made.number in listing and "Cleanroom door left open" in listing
+
+
+def test_a_deviation_without_a_title_is_refused_beside_the_field_and_nothing_is_written(operator, site):
+    client = signed_in(operator)
+
+    answer = client.post(
+        "/quality/deviations/new/",
+        {"site": site.code, "title": "", "description": "kept as typed", "occurred_at": "2026-12-01T09:30"},
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert 'data-testid="error-title"' in page and "kept as typed" in page
+    assert not Deviation.objects.exists()
+
+
+def test_a_deviation_in_the_future_is_refused_by_the_service_rule_beside_its_field(operator, site):
+    client = signed_in(operator)
+
+    answer = client.post(
+        "/quality/deviations/new/",
+        {"site": site.code, "title": "t", "description": "d", "occurred_at": "2099-01-01T00:00"},
+    )
+
+    assert answer.status_code == 400
+    assert 'data-testid="error-occurred_at"' in answer.content.decode()
+    assert not Deviation.objects.exists()
+
+
+def test_classifying_against_the_suggestion_needs_an_override_reason_then_succeeds(qa_reviewer, operator, site):
+    deviation = make_deviation(actor=operator, site=site)
+    client = signed_in(qa_reviewer)
+    url = f"/quality/deviations/{deviation.pk}/classify/"
+    scores = {
+        "severity": "1",
+        "occurrence": "1",
+        "detectability": "1",
+        "classification": "critical",
+        "reason": "triage",
+    }
+
+    refused = client.post(url, {**scores, "version": deviation.version})
+    assert refused.status_code == 400 and 'data-testid="error-override_reason"' in refused.content.decode()
+    deviation.refresh_from_db()
+    assert deviation.classification == ""
+
+    done = client.post(url, {**scores, "override_reason": "sterility assurance at stake", "version": deviation.version})
+    assert done.status_code == 302
+    deviation.refresh_from_db()
+    assert deviation.classification == "critical" and deviation.override_reason == "sterility assurance at stake"
+
+
+def test_an_edit_sends_only_the_changed_fields_and_a_stale_version_is_refused(operator, site):
+    deviation = make_deviation(actor=operator, site=site, area="Suite 1")
+    client = signed_in(operator)
+    url = f"/quality/deviations/{deviation.pk}/edit/"
+    shown = client.get(url).content.decode()
+    assert "Suite 1" in shown and f'name="version" value="{deviation.version}"' in shown
+
+    stale = client.post(
+        url,
+        {
+            "title": deviation.title,
+            "description": deviation.description,
+            "area": "Suite 2",
+            "occurred_at": "",
+            "reason": "area corrected",
+            "version": deviation.version - 1 or 99,
+        },
+    )
+    assert stale.status_code == 400
+    deviation.refresh_from_db()
+    assert deviation.area == "Suite 1"
+
+    done = client.post(
+        url,
+        {
+            "title": deviation.title,
+            "description": deviation.description,
+            "area": "Suite 2",
+            "reason": "area corrected",
+            "version": deviation.version,
+        },
+    )
+    assert done.status_code == 302
+    deviation.refresh_from_db()
+    assert deviation.area == "Suite 2" and deviation.title == "Filter integrity test failed"
+
+
+def test_the_record_page_offers_classify_only_to_those_who_may_decide(operator, qa_reviewer, site):
+    deviation = make_deviation(actor=operator, site=site)
+    url = f"/records/quality.deviation/{deviation.pk}/"
+
+    as_operator = signed_in(operator).get(url).content.decode()
+    as_reviewer = signed_in(qa_reviewer).get(url).content.decode()
+
+    assert f"/quality/deviations/{deviation.pk}/edit/" in as_operator
+    assert f"/quality/deviations/{deviation.pk}/classify/" not in as_operator
+    assert f"/quality/deviations/{deviation.pk}/classify/" in as_reviewer
+
+
+def test_the_list_filters_by_class_and_exports_csv(operator, qa_reviewer, site):
+    from atmp.quality.services.deviations import classify
+
+    minor = make_deviation(actor=operator, site=site, title="minor one")
+    make_deviation(actor=operator, site=site, title="unclassified one")
+    classify(actor=qa_reviewer, deviation=minor, severity=1, occurrence=1, detectability=1, reason="triage")
+    client = signed_in(qa_reviewer)
+
+    page = client.get("/quality/deviations/", {"classification": "minor"}).content.decode()
+    exported = client.get("/quality/deviations/", {"classification": "minor", "format": "csv"})
+    csv = b"".join(exported.streaming_content).decode()
+
+    assert "minor one" in page and "unclassified one" not in page
+    assert "minor one" in csv and "unclassified one" not in csv
