@@ -99,6 +99,15 @@ def test_the_demo_s_sops_are_effective_and_one_operator_is_overdue_on_one(loaded
     assert kpis(day=today())["training_compliance"] < "1.000"
 
 
+def test_the_demo_s_batch_record_review_sop_is_due_for_review_and_tick_opens_it(loaded):
+    from atmp.ledger import clock
+    from atmp.quality.periodic import open_due_reviews
+    from atmp.quality.selectors.documents import reviews_due
+
+    assert [v.document.title for v in reviews_due()] == ["Batch record review before QP certification"]
+    assert open_due_reviews(clock.now()) == {"due": 1, "opened": 1}
+
+
 def test_the_demo_has_qualified_suppliers_and_one_agreement_expiring_soon(loaded):
     from atmp.quality.models import QualityAgreement, SupplierApproval, SupplierAudit
     from atmp.quality.selectors.suppliers import expiring_agreements
