@@ -154,7 +154,13 @@ def _deviations(people: dict[str, User], sites: dict[str, Site]) -> None:
 SOPS: list[tuple[str, bool, int, int, tuple[tuple[str, int], ...]]] = [
     ("Aseptic gowning for grade A/B areas", True, 4, 24, (("operator", 30), ("qc_analyst", 30))),
     ("Cleaning and disinfection of the cleanroom suite", True, 2, 24, (("operator", 14),)),
-    ("Batch record review before QP certification", False, 13, 12, (("qa_reviewer", 30), ("qa_approver", 30))),
+    (
+        "Batch record review before QP certification",
+        False,
+        13,
+        12,
+        (("qa_reviewer", 30), ("qa_approver", 30), ("qualified_person", 30)),
+    ),
 ]
 # The SOP on which Olga Operator's training is overdue (she signed the others).
 OVERDUE_SOP = "Cleaning and disinfection of the cleanroom suite"
@@ -170,7 +176,7 @@ def _documents(people: dict[str, User], sites: dict[str, Site]) -> None:
     rita, alex = people["rita"], people["alex"]
     today = clock.now().date()
     trainees = {"operator": [people["olga"]], "qc_analyst": [people["quentin"]]}
-    trainees |= {"qa_reviewer": [rita], "qa_approver": [alex]}
+    trainees |= {"qa_reviewer": [rita], "qa_approver": [alex], "qualified_person": [people["petra"]]}
     for title, at_leiden, months_ago, interval, roles in SOPS:
         document = documents.add_document(
             actor=rita,

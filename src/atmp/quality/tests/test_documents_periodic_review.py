@@ -83,3 +83,18 @@ def test_tick_runs_it_and_the_ledger_still_verifies(due, signing_key):
     assert first.tasks["quality.document_reviews"] == {"due": 1, "opened": 1}
     assert second.tasks["quality.document_reviews"] == {"due": 1, "opened": 0}
     assert verify.run().ok
+
+
+def test_a_disabled_owner_s_review_goes_to_qa_reviewers(qa_reviewer, qa_approver, django_capture_on_commit_callbacks):
+    from atmp.accounts import services
+    from atmp.testing import make_user
+
+    owner = make_user("qa_reviewer", username="owen", password=PASSWORD)
+    version = _version(owner, qa_approver, interval=1, days_ago=40)
+    services.disable_user(actor=None, user=owner, reason="left the company")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert open_due_reviews(clock.now()) == {"due": 1, "opened": 1}
+    version = DocumentVersion.objects.get(pk=version.pk)
+    assert version.assignee_id is None and version.assigned_role == "qa_reviewer"
+    assert [m.to for m in mail.outbox] == [[qa_reviewer.email]]
