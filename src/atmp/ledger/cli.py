@@ -73,6 +73,8 @@ def _describe_report(data: dict[str, Any]) -> str:
 def tick(as_json: bool) -> None:
     """Sign a checkpoint if entries accumulated, and copy new checkpoints to the witnesses (run it from cron).
 
+    First it runs the modules' periodic tasks: overdue reminders (workflow.reminders) and the
+    opening of controlled documents' periodic reviews when due (quality.document_reviews).
     Witnesses are folders (ATMP_WITNESS_DIRS, separated by the system's path separator) that receive
     <size>.checkpoint files for `atmp verify --checkpoints DIR`, and HTTP endpoints (ATMP_WITNESS_URLS,
     space-separated) that receive each note as a text/plain POST. Exit 1 when a witness did not take a

@@ -21,3 +21,10 @@ class QualityConfig(AppConfig):
         work=("atmp.quality.selectors.documents:training_work",),
         order=40,
     )
+
+    def ready(self) -> None:
+        """Open the periodic reviews of controlled documents that fall due, at every `atmp tick`."""
+        from atmp.ledger import periodic
+        from atmp.quality.periodic import open_due_reviews
+
+        periodic.register("quality.document_reviews", open_due_reviews)

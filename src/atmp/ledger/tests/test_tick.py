@@ -220,7 +220,10 @@ def test_atmp_tick_reports_in_json_and_exits_0(qa_reviewer, folder):
         "checkpoint": size,
         "signed": True,
         "witnesses": [{"witness": f"dir:{folder.resolve()}", "delivered": [size], "pending": 0, "error": None}],
-        "tasks": {"workflow.reminders": {"overdue": 0, "reminded": 0}},
+        "tasks": {
+            "quality.document_reviews": {"due": 0, "opened": 0},
+            "workflow.reminders": {"overdue": 0, "reminded": 0},
+        },
     }
     assert "nothing to sign" in atmp("tick")
 

@@ -74,6 +74,87 @@ def test_the_demo_holds_a_quality_system(loaded):
     classes = sorted(Deviation.objects.values_list("classification", flat=True))
     assert classes == ["critical", "major", "minor"]
     assert PlannedDeviation.objects.get().status == "approved"
-    assert sorted(Capa.objects.values_list("status", flat=True)) == ["closed", "open"]
+    # The bioburden CAPA closed with its follow-up, and the CAPAs of the audit and self-inspection findings.
+    assert sorted(Capa.objects.values_list("status", flat=True)) == ["closed", "open", "open", "open"]
     assert Capa.objects.filter(effectiveness_outcome="not_effective").exists()
     assert overdue() == [] or all(i.record.startswith("quality.") for i in overdue())
+
+
+def test_the_demo_s_sops_are_effective_and_one_operator_is_overdue_on_one(loaded):
+    from atmp.quality.demo import OVERDUE_SOP
+    from atmp.quality.models import Document, TrainingRecord
+    from atmp.quality.selectors.documents import OVERDUE, training_matrix, training_work
+    from atmp.quality.selectors.kpis import kpis
+    from atmp.workflow.engine import today
+
+    sops = Document.objects.filter(document_type="sop")
+    assert sops.count() == 3
+    assert all(d.effective_version() is not None for d in sops)
+    assert TrainingRecord.objects.count() > 0
+    matrix = training_matrix()
+    late = [(u, d) for (u, d), item in matrix.cells.items() if item.state == OVERDUE]
+    assert late == [(User.objects.get(username="olga").pk, Document.objects.get(title=OVERDUE_SOP).pk)]
+    olga_work = training_work(User.objects.get(username="olga"), today())
+    assert [w.overdue for w in olga_work] == [True]
+    assert kpis(day=today())["training_compliance"] < "1.000"
+
+
+def test_the_demo_s_batch_record_review_sop_is_due_for_review_and_tick_opens_it(loaded):
+    from atmp.ledger import clock
+    from atmp.quality.periodic import open_due_reviews
+    from atmp.quality.selectors.documents import reviews_due
+
+    assert [v.document.title for v in reviews_due()] == ["Batch record review before QP certification"]
+    assert open_due_reviews(clock.now()) == {"due": 1, "opened": 1}
+
+
+def test_the_demo_has_qualified_suppliers_and_one_agreement_expiring_soon(loaded):
+    from atmp.quality.models import QualityAgreement, SupplierApproval, SupplierAudit
+    from atmp.quality.selectors.suppliers import expiring_agreements
+
+    assert sorted(SupplierApproval.objects.values_list("status", flat=True)) == [
+        "approved",
+        "approved",
+        "approved",
+        "pending",
+    ]
+    assert QualityAgreement.objects.filter(status="approved").count() == 2
+    assert [a.supplier.name for a in expiring_agreements(within_days=60)] == ["ViroMedia GmbH"]
+    assert SupplierAudit.objects.get().status == "closed"
+
+
+def test_the_demo_s_medium_change_is_approved_and_waits_for_its_comparability_study(loaded):
+    from atmp.quality.models import ChangeControl
+    from atmp.quality.workflows.changes import comparability_evidence, qp_approvals
+
+    change = ChangeControl.objects.get()
+    assert change.status == "implementation" and change.comparability_required
+    assert qp_approvals(change)
+    # Closing is refused until a study or its report is linked ('supports').
+    assert "comparability study" in (comparability_evidence(change) or "")
+
+
+def test_the_demo_holds_complaints_a_mock_recall_and_a_self_inspection(loaded):
+    from atmp.quality.findings import capa_keys
+    from atmp.quality.models import Complaint, InspectionFinding, Recall, SelfInspection
+    from atmp.quality.selectors.complaints import flagged_for_pv
+
+    assert sorted(Complaint.objects.values_list("status", flat=True)) == ["closed", "investigation"]
+    assert [c.pv_reference for c in flagged_for_pv()] == ["PV-2026-0031"]
+    recall = Recall.objects.get()
+    assert recall.mock and recall.status == "closed"
+    assert recall.scope.count() == 1 and recall.recipients.count() == 3
+    assert SelfInspection.objects.get().status == "closed"
+    major = InspectionFinding.objects.get(classification="major")
+    assert capa_keys(major)
+
+
+def test_the_demo_s_management_review_is_signed_with_its_kpis_frozen(loaded):
+    from atmp.ledger import signatures
+    from atmp.quality.models import ManagementReview
+
+    review = ManagementReview.objects.get()
+    assert review.status == "approved"
+    assert signatures.current(review, "approved")
+    assert review.kpis["at"] == review.period_end.isoformat()
+    assert "training_compliance" in review.kpis and "capa_open" in review.kpis
