@@ -314,6 +314,10 @@ def operation_page(request: HttpRequest, spec: OperationForm, **kwargs: Any) -> 
     initial = dict(spec.initial(record)) if spec.initial is not None and record is not None else None
     zone = _zone(user, {}, record)
     shown_initial = {k: _shown(v, zone) for k, v in (initial or {}).items()}
+    if record is None:
+        # A new record's form may be prefilled by its link (e.g. "Raise a CAPA" from a deviation:
+        # ?source=quality.deviation:5&site=LEI); the values are only shown, and checked when posted.
+        shown_initial |= {k: v[:LONG_TEXT] for k, v in request.GET.items() if k in spec.schema.model_fields}
     if record is not None and "version" in spec.schema.model_fields:
         shown_initial["version"] = record.version
     if request.method == "POST":

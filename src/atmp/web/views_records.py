@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -61,8 +63,13 @@ def render_record(
     sign_form: SignForm | None = None,
     sign_error: str = "",
     status: int = 200,
+    refused: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Render a record page; with a sign form or error, the signature dialog opens on load."""
+    """Render a record page; with a sign form or error, the signature dialog opens on load.
+
+    `refused` re-opens a panel's form that was refused ({"form", "values", "error", "field"}), with
+    what the user typed and the rule it broke, instead of losing them to a redirect.
+    """
     user: User = request.user  # type: ignore[assignment]
     meanings = sign_meanings(user, record)
     if sign_form is None and meanings:
@@ -75,6 +82,7 @@ def render_record(
         "sign_form": sign_form,
         "sign_error": sign_error,
         "open_dialog": sign_form is not None and (bool(sign_error) or request.GET.get("sign") == "1"),
+        "refused": refused or {},
     }
     return render(request, "web/record.html", context, status=status)
 

@@ -15,7 +15,7 @@ from atmp.accounts.models import User
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.records import GmpRecord
 from atmp.web.pages import message_of
-from atmp.web.views_records import load_record
+from atmp.web.views_records import load_record, render_record
 from atmp.workflow import engine, links
 from atmp.workflow.models import Link
 
@@ -43,10 +43,21 @@ def _version(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _refused(request: HttpRequest, record: GmpRecord, what: str, exc: LedgerError) -> HttpResponse:
+def _refused(
+    request: HttpRequest, record: GmpRecord, form: str, exc: LedgerError, fields: tuple[str, ...]
+) -> HttpResponse:
+    """Show the record page again with the refused form open, what was typed kept and the rule beside it."""
+    from atmp.api.errors import status_of
+
+    fresh = load_record(request, record.record_type(), str(record.pk))
     field = getattr(exc, "field", None)
-    messages.error(request, f"{what} refused: {field + ': ' if field else ''}{message_of(exc)}")
-    return _back(record)
+    refused = {
+        "form": form,
+        "values": {name: request.POST.get(name, "")[:MAX_TEXT] for name in fields},
+        "error": f"{field + ': ' if field else ''}{message_of(exc)}",
+        "field": field,
+    }
+    return render_record(request, fresh, refused=refused, status=status_of(exc))
 
 
 @requires("records.write")
@@ -65,7 +76,7 @@ def take_transition(request: HttpRequest, record_type: str, record_id: str, name
             version=_version(request),
         )
     except LedgerError as exc:
-        return _refused(request, record, "The transition was", exc)
+        return _refused(request, record, f"transition:{name}", exc, ("reason",))
     messages.success(request, f"{record.record_key} is now {engine.workflow_of(record).label(record.status)}.")
     return _back(record)
 
@@ -95,7 +106,7 @@ def assign(request: HttpRequest, record_type: str, record_id: str) -> HttpRespon
             version=_version(request),
         )
     except LedgerError as exc:
-        return _refused(request, record, "The assignment was", exc)
+        return _refused(request, record, "assign", exc, ("assignee", "role", "due_date", "reason"))
     messages.success(request, "Assigned.")
     return _back(record)
 
@@ -116,7 +127,7 @@ def add_link(request: HttpRequest, record_type: str, record_id: str) -> HttpResp
             reason=_text(request, "reason"),
         )
     except LedgerError as exc:
-        return _refused(request, record, "The link was", exc)
+        return _refused(request, record, "link", exc, ("relation", "target", "note", "reason"))
     messages.success(request, f"Linked to {target.record_key}.")
     return _back(record)
 
@@ -135,7 +146,7 @@ def remove_link(request: HttpRequest, link_id: str) -> HttpResponse:
     try:
         links.unlink(actor=request.user, link_record=row, reason=_text(request, "reason"))  # type: ignore[arg-type]
     except LedgerError as exc:
-        return _refused(request, back, "Removing the link was", exc)
+        return _refused(request, back, f"unlink:{row.pk}", exc, ("reason",))
     messages.success(request, "The link was removed.")
     return _back(back)
 

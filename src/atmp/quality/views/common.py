@@ -81,6 +81,13 @@ class RecordAction:
     name: str  # the URL name in the quality namespace
     form: OperationForm
     when: Callable[[Any], bool] | None = None  # shown only when this holds for the record
+    # The page's address for the record, when it is not the action's own URL with the record's id
+    # (e.g. a new CAPA's form, prefilled with the deviation as its source).
+    url: Callable[[Any], str] | None = None
+
+    def address(self, record: Any) -> str:
+        """Return the URL the button opens for this record."""
+        return self.url(record) if self.url is not None else reverse(f"quality:{self.name}", args=[record.pk])
 
     def offered(self, user: User, record: Any) -> bool:
         """Return True when the page shows this action to the user."""
@@ -117,7 +124,7 @@ def operation_path(route: str, form: OperationForm, name: str) -> Any:
 def actions_of(user: User, record: Any, declared: Sequence[RecordAction]) -> list[dict[str, str]]:
     """Return the record page's buttons for the declared actions this user may take on this record."""
     return [
-        {"label": a.label, "url": reverse(f"quality:{a.name}", args=[record.pk]), "kind": "button"}
+        {"label": a.label, "url": a.address(record), "kind": "button"}
         for a in declared
         if a.offered(user, record)
     ]

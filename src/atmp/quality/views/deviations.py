@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from urllib.parse import urlencode
+
+from django.urls import path, reverse
 
 from atmp.lists import ChoiceFilter, Column, DateRangeFilter, ListSpec, TextFilter
 from atmp.quality.api import deviations as api
@@ -13,6 +15,7 @@ from atmp.quality.models.deviations import (
     PlannedDeviation,
     RootCauseMethod,
 )
+from atmp.quality.views import capa
 from atmp.quality.views.common import (
     RecordAction,
     list_view,
@@ -112,10 +115,20 @@ EDIT_PLANNED = OperationForm(
     initial=api.planned_document,
 )
 
+
+def _capa_for(deviation: Deviation) -> str:
+    """Return the new CAPA form, prefilled with the deviation as its source."""
+    query = urlencode(
+        {"source": deviation.record_key, "site": deviation.site.code, "title": f"CAPA for {deviation.number}"}
+    )
+    return f"{reverse('quality:capa_new')}?{query}"
+
+
 ACTIONS = {
     Deviation.record_type(): (
         RecordAction("Edit", "deviation_edit", EDIT),
         RecordAction("Classify", "deviation_classify", CLASSIFY),
+        RecordAction("Raise a CAPA", "capa_new", capa.OPEN, url=_capa_for),
     ),
     PlannedDeviation.record_type(): (
         RecordAction("Edit", "planned_deviation_edit", EDIT_PLANNED, when=lambda p: p.status == "draft"),

@@ -35,6 +35,33 @@ def test_a_refused_transition_names_the_rule_on_the_page(in_review, author):
     assert "segregation of duties" in answer.content.decode()
 
 
+def test_a_refusal_reopens_the_form_with_what_was_typed_and_the_rule(case, author):
+    client = signed_in(author)
+    typed = "closing it now because the batch left"
+
+    answer = client.post(
+        f"/workflow/{case.record_type()}/{case.pk}/transitions/submit/",
+        {"reason": typed, "version": case.version + 5},
+    )
+
+    page = answer.content.decode()
+    case.refresh_from_db()
+    assert answer.status_code == 409 and case.status == "draft"
+    assert 'data-testid="refused"' in page and typed in page
+    assert 'data-transition="submit" open' in page
+
+
+def test_a_refused_link_keeps_the_typed_target(case, author):
+    answer = signed_in(author).post(
+        f"/workflow/{case.record_type()}/{case.pk}/links/",
+        {"relation": "concerns", "target": "quality.deviation:999999", "note": "typed note", "reason": "r"},
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 400 or answer.status_code == 404
+    assert 'data-testid="refused"' in page and "quality.deviation:999999" in page and "typed note" in page
+    assert links.for_record(case) == []
+
+
 def test_a_link_is_added_and_removed_from_the_page(case, author):
     client = signed_in(author)
     site = make_site()
