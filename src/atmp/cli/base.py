@@ -210,3 +210,13 @@ def authenticated_user(username: str, *, password_file: Path | str | None, otp: 
     actor = acting_user(username, password_file=password_file, otp=otp)
     auth.reauthenticate(actor.user, actor.password, actor.otp)
     return actor.user
+
+
+def user_and_password(username: str, password_file: Path | str | None) -> tuple[Any, str]:
+    """Return the named user and the password they give (from the file, $ATMP_PASSWORD or asked), unchecked.
+
+    For a command whose service checks the password itself, as part of a signature.
+    """
+    from atmp.accounts import services
+
+    return services.find_user(username), read_password(password_file, confirm=False)

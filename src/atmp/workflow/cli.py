@@ -14,8 +14,8 @@ from atmp.cli.base import (
     handled,
     json_option,
     otp_option,
-    read_password,
     setup_django,
+    user_and_password,
     your_password_file_option,
 )
 from atmp.cli.output import emit
@@ -39,18 +39,6 @@ def workflow() -> None:
       atmp workflow do quality.deviation:12 approve --as alex --reason "impact assessed"
       atmp workflow link quality.capa:3 originates_from quality.deviation:12 --as rita
     """
-
-
-def _password(username: str, password_file: Path | None) -> tuple[Any, str]:
-    """Return the named user and the password they give (from the file, $ATMP_PASSWORD or asked)."""
-    from atmp.accounts import services
-
-    return services.find_user(username), read_password(password_file, confirm=False)
-
-
-def _actor(username: str, password_file: Path | None, otp: str | None) -> Any:
-    """Return the named user once their password (and code) is checked: the CLI acts only as a known person."""
-    return authenticated_user(username, password_file=password_file, otp=otp)
 
 
 def _record(key: str, user: Any) -> Any:
@@ -110,7 +98,7 @@ def do(
     from atmp.workflow import engine
     from atmp.workflow.api import state_document
 
-    user, password = _password(username, password_file)
+    user, password = user_and_password(username, password_file)
     target = _record(record, user)
     if not engine.check(user, target, transition).meaning:
         # A signed transition re-authenticates as it signs (and audits a failure as a signing attempt).
@@ -154,7 +142,7 @@ def assign(
         due_date = dt.date.fromisoformat(due) if due else None
     except ValueError:
         raise InvalidInput("due", f"{due!r} is not a date like 2027-01-31") from None
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     target = _record(record, user)
     who = services.find_user(assignee) if assignee else None
     engine.assign(user, target, reason=reason, assignee=who, role=role, due_date=due_date)
@@ -188,7 +176,7 @@ def link(
     from atmp.workflow import links
     from atmp.workflow.api import link_document
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     src = _record(source, user)
     made = links.link(
         actor=user, source=src, target=links.resolve(target, user=user), relation=relation, note=note, reason=reason
@@ -236,7 +224,7 @@ def unlink(
     from atmp.workflow import links
     from atmp.workflow.models import Link
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     row = Link.objects.filter(pk=link_id, voided=False).first()
     if row is None:
         raise InvalidInput("link", f"there is no live link {link_id}")

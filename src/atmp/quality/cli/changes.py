@@ -11,10 +11,13 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django, user_and_password
+from atmp.cli.base import json_option as JSON
+from atmp.cli.base import otp_option as OTP
+from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
-from atmp.workflow.cli import AS, JSON, OTP, PASSWORD_FILE, _actor, _password
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger; needed for every later change).")
 VERSION = click.option("--version", type=int, default=None, help="The version you saw; refused if it moved on.")
@@ -139,7 +142,7 @@ def open_(
     from atmp.quality.services import changes
     from atmp.workflow import links
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     made = changes.open_change(
         actor=user,
         site=accounts.find_site(site),
@@ -226,7 +229,7 @@ def update(
     from atmp.quality.api.changes import change_document
     from atmp.quality.services import changes
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_change(change_ref, user)
     made = changes.update_change(actor=user, change=found, reason=reason, version=version, **_content(fields))
     emit(change_document(made), as_json=as_json, text=_text)
@@ -254,7 +257,7 @@ def affect(
     from atmp.quality.services import changes
     from atmp.workflow import links
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_change(change_ref, user)
     target = links.resolve(record, field="record", user=user)
     made = changes.link_affected(actor=user, change=found, record=target, reason=reason)
@@ -284,7 +287,7 @@ def risk(
     from atmp.quality.api.changes import find_assessment, link_out
     from atmp.quality.services import changes
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_change(change_ref, user)
     made = changes.link_risk_assessment(
         actor=user, change=found, assessment=find_assessment(user, assessment), reason=reason
@@ -339,7 +342,7 @@ def task_add(
     from atmp.quality.services import changes
 
     due_date = _date(due, "due")
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_change(change_ref, user)
     made = changes.add_task(
         actor=user, change=found, title=title, owner=accounts.find_user(owner), due_date=due_date, reason=reason
@@ -377,7 +380,7 @@ def task_done(
     from atmp.quality.services import changes
 
     day = _date(done_on, "on")
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_change(change_ref, user)
     row = ChangeTask.objects.filter(pk=task_id, change=found, voided=False).first()
     if row is None:
@@ -401,7 +404,7 @@ def qp_approve(
     setup_django()
     from atmp.quality.services import changes
 
-    user, password = _password(username, password_file)
+    user, password = user_and_password(username, password_file)
     found = find_change(change_ref, user)
     sig = changes.qp_approve(actor=user, change=found, password=password, otp=otp, version=version)
     doc = {"record": found.record_key, "meaning": sig.meaning, "signer": sig.signer_name, "version": sig.record_version}

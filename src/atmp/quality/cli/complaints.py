@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django
+from atmp.cli.base import json_option as JSON
 from atmp.quality.cli import quality
 from atmp.quality.cli.suppliers import REASON, _one, emit, emit_list, viewer, write
-from atmp.workflow.cli import AS, JSON, _actor
 
 SOURCES = ["hospital", "physician", "patient", "distributor", "authority", "internal", "other"]
 
@@ -46,7 +47,7 @@ def add(site: str, concerns: tuple[str, ...], **opts: Any) -> None:
     from atmp.quality.services import complaints as svc
 
     auth = {k: opts.pop(k) for k in ("username", "password_file", "otp", "as_json")}
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.open_complaint(actor=user, site=_site(site), concerns=list(concerns), **opts)
     emit(complaint_doc(made), as_json=auth["as_json"], text=lambda d: f"{d['number']} {d['title']} ({d['record']})")
 
@@ -88,7 +89,7 @@ def update(complaint_id: int, reason: str, version: int | None, **opts: Any) -> 
     from atmp.quality.services import complaints as svc
 
     auth = {k: opts.pop(k) for k in ("username", "password_file", "otp", "as_json")}
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     changes = {k: v for k, v in opts.items() if v is not None}
     c = svc.update_complaint(
         actor=user,

@@ -8,10 +8,13 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django, user_and_password
+from atmp.cli.base import json_option as JSON
+from atmp.cli.base import otp_option as OTP
+from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
-from atmp.workflow.cli import AS, JSON, OTP, PASSWORD_FILE, _actor, _password
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger).")
 
@@ -143,7 +146,7 @@ def add_document(
     from atmp.accounts import services as accounts
     from atmp.quality.services import documents
 
-    actor = _actor(username, password_file, otp)
+    actor = authenticated_user(username, password_file=password_file, otp=otp)
     made = documents.add_document(
         actor=actor,
         title=title,
@@ -209,7 +212,7 @@ def add_version(
     from atmp.quality.services import documents
 
     when = _date("effective_date", effective_date)
-    actor = _actor(username, password_file, otp)
+    actor = authenticated_user(username, password_file=password_file, otp=otp)
     made = documents.add_version(
         actor=actor, document=_document(document_ref), change_summary=change_summary, effective_date=when, reason=reason
     )
@@ -252,7 +255,7 @@ def require(
     from atmp.quality.api.documents import requirement_document
     from atmp.quality.services import documents
 
-    actor = _actor(username, password_file, otp)
+    actor = authenticated_user(username, password_file=password_file, otp=otp)
     made = documents.add_requirement(
         actor=actor,
         document=_document(document_ref),
@@ -280,7 +283,7 @@ def sign(document_ref: str, username: str, otp: str | None, password_file: Path 
     from atmp.quality.api.documents import training_record_document
     from atmp.quality.services import documents
 
-    user, password = _password(username, password_file)
+    user, password = user_and_password(username, password_file)
     doc = _document(document_ref)
     version = doc.effective_version()
     if version is None:

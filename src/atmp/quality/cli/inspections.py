@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django
+from atmp.cli.base import json_option as JSON
 from atmp.quality.cli import quality
 from atmp.quality.cli.suppliers import REASON, _one, emit, emit_list, viewer, write
-from atmp.workflow.cli import AS, JSON, _actor
 
 CLASSES = ["critical", "major", "minor", "recommendation"]
 
@@ -47,7 +48,7 @@ def add(site: str, lead: str, **opts: Any) -> None:
     from atmp.quality.services import inspections as svc
 
     auth = {k: opts.pop(k) for k in ("username", "password_file", "otp", "as_json")}
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.plan_inspection(actor=user, site=_site(site), lead_auditor=services.find_user(lead), **opts)
     emit(inspection_doc(made), as_json=auth["as_json"], text=lambda d: f"{d['number']} {d['title']} ({d['record']})")
 
@@ -82,7 +83,7 @@ def report(inspection_id: int, summary: str, reason: str, version: int | None, *
     from atmp.quality.models.inspections import SelfInspection
     from atmp.quality.services import inspections as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     i = svc.update_inspection(
         actor=user,
         inspection=_one(user, SelfInspection, inspection_id, "inspection"),
@@ -107,7 +108,7 @@ def finding(inspection_id: int, classification: str, description: str, reason: s
     from atmp.quality.models.inspections import SelfInspection
     from atmp.quality.services import inspections as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_finding(
         actor=user,
         inspection=_one(user, SelfInspection, inspection_id, "inspection"),
@@ -131,7 +132,7 @@ def capa(finding_id: int, capa: str, reason: str, **auth: Any) -> None:
     from atmp.quality.models.inspections import InspectionFinding
     from atmp.quality.services import inspections as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     row = _one(user, InspectionFinding, finding_id, "finding")
     svc.link_finding_capa(actor=user, finding=row, capa=capa, reason=reason)
     emit(finding_doc(row), as_json=auth["as_json"], text=lambda d: f"{d['record']} addressed by {', '.join(d['capa'])}")

@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django
+from atmp.cli.base import json_option as JSON
 from atmp.quality.cli import quality
 from atmp.quality.cli.suppliers import REASON, _one, emit, emit_list, viewer, write
-from atmp.workflow.cli import AS, JSON, _actor
 
 NEEDED = click.option("--reason", required=True, help="Why (recorded in the ledger).")
 VERSION = click.option("--version", type=int, default=None, help="The version you saw; refused if it moved on.")
@@ -59,7 +60,7 @@ def add(site: str, **opts: Any) -> None:
     from atmp.quality.services import recalls as svc
 
     auth = {k: opts.pop(k) for k in ("username", "password_file", "otp", "as_json")}
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.open_recall(actor=user, site=_site(site), **opts)
     emit(recall_doc(made), as_json=auth["as_json"], text=_text)
 
@@ -117,7 +118,7 @@ def scope(recall_id: int, items: tuple[tuple[str, str, str], ...], unit: str, re
     from atmp.quality.models.recalls import Recall
     from atmp.quality.services import recalls as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     r = _one(user, Recall, recall_id, "recall")
     wanted = [svc.ScopeItem(record=k, quantity_distributed=q, description=d, unit=unit) for k, q, d in items]
     svc.add_scope(actor=user, recall=r, items=wanted, reason=reason)
@@ -141,7 +142,7 @@ def returned(scope_id: int, reason: str, version: int | None, **opts: Any) -> No
     from atmp.quality.services import recalls as svc
 
     auth = {k: opts.pop(k) for k in ("username", "password_file", "otp", "as_json")}
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     row = svc.update_scope(
         actor=user,
         row=_one(user, RecallScope, scope_id, "scope"),
@@ -168,7 +169,7 @@ def recipient(recall_id: int, reference: str, kind: str, reason: str, **auth: An
     from atmp.quality.models.recalls import Recall
     from atmp.quality.services import recalls as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_recipient(
         actor=user, recall=_one(user, Recall, recall_id, "recall"), reference=reference, kind=kind, reason=reason
     )
@@ -199,7 +200,7 @@ def notified(
         moment = dt.datetime.fromisoformat(notified_at) if notified_at else None
     except ValueError:
         raise InvalidInput("at", f"{notified_at!r} is not a time like 2026-12-05T09:30:00+01:00") from None
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     extra = {"response": response} if response is not None else {}
     r = svc.record_notification(
         actor=user,
@@ -226,7 +227,7 @@ def explain(recall_id: int, note: str, reason: str, version: int | None, **auth:
     from atmp.quality.models.recalls import Recall
     from atmp.quality.services import recalls as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     r = svc.update_recall(
         actor=user,
         recall=_one(user, Recall, recall_id, "recall"),

@@ -10,10 +10,13 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django
+from atmp.cli.base import json_option as JSON
+from atmp.cli.base import otp_option as OTP
+from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
-from atmp.workflow.cli import AS, JSON, OTP, PASSWORD_FILE, _actor
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger; needed for every later change).")
 REASON_REQUIRED = click.option("--reason", required=True, help="Why (recorded in the ledger).")
@@ -89,7 +92,7 @@ def open_(
     from atmp.quality.api.risk import assessment_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     made = services.open_assessment(
         actor=user,
         site=accounts.find_site(site),
@@ -191,7 +194,7 @@ def update(
     from atmp.quality.api.risk import assessment_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_assessment(assessment, user)
     given = {k: v for k, v in fields.items() if v is not None}
     made = services.update_assessment(actor=user, assessment=found, reason=reason, version=version, **given)
@@ -250,7 +253,7 @@ def row_add(
     from atmp.quality.api.risk import row_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_assessment(assessment, user)
     given = {k: v for k, v in fields.items() if v is not None}
     made = services.add_row(actor=user, assessment=found, reason=reason, **given)
@@ -294,7 +297,7 @@ def row_update(
     from atmp.quality.api.risk import row_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_assessment(assessment, user)
     given = {k: v for k, v in fields.items() if v is not None}
     made = services.update_row(actor=user, row=_row(found, row_id), reason=reason, version=version, **given)
@@ -324,7 +327,7 @@ def row_remove(
     from atmp.quality.api.risk import row_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     found = find_assessment(assessment, user)
     made = services.remove_row(actor=user, row=_row(found, row_id), reason=reason)
     emit(row_document(made), as_json=as_json, text=_row_text)
@@ -346,7 +349,7 @@ def revise(
     setup_django()
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     new, old = find_assessment(newer, user), find_assessment(older, user)
     made = services.revise(actor=user, newer=new, older=old, reason=reason)
     emit(
@@ -449,7 +452,7 @@ def scale_set(
     from atmp.quality.api.risk import scale_document
     from atmp.quality.services import risk as services
 
-    user = _actor(username, password_file, otp)
+    user = authenticated_user(username, password_file=password_file, otp=otp)
     where = None if site.strip().lower() == "default" else accounts.find_site(site)
     given = {k: v for k, v in fields.items() if v is not None}
     made = services.set_scale(actor=user, site=where, reason=reason, version=version, **given)

@@ -8,10 +8,13 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import handled, setup_django
+from atmp.cli.base import as_option as AS
+from atmp.cli.base import authenticated_user, handled, setup_django
+from atmp.cli.base import json_option as JSON
+from atmp.cli.base import otp_option as OTP
+from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit as emit_document
 from atmp.quality.cli import quality
-from atmp.workflow.cli import AS, JSON, OTP, PASSWORD_FILE, _actor
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger).")
 
@@ -80,7 +83,7 @@ def add(name: str, address: str, site: str | None, reason: str, **auth: Any) -> 
     from atmp.quality.api.suppliers import site_by_code, supplier_doc
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_supplier(actor=user, name=name, address=address, site=site_by_code(site), reason=reason)
     emit(supplier_doc(made), as_json=auth["as_json"], text=lambda d: f"{d['number']} {d['name']}")
 
@@ -140,7 +143,7 @@ def qualify(
     from atmp.quality.api.suppliers import approval_doc
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_approval(
         actor=user,
         supplier=_supplier(supplier_number, user),
@@ -169,7 +172,7 @@ def agreement(
     from atmp.quality.api.suppliers import agreement_doc
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_agreement(
         actor=user,
         supplier=_supplier(supplier_number, user),
@@ -223,7 +226,7 @@ def audit(
     from atmp.quality.api.suppliers import audit_doc, user_by_name
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_audit(
         actor=user,
         supplier=_supplier(supplier_number, user),
@@ -252,7 +255,7 @@ def finding(audit_id: int, classification: str, description: str, reason: str, *
     from atmp.quality.models.suppliers import SupplierAudit
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     made = svc.add_audit_finding(
         actor=user,
         audit=_one(user, SupplierAudit, audit_id, "audit"),
@@ -276,7 +279,7 @@ def capa(finding_id: int, capa: str, reason: str, **auth: Any) -> None:
     from atmp.quality.models.suppliers import AuditFinding
     from atmp.quality.services import suppliers as svc
 
-    user = _actor(auth["username"], auth["password_file"], auth["otp"])
+    user = authenticated_user(auth["username"], password_file=auth["password_file"], otp=auth["otp"])
     row = _one(user, AuditFinding, finding_id, "finding")
     svc.link_finding_capa(actor=user, finding=row, capa=capa, reason=reason)
     emit(finding_doc(row), as_json=auth["as_json"], text=lambda d: f"{d['record']} addressed by {', '.join(d['capa'])}")
