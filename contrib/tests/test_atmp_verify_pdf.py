@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from atmp.ledger import keys, note
 from atmp.printing import proofs
-from atmp.testing import make_signed_history
+from atmp.testing import RECORD_FACTORIES, make_signed_history
 from atmp.web import record_page
 
 SCRIPT = Path(__file__).resolve().parents[1] / "atmp_verify.py"
@@ -154,3 +154,15 @@ def test_rfc9162_inclusion_agrees_with_the_ledger():
                 flipped = [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]]
                 assert av.inclusion_root(leaf, index, size, flipped) != root
             assert av.inclusion_root(leaf, size, size, proof) is None  # an index outside the tree
+
+
+@pytest.mark.parametrize("record_type", sorted(RECORD_FACTORIES))
+def test_the_proofs_printed_with_every_record_type_verify_offline(record_type, qa_approver):
+    # What the PDF embeds, built as record_pdf builds it (rendering the page is tested above, once).
+    record = RECORD_FACTORIES[record_type][0](qa_approver)
+    files = {a.name: a.data for a in proofs.bundle(record, actor=qa_approver).attachments}
+
+    report = av.verify_pdf(files, av.read_vkey(keys.verifier_key()))
+
+    assert report["ok"], report["failures"]
+    assert report["record"] == record.record_key and report["entries"] >= 1
