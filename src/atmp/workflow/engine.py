@@ -110,6 +110,12 @@ def _reasons(actor: User, record: WorkflowRecord, transition: Transition) -> lis
             signing.check_can_sign(actor, record, transition.meaning)
         except LedgerError as exc:
             reasons.append((SignatureRefused, str(exc)))
+    # Who may take it: for a signed transition, a rule about the signer (refused like the signature).
+    refusal = SignatureRefused if transition.meaning else NotAllowed
+    for rule in transition.actor_rules:
+        broken = rule(record, actor)
+        if broken:
+            reasons.append((refusal, broken))
     return reasons
 
 

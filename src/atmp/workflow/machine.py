@@ -13,6 +13,10 @@ from typing import Any
 
 # A precondition returns the rule the record breaks, in words a user reads, or None when it holds.
 Precondition = Callable[[Any], str | None]
+# A rule about who takes the transition (beyond the permission and segregation of duties): it takes
+# the record and the actor and returns the rule the actor breaks, or None. Checked with the
+# preconditions, so the record page and `available` say who may not, before anyone tries.
+ActorRule = Callable[[Any, Any], str | None]
 # An effect runs inside the transition's change, after the status is saved (e.g. supersede the
 # previous version of a document); it takes the change, the record and the actor.
 Effect = Callable[[Any, Any, Any], None]
@@ -42,6 +46,8 @@ class Transition:
     permission: the atmp.accounts.roles permission the actor needs.
     required: fields that must be filled (not empty) for the record to enter the target state.
     preconditions: rules checked on the record; each returns the broken rule, or None.
+    actor_rules: rules checked on the record and the actor (e.g. "a QA Approver approves");
+        each returns the broken rule, or None.
     meaning: the signature meaning (atmp.ledger.signatures.MEANINGS) the transition needs; the
         actor re-authenticates and signs the version the transition writes (docs/adr/0011).
     """
@@ -53,6 +59,7 @@ class Transition:
     permission: str = "records.write"
     required: tuple[str, ...] = ()
     preconditions: tuple[Precondition, ...] = ()
+    actor_rules: tuple[ActorRule, ...] = ()
     meaning: str | None = None
     computes: tuple[Computation, ...] = ()
     effects: tuple[Effect, ...] = ()

@@ -189,3 +189,15 @@ def test_qa_approvers_are_told_when_a_change_is_submitted(
     with django_capture_on_commit_callbacks(execute=True):
         move(qa_reviewer, change, "assess", "submit")
     assert any(qa_approver.email in m.to and "awaits QA's approval" in m.subject for m in mailoutbox)
+
+
+def test_the_page_says_before_anyone_tries_that_the_qp_who_approved_may_not_give_qas_approval(qa_reviewer, certified):
+    from atmp.workflow import engine
+
+    both = make_user("qa_approver", "qualified_person", password=PASSWORD)
+    qp_approve(actor=both, change=certified, password=PASSWORD)
+    move(qa_reviewer, certified, "submit")
+
+    (approve,) = [o for o in engine.available(both, certified) if o.name == "approve"]
+
+    assert not approve.allowed and any("someone else" in r for r in approve.reasons)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from atmp.ledger.errors import RuleViolation
 from atmp.workflow.machine import State, Transition, Workflow
 
 QP_ROLE = "qualified_person"
@@ -127,12 +126,13 @@ def comparability_evidence(change: Any) -> str | None:
     return None
 
 
-def approver_is_qa(ch: Any, change: Any, actor: Any) -> None:
-    """Refuse QA's approval by someone who is not a QA Approver, or who gave the QP's approval."""
+def approver_is_qa(change: Any, actor: Any) -> str | None:
+    """QA's approval is given by a QA Approver who did not give the QP's approval."""
     if QA_APPROVER_ROLE not in actor.roles():
-        raise RuleViolation("QA's approval of a change is given by a QA Approver")
+        return "QA's approval of a change is given by a QA Approver"
     if change.affects_certified_product and any(s.signer_id == actor.pk for s in qp_approvals(change)):
-        raise RuleViolation("you gave the QP's approval of this change: QA's approval is given by someone else")
+        return "you gave the QP's approval of this change: QA's approval is given by someone else"
+    return None
 
 
 def ask_the_qps(ch: Any, change: Any, actor: Any) -> None:
@@ -191,7 +191,7 @@ CHANGE_WORKFLOW = Workflow(
             permission="quality.decide",
             preconditions=(risk_assessment_approved, qp_approval_stands, authority_approved),
             meaning="approved",
-            effects=(approver_is_qa,),
+            actor_rules=(approver_is_qa,),
             help="QA approves the change (and, for certified product, after a QP); signed 'approved'.",
         ),
         Transition(
