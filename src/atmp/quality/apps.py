@@ -18,7 +18,7 @@ class QualityConfig(AppConfig):
         demo="atmp.quality.demo:load",
         actions=("atmp.quality.views.actions:for_record",),
         panels=("atmp.quality.views.panels:parts",),
-        work=("atmp.quality.selectors.documents:training_work",),
+        work=("atmp.quality.selectors.documents:training_work", "atmp.quality.selectors.changes:task_work"),
         order=40,
     )
 

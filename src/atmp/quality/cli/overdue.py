@@ -26,11 +26,15 @@ def quality_models() -> list[Any]:
 def overdue(on: str | None, as_json: bool) -> None:
     """List every open quality record past its due date, oldest first."""
     setup_django()
+    from atmp.quality.selectors.changes import overdue_tasks
+    from atmp.workflow.engine import today
     from atmp.workflow.work import overdue as overdue_items
 
+    when = day(on, field="on") or today()
+    found = [*overdue_items(quality_models(), on=when), *overdue_tasks(when)]
     items = [
         {"record": i.record, "title": i.title, "due": i.due.isoformat() if i.due else None, "owner": i.owner}
-        for i in overdue_items(quality_models(), on=day(on, field="on"))
+        for i in sorted(found, key=lambda i: (i.due or when, i.record))
     ]
     emit(
         {"items": items},

@@ -90,3 +90,20 @@ def test_the_effectiveness_review_waits_for_every_task(qa_reviewer, approved):
         complete_task(actor=qa_reviewer, task=task, evidence="training records", reason="done")
     move(qa_reviewer, approved, "complete")
     assert approved.status == "effectiveness_review"
+
+
+def test_an_open_task_is_on_its_owners_work_and_once_late_in_the_overdue_list(qa_reviewer, operator, approved):
+    from atmp.quality.selectors.changes import overdue_tasks
+    from atmp.workflow.work import work_for
+
+    today = clock.now().date()
+    task = make_changetask(actor=qa_reviewer, change=approved, owner=operator, due_date=today + dt.timedelta(days=3))
+
+    (mine,) = [i for i in work_for(operator) if i.record == task.record_key]
+    assert mine.kind == "task" and mine.due == task.due_date and not mine.overdue
+    assert overdue_tasks(today) == []
+    (late,) = overdue_tasks(today + dt.timedelta(days=4))
+    assert late.record == task.record_key and late.overdue and late.owner == operator.username
+
+    complete_task(actor=operator, task=task, evidence="done as planned", reason="done")
+    assert [i for i in work_for(operator) if i.record == task.record_key] == []
