@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from atmp.accounts.roles import Role
 from atmp.ledger.models import AuditEntry
@@ -133,7 +134,7 @@ def type_label(record_type: str) -> str:
     """Return a record type's readable name, e.g. 'Site' for accounts.site."""
     model = model_for(record_type)
     if model is not None:
-        return str(model._meta.verbose_name).capitalize()
+        return capfirst(str(model._meta.verbose_name))  # "CAPA action", not "Capa action"
     return OTHER_TYPES.get(record_type, record_type)
 
 
