@@ -47,6 +47,7 @@ class Capa(WorkflowRecord):
         indexes = [
             models.Index(fields=["site", "status"], name="quality_capa_site_status"),
             models.Index(fields=["due_date"], name="quality_capa_due"),
+            models.Index(fields=["finished_at"], name="quality_capa_finished"),  # the KPIs' "open on a day"
         ]
 
     def __str__(self) -> str:
@@ -62,6 +63,7 @@ class CapaAction(WorkflowRecord):
 
     workflow: ClassVar[Workflow] = CAPA_ACTION_WORKFLOW
     site_path: ClassVar[str] = "capa__site_id"  # atmp.accounts.visibility: the CAPA's site
+    work_related: ClassVar[tuple[str, ...]] = ("capa",)
 
     class Meta:
         verbose_name = "CAPA action"

@@ -56,7 +56,6 @@ class ChangeControl(WorkflowRecord):
     affects_certified_product = models.BooleanField(default=False)
     effectiveness_review = models.TextField("effectiveness review", blank=True)
 
-
     workflow: ClassVar[Workflow] = CHANGE_WORKFLOW
     # QA's approval is the `approve` transition; a QP's approval, needed when the change affects
     # certified product, is a signature 'approved' by a Qualified Person (docs/quality.md).
@@ -66,7 +65,10 @@ class ChangeControl(WorkflowRecord):
     }
 
     class Meta:
-        indexes = [models.Index(fields=["status", "site"], name="quality_cc_status_site")]
+        indexes = [
+            models.Index(fields=["status", "site"], name="quality_cc_status_site"),
+            models.Index(fields=["finished_at"], name="quality_cc_finished"),  # the KPIs' "open on a day"
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

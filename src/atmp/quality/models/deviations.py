@@ -71,6 +71,8 @@ class Deviation(WorkflowRecord):
             models.Index(fields=["status", "classification"], name="quality_dev_status_class"),
             models.Index(fields=["site", "status"], name="quality_dev_site_status"),
             models.Index(fields=["due_date"], name="quality_dev_due"),
+            # What was open on a day (the KPIs): unfinished, or finished after it (0002).
+            models.Index(fields=["finished_at"], name="quality_dev_finished"),
         ]
 
     def __str__(self) -> str:

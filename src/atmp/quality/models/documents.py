@@ -85,6 +85,7 @@ class DocumentVersion(WorkflowRecord):
 
     workflow: ClassVar[Workflow] = DOCUMENT_VERSION_WORKFLOW
     site_path: ClassVar[str | None] = "document__site_id"
+    work_related: ClassVar[tuple[str, ...]] = ("document",)
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
         "authored": GMP_ROLES - {Role.QUALIFIED_PERSON},
         "reviewed": QA_ROLES,

@@ -83,6 +83,7 @@ class SupplierApproval(WorkflowRecord):
     workflow: ClassVar[Workflow] = APPROVAL_WORKFLOW
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = QA_APPROVAL
     site_path: ClassVar[str | None] = "supplier__site_id"
+    work_related: ClassVar[tuple[str, ...]] = ("supplier",)
 
     class Meta:
         ordering = ["-pk"]

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from atmp.accounts.models import Site
 
@@ -40,9 +40,17 @@ def deviation_kpis(day: dt.date, site: Site | None) -> dict[str, Any]:
 
     rows = open_on(_of_site(Deviation.objects.all(), site), day)
     by_class = {c: 0 for c in ("minor", "major", "critical", "unclassified")}
-    for classification in rows.values_list("classification", flat=True):
-        by_class[classification or "unclassified"] += 1
-    old = rows.filter(created_at__lt=end_of(day - dt.timedelta(days=OVER_DAYS))).count()
+    old = 0
+    # One pass, counted by the database: the open ones by class, and those opened over 30 days before.
+    since = end_of(day - dt.timedelta(days=OVER_DAYS))
+    counted = (
+        rows.order_by()
+        .values_list("classification")
+        .annotate(n=Count("pk"), old=Count("pk", filter=Q(created_at__lt=since)))
+    )
+    for classification, n, older in counted:
+        by_class[classification or "unclassified"] += n
+        old += older
     return {"deviations_open": by_class, "deviations_open_over_30_days": old}
 
 

@@ -86,3 +86,20 @@ def test_training_due_shows_on_my_work(effective, sop, operator, qa_approver):
     assert (item.record, item.status, item.overdue) == (effective.record_key, "due", False)
     documents.read_and_understood(actor=operator, version=effective, password=PASSWORD)
     assert not [i for i in work_for(operator) if i.kind == "training"]
+
+
+def test_compliance_is_the_matrix_s_at_each_site_now_and_in_the_past(effective, sop, qa_reviewer, qa_approver):
+    from atmp.testing import make_site
+
+    here, there = make_site(actor=qa_approver), make_site(actor=qa_approver)
+    olga = make_user("operator", password=PASSWORD)  # every site: signs a company-wide SOP's training
+    make_user("operator", password=PASSWORD, site=here)
+    make_user("operator", password=PASSWORD, site=there)
+    make_user("qa_reviewer", password=PASSWORD)  # every site
+    make_training_requirement(actor=qa_approver, document=sop, role="operator", site=here)
+    make_training_requirement(actor=qa_approver, document=sop, role="qa_reviewer")
+    documents.read_and_understood(actor=olga, version=effective, password=PASSWORD)
+    for site in (None, here, there):
+        for at in (None, clock.now() - dt.timedelta(days=1), clock.now() + dt.timedelta(days=1)):
+            assert training_compliance(site, at) == training_matrix(site, at).compliance, (site, at)
+    assert training_compliance(here) < Decimal(1) == training_compliance(there, clock.now() - dt.timedelta(days=1))

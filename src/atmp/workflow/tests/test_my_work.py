@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -26,6 +27,24 @@ def test_it_lists_what_is_assigned_to_a_person_and_to_their_role(case, author, o
     other = make_sample_case(actor=author)
     engine.assign(author, other, reason="any operator", role="operator")
     assert kinds(operator) == [("assigned", case.record_key, True), ("role", other.record_key, False)]
+
+
+def test_a_long_list_keeps_the_most_urgent_and_loads_only_those(author, operator, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from atmp.workflow import work
+
+    cases = [make_sample_case(actor=author) for _ in range(4)]
+    for n, due in enumerate([dt.date(2030, 1, 1), dt.date(2020, 1, 2), None, dt.date(2020, 1, 1)]):
+        engine.assign(author, cases[n], reason="r", assignee=operator, due_date=due)
+    monkeypatch.setattr(work, "MAX_ITEMS", 2)
+    assert kinds(operator) == [("assigned", cases[3].record_key, True), ("assigned", cases[1].record_key, True)]
+    with CaptureQueriesContext(connection) as captured:
+        work_for(operator)
+    loaded = [q["sql"] for q in captured.captured_queries if '"summary"' in q["sql"]]
+    assert len(loaded) == 1  # one query loads the records shown, and only those
+    assert set(re.findall(r"\d+", loaded[0].split(" IN ")[-1])) == {str(cases[3].pk), str(cases[1].pk)}
 
 
 def test_it_lists_signatures_the_user_may_give_but_not_on_their_own_work(in_review, author, qa_approver):
