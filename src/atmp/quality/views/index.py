@@ -21,6 +21,11 @@ AREAS: list[tuple[str, str, str]] = [
         "Corrective and preventive actions, their owners and due dates, the effectiveness check.",
     ),
     ("CAPA actions", "quality:capa_actions", "Every CAPA's actions, by due date."),
+    (
+        "Change control",
+        "quality:change_controls",
+        "Planned changes: what they affect, risk assessment, regulatory class, tasks, QA's and a QP's approval.",
+    ),
 ]
 
 
