@@ -26,6 +26,12 @@ AREAS: list[tuple[str, str, str]] = [
         "quality:change_controls",
         "Planned changes: what they affect, risk assessment, regulatory class, tasks, QA's and a QP's approval.",
     ),
+    (
+        "Risk register",
+        "quality:risk_assessments",
+        "FMEA risk assessments by product, process and site, with their highest and remaining RPN.",
+    ),
+    ("Risk scales", "quality:risk_scales", "The scale each site scores risks on, and the default."),
 ]
 
 
