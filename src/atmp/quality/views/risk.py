@@ -169,7 +169,7 @@ SCALE = OperationForm(
 
 
 def _scale_values(row: Any) -> dict[str, Any]:
-    values = api.scale_numbers(row)
+    values: dict[str, Any] = dict(api.scale_numbers(row))
     for name in ("severity_levels", "occurrence_levels", "detectability_levels"):
         values[name] = getattr(row, name, "")
     return values
@@ -190,7 +190,9 @@ def scales(request: HttpRequest) -> HttpResponse:
     """Show the scale each of the viewer's sites scores risks on, and the default."""
     viewer: User = request.user  # type: ignore[assignment]
     default = scale_row(None)
-    shown = [{"code": "default", "name": "Default of every site without its own", "row": default, "from": ""}]
+    shown: list[dict[str, Any]] = [
+        {"code": "default", "name": "Default of every site without its own", "row": default, "from": ""}
+    ]
     for site in visible_sites(viewer).filter(voided=False).order_by("code"):
         own = RiskScale.objects.filter(site=site, voided=False).first()
         applies = own or default
