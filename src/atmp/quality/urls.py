@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, changes, deviations, index, risk
+from atmp.quality.views import capa, changes, deviations, documents, index, risk
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -13,4 +13,5 @@ urlpatterns = [
     *capa.urlpatterns,
     *changes.urlpatterns,
     *risk.urlpatterns,
+    *documents.urlpatterns,
 ]

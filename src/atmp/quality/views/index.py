@@ -32,6 +32,12 @@ AREAS: list[tuple[str, str, str]] = [
         "FMEA risk assessments by product, process and site, with their highest and remaining RPN.",
     ),
     ("Risk scales", "quality:risk_scales", "The scale each site scores risks on, and the default."),
+    (
+        "Controlled documents",
+        "quality:documents",
+        "SOPs, policies, forms and specifications: versions with their files, approval, review dates, training.",
+    ),
+    ("Training matrix", "quality:training_matrix", "People × required documents: trained, due or overdue."),
 ]
 
 
