@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, changes, deviations, documents, index, risk
+from atmp.quality.views import capa, changes, deviations, documents, index, reviews, risk
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -14,4 +14,5 @@ urlpatterns = [
     *changes.urlpatterns,
     *risk.urlpatterns,
     *documents.urlpatterns,
+    *reviews.urlpatterns,
 ]

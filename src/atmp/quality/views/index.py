@@ -38,6 +38,12 @@ AREAS: list[tuple[str, str, str]] = [
         "SOPs, policies, forms and specifications: versions with their files, approval, review dates, training.",
     ),
     ("Training matrix", "quality:training_matrix", "People × required documents: trained, due or overdue."),
+    (
+        "Management reviews",
+        "quality:management_reviews",
+        "Periodic reviews of the quality system by management, with the KPIs frozen when approved.",
+    ),
+    ("KPIs", "quality:kpis", "The quality KPIs of a site or every site as of a day, computed from the records."),
 ]
 
 
