@@ -103,7 +103,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         errors[exc.field] = message_of(exc)
     rows = [
-        (key.replace("_", " ").capitalize(), _shown(key, value), key)
+        (key.replace("_", " ").capitalize().replace("Capa", "CAPA"), _shown(key, value), key)
         for key, value in found.items()
         if key not in ("at", "site")
     ]
