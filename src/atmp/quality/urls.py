@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, deviations, index
+from atmp.quality.views import capa, changes, deviations, documents, index, reviews, risk
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -11,4 +11,8 @@ urlpatterns = [
     path("", page(index.index), name="index"),
     *deviations.urlpatterns,
     *capa.urlpatterns,
+    *changes.urlpatterns,
+    *risk.urlpatterns,
+    *documents.urlpatterns,
+    *reviews.urlpatterns,
 ]

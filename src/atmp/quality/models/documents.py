@@ -155,5 +155,13 @@ class TrainingRecord(GmpRecord):
         return f"read and understood: {self.document_version}"
 
     def concerned_site_ids(self) -> frozenset[int] | None:
-        """Return the document's site (None: a company-wide document)."""
-        return self.document.concerned_site_ids()
+        """Return the document's site; for a company-wide document, the trainee's sites (None: every site).
+
+        Training is personal: the record is the trainee's own, so a trainee bound to one site signs
+        a document every site follows (it concerns their site), while a site's document stays its own.
+        """
+        concerned = self.document.concerned_site_ids()
+        if concerned is not None:
+            return concerned
+        mine = self.user.site_ids()
+        return None if mine is None else frozenset(mine)

@@ -57,3 +57,27 @@ def test_read_and_understood_is_not_a_default_meaning_of_other_records(site, ope
     from atmp.accounts import signing
 
     assert "read_understood" not in signing.allowed_meanings(operator, site)
+
+
+def test_a_trainee_bound_to_one_site_signs_a_company_wide_document(effective, site):
+    # Training is personal: the signature concerns the trainee's own record, at the trainee's sites.
+    from atmp.testing import make_user
+
+    assert effective.document.site is None
+    local = make_user("operator", username="lena", password=PASSWORD, site=site)
+    record = documents.read_and_understood(actor=local, version=effective, password=PASSWORD)
+    assert record.user == local and record.concerned_site_ids() == frozenset({site.pk})
+    assert verify.run().ok
+
+
+def test_a_trainee_of_another_site_cannot_sign_a_site_document(qa_reviewer, qa_approver, site):
+    from atmp.quality.factories import make_document, make_effective_version
+    from atmp.testing import make_site, make_user
+
+    other = make_site(actor=qa_reviewer, code="AMS", name="Amsterdam")
+    document = make_document(actor=qa_reviewer, title="Leiden cleaning", site=site)
+    version = make_effective_version(actor=qa_reviewer, approver=qa_approver, password=PASSWORD, document=document)
+    elsewhere = make_user("operator", username="otto", password=PASSWORD, site=other)
+    with pytest.raises(SignatureRefused):
+        documents.read_and_understood(actor=elsewhere, version=version, password=PASSWORD)
+    assert not TrainingRecord.objects.exists()

@@ -21,6 +21,29 @@ AREAS: list[tuple[str, str, str]] = [
         "Corrective and preventive actions, their owners and due dates, the effectiveness check.",
     ),
     ("CAPA actions", "quality:capa_actions", "Every CAPA's actions, by due date."),
+    (
+        "Change control",
+        "quality:change_controls",
+        "Planned changes: what they affect, risk assessment, regulatory class, tasks, QA's and a QP's approval.",
+    ),
+    (
+        "Risk register",
+        "quality:risk_assessments",
+        "FMEA risk assessments by product, process and site, with their highest and remaining RPN.",
+    ),
+    ("Risk scales", "quality:risk_scales", "The scale each site scores risks on, and the default."),
+    (
+        "Controlled documents",
+        "quality:documents",
+        "SOPs, policies, forms and specifications: versions with their files, approval, review dates, training.",
+    ),
+    ("Training matrix", "quality:training_matrix", "People × required documents: trained, due or overdue."),
+    (
+        "Management reviews",
+        "quality:management_reviews",
+        "Periodic reviews of the quality system by management, with the KPIs frozen when approved.",
+    ),
+    ("KPIs", "quality:kpis", "The quality KPIs of a site or every site as of a day, computed from the records."),
 ]
 
 

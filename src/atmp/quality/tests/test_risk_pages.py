@@ -1,0 +1,106 @@
+"""Risk assessments through their pages: the register, FMEA rows scored, edited and removed, the sites' scales."""
+
+from __future__ import annotations
+
+import pytest
+
+from atmp.quality.factories import make_riskassessment, make_riskscale
+from atmp.quality.models.risk import FmeaRow, RiskAssessment, RiskScale
+from atmp.testing import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_fmea_opened_from_its_page_takes_scored_rows_and_shows_in_the_register(qa_reviewer, site):
+    client = signed_in(qa_reviewer)
+
+    opened = client.post(
+        "/quality/risk-assessments/new/",
+        {"site": site.code, "title": "Fill line", "product": "CAR-T 01", "process": "Aseptic fill"},
+    )
+    assessment = RiskAssessment.objects.get()
+    assert opened.status_code == 302 and opened["Location"] == f"/records/quality.riskassessment/{assessment.pk}/"
+
+    added = client.post(
+        f"/quality/risk-assessments/{assessment.pk}/rows/new/",
+        {"failure_mode": "Glove breach", "severity": "4", "occurrence": "3", "detectability": "2"},
+    )
+    assert added.status_code == 302
+    row = FmeaRow.objects.get()
+    assert row.rpn == 24
+
+    register = client.get("/quality/risk-assessments/?product=car-t").content.decode()
+    assert assessment.number in register and ">24<" in register
+    assert "/quality/risk-scales/" in register
+    assert assessment.number not in client.get("/quality/risk-assessments/?process=lyophil").content.decode()
+
+
+def test_a_score_off_the_scale_is_refused_beside_its_field(qa_reviewer, site):
+    assessment = make_riskassessment(actor=qa_reviewer, site=site, rows=0)
+    client = signed_in(qa_reviewer)
+
+    refused = client.post(
+        f"/quality/risk-assessments/{assessment.pk}/rows/new/",
+        {"failure_mode": "Glove breach", "severity": "9", "occurrence": "3", "detectability": "2"},
+    )
+
+    assert refused.status_code == 400 and 'data-testid="error-severity"' in refused.content.decode()
+    assert not FmeaRow.objects.exists()
+
+
+def test_a_row_is_edited_and_removed_from_its_page_while_the_fmea_is_a_draft(qa_reviewer, site):
+    assessment = make_riskassessment(actor=qa_reviewer, site=site, rows=1)
+    row = FmeaRow.objects.get()
+    client = signed_in(qa_reviewer)
+    page = client.get(f"/records/quality.fmearow/{row.pk}/").content.decode()
+    assert f"/quality/fmea-rows/{row.pk}/edit/" in page and f"/quality/fmea-rows/{row.pk}/void/" in page
+
+    edited = client.post(
+        f"/quality/fmea-rows/{row.pk}/edit/",
+        {
+            "failure_mode": row.failure_mode,
+            "severity": "5",
+            "occurrence": "2",
+            "detectability": "3",
+            "reason": "re-scored",
+        },
+    )
+    assert edited.status_code == 302
+    row.refresh_from_db()
+    assert (row.severity, row.rpn) == (5, 30)
+
+    removed = client.post(f"/quality/fmea-rows/{row.pk}/void/", {"reason": "duplicate"})
+    assert removed.status_code == 302 and removed["Location"] == f"/records/quality.riskassessment/{assessment.pk}/"
+    assert FmeaRow._base_manager.get(pk=row.pk).voided
+
+
+def test_a_site_scale_is_set_from_its_page_and_only_qa_sees_the_button(qa_reviewer, operator, site):
+    make_riskscale(actor=qa_reviewer, site=site, major_rpn=20)
+    assert "/quality/risk-scales/LEI/" not in signed_in(operator).get("/quality/risk-scales/").content.decode()
+    client = signed_in(qa_reviewer)
+    listed = client.get("/quality/risk-scales/").content.decode()
+    assert "/quality/risk-scales/LEI/" in listed
+
+    form = client.get("/quality/risk-scales/LEI/").content.decode()
+    assert 'value="20"' in form  # the scale in force is the form's starting point
+
+    refused = client.post(
+        "/quality/risk-scales/LEI/", {"levels": "5", "major_rpn": "20", "critical_rpn": "10", "reason": "x"}
+    )
+    assert refused.status_code == 400 and 'data-testid="error-critical_rpn"' in refused.content.decode()
+    assert RiskScale.objects.get(site=site).critical_rpn != 10
+
+    changed = client.post(
+        "/quality/risk-scales/LEI/",
+        {
+            "levels": "5",
+            "major_rpn": "30",
+            "critical_rpn": "60",
+            "major_severity": "3",
+            "critical_severity": "5",
+            "reason": "recalibrated",
+            "version": RiskScale.objects.get().version,
+        },
+    )
+    assert changed.status_code == 302
+    assert RiskScale.objects.get(site=site).major_rpn == 30
