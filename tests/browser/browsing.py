@@ -20,3 +20,27 @@ def sign_out(page) -> None:
     """Sign out with the top bar's button."""
     page.click("text=Sign out")
     page.wait_for_url("**/login/")
+
+
+def fill_form(page, **fields: str) -> None:
+    """Fill an operation form's fields by name (inputs, text areas and selects alike)."""
+    for name, value in fields.items():
+        field = page.locator(f"#id_{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def take_transition(page, name: str, reason: str, password: str | None = None) -> None:
+    """Open a transition of the status panel, give the reason (and the password for a signed one), take it."""
+    transition = page.locator(f"details.transition[data-transition={name}]")
+    if transition.count() == 0:
+        blocked = page.get_by_test_id("blocked-transitions")
+        why = blocked.inner_text() if blocked.count() else "not offered"
+        raise AssertionError(f"{name} is not offered on {page.url}: {why}")
+    transition.locator("summary").click()
+    transition.locator("textarea[name=reason]").fill(reason)
+    if password is not None:
+        transition.locator("input[name=password]").fill(password)
+    transition.locator("button[type=submit]").click()

@@ -5,35 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.browsing import PASSWORD, sign_in, sign_out
+from tests.browser.browsing import PASSWORD, fill_form, sign_in, sign_out, take_transition
 
 pytestmark = pytest.mark.browser
 
 TITLE = "Grade B door alarm ignored during filling"
-
-
-def fill_form(page, **fields: str) -> None:
-    """Fill an operation form's fields by name (inputs, text areas and selects alike)."""
-    for name, value in fields.items():
-        field = page.locator(f"#id_{name}")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
-
-
-def take_transition(page, name: str, reason: str, password: str | None = None) -> None:
-    """Open a transition of the status panel, give the reason (and the password for a signed one), take it."""
-    transition = page.locator(f"details.transition[data-transition={name}]")
-    if transition.count() == 0:
-        blocked = page.get_by_test_id("blocked-transitions")
-        why = blocked.inner_text() if blocked.count() else "not offered"
-        raise AssertionError(f"{name} is not offered on {page.url}: {why}")
-    transition.locator("summary").click()
-    transition.locator("textarea[name=reason]").fill(reason)
-    if password is not None:
-        transition.locator("input[name=password]").fill(password)
-    transition.locator("button[type=submit]").click()
 
 
 def test_a_major_deviation_is_opened_classified_investigated_given_a_capa_and_closed_with_signatures(page, artifacts):

@@ -148,8 +148,8 @@ def _deviations(people: dict[str, User], sites: dict[str, Site]) -> None:
 
 # The demo's controlled procedures: title, Leiden's own (else company-wide), months before today it
 # took effect, review interval (months), the roles trained on it with their grace period (days).
-# The operators' SOPs are Leiden's: someone who works at some sites only signs the training of
-# those sites' documents. Batch record review took effect more than its interval ago, so its
+# The operators' SOPs are Leiden's (a company-wide one is trained on at the trainee's own sites, so
+# either would do). Batch record review took effect more than its interval ago, so its
 # periodic review is due (`atmp tick` opens it).
 SOPS: list[tuple[str, bool, int, int, tuple[tuple[str, int], ...]]] = [
     ("Aseptic gowning for grade A/B areas", True, 4, 24, (("operator", 30), ("qc_analyst", 30))),

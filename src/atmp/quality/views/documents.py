@@ -149,7 +149,6 @@ READ_AND_UNDERSTOOD = OperationForm(
     intro="By signing you confirm that you have read and understood this version: the signature is your "
     "training record (EU GMP Chapter 2 §2.11).",
     submit="Sign",
-    returns="record",
 )
 
 

@@ -54,6 +54,10 @@ DECLARED: dict[str, tuple[str, tuple[Parts, ...]]] = {
             ),
         ),
     ),
+    "quality.documentversion": (
+        "Read and understood",
+        (Parts("Training records", "training_records", (("user", "Person"), ("signed_at", "Signed (UTC)"))),),
+    ),
     "quality.recall": (
         "Scope and recipients",
         (
