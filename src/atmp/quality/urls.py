@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, deviations, index
+from atmp.quality.views import capa, deviations, index, suppliers
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -11,4 +11,5 @@ urlpatterns = [
     path("", page(index.index), name="index"),
     *deviations.urlpatterns,
     *capa.urlpatterns,
+    *suppliers.urlpatterns,
 ]

@@ -21,6 +21,19 @@ AREAS: list[tuple[str, str, str]] = [
         "Corrective and preventive actions, their owners and due dates, the effectiveness check.",
     ),
     ("CAPA actions", "quality:capa_actions", "Every CAPA's actions, by due date."),
+    (
+        "Suppliers",
+        "quality:suppliers",
+        "Suppliers and contractors: their qualifications per material or service, agreements and audits.",
+    ),
+    ("Supplier qualifications", "quality:supplier_approvals", "Every supplier's approvals, by validity."),
+    (
+        "Quality agreements",
+        "quality:quality_agreements",
+        "Agreements with suppliers and their expiry; filter those expiring within N days.",
+    ),
+    ("Supplier audits", "quality:supplier_audits", "Audits of suppliers, their outcome and findings."),
+    ("May we accept?", "quality:may_accept", "Goods receipt's check: a material from a supplier, on a date."),
 ]
 
 
