@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, deviations, index, suppliers
+from atmp.quality.views import capa, complaints, deviations, index, suppliers
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -12,4 +12,5 @@ urlpatterns = [
     *deviations.urlpatterns,
     *capa.urlpatterns,
     *suppliers.urlpatterns,
+    *complaints.urlpatterns,
 ]

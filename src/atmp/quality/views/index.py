@@ -34,6 +34,12 @@ AREAS: list[tuple[str, str, str]] = [
     ),
     ("Supplier audits", "quality:supplier_audits", "Audits of suppliers, their outcome and findings."),
     ("May we accept?", "quality:may_accept", "Goods receipt's check: a material from a supplier, on a date."),
+    (
+        "Complaints",
+        "quality:complaints",
+        "Complaints received: investigation, conclusion, possible adverse reactions for pharmacovigilance.",
+    ),
+    ("Recalls", "quality:recalls", "Recalls and mock recalls: scope, consignees and patients, reconciliation."),
 ]
 
 
