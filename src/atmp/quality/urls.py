@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, complaints, deviations, index, suppliers
+from atmp.quality.views import capa, complaints, deviations, index, inspections, suppliers
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -13,4 +13,5 @@ urlpatterns = [
     *capa.urlpatterns,
     *suppliers.urlpatterns,
     *complaints.urlpatterns,
+    *inspections.urlpatterns,
 ]

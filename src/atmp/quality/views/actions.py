@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from atmp.accounts.models import User
-from atmp.quality.views import capa, complaints, deviations, suppliers
+from atmp.quality.views import capa, complaints, deviations, inspections, suppliers
 from atmp.quality.views.common import RecordAction, actions_of
 
-AREAS = (deviations, capa, suppliers, complaints)
+AREAS = (deviations, capa, suppliers, complaints, inspections)
 DECLARED: dict[str, tuple[RecordAction, ...]] = {k: v for area in AREAS for k, v in area.ACTIONS.items()}
 
 

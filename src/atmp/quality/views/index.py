@@ -40,6 +40,7 @@ AREAS: list[tuple[str, str, str]] = [
         "Complaints received: investigation, conclusion, possible adverse reactions for pharmacovigilance.",
     ),
     ("Recalls", "quality:recalls", "Recalls and mock recalls: scope, consignees and patients, reconciliation."),
+    ("Self-inspections", "quality:inspections", "Planned self-inspections, their findings and CAPAs."),
 ]
 
 
