@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from atmp.quality.views import capa, changes, deviations, documents, index, reviews, risk
+from atmp.quality.views import (
+    capa,
+    changes,
+    complaints,
+    deviations,
+    documents,
+    index,
+    inspections,
+    reviews,
+    risk,
+    suppliers,
+)
 from atmp.web.pages import page
 
 app_name = "quality"
@@ -15,4 +26,7 @@ urlpatterns = [
     *risk.urlpatterns,
     *documents.urlpatterns,
     *reviews.urlpatterns,
+    *suppliers.urlpatterns,
+    *complaints.urlpatterns,
+    *inspections.urlpatterns,
 ]

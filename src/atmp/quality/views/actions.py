@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from atmp.accounts.models import User
-from atmp.quality.views import capa, changes, deviations, documents, reviews, risk
+from atmp.quality.views import capa, changes, complaints, deviations, documents, inspections, reviews, risk, suppliers
 from atmp.quality.views.common import RecordAction, actions_of
 
-AREAS = (deviations, capa, changes, risk, documents, reviews)
+AREAS = (deviations, capa, changes, risk, documents, reviews, suppliers, complaints, inspections)
 DECLARED: dict[str, tuple[RecordAction, ...]] = {k: v for area in AREAS for k, v in area.ACTIONS.items()}
 
 

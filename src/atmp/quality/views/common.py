@@ -97,10 +97,10 @@ class RecordAction:
 
 
 def _finished(record: Any) -> bool:
-    from atmp.workflow import engine
+    """Return True for a workflow record in a final state (a record without a workflow never finishes)."""
+    from atmp.workflow.models import WorkflowRecord
 
-    status = getattr(record, "status", None)
-    return status is not None and engine.workflow_of(record).is_final(status)
+    return isinstance(record, WorkflowRecord) and record.workflow.is_final(record.status)
 
 
 def list_view(spec: ListSpec, *, new: str = "", template: str = "quality/list.html") -> Any:

@@ -39,6 +39,26 @@ AREAS: list[tuple[str, str, str]] = [
     ),
     ("Training matrix", "quality:training_matrix", "People × required documents: trained, due or overdue."),
     (
+        "Suppliers",
+        "quality:suppliers",
+        "Suppliers and contractors: their qualifications per material or service, agreements and audits.",
+    ),
+    ("Supplier qualifications", "quality:supplier_approvals", "Every supplier's approvals, by validity."),
+    (
+        "Quality agreements",
+        "quality:quality_agreements",
+        "Agreements with suppliers and their expiry; filter those expiring within N days.",
+    ),
+    ("Supplier audits", "quality:supplier_audits", "Audits of suppliers, their outcome and findings."),
+    ("May we accept?", "quality:may_accept", "Goods receipt's check: a material from a supplier, on a date."),
+    (
+        "Complaints",
+        "quality:complaints",
+        "Complaints received: investigation, conclusion, possible adverse reactions for pharmacovigilance.",
+    ),
+    ("Recalls", "quality:recalls", "Recalls and mock recalls: scope, consignees and patients, reconciliation."),
+    ("Self-inspections", "quality:inspections", "Planned self-inspections, their findings and CAPAs."),
+    (
         "Management reviews",
         "quality:management_reviews",
         "Periodic reviews of the quality system by management, with the KPIs frozen when approved.",
