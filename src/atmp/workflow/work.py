@@ -16,9 +16,8 @@ from django.db.models import F, Q
 from atmp.accounts.models import User
 from atmp.accounts.roles import meanings_for
 from atmp.accounts.visibility import visible_records
-from atmp.ledger.models import AuditEntry, Signature
 from atmp.ledger.records import gmp_models
-from atmp.ledger.signatures import AUTHORING_ACTIONS, MEANINGS
+from atmp.ledger.signatures import MEANINGS, authors_of
 from atmp.workflow.engine import today as utc_today
 from atmp.workflow.models import WorkflowRecord
 
@@ -126,12 +125,12 @@ def _awaiting_signature(user: User) -> list[_Waiting]:
         firsts = {step.sources: step for step in reversed(steps)}
         for step in [s for s in steps if firsts[s.sources] is s]:
             rows = visible_records(user, _open(model).filter(status__in=step.sources))
-            keys = list(rows.order_by(*URGENT_FIRST).values_list("pk", "due_date")[:MAX_ITEMS])
-            mine = authored_by(user, model.record_type(), [str(pk) for pk, _ in keys])
+            keys = list(rows.order_by(*URGENT_FIRST).values_list("pk", "due_date", "version")[:MAX_ITEMS])
+            authored = authors_of(model.record_type(), {str(pk): version for pk, _, version in keys}, who=user.pk)
             label = MEANINGS.get(step.meaning or "", step.meaning or "")
             detail = f"{step.label} (signed “{label}”)"
             # segregation of duties: an author does not approve
-            found.extend(_Waiting("signature", model, pk, due, detail) for pk, due in keys if str(pk) not in mine)
+            found.extend(_Waiting("signature", model, pk, due, detail) for pk, due, _ in keys if not authored[str(pk)])
     return found
 
 
@@ -160,24 +159,6 @@ def assigned(user: User, on: dt.date) -> list[WorkItem]:
 def awaiting_signature(user: User, on: dt.date) -> list[WorkItem]:
     """Return the records waiting in a state whose signed transition the user may take (not their own work)."""
     return list(_items(_awaiting_signature(user), on).values())
-
-
-def authored_by(user: User, record_type: str, record_ids: list[str]) -> set[str]:
-    """Return which of the records the user authored (changed, or signed 'authored'): two queries for all."""
-    if not record_ids:
-        return set()
-    # `actor_id + 0`: compared as an expression, so the planner looks the records up by their index
-    # (ledger_entry_record) instead of walking every entry of the actor (ledger_entry_actor_at): a busy
-    # QA Approver has 100,000 entries after ten years, and SQLite chose that walk (bench/qms.py).
-    changed = (
-        AuditEntry.objects.alias(by=F("actor_id") + 0)
-        .filter(record_type=record_type, record_id__in=record_ids, by=user.pk, action__in=AUTHORING_ACTIONS)
-        .values_list("record_id", flat=True)
-    )
-    signed = Signature.objects.filter(
-        record_type=record_type, record_id__in=record_ids, signer_id=user.pk, meaning="authored"
-    ).values_list("record_id", flat=True)
-    return {str(i) for i in changed} | {str(i) for i in signed}
 
 
 def work_for(user: User, *, on: dt.date | None = None) -> list[WorkItem]:

@@ -157,3 +157,17 @@ def test_the_role_assignment_declares_its_user_and_site(qa_reviewer):
     assert at_lei.concerned_site_ids() == frozenset({lei.pk})
     assert qa_reviewer.assignments.get(site=None).concerned_site_ids() is None
     assert lei.concerned_site_ids() == frozenset({lei.pk}) and lei.subject_user_ids() == frozenset()
+
+
+def test_authors_are_counted_up_to_the_version_asked_about_one_record_or_many(site, qa_reviewer, qa_approver):
+    other = make_site(actor=qa_reviewer, code="UTR", name="Utrecht")
+    rename_site(site, "Leiden II", actor=qa_approver, reason="renamed")  # qa_approver authors version 2 only
+    key = "accounts.site"
+    both = signatures.authors_of(key, {str(site.pk): 2, str(other.pk): 1})
+    assert both == {str(site.pk): {qa_reviewer.pk, qa_approver.pk}, str(other.pk): {qa_reviewer.pk}}
+    assert signatures.authors_of(key, {str(site.pk): 1}) == {str(site.pk): {qa_reviewer.pk}}
+    assert signatures.authors_of(key, {str(site.pk): 2, str(other.pk): 1}, who=qa_approver.pk) == {
+        str(site.pk): {qa_approver.pk},
+        str(other.pk): set(),
+    }
+    assert signatures.authors(site) == {qa_reviewer.pk, qa_approver.pk}

@@ -22,7 +22,8 @@ from atmp.ledger import signatures
 from atmp.ledger.api import SignatureOut
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import GmpRecord
-from atmp.quality.api.risk import Id, PageQuery, Version, one, page, site_named, visible_sites_only
+from atmp.quality.api.paging import page
+from atmp.quality.api.risk import Id, PageQuery, Version, one, site_named, visible_sites_only
 from atmp.quality.models.changes import AFFECTED_KINDS, ChangeControl, ChangeTask
 from atmp.quality.models.risk import RiskAssessment
 from atmp.quality.services import changes as services
@@ -256,7 +257,7 @@ def list_changes(request: HttpRequest, q: Query[ChangeQuery]) -> dict[str, Any]:
         rows = rows.filter(status=q.status)
     if q.classification:
         rows = rows.filter(regulatory_classification=q.classification)
-    found, after = page(rows, q)
+    found, after = page(rows, limit=q.limit, after=q.after)
     return {"items": [change_document(c) for c in found], "next_after": after}
 
 

@@ -17,6 +17,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import MAX_INT
 from atmp.ledger.api import visible_record
 from atmp.ledger.records import GmpRecord
+from atmp.quality.api import paging
 
 MAX_PAGE = 200
 
@@ -30,12 +31,8 @@ class PageQuery(Schema):
 
 def page(rows: QuerySet[Any], q: PageQuery, document: Any) -> dict[str, Any]:
     """Return one page of the rows (newest first) as {"items": [...], "next": pk | None}."""
-    if q.after is not None:
-        rows = rows.filter(pk__lt=q.after)
-    found = list(rows.order_by("-pk")[: q.limit + 1])
-    more = len(found) > q.limit
-    found = found[: q.limit]
-    return {"items": [document(r) for r in found], "next": found[-1].pk if more and found else None}
+    found, cursor = paging.page(rows, limit=q.limit, after=q.after)
+    return {"items": [document(r) for r in found], "next": cursor}
 
 
 def visible(request: HttpRequest, rows: QuerySet[Any]) -> QuerySet[Any]:

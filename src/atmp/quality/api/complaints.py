@@ -14,7 +14,7 @@ from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
-from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page
+from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page
 from atmp.quality.api.suppliers import _changes, site_by_code
 from atmp.quality.models.complaints import Complaint
 from atmp.quality.models.recalls import Recall, RecallRecipient, RecallScope
@@ -129,7 +129,7 @@ def list_complaints(
     rows = flagged_for_pv() if flagged else Complaint.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(user_of(request), rows, limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
     return {"items": [complaint_doc(c) for c in items], "next": cursor}
 
 
@@ -345,7 +345,7 @@ def list_recalls(
     rows = Recall.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(user_of(request), rows, limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
     return {"items": [recall_doc(r) for r in items], "next": cursor}
 
 

@@ -22,6 +22,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import MAX_INT, BodyIn, answers, bounded
 from atmp.ledger.api import visible_record
 from atmp.ledger.errors import NotFound
+from atmp.quality.api.paging import page
 from atmp.quality.models.documents import Document, DocumentVersion, TrainingRecord, TrainingRequirement
 from atmp.quality.selectors import documents as selectors
 from atmp.quality.services import documents as services
@@ -388,12 +389,8 @@ def list_documents(
         rows = rows.filter(Q(site=where) | Q(site__isnull=True))
     if q:
         rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
-    if after is not None:
-        rows = rows.filter(pk__lt=after)
-    page = list(rows.order_by("-pk")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"documents": [document_document(d) for d in page], "next_after": page[-1].pk if more else None}
+    found, cursor = page(rows, limit=limit, after=after)
+    return {"documents": [document_document(d) for d in found], "next_after": cursor}
 
 
 @router.post("/quality/documents", response=answers({201: DocumentOut}))
@@ -538,12 +535,8 @@ def list_training_records(
         rows = rows.filter(user=_user(user, field="user", viewer=viewer))
     if document is not None:
         rows = rows.filter(document_id=document)
-    if after is not None:
-        rows = rows.filter(pk__lt=after)
-    page = list(rows.select_related("user", "document", "document_version").order_by("-pk")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"records": [training_record_document(t) for t in page], "next_after": page[-1].pk if more else None}
+    found, cursor = page(rows.select_related("user", "document", "document_version"), limit=limit, after=after)
+    return {"records": [training_record_document(t) for t in found], "next_after": cursor}
 
 
 class StatusQuery(Schema):

@@ -14,7 +14,7 @@ from atmp.accounts.models import User
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
 from atmp.quality.api.complaints import _site
-from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page
+from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page
 from atmp.quality.api.suppliers import CapaIn, FindingIn, FindingOut, _changes, finding_doc, user_by_name
 from atmp.quality.models.inspections import InspectionFinding, SelfInspection
 from atmp.quality.services import inspections as svc
@@ -104,7 +104,7 @@ def list_inspections(
     rows = SelfInspection.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(user_of(request), rows, limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
     return {"items": [inspection_doc(i) for i in items], "next": cursor}
 
 

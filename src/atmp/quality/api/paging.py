@@ -1,14 +1,18 @@
-"""What the quality routers share: keyset pages of a type's records the caller may see, and lookups."""
+"""What the quality routers share: keyset pages (the one implementation for every quality list), and lookups.
+
+Not atmp.lists: its cursor is an opaque text carrying the sort, while these published operations take
+and answer an integer primary key (`after`, `next` / `next_after`) and always sort newest first.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from pydantic import Field
 
 from atmp.accounts.models import User
-from atmp.accounts.visibility import site_path
+from atmp.accounts.visibility import visible_records
 from atmp.api.schemas import MAX_INT
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import GmpRecord
@@ -24,19 +28,23 @@ Version = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 def visible(user: User, rows: QuerySet[M]) -> QuerySet[M]:
     """Return the rows of the sites the user sees (records of no site are everyone's)."""
-    ids = user.site_ids()
-    path = site_path(rows.model)
-    if ids is None or path is None:
-        return rows
-    return rows.filter(Q(**{f"{path}__in": ids}) | Q(**{f"{path}__isnull": True}))
+    return visible_records(user, rows)
 
 
-def page(user: User, rows: QuerySet[M], *, limit: int, after: int | None) -> tuple[list[M], int | None]:
-    """Return one keyset page, newest first, and the cursor of the next page (None at the end)."""
-    rows = visible(user, rows).filter(voided=False).order_by("-pk")
+def live(user: User, rows: QuerySet[M]) -> QuerySet[M]:
+    """Return the rows the user sees that are not voided."""
+    return visible(user, rows).filter(voided=False)
+
+
+def page(rows: QuerySet[M], *, limit: int, after: int | None) -> tuple[list[M], int | None]:
+    """Return one keyset page of the rows, newest first, and the cursor of the next page (None at the end).
+
+    `after` is the previous page's cursor (a primary key; none or 0: the first page). Each router
+    answers with its own published shape ({"items", "next"} or {"items", "next_after"}, …).
+    """
     if after:
         rows = rows.filter(pk__lt=after)
-    found = list(rows[: limit + 1])
+    found = list(rows.order_by("-pk")[: limit + 1])
     more = len(found) > limit
     found = found[:limit]
     return found, (found[-1].pk if more and found else None)

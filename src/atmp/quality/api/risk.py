@@ -21,6 +21,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
 from atmp.ledger.api import visible_record
 from atmp.ledger.records import GmpRecord
+from atmp.quality.api.paging import page
 from atmp.quality.models.risk import FmeaRow, RiskAssessment, RiskScale
 from atmp.quality.selectors import risk as selectors
 from atmp.quality.services import risk as services
@@ -39,16 +40,6 @@ class PageQuery(Schema):
 
     after: Id | None = None
     limit: Limit = 50
-
-
-def page(rows: QuerySet[Any], q: PageQuery) -> tuple[list[Any], int | None]:
-    """Return one page of rows (newest first) and the cursor of the next page (None: no more)."""
-    if q.after is not None:
-        rows = rows.filter(pk__lt=q.after)
-    found = list(rows.order_by("-pk")[: q.limit + 1])
-    more = len(found) > q.limit
-    found = found[: q.limit]
-    return found, (found[-1].pk if more and found else None)
 
 
 def visible_sites_only(request: HttpRequest, rows: QuerySet[Any], site: str | None) -> QuerySet[Any]:
@@ -386,7 +377,7 @@ def list_assessments(request: HttpRequest, q: Query[AssessmentQuery]) -> dict[st
         rows = rows.filter(product__iexact=q.product.strip())
     if q.process:
         rows = rows.filter(process__iexact=q.process.strip())
-    found, after = page(rows, q)
+    found, after = page(rows, limit=q.limit, after=q.after)
     return {"items": [assessment_document(a) for a in found], "next_after": after}
 
 

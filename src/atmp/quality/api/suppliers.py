@@ -15,7 +15,7 @@ from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
-from atmp.quality.api.paging import After, Id, Limit, Version, common, one, page, visible
+from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page, visible
 from atmp.quality.models.suppliers import AuditFinding, QualityAgreement, Supplier, SupplierApproval, SupplierAudit
 from atmp.quality.selectors import suppliers as select
 from atmp.quality.services import edits
@@ -100,7 +100,7 @@ def list_suppliers(
     rows = Supplier.objects.all()
     if name:
         rows = rows.filter(name__icontains=name)
-    items, cursor = page(user_of(request), rows, limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
     return {"items": [supplier_doc(s) for s in items], "next": cursor}
 
 
@@ -184,7 +184,7 @@ def list_approvals(request: HttpRequest, supplier_id: Id, limit: Limit = 50, aft
     """List a supplier's qualifications per material or service."""
     user = user_of(request)
     supplier = one(user, Supplier, supplier_id)
-    items, cursor = page(user, SupplierApproval.objects.filter(supplier=supplier), limit=limit, after=after)
+    items, cursor = page(live(user, SupplierApproval.objects.filter(supplier=supplier)), limit=limit, after=after)
     return {"items": [approval_doc(a) for a in items], "next": cursor}
 
 
@@ -286,7 +286,7 @@ def list_agreements(
         )
         rows = list(found[:limit])
         return {"items": [agreement_doc(a) for a in rows], "next": None}
-    items, cursor = page(user, QualityAgreement.objects.all(), limit=limit, after=after)
+    items, cursor = page(live(user, QualityAgreement.objects.all()), limit=limit, after=after)
     return {"items": [agreement_doc(a) for a in items], "next": cursor}
 
 
@@ -423,7 +423,7 @@ def audit_doc(a: SupplierAudit) -> dict[str, Any]:
 @requires("records.view")
 def list_audits(request: HttpRequest, limit: Limit = 50, after: After = None) -> dict[str, Any]:
     """List supplier audits, newest first."""
-    items, cursor = page(user_of(request), SupplierAudit.objects.all(), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), SupplierAudit.objects.all()), limit=limit, after=after)
     return {"items": [audit_doc(a) for a in items], "next": cursor}
 
 

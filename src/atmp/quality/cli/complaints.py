@@ -62,12 +62,12 @@ def list_(username: str, as_json: bool, flagged: bool, limit: int) -> None:
     """List complaints, newest first."""
     setup_django()
     from atmp.quality.api.complaints import complaint_doc
-    from atmp.quality.api.paging import page
+    from atmp.quality.api.paging import live, page
     from atmp.quality.models.complaints import Complaint
     from atmp.quality.selectors.complaints import flagged_for_pv
 
     rows = flagged_for_pv() if flagged else Complaint.objects.all()
-    items, _ = page(viewer(username), rows, limit=limit, after=None)
+    items, _ = page(live(viewer(username), rows), limit=limit, after=None)
     emit_list([complaint_doc(c) for c in items], ("number", "status", "received_date", "title"), as_json)
 
 

@@ -62,10 +62,10 @@ def list_(username: str, as_json: bool, limit: int) -> None:
     """List self-inspections, newest first."""
     setup_django()
     from atmp.quality.api.inspections import inspection_doc
-    from atmp.quality.api.paging import page
+    from atmp.quality.api.paging import live, page
     from atmp.quality.models.inspections import SelfInspection
 
-    items, _ = page(viewer(username), SelfInspection.objects.all(), limit=limit, after=None)
+    items, _ = page(live(viewer(username), SelfInspection.objects.all()), limit=limit, after=None)
     emit_list([inspection_doc(i) for i in items], ("number", "status", "planned_date", "area"), as_json)
 
 

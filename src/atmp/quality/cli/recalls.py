@@ -74,10 +74,10 @@ def list_(username: str, as_json: bool, limit: int) -> None:
     """List recalls, newest first."""
     setup_django()
     from atmp.quality.api.complaints import recall_doc
-    from atmp.quality.api.paging import page
+    from atmp.quality.api.paging import live, page
     from atmp.quality.models.recalls import Recall
 
-    items, _ = page(viewer(username), Recall.objects.all(), limit=limit, after=None)
+    items, _ = page(live(viewer(username), Recall.objects.all()), limit=limit, after=None)
     emit_list([recall_doc(r) for r in items], ("number", "classification", "status", "title"), as_json)
 
 

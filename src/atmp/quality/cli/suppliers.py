@@ -96,11 +96,11 @@ def add(name: str, address: str, site: str | None, reason: str, **auth: Any) -> 
 def list_(username: str, as_json: bool, limit: int) -> None:
     """List suppliers, newest first."""
     setup_django()
-    from atmp.quality.api.paging import page
+    from atmp.quality.api.paging import live, page
     from atmp.quality.api.suppliers import supplier_doc
     from atmp.quality.models.suppliers import Supplier
 
-    items, _ = page(viewer(username), Supplier.objects.all(), limit=limit, after=None)
+    items, _ = page(live(viewer(username), Supplier.objects.all()), limit=limit, after=None)
     emit_list([supplier_doc(s) for s in items], ("number", "name", "site"), as_json)
 
 
@@ -193,7 +193,7 @@ def agreement(
 def agreements(username: str, as_json: bool, expiring_within: int | None, limit: int) -> None:
     """List quality agreements (or those expiring within N days)."""
     setup_django()
-    from atmp.quality.api.paging import page
+    from atmp.quality.api.paging import live, page
     from atmp.quality.api.suppliers import agreement_doc
     from atmp.quality.models.suppliers import QualityAgreement
     from atmp.quality.selectors.suppliers import expiring_agreements
@@ -203,7 +203,7 @@ def agreements(username: str, as_json: bool, expiring_within: int | None, limit:
         ids = user.site_ids()
         rows = list(expiring_agreements(within_days=expiring_within, site_ids=frozenset(ids) if ids else None)[:limit])
     else:
-        rows, _ = page(user, QualityAgreement.objects.all(), limit=limit, after=None)
+        rows, _ = page(live(user, QualityAgreement.objects.all()), limit=limit, after=None)
     emit_list([agreement_doc(a) for a in rows], ("number", "supplier", "status", "expiry_date", "title"), as_json)
 
 

@@ -15,14 +15,14 @@ from atmp.ledger.records import GmpRecord
 from atmp.ledger.writer import Change
 from atmp.quality import numbering
 from atmp.quality.models.capa import Capa, CapaAction, CapaKind, Effectiveness
-from atmp.quality.services import validation as v
+from atmp.quality.services import edits
 from atmp.workflow import links
 
 EDITABLE: dict[str, Any] = {
-    "title": v.title,
-    "description": lambda x: v.text(x, field="description", required=True),
-    "kind": lambda x: v.choice(x, CapaKind, field="kind"),
-    "effectiveness_criteria": lambda x: v.text(x, field="effectiveness_criteria"),
+    "title": edits.title,
+    "description": lambda x: edits.text(x, "description", required=True),
+    "kind": lambda x: edits.choice(x, "kind", CapaKind.values),
+    "effectiveness_criteria": lambda x: edits.text(x, "effectiveness_criteria"),
     "effectiveness_due": lambda x: x,
 }
 
@@ -58,11 +58,11 @@ def open_capa(
         raise InvalidInput("site", f"{site.code} is not one of your sites")
     capa = Capa(
         site=site,
-        title=v.title(title),
-        description=v.text(description, field="description", required=True),
-        kind=v.choice(kind, CapaKind, field="kind"),
+        title=edits.title(title),
+        description=edits.text(description, "description", required=True),
+        kind=edits.choice(kind, "kind", CapaKind.values),
         due_date=due_date,
-        effectiveness_criteria=v.text(effectiveness_criteria, field="effectiveness_criteria"),
+        effectiveness_criteria=edits.text(effectiveness_criteria, "effectiveness_criteria"),
         effectiveness_due=effectiveness_due,
     )
     capa.assignee = _owner(owner, capa)
@@ -78,7 +78,7 @@ def open_follow_up(ch: Change, *, capa: Capa, actor: User) -> Capa:
     """Open the CAPA that follows up one found not effective (the close_with_follow_up transition's effect)."""
     follow = Capa(
         site=capa.site,
-        title=v.title(f"Follow-up of {capa.number}: {capa.title}"[:200]),
+        title=edits.title(f"Follow-up of {capa.number}: {capa.title}"[:200]),
         description=f"{capa.number} was found not effective:\n{capa.effectiveness_evidence}",
         kind=capa.kind,
     )
@@ -90,14 +90,10 @@ def open_follow_up(ch: Change, *, capa: Capa, actor: User) -> Capa:
 
 def update_capa(*, actor: User, capa: Capa, reason: str, version: int | None = None, **changes: Any) -> Capa:
     """Change a CAPA's description, kind or effectiveness criteria and due date."""
-    v.not_finished(capa)
+    edits.check_may_edit(actor, capa, version=version)
     if capa.status != "open" and set(changes) & {"effectiveness_criteria", "effectiveness_due"}:
         raise Conflict(f"{capa.number}: the effectiveness criteria are fixed once the check has started")
-    v.seen(capa, version)
-    v.apply_fields(capa, changes, EDITABLE)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(capa)
-    return capa
+    return edits.apply(actor=actor, record=capa, values=edits.check_fields(changes, EDITABLE), reason=reason)
 
 
 def add_action(
@@ -114,7 +110,7 @@ def add_action(
         raise Conflict(f"{capa.number} is {capa.state_label()}: actions are added while it is open")
     if not actor.can(CapaAction.write_permission) or not can_see(actor, capa):
         raise NotAllowed(f"your roles or sites do not allow changing {capa.record_key}")
-    action = CapaAction(capa=capa, description=v.text(description, field="description", required=True))
+    action = CapaAction(capa=capa, description=edits.text(description, "description", required=True))
     action.assignee = _owner(owner, capa)
     action.due_date = due_date
     with writer.change(actor=actor, reason=reason) as ch:
@@ -124,12 +120,9 @@ def add_action(
 
 def record_evidence(*, actor: User, action: CapaAction, evidence: str, reason: str, version: int | None = None) -> Any:
     """Record what was done for an action (before it is marked done)."""
-    v.not_finished(action)
-    v.seen(action, version)
-    action.evidence = v.text(evidence, field="evidence", required=True)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(action)
-    return action
+    edits.check_may_edit(actor, action, version=version)
+    values = {"evidence": edits.text(evidence, "evidence", required=True)}
+    return edits.apply(actor=actor, record=action, values=values, reason=reason)
 
 
 def record_effectiveness(
@@ -138,9 +131,9 @@ def record_effectiveness(
     """Record the effectiveness check's outcome and evidence, against the criteria set beforehand."""
     if capa.status != "effectiveness_check":
         raise Conflict(f"{capa.number} is {capa.state_label()}: the effectiveness check comes after the actions")
-    v.seen(capa, version)
-    capa.effectiveness_outcome = v.choice(outcome, Effectiveness, field="outcome")
-    capa.effectiveness_evidence = v.text(evidence, field="evidence", required=True)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(capa)
-    return capa
+    edits.check_may_edit(actor, capa, version=version)
+    values = {
+        "effectiveness_outcome": edits.choice(outcome, "outcome", Effectiveness.values),
+        "effectiveness_evidence": edits.text(evidence, "evidence", required=True),
+    }
+    return edits.apply(actor=actor, record=capa, values=values, reason=reason)

@@ -10,6 +10,7 @@ from atmp.accounts.models import Site, User
 from atmp.accounts.roles import Role
 from atmp.accounts.services import can_see
 from atmp.ledger import clock, writer
+from atmp.ledger.errors import Conflict
 from atmp.ledger.records import GmpRecord
 from atmp.quality import numbering, risk
 from atmp.quality.models.deviations import (
@@ -19,7 +20,7 @@ from atmp.quality.models.deviations import (
     PlannedDeviation,
     RootCauseMethod,
 )
-from atmp.quality.services import validation as v
+from atmp.quality.services import edits
 from atmp.workflow import links
 from atmp.workflow.notify import holders_of, notify
 
@@ -41,16 +42,16 @@ def _categories(value: str | list[str]) -> str:
 
 
 EDITABLE: dict[str, Any] = {
-    "title": v.title,
-    "description": lambda x: v.text(x, field="description", required=True),
-    "occurred_at": lambda x: v.past_moment(x, field="occurred_at"),
-    "discovered_at": lambda x: None if x is None else v.past_moment(x, field="discovered_at"),
-    "area": lambda x: v.text(x, field="area")[:200],
-    "immediate_actions": lambda x: v.text(x, field="immediate_actions"),
-    "impact_assessment": lambda x: v.text(x, field="impact_assessment"),
+    "title": edits.title,
+    "description": lambda x: edits.text(x, "description", required=True),
+    "occurred_at": lambda x: edits.past_moment(x, "occurred_at"),
+    "discovered_at": lambda x: None if x is None else edits.past_moment(x, "discovered_at"),
+    "area": lambda x: edits.text(x, "area", limit=200),
+    "immediate_actions": lambda x: edits.text(x, "immediate_actions"),
+    "impact_assessment": lambda x: edits.text(x, "impact_assessment"),
     "patient_impact": bool,
-    "root_cause": lambda x: v.text(x, field="root_cause"),
-    "root_cause_method": lambda x: v.choice(x, RootCauseMethod, field="root_cause_method", blank=True),
+    "root_cause": lambda x: edits.text(x, "root_cause"),
+    "root_cause_method": lambda x: edits.choice(x, "root_cause_method", RootCauseMethod.values, blank=True),
     "root_cause_categories": _categories,
 }
 
@@ -73,12 +74,12 @@ def open_deviation(
         raise NotAllowed(f"your roles do not grant {Deviation.write_permission!r}")
     deviation = Deviation(
         site=_site_for(actor, site),
-        title=v.title(title),
-        description=v.text(description, field="description", required=True),
-        occurred_at=v.past_moment(occurred_at, field="occurred_at"),
-        discovered_at=None if discovered_at is None else v.past_moment(discovered_at, field="discovered_at"),
-        area=v.text(area, field="area")[:200],
-        immediate_actions=v.text(immediate_actions, field="immediate_actions"),
+        title=edits.title(title),
+        description=edits.text(description, "description", required=True),
+        occurred_at=edits.past_moment(occurred_at, "occurred_at"),
+        discovered_at=None if discovered_at is None else edits.past_moment(discovered_at, "discovered_at"),
+        area=edits.text(area, "area", limit=200),
+        immediate_actions=edits.text(immediate_actions, "immediate_actions"),
     )
     if deviation.discovered_at and deviation.discovered_at < deviation.occurred_at:
         raise InvalidInput("discovered_at", "cannot be before occurred_at")
@@ -94,12 +95,8 @@ def update_deviation(
     *, actor: User, deviation: Deviation, reason: str, version: int | None = None, **changes: Any
 ) -> Deviation:
     """Change the deviation's description, impact or root cause (not its class: classify does that)."""
-    v.not_finished(deviation)
-    v.seen(deviation, version)
-    v.apply_fields(deviation, changes, EDITABLE)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(deviation)
-    return deviation
+    edits.check_may_edit(actor, deviation, version=version)
+    return edits.apply(actor=actor, record=deviation, values=edits.check_fields(changes, EDITABLE), reason=reason)
 
 
 def classify(
@@ -120,7 +117,7 @@ def classify(
     """
     if not actor.can("quality.decide"):
         raise NotAllowed("classifying a deviation is QA's decision: your roles do not grant 'quality.decide'")
-    v.not_finished(deviation)
+    edits.check_may_edit(actor, deviation, version=version)
     from atmp.quality.services.risk import scale_for
 
     scale = scale_for(deviation.site)
@@ -130,15 +127,14 @@ def classify(
         field, _, rule = str(exc).partition(": ")
         raise InvalidInput(field, rule) from None
     chosen = classification or found.suggested
-    v.choice(chosen, Classification, field="classification")
-    override = v.text(override_reason, field="override_reason")
+    edits.choice(chosen, "classification", Classification.values)
+    override = edits.text(override_reason, "override_reason")
     if chosen != found.suggested and not override:
         raise InvalidInput(
             "override_reason",
             f"the scores suggest {found.suggested} ({found.because}): say why it is {chosen} (ICH Q9(R1))",
         )
     was_critical = deviation.classification == Classification.CRITICAL
-    v.seen(deviation, version)
     deviation.severity, deviation.occurrence, deviation.detectability = severity, occurrence, detectability
     deviation.rpn, deviation.suggested_classification = found.rpn, found.suggested
     deviation.classification_basis = found.because
@@ -159,23 +155,23 @@ def classify(
 
 def add_impact(*, actor: User, deviation: Deviation, record: GmpRecord, reason: str = "") -> Any:
     """Record that the deviation concerns another record (a batch, lot, product, equipment, EM result)."""
-    v.not_finished(deviation)
+    edits.check_may_edit(actor, deviation, version=None)
     return links.link(actor=actor, source=deviation, target=record, relation="concerns", reason=reason)
 
 
 PLANNED_EDITABLE: dict[str, Any] = {
-    "title": v.title,
-    "description": lambda x: v.text(x, field="description", required=True),
-    "scope": lambda x: v.text(x, field="scope"),
-    "justification": lambda x: v.text(x, field="justification"),
-    "risk_assessment": lambda x: v.text(x, field="risk_assessment"),
+    "title": edits.title,
+    "description": lambda x: edits.text(x, "description", required=True),
+    "scope": lambda x: edits.text(x, "scope"),
+    "justification": lambda x: edits.text(x, "justification"),
+    "risk_assessment": lambda x: edits.text(x, "risk_assessment"),
     "planned_start": lambda x: x,
     "planned_end": lambda x: x,
 }
 
 
-def _check_period(planned: PlannedDeviation) -> None:
-    if planned.planned_start and planned.planned_end and planned.planned_end < planned.planned_start:
+def _check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and end < start:
         raise InvalidInput("planned_end", "cannot be before planned_start")
 
 
@@ -197,15 +193,15 @@ def open_planned_deviation(
         raise NotAllowed(f"your roles do not grant {PlannedDeviation.write_permission!r}")
     planned = PlannedDeviation(
         site=_site_for(actor, site),
-        title=v.title(title),
-        description=v.text(description, field="description", required=True),
-        scope=v.text(scope, field="scope"),
-        justification=v.text(justification, field="justification"),
-        risk_assessment=v.text(risk_assessment, field="risk_assessment"),
+        title=edits.title(title),
+        description=edits.text(description, "description", required=True),
+        scope=edits.text(scope, "scope"),
+        justification=edits.text(justification, "justification"),
+        risk_assessment=edits.text(risk_assessment, "risk_assessment"),
         planned_start=planned_start,
         planned_end=planned_end,
     )
-    _check_period(planned)
+    _check_period(planned.planned_start, planned.planned_end)
     with writer.change(actor=actor, reason=reason) as ch:
         planned.number = numbering.next_number(ch, PlannedDeviation, "PDV", clock.now().year)
         ch.save(planned)
@@ -216,14 +212,9 @@ def update_planned_deviation(
     *, actor: User, planned: PlannedDeviation, reason: str, version: int | None = None, **changes: Any
 ) -> PlannedDeviation:
     """Change a draft planned deviation; once approved it is not edited (cancel it and plan anew)."""
-    v.not_finished(planned)
+    edits.check_may_edit(actor, planned, version=version)
     if planned.status == "approved":
-        from atmp.ledger.errors import Conflict
-
         raise Conflict(f"{planned.number} is approved: an approved plan is not edited; cancel it and plan anew")
-    v.seen(planned, version)
-    v.apply_fields(planned, changes, PLANNED_EDITABLE)
-    _check_period(planned)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(planned)
-    return planned
+    values = edits.check_fields(changes, PLANNED_EDITABLE)
+    _check_period(values.get("planned_start", planned.planned_start), values.get("planned_end", planned.planned_end))
+    return edits.apply(actor=actor, record=planned, values=values, reason=reason)

@@ -1,21 +1,28 @@
-"""What every quality service checks before it writes: permission, site, version seen, text limits."""
+"""What every quality service checks before it writes: permission, site, version seen, state, text and choices.
+
+Each refusal names the field and the rule. One module for all the quality services (capa, deviations,
+reviews, complaints, inspections, recalls, suppliers), so a rule such as the NUL refusal is kept once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import Site, User
 from atmp.accounts.services import can_see
-from atmp.ledger import writer
+from atmp.ledger import clock, writer
 from atmp.ledger.errors import Conflict, ReasonRequired, RecordVoided, StaleRecord
 from atmp.ledger.records import GmpRecord
 from atmp.workflow.models import WorkflowRecord
 
+MAX_TITLE = 200
 MAX_TEXT = 20000
+
+R = TypeVar("R", bound=GmpRecord)
 
 
 def check_writer(actor: User, model: type[GmpRecord], *, site: Site | None = None) -> None:
@@ -29,7 +36,11 @@ def check_writer(actor: User, model: type[GmpRecord], *, site: Site | None = Non
 
 
 def check_may_edit(actor: User, record: GmpRecord, *, version: int | None, states: Iterable[str] | None = None) -> None:
-    """Refuse an edit the actor may not make, of a record that moved on, or in a state that takes no edits."""
+    """Refuse an edit the actor may not make, of a record that moved on, or in a state that takes no edits.
+
+    With no states named, a record with a workflow takes edits in every state but a final one
+    (closed, cancelled…): a finished record is kept as it was finished.
+    """
     if not actor.can(record.write_permission) or not can_see(actor, record):
         raise NotAllowed(f"your roles or sites do not allow changing {record.record_key}")
     if record.voided:
@@ -38,7 +49,12 @@ def check_may_edit(actor: User, record: GmpRecord, *, version: int | None, state
         raise StaleRecord(
             f"{record.record_key}: you saw version {version}, version {record.version} is current; reload and try again"
         )
-    if states is not None and isinstance(record, WorkflowRecord) and record.status not in set(states):
+    if not isinstance(record, WorkflowRecord):
+        return
+    if states is None:
+        if record.workflow.is_final(record.status):
+            raise Conflict(f"{record.record_key} is {record.state_label()}: a finished record is not edited")
+    elif record.status not in set(states):
         raise Conflict(f"{record.record_key} is {record.state_label()}: it takes no edits in this state")
 
 
@@ -53,13 +69,21 @@ def text(value: Any, field: str, *, required: bool = False, limit: int = MAX_TEX
         raise InvalidInput(field, "must be filled in")
     if len(value) > limit:
         raise InvalidInput(field, f"at most {limit} characters")
+    # PostgreSQL refuses a NUL in text (a server error, not a field's); SQLite would keep it.
     if "\x00" in value:
         raise InvalidInput(field, "must not contain a NUL character")
     return value
 
 
-def choice(value: Any, field: str, choices: Iterable[str]) -> str:
-    """Return the value when it is one of the stored choices, or refuse it listing them."""
+def title(value: Any, field: str = "title") -> str:
+    """Return the stripped title, or refuse a missing or over-long one."""
+    return text(value, field, required=True, limit=MAX_TITLE)
+
+
+def choice(value: Any, field: str, choices: Iterable[str], *, blank: bool = False) -> str:
+    """Return the value when it is one of the stored choices (or blank, when allowed), or refuse it listing them."""
+    if blank and value == "":
+        return ""
     allowed = list(choices)
     if value not in allowed:
         raise InvalidInput(field, f"{value!r} is not one of: {', '.join(allowed)}")
@@ -82,6 +106,15 @@ def date(value: Any, field: str, *, required: bool = False) -> dt.date | None:
         raise InvalidInput(field, f"{value!r} is not a date like 2027-01-31") from None
 
 
+def past_moment(value: dt.datetime, field: str) -> dt.datetime:
+    """Return an aware time that is not in the future."""
+    if value.tzinfo is None:
+        raise InvalidInput(field, "give a time with its zone, e.g. 2026-12-01T09:30:00+01:00")
+    if value > clock.now():
+        raise InvalidInput(field, "cannot be in the future")
+    return value
+
+
 MAX_QUANTITY = Decimal("99999999999.999")
 
 
@@ -100,8 +133,26 @@ def quantity(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.001"))
 
 
-def apply(*, actor: User, record: GmpRecord, values: Mapping[str, Any], reason: str) -> GmpRecord:
-    """Write the already-validated field values to the record as one audited change."""
+def no_personal_data(value: str, field: str) -> str:
+    """Refuse a reference that looks like an e-mail address: references point to personal data, never hold it."""
+    if "@" in value:
+        raise InvalidInput(field, "give a reference (e.g. a case or ticket number), not an e-mail address")
+    return value
+
+
+def check_fields(changes: Mapping[str, Any], allowed: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """Return each change through its field's check; refuse a field that may not be edited here."""
+    values = {}
+    for name, value in changes.items():
+        check = allowed.get(name)
+        if check is None:
+            raise InvalidInput(name, f"cannot be edited here; editable: {', '.join(sorted(allowed))}")
+        values[name] = check(value)
+    return values
+
+
+def apply(*, actor: User, record: R, values: Mapping[str, Any], reason: str) -> R:
+    """Write the already-checked field values to the record as one audited change."""
     if not reason.strip():
         raise ReasonRequired(f"{record.record_key}: say why ('reason'): every change after creation needs one")
     for name, value in values.items():
@@ -110,13 +161,7 @@ def apply(*, actor: User, record: GmpRecord, values: Mapping[str, Any], reason: 
         with writer.change(actor=actor, reason=reason) as ch:
             ch.save(record)
     except BaseException:
+        # The caller's instance goes back to what is stored: no half-applied edit lingers in memory.
         record.refresh_from_db()
         raise
     return record
-
-
-def no_personal_data(value: str, field: str) -> str:
-    """Refuse a reference that looks like an e-mail address: references point to personal data, never hold it."""
-    if "@" in value:
-        raise InvalidInput(field, "give a reference (e.g. a case or ticket number), not an e-mail address")
-    return value

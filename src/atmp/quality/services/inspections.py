@@ -89,7 +89,7 @@ def update_inspection(
         values["report_summary"] = edits.text(report_summary, "report_summary")
     if lead_auditor is not UNSET:
         values["lead_auditor"] = _lead(lead_auditor, inspection.site)
-    return edits.apply(actor=actor, record=inspection, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=inspection, values=values, reason=reason)
 
 
 def add_finding(

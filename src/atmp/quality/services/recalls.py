@@ -110,7 +110,7 @@ def update_recall(
         values["decision_date"] = decided
     if reconciliation_note is not UNSET:
         values["reconciliation_note"] = edits.text(reconciliation_note, "reconciliation_note")
-    return edits.apply(actor=actor, record=recall, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=recall, values=values, reason=reason)
 
 
 def _accounted_within(field: str, distributed: Decimal, *parts: Decimal) -> None:
@@ -197,7 +197,7 @@ def update_scope(
         merged["quantity_destroyed"],
         merged["quantity_administered"],
     )
-    return edits.apply(actor=actor, record=row, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=row, values=values, reason=reason)
 
 
 def add_recipient(*, actor: User, recall: Recall, reference: str, kind: str, reason: str = "") -> RecallRecipient:
@@ -235,4 +235,4 @@ def record_notification(
     values: dict[str, Any] = {"notified_at": moment}
     if response is not UNSET:
         values["response"] = edits.text(response, "response")
-    return edits.apply(actor=actor, record=recipient, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=recipient, values=values, reason=reason)

@@ -11,13 +11,13 @@ from atmp.accounts.services import can_see
 from atmp.ledger import writer
 from atmp.quality import numbering
 from atmp.quality.models.reviews import ManagementReview
-from atmp.quality.services import validation as v
+from atmp.quality.services import edits
 
 EDITABLE: dict[str, Any] = {
-    "title": v.title,
-    "attendees": lambda x: v.text(x, field="attendees"),
-    "summary": lambda x: v.text(x, field="summary"),
-    "decisions": lambda x: v.text(x, field="decisions"),
+    "title": edits.title,
+    "attendees": lambda x: edits.text(x, "attendees"),
+    "summary": lambda x: edits.text(x, "summary"),
+    "decisions": lambda x: edits.text(x, "decisions"),
 }
 
 
@@ -42,10 +42,10 @@ def plan_review(
         raise InvalidInput("period_end", "cannot be before period_start")
     review = ManagementReview(
         site=site,
-        title=v.title(title),
+        title=edits.title(title),
         period_start=period_start,
         period_end=period_end,
-        attendees=v.text(attendees, field="attendees"),
+        attendees=edits.text(attendees, "attendees"),
     )
     with writer.change(actor=actor, reason=reason) as ch:
         review.number = numbering.next_number(ch, ManagementReview, "MR", period_end.year)
@@ -57,9 +57,5 @@ def update_review(
     *, actor: User, review: ManagementReview, reason: str, version: int | None = None, **changes: Any
 ) -> ManagementReview:
     """Write the review's attendees, summary and decisions (its KPIs are computed)."""
-    v.not_finished(review)
-    v.seen(review, version)
-    v.apply_fields(review, changes, EDITABLE)
-    with writer.change(actor=actor, reason=reason) as ch:
-        ch.save(review)
-    return review
+    edits.check_may_edit(actor, review, version=version)
+    return edits.apply(actor=actor, record=review, values=edits.check_fields(changes, EDITABLE), reason=reason)

@@ -57,7 +57,7 @@ def update_supplier(
         values["name"] = edits.text(name, "name", required=True, limit=200)
     if address is not UNSET:
         values["address"] = edits.text(address, "address")
-    return edits.apply(actor=actor, record=supplier, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=supplier, values=values, reason=reason)
 
 
 def add_approval(
@@ -109,7 +109,7 @@ def update_approval(
         values["conditions"] = edits.text(conditions, "conditions")
     if valid_until is not UNSET:
         values["valid_until"] = edits.date(valid_until, "valid_until")
-    return edits.apply(actor=actor, record=approval, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=approval, values=values, reason=reason)
 
 
 def _agreement_dates(effective: dt.date | None, expiry: dt.date | None) -> None:
@@ -165,7 +165,7 @@ def update_agreement(
     _agreement_dates(
         values.get("effective_date", agreement.effective_date), values.get("expiry_date", agreement.expiry_date)
     )
-    return edits.apply(actor=actor, record=agreement, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=agreement, values=values, reason=reason)
 
 
 def _auditor(user: User | None, record: Any) -> User | None:
@@ -225,7 +225,7 @@ def update_audit(
         values["outcome"] = "" if not outcome else edits.choice(outcome, "outcome", AuditOutcome.values)
     if summary is not UNSET:
         values["summary"] = edits.text(summary, "summary")
-    return edits.apply(actor=actor, record=audit, values=values, reason=reason)  # type: ignore[return-value]
+    return edits.apply(actor=actor, record=audit, values=values, reason=reason)
 
 
 def add_audit_finding(
