@@ -6,12 +6,28 @@ import itertools
 from typing import Any
 
 from atmp.accounts.attest import account_event
+from atmp.accounts.hashers import Argon2idHasher
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.accounts.roles import Role
 from atmp.ledger import writer
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test personas only
+
+
+class QuickArgon2idHasher(Argon2idHasher):
+    """Argon2id at argon2's smallest cost: the test settings' hasher (atmp.test_settings).
+
+    Every persona and signature hashes or checks a password; at OWASP's 19 MiB and two passes
+    that was ~50 ms each, minutes of the suite. The code path is the same (same algorithm, same
+    encoded form, Django's check and rehash); the production parameters are checked on their own
+    (accounts/tests/test_password_hashing.py), and every subprocess test (CLI, server, browser,
+    crash) runs atmp.settings, so the real hasher.
+    """
+
+    time_cost = 1
+    memory_cost = 8  # KiB: argon2's minimum for one lane
+    parallelism = 1
 
 
 def make_user(
