@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from django.db import transaction
 
 from atmp.accounts.attest import account_event
 from atmp.accounts.hashers import Argon2idHasher
@@ -90,6 +93,32 @@ def make_signed_history(
 
 
 ALL_ROLES = [r.value for r in Role]
+
+T = TypeVar("T")
+
+
+def rolled_back_at_the_end(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Yield make()'s data, made once in a transaction that is rolled back after the last test using it.
+
+    For a module- or session-scoped fixture (pass pytest-django's django_db_blocker): as Django's
+    TestCase.setUpTestData, each test's own transaction (its `db`) is a savepoint inside this one,
+    so a test sees the shared data and none of the writes of the tests before it.
+    """
+    with django_db_blocker.unblock():
+        shared = transaction.atomic()
+        shared.__enter__()
+        try:
+            data = make()
+        except BaseException:
+            transaction.set_rollback(True)
+            shared.__exit__(None, None, None)
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            shared.__exit__(None, None, None)
 
 
 def make_role_assignment(*, actor: User | None = None, role: str = "operator") -> RoleAssignment:
