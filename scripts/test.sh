@@ -3,41 +3,77 @@
 # (two processes for two cores; the PostgreSQL pass prints when it ends).
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
+# The last lines say how each pass ended and how long it took (the suite's budget: docs/quality.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG_URL=${ATMP_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
 status=0
+started=$SECONDS
 pg_log=$(mktemp -t atmp-test-postgres.XXXXXX)
-trap 'rm -f "$pg_log"' EXIT
-
 pg_pid=""
+# Interrupted (Ctrl-C, a CI timeout): stop the PostgreSQL pass too, and show what it had printed.
+on_exit() {
+  if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
+    kill "$pg_pid" 2>/dev/null
+    echo "== PostgreSQL pass interrupted; its output so far:"
+    cat "$pg_log"
+  fi
+  rm -f "$pg_log" "$pg_log.seconds"
+}
+trap on_exit EXIT
+
+pg_result="skipped"
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
 PYEOF
 then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
-  ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider -m "not browser and not slow" src tests \
-    >"$pg_log" 2>&1 &
+  (
+    pg_started=$SECONDS
+    ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider -m "not browser and not slow" src tests
+    rc=$?
+    echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
+    exit $rc
+  ) >"$pg_log" 2>&1 &
   pg_pid=$!
 elif [ "${ATMP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAILED: PostgreSQL is required (ATMP_REQUIRE_POSTGRES=1) but no server answers at $PG_URL"
+  pg_result="FAILED (no server)"
   status=1
 else
   echo "SKIPPED: the PostgreSQL run — no server answers at $PG_URL (set ATMP_TEST_POSTGRES_URL to use another)"
 fi
 
 echo "== SQLite: every test, browser and crash tests included"
-$PY -m pytest -q -p no:cacheprovider || status=1
+sqlite_started=$SECONDS
+# ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
+# collide); given to SQLite it would be a file instead of the in-memory test database.
+if env -u ATMP_TEST_DATABASE $PY -m pytest -q -p no:cacheprovider; then
+  sqlite_result="passed"
+else
+  sqlite_result="FAILED"
+  echo "FAILED: the SQLite run"
+  status=1
+fi
+sqlite_seconds=$((SECONDS - sqlite_started))
 
 if [ -n "$pg_pid" ]; then
+  pg_status=0
   wait "$pg_pid" || pg_status=$?
+  pg_pid=""
   echo "== PostgreSQL ($PG_URL): unit and integration tests"
   cat "$pg_log"
-  if [ "${pg_status:-0}" != "0" ]; then
+  pg_seconds=$(cat "$pg_log.seconds" 2>/dev/null || echo "?")
+  rm -f "$pg_log.seconds"
+  if [ "$pg_status" = "0" ]; then
+    pg_result="passed in ${pg_seconds} s"
+  else
     echo "FAILED: the PostgreSQL run"
+    pg_result="FAILED in ${pg_seconds} s"
     status=1
   fi
 fi
+echo "== SQLite pass: $sqlite_result in ${sqlite_seconds} s; PostgreSQL pass: $pg_result; wall $((SECONDS - started)) s"
 exit $status

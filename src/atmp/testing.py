@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from django.db import transaction
 
 from atmp.accounts.attest import account_event
+from atmp.accounts.hashers import Argon2idHasher
 from atmp.accounts.models import RoleAssignment, Site, User
 from atmp.accounts.roles import Role
 from atmp.ledger import writer
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - test personas only
+
+
+class QuickArgon2idHasher(Argon2idHasher):
+    """Argon2id at argon2's smallest cost: the test settings' hasher (atmp.test_settings).
+
+    Every persona and signature hashes or checks a password; at OWASP's 19 MiB and two passes
+    that was ~50 ms each, minutes of the suite. The code path is the same (same algorithm, same
+    encoded form, Django's check and rehash); the production parameters are checked on their own
+    (accounts/tests/test_password_hashing.py), and every subprocess test (CLI, server, browser,
+    crash) runs atmp.settings, so the real hasher.
+    """
+
+    time_cost = 1
+    memory_cost = 8  # KiB: argon2's minimum for one lane
+    parallelism = 1
 
 
 def make_user(
@@ -74,6 +93,32 @@ def make_signed_history(
 
 
 ALL_ROLES = [r.value for r in Role]
+
+T = TypeVar("T")
+
+
+def rolled_back_at_the_end(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Yield make()'s data, made once in a transaction that is rolled back after the last test using it.
+
+    For a module- or session-scoped fixture (pass pytest-django's django_db_blocker): as Django's
+    TestCase.setUpTestData, each test's own transaction (its `db`) is a savepoint inside this one,
+    so a test sees the shared data and none of the writes of the tests before it.
+    """
+    with django_db_blocker.unblock():
+        shared = transaction.atomic()
+        shared.__enter__()
+        try:
+            data = make()
+        except BaseException:
+            transaction.set_rollback(True)
+            shared.__exit__(None, None, None)
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            shared.__exit__(None, None, None)
 
 
 def make_role_assignment(*, actor: User | None = None, role: str = "operator") -> RoleAssignment:

@@ -94,9 +94,21 @@ def test_the_walk_finds_the_api_and_its_openapi_document():
 # --- every GET, for every role and the anonymous visitor ----------------------------------------
 
 
-@pytest.fixture
-def data(db) -> dict[str, Any]:
-    """Make a small ledger with one of everything a URL can name, and return the values to fill in."""
+@pytest.fixture(scope="module")
+def data(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
+    """Make a small ledger with one of everything a URL can name, and return the values to fill in.
+
+    Made once for the module (a thousand cases read it), inside a transaction rolled back at the
+    end, as Django's TestCase.setUpTestData does: each test runs in its own savepoint within it
+    (its `db`), so what one test writes (a login's session, a refused write's entry) is gone
+    before the next.
+    """
+    from atmp.testing import rolled_back_at_the_end
+
+    yield from rolled_back_at_the_end(django_db_blocker, _make_data)
+
+
+def _make_data() -> dict[str, Any]:
     from atmp.ledger import checkpoints, signatures, writer
     from atmp.testing import RECORD_FACTORIES, make_site, make_user
 
@@ -166,7 +178,7 @@ CASES = [pytest.param(e, i, id=f"{e} as {i}") for e in GETS for i in IDENTITIES]
 
 
 @pytest.mark.parametrize(("endpoint", "identity"), CASES)
-def test_each_role_gets_exactly_what_the_declared_permission_allows(data, endpoint, identity):
+def test_each_role_gets_exactly_what_the_declared_permission_allows(db, data, endpoint, identity):
     declared = declared_permission(endpoint.view)
     assert declared, f"{endpoint} declares no permission"
     url = _url(endpoint, data)
@@ -199,7 +211,7 @@ WRITE_CASES = [
 
 
 @pytest.mark.parametrize(("endpoint", "identity"), WRITE_CASES)
-def test_a_refused_page_write_is_recorded_in_the_ledger(data, endpoint, identity):
+def test_a_refused_page_write_is_recorded_in_the_ledger(db, data, endpoint, identity):
     from atmp.accounts.refusals import ACTION
     from atmp.ledger.models import AuditEntry
 
