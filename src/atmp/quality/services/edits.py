@@ -7,6 +7,7 @@ reviews, complaints, inspections, recalls, suppliers), so a rule such as the NUL
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -133,10 +134,29 @@ def quantity(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.001"))
 
 
-def no_personal_data(value: str, field: str) -> str:
-    """Refuse a reference that looks like an e-mail address: references point to personal data, never hold it."""
+# A reference to a person or an organisation kept elsewhere (a case, ticket, hospital or pseudonym
+# code): no spaces, so a name or an address does not pass for one.
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+
+def no_personal_data(value: str, field: str, *, pseudonym: bool = False) -> str:
+    """Refuse anything but a reference code: a name, an address or an e-mail never enters the ledger in clear.
+
+    With pseudonym (a patient), the code must hold a digit (PAT-0042, a chain-of-identity key): a
+    single word such as a surname does not pass.
+    """
+    if not value:
+        return value
     if "@" in value:
         raise InvalidInput(field, "give a reference (e.g. a case or ticket number), not an e-mail address")
+    if not REFERENCE.match(value):
+        raise InvalidInput(
+            field,
+            "give a reference code (letters, digits and - _ . : /, no spaces, e.g. HOSP-NL-014), "
+            "not a name or an address: personal data never enters the ledger",
+        )
+    if pseudonym and not any(c.isdigit() for c in value):
+        raise InvalidInput(field, "a patient is named by a pseudonym code with digits (e.g. PAT-0042), never by name")
     return value
 
 

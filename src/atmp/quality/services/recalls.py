@@ -203,10 +203,12 @@ def update_scope(
 def add_recipient(*, actor: User, recall: Recall, reference: str, kind: str, reason: str = "") -> RecallRecipient:
     """Add a consignee or patient to reach, by a pseudonymous reference (never a name or address)."""
     edits.check_may_edit(actor, recall, version=None, states=TAKES_SCOPE)
+    kind = edits.choice(kind, "kind", RecipientKind.values)
+    typed = edits.text(reference, "reference", required=True, limit=100)
     recipient = RecallRecipient(
         recall=recall,
-        reference=edits.no_personal_data(edits.text(reference, "reference", required=True, limit=100), "reference"),
-        kind=edits.choice(kind, "kind", RecipientKind.values),
+        reference=edits.no_personal_data(typed, "reference", pseudonym=kind == RecipientKind.PATIENT),
+        kind=kind,
     )
     with writer.change(actor=actor, reason=reason) as ch:
         if recall.recipients.filter(voided=False, kind=recipient.kind, reference=recipient.reference).exists():

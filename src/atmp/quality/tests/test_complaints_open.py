@@ -78,3 +78,8 @@ def test_flagging_later_notifies_too(qa_reviewer, site, pv_officer, django_captu
             possible_adverse_reaction=True,
         )
     assert len(mail.outbox) == 1 and made.possible_adverse_reaction
+
+
+def test_a_name_as_reporter_reference_is_refused(qa_reviewer, site):
+    with pytest.raises(InvalidInput, match="no spaces"):
+        open_one(qa_reviewer, site, reporter_reference="Jan Peeters")

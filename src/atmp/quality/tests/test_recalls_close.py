@@ -87,3 +87,25 @@ def test_an_unknown_class_is_refused(qa_reviewer, site):
 
 def test_a_recall_is_numbered_rcl(qa_reviewer):
     assert make_recall(actor=qa_reviewer).number.startswith(f"RCL-{engine.today().year}-")
+
+
+@pytest.mark.parametrize(
+    ("reference", "kind", "rule"),
+    [
+        ("Jan de Vries", "patient", "no spaces"),
+        ("Jansen", "patient", "pseudonym code with digits"),
+        ("Kerkstraat 1, Leiden", "consignee", "no spaces"),
+        ("dr.x@hospital.example", "physician", "e-mail"),
+    ],
+)
+def test_a_name_or_address_is_refused_as_a_recipient_reference(qa_reviewer, reference, kind, rule):
+    recall = make_recall(actor=qa_reviewer)
+    with pytest.raises(InvalidInput, match=rule) as refused:
+        recalls.add_recipient(actor=qa_reviewer, recall=recall, reference=reference, kind=kind)
+    assert refused.value.field == "reference" and not recall.recipients.exists()
+
+
+def test_a_patient_is_reached_by_a_pseudonym_code(qa_reviewer):
+    recall = make_recall(actor=qa_reviewer)
+    added = recalls.add_recipient(actor=qa_reviewer, recall=recall, reference="PAT-0042", kind="patient")
+    assert added.reference == "PAT-0042"
