@@ -8,8 +8,11 @@ database created for it and dropped afterwards.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -186,3 +189,38 @@ def row(
         "note": note,
         "pending": pending,
     }
+
+
+def run_worker(
+    script: str, prefix: str, label: str, database_url: str | None, args: list[str]
+) -> dict[str, Any] | None:
+    """Run `script --worker ARGS` on a fresh home (and database); return its JSON result with its wall time."""
+    with fresh_home(f"{prefix}-{label}") as home:
+        env = subprocess_env(home, database_url)
+        begin = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, script, "--worker", *args], env=env, capture_output=True, text=True, check=False
+        )
+        sys.stderr.write(done.stderr)
+        if done.returncode != 0:
+            log(f"{label}: the worker failed (exit {done.returncode})")
+            return None
+        result: dict[str, Any] = json.loads(done.stdout)
+        result["wall_s"] = round(time.perf_counter() - begin, 1)
+        return result
+
+
+def run_backends(script: str, prefix: str, choice: str, args: list[str]) -> tuple[list[dict[str, Any]], bool]:
+    """Run the worker on SQLite and/or a fresh PostgreSQL database; return the results and whether all ran."""
+    results = []
+    if choice in ("sqlite", "both"):
+        results.append(run_worker(script, prefix, "sqlite", None, args))
+    if choice in ("postgresql", "both"):
+        problem = postgres_unreachable()
+        if problem:
+            log(f"PostgreSQL skipped: {problem}")
+        else:
+            with fresh_postgres(prefix) as url:
+                results.append(run_worker(script, prefix, "postgresql", url, args))
+    done = [r for r in results if r is not None]
+    return done, len(done) == len(results)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_home, fresh_postgres, log, postgres_unreachable, subprocess_env
+from common import log, run_backends
 
 CHANGES, SIGNATURES = 44, 5  # with the creation: 50 history entries
 
@@ -85,20 +84,6 @@ def worker(samples: int) -> dict[str, Any]:
     }
 
 
-def run_one(label: str, database_url: str | None, samples: int) -> dict[str, Any] | None:
-    """Run the worker against a fresh home (and database); return its result."""
-    with fresh_home(f"print-{label}") as home:
-        env = subprocess_env(home, database_url)
-        command = [sys.executable, __file__, "--worker", "--samples", str(samples)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        sys.stderr.write(done.stderr)
-        if done.returncode != 0:
-            log(f"{label}: the worker failed (exit {done.returncode})")
-            return None
-        result: dict[str, Any] = json.loads(done.stdout)
-        return result
-
-
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| database | entries / signatures | HTML (baseline) p50 / p95 | proofs p50 | PDF p50 / p95 "
@@ -125,21 +110,11 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.samples)))
         return 0
-    results = []
-    if args.backend in ("sqlite", "both"):
-        results.append(run_one("sqlite", None, args.samples))
-    if args.backend in ("postgresql", "both"):
-        problem = postgres_unreachable()
-        if problem:
-            log(f"PostgreSQL skipped: {problem}")
-        else:
-            with fresh_postgres("print") as url:
-                results.append(run_one("postgresql", url, args.samples))
-    done = [r for r in results if r is not None]
+    done, complete = run_backends(__file__, "print", args.backend, ["--samples", str(args.samples)])
     sys.stdout.write(table(done) + "\n")
     if args.json:
         args.json.write_text(json.dumps(done, indent=2))
-    return 0 if len(done) == len(results) else 1
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -57,7 +56,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_home, fresh_postgres, log, percentile, postgres_unreachable, subprocess_env
+from common import log, percentile, run_backends
 
 FULL = {
     "deviations": 100_000,
@@ -926,23 +925,6 @@ def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, An
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def run_one(label: str, database_url: str | None, quick: bool, samples: int, budget_s: float) -> dict[str, Any] | None:
-    """Run the worker against a fresh home (and database); return its result."""
-    with fresh_home(f"qms-{label}") as home:
-        env = subprocess_env(home, database_url)
-        command = [sys.executable, __file__, "--worker", "--samples", str(samples), "--budget", str(budget_s)]
-        command += ["--quick"] * quick
-        begin = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        sys.stderr.write(done.stderr)
-        if done.returncode != 0:
-            log(f"{label}: the worker failed (exit {done.returncode})")
-            return None
-        result: dict[str, Any] = json.loads(done.stdout)
-        result["wall_s"] = round(time.perf_counter() - begin, 1)
-        return result
-
-
 def table(results: list[dict[str, Any]]) -> str:
     """Return the results as a Markdown table."""
     lines = [
@@ -976,17 +958,12 @@ def main() -> int:
         print(json.dumps(worker(QUICK if args.quick else FULL, samples, args.budget)))
         return 0
     begin = time.perf_counter()
-    results = []
-    if args.backend in ("sqlite", "both"):
-        results.append(run_one("sqlite", None, args.quick, samples, args.budget))
-    if args.backend in ("postgresql", "both"):
-        problem = postgres_unreachable()
-        if problem:
-            log(f"PostgreSQL skipped: {problem}")
-        else:
-            with fresh_postgres("qms") as url:
-                results.append(run_one("postgresql", url, args.quick, samples, args.budget))
-    done = [r for r in results if r is not None]
+    done, complete = run_backends(
+        __file__,
+        "qms",
+        args.backend,
+        ["--samples", str(samples), "--budget", str(args.budget)] + ["--quick"] * args.quick,
+    )
     sys.stdout.write(table(done) + "\n")
     for r in done:
         sys.stdout.write(
@@ -996,7 +973,7 @@ def main() -> int:
     sys.stdout.write(f"total {time.perf_counter() - begin:.0f} s\n")
     if args.json:
         args.json.write_text(json.dumps(done, indent=2))
-    return 0 if len(done) == len(results) else 1
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":
