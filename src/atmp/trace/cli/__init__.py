@@ -1,0 +1,14 @@
+"""`atmp trace …`: traceability commands; each area adds its own (cli/<area>.py)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def trace() -> None:
+    """Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.
+
+    Every change is made as --as USER, who gives their password (--password-file,
+    $ATMP_PASSWORD, or asked).
+    """
