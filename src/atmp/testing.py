@@ -285,6 +285,11 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
         "signed_at",
         _signed_at(),
     ),
+    "trace.material": (lambda actor: _t().make_material(actor=actor), "name", "Renamed"),
+    "trace.person": (lambda actor: _t().make_person(actor=actor), "kind", "donor"),
+    "trace.lot": (lambda actor: _t().make_lot(actor=actor), "location", "Freezer 2, rack B"),
+    "trace.use": (lambda actor: _t().make_use(actor=actor), "made_by", "trace.material:1"),
+    "trace.administration": (lambda actor: _t().make_administration(actor=actor), "at", _signed_at()),
 }
 
 
@@ -296,6 +301,12 @@ WALK_FACTORIES: dict[str, Any] = {
     "quality.capaaction": lambda actor: _quality("make_evidenced_action", actor),
     "quality.managementreview": lambda actor: _quality("make_reviewed_management_review", actor),
 }
+
+
+def _t() -> Any:
+    from atmp.trace import factories
+
+    return factories
 
 
 def _quality(factory: str, actor: User) -> Any:
