@@ -121,3 +121,9 @@ def quantity(value: object, *, field: str = "quantity") -> Decimal:
     if number != number.quantize(Decimal(1).scaleb(-PLACES)):
         raise UnitError(field, f"at most {PLACES} decimal places")
     return number
+
+
+def plain(amount: Decimal) -> str:
+    """Return the amount as people write it: no exponent, no trailing zeros (40, 0.5, 1500000)."""
+    text = f"{amount.normalize():f}"
+    return "0" if text in ("-0", "0") else text

@@ -24,6 +24,7 @@ from atmp.quality.services import edits
 from atmp.trace.models import Administration, Lot, Person, PersonKind, Use
 from atmp.trace.selectors import genealogy
 from atmp.trace.services import checks
+from atmp.trace.units import plain
 
 RECORD_KEY = re.compile(r"^(?P<type>[a-z_]+\.[a-z_]+):(?P<id>[1-9]\d{0,17})$")
 
@@ -113,10 +114,10 @@ def record_use(
             )
         left = source.quantity - genealogy.used(source)
         if taken > left:
-            asked = f"{use.quantity} {use.unit}" + (f" (= {taken} {source.unit})" if use.unit != source.unit else "")
-            raise RuleViolation(
-                f"lot {source.number} has {left} {source.unit} left: {asked} is more than remains"
-            )
+            asked = f"{plain(use.quantity)} {use.unit}"
+            if use.unit != source.unit:
+                asked += f" (= {plain(taken)} {source.unit})"
+            raise RuleViolation(f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains")
         ch.save(use)
     return use
 

@@ -80,3 +80,8 @@ def test_it_refuses_a_quantity_that_is_not_a_positive_decimal_of_three_places(ba
     with pytest.raises(UnitError) as refused:
         units.quantity(bad)
     assert refused.value.field == "quantity"
+
+
+@pytest.mark.parametrize(("amount", "text"), [("40.000", "40"), ("5E+1", "50"), ("0.500", "0.5"), ("0.000", "0")])
+def test_an_amount_is_written_plainly(amount, text):
+    assert units.plain(Decimal(amount)) == text
