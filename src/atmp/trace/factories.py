@@ -130,7 +130,6 @@ def link_lots(*, actor: User, input: Any, output: Any, quantity: str = "1", unit
     return edge
 
 
-
 def give_lot(*, actor: User, lot: Any, patient: Any) -> Any:
     """Write an administration through the ledger WITHOUT the rules (lot released, a patient): for trace tests."""
     from atmp.trace.models import Administration
