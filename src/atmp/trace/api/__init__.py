@@ -1,0 +1,15 @@
+"""Traceability's REST operations: one router per area, gathered under /api/v1/trace/."""
+
+from ninja import Router
+
+router = Router(tags=["trace"])
+
+
+def _gather() -> None:
+    # One line per area: its router (paths start with /trace/).
+    from atmp.trace.api import identifiers
+
+    router.add_router("", identifiers.router)
+
+
+_gather()
