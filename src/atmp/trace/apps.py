@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from atmp.modules import Module
+from atmp.modules import Module, NavEntry
 
 
 class TraceConfig(AppConfig):
@@ -10,8 +10,13 @@ class TraceConfig(AppConfig):
     atmp_module = Module(
         label="trace",
         title="Traceability",
+        urls="atmp.trace.urls",
         api="atmp.trace.api:router",
         cli="atmp.trace.cli:trace",
-        cli_help="Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.",
+        cli_help=(
+            "Traceability and the chain of identity: identifiers, materials, lots, donors and patients, "
+            "genealogy, forward and backward trace."
+        ),
+        nav=(NavEntry("Trace", "trace:index", "records.view"),),
         order=50,
     )

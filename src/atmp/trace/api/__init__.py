@@ -1,4 +1,4 @@
-"""The traceability REST operations: one router per area, gathered under /api/v1/trace/."""
+"""Traceability's REST operations: one router per area, gathered under /api/v1/trace/."""
 
 from ninja import Router
 
@@ -7,8 +7,9 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import genealogy, lots, materials, persons
+    from atmp.trace.api import genealogy, identifiers, lots, materials, persons
 
+    router.add_router("", identifiers.router)
     router.add_router("", materials.router)
     router.add_router("", lots.router)
     router.add_router("", persons.router)
