@@ -33,7 +33,10 @@ def test_a_coi_says_nothing_but_the_site_and_a_number():
     assert coi.COI.match(coi.make_coi("NL-AMS", 1))
 
 
-@pytest.mark.parametrize("bad", ["", "LEI-000123", "lei-P-000123", "LEI-P-12", "LEI-P-000123", "Jan Jansen", "LEI-P-000123I", "LEI-P-000123-I-"])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "LEI-000123", "lei-P-000123", "LEI-P-12", "LEI-P-000123", "Jan Jansen", "LEI-P-000123I", "LEI-P-000123-I-"],
+)
 def test_other_text_is_not_a_coi(bad):
     assert not coi.is_valid(bad) and coi.sequence_of(bad) is None
 
