@@ -285,6 +285,11 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
         "signed_at",
         _signed_at(),
     ),
+    "trace.material": (lambda actor: _t().make_material(actor=actor), "name", "Renamed"),
+    "trace.person": (lambda actor: _t().make_person(actor=actor), "kind", "donor"),
+    "trace.lot": (lambda actor: _t().make_lot(actor=actor), "location", "Freezer 2, rack B"),
+    "trace.use": (lambda actor: _t().make_use(actor=actor), "made_by", "trace.material:1"),
+    "trace.administration": (lambda actor: _t().make_administration(actor=actor), "at", _signed_at()),
 }
 
 
@@ -295,7 +300,16 @@ WALK_FACTORIES: dict[str, Any] = {
     "quality.capa": lambda actor: _quality("make_capa_ready_for_check", actor),
     "quality.capaaction": lambda actor: _quality("make_evidenced_action", actor),
     "quality.managementreview": lambda actor: _quality("make_reviewed_management_review", actor),
+    # From quarantine a walk is rejected (final) long before it draws a signed release by QA with a
+    # password; from released it moves on to consumed and recalled. Release: trace/tests/test_lots_release.py.
+    "trace.lot": lambda actor: _t().make_released_lot(actor=actor),
 }
+
+
+def _t() -> Any:
+    from atmp.trace import factories
+
+    return factories
 
 
 def _quality(factory: str, actor: User) -> Any:

@@ -63,9 +63,11 @@ MEANINGS_BY_ROLE: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset({"authored", "verified", "read_understood"}),
     Role.QC_ANALYST: frozenset({"authored", "verified", "reviewed", "read_understood"}),
     Role.QA_REVIEWER: frozenset({"authored", "reviewed", "audit_trail_reviewed", "read_understood"}),
-    Role.QA_APPROVER: frozenset({"authored", "reviewed", "approved", "audit_trail_reviewed", "read_understood"}),
+    Role.QA_APPROVER: frozenset(
+        {"authored", "reviewed", "approved", "released", "audit_trail_reviewed", "read_understood"}
+    ),
     Role.QUALIFIED_PERSON: frozenset(
-        {"reviewed", "approved", "qp_certified", "audit_trail_reviewed", "read_understood"}
+        {"reviewed", "approved", "released", "qp_certified", "audit_trail_reviewed", "read_understood"}
     ),
     Role.PV_OFFICER: frozenset({"authored", "reviewed", "verified", "read_understood"}),
     Role.INSPECTOR: frozenset(),
@@ -91,8 +93,9 @@ def meanings_of(roles: set[str] | frozenset[str] | list[str]) -> frozenset[str]:
 
 REVIEW_MEANING = "audit_trail_reviewed"  # given to audit-trail reviews only (their own declaration)
 # Meanings given only to the record types that declare them: an audit-trail review, and a trainee's
-# read-and-understood on their training record (atmp.quality); no other record takes them by default.
-DECLARED_ONLY_MEANINGS = frozenset({REVIEW_MEANING, "read_understood"})
+# read-and-understood on their training record (atmp.quality), a lot's release (atmp.trace); no other
+# record takes them by default.
+DECLARED_ONLY_MEANINGS = frozenset({REVIEW_MEANING, "read_understood", "released"})
 
 
 def _by_meaning() -> dict[str, frozenset[str]]:

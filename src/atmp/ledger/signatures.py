@@ -35,13 +35,16 @@ MEANINGS: dict[str, str] = {
     # A trainee's read-and-understood of an effective controlled document (EU GMP Chapter 2 §2.11),
     # given on their own training record (atmp.quality.models.documents.TrainingRecord).
     "read_understood": "Read and understood",
+    # QA's release of a lot from quarantine for use (EU GMP Part IV § 6.23), given on the lot
+    # (atmp.trace.models.lots.Lot) by the transition that releases it.
+    "released": "Released",
 }
 # Segregation of duties (EU GMP Ch. 1 §1.4, Ch. 4; Part 11 §11.10(g); ADR 0005): a meaning that
 # vouches for someone else's work. Whoever authored a version (changed the record, or signed it
 # 'authored') cannot give one of these to it. 'audit_trail_reviewed' is not among them: the
 # reviewer starts the review record and signs it; its independence is from the entries it covers
 # (reviews.own_entries).
-INDEPENDENT_MEANINGS = frozenset({"verified", "reviewed", "approved", "qp_certified"})
+INDEPENDENT_MEANINGS = frozenset({"verified", "reviewed", "approved", "qp_certified", "released"})
 AUTHORING_ACTIONS = ("create", "update", "void")
 # A workflow transition (atmp.workflow) writes a new version that changes only the workflow's own
 # fields (status, assignment): it authors nothing and supersedes no signature (docs/adr/0011).

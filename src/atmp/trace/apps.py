@@ -13,7 +13,10 @@ class TraceConfig(AppConfig):
         urls="atmp.trace.urls",
         api="atmp.trace.api:router",
         cli="atmp.trace.cli:trace",
-        cli_help="Traceability and the chain of identity: check and read ISBT 128, SEC and GS1 identifiers.",
+        cli_help=(
+            "Traceability and the chain of identity: identifiers, materials, lots, donors and patients, "
+            "genealogy, forward and backward trace."
+        ),
         nav=(NavEntry("Trace", "trace:index", "records.view"),),
         order=50,
     )

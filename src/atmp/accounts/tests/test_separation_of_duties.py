@@ -45,7 +45,7 @@ def test_whoever_signed_authored_cannot_give_an_independent_meaning(site, qa_app
 
 
 def test_verification_is_an_independent_meaning():
-    assert {"verified", "reviewed", "approved", "qp_certified"} == signatures.INDEPENDENT_MEANINGS
+    assert {"verified", "reviewed", "approved", "qp_certified", "released"} == signatures.INDEPENDENT_MEANINGS
 
 
 def test_one_person_gives_at_most_one_meaning_per_version(site, qa_approver):

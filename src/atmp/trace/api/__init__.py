@@ -7,9 +7,13 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import identifiers
+    from atmp.trace.api import genealogy, identifiers, lots, materials, persons
 
     router.add_router("", identifiers.router)
+    router.add_router("", materials.router)
+    router.add_router("", lots.router)
+    router.add_router("", persons.router)
+    router.add_router("", genealogy.router)
 
 
 _gather()

@@ -10,15 +10,21 @@ def trace() -> None:
     """Traceability and the chain of identity.
 
     \b
-    Today: check and read identifiers (`atmp trace id --help`): ISBT 128 donation
-    identification numbers and data structures, the EU Single European Code, GS1 keys
-    and element strings. They need no database and no ATMP_HOME.
+    Identifiers (`atmp trace id --help`): ISBT 128 donation identification numbers and
+    data structures, the EU Single European Code, GS1 keys and element strings; they need
+    no database and no ATMP_HOME.
+    The genealogy: materials, lots (receive, release), persons, uses, administrations, and
+    the trace: `atmp trace forward ID --json`, `atmp trace backward ID --json` (ID: a lot
+    number or a person's COI).
+
+    Every change is made as --as USER, who gives their password (--password-file,
+    $ATMP_PASSWORD, or asked).
     """
 
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import identifiers  # noqa: F401
+    from atmp.trace.cli import genealogy, identifiers, lots, materials  # noqa: F401
 
 
 _register()

@@ -1,0 +1,140 @@
+"""Factories of traceability records for tests and benchmarks (each through its service, but link_lots)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from atmp.accounts.models import Site, User
+from atmp.ledger import clock, writer
+from atmp.testing import PASSWORD, make_site, make_user
+
+_n = itertools.count(1)
+
+
+def make_material(*, actor: User, **fields: Any) -> Any:
+    """Add a material to the catalogue: an intermediate counted in mL unless told otherwise."""
+    from atmp.trace.services.materials import add_material
+
+    n = next(_n)
+    return add_material(
+        actor=actor,
+        code=fields.pop("code", f"MAT-{n:05d}"),
+        name=fields.pop("name", f"Material {n}"),
+        type=fields.pop("type", "intermediate"),
+        unit=fields.pop("unit", "mL"),
+        **fields,
+    )
+
+
+def make_person(*, actor: User, kind: str = "patient", site: Site | None = None, **fields: Any) -> Any:
+    """Register a patient (or a donor) of a site under a new COI."""
+    from atmp.trace.services.persons import register_person
+
+    return register_person(actor=actor, kind=kind, site=site or make_site(actor=actor), **fields)
+
+
+def make_lot(*, actor: User, **fields: Any) -> Any:
+    """Receive 100 units (the material's) of a lot in quarantine, good for a year, at a site."""
+    from atmp.trace.services.lots import receive_lot
+
+    material = fields.pop("material", None) or make_material(actor=actor)
+    return receive_lot(
+        actor=actor,
+        number=fields.pop("number", f"LOT-{next(_n):06d}"),
+        material=material,
+        site=fields.pop("site", None) or make_site(actor=actor),
+        quantity=fields.pop("quantity", "100"),
+        expiry_date=fields.pop("expiry_date", clock.now().date() + dt.timedelta(days=365)),
+        **fields,
+    )
+
+
+def releaser() -> User:
+    """Return a new QA Approver who authored nothing (so may sign 'Released'), with the test password."""
+    return make_user("qa_approver", password=PASSWORD)
+
+
+def release(lot: Any, *, approver: User | None = None) -> Any:
+    """Release the lot with a QA Approver's signature."""
+    from atmp.trace.services.lots import release_lot
+
+    return release_lot(actor=approver or releaser(), lot=lot, password=PASSWORD, reason="test set-up: released")
+
+
+def make_released_lot(*, actor: User, approver: User | None = None, **fields: Any) -> Any:
+    """Receive a lot and release it (by another person, who signs)."""
+    return release(make_lot(actor=actor, **fields), approver=approver)
+
+
+def make_use(*, actor: User, **fields: Any) -> Any:
+    """Use 10 units of a released lot to make a lot in quarantine."""
+    from atmp.trace.services.genealogy import record_use
+
+    source = fields.pop("input", None) or make_released_lot(actor=actor)
+    made = fields.pop("output", None) or make_lot(actor=actor, site=source.site)
+    return record_use(
+        actor=actor,
+        input=source,
+        output=made,
+        quantity=fields.pop("quantity", "10"),
+        unit=fields.pop("unit", source.unit),
+        **fields,
+    )
+
+
+def make_administration(*, actor: User, **fields: Any) -> Any:
+    """Give a released drug product lot to a new patient of its site."""
+    from atmp.trace.services.genealogy import administer
+
+    lot = fields.pop("lot", None)
+    if lot is None:
+        lot = make_released_lot(actor=actor, material=make_material(actor=actor, type="drug_product", unit="{bag}"))
+    patient = fields.pop("patient", None) or make_person(actor=actor, site=lot.site)
+    return administer(actor=actor, lot=lot, patient=patient, **fields)
+
+
+def make_approved_supplier(*, actor: User, approver: User, material: Any, on: dt.date | None = None) -> Any:
+    """Return a supplier QA approved for the material, under a quality agreement in force on the day."""
+    from atmp.quality.factories import make_quality_agreement, make_supplier, make_supplier_approval
+    from atmp.workflow import engine
+
+    day = on or clock.now().date()
+    supplier = make_supplier(actor=actor)
+    agreement = make_quality_agreement(
+        actor=actor,
+        supplier=supplier,
+        effective_date=day - dt.timedelta(days=30),
+        expiry_date=day + dt.timedelta(days=365),
+    )
+    engine.transition(actor, agreement, "submit", reason="test set-up")
+    engine.transition(approver, agreement, "approve", reason="test set-up", password=PASSWORD)
+    approval = make_supplier_approval(actor=actor, supplier=supplier, scope=material.code)
+    engine.transition(approver, approval, "approve", reason="test set-up", password=PASSWORD)
+    return supplier
+
+
+def link_lots(*, actor: User, input: Any, output: Any, quantity: str = "1", unit: str | None = None) -> Any:
+    """Write a use edge through the ledger WITHOUT the genealogy's rules: for tests and benchmarks of the trace.
+
+    The trace selectors read edges whatever their lots' states; building a large or random DAG
+    through record_use would need every input released first. Never for anything but test data.
+    """
+    from atmp.trace.models import Use
+
+    edge = Use(input=input, output=output, quantity=Decimal(quantity), unit=unit or input.unit, at=clock.now())
+    with writer.change(actor=actor, reason="test set-up: an edge of the genealogy") as ch:
+        ch.save(edge)
+    return edge
+
+
+def give_lot(*, actor: User, lot: Any, patient: Any) -> Any:
+    """Write an administration through the ledger WITHOUT the rules (lot released, a patient): for trace tests."""
+    from atmp.trace.models import Administration
+
+    given = Administration(lot=lot, patient=patient, at=clock.now())
+    with writer.change(actor=actor, reason="test set-up: an administration") as ch:
+        ch.save(given)
+    return given

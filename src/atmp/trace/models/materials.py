@@ -1,0 +1,50 @@
+"""The material catalogue: what lots are lots of (GMP Part IV § 6.11: starting materials, reagents,
+consumables, intermediates and products each identified and specified)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from atmp.ledger.records import GmpRecord
+
+__all__ = ["PURCHASED_TYPES", "Material", "MaterialType"]
+
+
+class MaterialType(models.TextChoices):
+    """What a material is, from donation or purchase to the medicinal product."""
+
+    STARTING_MATERIAL = "starting_material", "Starting material"
+    PLASMID = "plasmid", "Plasmid"
+    CELL_LINE = "cell_line", "Cell line"
+    VECTOR_SEED = "vector_seed", "Vector seed stock"
+    CRITICAL_REAGENT = "critical_reagent", "Critical reagent"
+    MEDIUM = "medium", "Medium"
+    CONSUMABLE = "consumable", "Consumable"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    DRUG_SUBSTANCE = "drug_substance", "Drug substance"
+    DRUG_PRODUCT = "drug_product", "Drug product"
+
+
+# Materials that are only ever bought: a lot of one is received from a named supplier, whose
+# qualification for the material quality.may_accept checks (GMP Part IV § 6.13).
+PURCHASED_TYPES = frozenset({MaterialType.CRITICAL_REAGENT, MaterialType.MEDIUM, MaterialType.CONSUMABLE})
+
+
+class Material(GmpRecord):
+    """A material of the catalogue, named by its code (the code suppliers are qualified for), for every site."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=32, choices=MaterialType.choices)
+    storage = models.CharField(max_length=200, blank=True, help_text="Storage conditions, e.g. -80 °C ± 10 °C.")
+    unit = models.CharField(max_length=20, help_text="The UCUM code its lots are counted in by default.")
+
+    site_path: ClassVar[str | None] = None  # the catalogue is every site's
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,0 +1,145 @@
+"""The genealogy: record that a quantity of one lot went into another, and that a lot was given to a patient.
+
+Rules (EU GMP Part IV § 6.20-6.25; Regulation 1394/2007 Art. 15): only a released lot, within its
+expiry, is used or administered, never a recalled one; a use takes no more than remains of the lot;
+the genealogy stays a DAG (a lot is never made, however indirectly, from itself). The input lot's
+row is locked before its state and remainder are read, so two uses at once cannot both pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from django.db import connection
+
+from atmp.accounts.errors import InvalidInput
+from atmp.accounts.models import User
+from atmp.accounts.services import can_see
+from atmp.ledger import writer
+from atmp.ledger.errors import RuleViolation
+from atmp.ledger.records import model_for
+from atmp.quality.services import edits
+from atmp.trace.models import Administration, Lot, Person, PersonKind, Use
+from atmp.trace.selectors import genealogy
+from atmp.trace.services import checks
+from atmp.trace.units import plain
+
+RECORD_KEY = re.compile(r"^(?P<type>[a-z_]+\.[a-z_]+):(?P<id>[1-9]\d{0,17})$")
+
+
+def _locked(lot: Lot) -> Lot:
+    """Return the lot as stored now, its row locked to the end of the transaction.
+
+    On PostgreSQL SELECT … FOR UPDATE makes a second use of the same lot wait until the first
+    commits, then read the remainder it left. SQLite's transactions are IMMEDIATE (atmp.config):
+    the first write lock is taken at BEGIN, so writers are already one at a time. Callers take the
+    ledger's append lock first (Change.hold): every ledger write locks the head, then the rows it
+    changes, and taking the two in the other order here could deadlock with a transition of the lot.
+    """
+    rows = Lot.objects.select_related("material")
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update(of=("self",))
+    return rows.get(pk=lot.pk)
+
+
+def usable_on(lot: Lot, day: dt.date, *, what: str) -> str | None:
+    """Return the rule that forbids using or administering the lot on the day, or None."""
+    if lot.voided:
+        return f"lot {lot.number} is voided"
+    if lot.status == "recalled":
+        return f"lot {lot.number} is recalled: a recalled lot is never {what}"
+    if lot.status != "released":
+        return f"lot {lot.number} is {lot.state_label().lower()}: only a released lot is {what}"
+    if lot.expiry_date is not None and lot.expiry_date < day:
+        return f"lot {lot.number} expired on {lot.expiry_date.isoformat()}: it is not {what} on {day.isoformat()}"
+    return None
+
+
+def _made_by(value: str) -> str:
+    """Return the key of the record that performs the use (type:id of a stored record), or ''."""
+    key = edits.text(value, "made_by", limit=100)
+    if not key:
+        return ""
+    match = RECORD_KEY.match(key)
+    model = model_for(match["type"]) if match else None
+    if match is None or model is None or not model._base_manager.filter(pk=int(match["id"])).exists():
+        raise InvalidInput("made_by", f"{key!r} names no stored record (give type:id, e.g. manufacturing.step:12)")
+    return key
+
+
+def record_use(
+    *,
+    actor: User,
+    input: Lot,
+    output: Lot,
+    quantity: Decimal | str | int,
+    unit: str,
+    at: dt.datetime | str | None = None,
+    made_by: str = "",
+    reason: str = "",
+) -> Use:
+    """Record that a quantity of the input lot went into the output lot: one edge of the genealogy."""
+    edits.check_writer(actor, Use, site=output.site)
+    if not can_see(actor, input):
+        raise InvalidInput("input", f"there is no lot {input.number}")
+    use = Use(
+        input=input,
+        output=output,
+        quantity=checks.quantity(quantity),
+        unit=checks.unit(unit),
+        at=checks.moment(at, "at"),
+        made_by=_made_by(made_by),
+    )
+    taken = checks.convert(use.quantity, use.unit, input.unit)  # mg of a lot counted in mL: refused here
+    if input.pk == output.pk:
+        raise RuleViolation(f"lot {input.number} cannot be made from itself")
+    with writer.change(actor=actor, reason=reason) as ch:
+        ch.hold()
+        source = _locked(input)
+        broken = usable_on(source, use.at.date(), what="used")
+        if broken:
+            raise RuleViolation(broken)
+        made = Lot.objects.get(pk=output.pk)
+        if made.voided or made.status != "quarantine":
+            raise RuleViolation(
+                f"lot {made.number} is {made.state_label().lower()}: a lot is made (its inputs recorded) "
+                "while it is in quarantine, before its release"
+            )
+        if genealogy.is_ancestor(made.pk, of_id=source.pk):
+            raise RuleViolation(
+                f"lot {made.number} is already among what {source.number} was made from: "
+                "using it would make a cycle in the genealogy"
+            )
+        left = source.quantity - genealogy.used(source)
+        if taken > left:
+            asked = f"{plain(use.quantity)} {use.unit}"
+            if use.unit != source.unit:
+                asked += f" (= {plain(taken)} {source.unit})"
+            raise RuleViolation(
+                f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains"
+            )
+        ch.save(use)
+    return use
+
+
+def administer(
+    *, actor: User, lot: Lot, patient: Person, at: dt.datetime | str | None = None, reason: str = ""
+) -> Administration:
+    """Record that the lot was given to the patient: where a forward trace reaches people."""
+    edits.check_writer(actor, Administration, site=patient.site)
+    if not can_see(actor, lot):
+        raise InvalidInput("lot", f"there is no lot {lot.number}")
+    if patient.voided:
+        raise InvalidInput("patient", f"person {patient.coi} is voided")
+    if patient.kind != PersonKind.PATIENT:
+        raise InvalidInput("patient", f"{patient.coi} is a {patient.kind}, not a patient: only a patient is treated")
+    given = Administration(lot=lot, patient=patient, at=checks.moment(at, "at"))
+    with writer.change(actor=actor, reason=reason) as ch:
+        ch.hold()
+        broken = usable_on(_locked(lot), given.at.date(), what="administered")
+        if broken:
+            raise RuleViolation(broken)
+        ch.save(given)
+    return given

@@ -1,0 +1,1 @@
+"""The traceability records' state machines (docs/traceability.md draws each)."""
