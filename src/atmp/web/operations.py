@@ -9,7 +9,8 @@ the reverse, and a rule lives in the service whatever entry point reaches it. A 
 on the same page, beside the field it names, with what the user typed kept.
 
 An edit (a PATCH body) is drawn with the record's current values, and only the fields the user
-changed are sent: the same body a client of the API would send.
+changed are sent: the same body a client of the API would send. "Changed" is judged as the form
+shows a value: a time whose minute the user left alone is not sent again cut to the minute.
 """
 
 from __future__ import annotations
@@ -235,13 +236,30 @@ def _shown(value: Any, zone: zoneinfo.ZoneInfo | None = None) -> Any:
     """Return a document's value as the form shows it: lists one per line, times in the zone given."""
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
+    moment = value if isinstance(value, dt.datetime) else None
     if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
         try:
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-        return moment.astimezone(zone).replace(tzinfo=None) if zone is not None else moment
-    return value
+    if moment is None:
+        return value
+    return moment.astimezone(zone).replace(tzinfo=None) if zone is not None and moment.tzinfo else moment
+
+
+def _unchanged(value: Any, before: Any) -> bool:
+    """Return True when a posted value is the one the form showed, so an edit does not send it.
+
+    A local date-time input shows minutes: a time whose minute is unchanged is the stored one, not
+    a new time truncated to the minute (editing a notification's response keeps its seconds).
+    """
+    if isinstance(value, dt.datetime) and isinstance(before, dt.datetime):
+        if (value.tzinfo is None) != (before.tzinfo is None):
+            return False
+        if value.tzinfo is not None:
+            before = before.astimezone(value.tzinfo)
+        return value.replace(second=0, microsecond=0) == before.replace(second=0, microsecond=0)
+    return bool(value == before or (value in ("", None, []) and before in ("", None, [])))
 
 
 def _zone(user: User, values: Mapping[str, Any], record: Any) -> zoneinfo.ZoneInfo:
@@ -273,8 +291,10 @@ def body_values(
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=zone)
         if initial is not None and name not in ("reason", "version", *SIGNING_FIELDS):
-            before = _shown(initial.get(name))
-            if value == before or (value in ("", None, []) and before in ("", None, [])):
+            before = initial.get(name)
+            # A list is compared as the lines it was drawn as, anything else as the form shows it.
+            before = [str(v) for v in before] if isinstance(before, list) else _shown(before)
+            if _unchanged(value, before):
                 continue
         if value in ("", None) and (optional or not info.is_required()) and base is not bool:
             continue
