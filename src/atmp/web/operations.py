@@ -11,6 +11,9 @@ on the same page, beside the field it names, with what the user typed kept.
 An edit (a PATCH body) is drawn with the record's current values, and only the fields the user
 changed are sent: the same body a client of the API would send. "Changed" is judged as the form
 shows a value: a time whose minute the user left alone is not sent again cut to the minute.
+A blank field means "unchanged", so an optional field that holds a value has a Clear box beside
+it: ticked, the field is sent empty (null; an empty list or text where the column is never NULL),
+and the API accepts that or refuses it, beside the field, as for any other value.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import annotated_types
 import pydantic
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,6 +50,8 @@ from atmp.web.views_records import load_record
 Choices = Sequence[tuple[str, str]] | Callable[[User], Sequence[tuple[str, str]]]
 LONG_TEXT = 200  # a bounded string longer than this is drawn as a text area
 SIGNING_FIELDS = ("password", "otp")
+CLEAR = "__clear"  # the suffix of a field's Clear box
+EMPTY: tuple[Any, ...] = ("", None, [])
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ class OperationForm:
       only the fields the user changes are sent.
     labels, help: per field, what the form shows beside the schema's own description.
     submit: the button's text.
+    clearable: for an edit, the fields offered a Clear box when they hold a value; None (the
+      default): the optional ones whose column on the record may be empty (NULL or blank). Leave
+      out a field whose null the API reads as "keep" or "now" (a notification's time).
     """
 
     title: str
@@ -81,6 +90,7 @@ class OperationForm:
     returns: str = "result"
     # The URL name Cancel leads to when the page is not about a record (e.g. the area's list).
     back: str = ""
+    clearable: tuple[str, ...] | None = None
 
     @property
     def schema(self) -> type[pydantic.BaseModel]:
@@ -213,23 +223,85 @@ def _ordered(spec: OperationForm, names: list[str]) -> list[str]:
     return [*chosen, *(n for n in SIGNING_FIELDS if n in names), *(n for n in ("reason", "version") if n in names)]
 
 
+class DrawnForm(forms.Form):
+    """A form drawn from a body schema: a field's Clear box is drawn with the field, not as a row."""
+
+    def visible_fields(self) -> list[forms.BoundField]:
+        """Return the fields drawn as rows, each with `clear`, its Clear box (None without one)."""
+        rows = []
+        for bound in super().visible_fields():
+            if bound.name.endswith(CLEAR):
+                continue
+            box = bound.name + CLEAR
+            bound.clear = self[box] if box in self.fields else None  # type: ignore[attr-defined]
+            rows.append(bound)
+        return rows
+
+
 def build_form(
-    spec: OperationForm, user: User, data: Any = None, initial: Mapping[str, Any] | None = None
+    spec: OperationForm,
+    user: User,
+    data: Any = None,
+    initial: Mapping[str, Any] | None = None,
+    *,
+    clear: Sequence[str] = (),
 ) -> forms.Form:
-    """Return the form for the operation's body, bound to the posted data when there is some."""
+    """Return the form for the operation's body, bound to the posted data when there is some.
+
+    clear: the fields drawn with a Clear box (clearable_fields).
+    """
     schema = spec.schema
-    form = forms.Form(data=data, initial=dict(initial or {}))
+    form = DrawnForm(data=data, initial=dict(initial or {}))
     for name in _ordered(spec, list(schema.model_fields)):
         offered = spec.choices.get(name)
         options = offered(user) if callable(offered) else offered
+        label = spec.labels.get(name, _label(name))
         form.fields[name] = form_field(
             name,
             schema.model_fields[name],
             choices=list(options) if options is not None else None,
-            label=spec.labels.get(name, _label(name)),
+            label=label,
             help=spec.help.get(name, ""),
         )
+        if name in clear:
+            form.fields[name + CLEAR] = forms.BooleanField(required=False, label=f"Clear {label.lower()}")
     return form
+
+
+def _column(record: Any, name: str) -> Any:
+    """Return the record's model field of this name, or None."""
+    try:
+        return type(record)._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def clearable_fields(spec: OperationForm, record: Any, shown: Mapping[str, Any]) -> list[str]:
+    """Return the fields an edit draws with a Clear box: optional, clearable, and holding a value now."""
+    if spec.initial is None or record is None:
+        return []
+    schema = spec.schema
+    found = []
+    for name in _ordered(spec, list(schema.model_fields)):
+        info = schema.model_fields[name]
+        base, optional, _ = _unwrap(info.annotation)
+        if name in ("reason", "version", *SIGNING_FIELDS) or base is bool or shown.get(name) in EMPTY:
+            continue
+        if info.is_required() and not optional:
+            continue
+        column = _column(record, name)
+        may = name in spec.clearable if spec.clearable is not None else bool(column and (column.null or column.blank))
+        if may:
+            found.append(name)
+    return found
+
+
+def _empty(record: Any, name: str, base: Any) -> Any:
+    """Return the value a cleared field is sent as: an empty list, null, or empty text for a never-NULL column."""
+    if typing.get_origin(base) is list:
+        return []
+    column = _column(record, name)
+    return "" if column is not None and not column.null and base is str else None
 
 
 def _shown(value: Any, zone: zoneinfo.ZoneInfo | None = None) -> Any:
@@ -279,26 +351,44 @@ def _zone(user: User, values: Mapping[str, Any], record: Any) -> zoneinfo.ZoneIn
 def body_values(
     form: forms.Form, schema: type[pydantic.BaseModel], *, initial: Mapping[str, Any] | None, user: User, record: Any
 ) -> dict[str, Any]:
-    """Return the JSON body the cleaned form stands for (for an edit: the changed fields only)."""
+    """Return the JSON body the cleaned form stands for (for an edit: the changed fields only).
+
+    A field whose Clear box is ticked is sent empty; ticked beside a newly typed value, it is
+    refused beside the field (the form then has errors, and the body is not to be sent).
+    """
     cleaned = form.cleaned_data
     zone = _zone(user, cleaned, record)
+    cleared = {n.removesuffix(CLEAR) for n, ticked in cleaned.items() if n.endswith(CLEAR) and ticked}
+    both: list[str] = []
     body: dict[str, Any] = {}
     for name, value in cleaned.items():
+        if name.endswith(CLEAR):
+            continue
         info = schema.model_fields[name]
         base, optional, _ = _unwrap(info.annotation)
         if typing.get_origin(base) is list:
             value = [line.strip() for line in (value or "").splitlines() if line.strip()]
         elif isinstance(value, dt.datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=zone)
+        unchanged = False
         if initial is not None and name not in ("reason", "version", *SIGNING_FIELDS):
             before = initial.get(name)
             # A list is compared as the lines it was drawn as, anything else as the form shows it.
             before = [str(v) for v in before] if isinstance(before, list) else _shown(before)
-            if _unchanged(value, before):
-                continue
+            unchanged = _unchanged(value, before)
+        if name in cleared:
+            if unchanged or value in EMPTY:
+                body[name] = _empty(record, name, base)
+            else:
+                both.append(name)
+            continue
+        if unchanged:
+            continue
         if value in ("", None) and (optional or not info.is_required()) and base is not bool:
             continue
         body[name] = value
+    for name in both:
+        form.add_error(name, "type a new value or tick Clear, not both")
     return body
 
 
@@ -340,22 +430,24 @@ def operation_page(request: HttpRequest, spec: OperationForm, **kwargs: Any) -> 
         shown_initial |= {k: v[:LONG_TEXT] for k, v in request.GET.items() if k in spec.schema.model_fields}
     if record is not None and "version" in spec.schema.model_fields:
         shown_initial["version"] = record.version
+    clear = clearable_fields(spec, record, shown_initial)
     if request.method == "POST":
-        form = build_form(spec, user, data=request.POST, initial=shown_initial)
+        form = build_form(spec, user, data=request.POST, initial=shown_initial, clear=clear)
         if form.is_valid():
             body = body_values(form, spec.schema, initial=initial, user=user, record=record)
             try:
-                result = run(request, spec, body, kwargs)
+                result = None if form.errors else run(request, spec, body, kwargs)
             except pydantic.ValidationError as exc:
                 _schema_errors(form, exc)
             except LedgerError as exc:
                 add_service_error(form, exc)
             else:
-                messages.success(request, f"{spec.title}: done.")
-                return redirect(_result_url(None if spec.returns == "record" else result, record))
+                if not form.errors:
+                    messages.success(request, f"{spec.title}: done.")
+                    return redirect(_result_url(None if spec.returns == "record" else result, record))
         status = 400
     else:
-        form = build_form(spec, user, initial=shown_initial)
+        form = build_form(spec, user, initial=shown_initial, clear=clear)
         status = 200
     context = {
         "spec": spec,

@@ -6,7 +6,7 @@ import pytest
 
 from atmp.quality.factories import make_riskassessment, make_riskscale
 from atmp.quality.models.risk import FmeaRow, RiskAssessment, RiskScale
-from atmp.testing import signed_in
+from atmp.testing import drawn_form, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,30 @@ def test_the_register_sorts_by_highest_and_remaining_rpn_and_pages_through_them(
         assert seen == [a.number for a in expected], sort
         csv = b"".join(client.get("/quality/risk-assessments/", {"sort": sort, "format": "csv"}).streaming_content)
         assert _numbers_in_order(csv.decode(), every) == [a.number for a in expected], sort
+
+
+def test_clearing_one_residual_score_is_refused_beside_it_and_clearing_all_three_clears_them(qa_reviewer, site):
+    from atmp.quality.factories import make_fmearow
+
+    assessment = make_riskassessment(actor=qa_reviewer, site=site, rows=0)
+    row = make_fmearow(
+        actor=qa_reviewer,
+        assessment=assessment,
+        **{"residual_severity": 2, "residual_occurrence": 1, "residual_detectability": 1},
+    )
+    client = signed_in(qa_reviewer)
+    url = f"/quality/fmea-rows/{row.pk}/edit/"
+    drawn = drawn_form(client.get(url).content.decode()) | {"reason": "actions not effective"}
+
+    # The API refuses a residual score without the other two: the refusal is beside the cleared field.
+    refused = client.post(url, drawn | {"residual_severity__clear": "on"})
+    assert refused.status_code == 400 and 'data-testid="error-residual_severity"' in refused.content.decode()
+    assert 'name="residual_severity__clear" id="id_residual_severity__clear" checked' in refused.content.decode()
+    row.refresh_from_db()
+    assert row.residual_rpn == 2
+
+    every = {f"residual_{score}__clear": "on" for score in ("severity", "occurrence", "detectability")}
+    cleared = client.post(url, drawn | every)
+    assert cleared.status_code == 302
+    row.refresh_from_db()
+    assert (row.residual_severity, row.residual_rpn, row.rpn) == (None, None, 24)
