@@ -41,3 +41,23 @@ def test_an_optional_value_is_cleared_with_the_keyboard_from_the_edit_page(page)
     page.wait_for_url(url)
     expect(page.locator("[data-field=area]")).to_have_text("—")
     expect(page.locator("[data-field=title]")).to_have_text("Clearing test")
+
+
+def test_a_deviation_is_linked_to_a_capa_picked_from_the_sites_open_capas(page):
+    sign_in(page, "rita")
+    url = _open_deviation(page, title="Picker test", description="Same root cause as an open CAPA")
+    page.locator("details.add-link summary").click()
+    target = page.get_by_test_id("link-form").locator("input[name=target]")
+
+    # The browser binds the input to its list (its own picker: Down arrow, or typing, filters it).
+    offered = target.evaluate("e => e.list ? [...e.list.options].map(o => [o.value, o.label]) : null")
+    assert offered, "the target input has no list of CAPAs to pick"
+    for key, label in offered:
+        assert re.fullmatch(r"quality\.capa:\d+", key) and re.match(r"CAPA-\d{4}-\d{4} ", label), (key, label)
+    key, label = offered[0]
+    target.fill(key)  # what picking the first suggestion types
+    page.get_by_test_id("link-form").locator("input[name=reason]").fill("same root cause")
+    page.get_by_test_id("link-form").get_by_role("button", name="Link").click()
+
+    page.wait_for_url(url)
+    expect(page.get_by_test_id("links")).to_contain_text(label.split(" ")[0])

@@ -37,15 +37,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from ninja import Status
 
 from atmp.accounts.access import requires
 from atmp.accounts.models import User
+from atmp.api.schemas import RECORD_TYPE
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.records import GmpRecord
 from atmp.web.forms import REASON_HELP
 from atmp.web.pages import add_service_error, page
 from atmp.web.views_records import load_record
+from atmp.workflow.pickers import open_records
 
 Choices = Sequence[tuple[str, str]] | Callable[[User], Sequence[tuple[str, str]]]
 LONG_TEXT = 200  # a bounded string longer than this is drawn as a text area
@@ -154,8 +157,46 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def form_field(name: str, info: Any, *, choices: Sequence[tuple[str, str]] | None, label: str, help: str) -> Any:
-    """Return the Django form field that draws one body field (its shape; the schema checks the rest)."""
+class RecordKeyInput(forms.TextInput):
+    """A record key, typed or picked from the records offered: an HTML datalist bound to the input.
+
+    The browser's own suggestion list (keyboard: type, or Down arrow): no script, nothing fetched,
+    and any other key may still be typed.
+    """
+
+    def __init__(self, records: Sequence[tuple[str, str]], attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.records = list(records)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        """Return the input bound to its list of suggestions, then the list."""
+        listed = f"{(attrs or {}).get('id') or f'id_{name}'}-records"
+        field = super().render(name, value, {**(attrs or {}), "list": listed, "autocomplete": "off"}, renderer)
+        options = format_html_join("", '<option value="{}">{}</option>', self.records)
+        return format_html('{}<datalist id="{}">{}</datalist>', field, listed, options)
+
+
+def refers_to(info: Any, metadata: Sequence[Any] = ()) -> str | None:
+    """Return the record type a body field holds a key of (atmp.api.schemas.refers_to), or None."""
+    for extra in (info.json_schema_extra, *(getattr(m, "json_schema_extra", None) for m in metadata)):
+        if isinstance(extra, dict) and isinstance(extra.get(RECORD_TYPE), str):
+            return str(extra[RECORD_TYPE])
+    return None
+
+
+def form_field(
+    name: str,
+    info: Any,
+    *,
+    choices: Sequence[tuple[str, str]] | None,
+    label: str,
+    help: str,
+    records: Sequence[tuple[str, str]] | None = None,
+) -> Any:
+    """Return the Django form field that draws one body field (its shape; the schema checks the rest).
+
+    records: for a field holding a record key, the (key, label) pairs it offers to pick.
+    """
     base, optional, metadata = _unwrap(info.annotation)
     metadata = [*metadata, *info.metadata]
     limits = _limits(metadata)
@@ -204,6 +245,8 @@ def form_field(name: str, info: Any, *, choices: Sequence[tuple[str, str]] | Non
             **{**common, "required": required, "help_text": (common["help_text"] + " One per line.").strip()},
         )
     length = limits.get("max_length")
+    if records is not None:
+        return forms.CharField(max_length=length, widget=RecordKeyInput(records), strip=True, **common)
     widget = forms.Textarea(attrs={"rows": 4}) if length is None or length > LONG_TEXT else forms.TextInput()
     return forms.CharField(max_length=length, widget=widget, strip=True, **common)
 
@@ -245,23 +288,28 @@ def build_form(
     initial: Mapping[str, Any] | None = None,
     *,
     clear: Sequence[str] = (),
+    record: Any = None,
 ) -> forms.Form:
     """Return the form for the operation's body, bound to the posted data when there is some.
 
     clear: the fields drawn with a Clear box (clearable_fields).
+    record: the page's record; a field holding a record key offers the open records of its sites.
     """
     schema = spec.schema
     form = DrawnForm(data=data, initial=dict(initial or {}))
     for name in _ordered(spec, list(schema.model_fields)):
+        info = schema.model_fields[name]
         offered = spec.choices.get(name)
         options = offered(user) if callable(offered) else offered
         label = spec.labels.get(name, _label(name))
+        record_type = refers_to(info, _unwrap(info.annotation)[2])
         form.fields[name] = form_field(
             name,
-            schema.model_fields[name],
+            info,
             choices=list(options) if options is not None else None,
             label=label,
             help=spec.help.get(name, ""),
+            records=open_records(user, record_type, near=record) if record_type and options is None else None,
         )
         if name in clear:
             form.fields[name + CLEAR] = forms.BooleanField(required=False, label=f"Clear {label.lower()}")
@@ -432,7 +480,7 @@ def operation_page(request: HttpRequest, spec: OperationForm, **kwargs: Any) -> 
         shown_initial["version"] = record.version
     clear = clearable_fields(spec, record, shown_initial)
     if request.method == "POST":
-        form = build_form(spec, user, data=request.POST, initial=shown_initial, clear=clear)
+        form = build_form(spec, user, data=request.POST, initial=shown_initial, clear=clear, record=record)
         if form.is_valid():
             body = body_values(form, spec.schema, initial=initial, user=user, record=record)
             try:
@@ -447,7 +495,7 @@ def operation_page(request: HttpRequest, spec: OperationForm, **kwargs: Any) -> 
                     return redirect(_result_url(None if spec.returns == "record" else result, record))
         status = 400
     else:
-        form = build_form(spec, user, initial=shown_initial, clear=clear)
+        form = build_form(spec, user, initial=shown_initial, clear=clear, record=record)
         status = 200
     context = {
         "spec": spec,

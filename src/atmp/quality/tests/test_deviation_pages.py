@@ -194,3 +194,22 @@ def test_a_clear_box_ticked_beside_a_new_value_is_refused_beside_the_field(opera
     assert 'data-testid="error-area"' in refused.content.decode()
     deviation.refresh_from_db()
     assert deviation.area == "Suite 1"
+
+
+def test_the_links_panel_offers_the_sites_open_capas_to_link(operator, qa_reviewer, site):
+    from atmp.quality.factories import make_capa
+
+    deviation = make_deviation(actor=operator, site=site)
+    capa = make_capa(actor=qa_reviewer, site=site, title="Re-train gowning")
+    client = signed_in(operator)
+
+    page = client.get(f"/records/quality.deviation/{deviation.pk}/").content.decode()
+
+    form = page[page.index('data-testid="link-form"') :]
+    assert 'name="target"' in form and 'list="link-targets"' in form
+    assert f'<option value="{capa.record_key}">{capa.number} Re-train gowning</option>' in form
+    linked = client.post(
+        f"/workflow/quality.deviation/{deviation.pk}/links/",
+        {"relation": "relates_to", "target": capa.record_key, "reason": "same root cause"},
+    )
+    assert linked.status_code == 302
