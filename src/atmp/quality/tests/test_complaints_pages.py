@@ -230,3 +230,20 @@ def test_editing_only_the_response_keeps_the_notification_time_to_the_microsecon
     assert moved.status_code == 302
     recipient.refresh_from_db()
     assert recipient.notified_at == (called + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+
+
+def test_the_scope_table_labels_each_value_so_its_rows_can_stack_in_a_narrow_panel(qa_reviewer, site):
+    recall = make_recall(actor=qa_reviewer, site=site)
+    make_recall_scope(actor=qa_reviewer, recall=recall)
+    make_recall_recipient(actor=qa_reviewer, recall=recall)
+    client = signed_in(qa_reviewer)
+
+    page = client.get(f"/records/quality.recall/{recall.pk}/").content.decode()
+
+    scope = page[page.index('data-testid="parts-scope"') - 60 : page.index("</table>", page.index("parts-scope"))]
+    assert '<table class="table stackable" data-testid="parts-scope" role="table">' in scope
+    for label in ("Batch or lot", "Distributed", "Returned", "Destroyed", "Administered"):
+        assert f'<td data-label="{label}" role="cell">' in scope
+    assert '<td data-label="Description" class="text" role="cell">' in scope  # a long text spans the stacked row
+    # Three columns fit any panel: the recipients stay a plain table.
+    assert '<table class="table" data-testid="parts-recipients">' in page
