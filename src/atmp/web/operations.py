@@ -379,7 +379,7 @@ def _unchanged(value: Any, before: Any) -> bool:
         if value.tzinfo is not None:
             before = before.astimezone(value.tzinfo)
         return value.replace(second=0, microsecond=0) == before.replace(second=0, microsecond=0)
-    return bool(value == before or (value in ("", None, []) and before in ("", None, [])))
+    return bool(value == before or (value in EMPTY and before in EMPTY))
 
 
 def _zone(user: User, values: Mapping[str, Any], record: Any) -> zoneinfo.ZoneInfo:
@@ -483,16 +483,16 @@ def operation_page(request: HttpRequest, spec: OperationForm, **kwargs: Any) -> 
         form = build_form(spec, user, data=request.POST, initial=shown_initial, clear=clear, record=record)
         if form.is_valid():
             body = body_values(form, spec.schema, initial=initial, user=user, record=record)
+        if form.is_valid():  # body_values refuses a Clear box ticked beside a new value
             try:
-                result = None if form.errors else run(request, spec, body, kwargs)
+                result = run(request, spec, body, kwargs)
             except pydantic.ValidationError as exc:
                 _schema_errors(form, exc)
             except LedgerError as exc:
                 add_service_error(form, exc)
             else:
-                if not form.errors:
-                    messages.success(request, f"{spec.title}: done.")
-                    return redirect(_result_url(None if spec.returns == "record" else result, record))
+                messages.success(request, f"{spec.title}: done.")
+                return redirect(_result_url(None if spec.returns == "record" else result, record))
         status = 400
     else:
         form = build_form(spec, user, initial=shown_initial, clear=clear, record=record)
