@@ -80,6 +80,7 @@ LINK_CAPA = OperationForm(
     operation=api.link_capa,
     record_type=InspectionFinding.record_type(),
     path="finding_id",
+    labels={"capa": "CAPA"},
     help={"capa": CAPA_HELP},
     submit="Link",
     returns="record",

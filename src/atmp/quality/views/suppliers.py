@@ -302,6 +302,7 @@ LINK_AUDIT_CAPA = OperationForm(
     operation=api.link_audit_capa,
     record_type=AuditFinding.record_type(),
     path="finding_id",
+    labels={"capa": "CAPA"},
     help={"capa": CAPA_HELP},
     submit="Link",
     returns="record",
