@@ -322,8 +322,8 @@ def select(spec: ListSpec, viewer: Viewer, raw: Mapping[str, str]) -> Selection:
     limit_text = (raw.get("limit") or "").strip()
     if limit_text and not (limit_text.isdigit() and 1 <= int(limit_text) <= MAX_LIMIT):
         raise BadParameter("limit", f"a number from 1 to {MAX_LIMIT}")
-    model = spec.rows(viewer).model
-    after, before = (_decode(raw.get(name) or "", name, sort, model, sorts[key]) for name in ("after", "before"))
+    rows = spec.rows(viewer)
+    after, before = (_decode(raw.get(name) or "", name, sort, rows, sorts[key]) for name in ("after", "before"))
     if after is not None and before is not None:
         raise BadParameter("before", "give after or before, not both")
     return Selection(
@@ -467,7 +467,7 @@ def json_value(value: Any) -> Any:
 
 def _window(rows: QuerySet[Any], path: str, *, descending: bool, cursor: Cursor | None) -> QuerySet[Any]:
     """Return the rows after the cursor, in the order (path, pk), NULLs last ascending."""
-    nullable = _field(rows.model, path).null
+    nullable = _sort_field(rows, path).null
     if descending:
         order = [F(path).desc(nulls_first=True) if nullable else F(path).desc(), F("pk").desc()]
     else:
@@ -511,6 +511,18 @@ def _field(model: type[Model], path: str) -> Field[Any, Any]:
     return found  # type: ignore[no-any-return]
 
 
+def _sort_field(rows: QuerySet[Any], path: str) -> Any:
+    """Return what a list sorts by: a model field (through relations), or an annotation of the rows.
+
+    An annotation (the highest RPN of an assessment's rows, a count) is taken as NULL-able: an
+    aggregate over no rows is NULL. Its keyset conditions then compare the aggregate (a HAVING).
+    """
+    annotation = rows.query.annotations.get(path)
+    if annotation is not None:
+        return _NullableView(annotation.output_field)
+    return _field(rows.model, path)
+
+
 class _NullableView:
     """A field seen through a nullable relation: its values, and NULL."""
 
@@ -540,8 +552,9 @@ def encode(selection: Selection, row: Row) -> str:
     return base64.urlsafe_b64encode(data.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def _decode(text: str, name: str, sort: str, model: type[Model], path: str) -> Cursor | None:
+def _decode(text: str, name: str, sort: str, rows: QuerySet[Any], path: str) -> Cursor | None:
     text = text.strip()
+    model = rows.model
     if not text:
         return None
     bad = BadParameter(name, "not a cursor of this list: follow the page's links, or leave it out")
@@ -553,7 +566,7 @@ def _decode(text: str, name: str, sort: str, model: type[Model], path: str) -> C
     if cursor_sort != sort:
         raise BadParameter(name, "the cursor belongs to another sort: start from the first page")
     try:
-        value = None if value is None else _field(model, path).to_python(value)
+        value = None if value is None else _sort_field(rows, path).to_python(value)
         pk = model._meta.pk.to_python(pk) if model._meta.pk is not None else pk
     except (ValidationError, ValueError, TypeError):
         raise bad from None

@@ -78,6 +78,10 @@ class Module:
     # "package.module:function": loads the module's part of the demo programme, called by
     # `atmp demo` after the kernel's part as `fn(people: dict[str, User], sites: dict[str, Site])`.
     demo: str | None = None
+    # Record types whose open records the links panel offers as a link's target (a datalist of
+    # suggestions; any key may still be typed), e.g. "quality.capa": a deviation, a complaint or a
+    # change control is linked to the CAPA that addresses it.
+    link_targets: tuple[str, ...] = ()
     # Lower numbers come first in the menu and on the record page.
     order: int = 100
     extra: dict[str, Any] = field(default_factory=dict)

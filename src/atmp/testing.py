@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -228,6 +229,61 @@ class ApiClient:
         return getattr(self.client, method)(f"/api/v1{path}", data=data, content_type="application/json")
 
 
+class _FormReader(HTMLParser):
+    """Collect what a browser would post for the first form with the given data-testid."""
+
+    def __init__(self, testid: str) -> None:
+        super().__init__()
+        self.testid = testid
+        self.inside = False
+        self.values: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "form" and found.get("data-testid") == self.testid:
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "option" and self.select is not None and ("selected" in found or self.select not in self.values):
+            self.values[self.select] = found.get("value", "")
+        if "name" not in found:
+            return
+        name = found["name"]
+        if tag == "input":
+            if found.get("type") in ("checkbox", "radio"):
+                if "checked" in found:
+                    self.values[name] = found.get("value") or "on"
+            elif found.get("type") not in ("submit", "button", "file"):
+                self.values[name] = found.get("value", "")
+        elif tag == "select":
+            self.select = name
+        elif tag == "textarea":
+            self.textarea = name
+            self.values[name] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            # Browsers drop the one newline that follows <textarea>.
+            self.values[self.textarea] += data.removeprefix("\n") if not self.values[self.textarea] else data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def drawn_form(page: str, testid: str = "operation-form") -> dict[str, str]:
+    """Return what a browser posts for a page's form as drawn (its values, ticked boxes, chosen options)."""
+    reader = _FormReader(testid)
+    reader.feed(page)
+    return reader.values
+
+
 def token_for(user: User) -> str:
     """Return a fresh API token of the user (made by the user, as POST /tokens would)."""
     from atmp.accounts import auth
@@ -240,6 +296,8 @@ def quality_factory(name: str) -> Any:
     from atmp.quality import factories
 
     return getattr(factories, f"make_{name}")
+
+
 def _signed_at() -> Any:
     import datetime as dt
 

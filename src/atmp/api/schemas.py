@@ -28,6 +28,19 @@ def segment(max_length: int) -> StringConstraints:
     return StringConstraints(pattern=SEGMENT, max_length=max_length)
 
 
+# The OpenAPI keyword of a field that holds a record key of one type (refers_to).
+RECORD_TYPE = "x-record-type"
+
+
+def refers_to(record_type: str) -> Any:
+    """Return the mark of a field holding a key of this record type: Annotated[str, bounded(150), refers_to(t)].
+
+    The OpenAPI document names the type (x-record-type), and a page's form offers that type's open
+    records to pick from (atmp.web.operations); any key is still accepted, and checked, as before.
+    """
+    return Field(json_schema_extra={RECORD_TYPE: record_type})
+
+
 # The audit trail's reason (Annex 11 §9): a sentence, not an essay.
 Reason = Annotated[str, bounded(2000)]
 Seq = Annotated[int, Field(ge=1, le=MAX_INT)]

@@ -19,6 +19,7 @@ class QualityConfig(AppConfig):
         actions=("atmp.quality.views.actions:for_record",),
         panels=("atmp.quality.views.panels:parts",),
         work=("atmp.quality.selectors.documents:training_work", "atmp.quality.selectors.changes:task_work"),
+        link_targets=("quality.capa",),
         order=40,
     )
 

@@ -53,5 +53,19 @@ def links_panel(user: User | None, record: GmpRecord, *, for_print: bool = False
         template="workflow/links_panel.html",
         slug="links",
         order=40,
-        context={"links": shown, "may_link": may_link, "relations": Relation.choices},
+        context={
+            "links": shown,
+            "may_link": may_link,
+            "relations": Relation.choices,
+            "targets": _link_targets(user, record) if may_link and user is not None else [],
+        },
     )
+
+
+def _link_targets(user: User, record: GmpRecord) -> list[tuple[str, str]]:
+    """Return the records to suggest as a link's target: the open ones of the types modules declare."""
+    from atmp.modules import installed
+    from atmp.workflow.pickers import open_records
+
+    types = [t for module in installed() for t in module.link_targets]
+    return [found for t in types for found in open_records(user, t, near=record) if found[0] != record.record_key]

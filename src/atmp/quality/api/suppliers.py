@@ -14,7 +14,7 @@ from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.api.auth import user_of
-from atmp.api.schemas import BodyIn, answers, bounded
+from atmp.api.schemas import BodyIn, answers, bounded, refers_to
 from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page, visible
 from atmp.quality.models.suppliers import AuditFinding, QualityAgreement, Supplier, SupplierApproval, SupplierAudit
 from atmp.quality.selectors import suppliers as select
@@ -353,7 +353,7 @@ class FindingIn(BodyIn):
 class CapaIn(BodyIn):
     """The CAPA that addresses a finding, by record key (quality.capa:7)."""
 
-    capa: Annotated[str, bounded(150)]
+    capa: Annotated[str, bounded(150), refers_to("quality.capa")]
     reason: Reason = ""
 
 

@@ -3,10 +3,14 @@ scope one batch at a time, its quantities, its recipients (by pseudonym) and the
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import pytest
 
+from atmp.ledger.models import AuditEntry
 from atmp.quality.factories import make_complaint, make_recall, make_recall_recipient, make_recall_scope
 from atmp.quality.models.complaints import Complaint
 from atmp.quality.models.recalls import Recall, RecallRecipient, RecallScope
@@ -186,3 +190,60 @@ def test_a_closed_or_reconciling_recall_offers_no_scope_and_an_operator_may_not_
     recipient_page = client.get(f"/records/quality.recallrecipient/{recipient.pk}/").content.decode()
     assert f"/quality/recall-recipients/{recipient.pk}/notify/" in recipient_page
     assert signed_in(operator).get("/quality/recalls/new/").status_code == 200  # records.write: anyone with a GMP role
+
+
+def _shown(page: str, name: str) -> str:
+    """Return the value a form's input shows."""
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert found is not None, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
+def test_editing_only_the_response_keeps_the_notification_time_to_the_microsecond(qa_reviewer, site):
+    from atmp.ledger import clock
+    from atmp.quality.services import recalls
+
+    recipient = make_recall_recipient(actor=qa_reviewer, recall=make_recall(actor=qa_reviewer, site=site))
+    called = (clock.now() - dt.timedelta(days=1)).replace(second=47, microsecond=123456)
+    recipient = recalls.record_notification(
+        actor=qa_reviewer, recipient=recipient, reason="called", version=recipient.version, notified_at=called
+    )
+    client = signed_in(qa_reviewer)
+    url = f"/quality/recall-recipients/{recipient.pk}/notify/"
+    form = client.get(url).content.decode()
+    shown = _shown(form, "notified_at")
+    assert shown == called.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")  # the input shows minutes
+
+    answered = client.post(
+        url, {"notified_at": shown, "response": "Physician informed", "reason": "answer", "version": recipient.version}
+    )
+
+    assert answered.status_code == 302
+    recipient.refresh_from_db()
+    assert recipient.response == "Physician informed" and recipient.notified_at == called
+    entry = AuditEntry.objects.filter(record_type="quality.recallrecipient", record_id=str(recipient.pk)).latest("seq")
+    assert set(json.loads(entry.changes)) == {"response"}
+
+    later = (called + dt.timedelta(minutes=1)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    moved = client.post(url, {"notified_at": later, "reason": "the call was later", "version": recipient.version})
+    assert moved.status_code == 302
+    recipient.refresh_from_db()
+    assert recipient.notified_at == (called + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+
+
+def test_the_scope_table_labels_each_value_so_its_rows_can_stack_in_a_narrow_panel(qa_reviewer, site):
+    recall = make_recall(actor=qa_reviewer, site=site)
+    make_recall_scope(actor=qa_reviewer, recall=recall)
+    make_recall_recipient(actor=qa_reviewer, recall=recall)
+    client = signed_in(qa_reviewer)
+
+    page = client.get(f"/records/quality.recall/{recall.pk}/").content.decode()
+
+    scope = page[page.index('data-testid="parts-scope"') - 60 : page.index("</table>", page.index("parts-scope"))]
+    assert '<table class="table stackable" data-testid="parts-scope" role="table">' in scope
+    for label in ("Batch or lot", "Distributed", "Returned", "Destroyed", "Administered"):
+        assert f'<td data-label="{label}" role="cell">' in scope
+    assert '<td data-label="Description" class="text" role="cell">' in scope  # a long text spans the stacked row
+    # Three columns fit any panel: the recipients stay a plain table.
+    assert '<table class="table" data-testid="parts-recipients">' in page

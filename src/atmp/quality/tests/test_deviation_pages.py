@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from atmp.quality.factories import make_deviation
 from atmp.quality.models.deviations import Deviation
-from atmp.testing import signed_in
+from atmp.testing import drawn_form, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,61 @@ def test_the_list_filters_by_class_and_exports_csv(operator, qa_reviewer, site):
 
     assert "minor one" in page and "unclassified one" not in page
     assert "minor one" in csv and "unclassified one" not in csv
+
+
+def test_an_optional_field_that_holds_a_value_is_cleared_with_its_clear_box(operator, site):
+    from atmp.ledger import clock
+
+    deviation = make_deviation(
+        actor=operator, site=site, area="Suite 1", discovered_at=clock.now() - dt.timedelta(minutes=30)
+    )
+    client = signed_in(operator)
+    url = f"/quality/deviations/{deviation.pk}/edit/"
+    page = client.get(url).content.decode()
+    # Beside the optional fields that hold a value, labelled with the field's name for a screen reader.
+    assert 'name="area__clear"' in page and 'name="discovered_at__clear"' in page
+    assert re.search(r'<label for="id_area__clear">Clear<span class="visually-hidden"> area</span>', page)
+    # Not beside a required field, nor an empty one.
+    assert 'name="title__clear"' not in page and 'name="occurred_at__clear"' not in page
+    assert 'name="root_cause__clear"' not in page
+
+    posted = drawn_form(page) | {"area__clear": "on", "discovered_at__clear": "on", "reason": "not known yet"}
+    done = client.post(url, posted)
+
+    assert done.status_code == 302
+    deviation.refresh_from_db()
+    assert deviation.area == "" and deviation.discovered_at is None
+    assert deviation.title == "Filter integrity test failed"  # the rest as it was
+
+
+def test_a_clear_box_ticked_beside_a_new_value_is_refused_beside_the_field(operator, site):
+    deviation = make_deviation(actor=operator, site=site, area="Suite 1")
+    client = signed_in(operator)
+    url = f"/quality/deviations/{deviation.pk}/edit/"
+    posted = drawn_form(client.get(url).content.decode())
+
+    refused = client.post(url, posted | {"area": "Suite 2", "area__clear": "on", "reason": "moved"})
+
+    assert refused.status_code == 400
+    assert 'data-testid="error-area"' in refused.content.decode()
+    deviation.refresh_from_db()
+    assert deviation.area == "Suite 1"
+
+
+def test_the_links_panel_offers_the_sites_open_capas_to_link(operator, qa_reviewer, site):
+    from atmp.quality.factories import make_capa
+
+    deviation = make_deviation(actor=operator, site=site)
+    capa = make_capa(actor=qa_reviewer, site=site, title="Re-train gowning")
+    client = signed_in(operator)
+
+    page = client.get(f"/records/quality.deviation/{deviation.pk}/").content.decode()
+
+    form = page[page.index('data-testid="link-form"') :]
+    assert 'name="target"' in form and 'list="link-targets"' in form
+    assert f'<option value="{capa.record_key}">{capa.number} Re-train gowning</option>' in form
+    linked = client.post(
+        f"/workflow/quality.deviation/{deviation.pk}/links/",
+        {"relation": "relates_to", "target": capa.record_key, "reason": "same root cause"},
+    )
+    assert linked.status_code == 302

@@ -110,3 +110,28 @@ def test_a_closed_inspections_findings_offer_no_capa_link(qa_reviewer, qa_approv
         f"/quality/inspections/{inspection.pk}/edit/"
         not in client.get(f"/records/quality.selfinspection/{inspection.pk}/").content.decode()
     )
+
+
+def test_the_capa_is_picked_from_the_sites_open_capas_or_typed(qa_reviewer, site):
+    from atmp.testing import make_site
+
+    inspection = make_self_inspection(actor=qa_reviewer, site=site)
+    engine.transition(qa_reviewer, inspection, "start", reason="today")
+    finding = make_inspection_finding(actor=qa_reviewer, inspection=inspection)
+    open_here = make_capa(actor=qa_reviewer, site=site, title="Re-train gowning")
+    cancelled = make_capa(actor=qa_reviewer, site=site, title="Duplicate")
+    engine.transition(qa_reviewer, cancelled, "cancel", reason="duplicate")
+    elsewhere = make_capa(actor=qa_reviewer, site=make_site(code="GNT"), title="Ghent's own")
+    client = signed_in(qa_reviewer)
+    url = f"/quality/inspection-findings/{finding.pk}/capa/"
+
+    page = client.get(url).content.decode()
+
+    # A list of suggestions bound to the text input: key as the value, number and title as the label.
+    assert '<input type="text" name="capa"' in page and 'list="id_capa-records"' in page
+    assert '<datalist id="id_capa-records">' in page
+    assert f'<option value="{open_here.record_key}">{open_here.number} Re-train gowning</option>' in page
+    assert cancelled.record_key not in page and elsewhere.record_key not in page
+    # Typing a key the list does not offer still goes to the API, which decides.
+    typed = client.post(url, {"capa": elsewhere.record_key})
+    assert typed.status_code == 302 and capa_keys(finding) == [elsewhere.record_key]

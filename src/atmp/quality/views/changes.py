@@ -155,6 +155,7 @@ EDIT_TASK = OperationForm(
     initial=api.task_document,
     help={"owner": _OWNER_HELP},
     returns="record",
+    clearable=(),  # the API reads a null due date as "keep it"
 )
 TASK_DONE = OperationForm(
     title="Mark the task done",

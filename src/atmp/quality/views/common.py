@@ -18,6 +18,9 @@ from atmp.web.operations import OperationForm, operation_view
 from atmp.web.pages import page
 from atmp.workflow.machine import Workflow
 
+# A field that holds a CAPA's key (atmp.api.schemas.refers_to) is drawn with the open CAPAs to pick.
+CAPA_HELP = "Pick one of the site's open CAPAs from the list (Down arrow), or type any CAPA's key, e.g. quality.capa:7."
+
 
 def record_url(row: Any) -> str:
     """Return the record page of a row."""

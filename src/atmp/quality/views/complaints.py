@@ -235,6 +235,7 @@ NOTIFY = OperationForm(
     labels={"notified_at": "Notified at (UTC)"},
     help={"notified_at": "Empty: now."},
     submit="Record",
+    clearable=("response",),  # a null notification time means "now" (or the one recorded), never none
 )
 
 ACTIONS = {

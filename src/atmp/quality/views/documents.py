@@ -140,6 +140,7 @@ EDIT_VERSION = OperationForm(
     record_type=DocumentVersion.record_type(),
     path="version_id",
     initial=api.version_document,
+    clearable=("change_summary",),  # the API reads a null effective date as "keep it"
 )
 READ_AND_UNDERSTOOD = OperationForm(
     title="Read and understood",

@@ -9,6 +9,7 @@ from atmp.quality.api import inspections as api
 from atmp.quality.models.inspections import InspectionFinding, SelfInspection
 from atmp.quality.models.suppliers import FindingClass
 from atmp.quality.views.common import (
+    CAPA_HELP,
     RecordAction,
     list_view,
     operation_path,
@@ -79,7 +80,8 @@ LINK_CAPA = OperationForm(
     operation=api.link_capa,
     record_type=InspectionFinding.record_type(),
     path="finding_id",
-    help={"capa": "The CAPA's record key, e.g. quality.capa:7 (open one from Quality › CAPA first)."},
+    labels={"capa": "CAPA"},
+    help={"capa": CAPA_HELP},
     submit="Link",
     returns="record",
 )

@@ -1,7 +1,10 @@
 """Record-page panels of the quality records that have parts: a CAPA's actions, a recall's scope, …
 
 Each part is a record of its own (with its page, history and signatures); the panel lists them on
-the page of the record they belong to, with a link to each.
+the page of the record they belong to, with a link to each. A table of more than STACK_FROM
+columns is drawn to stack: where its panel is narrow (a third of a laptop's page, a tablet, a
+phone) each row becomes a block of values under their columns' names instead of scrolling sideways
+(atmp.css, a container query on the panel; the PDF keeps the table).
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from atmp.accounts.models import User
 from atmp.modules import Panel
 
 PANEL_ORDER = 30  # after the status panel (20), before links and files
+STACK_FROM = 5  # columns: a table this wide stacks its rows in a narrow panel
 
 
 @dataclass(frozen=True)
 class Parts:
-    """A table of one relation's records: its heading, the relation and the columns (attribute, label)."""
+    """A table of one relation's records: its heading, the relation and the columns (attribute, label).
+
+    texts: the columns of long text, which take a stacked row's whole width.
+    """
 
     title: str
     relation: str
     columns: tuple[tuple[str, str], ...]
+    texts: tuple[str, ...] = ()
 
 
 WORKFLOW = (("state_label", "Status"), ("assignee", "Owner"), ("due_date", "Due"))
@@ -73,6 +81,7 @@ DECLARED: dict[str, tuple[str, tuple[Parts, ...]]] = {
                     ("quantity_destroyed", "Destroyed"),
                     ("quantity_administered", "Administered"),
                 ),
+                texts=("description",),
             ),
             Parts(
                 "Consignees and patients",
@@ -130,6 +139,7 @@ DECLARED: dict[str, tuple[str, tuple[Parts, ...]]] = {
                     ("risk_class", "Class"),
                     ("residual_rpn", "Residual RPN"),
                 ),
+                texts=("failure_mode",),
             ),
         ),
     ),
@@ -169,10 +179,14 @@ def parts(user: User | None, record: Any, *, for_print: bool = False) -> Panel |
                 "title": table.title,
                 "slug": table.relation,
                 "headers": [label for _, label in table.columns],
+                "stack": len(table.columns) >= STACK_FROM,
                 "rows": [
                     {
                         "url": reverse("web:record", args=[row.record_type(), row.pk]),
-                        "cells": [_cell(row, attribute) for attribute, _ in table.columns],
+                        "cells": [
+                            {"value": _cell(row, attribute), "label": label, "text": attribute in table.texts}
+                            for attribute, label in table.columns
+                        ],
                     }
                     for row in rows
                 ],

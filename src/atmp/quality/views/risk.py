@@ -57,8 +57,14 @@ REGISTER = ListSpec(
         Column("site", "Site", value="site.code", sort="site__code"),
         Column("product", "Product", sort="product"),
         Column("process", "Process", sort="process"),
-        Column("highest", "Highest RPN", value=lambda a: a.highest if a.highest is not None else "—"),
-        Column("remaining", "Remaining RPN", value=lambda a: a.remaining if a.remaining is not None else "—"),
+        # Sorted by the annotations of _assessments (atmp.lists sorts by an annotation as by a field).
+        Column("highest", "Highest RPN", value=lambda a: a.highest if a.highest is not None else "—", sort="highest"),
+        Column(
+            "remaining",
+            "Remaining RPN",
+            value=lambda a: a.remaining if a.remaining is not None else "—",
+            sort="remaining",
+        ),
         *workflow_columns(),
     ),
     filters=(

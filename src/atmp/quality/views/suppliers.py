@@ -31,6 +31,7 @@ from atmp.quality.models.suppliers import (
 )
 from atmp.quality.selectors import suppliers as select
 from atmp.quality.views.common import (
+    CAPA_HELP,
     RecordAction,
     list_view,
     operation_path,
@@ -215,7 +216,6 @@ AUDITS = ListSpec(
 # --- the writes ----------------------------------------------------------------------------------
 
 _AUDITOR_HELP = "The username of the lead auditor."
-_CAPA_HELP = "The CAPA's record key, e.g. quality.capa:7 (open one from Quality › CAPA first)."
 
 NEW = OperationForm(
     title="Register a supplier",
@@ -302,7 +302,8 @@ LINK_AUDIT_CAPA = OperationForm(
     operation=api.link_audit_capa,
     record_type=AuditFinding.record_type(),
     path="finding_id",
-    help={"capa": _CAPA_HELP},
+    labels={"capa": "CAPA"},
+    help={"capa": CAPA_HELP},
     submit="Link",
     returns="record",
 )
