@@ -107,8 +107,10 @@ def date(value: Any, field: str, *, required: bool = False) -> dt.date | None:
         raise InvalidInput(field, f"{value!r} is not a date like 2027-01-31") from None
 
 
-def past_moment(value: dt.datetime, field: str) -> dt.datetime:
-    """Return an aware time that is not in the future."""
+def past_moment(value: dt.datetime | None, field: str) -> dt.datetime:
+    """Return an aware time that is not in the future (required: None is refused)."""
+    if value is None:
+        raise InvalidInput(field, "is required: give the time it happened")
     if value.tzinfo is None:
         raise InvalidInput(field, "give a time with its zone, e.g. 2026-12-01T09:30:00+01:00")
     if value > clock.now():

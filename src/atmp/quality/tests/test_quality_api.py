@@ -93,3 +93,19 @@ def test_the_lists_page_newest_first(people, site):
     assert [d["title"] for d in first["items"]] == ["t2", "t1"] and first["next"]
     rest = ok(people["op"].get("/quality/deviations", limit=2, after=first["next"]))
     assert [d["title"] for d in rest["items"]] == ["t0"] and rest["next"] is None
+
+
+@pytest.mark.parametrize("field", ["occurred_at", "title", "description"])
+def test_a_required_field_sent_empty_in_an_edit_is_refused_naming_it(people, site, field):
+    op = people["op"]
+    when = (clock.now() - dt.timedelta(hours=3)).isoformat()
+    dev = ok(
+        op.post("/quality/deviations", {"site": site.code, "title": "t", "description": "d", "occurred_at": when}), 201
+    )
+
+    answer = op.patch(
+        f"/quality/deviations/{dev['id']}", {"reason": "clear it", "version": dev["version"], field: None}
+    )
+
+    assert answer.status_code == 400, answer.json()
+    assert answer.json()["field"] == field
