@@ -192,6 +192,14 @@ class GmpRecord(models.Model):
             snapshot = self._ledger_loaded = self._snapshot_of(values)
         return snapshot
 
+    def _snapshot_of(self, values: Iterable[Any]) -> dict[str, Any]:
+        """Return the snapshot of field values given in the order of the concrete fields (as loaded)."""
+        return {
+            f.attname: to_json(_as_stored(f, value))
+            for f, value in zip(self._meta.concrete_fields, values, strict=True)
+            if f.attname not in self.unaudited_fields
+        }
+
     def remember_snapshot(self, snapshot: dict[str, Any]) -> None:
         """Remember the snapshot just written, for the next change's diff."""
         self.__dict__.pop("_ledger_loaded_values", None)
@@ -211,14 +219,6 @@ class GmpRecord(models.Model):
         return {
             f.attname: to_json(_as_stored(f, getattr(self, f.attname)))
             for f in self._meta.concrete_fields
-            if f.attname not in self.unaudited_fields
-        }
-
-    def _snapshot_of(self, values: Iterable[Any]) -> dict[str, Any]:
-        """Return the snapshot of field values given in the order of the concrete fields (as loaded)."""
-        return {
-            f.attname: to_json(_as_stored(f, value))
-            for f, value in zip(self._meta.concrete_fields, values, strict=True)
             if f.attname not in self.unaudited_fields
         }
 
