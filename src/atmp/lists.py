@@ -34,6 +34,10 @@ from atmp.accounts.errors import InvalidInput
 MAX_LIMIT = 500
 MAX_TEXT = 200
 CSV_CHUNK = 500  # rows fetched (and prepared) at a time for a CSV
+# A page counts its matches up to this many and then says "10,000+", as mature trackers do: an exact
+# count of 100,000 deviations costs SQLite a pass over all of them on every page, for a figure nobody
+# reads to the unit. The CSV still holds every match.
+COUNT_CAP = 10_000
 
 Viewer = Any  # atmp.accounts.models.User: the person the list is shown to (visibility, hidden columns)
 Row = Any
@@ -303,7 +307,15 @@ class Page:
     rows: list[Row]
     next: str | None
     previous: str | None
-    count: int | None = None
+    count: int | None = None  # at most COUNT_CAP: then there are more
+    count_capped: bool = False
+
+    @property
+    def count_label(self) -> str:
+        """Return the count as a page prints it: the number, or "10,000+" past the cap."""
+        if self.count is None:
+            return ""
+        return f"{self.count:,}+" if self.count_capped else str(self.count)
 
 
 def select(spec: ListSpec, viewer: Viewer, raw: Mapping[str, str]) -> Selection:
@@ -349,7 +361,9 @@ def filtered(spec: ListSpec, viewer: Viewer, selection: Selection) -> QuerySet[A
 def page(spec: ListSpec, viewer: Viewer, selection: Selection, *, count: bool = True) -> Page:
     """Return the page of rows the selection asks for, with the cursors around it."""
     rows = filtered(spec, viewer, selection)
-    total = rows.count() if count else None
+    # Counted up to the cap and one more (a LIMITed subquery), so that a page says when there are more.
+    total = rows.order_by()[: COUNT_CAP + 1].count() if count else None
+    capped = total is not None and total > COUNT_CAP
     backwards = selection.before is not None
     # A previous page is the next page of the reversed order, read backwards.
     descending = selection.descending != backwards
@@ -368,7 +382,8 @@ def page(spec: ListSpec, viewer: Viewer, selection: Selection, *, count: bool = 
         rows=found,
         next=encode(selection, last) if has_next else None,
         previous=encode(selection, first) if has_previous else None,
-        count=total,
+        count=COUNT_CAP if capped else total,
+        count_capped=capped,
     )
 
 

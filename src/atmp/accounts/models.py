@@ -69,8 +69,9 @@ class User(AbstractUser):
         return cached
 
     def forget_roles(self) -> None:
-        """Drop the cached roles after an assignment changes."""
+        """Drop the cached roles and sites after an assignment changes."""
         self.__dict__.pop("_roles_cache", None)
+        self.__dict__.pop("_sites_cache", None)
 
     def permissions(self) -> frozenset[str]:
         """Return what the user's roles allow; nothing for an inactive account."""
@@ -83,10 +84,18 @@ class User(AbstractUser):
         return permission in self.permissions()
 
     def site_ids(self) -> set[int] | None:
-        """Return the ids of the sites the user works at, or None for every site."""
-        rows = RoleAssignment.in_force().filter(user=self).values_list("site_id", flat=True)
-        ids = set(rows)
-        return None if None in ids else {i for i in ids if i is not None}
+        """Return the ids of the sites the user works at, or None for every site (cached like the roles).
+
+        A page asks once per record type it lists (My work: about 30 times), so the answer is kept
+        on the instance, which lives for one request, and dropped with the roles when an assignment changes.
+        """
+        if "_sites_cache" not in self.__dict__:
+            ids = (
+                set(RoleAssignment.in_force().filter(user=self).values_list("site_id", flat=True)) if self.pk else set()
+            )
+            self._sites_cache = None if None in ids else frozenset(i for i in ids if i is not None)
+        cached: frozenset[int] | None = self._sites_cache
+        return None if cached is None else set(cached)
 
 
 class Site(GmpRecord):

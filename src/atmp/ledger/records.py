@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -13,6 +13,39 @@ from django.db import models
 
 from atmp.ledger.canonical import dumps, sha256_hex
 from atmp.ledger.errors import LedgerBypass
+
+# The field types whose loaded values are immutable (str, int, bool, Decimal, date, UUID …); any other
+# (JSONField's dicts and lists) is copied on load, so that changing it in place cannot change the
+# "old" side of the next audited change.
+IMMUTABLE_FIELDS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateField",
+        "DateTimeField",
+        "DecimalField",
+        "DurationField",
+        "EmailField",
+        "FloatField",
+        "ForeignKey",
+        "GenericIPAddressField",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallAutoField",
+        "SmallIntegerField",
+        "TextField",
+        "TimeField",
+        "URLField",
+        "UUIDField",
+    }
+)
 
 
 class RecordStatus(models.TextChoices):
@@ -71,6 +104,9 @@ class GmpRecord(models.Model):
     # table's defaults (atmp.accounts.roles.DEFAULT_SIGNING_MEANINGS). A declaration narrows the
     # role table (roles.MEANINGS_BY_ROLE), never widens it.
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = None
+    # The row's values as loaded (from_db), until loaded_snapshot() first makes them a snapshot.
+    _ledger_loaded_values: tuple[Any, ...]
+    _ledger_mutable_positions: ClassVar[frozenset[int]]
 
     class Meta:
         abstract = True
@@ -121,25 +157,59 @@ class GmpRecord(models.Model):
     def from_db(  # type: ignore[override]  # django-stubs describe Django 6's extra fetch_mode
         cls, db: str | None, field_names: Any, values: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        """Load a row and remember its snapshot: the "old" side of the next audited change."""
+        """Load a row and remember what was read: the "old" side of the next audited change."""
         instance = super().from_db(db, field_names, values, *args, **kwargs)
         # A partial load (.only/.defer) would fetch the missing fields one query each: skip it.
         if len(values) == len(cls._meta.concrete_fields):
-            instance._ledger_loaded = instance.snapshot()
+            # The values as read, not yet their snapshot: a list page loads hundreds of records and
+            # never changes one, so the snapshot is computed when the write path first asks for it
+            # (bench/qms.py, My work). JSON values are copied: an in-place change to the record's
+            # dict or list must not reach the "old" side.
+            mutable = cls._mutable_positions()
+            instance._ledger_loaded_values = (
+                tuple(_detached(v) if i in mutable else v for i, v in enumerate(values)) if mutable else tuple(values)
+            )
         return instance
+
+    @classmethod
+    def _mutable_positions(cls) -> frozenset[int]:
+        """Return the positions, among the concrete fields, of those whose values can change in place (JSON)."""
+        found: frozenset[int] | None = cls.__dict__.get("_ledger_mutable_positions")
+        if found is None:
+            found = frozenset(
+                i for i, f in enumerate(cls._meta.concrete_fields) if f.get_internal_type() not in IMMUTABLE_FIELDS
+            )
+            cls._ledger_mutable_positions = found
+        return found
 
     def loaded_snapshot(self) -> dict[str, Any] | None:
         """Return the snapshot as read from the database or last saved, if this instance has one."""
-        return getattr(self, "_ledger_loaded", None)
+        snapshot: dict[str, Any] | None = self.__dict__.get("_ledger_loaded")
+        if snapshot is None:
+            values = self.__dict__.pop("_ledger_loaded_values", None)
+            if values is None:
+                return None
+            snapshot = self._ledger_loaded = self._snapshot_of(values)
+        return snapshot
+
+    def _snapshot_of(self, values: Iterable[Any]) -> dict[str, Any]:
+        """Return the snapshot of field values given in the order of the concrete fields (as loaded)."""
+        return {
+            f.attname: to_json(_as_stored(f, value))
+            for f, value in zip(self._meta.concrete_fields, values, strict=True)
+            if f.attname not in self.unaudited_fields
+        }
 
     def remember_snapshot(self, snapshot: dict[str, Any]) -> None:
         """Remember the snapshot just written, for the next change's diff."""
+        self.__dict__.pop("_ledger_loaded_values", None)
         self._ledger_loaded = snapshot
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reload the fields and forget the remembered snapshot, which may be stale."""
         super().refresh_from_db(*args, **kwargs)
         self.__dict__.pop("_ledger_loaded", None)
+        self.__dict__.pop("_ledger_loaded_values", None)
 
     def _save_unaudited(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
@@ -155,6 +225,15 @@ class GmpRecord(models.Model):
     def snapshot_hash(self) -> str:
         """Return the SHA-256 of the RFC 8785 form of the snapshot."""
         return sha256_hex(dumps(self.snapshot()))
+
+
+def _detached(value: Any) -> Any:
+    """Return a JSON value's containers copied (scalars as they are), so the copy cannot change with it."""
+    if isinstance(value, dict):
+        return {k: _detached(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_detached(v) for v in value]
+    return value
 
 
 def _as_stored(field: models.Field[Any, Any], value: Any) -> Any:

@@ -68,7 +68,9 @@ class Deviation(WorkflowRecord):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "classification"], name="quality_dev_status_class"),
+            # The list's common filter in its default order (newest number first): read in order from
+            # the index, not sorted (SQLite sorted 48,000 closed minor deviations for a page of 50: 0003).
+            models.Index(fields=["status", "classification", "number"], name="quality_dev_status_class_no"),
             models.Index(fields=["site", "status"], name="quality_dev_site_status"),
             models.Index(fields=["due_date"], name="quality_dev_due"),
             # What was open on a day (the KPIs): unfinished, or finished after it (0002).

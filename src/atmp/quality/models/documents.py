@@ -97,6 +97,9 @@ class DocumentVersion(WorkflowRecord):
         constraints = [
             models.UniqueConstraint(fields=["document", "label"], name="quality_documentversion_label_once"),
         ]
+        # The versions in a state (those awaiting a signature, for My work; the effective ones), by due
+        # date: SQLite otherwise read every version of every document of the site (0003).
+        indexes = [models.Index(fields=["status", "due_date"], name="quality_docversion_due")]
 
     def __str__(self) -> str:
         return f"{self.document.number} v{self.label} {self.document.title}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from atmp.accounts.errors import InvalidInput
+from atmp.ledger import writer
 from atmp.ledger.errors import Conflict, StaleRecord
+from atmp.ledger.models import AuditEntry
+from atmp.quality.models import ChangeControl
 from atmp.quality.services.changes import update_change
 from atmp.quality.tests.helpers_change import move
 
@@ -45,3 +50,15 @@ def test_status_is_not_edited(qa_reviewer, change):
     with pytest.raises(InvalidInput) as refused:
         update_change(actor=qa_reviewer, change=change, reason="r", status="closed")
     assert refused.value.field == "status"
+
+
+def test_a_list_changed_in_place_is_diffed_against_the_list_as_read(qa_reviewer, change):
+    update_change(actor=qa_reviewer, change=change, reason="scope", affected_systems=["LIMS"], version=1)
+    read = ChangeControl.objects.get(pk=change.pk)
+    read.affected_systems.append("MES")  # the loaded list itself, not a new one
+    assert read.loaded_snapshot()["affected_systems"] == ["LIMS"]
+    with writer.change(actor=qa_reviewer, reason="MES is affected too") as ch:
+        ch.save(read)
+    entry = AuditEntry.objects.filter(record_type=change.record_type(), record_id=str(change.pk)).last()
+    assert json.loads(entry.changes) == {"affected_systems": [["LIMS"], ["LIMS", "MES"]]}
+    assert read.loaded_snapshot()["affected_systems"] == ["LIMS", "MES"]

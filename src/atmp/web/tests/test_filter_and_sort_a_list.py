@@ -145,3 +145,23 @@ def test_a_column_hidden_from_the_viewer_cannot_be_sorted_by(as_inspector, as_sy
     refused = as_inspector.get("/users/", {"sort": "-last_login"})
     assert refused.status_code == 400 and refused.context["error"].field == "sort"
     assert as_sysadmin.get("/users/", {"sort": "-last_login"}).status_code == 200
+
+
+def test_a_count_past_the_cap_says_there_are_more_and_the_csv_still_holds_them_all(as_reviewer, sites, monkeypatch):
+    from atmp import lists
+
+    monkeypatch.setattr(lists, "COUNT_CAP", 3)
+    response = as_reviewer.get("/sites/")
+    assert response.context["page"].count == 3 and response.context["page"].count_capped
+    assert 'data-testid="list-count">3+ in all<' in response.content.decode()
+    assert 'data-testid="list-count">2 matching<' in as_reviewer.get("/sites/", {"q": "ha"}).content.decode()
+    csv = b"".join(as_reviewer.get("/sites/", {"format": "csv"}).streaming_content).decode()
+    assert len(csv.strip().splitlines()) == 1 + 4  # the header and every site
+
+
+def test_a_count_at_the_cap_is_exact(as_reviewer, sites, monkeypatch):
+    from atmp import lists
+
+    monkeypatch.setattr(lists, "COUNT_CAP", 4)
+    page = as_reviewer.get("/sites/").context["page"]
+    assert (page.count, page.count_capped, page.count_label) == (4, False, "4")
