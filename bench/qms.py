@@ -304,9 +304,25 @@ class Generator:
                     finished_at=finished,
                 )
             )
+        qa = self.users_by_site_role.get((self.sites[0].pk, "qa_reviewer"), []) or self.all_users
+        reclassified = 0
         for d in _bulk(Deviation, rows):
             if d.finished_at is None:
                 self.entry(d.created_at, d.created_by_id, "create", d, 1)
+            if not d.classification:
+                continue
+            # Its classification as QA entered it (the KPIs as of a past day read a class from these):
+            # triaged within two days, and one in twenty reclassified later, before it finished.
+            end = d.finished_at or self.now
+            triaged = min(d.created_at + dt.timedelta(hours=rng.randint(1, 48)), end)
+            first = d.classification
+            if rng.random() < 0.05:
+                first = rng.choice([c for c in ("minor", "major", "critical") if c != d.classification])
+                later = min(triaged + dt.timedelta(days=rng.randint(1, 60)), end)
+                self.entry(later, rng.choice(qa), "update", d, 3, _change("classification", first, d.classification))
+                reclassified += 1
+            self.entry(triaged, rng.choice(qa), "update", d, 2, _change("classification", "", first))
+        self.counts["deviations_reclassified"] = reclassified
 
     def capas(self) -> None:
         import datetime as dt
@@ -702,7 +718,11 @@ class Generator:
 
 
 def _status(old: str, new: str) -> str:
-    return json.dumps({"status": [old, new]}, separators=(",", ":"))
+    return _change("status", old, new)
+
+
+def _change(field: str, old: str, new: str) -> str:
+    return json.dumps({field: [old, new]}, separators=(",", ":"))
 
 
 # --- the baselines: the bare SQL (inside the worker) --------------------------------------------
@@ -720,7 +740,11 @@ def _sql(statement: str, params: list[Any]) -> Callable[[], Any]:
 
 
 def _many(runs: list[Callable[[], Any]]) -> Callable[[], Any]:
-    return lambda: [r() for r in runs]
+    def run() -> list[Any]:
+        return [r() for r in runs]
+
+    run.runs = runs  # type: ignore[attr-defined]  # deviation_baseline takes a part of the KPIs' statements
+    return run
 
 
 def kpi_baseline(day: Any, site_id: int | None) -> Callable[[], Any]:
@@ -759,6 +783,11 @@ def kpi_baseline(day: Any, site_id: int | None) -> Callable[[], Any]:
         )
     )
     return _many(runs)
+
+
+def deviation_baseline(day: Any) -> Callable[[], Any]:
+    """The bare SQL counts of the open deviations by their class now and of the old ones, all sites."""
+    return _many(kpi_baseline(day, None).runs[:2])  # type: ignore[attr-defined]
 
 
 def work_baseline(user: Any) -> Callable[[], Any]:
@@ -835,11 +864,16 @@ def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, An
 
     setup_django()
     init_database()
+    import datetime as dt
+
     from django.test import Client
     from django.urls import Resolver404, resolve
 
-    from atmp.quality.selectors.kpis import kpis
+    from atmp.quality.selectors.kpis import as_of, deviation_kpis, kpis
     from atmp.workflow.work import work_for
+
+    def deviation_kpis_at(past: Any) -> Callable[[], Any]:
+        return lambda: deviation_kpis(as_of(past), None)
 
     begin = time.perf_counter()
     gen = Generator(scale)
@@ -879,6 +913,11 @@ def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, An
         ("My work", "GET /workflow/work/", get("/workflow/work/"), "bare SQL selects", work_baseline(busy)),
         ("My work", "work_for()", lambda: work_for(busy), "bare SQL selects", work_baseline(busy)),
     ]
+    # The deviation KPIs alone: as of a past day, those reclassified since are corrected from the ledger.
+    for i, (days, label) in enumerate(((0, "today"), (90, "90 days ago"), (1095, "1095 days ago"))):
+        past = day - dt.timedelta(days=days)
+        cases.insert(3 + i, ("KPIs", f"deviation_kpis(), all sites, {label}", deviation_kpis_at(past),
+                             "bare SQL counts, class now", deviation_baseline(past)))  # fmt: skip
     for status, classification, site in (common_filter, rare_filter):
         url = f"/api/v1/quality/deviations?status={status}&classification={classification}&site={site.code}"
         cases.append(("List", f"GET …/deviations?{status},{classification},{site.code}", get(url), "bare SQL select",

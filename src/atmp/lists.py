@@ -90,6 +90,8 @@ class Filter:
 
     # The form widget web/list.html draws: text, choice, date_range or user.
     kind: ClassVar[str] = "text"
+    # What a choice's empty option reads (a choice left empty keeps every row, unless the filter says otherwise).
+    blank: ClassVar[str] = "any"
     name: str
     label: str
 
@@ -142,6 +144,32 @@ class ChoiceFilter(Filter):
     def apply(self, rows: QuerySet[Any], value: str, viewer: Viewer) -> QuerySet[Any]:
         """Keep the rows with this value."""
         return self.narrow(rows, value, viewer) if self.narrow is not None else rows.filter(**{self.lookup: value})
+
+
+@dataclass(frozen=True)
+class VoidedFilter(ChoiceFilter):
+    """Voided records: left out unless asked for (`voided=true` shows them too), as in every GMP list.
+
+    Applied when unset as well: the list's selector keeps the voided rows so that this filter can
+    show them, and hides them by default.
+    """
+
+    name: str = "voided"
+    label: str = "Voided records"
+    choices: Sequence[tuple[str, str]] | Callable[[Viewer], Sequence[tuple[str, str]]] = (("true", "shown too"),)
+    # What the form's empty choice means here.
+    blank: ClassVar[str] = "hidden"
+
+    def parse(self, raw: Mapping[str, str], viewer: Viewer) -> bool:
+        """Return True when the voided records are asked for; refuse anything but true or false."""
+        value = _text(raw, self.name)
+        if value not in (None, "true", "false"):
+            raise BadParameter(self.name, f"{value!r} is not true or false")
+        return value == "true"
+
+    def apply(self, rows: QuerySet[Any], value: bool, viewer: Viewer) -> QuerySet[Any]:
+        """Keep every row when asked for the voided ones; else only those not voided."""
+        return rows if value else rows.filter(voided=False)
 
 
 @dataclass(frozen=True)

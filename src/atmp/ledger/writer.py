@@ -210,6 +210,16 @@ class Change:
         """
         self._lock()
 
+    def cut_off(self) -> dt.datetime:
+        """Return an instant after every entry written so far and not after any written from now on.
+
+        It takes the ledger's append lock (as `hold`), so no concurrent change can append an entry
+        before it: what is computed "as of" it now stays the same when computed again later.
+        """
+        head = self._lock()
+        now = clock.now()
+        return max(now, _parse_at(head.at) + ONE_MICROSECOND) if head.at else now
+
     def _lock(self) -> _Head:
         if self._head is None:
             self._head = _Head.lock()

@@ -29,7 +29,7 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     _complaints(people, sites)
     _mock_recall(people, sites)
     _self_inspection(people, sites)
-    # Last: its KPIs are computed as of its period's end when it is signed.
+    # Last: signed today, it freezes the KPIs of everything above as of its signature.
     _management_review(people, sites)
 
 
@@ -541,23 +541,24 @@ def _self_inspection(people: dict[str, User], sites: dict[str, Site]) -> None:
 
 
 def _management_review(people: dict[str, User], sites: dict[str, Site]) -> None:
-    """Last month's management review of Leiden, approved: its KPIs frozen as of the period's end by the signature.
+    """This month's management review of Leiden, to date, approved: its KPIs frozen by the signature.
 
-    The KPIs count records by the time they were entered: every demo record was entered today,
-    so last month's frozen KPIs are those of an empty system.
+    Its period runs to today, the day every demo record was entered, so the review is signed on
+    its period's last day and freezes the KPIs as of the signature: the demo's open critical
+    deviation, its CAPAs, the change, the complaint under investigation and the training missed.
+    (A period that ended before today would freeze the KPIs of a system with no records yet.)
     """
     from atmp.demo import PASSWORD
     from atmp.quality.services import reviews
 
     rita, alex = people["rita"], people["alex"]
-    first_of_month = clock.now().date().replace(day=1)
-    period_end = first_of_month - dt.timedelta(days=1)
+    today = clock.now().date()
     review = reviews.plan_review(
         actor=rita,
         site=sites["LEI"],
-        title=f"Management review {period_end:%B %Y}, Leiden",
-        period_start=period_end.replace(day=1),
-        period_end=period_end,
+        title=f"Management review {today:%B %Y} to date, Leiden",
+        period_start=today.replace(day=1),
+        period_end=today,
         attendees="Head of QA, QP, Head of Production, Head of QC",
         reason="monthly management review",
     )

@@ -88,6 +88,7 @@ def _shown_context(spec: ListSpec, viewer: Any, raw: dict[str, str]) -> dict[str
                 "kind": f.kind,
                 "params": [(p, raw.get(p, "")) for p in f.params()],
                 "options": f.options(viewer),
+                "blank": f.blank,
             }
         )
     chosen = {p: raw.get(p, "") for f in spec.filters for p in f.params()}

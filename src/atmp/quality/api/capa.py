@@ -47,6 +47,7 @@ class CapaOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     site: str
     title: str

@@ -22,7 +22,7 @@ from atmp.ledger import signatures
 from atmp.ledger.api import SignatureOut
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import GmpRecord
-from atmp.quality.api.paging import page
+from atmp.quality.api.paging import page, shown
 from atmp.quality.api.risk import Id, PageQuery, Version, one, site_named, visible_sites_only
 from atmp.quality.models.changes import AFFECTED_KINDS, ChangeControl, ChangeTask
 from atmp.quality.models.risk import RiskAssessment
@@ -52,6 +52,7 @@ class ChangeOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     title: str
     site: str
@@ -191,6 +192,7 @@ def change_document(c: ChangeControl) -> dict[str, Any]:
     return {
         "id": c.pk,
         "record": c.record_key,
+        "voided": c.voided,
         "number": c.number,
         "title": c.title,
         "site": c.site.code,
@@ -257,7 +259,7 @@ def list_changes(request: HttpRequest, q: Query[ChangeQuery]) -> dict[str, Any]:
         rows = rows.filter(status=q.status)
     if q.classification:
         rows = rows.filter(regulatory_classification=q.classification)
-    found, after = page(rows, limit=q.limit, after=q.after)
+    found, after = page(shown(rows, voided=q.voided), limit=q.limit, after=q.after)
     return {"items": [change_document(c) for c in found], "next_after": after}
 
 

@@ -27,11 +27,12 @@ class PageQuery(Schema):
 
     after: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    voided: paging.ShowVoided = False
 
 
 def page(rows: QuerySet[Any], q: PageQuery, document: Any) -> dict[str, Any]:
-    """Return one page of the rows (newest first) as {"items": [...], "next": pk | None}."""
-    found, cursor = paging.page(rows, limit=q.limit, after=q.after)
+    """Return one page of the rows (newest first; voided ones when asked) as {"items": [...], "next": pk or None}."""
+    found, cursor = paging.page(paging.shown(rows, voided=q.voided), limit=q.limit, after=q.after)
     return {"items": [document(r) for r in found], "next": cursor}
 
 
@@ -71,6 +72,7 @@ def workflow_fields(record: Any) -> dict[str, Any]:
         "version": record.version,
         "status": record.status,
         "status_label": record.state_label(),
+        "voided": record.voided,
         "assignee": record.assignee.username if record.assignee_id else None,
         "assigned_role": record.assigned_role,
         "due_date": record.due_date,

@@ -14,7 +14,7 @@ from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
-from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page
+from atmp.quality.api.paging import After, Id, Limit, ShowVoided, Version, common, live, one, page
 from atmp.quality.api.suppliers import _changes, site_by_code
 from atmp.quality.models.complaints import Complaint
 from atmp.quality.models.recalls import Recall, RecallRecipient, RecallScope
@@ -77,6 +77,7 @@ class ConcernsIn(BodyIn):
 class ComplaintOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -124,12 +125,13 @@ def list_complaints(
     after: After = None,
     status: Annotated[str, bounded(32)] = "",
     flagged: bool = False,
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List complaints, newest first; ?flagged=true: those flagged for pharmacovigilance; ?status= filters."""
     rows = flagged_for_pv() if flagged else Complaint.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows, voided=voided), limit=limit, after=after)
     return {"items": [complaint_doc(c) for c in items], "next": cursor}
 
 
@@ -265,6 +267,7 @@ class RecipientOut(Schema):
 class RecallOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -339,13 +342,17 @@ def recall_doc(r: Recall) -> dict[str, Any]:
 @router.get("/quality/recalls", response=answers({200: RecallPage}))
 @requires("records.view")
 def list_recalls(
-    request: HttpRequest, limit: Limit = 50, after: After = None, status: Annotated[str, bounded(32)] = ""
+    request: HttpRequest,
+    limit: Limit = 50,
+    after: After = None,
+    status: Annotated[str, bounded(32)] = "",
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List recalls, newest first (?status= filters)."""
     rows = Recall.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows, voided=voided), limit=limit, after=after)
     return {"items": [recall_doc(r) for r in items], "next": cursor}
 
 

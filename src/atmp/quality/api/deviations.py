@@ -32,6 +32,7 @@ class DeviationOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     site: str
     title: str
@@ -225,6 +226,7 @@ class PlannedOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     site: str
     title: str

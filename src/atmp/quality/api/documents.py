@@ -22,7 +22,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import MAX_INT, BodyIn, answers, bounded
 from atmp.ledger.api import visible_record
 from atmp.ledger.errors import NotFound
-from atmp.quality.api.paging import page
+from atmp.quality.api.paging import ShowVoided, page, shown
 from atmp.quality.models.documents import Document, DocumentVersion, TrainingRecord, TrainingRequirement
 from atmp.quality.selectors import documents as selectors
 from atmp.quality.services import documents as services
@@ -118,6 +118,7 @@ class DocumentOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     title: str
     document_type: str
@@ -155,6 +156,7 @@ class TrainingRecordOut(Schema):
 
     id: int
     record: str
+    voided: bool
     user: str
     document: int
     document_number: str
@@ -236,6 +238,7 @@ def document_document(d: Document) -> dict[str, Any]:
     return {
         "id": d.pk,
         "record": d.record_key,
+        "voided": d.voided,
         "number": d.number,
         "title": d.title,
         "document_type": d.document_type,
@@ -268,6 +271,7 @@ def training_record_document(t: TrainingRecord) -> dict[str, Any]:
     return {
         "id": t.pk,
         "record": t.record_key,
+        "voided": t.voided,
         "user": t.user.username,
         "document": t.document_id,
         "document_number": t.document.number,
@@ -378,10 +382,11 @@ def list_documents(
     q: Annotated[str, bounded(200)] | None = None,
     after: Id | None = None,
     limit: Limit = 50,
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List controlled documents, newest first, by type, site or words of the number or title."""
     viewer = user_of(request)
-    rows = _visible(Document.objects.filter(voided=False), viewer, "site_id").select_related("site", "owner")
+    rows = _visible(shown(Document.objects.all(), voided=voided), viewer, "site_id").select_related("site", "owner")
     if document_type:
         rows = rows.filter(document_type=document_type)
     where = _site(site, viewer)
@@ -527,10 +532,11 @@ def list_training_records(
     document: Id | None = None,
     after: Id | None = None,
     limit: Limit = 50,
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List read-and-understood records, newest first, of a user or a document."""
     viewer = user_of(request)
-    rows = _visible(TrainingRecord.objects.filter(voided=False), viewer, "document__site_id")
+    rows = _visible(shown(TrainingRecord.objects.all(), voided=voided), viewer, "document__site_id")
     if user:
         rows = rows.filter(user=_user(user, field="user", viewer=viewer))
     if document is not None:

@@ -14,7 +14,7 @@ from atmp.accounts.models import User
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
 from atmp.quality.api.complaints import _site
-from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page
+from atmp.quality.api.paging import After, Id, Limit, ShowVoided, Version, common, live, one, page
 from atmp.quality.api.suppliers import CapaIn, FindingIn, FindingOut, _changes, finding_doc, user_by_name
 from atmp.quality.models.inspections import InspectionFinding, SelfInspection
 from atmp.quality.services import inspections as svc
@@ -53,6 +53,7 @@ class InspectionPatch(BodyIn):
 class InspectionOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -98,13 +99,17 @@ def _lead(name: str | None) -> User:
 @router.get("/quality/inspections", response=answers({200: InspectionPage}))
 @requires("records.view")
 def list_inspections(
-    request: HttpRequest, limit: Limit = 50, after: After = None, status: Annotated[str, bounded(32)] = ""
+    request: HttpRequest,
+    limit: Limit = 50,
+    after: After = None,
+    status: Annotated[str, bounded(32)] = "",
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List self-inspections, newest first (?status= filters)."""
     rows = SelfInspection.objects.all()
     if status:
         rows = rows.filter(status=status)
-    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows, voided=voided), limit=limit, after=after)
     return {"items": [inspection_doc(i) for i in items], "next": cursor}
 
 

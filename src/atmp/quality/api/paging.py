@@ -24,6 +24,9 @@ After = Annotated[int, Field(ge=0, le=MAX_INT)] | None
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 # The version the user saw: every edit after creation names it (StaleRecord otherwise).
 Version = Annotated[int, Field(ge=1, le=MAX_INT)]
+# Every quality list leaves voided records out unless asked: `voided=true` lists them too, each item
+# saying `"voided": true` (an inspector still finds them; nothing is deleted).
+ShowVoided = Annotated[bool, Field(description="true: list voided records too, each marked `voided`")]
 
 
 def visible(user: User, rows: QuerySet[M]) -> QuerySet[M]:
@@ -31,9 +34,14 @@ def visible(user: User, rows: QuerySet[M]) -> QuerySet[M]:
     return visible_records(user, rows)
 
 
-def live(user: User, rows: QuerySet[M]) -> QuerySet[M]:
-    """Return the rows the user sees that are not voided."""
-    return visible(user, rows).filter(voided=False)
+def shown(rows: QuerySet[M], *, voided: bool = False) -> QuerySet[M]:
+    """Return the rows a list shows: without the voided ones, unless asked for them (`voided=true`)."""
+    return rows if voided else rows.filter(voided=False)
+
+
+def live(user: User, rows: QuerySet[M], *, voided: bool = False) -> QuerySet[M]:
+    """Return the rows the user sees, without the voided ones unless asked for them."""
+    return shown(visible(user, rows), voided=voided)
 
 
 def page(rows: QuerySet[M], *, limit: int, after: int | None) -> tuple[list[M], int | None]:
@@ -60,7 +68,13 @@ def one(user: User, model: type[M], pk: int) -> M:
 
 def common(record: Any) -> dict[str, Any]:
     """Return the fields every record document carries."""
-    doc = {"id": record.pk, "record": record.record_key, "version": record.version, "status": record.status}
+    doc = {
+        "id": record.pk,
+        "record": record.record_key,
+        "version": record.version,
+        "status": record.status,
+        "voided": record.voided,
+    }
     if hasattr(record, "state_label"):
         doc["status_label"] = record.state_label()
     return doc

@@ -56,6 +56,7 @@ class ReviewOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     site: str | None
     title: str

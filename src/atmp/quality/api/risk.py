@@ -21,7 +21,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
 from atmp.ledger.api import visible_record
 from atmp.ledger.records import GmpRecord
-from atmp.quality.api.paging import page
+from atmp.quality.api.paging import ShowVoided, page, shown
 from atmp.quality.models.risk import FmeaRow, RiskAssessment, RiskScale
 from atmp.quality.selectors import risk as selectors
 from atmp.quality.services import risk as services
@@ -40,6 +40,7 @@ class PageQuery(Schema):
 
     after: Id | None = None
     limit: Limit = 50
+    voided: ShowVoided = False
 
 
 def visible_sites_only(request: HttpRequest, rows: QuerySet[Any], site: str | None) -> QuerySet[Any]:
@@ -85,6 +86,7 @@ class AssessmentOut(Schema):
 
     id: int
     record: str
+    voided: bool
     number: str
     title: str
     site: str
@@ -284,6 +286,7 @@ def assessment_document(a: RiskAssessment) -> dict[str, Any]:
     return {
         "id": a.pk,
         "record": a.record_key,
+        "voided": a.voided,
         "number": a.number,
         "title": a.title,
         "site": a.site.code,
@@ -377,7 +380,7 @@ def list_assessments(request: HttpRequest, q: Query[AssessmentQuery]) -> dict[st
         rows = rows.filter(product__iexact=q.product.strip())
     if q.process:
         rows = rows.filter(process__iexact=q.process.strip())
-    found, after = page(rows, limit=q.limit, after=q.after)
+    found, after = page(shown(rows, voided=q.voided), limit=q.limit, after=q.after)
     return {"items": [assessment_document(a) for a in found], "next_after": after}
 
 

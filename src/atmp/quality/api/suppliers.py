@@ -15,7 +15,7 @@ from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded, refers_to
-from atmp.quality.api.paging import After, Id, Limit, Version, common, live, one, page, visible
+from atmp.quality.api.paging import After, Id, Limit, ShowVoided, Version, common, live, one, page, visible
 from atmp.quality.models.suppliers import AuditFinding, QualityAgreement, Supplier, SupplierApproval, SupplierAudit
 from atmp.quality.selectors import suppliers as select
 from atmp.quality.services import edits
@@ -68,6 +68,7 @@ class SupplierPatch(BodyIn):
 class SupplierOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     number: str
@@ -94,13 +95,17 @@ def _changes(body: BodyIn, *skip: str) -> dict[str, Any]:
 @router.get("/quality/suppliers", response=answers({200: SupplierPage}))
 @requires("records.view")
 def list_suppliers(
-    request: HttpRequest, limit: Limit = 50, after: After = None, name: Annotated[str, bounded(200)] = ""
+    request: HttpRequest,
+    limit: Limit = 50,
+    after: After = None,
+    name: Annotated[str, bounded(200)] = "",
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List suppliers, newest first (?name= filters by part of the name)."""
     rows = Supplier.objects.all()
     if name:
         rows = rows.filter(name__icontains=name)
-    items, cursor = page(live(user_of(request), rows), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), rows, voided=voided), limit=limit, after=after)
     return {"items": [supplier_doc(s) for s in items], "next": cursor}
 
 
@@ -151,6 +156,7 @@ class ApprovalPatch(BodyIn):
 class ApprovalOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -180,11 +186,14 @@ def approval_doc(a: SupplierApproval) -> dict[str, Any]:
 
 @router.get("/quality/suppliers/{supplier_id}/approvals", response=answers({200: ApprovalPage}))
 @requires("records.view")
-def list_approvals(request: HttpRequest, supplier_id: Id, limit: Limit = 50, after: After = None) -> dict[str, Any]:
+def list_approvals(
+    request: HttpRequest, supplier_id: Id, limit: Limit = 50, after: After = None, voided: ShowVoided = False
+) -> dict[str, Any]:
     """List a supplier's qualifications per material or service."""
     user = user_of(request)
     supplier = one(user, Supplier, supplier_id)
-    items, cursor = page(live(user, SupplierApproval.objects.filter(supplier=supplier)), limit=limit, after=after)
+    rows = live(user, SupplierApproval.objects.filter(supplier=supplier), voided=voided)
+    items, cursor = page(rows, limit=limit, after=after)
     return {"items": [approval_doc(a) for a in items], "next": cursor}
 
 
@@ -242,6 +251,7 @@ class AgreementPatch(BodyIn):
 class AgreementOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -276,6 +286,7 @@ def list_agreements(
     limit: Limit = 50,
     after: After = None,
     expiring_within: Annotated[int, Field(ge=0, le=3660)] | None = None,
+    voided: ShowVoided = False,
 ) -> dict[str, Any]:
     """List quality agreements, newest first; ?expiring_within=N: approved ones expiring within N days."""
     user = user_of(request)
@@ -286,7 +297,7 @@ def list_agreements(
         )
         rows = list(found[:limit])
         return {"items": [agreement_doc(a) for a in rows], "next": None}
-    items, cursor = page(live(user, QualityAgreement.objects.all()), limit=limit, after=after)
+    items, cursor = page(live(user, QualityAgreement.objects.all(), voided=voided), limit=limit, after=after)
     return {"items": [agreement_doc(a) for a in items], "next": cursor}
 
 
@@ -369,6 +380,7 @@ class FindingOut(Schema):
 class AuditOut(Schema):
     id: int
     record: str
+    voided: bool
     version: int
     status: str
     status_label: str
@@ -421,9 +433,11 @@ def audit_doc(a: SupplierAudit) -> dict[str, Any]:
 
 @router.get("/quality/supplier-audits", response=answers({200: AuditPage}))
 @requires("records.view")
-def list_audits(request: HttpRequest, limit: Limit = 50, after: After = None) -> dict[str, Any]:
+def list_audits(
+    request: HttpRequest, limit: Limit = 50, after: After = None, voided: ShowVoided = False
+) -> dict[str, Any]:
     """List supplier audits, newest first."""
-    items, cursor = page(live(user_of(request), SupplierAudit.objects.all()), limit=limit, after=after)
+    items, cursor = page(live(user_of(request), SupplierAudit.objects.all(), voided=voided), limit=limit, after=after)
     return {"items": [audit_doc(a) for a in items], "next": cursor}
 
 

@@ -7,7 +7,7 @@ import click
 from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
-from atmp.quality.cli.common import AS, JSON, OTP, PASSWORD_FILE, actor, day, record, viewer
+from atmp.quality.cli.common import AS, JSON, OTP, PASSWORD_FILE, VOIDED, actor, day, record, viewer
 
 
 @quality.group()
@@ -72,16 +72,17 @@ def open_(username, site, title, description, kind, source, owner, due, criteria
 @capa.command("list")
 @AS
 @click.option("--status", default=None)
+@VOIDED
 @JSON
 @handled
-def list_(username, status, as_json) -> None:
+def list_(username, status, voided, as_json) -> None:
     """List the CAPAs of your sites, newest first."""
     setup_django()
-    from atmp.accounts.visibility import visible_records
     from atmp.quality.api.capa import capa_document
+    from atmp.quality.api.paging import live
     from atmp.quality.models.capa import Capa
 
-    rows = visible_records(viewer(username), Capa.objects.select_related("site", "assignee").order_by("-pk"))
+    rows = live(viewer(username), Capa.objects.select_related("site", "assignee").order_by("-pk"), voided=voided)
     if status:
         rows = rows.filter(status=status)
     docs = [capa_document(c) for c in rows[:1000]]

@@ -18,6 +18,7 @@ from atmp.cli.base import otp_option as OTP
 from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger; needed for every later change).")
 VERSION = click.option("--version", type=int, default=None, help="The version you saw; refused if it moved on.")
@@ -159,18 +160,20 @@ def open_(
 @click.option("--site", default=None, help="Only this site's changes.")
 @click.option("--status", default=None, help="Only changes in this state.")
 @click.option("--limit", type=click.IntRange(1, 200), default=50)
+@VOIDED
 @AS
 @JSON
 @handled
-def list_(site: str | None, status: str | None, limit: int, username: str, as_json: bool) -> None:
+def list_(site: str | None, status: str | None, limit: int, voided: bool, username: str, as_json: bool) -> None:
     """List the change controls you see, newest first."""
     setup_django()
     from atmp.accounts import services as accounts
     from atmp.quality.api.changes import change_document
+    from atmp.quality.api.paging import shown
     from atmp.quality.models.changes import ChangeControl
 
     user = accounts.find_user(username)
-    rows = ChangeControl.objects.select_related("site").order_by("-pk")
+    rows = shown(ChangeControl.objects.select_related("site").order_by("-pk"), voided=voided)
     ids = user.site_ids()
     if ids is not None:
         rows = rows.filter(site_id__in=ids)

@@ -6,12 +6,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import click
+
 from atmp.cli.base import as_option, authenticated_user, json_option, otp_option, your_password_file_option
 
 JSON = json_option
 AS = as_option
 OTP = otp_option
 PASSWORD_FILE = your_password_file_option
+# Every list command leaves voided records out unless asked, as the API (`voided=true`) and the pages do.
+VOIDED = click.option("--voided", "voided", is_flag=True, help="List voided records too (each marked voided).")
 
 
 def actor(username: str, password_file: str | Path | None, otp: str | None) -> Any:

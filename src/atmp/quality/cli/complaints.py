@@ -10,6 +10,7 @@ from atmp.cli.base import as_option as AS
 from atmp.cli.base import authenticated_user, handled, setup_django
 from atmp.cli.base import json_option as JSON
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 from atmp.quality.cli.suppliers import REASON, _one, emit, emit_list, viewer, write
 
 SOURCES = ["hospital", "physician", "patient", "distributor", "authority", "internal", "other"]
@@ -57,8 +58,9 @@ def add(site: str, concerns: tuple[str, ...], **opts: Any) -> None:
 @JSON
 @click.option("--flagged", is_flag=True, help="Only those flagged for pharmacovigilance.")
 @click.option("--limit", type=click.IntRange(1, 500), default=50)
+@VOIDED
 @handled
-def list_(username: str, as_json: bool, flagged: bool, limit: int) -> None:
+def list_(username: str, as_json: bool, flagged: bool, limit: int, voided: bool) -> None:
     """List complaints, newest first."""
     setup_django()
     from atmp.quality.api.complaints import complaint_doc
@@ -67,7 +69,7 @@ def list_(username: str, as_json: bool, flagged: bool, limit: int) -> None:
     from atmp.quality.selectors.complaints import flagged_for_pv
 
     rows = flagged_for_pv() if flagged else Complaint.objects.all()
-    items, _ = page(live(viewer(username), rows), limit=limit, after=None)
+    items, _ = page(live(viewer(username), rows, voided=voided), limit=limit, after=None)
     emit_list([complaint_doc(c) for c in items], ("number", "status", "received_date", "title"), as_json)
 
 

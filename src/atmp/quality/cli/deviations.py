@@ -7,7 +7,7 @@ import click
 from atmp.cli.base import handled, setup_django
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
-from atmp.quality.cli.common import AS, JSON, OTP, PASSWORD_FILE, actor, day, record, viewer, when
+from atmp.quality.cli.common import AS, JSON, OTP, PASSWORD_FILE, VOIDED, actor, day, record, viewer, when
 
 
 @quality.group()
@@ -72,16 +72,17 @@ def open_(username, site, title, description, occurred_at, discovered_at, area, 
 @AS
 @click.option("--status", default=None)
 @click.option("--classification", default=None)
+@VOIDED
 @JSON
 @handled
-def list_(username, status, classification, as_json) -> None:
+def list_(username, status, classification, voided, as_json) -> None:
     """List the deviations of your sites, newest first."""
     setup_django()
-    from atmp.accounts.visibility import visible_records
     from atmp.quality.api.deviations import deviation_document
+    from atmp.quality.api.paging import live
     from atmp.quality.models.deviations import Deviation
 
-    rows = visible_records(viewer(username), Deviation.objects.select_related("site", "assignee").order_by("-pk"))
+    rows = live(viewer(username), Deviation.objects.select_related("site", "assignee").order_by("-pk"), voided=voided)
     if status:
         rows = rows.filter(status=status)
     if classification:

@@ -15,6 +15,7 @@ from atmp.cli.base import otp_option as OTP
 from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger).")
 
@@ -163,16 +164,18 @@ def add_document(
 @document.command("list")
 @click.option("--type", "document_type", default=None, help="Only documents of this type.")
 @click.option("--site", default=None, help="Only documents of this site (and company-wide ones).")
+@VOIDED
 @JSON
 @handled
-def list_documents(document_type: str | None, site: str | None, as_json: bool) -> None:
+def list_documents(document_type: str | None, site: str | None, voided: bool, as_json: bool) -> None:
     """List controlled documents with the version in force."""
     setup_django()
     from django.db.models import Q
 
+    from atmp.quality.api.paging import shown
     from atmp.quality.models.documents import Document
 
-    rows = Document.objects.filter(voided=False).select_related("site", "owner")
+    rows = shown(Document.objects.select_related("site", "owner"), voided=voided)
     if document_type:
         rows = rows.filter(document_type=document_type)
     where = _site(site)

@@ -10,6 +10,7 @@ from atmp.cli.base import as_option as AS
 from atmp.cli.base import authenticated_user, handled, setup_django
 from atmp.cli.base import json_option as JSON
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 from atmp.quality.cli.suppliers import REASON, _one, emit, emit_list, viewer, write
 
 CLASSES = ["critical", "major", "minor", "recommendation"]
@@ -57,15 +58,16 @@ def add(site: str, lead: str, **opts: Any) -> None:
 @AS
 @JSON
 @click.option("--limit", type=click.IntRange(1, 500), default=50)
+@VOIDED
 @handled
-def list_(username: str, as_json: bool, limit: int) -> None:
+def list_(username: str, as_json: bool, limit: int, voided: bool) -> None:
     """List self-inspections, newest first."""
     setup_django()
     from atmp.quality.api.inspections import inspection_doc
     from atmp.quality.api.paging import live, page
     from atmp.quality.models.inspections import SelfInspection
 
-    items, _ = page(live(viewer(username), SelfInspection.objects.all()), limit=limit, after=None)
+    items, _ = page(live(viewer(username), SelfInspection.objects.all(), voided=voided), limit=limit, after=None)
     emit_list([inspection_doc(i) for i in items], ("number", "status", "planned_date", "area"), as_json)
 
 

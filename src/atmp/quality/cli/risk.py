@@ -17,6 +17,7 @@ from atmp.cli.base import otp_option as OTP
 from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger; needed for every later change).")
 REASON_REQUIRED = click.option("--reason", required=True, help="Why (recorded in the ledger).")
@@ -112,6 +113,7 @@ def open_(
 @click.option("--product", default=None)
 @click.option("--process", default=None)
 @click.option("--limit", type=click.IntRange(1, 200), default=50)
+@VOIDED
 @AS
 @JSON
 @handled
@@ -121,17 +123,19 @@ def list_(
     product: str | None,
     process: str | None,
     limit: int,
+    voided: bool,
     username: str,
     as_json: bool,
 ) -> None:
     """List the risk assessments you see, newest first."""
     setup_django()
     from atmp.accounts import services as accounts
+    from atmp.quality.api.paging import shown
     from atmp.quality.api.risk import assessment_document
     from atmp.quality.models.risk import RiskAssessment
 
     user = accounts.find_user(username)
-    rows = RiskAssessment.objects.select_related("site").order_by("-pk")
+    rows = shown(RiskAssessment.objects.select_related("site").order_by("-pk"), voided=voided)
     ids = user.site_ids()
     if ids is not None:
         rows = rows.filter(site_id__in=ids)

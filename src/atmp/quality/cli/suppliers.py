@@ -15,6 +15,7 @@ from atmp.cli.base import otp_option as OTP
 from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit as emit_document
 from atmp.quality.cli import quality
+from atmp.quality.cli.common import VOIDED
 
 REASON = click.option("--reason", default="", help="Why (recorded in the ledger).")
 
@@ -46,8 +47,13 @@ def emit_list(items: list[dict[str, Any]], cols: tuple[str, ...], as_json: bool)
     emit(
         {"items": items},
         as_json=as_json,
-        text=lambda d: "\n".join("  ".join(str(i.get(c, "")) for c in cols) for i in d["items"]) or "none",
+        text=lambda d: "\n".join(_line(i, cols) for i in d["items"]) or "none",
     )
+
+
+def _line(item: dict[str, Any], cols: tuple[str, ...]) -> str:
+    line = "  ".join(str(item.get(c, "")) for c in cols)
+    return f"{line}  (voided)" if item.get("voided") else line
 
 
 def viewer(username: str) -> Any:
@@ -92,15 +98,16 @@ def add(name: str, address: str, site: str | None, reason: str, **auth: Any) -> 
 @AS
 @JSON
 @click.option("--limit", type=click.IntRange(1, 500), default=50)
+@VOIDED
 @handled
-def list_(username: str, as_json: bool, limit: int) -> None:
+def list_(username: str, as_json: bool, limit: int, voided: bool) -> None:
     """List suppliers, newest first."""
     setup_django()
     from atmp.quality.api.paging import live, page
     from atmp.quality.api.suppliers import supplier_doc
     from atmp.quality.models.suppliers import Supplier
 
-    items, _ = page(live(viewer(username), Supplier.objects.all()), limit=limit, after=None)
+    items, _ = page(live(viewer(username), Supplier.objects.all(), voided=voided), limit=limit, after=None)
     emit_list([supplier_doc(s) for s in items], ("number", "name", "site"), as_json)
 
 
@@ -189,8 +196,9 @@ def agreement(
 @JSON
 @click.option("--expiring-within", type=click.IntRange(0, 3660), default=None, help="Days: approved, expiring soon.")
 @click.option("--limit", type=click.IntRange(1, 500), default=50)
+@VOIDED
 @handled
-def agreements(username: str, as_json: bool, expiring_within: int | None, limit: int) -> None:
+def agreements(username: str, as_json: bool, expiring_within: int | None, limit: int, voided: bool) -> None:
     """List quality agreements (or those expiring within N days)."""
     setup_django()
     from atmp.quality.api.paging import live, page
@@ -203,7 +211,7 @@ def agreements(username: str, as_json: bool, expiring_within: int | None, limit:
         ids = user.site_ids()
         rows = list(expiring_agreements(within_days=expiring_within, site_ids=frozenset(ids) if ids else None)[:limit])
     else:
-        rows, _ = page(live(user, QualityAgreement.objects.all()), limit=limit, after=None)
+        rows, _ = page(live(user, QualityAgreement.objects.all(), voided=voided), limit=limit, after=None)
     emit_list([agreement_doc(a) for a in rows], ("number", "supplier", "status", "expiry_date", "title"), as_json)
 
 

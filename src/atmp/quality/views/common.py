@@ -9,10 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from atmp.accounts.models import User
 from atmp.accounts.visibility import visible_records, visible_sites
-from atmp.lists import ChoiceFilter, Column, DateRangeFilter, ListSpec, UserFilter
+from atmp.lists import ChoiceFilter, Column, DateRangeFilter, ListSpec, UserFilter, VoidedFilter
 from atmp.web.lists import list_page
 from atmp.web.operations import OperationForm, operation_view
 from atmp.web.pages import page
@@ -28,8 +29,33 @@ def record_url(row: Any) -> str:
 
 
 def status_badge(row: Any) -> str:
-    """Return the row's workflow state as a badge."""
-    return format_html('<span class="badge status-{}">{}</span>', row.status, row.state_label())
+    """Return the row's workflow state as a badge, after a "voided" one on a voided record."""
+    state = format_html('<span class="badge status-{}">{}</span>', row.status, row.state_label())
+    return format_html("{} {}", voided_badge(row), state) if row.voided else state
+
+
+VOIDED_BADGE = mark_safe('<span class="badge voided" data-testid="voided">voided</span>')
+
+
+def voided_badge(row: Any) -> str:
+    """Return a "voided" badge for a voided record (shown when the list is asked for them), else nothing."""
+    return VOIDED_BADGE if row.voided else ""
+
+
+def status_text(row: Any) -> str:
+    """Return the row's workflow state as the CSV and the API have it, "(voided)" after it on a voided record."""
+    return f"{row.state_label()} (voided)" if row.voided else row.state_label()
+
+
+def number_text(row: Any) -> str:
+    """Return the row's number as the CSV has it, "(voided)" after it on a voided record (lists without a state)."""
+    return f"{row.number} (voided)" if row.voided else row.number
+
+
+def marked_number(row: Any) -> str:
+    """Return the row's number linked to its page, with a "voided" badge on a voided record (lists without a state)."""
+    link = format_html('<a href="{}">{}</a>', record_url(row), row.number)
+    return format_html("{} {}", link, voided_badge(row)) if row.voided else link
 
 
 def overdue_badge(row: Any) -> str:
@@ -44,7 +70,7 @@ def overdue_badge(row: Any) -> str:
 
 
 def visible(model: type[Any], *related: str) -> Callable[[User], QuerySet[Any]]:
-    """Return the list's selector: the model's rows of the viewer's sites."""
+    """Return the list's selector: the model's rows of the viewer's sites, voided ones too (VOIDED hides them)."""
 
     def rows(viewer: User) -> QuerySet[Any]:
         return visible_records(viewer, model.objects.select_related(*related))
@@ -60,20 +86,25 @@ def site_choices(viewer: User) -> list[tuple[str, str]]:
 def workflow_columns() -> tuple[Column, ...]:
     """Return the columns every workflow record's list ends with: state, owner, due date."""
     return (
-        Column("status", "Status", value=lambda r: r.state_label(), sort="status", html=status_badge),
+        Column("status", "Status", value=status_text, sort="status", html=status_badge),
         Column("assignee", "Assigned to", value=lambda r: r.assignee.username if r.assignee_id else r.assigned_role),
         Column("due", "Due", value="due_date", sort="due_date", html=overdue_badge),
     )
 
 
 def workflow_filters(workflow: Workflow) -> tuple[Any, ...]:
-    """Return the filters every workflow record's list has: state, site, assignee, due date."""
+    """Return the filters every workflow record's list has: state, site, assignee, due date, voided records."""
     return (
         ChoiceFilter("status", "Status", lookup="status", choices=[(s.name, s.label) for s in workflow.states]),
         ChoiceFilter("site", "Site", lookup="site__code", choices=site_choices),
         UserFilter("assignee", "Assigned to", lookup="assignee"),
         DateRangeFilter("due", "Due", lookup="due_date"),
+        VOIDED,
     )
+
+
+# Every quality list has it (a contract test checks): voided records hidden, `voided=true` shows them, marked.
+VOIDED = VoidedFilter()
 
 
 @dataclass(frozen=True)
@@ -126,8 +157,4 @@ def operation_path(route: str, form: OperationForm, name: str) -> Any:
 
 def actions_of(user: User, record: Any, declared: Sequence[RecordAction]) -> list[dict[str, str]]:
     """Return the record page's buttons for the declared actions this user may take on this record."""
-    return [
-        {"label": a.label, "url": a.address(record), "kind": "button"}
-        for a in declared
-        if a.offered(user, record)
-    ]
+    return [{"label": a.label, "url": a.address(record), "kind": "button"} for a in declared if a.offered(user, record)]

@@ -27,7 +27,15 @@ from atmp.quality.models.documents import (
     TrainingRequirement,
 )
 from atmp.quality.selectors import documents as selectors
-from atmp.quality.views.common import RecordAction, list_view, operation_path, record_url, site_choices
+from atmp.quality.views.common import (
+    VOIDED,
+    RecordAction,
+    list_view,
+    marked_number,
+    number_text,
+    operation_path,
+    site_choices,
+)
 from atmp.quality.workflows.documents import DOCUMENT_VERSION_WORKFLOW
 from atmp.web.operations import OperationForm
 from atmp.web.pages import page
@@ -40,7 +48,7 @@ def _documents(viewer: User) -> QuerySet[Any]:
     """Return the viewer's documents with their version in force (label, review date) and one in preparation."""
     versions = DocumentVersion.objects.filter(document=OuterRef("pk"), voided=False).order_by("-pk")
     in_force = versions.filter(status="effective")
-    rows = Document.objects.filter(voided=False).select_related("site", "owner")
+    rows = Document.objects.select_related("site", "owner")
     rows = rows.annotate(
         effective_label=Subquery(in_force.values("label")[:1]),
         review_due=Subquery(in_force.values("review_due")[:1]),
@@ -82,7 +90,7 @@ DOCUMENTS = ListSpec(
     rows=_documents,
     default_sort="number",
     columns=(
-        Column("number", "Number", sort="number", link=record_url),
+        Column("number", "Number", value=number_text, sort="number", html=marked_number),
         Column("title", "Title", sort="title"),
         Column("type", "Type", value=lambda d: d.get_document_type_display(), sort="document_type"),
         Column("site", "Site", value=lambda d: d.site.code if d.site_id else "every site", sort="site__code"),
@@ -102,6 +110,7 @@ DOCUMENTS = ListSpec(
         ),
         ChoiceFilter("site", "Site", choices=_site_options, narrow=_at_site),
         ReviewDueFilter("review", "Review due", lookup="review_due"),
+        VOIDED,
     ),
 )
 

@@ -32,8 +32,11 @@ from atmp.quality.models.suppliers import (
 from atmp.quality.selectors import suppliers as select
 from atmp.quality.views.common import (
     CAPA_HELP,
+    VOIDED,
     RecordAction,
     list_view,
+    marked_number,
+    number_text,
     operation_path,
     record_url,
     site_choices,
@@ -61,6 +64,7 @@ def _filters(workflow: Workflow, site_lookup: str) -> tuple[Any, ...]:
         ChoiceFilter("site", "Site (or every site)", choices=site_choices, narrow=at_site),
         UserFilter("assignee", "Assigned to", lookup="assignee"),
         DateRangeFilter("due", "Due", lookup="due_date"),
+        VOIDED,
     )
 
 
@@ -73,7 +77,7 @@ def _site_code(supplier: Supplier) -> str:
 
 def _suppliers(viewer: User) -> QuerySet[Any]:
     qualified = Q(approvals__voided=False, approvals__status__in=("approved", "conditional"))
-    rows = visible(Supplier, "site")(viewer).filter(voided=False)
+    rows = visible(Supplier, "site")(viewer)
     return rows.annotate(qualified=Count("approvals", filter=qualified))
 
 
@@ -97,7 +101,7 @@ SUPPLIERS = ListSpec(
     rows=_suppliers,
     default_sort="name",
     columns=(
-        Column("number", "Number", sort="number", link=record_url),
+        Column("number", "Number", value=number_text, sort="number", html=marked_number),
         Column("name", "Name", sort="name"),
         Column("site", "Serves", value=_site_code, sort="site__code"),
         Column("qualified", "Approved for (materials and services)", value="qualified"),
@@ -116,6 +120,7 @@ SUPPLIERS = ListSpec(
             choices=site_choices,
             narrow=lambda rows, code, viewer: rows.filter(Q(site__code=code) | Q(site__isnull=True)),
         ),
+        VOIDED,
     ),
 )
 

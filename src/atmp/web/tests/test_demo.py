@@ -167,3 +167,25 @@ def test_the_demo_s_management_review_is_signed_with_its_kpis_frozen(loaded):
     assert signatures.current(review, "approved")
     assert review.kpis["at"] == review.period_end.isoformat()
     assert "training_compliance" in review.kpis and "capa_open" in review.kpis
+
+
+def test_the_demo_s_management_review_froze_the_figures_of_the_demo_s_records(loaded):
+    from decimal import Decimal
+
+    from atmp.quality.models import ManagementReview
+    from atmp.quality.selectors.documents import training_matrix
+    from atmp.quality.selectors.kpis import kpis
+
+    review = ManagementReview.objects.get()
+    frozen = review.kpis
+    # Its period runs to the day the demo was loaded, and it was signed that day: its KPIs are as of the signature.
+    assert review.period_start <= review.created_at.date() <= review.period_end
+    assert frozen["site"] == "LEI"
+    assert frozen["deviations_open"] == {"minor": 0, "major": 0, "critical": 1, "unclassified": 0}
+    assert (frozen["capa_open"], frozen["change_controls_open"], frozen["complaints_open"]) == (3, 1, 1)
+    assert frozen["capa_overdue"] == 0 and frozen["recalls_open"] == 0  # the mock recall closed
+    # Five of Leiden's six required trainings: Olga's on the cleaning SOP is overdue.
+    assert frozen["training_compliance"] == str(training_matrix(review.site).compliance.quantize(Decimal("0.001")))
+    assert 0 < Decimal(frozen["training_compliance"]) < 1
+    until = dt.datetime.fromisoformat(frozen["until"])
+    assert kpis(day=review.period_end, site=review.site, until=until) == frozen
