@@ -37,6 +37,9 @@ def init(as_json: bool) -> None:
     from atmp.ledger import keys
 
     mfa_created = sealed.create_key()
+    # The keys of donors' and patients' personal data (atmp.trace.sealed): the same form, two files.
+    identity_created = sealed.create_key(Path(settings.ATMP_IDENTITY_KEY_FILE))
+    identity_hash_created = sealed.create_key(Path(settings.ATMP_IDENTITY_HASH_KEY_FILE))
     call_command("migrate", interactive=False, verbosity=0)
     created = keys.create_key()
     for path in _private_paths(settings):
@@ -49,6 +52,10 @@ def init(as_json: bool) -> None:
         "key_created": created,
         "mfa_key_file": str(sealed.key_path()),
         "mfa_key_created": mfa_created,
+        "identity_key_file": settings.ATMP_IDENTITY_KEY_FILE,
+        "identity_key_created": identity_created,
+        "identity_hash_key_file": settings.ATMP_IDENTITY_HASH_KEY_FILE,
+        "identity_hash_key_created": identity_hash_created,
         "tightened": tightened,
         "vkey": keys.verifier_key(),
     }
@@ -62,7 +69,9 @@ def _describe_init(d: dict[str, Any]) -> str:
         f"database ready: {d['database']}",
         f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}",
         f"MFA key {'created' if d['mfa_key_created'] else 'kept'}: {d['mfa_key_file']}",
-        "back up both keys, apart from the database (docs/deployment.md)",
+        f"identity key {'created' if d['identity_key_created'] else 'kept'}: {d['identity_key_file']}",
+        f"identity hash key {'created' if d['identity_hash_key_created'] else 'kept'}: {d['identity_hash_key_file']}",
+        "back up the keys, apart from the database (docs/deployment.md, docs/personal-data.md)",
         f"verifier key: {d['vkey']}",
     ]
     return "\n".join(lines)
@@ -71,7 +80,8 @@ def _describe_init(d: dict[str, Any]) -> str:
 def _private_paths(settings: Any) -> list[Path]:
     """Return the files and folders init keeps to their owner: the SQLite files, the key folders and files."""
     paths = [Path(settings.HOME) / "secret_key", Path(settings.ATMP_KEY_FILE), Path(settings.ATMP_MFA_KEY_FILE)]
-    paths += [paths[1].parent, paths[2].parent]
+    identity = [Path(settings.ATMP_IDENTITY_KEY_FILE), Path(settings.ATMP_IDENTITY_HASH_KEY_FILE)]
+    paths += [paths[1].parent, paths[2].parent, *identity, *(p.parent for p in identity)]
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         paths += [Path(str(db["NAME"]) + suffix) for suffix in ("", "-wal", "-shm")]

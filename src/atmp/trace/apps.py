@@ -10,8 +10,17 @@ class TraceConfig(AppConfig):
     atmp_module = Module(
         label="trace",
         title="Traceability",
+        urls="atmp.trace.urls",
         api="atmp.trace.api:router",
         cli="atmp.trace.cli:trace",
         cli_help="Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.",
+        panels=("atmp.trace.panels:identity_panel",),
         order=50,
     )
+
+    def ready(self) -> None:
+        """Put the sealed identities inside `atmp verify` (skip with --no-identities)."""
+        from atmp.ledger import verify_hooks
+        from atmp.trace.check import check_identities
+
+        verify_hooks.register("identities", check_identities)

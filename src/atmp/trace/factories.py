@@ -129,3 +129,25 @@ def link_lots(*, actor: User, input: Any, output: Any, quantity: str = "1", unit
         ch.save(edge)
     return edge
 
+
+
+def make_coordinator(*, site: Site | None = None) -> User:
+    """Return a new Chain-of-Identity Coordinator (personal data: register, correct, reveal), with the test password."""
+    return make_user("coi_coordinator", password=PASSWORD, site=site)
+
+
+def make_person_with_identity(*, actor: User | None = None, kind: str = "patient", **fields: Any) -> Any:
+    """Register a patient (or donor) with sealed personal data, as a Chain-of-Identity Coordinator."""
+    from atmp.trace.services.identities import register_person_with_identity
+
+    n = next(_n)
+    actor = actor or make_coordinator()
+    return register_person_with_identity(
+        actor=actor,
+        kind=kind,
+        site=fields.pop("site", None) or make_site(actor=actor),
+        name=fields.pop("name", f"Test Person {n}"),
+        birth_date=fields.pop("birth_date", "1970-01-31"),
+        hospital_number=fields.pop("hospital_number", f"HN-{n:06d}"),
+        **fields,
+    )

@@ -1,0 +1,1 @@
+"""The traceability pages: thin views over the services and selectors, one module per area."""
