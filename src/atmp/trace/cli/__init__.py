@@ -12,3 +12,11 @@ def trace() -> None:
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
     """
+
+
+def _register() -> None:
+    # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
+    from atmp.trace.cli import persons  # noqa: F401
+
+
+_register()

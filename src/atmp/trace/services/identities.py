@@ -185,7 +185,7 @@ def reveal(*, actor: User, person: Person, purpose: str) -> Revealed:
             record_type=Identity.record_type(),
             record_id=str(identity.pk),
             record_version=identity.version,
-            changes={"coi": person.coi, "fields": sorted(data)},
+            changes={"coi": [None, person.coi], "fields": [None, sorted(data)]},
         )
     return Revealed(person.coi, data, entry.seq)
 
@@ -234,7 +234,7 @@ def find(
             action=SEARCHED,
             record_type=Identity.record_type(),
             record_id=None,
-            changes={"by": by, "found": [p.coi for p in persons]},
+            changes={"by": [None, by], "found": [None, [p.coi for p in persons]]},
         )
     return Found(persons, entry.seq)
 
@@ -373,9 +373,8 @@ def rekey(*, actor: User, reason: str) -> dict[str, int]:
             record_type=Identity.record_type(),
             record_id=None,
             changes={
-                "wrapping_key": keys.wrapping.current[0],
-                "hash_key": hash_kid,
-                **counts,
+                name: [None, value]
+                for name, value in {"wrapping_key": keys.wrapping.current[0], "hash_key": hash_kid, **counts}.items()
             },
         )
     return counts

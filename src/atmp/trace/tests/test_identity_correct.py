@@ -35,7 +35,9 @@ def test_a_correction_seals_a_new_version_and_the_ledger_sees_only_its_digests(c
 def test_the_search_index_follows_the_correction(coordinator, jane):
     correct_identity(actor=coordinator, person=jane, hospital_number="UZL-1000001", reason="wrong number at intake")
     assert find(actor=coordinator, hospital_number="UZL-7731942", purpose="registration check").persons == []
-    assert [p.coi for p in find(actor=coordinator, hospital_number="UZL1000001", purpose="registration check").persons] == [jane.coi]
+    assert [
+        p.coi for p in find(actor=coordinator, hospital_number="UZL1000001", purpose="registration check").persons
+    ] == [jane.coi]
 
 
 def test_it_needs_a_reason_that_does_not_repeat_old_or_new_data(coordinator, jane):
@@ -48,7 +50,9 @@ def test_it_needs_a_reason_that_does_not_repeat_old_or_new_data(coordinator, jan
 def test_it_refuses_a_correction_to_another_persons_hospital_number(coordinator, site, jane):
     register_person_with_identity(actor=coordinator, kind="donor", site=site, **JOHN)
     with pytest.raises(InvalidInput, match="registered already") as refused:
-        correct_identity(actor=coordinator, person=jane, hospital_number="LUMC-0004411", reason="number from the referral")
+        correct_identity(
+            actor=coordinator, person=jane, hospital_number="LUMC-0004411", reason="number from the referral"
+        )
     assert refused.value.field == "hospital_number"
 
 

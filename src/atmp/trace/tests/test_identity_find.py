@@ -31,7 +31,7 @@ def test_the_search_is_recorded_with_what_was_found_never_what_was_searched(coor
     found = find(actor=coordinator, hospital_number="UZL-7731942", purpose="registration check")
     entry = AuditEntry.objects.get(seq=found.entry_seq)
     assert entry.action == "identity_searched" and entry.reason == "registration check"
-    assert json.loads(entry.changes) == {"by": "hospital_number", "found": [jane.coi]}
+    assert json.loads(entry.changes) == {"by": [None, "hospital_number"], "found": [None, [jane.coi]]}
     assert "7731942" not in entry.changes + entry.reason
 
 
@@ -52,7 +52,11 @@ def test_it_needs_the_permission(operator, jane):
 
 @pytest.mark.parametrize(
     ("search", "field"),
-    [({}, "hospital_number"), ({"name": "Jane"}, "birth_date"), ({"hospital_number": "X", "name": "Jane"}, "hospital_number")],
+    [
+        ({}, "hospital_number"),
+        ({"name": "Jane"}, "birth_date"),
+        ({"hospital_number": "X", "name": "Jane"}, "hospital_number"),
+    ],
 )
 def test_it_refuses_an_incomplete_search_naming_the_field(coordinator, search, field):
     with pytest.raises(InvalidInput) as refused:

@@ -20,14 +20,24 @@ def test_a_coordinator_sees_the_data_and_the_read_is_recorded_with_reader_person
     shown = reveal(actor=coordinator, person=jane, purpose="check the label against the hospital's record")
     assert shown.data == JANE and shown.coi == jane.coi
     entry = AuditEntry.objects.get(seq=shown.entry_seq)
-    assert (entry.action, entry.record_type, entry.record_id) == ("identity_revealed", "trace.identity", str(jane.identity.pk))
+    assert (entry.action, entry.record_type, entry.record_id) == (
+        "identity_revealed",
+        "trace.identity",
+        str(jane.identity.pk),
+    )
     assert entry.actor_name == "Cora Coordinator" and entry.reason == "check the label against the hospital's record"
-    assert json.loads(entry.changes) == {"coi": jane.coi, "fields": ["birth_date", "hospital_number", "name"]}
+    assert json.loads(entry.changes) == {
+        "coi": [None, jane.coi],
+        "fields": [None, ["birth_date", "hospital_number", "name"]],
+    }
     assert entry.snapshot_hash == ""  # an event, not a version of the record
 
 
 def test_a_pv_officer_may_reveal_too(pv_officer, jane):
-    assert reveal(actor=pv_officer, person=jane, purpose="adverse event follow-up with the treating physician").data == JANE
+    assert (
+        reveal(actor=pv_officer, person=jane, purpose="adverse event follow-up with the treating physician").data
+        == JANE
+    )
 
 
 @pytest.mark.parametrize("persona", ["qa_reviewer", "qa_approver", "operator", "inspector", "sysadmin"])
