@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from atmp.modules import Module
+from atmp.modules import Module, NavEntry
 
 
 class TraceConfig(AppConfig):
@@ -14,6 +14,7 @@ class TraceConfig(AppConfig):
         api="atmp.trace.api:router",
         cli="atmp.trace.cli:trace",
         cli_help="Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.",
+        nav=(NavEntry("Find a person", "trace:find_person", "identity.view"),),
         panels=("atmp.trace.panels:identity_panel",),
         order=50,
     )
