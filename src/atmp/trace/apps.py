@@ -13,8 +13,14 @@ class TraceConfig(AppConfig):
         urls="atmp.trace.urls",
         api="atmp.trace.api:router",
         cli="atmp.trace.cli:trace",
-        cli_help="Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.",
-        nav=(NavEntry("Find a person", "trace:find_person", "identity.view"),),
+        cli_help=(
+            "Traceability and the chain of identity: identifiers, materials, lots, donors and patients, "
+            "genealogy, forward and backward trace."
+        ),
+        nav=(
+            NavEntry("Trace", "trace:index", "records.view"),
+            NavEntry("Find a person", "trace:find_person", "identity.view"),
+        ),
         panels=("atmp.trace.panels:identity_panel",),
         order=50,
     )

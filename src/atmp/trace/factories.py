@@ -130,6 +130,14 @@ def link_lots(*, actor: User, input: Any, output: Any, quantity: str = "1", unit
     return edge
 
 
+def give_lot(*, actor: User, lot: Any, patient: Any) -> Any:
+    """Write an administration through the ledger WITHOUT the rules (lot released, a patient): for trace tests."""
+    from atmp.trace.models import Administration
+
+    given = Administration(lot=lot, patient=patient, at=clock.now())
+    with writer.change(actor=actor, reason="test set-up: an administration") as ch:
+        ch.save(given)
+    return given
 
 def make_coordinator(*, site: Site | None = None) -> User:
     """Return a new Chain-of-Identity Coordinator (personal data: register, correct, reveal), with the test password."""

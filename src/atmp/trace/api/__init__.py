@@ -1,4 +1,4 @@
-"""The traceability REST operations: one router per area, gathered under /api/v1/trace/."""
+"""Traceability's REST operations: one router per area, gathered under /api/v1/trace/."""
 
 from ninja import Router
 
@@ -7,9 +7,15 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import identities
+    from atmp.trace.api import genealogy, identifiers, identities, lots, materials, persons
 
-    router.add_router("", identities.router)
+    router.add_router("", identifiers.router)
+    router.add_router("", materials.router)
+    router.add_router("", lots.router)
+    # Before persons: its POST /trace/persons/find must be matched before GET /trace/persons/{coi}.
+    router.add_router("", identities.router)  # donors' and patients' personal data
+    router.add_router("", persons.router)
+    router.add_router("", genealogy.router)
 
 
 _gather()

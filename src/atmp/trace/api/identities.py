@@ -1,4 +1,7 @@
-"""REST operations on donors' and patients' personal data: register, add, correct, reveal, find, erase.
+"""REST operations on donors' and patients' personal data: add, correct, reveal, find, erase.
+
+Registering a person with their personal data is `POST /trace/persons` (atmp.trace.api.persons)
+with the personal fields.
 
 Only the reveal answers with personal data, and only with `Cache-Control: no-store`; every other
 answer carries the COI and the sealed record's digests. A search travels in a POST body, never in a
@@ -13,15 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from atmp.accounts.access import requires
-from atmp.accounts.errors import InvalidInput
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, Reason, answers, bounded, segment
-from atmp.ledger.errors import NotFound
-from atmp.quality.api.common import site as site_by_code
 from atmp.quality.api.paging import Version
 from atmp.trace.models import Identity, Person
+from atmp.trace.selectors.lookups import person_named
 from atmp.trace.services import identities as svc
-from atmp.trace.services.persons import find_person
 
 router = Router(tags=["trace: donors and patients"])
 
@@ -31,18 +31,6 @@ BirthDate = Annotated[str, bounded(20)]
 HospitalNumber = Annotated[str, bounded(40)]
 Purpose = Annotated[str, bounded(svc.MAX_PURPOSE)]
 NO_STORE = "no-store, private"
-
-
-class PersonIn(BodyIn):
-    """A donor or patient to register at a site, with their personal data (sealed; never in an answer)."""
-
-    site: Annotated[str, bounded(20)]
-    kind: Annotated[str, bounded(16)]
-    name: Name
-    birth_date: BirthDate
-    hospital_number: HospitalNumber
-    reason: Reason = ""
-    not_a_duplicate: bool = False
 
 
 class IdentityIn(BodyIn):
@@ -97,17 +85,6 @@ class IdentityOut(Schema):
     erased: bool
 
 
-class PersonOut(Schema):
-    """A donor or patient by their chain-of-identity code."""
-
-    id: int
-    record: str
-    coi: str
-    kind: str
-    site: str
-    identity: IdentityOut | None
-
-
 class RevealedOut(Schema):
     """A person's personal data, and the ledger entry that recorded this read."""
 
@@ -144,33 +121,14 @@ def identity_doc(identity: Identity) -> dict[str, Any]:
     }
 
 
-def person_doc(person: Person) -> dict[str, Any]:
-    """Return a person as PersonOut (with their sealed identity's digests, if any)."""
+def identity_summary(person: Person) -> dict[str, Any] | None:
+    """Return the digests of the person's sealed personal data as IdentityOut, or None when none is registered."""
     identity = Identity._base_manager.filter(person=person).select_related("person").first()
-    return {
-        "id": person.pk,
-        "record": person.record_key,
-        "coi": person.coi,
-        "kind": person.kind,
-        "site": person.site.code,
-        "identity": identity_doc(identity) if identity is not None else None,
-    }
+    return identity_doc(identity) if identity is not None else None
 
 
 def _person(request: HttpRequest, coi: str) -> Person:
-    try:
-        return find_person(coi, user=user_of(request))
-    except InvalidInput:
-        raise NotFound(f"there is no person {coi}") from None
-
-
-@router.post("/trace/persons", response=answers({201: PersonOut}))
-@requires("identity.manage")
-def register_person(request: HttpRequest, body: PersonIn) -> Status[dict[str, Any]]:
-    """Register a donor or patient under a new COI with their personal data sealed (one change)."""
-    values = body.model_dump(exclude={"site"})
-    person = svc.register_person_with_identity(actor=user_of(request), site=site_by_code(body.site), **values)
-    return Status(201, person_doc(person))
+    return person_named(coi, user_of(request))
 
 
 @router.post("/trace/persons/find", response=answers({200: FoundOut}))

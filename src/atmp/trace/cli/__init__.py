@@ -1,4 +1,4 @@
-"""`atmp trace …`: traceability commands; each area adds its own (cli/<area>.py)."""
+"""`atmp trace …`: traceability's commands; each area adds its own (cli/<area>.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import click
 
 @click.group()
 def trace() -> None:
-    """Traceability: materials, lots, donors and patients, genealogy, forward and backward trace.
+    """Traceability and the chain of identity.
+
+    \b
+    Identifiers (`atmp trace id --help`): ISBT 128 donation identification numbers and
+    data structures, the EU Single European Code, GS1 keys and element strings; they need
+    no database and no ATMP_HOME.
+    The genealogy: materials, lots (receive, release), persons, uses, administrations, and
+    the trace: `atmp trace forward ID --json`, `atmp trace backward ID --json` (ID: a lot
+    number or a person's COI).
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -16,7 +24,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import persons  # noqa: F401
+    from atmp.trace.cli import genealogy, identifiers, lots, materials, persons  # noqa: F401
 
 
 _register()

@@ -1,4 +1,7 @@
-"""`atmp trace person …` and `atmp trace identity rekey`: donors' and patients' personal data on the command line.
+"""`atmp trace person add|reveal|find|correct|erase` and `atmp trace identity rekey`: personal data on the command line.
+
+The `person` group is the one of atmp.trace.cli.genealogy; its `add` is replaced here by one that
+takes the same options and, besides, the person's personal data (sealed in the same change).
 
 A command line is seen by others on the machine (`ps`) and kept in the shell's history: give the
 personal data in a file (`--identity-file FILE`, or `-` for stdin) rather than as options where
@@ -17,23 +20,24 @@ import click
 from atmp.cli.base import actor_options, authenticated_user, handled, json_option, setup_django
 from atmp.cli.output import emit, fail
 from atmp.trace.cli import trace
+from atmp.trace.cli.genealogy import person
 
 IDENTITY_FIELDS = ("name", "birth_date", "hospital_number")
 
 
-@trace.group("person")
-def person() -> None:
-    """Donors and patients: register one with their personal data (sealed), reveal, find, correct, erase.
+PERSON_HELP = """Donors and patients: a COI code each; their personal data sealed apart.
 
-    Personal data is shown only to a Chain-of-Identity Coordinator or a PV Officer, and every reveal
-    and search is recorded in the ledger with the reader, the COI and the purpose they give.
+    Personal data is registered, corrected and shown only by a Chain-of-Identity Coordinator (a PV
+    Officer may see it too), and every reveal and search is recorded in the ledger with the reader,
+    the COI and the purpose they give.
 
     \b
     Examples:
-      atmp trace person add --site LEI --kind patient --identity-file jane.json --as cora
-      atmp trace person reveal LEI-P-000001 --purpose "label check before infusion" --as cora
+      atmp trace person add --kind patient --site LEI --identity-file jane.json --as cora --json
+      atmp trace person reveal LEI-P-000001-B --purpose "label check before infusion" --as cora
       atmp trace person find --hospital-number UZL-7731942 --purpose "registration check" --as cora
     """
+person.help = PERSON_HELP
 
 
 def _identity_options(command: Any) -> Any:
@@ -55,7 +59,7 @@ def _identity_options(command: Any) -> Any:
     return command
 
 
-def _identity_values(opts: dict[str, Any], *, complete: bool) -> dict[str, Any]:
+def _identity_values(opts: dict[str, Any]) -> dict[str, Any]:
     """Return the personal data given as options, or in the identity file (not both)."""
     given = {k: opts.pop(k) for k in IDENTITY_FIELDS}
     path = opts.pop("identity_file")
@@ -64,11 +68,14 @@ def _identity_values(opts: dict[str, Any], *, complete: bool) -> dict[str, Any]:
         if values:
             fail(f"identity-file: give the personal data in the file or as options, not both ({', '.join(values)})")
         values = _read_identity_file(path)
-    if complete:
-        missing = [k for k in IDENTITY_FIELDS if k not in values]
-        if missing:
-            fail(f"{missing[0]}: required (--{missing[0].replace('_', '-')}, or in --identity-file)")
     return values
+
+
+def _require_all(values: dict[str, Any]) -> None:
+    """Refuse personal data with a field missing (a registration takes all of it, or none)."""
+    missing = [k for k in IDENTITY_FIELDS if k not in values]
+    if missing:
+        fail(f"{missing[0]}: required with the other personal data (--{missing[0].replace('_', '-')}, or in --identity-file)")
 
 
 def _read_identity_file(path: Path) -> dict[str, Any]:
@@ -107,9 +114,9 @@ def _user(opts: dict[str, Any]) -> Any:
     return authenticated_user(opts.pop("username"), password_file=opts.pop("password_file"), otp=opts.pop("otp"))
 
 
-@person.command("add")
-@click.option("--site", required=True, help="The site code.")
-@click.option("--kind", type=click.Choice(["patient", "donor"]), required=True)
+@click.command("add")
+@click.option("--kind", required=True, type=click.Choice(["donor", "patient"]))
+@click.option("--site", required=True, help="The site's code: the COI is in its scheme.")
 @_identity_options
 @click.option("--reason", default="", help="Why (recorded in the ledger; never the person's data).")
 @click.option(
@@ -120,20 +127,33 @@ def _user(opts: dict[str, Any]) -> Any:
 @actor_options("you register the person (a Chain-of-Identity Coordinator)")
 @json_option
 @handled
-def add(site: str, kind: str, reason: str, not_a_duplicate: bool, as_json: bool, **opts: Any) -> None:
-    """Register a donor or patient under a new COI, with their personal data sealed; print the COI."""
+def add(kind: str, site: str, reason: str, not_a_duplicate: bool, as_json: bool, **opts: Any) -> None:
+    """Register a donor or patient, with their personal data sealed if given; prints the new COI."""
     setup_django()
-    from atmp.trace.api.identities import person_doc, site_by_code
+    from atmp.accounts import services as accounts
+    from atmp.trace.api.documents import person_document
+    from atmp.trace.api.identities import identity_summary
     from atmp.trace.services import identities as svc
+    from atmp.trace.services.persons import register_person
 
-    values = _identity_values(opts, complete=True)
+    values = _identity_values(opts)
+    if values or not_a_duplicate:
+        _require_all(values)
     user = _user(opts)
-    made = _sealed(
-        lambda: svc.register_person_with_identity(
-            actor=user, kind=kind, site=site_by_code(site), reason=reason, not_a_duplicate=not_a_duplicate, **values
+    where = accounts.find_site(site)
+    if values:
+        made = _sealed(
+            lambda: svc.register_person_with_identity(
+                actor=user, kind=kind, site=where, reason=reason, not_a_duplicate=not_a_duplicate, **values
+            )
         )
-    )
-    emit(person_doc(made), as_json=as_json, text=lambda d: f"{d['coi']} ({d['kind']}, {d['site']}): {d['record']}")
+    else:
+        made = register_person(actor=user, kind=kind, site=where, reason=reason)
+    emit({**person_document(made), "identity": identity_summary(made)}, as_json=as_json, text=lambda d: d["coi"])
+
+
+# Replaces the `add` of atmp.trace.cli.genealogy (same options, same output, plus the personal data).
+person.add_command(add)
 
 
 @person.command("reveal")
@@ -204,7 +224,7 @@ def correct(coi: str, reason: str, version: int | None, as_json: bool, **opts: A
     from atmp.trace.api.identities import identity_doc
     from atmp.trace.services import identities as svc
 
-    values = _identity_values(opts, complete=False)
+    values = _identity_values(opts)
     user = _user(opts)
     fixed = _sealed(
         lambda: svc.correct_identity(actor=user, person=_person(coi, user), reason=reason, version=version, **values)

@@ -117,7 +117,9 @@ def record_use(
             asked = f"{plain(use.quantity)} {use.unit}"
             if use.unit != source.unit:
                 asked += f" (= {plain(taken)} {source.unit})"
-            raise RuleViolation(f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains")
+            raise RuleViolation(
+                f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains"
+            )
         ch.save(use)
     return use
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from atmp import quality
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.accounts.services import can_see
 from atmp.ledger import writer
 from atmp.ledger.errors import Conflict, RuleViolation
+from atmp.quality import may_accept
 from atmp.quality.models.suppliers import Supplier
 from atmp.quality.services import edits
 from atmp.trace.models import Lot, Material, MaterialType, Person
@@ -78,7 +78,7 @@ def _check_origin(actor: User, lot: Lot) -> None:
     if lot.supplier is not None:
         if lot.supplier.voided or not can_see(actor, lot.supplier):
             raise InvalidInput("supplier", f"there is no supplier {lot.supplier.number}")
-        decision = quality.may_accept(material, lot.supplier, lot.received_at.date())
+        decision = may_accept(material, lot.supplier, lot.received_at.date())
         if not decision.ok:
             raise RuleViolation(f"supplier: {decision.reason} ({decision.rule}): lot {lot.number} is not received")
     elif material.type in PURCHASED_TYPES:

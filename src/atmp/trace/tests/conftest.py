@@ -29,7 +29,9 @@ def released(qa_reviewer, qa_approver, site, material):
 
 @pytest.fixture
 def product(qa_reviewer):
-    return factories.make_material(actor=qa_reviewer, code="DP-001", name="CAR-T drug product", type="drug_product", unit="{bag}")
+    return factories.make_material(
+        actor=qa_reviewer, code="DP-001", name="CAR-T drug product", type="drug_product", unit="{bag}"
+    )
 
 
 @pytest.fixture

@@ -76,9 +76,9 @@ def test_it_refuses_an_input_expired_on_the_day_of_use(operator, qa_reviewer, si
     # It was good on the day it was used (a use recorded afterwards names its time) ...
     use(operator, source, made, at=clock.now() - dt.timedelta(hours=1))
     # ... and a use dated after its expiry is refused, whatever its status says.
-    with factories_clock_in(days=3):
-        with pytest.raises(RuleViolation, match=rf"lot {source.number} expired on .*: it is not used on"):
-            use(operator, source, made)
+    expired = rf"lot {source.number} expired on .*: it is not used on"
+    with clock_in(days=3), pytest.raises(RuleViolation, match=expired):
+        use(operator, source, made)
 
 
 def test_it_refuses_an_output_that_is_no_longer_in_quarantine(operator, qa_reviewer, released, site, material):
@@ -117,7 +117,7 @@ def test_nothing_is_written_when_a_rule_refuses(operator, lot, made):
     assert AuditEntry.objects.count() == before
 
 
-def factories_clock_in(*, days):
+def clock_in(*, days):
     """Return a context in which the clock reads `days` days from now."""
     from unittest import mock
 

@@ -27,7 +27,7 @@ def test_add_registers_a_person_and_prints_the_coi_never_the_data(coordinator, s
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     made = json.loads(done.stdout)
-    assert made["coi"] == "LEI-P-000001" and made["identity"]["record"].startswith("trace.identity:")
+    assert made["coi"].startswith("LEI-P-000001-") and made["identity"]["record"].startswith("trace.identity:")
     for value in JANE.values():
         assert value not in done.output
 
@@ -36,7 +36,8 @@ def test_add_reads_the_data_from_a_file_or_stdin(coordinator, site, tmp_path):
     path = tmp_path / "jane.json"
     path.write_text(json.dumps(JANE))
     done = atmp("person", "add", "--site", "LEI", "--kind", "patient", "--identity-file", str(path), "--as", "cora")
-    assert done.exit_code == 0, done.output and done.stdout.startswith("LEI-P-000001 (patient, LEI)")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("LEI-P-000001-")
     other = {"name": "Ann Other", "birth_date": "1990-01-01", "hospital_number": "UZL-55"}
     piped = atmp(
         "person",

@@ -28,7 +28,11 @@ def test_qa_releases_a_quarantined_lot_with_a_signature_bound_to_the_released_ve
     lot.refresh_from_db()
     assert lot.status == "released"
     signature = Signature.objects.get(record_type="trace.lot", record_id=str(lot.pk))
-    assert (signature.meaning, signature.record_version, signature.signer_id) == ("released", lot.version, qa_approver.pk)
+    assert (signature.meaning, signature.record_version, signature.signer_id) == (
+        "released",
+        lot.version,
+        qa_approver.pk,
+    )
 
 
 def test_a_qualified_person_may_release_too(lot):

@@ -59,14 +59,14 @@ def test_backward_from_a_product_reaches_its_materials_and_donor(flow):
 
 
 def test_forward_from_a_donor_starts_at_their_donations(flow):
-    lots, p, q = flow
+    _, p, q = flow
     found = genealogy.forward(p)
     assert levels(found) == {"A": 1, "C": 2, "D1": 3, "D2": 3}
     assert {x.coi for x in found.persons} == {p.coi, q.coi}
 
 
 def test_backward_from_a_patient_starts_at_what_they_were_given(flow):
-    lots, p, q = flow
+    _, p, q = flow
     found = genealogy.backward(q)
     assert levels(found) == {"D2": 1, "C": 2, "V": 2, "A": 3}
     assert [x.coi for x in found.persons] == [p.coi]  # Q received cells donated by P

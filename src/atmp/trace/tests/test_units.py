@@ -69,7 +69,13 @@ def test_convertible_says_whether_two_codes_share_a_dimension():
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("10", Decimal("10")), ("0.001", Decimal("0.001")), ("999999999999.999", Decimal("999999999999.999")), (3, Decimal("3"))]
+    ("text", "expected"),
+    [
+        ("10", Decimal("10")),
+        ("0.001", Decimal("0.001")),
+        ("999999999999.999", Decimal("999999999999.999")),
+        (3, Decimal("3")),
+    ],
 )
 def test_a_quantity_is_a_decimal(text, expected):
     assert units.quantity(text) == expected

@@ -1,1 +1,1 @@
-"""The traceability pages: thin views over the services and selectors, one module per area."""
+"""Traceability's pages, one module per area; the index page lists the areas."""

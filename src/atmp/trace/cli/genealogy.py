@@ -1,0 +1,162 @@
+"""`atmp trace person|use|administer|forward|backward`: the people, the genealogy's edges, and the trace."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import click
+
+from atmp.cli.base import handled, json_option, setup_django
+from atmp.cli.output import emit
+from atmp.trace.cli import trace
+from atmp.trace.cli.common import READER, REASON, actor, reader, write
+
+
+@trace.group("person")
+def person() -> None:
+    """Donors and patients: a COI code each, and no personal data.
+
+    \b
+    Example:
+      atmp trace person add --kind patient --site LEI --as rita --json
+    """
+
+
+@person.command("add")
+@click.option("--kind", required=True, type=click.Choice(["donor", "patient"]))
+@click.option("--site", required=True, help="The site's code: the COI is in its scheme.")
+@REASON
+@write
+@handled
+def add_person(kind: str, site: str, reason: str, **auth: Any) -> None:
+    """Register a donor or patient; prints the new COI."""
+    setup_django()
+    from atmp.accounts import services as accounts
+    from atmp.trace.api.documents import person_document
+    from atmp.trace.services.persons import register_person
+
+    made = register_person(actor=actor(auth), kind=kind, site=accounts.find_site(site), reason=reason)
+    emit(person_document(made), as_json=auth["as_json"], text=lambda d: d["coi"])
+
+
+@trace.command("use")
+@click.argument("input_lot", metavar="INPUT")
+@click.argument("output_lot", metavar="OUTPUT")
+@click.option("--quantity", required=True, help="How much of INPUT went into OUTPUT (a decimal).")
+@click.option("--unit", required=True, help="A UCUM code of INPUT's dimension; converted by the units table.")
+@click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@click.option("--made-by", default="", help="The record that performed it, type:id.")
+@REASON
+@write
+@handled
+def use(
+    input_lot: str, output_lot: str, quantity: str, unit: str, at: str | None, made_by: str, reason: str, **auth: Any
+) -> None:
+    """Record that a quantity of lot INPUT went into lot OUTPUT (an edge of the genealogy).
+
+    Refused (exit 2, the rule named): INPUT not released, expired on the day, or recalled;
+    more than remains of INPUT; a unit of another dimension; OUTPUT not in quarantine; a cycle.
+
+    \b
+    Example:
+      atmp trace use LV-0001 DP-0001 --quantity 5 --unit mL --as olga
+    """
+    setup_django()
+    from atmp.trace.api.documents import use_document
+    from atmp.trace.services.genealogy import record_use
+    from atmp.trace.services.lots import find_lot
+
+    user = actor(auth)
+    made = record_use(
+        actor=user,
+        input=find_lot(input_lot, field="input", user=user),
+        output=find_lot(output_lot, field="output", user=user),
+        quantity=quantity,
+        unit=unit,
+        at=at,
+        made_by=made_by,
+        reason=reason,
+    )
+    emit(
+        use_document(made),
+        as_json=auth["as_json"],
+        text=lambda d: f"{d['quantity']} {d['unit']} of {d['input']} → {d['output']}",
+    )
+
+
+@trace.command("administer")
+@click.argument("lot_number", metavar="LOT")
+@click.argument("patient", metavar="PATIENT")
+@click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@REASON
+@write
+@handled
+def administer(lot_number: str, patient: str, at: str | None, reason: str, **auth: Any) -> None:
+    """Record that LOT (released) was given to PATIENT (a COI)."""
+    setup_django()
+    from atmp.trace.api.documents import administration_document
+    from atmp.trace.services.genealogy import administer as give
+    from atmp.trace.services.lots import find_lot
+    from atmp.trace.services.persons import find_person
+
+    user = actor(auth)
+    given = give(
+        actor=user,
+        lot=find_lot(lot_number, user=user),
+        patient=find_person(patient, field="patient", user=user),
+        at=at,
+        reason=reason,
+    )
+    emit(administration_document(given), as_json=auth["as_json"], text=lambda d: f"{d['lot']} given to {d['patient']}")
+
+
+def _trace_text(d: dict[str, Any]) -> str:
+    people = "patients" if "patients" in d else "donors"
+    lines = [f"{len(d['lots'])} lots from {d['root']} ({d['elapsed_ms']} ms)"]
+    lines += [f"  {x['level']:>3}  {x['lot']:<20} {x['material']:<14} {x['status']:<11} {x['site']}" for x in d["lots"]]
+    lines.append(f"{len(d[people])} {people}")
+    lines += [f"  {p['level']:>3}  {p['coi']}" for p in d[people]]
+    return "\n".join(lines)
+
+
+def _trace(root: str, direction: Literal["forward", "backward"], username: str | None, as_json: bool) -> None:
+    setup_django()
+    from atmp.trace.api.documents import trace_document
+    from atmp.trace.selectors import genealogy
+    from atmp.trace.selectors.lookups import root_named
+
+    viewer = reader(username)
+    found, elapsed = genealogy.timed(root_named(root, viewer), direction)
+    if viewer is not None:
+        found = found.visible_to(viewer.site_ids())
+    emit(trace_document(found, elapsed), as_json=as_json, text=_trace_text)
+
+
+@trace.command("forward")
+@click.argument("root", metavar="ID")
+@READER
+@json_option
+@handled
+def forward(root: str, username: str | None, as_json: bool) -> None:
+    """Trace forward from ID (a lot number, or a donor's COI): every lot made with it, and the patients.
+
+    Prints {"root", "lots": [{"lot", "material", "type", "status", "site", "level"}, …],
+    "patients": [{"coi", "kind", "site", "level"}, …], "elapsed_ms"}; level is the shortest
+    distance from ID. An unknown ID exits 2, naming it.
+    """
+    _trace(root, "forward", username, as_json)
+
+
+@trace.command("backward")
+@click.argument("root", metavar="ID")
+@READER
+@json_option
+@handled
+def backward(root: str, username: str | None, as_json: bool) -> None:
+    """Trace backward from ID (a lot number, or a patient's COI): every lot it was made from, and the donors.
+
+    Prints {"root", "lots": [{"lot", "material", "type", "status", "site", "level"}, …],
+    "donors": [{"coi", "kind", "site", "level"}, …], "elapsed_ms"}; level is the shortest
+    distance from ID. An unknown ID exits 2, naming it.
+    """
+    _trace(root, "backward", username, as_json)
