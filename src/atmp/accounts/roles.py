@@ -47,7 +47,7 @@ PERMISSIONS: dict[str, str] = {
     "ledger.checkpoint": "sign a checkpoint on demand",
     "stats.use": "run statistical analyses",
     "quality.decide": "take QA's decisions in the quality system: classify, approve, close, make effective",
-    "identity.view": "reveal a donor's or patient's personal data, or find them by it (each time recorded, with a purpose)",
+    "identity.view": "reveal a donor's or patient's personal data, or find them by it (each read recorded)",
     "identity.manage": "register, correct and, after retention, erase donors' and patients' personal data",
 }
 

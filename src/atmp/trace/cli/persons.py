@@ -75,7 +75,8 @@ def _require_all(values: dict[str, Any]) -> None:
     """Refuse personal data with a field missing (a registration takes all of it, or none)."""
     missing = [k for k in IDENTITY_FIELDS if k not in values]
     if missing:
-        fail(f"{missing[0]}: required with the other personal data (--{missing[0].replace('_', '-')}, or in --identity-file)")
+        option = "--" + missing[0].replace("_", "-")
+        fail(f"{missing[0]}: required with the other personal data ({option}, or in --identity-file)")
 
 
 def _read_identity_file(path: Path) -> dict[str, Any]:

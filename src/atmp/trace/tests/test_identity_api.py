@@ -66,9 +66,9 @@ def test_personal_data_is_added_to_a_person_registered_without_it(api, qa_review
 def test_erase_before_the_end_of_retention_is_422(api, jane, qa_reviewer):
     from atmp.trace import factories
 
-    factories.make_administration(actor=qa_reviewer, patient=jane, lot=factories.make_released_lot(
-        actor=qa_reviewer, site=jane.site, material=factories.make_material(actor=qa_reviewer, type="drug_product", unit="{bag}"),
-    ))  # fmt: skip
+    product = factories.make_material(actor=qa_reviewer, type="drug_product", unit="{bag}")
+    lot = factories.make_released_lot(actor=qa_reviewer, site=jane.site, material=product)
+    factories.make_administration(actor=qa_reviewer, patient=jane, lot=lot)
     refused = api.post(f"/trace/persons/{jane.coi}/identity/erase", {"reason": "end of retention"})
     assert refused.status_code == 422 and "kept until" in refused.json()["detail"]
 

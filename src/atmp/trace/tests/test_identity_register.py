@@ -26,7 +26,8 @@ def test_it_registers_the_person_and_their_sealed_identity_in_one_change(coordin
     entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
     assert [(e.record_type, e.action) for e in entries] == [("trace.person", "create"), ("trace.identity", "create")]
     assert json.loads(entries[1].changes).keys() == {
-        "id", "status", "created_at", "created_by_id", "voided", "person_id", "data_hash", "ciphertext_sha256", "erased",
+        "id", "status", "created_at", "created_by_id", "voided", "person_id",
+        "data_hash", "ciphertext_sha256", "erased",
     }  # fmt: skip
     assert identity.ciphertext_sha256 == sealed.ciphertext_hash(bytes(identity.ciphertext))
     assert identity.data_hash.startswith(sealed.Keys.load().hashing.current[0] + ":")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ def keyrings(settings, tmp_path):
     """Copies of the test run's keyrings, to rotate without touching the shared ones."""
     for setting, name in (("ATMP_IDENTITY_KEY_FILE", "identity.key"), ("ATMP_IDENTITY_HASH_KEY_FILE", "hash.key")):
         copy = tmp_path / name
-        copy.write_text(open(getattr(settings, setting)).read())
+        copy.write_text(Path(getattr(settings, setting)).read_text())
         setattr(settings, setting, str(copy))
     return tmp_path
 

@@ -33,7 +33,8 @@ def failures(report) -> list[tuple[str, str | None]]:
 def test_intact_identities_verify_and_are_counted(jane):
     report = verify.run(processes=1)
     assert report.ok, report.failures
-    assert {k: report.checked[k] for k in ("identities", "identities_opened", "identities_erased", "identity_keys")} == {
+    counted = ("identities", "identities_opened", "identities_erased", "identity_keys")
+    assert {k: report.checked[k] for k in counted} == {
         "identities": 1, "identities_opened": 1, "identities_erased": 0, "identity_keys": 1,
     }  # fmt: skip
 
