@@ -37,10 +37,8 @@ def init(as_json: bool) -> None:
     from atmp.ledger import keys
 
     mfa_created = sealed.create_key()
-    # The keys of donors' and patients' personal data (atmp.trace.sealed): the same form, two files.
-    identity_created = sealed.create_key(Path(settings.ATMP_IDENTITY_KEY_FILE))
-    identity_hash_created = sealed.create_key(Path(settings.ATMP_IDENTITY_HASH_KEY_FILE))
     call_command("migrate", interactive=False, verbosity=0)
+    identity_created, identity_hash_created = _create_identity_keys(settings)
     created = keys.create_key()
     for path in _private_paths(settings):
         if path.exists() and (change := config.tighten(path)):
@@ -60,6 +58,30 @@ def init(as_json: bool) -> None:
         "vkey": keys.verifier_key(),
     }
     emit(data, as_json=as_json, text=_describe_init)
+
+
+def _create_identity_keys(settings: Any) -> tuple[bool, bool]:
+    """Create the keys of donors' and patients' personal data (atmp.trace.sealed), the MFA key's form.
+
+    Refuse to make new ones while the database holds personal data sealed under the old ones (a
+    database restored, or moved, without its keys): a new key would leave all of it unreadable.
+    """
+    from django.db import connection
+
+    from atmp.accounts import sealed
+
+    paths = [Path(settings.ATMP_IDENTITY_KEY_FILE), Path(settings.ATMP_IDENTITY_HASH_KEY_FILE)]
+    missing = [p for p in paths if not p.exists()]
+    if missing and "trace_identity" in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM trace_identity")
+            (sealed_rows,) = cursor.fetchone()
+        if sealed_rows:
+            fail(
+                f"{missing[0]} does not exist, yet the database holds {sealed_rows} sealed identities: put the "
+                "identity keys back from their backup (docs/personal-data.md); a new key would leave them unreadable"
+            )
+    return sealed.create_key(paths[0]), sealed.create_key(paths[1])
 
 
 def _describe_init(d: dict[str, Any]) -> str:
