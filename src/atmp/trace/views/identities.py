@@ -72,6 +72,7 @@ def find_person(request: HttpRequest) -> HttpResponse:
     """Find persons by hospital number, or by name and birth date; the search is recorded with what it found."""
     user: User = request.user  # type: ignore[assignment]
     context: dict[str, Any] = {"form": FindForm(), "found": None}
+    may_register = user.can("identity.manage")
     if request.method == "POST":
         form = FindForm(request.POST)
         if form.is_valid():
@@ -87,7 +88,9 @@ def find_person(request: HttpRequest) -> HttpResponse:
         if form.errors:
             context["form"] = form
     status = 400 if context["form"].errors else 200
-    return _no_store(render(request, "trace/find_person.html", context, status=status))
+    return _no_store(
+        render(request, "trace/find_person.html", {**context, "may_register": may_register}, status=status)
+    )
 
 
 @sensitive_post_parameters(*SENSITIVE)
