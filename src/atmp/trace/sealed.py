@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +162,27 @@ class Keys:
     def wrapped_with_current(self, wrapped: str) -> bool:
         """Return True when a wrapped data key uses the current wrapping key."""
         return wrapped.partition(":")[0] == self.wrapping.current[0]
+
+    def open_data(
+        self, *, person_id: int, wrapped_key: str, ciphertext: bytes, data_hash: str, name: str
+    ) -> dict[str, str]:
+        """Return the personal data of a sealed row once it opens and matches its audited keyed hash, or refuse.
+
+        `name` names the row in the refusal (its record key). Shared by the services and `atmp verify`.
+        """
+        data_key = self.unwrap(wrapped_key, person_id=person_id)
+        plaintext = open_sealed(ciphertext, data_key, person_id=person_id)
+        if self.data_hash(plaintext, kid=data_hash.partition(":")[0]) != data_hash:
+            raise Mismatch(f"{name}: the sealed data is not what the ledger recorded (altered)")
+        try:
+            sealed_object = json.loads(plaintext)
+            data = sealed_object["data"]
+            belongs = sealed_object["person"] == person_id
+        except (ValueError, TypeError, KeyError):
+            raise Mismatch(f"{name}: the sealed data is not a sealed identity") from None
+        if not belongs or not isinstance(data, dict):
+            raise Mismatch(f"{name}: the sealed data belongs to another person")
+        return {str(k): str(v) for k, v in data.items()}
 
     # --- keyed hashes -------------------------------------------------------------------------------
 

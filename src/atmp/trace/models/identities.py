@@ -72,7 +72,11 @@ class Identity(GmpRecord):
                 name="trace_identity_one_hospital_number",
             ),
         ]
-        indexes = [models.Index(fields=["name_birth_date_index"], name="trace_identity_name_birth")]
+        # The search's lookups (the partial unique index above serves only queries that name its condition).
+        indexes = [
+            models.Index(fields=["hospital_number_index"], name="trace_identity_hospital_no"),
+            models.Index(fields=["name_birth_date_index"], name="trace_identity_name_birth"),
+        ]
 
     def __str__(self) -> str:
         return f"Identity of {self.person.coi}"

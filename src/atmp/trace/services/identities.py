@@ -243,29 +243,13 @@ def open_data(identity: Identity, keys: sealed.Keys) -> dict[str, str]:
     """Return the identity's personal data, checked against its audited keyed hash; refuse when it does not hold."""
     if identity.erased:
         raise Conflict(f"the personal data of {identity.person.coi} was erased at the end of its retention")
-    plaintext = _open_plaintext(identity, keys)
-    kid = identity.data_hash.partition(":")[0]
-    if keys.data_hash(plaintext, kid=kid) != identity.data_hash:
-        raise sealed.Mismatch(f"{identity.record_key}: the sealed data is not what the ledger recorded (altered)")
-    sealed_object = _parse(plaintext)
-    if sealed_object.get("person") != identity.person_id:
-        raise sealed.Mismatch(f"{identity.record_key}: the sealed data belongs to another person")
-    data: dict[str, str] = sealed_object["data"]
-    return data
-
-
-def _open_plaintext(identity: Identity, keys: sealed.Keys) -> bytes:
-    data_key = keys.unwrap(identity.wrapped_key, person_id=identity.person_id)
-    return sealed.open_sealed(bytes(identity.ciphertext), data_key, person_id=identity.person_id)
-
-
-def _parse(plaintext: bytes) -> dict[str, Any]:
-    import json
-
-    parsed = json.loads(plaintext)
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("data"), dict):
-        raise sealed.SealError("the sealed data is not a sealed identity")
-    return parsed
+    return keys.open_data(
+        person_id=identity.person_id,
+        wrapped_key=identity.wrapped_key,
+        ciphertext=bytes(identity.ciphertext),
+        data_hash=identity.data_hash,
+        name=identity.record_key,
+    )
 
 
 # --- erase at the end of retention -----------------------------------------------------------------
