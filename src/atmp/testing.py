@@ -302,6 +302,9 @@ WALK_FACTORIES: dict[str, Any] = {
     "quality.capa": lambda actor: _quality("make_capa_ready_for_check", actor),
     "quality.capaaction": lambda actor: _quality("make_evidenced_action", actor),
     "quality.managementreview": lambda actor: _quality("make_reviewed_management_review", actor),
+    # From quarantine a walk is rejected (final) long before it draws a signed release by QA with a
+    # password; from released it moves on to consumed and recalled. Release: trace/tests/test_lots_release.py.
+    "trace.lot": lambda actor: _t().make_released_lot(actor=actor),
 }
 
 
