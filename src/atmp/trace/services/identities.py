@@ -76,7 +76,7 @@ def register_person_with_identity(
     _check_reason(reason, data, required=not_a_duplicate)
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # the duplicate check and the COI's sequence read what is stored: one registration at a time
-        _refuse_duplicate(data, actor=actor, not_a_duplicate=not_a_duplicate)
+        _refuse_duplicate(data, not_a_duplicate=not_a_duplicate)
         person = register_person(actor=actor, kind=kind, site=site, reason=reason)
         _seal_new(ch, person, data)
     return person
@@ -96,7 +96,7 @@ def add_identity(
         ch.hold()
         if Identity._base_manager.filter(person=person).exists():
             raise Conflict(f"{person.coi} has its personal data already: correct it instead")
-        _refuse_duplicate(data, actor=actor, not_a_duplicate=not_a_duplicate)
+        _refuse_duplicate(data, not_a_duplicate=not_a_duplicate)
         return _seal_new(ch, person, data)
 
 
@@ -163,7 +163,7 @@ def correct_identity(
     _check_reason(reason, data, required=True)
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
-        _refuse_duplicate(data, actor=actor, not_a_duplicate=True, besides=identity)
+        _refuse_duplicate(data, not_a_duplicate=True, besides=identity)
         _seal_into(identity, keys, keys.unwrap(identity.wrapped_key, person_id=person.pk), data)
         ch.save(identity)
     return identity
@@ -387,32 +387,32 @@ def _checked(values: Mapping[str, Any]) -> dict[str, str]:
         raise InvalidInput(exc.field, exc.message) from None
 
 
-def _refuse_duplicate(
-    data: Mapping[str, str], *, actor: User, not_a_duplicate: bool, besides: Identity | None = None
-) -> None:
-    """Refuse a hospital number registered already; a name with birth date unless confirmed as another person."""
+def _refuse_duplicate(data: Mapping[str, str], *, not_a_duplicate: bool, besides: Identity | None = None) -> None:
+    """Refuse a hospital number registered already; a name with birth date unless confirmed as another person.
+
+    The refusal does not name the person registered: it would link the data typed to a COI without
+    the recorded search (`find`) that such a link takes, whoever's site the person is at.
+    """
     keys = sealed.Keys.load()
-    live = Identity._base_manager.filter(voided=False, erased=False).select_related("person")
+    live = Identity._base_manager.filter(voided=False, erased=False)
     if besides is not None:
         live = live.exclude(pk=besides.pk)
     number = data.get("hospital_number", "")
-    if number:
-        same = live.filter(hospital_number_index__in=keys.index_hashes(personal.hospital_number_key(number))).first()
-        if same is not None:
-            raise InvalidInput("hospital_number", f"is registered already, for {_named(same, actor)}")
+    if (
+        number
+        and live.filter(hospital_number_index__in=keys.index_hashes(personal.hospital_number_key(number))).exists()
+    ):
+        raise InvalidInput(
+            "hospital_number", "is registered already for another person: find them with a (recorded) search"
+        )
     if not not_a_duplicate:
         key = personal.name_and_birth_date_key(data["name"], data["birth_date"])
-        same = live.filter(name_birth_date_index__in=keys.index_hashes(key)).first()
-        if same is not None:
+        if live.filter(name_birth_date_index__in=keys.index_hashes(key)).exists():
             raise InvalidInput(
                 "name",
-                f"a person of this name and birth date is registered already ({_named(same, actor)}): "
+                "a person of this name and birth date is registered already (find them with a recorded search): "
                 "if this is another person, confirm it (not_a_duplicate, --not-a-duplicate) and say why",
             )
-
-
-def _named(identity: Identity, actor: User) -> str:
-    return identity.person.coi if can_see(actor, identity.person) else "a person of another site"
 
 
 def _check_reason(reason: str, data: Mapping[str, str], *, required: bool) -> None:
