@@ -34,7 +34,7 @@ PERSON_HELP = """Donors and patients: a COI code each; their personal data seale
     \b
     Examples:
       atmp trace person add --kind patient --site LEI --identity-file jane.json --as cora --json
-      atmp trace person reveal LEI-P-000001-B --purpose "label check before infusion" --as cora
+      atmp trace person reveal LEI-P-000001-1 --purpose "label check before infusion" --as cora
       atmp trace person find --hospital-number UZL-7731942 --purpose "registration check" --as cora
     """
 person.help = PERSON_HELP
@@ -125,7 +125,7 @@ def _user(opts: dict[str, Any]) -> Any:
     is_flag=True,
     help="Confirm another person of the same name and birth date as one registered (say why in --reason).",
 )
-@actor_options("you register the person (a Chain-of-Identity Coordinator)")
+@actor_options("you register the person (with personal data: a Chain-of-Identity Coordinator)")
 @json_option
 @handled
 def add(kind: str, site: str, reason: str, not_a_duplicate: bool, as_json: bool, **opts: Any) -> None:
