@@ -19,16 +19,18 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
 
 @pytest.fixture(scope="session", autouse=True)
 def signing_key() -> None:
-    """Create the ledger's signing key in the test run's ATMP_HOME."""
+    """Create the ledger's signing key, the MFA key and the identity keys in the test run's ATMP_HOME."""
     from django.conf import settings
 
     if not settings.configured:
         return
     from atmp.accounts import sealed
     from atmp.ledger import keys
+    from atmp.trace import sealed as identity_keys
 
     keys.create_key()
     sealed.create_key()
+    identity_keys.create_keys()
 
 
 @pytest.fixture

@@ -118,6 +118,11 @@ ATMP_THROTTLE_TOKEN_FAILURES = config.int_setting("ATMP_THROTTLE_TOKEN_FAILURES"
 ATMP_KEY_FILE = os.environ.get("ATMP_KEY_FILE") or str(HOME / "keys" / "ledger.key")
 # TOTP secrets are sealed with this key (atmp.accounts.sealed), kept beside the signing key, not in the database.
 ATMP_MFA_KEY_FILE = os.environ.get("ATMP_MFA_KEY_FILE") or str(HOME / "keys" / "mfa.key")
+# Donors' and patients' personal data (atmp.trace.sealed, docs/personal-data.md): the AES-256 key
+# that wraps each person's data key, and the HMAC-SHA256 key of the keyed hashes (the audited one
+# and the search index), each a keyring file (newest key first) beside the others, not in the database.
+ATMP_IDENTITY_KEY_FILE = os.environ.get("ATMP_IDENTITY_KEY_FILE") or str(HOME / "keys" / "identity.key")
+ATMP_IDENTITY_HASH_KEY_FILE = os.environ.get("ATMP_IDENTITY_HASH_KEY_FILE") or str(HOME / "keys" / "identity-hash.key")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
 # `atmp tick` (and `atmp serve` every ATMP_TICK_SECONDS, 0: never) signs a checkpoint when entries

@@ -3,6 +3,12 @@
 Deny by default: a permission not listed for a role is refused. The Inspector reads everything
 (including the audit trail) and changes nothing; the System Administrator manages accounts and
 cannot create, change or sign GMP records (Annex 11 §12, segregation of IT and GMP duties).
+
+Donors' and patients' personal data (DESIGN.md principle 8, docs/personal-data.md) is seen only by
+the two roles whose work needs it: the Chain-of-Identity Coordinator, who registers and corrects
+it and matches a person to their chain-of-identity code, and the PV Officer, who follows a patient
+up with the treating hospital. Every other role, the Inspector and the System Administrator
+included, sees the code alone.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ class Role(models.TextChoices):
     QA_APPROVER = "qa_approver", "QA Approver"
     QUALIFIED_PERSON = "qualified_person", "Qualified Person"
     PV_OFFICER = "pv_officer", "PV Officer"
+    COI_COORDINATOR = "coi_coordinator", "Chain-of-Identity Coordinator"
     INSPECTOR = "inspector", "Inspector"
     SYSTEM_ADMIN = "system_admin", "System Administrator"
 
@@ -40,6 +47,8 @@ PERMISSIONS: dict[str, str] = {
     "ledger.checkpoint": "sign a checkpoint on demand",
     "stats.use": "run statistical analyses",
     "quality.decide": "take QA's decisions in the quality system: classify, approve, close, make effective",
+    "identity.view": "reveal a donor's or patient's personal data, or find them by it (each read recorded)",
+    "identity.manage": "register, correct and, after retention, erase donors' and patients' personal data",
 }
 
 _READ = {"records.view", "audit.view", "accounts.view"}
@@ -52,7 +61,8 @@ GRANTS: dict[str, frozenset[str]] = {
     Role.QA_REVIEWER: frozenset(_QA),
     Role.QA_APPROVER: frozenset(_QA),
     Role.QUALIFIED_PERSON: frozenset(_QA),
-    Role.PV_OFFICER: frozenset(_GMP),
+    Role.PV_OFFICER: frozenset(_GMP | {"identity.view"}),
+    Role.COI_COORDINATOR: frozenset(_GMP | {"identity.view", "identity.manage"}),
     Role.INSPECTOR: frozenset(_READ | {"stats.use"}),
     Role.SYSTEM_ADMIN: frozenset(_READ | {"accounts.manage", "ledger.checkpoint"}),
 }
@@ -70,6 +80,7 @@ MEANINGS_BY_ROLE: dict[str, frozenset[str]] = {
         {"reviewed", "approved", "released", "qp_certified", "audit_trail_reviewed", "read_understood"}
     ),
     Role.PV_OFFICER: frozenset({"authored", "reviewed", "verified", "read_understood"}),
+    Role.COI_COORDINATOR: frozenset({"authored", "verified", "read_understood"}),
     Role.INSPECTOR: frozenset(),
     Role.SYSTEM_ADMIN: frozenset(),
 }

@@ -38,6 +38,7 @@ def init(as_json: bool) -> None:
 
     mfa_created = sealed.create_key()
     call_command("migrate", interactive=False, verbosity=0)
+    identity_created, identity_hash_created = _create_identity_keys(settings)
     created = keys.create_key()
     for path in _private_paths(settings):
         if path.exists() and (change := config.tighten(path)):
@@ -49,10 +50,38 @@ def init(as_json: bool) -> None:
         "key_created": created,
         "mfa_key_file": str(sealed.key_path()),
         "mfa_key_created": mfa_created,
+        "identity_key_file": settings.ATMP_IDENTITY_KEY_FILE,
+        "identity_key_created": identity_created,
+        "identity_hash_key_file": settings.ATMP_IDENTITY_HASH_KEY_FILE,
+        "identity_hash_key_created": identity_hash_created,
         "tightened": tightened,
         "vkey": keys.verifier_key(),
     }
     emit(data, as_json=as_json, text=_describe_init)
+
+
+def _create_identity_keys(settings: Any) -> tuple[bool, bool]:
+    """Create the keys of donors' and patients' personal data (atmp.trace.sealed), the MFA key's form.
+
+    Refuse to make new ones while the database holds personal data sealed under the old ones (a
+    database restored, or moved, without its keys): a new key would leave all of it unreadable.
+    """
+    from django.db import connection
+
+    from atmp.accounts import sealed
+
+    paths = [Path(settings.ATMP_IDENTITY_KEY_FILE), Path(settings.ATMP_IDENTITY_HASH_KEY_FILE)]
+    missing = [p for p in paths if not p.exists()]
+    if missing and "trace_identity" in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM trace_identity")
+            (sealed_rows,) = cursor.fetchone()
+        if sealed_rows:
+            fail(
+                f"{missing[0]} does not exist, yet the database holds {sealed_rows} sealed identities: put the "
+                "identity keys back from their backup (docs/personal-data.md); a new key would leave them unreadable"
+            )
+    return sealed.create_key(paths[0]), sealed.create_key(paths[1])
 
 
 def _describe_init(d: dict[str, Any]) -> str:
@@ -62,7 +91,9 @@ def _describe_init(d: dict[str, Any]) -> str:
         f"database ready: {d['database']}",
         f"signing key {'created' if d['key_created'] else 'kept'}: {d['key_file']}",
         f"MFA key {'created' if d['mfa_key_created'] else 'kept'}: {d['mfa_key_file']}",
-        "back up both keys, apart from the database (docs/deployment.md)",
+        f"identity key {'created' if d['identity_key_created'] else 'kept'}: {d['identity_key_file']}",
+        f"identity hash key {'created' if d['identity_hash_key_created'] else 'kept'}: {d['identity_hash_key_file']}",
+        "back up the keys, apart from the database (docs/deployment.md, docs/personal-data.md)",
         f"verifier key: {d['vkey']}",
     ]
     return "\n".join(lines)
@@ -71,7 +102,8 @@ def _describe_init(d: dict[str, Any]) -> str:
 def _private_paths(settings: Any) -> list[Path]:
     """Return the files and folders init keeps to their owner: the SQLite files, the key folders and files."""
     paths = [Path(settings.HOME) / "secret_key", Path(settings.ATMP_KEY_FILE), Path(settings.ATMP_MFA_KEY_FILE)]
-    paths += [paths[1].parent, paths[2].parent]
+    identity = [Path(settings.ATMP_IDENTITY_KEY_FILE), Path(settings.ATMP_IDENTITY_HASH_KEY_FILE)]
+    paths += [paths[1].parent, paths[2].parent, *identity, *(p.parent for p in identity)]
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         paths += [Path(str(db["NAME"]) + suffix) for suffix in ("", "-wal", "-shm")]

@@ -30,14 +30,25 @@ def ledger() -> None:
     help="Also check the ledger against the *.checkpoint files exported earlier into this directory.",
 )
 @click.option("--no-files", "no_files", is_flag=True, help="Do not re-hash the stored files (faster).")
+@click.option(
+    "--no-identities",
+    "no_identities",
+    is_flag=True,
+    help="Do not check the sealed personal data of donors and patients (faster).",
+)
 @JSON_OPTION
 @handled
-def verify(checkpoint_dir: Path | None, no_files: bool, as_json: bool) -> None:
-    """Verify the chain, the Merkle tree, checkpoints, records, signatures and stored files (exit 1 if any fails)."""
+def verify(checkpoint_dir: Path | None, no_files: bool, no_identities: bool, as_json: bool) -> None:
+    """Verify the chain, the Merkle tree, checkpoints, records, signatures, stored files and sealed identities.
+
+    Exit 1 if any check fails. A sealed identity's ciphertext is checked against its audited SHA-256
+    with no key; where the identity keys are (ATMP_IDENTITY_KEY_FILE, ATMP_IDENTITY_HASH_KEY_FILE) it
+    is also opened and checked against its audited keyed hash.
+    """
     setup_django()
     from atmp.ledger import verify as verification
 
-    skip = frozenset({"files"} if no_files else ())
+    skip = frozenset(name for name, off in (("files", no_files), ("identities", no_identities)) if off)
     with _progress_bar("verifying the ledger") as progress:
         report = verification.run(checkpoint_dir=checkpoint_dir, progress=progress, skip=skip)
     emit(report.as_dict(), as_json=as_json, text=_describe_report)
@@ -54,6 +65,10 @@ def _describe_report(data: dict[str, Any]) -> str:
     )
     if "files" in data:
         counts += f", {data['files']:,} stored files ({data.get('file_bytes', 0):,} bytes)"
+    if "identities" in data:
+        counts += f", {data['identities']:,} sealed identities"
+        if data["identities"] and not data.get("identity_keys"):
+            counts += " (ciphertexts only: the identity keys are not here to open them)"
     if data["ok"]:
         return f"OK: {counts} verified"
     lines = [f"FAILED: {counts} checked"]

@@ -17,6 +17,17 @@ class TraceConfig(AppConfig):
             "Traceability and the chain of identity: identifiers, materials, lots, donors and patients, "
             "genealogy, forward and backward trace."
         ),
-        nav=(NavEntry("Trace", "trace:index", "records.view"),),
+        nav=(
+            NavEntry("Trace", "trace:index", "records.view"),
+            NavEntry("Find a person", "trace:find_person", "identity.view"),
+        ),
+        panels=("atmp.trace.panels:identity_panel",),
         order=50,
     )
+
+    def ready(self) -> None:
+        """Put the sealed identities inside `atmp verify` (skip with --no-identities)."""
+        from atmp.ledger import verify_hooks
+        from atmp.trace.check import check_identities
+
+        verify_hooks.register("identities", check_identities)

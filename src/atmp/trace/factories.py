@@ -138,3 +138,24 @@ def give_lot(*, actor: User, lot: Any, patient: Any) -> Any:
     with writer.change(actor=actor, reason="test set-up: an administration") as ch:
         ch.save(given)
     return given
+
+def make_coordinator(*, site: Site | None = None) -> User:
+    """Return a new Chain-of-Identity Coordinator (personal data: register, correct, reveal), with the test password."""
+    return make_user("coi_coordinator", password=PASSWORD, site=site)
+
+
+def make_person_with_identity(*, actor: User | None = None, kind: str = "patient", **fields: Any) -> Any:
+    """Register a patient (or donor) with sealed personal data, as a Chain-of-Identity Coordinator."""
+    from atmp.trace.services.identities import register_person_with_identity
+
+    n = next(_n)
+    actor = actor or make_coordinator()
+    return register_person_with_identity(
+        actor=actor,
+        kind=kind,
+        site=fields.pop("site", None) or make_site(actor=actor),
+        name=fields.pop("name", f"Test Person {n}"),
+        birth_date=fields.pop("birth_date", "1970-01-31"),
+        hospital_number=fields.pop("hospital_number", f"HN-{n:06d}"),
+        **fields,
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.trace.views import identifiers, index
+from atmp.trace.views import identifiers, identities, index
 from atmp.web.pages import page
 
 app_name = "trace"
@@ -10,4 +10,5 @@ app_name = "trace"
 urlpatterns = [
     path("", page(index.index), name="index"),
     path("identifiers/", page(identifiers.identifiers), name="identifiers"),
+    *identities.urlpatterns,
 ]

@@ -29,7 +29,8 @@ def test_init_creates_a_home_and_files_for_the_owner_only(tmp_path):
     done = subprocess.run([*atmp_command(), "init"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert mode(home) == "0o700" and mode(home / "keys") == "0o700"
-    for name in ("atmp.sqlite3", "secret_key", "keys/ledger.key", "keys/mfa.key"):
+    keys = ("keys/ledger.key", "keys/mfa.key", "keys/identity.key", "keys/identity-hash.key")
+    for name in ("atmp.sqlite3", "secret_key", *keys):
         assert mode(home / name) == "0o600", name
 
 

@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("verify_modes")]
 REPORT_KEYS = {
     "ok", "entries", "records", "accounts", "signatures", "checkpoints", "checkpoint_files", "failures", "omitted",
     "files", "file_bytes",  # the installed files module's check (ledger.verify_hooks)
+    "identities", "identities_opened", "identities_erased", "identity_keys",  # the trace module's sealed identities
 }  # fmt: skip
 FAILURE_KEYS = {"kind", "seq", "record", "detail"}
 

@@ -24,6 +24,7 @@ GMP_ROLES = frozenset(
         Role.QA_APPROVER,
         Role.QUALIFIED_PERSON,
         Role.PV_OFFICER,
+        Role.COI_COORDINATOR,
     }
 )
 QA_ROLES = frozenset({Role.QA_REVIEWER, Role.QA_APPROVER, Role.QUALIFIED_PERSON})

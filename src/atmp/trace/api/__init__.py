@@ -7,11 +7,13 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import genealogy, identifiers, lots, materials, persons
+    from atmp.trace.api import genealogy, identifiers, identities, lots, materials, persons
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
     router.add_router("", lots.router)
+    # Before persons: its POST /trace/persons/find must be matched before GET /trace/persons/{coi}.
+    router.add_router("", identities.router)  # donors' and patients' personal data
     router.add_router("", persons.router)
     router.add_router("", genealogy.router)
 

@@ -24,7 +24,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import genealogy, identifiers, lots, materials  # noqa: F401
+    from atmp.trace.cli import genealogy, identifiers, lots, materials, persons  # noqa: F401
 
 
 _register()

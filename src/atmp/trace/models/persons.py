@@ -1,7 +1,8 @@
 """Donors and patients, pseudonymous: a chain-of-identity (COI) code and nothing that identifies the person.
 
 GDPR Art. 4(5) and DESIGN.md principle 8: no name, birth date or hospital number is stored here nor
-ever enters the ledger; who the person is will be kept apart, sealed, and reached through the COI.
+ever enters the ledger; who the person is is kept apart, sealed (atmp.trace.models.identities),
+and reached through the COI by the roles that need it (docs/personal-data.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Donors and patients: register one under a new COI code of the site's scheme, and nothing more.
 
-No personal data is taken here (DESIGN.md principle 8): who the person is will be kept apart,
-sealed, by its own service; this record and its ledger entries carry the COI only.
+No personal data is taken here (DESIGN.md principle 8): who the person is is kept apart, sealed,
+by atmp.trace.services.identities (which calls this in the same change); this record and its
+ledger entries carry the COI only.
 """
 
 from __future__ import annotations

@@ -38,3 +38,32 @@ def product(qa_reviewer):
 def made(qa_reviewer, site, product):
     """A lot in quarantine being made (the output of uses)."""
     return factories.make_lot(actor=qa_reviewer, number="DP-0001", material=product, site=site, quantity="2")
+
+
+@pytest.fixture
+def coordinator(db):
+    """Cora, a Chain-of-Identity Coordinator: registers, corrects and reveals personal data."""
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("coi_coordinator", username="cora", full_name="Cora Coordinator", password=PASSWORD)
+
+
+@pytest.fixture
+def pv_officer(db):
+    """Piet, a PV Officer: reveals personal data to follow a patient up; registers none."""
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("pv_officer", username="piet", full_name="Piet Vigilance", password=PASSWORD)
+
+
+# The test persons: names and numbers searched for, in clear, wherever they must not be.
+JANE = {"name": "Jane Zwanenburg-Okonkwo", "birth_date": "1961-04-17", "hospital_number": "UZL-7731942"}
+JOHN = {"name": "Jóhann Þórsson", "birth_date": "1958-11-02", "hospital_number": "LUMC 000 4411"}
+
+
+@pytest.fixture
+def jane(coordinator, site):
+    """A patient of Leiden registered with her personal data sealed."""
+    from atmp.trace.services.identities import register_person_with_identity
+
+    return register_person_with_identity(actor=coordinator, kind="patient", site=site, **JANE)

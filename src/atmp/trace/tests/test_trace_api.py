@@ -52,7 +52,9 @@ def test_a_genealogy_is_built_and_traced_through_the_api(api, approver, site):
     assert api.get("/trace/lots/LV-0001").json()["remaining"] == "45"
 
     patient = api.post("/trace/persons", {"kind": "patient", "site": "LEI"})
-    assert patient.status_code == 201 and set(patient.json()) == {"id", "record", "version", "coi", "kind", "site"}
+    assert patient.status_code == 201
+    assert set(patient.json()) == {"id", "record", "version", "coi", "kind", "site", "identity"}
+    assert patient.json()["identity"] is None  # no personal data given: none sealed
     coi = patient.json()["coi"]
     approver.post("/trace/lots/DP-0001/release", {"reason": "QP certified", "password": PASSWORD})
     given = api.post("/trace/administrations", {"lot": "DP-0001", "patient": coi})

@@ -1,0 +1,49 @@
+"""The record page's panel of personal data: on a person's page and on their sealed identity's page.
+
+It never shows the data itself: it says whether it is registered and sealed, links the sealed
+record, and offers the reveal form (with the purpose to give) to those whose roles allow it. In
+print it shows the same facts, no form.
+"""
+
+from __future__ import annotations
+
+from atmp.accounts.models import User
+from atmp.ledger.records import GmpRecord
+from atmp.modules import Panel
+from atmp.trace.forms import RevealForm
+from atmp.trace.models import Identity, Person
+
+
+def identity_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+    """Return the Personal data panel of a person or of their sealed identity, or None for any other record."""
+    if isinstance(record, Identity):
+        identity: Identity | None = record
+        person = record.person
+    elif isinstance(record, Person):
+        person = record
+        identity = Identity._base_manager.filter(person=record).first()
+    else:
+        return None
+    may_reveal = (
+        not for_print
+        and user is not None
+        and user.can("identity.view")
+        and identity is not None
+        and not identity.erased
+        and not identity.voided
+    )
+    return Panel(
+        title="Personal data",
+        template="trace/identity_panel.html",
+        context={
+            "person": person,
+            "identity": identity,
+            "on_identity": isinstance(record, Identity),
+            "may_reveal": may_reveal,
+            "may_register": not for_print and identity is None and user is not None and user.can("identity.manage"),
+            "form": RevealForm() if may_reveal else None,
+            "for_print": for_print,
+        },
+        order=15,
+        slug="identity",
+    )
