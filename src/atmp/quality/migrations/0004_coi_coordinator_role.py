@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0002_open_on_a_day_indexes'),
+        ('quality', '0003_list_and_work_indexes'),
     ]
 
     operations = [
