@@ -187,8 +187,13 @@ def _display(record: GmpRecord, f: models.Field[Any, Any]) -> tuple[str, str | N
     raw = getattr(record, f.attname)
     if f.attname == "action_filter" and raw in ("", None):
         return "Every action, sign-ins included", None
-    if raw is None or raw == "":
+    if raw is None or raw == "" or raw == []:
         return "—", None
+    if f.attname == "status" and hasattr(record, "state_label"):
+        return str(record.state_label()), None
+    if isinstance(raw, list) and all(isinstance(item, str | int) and not isinstance(item, bool) for item in raw):
+        # A list of names or codes (a change's affected products): read as words, not as Python's repr.
+        return "; ".join(str(item) for item in raw), None
     if CODED.get(f.attname) == "record_type":
         return type_label(str(raw)), None
     if CODED.get(f.attname) == "action":
@@ -214,6 +219,8 @@ def _display(record: GmpRecord, f: models.Field[Any, Any]) -> tuple[str, str | N
         return utc(raw), None
     if isinstance(f, models.BooleanField):
         return ("yes" if raw else "no"), None
+    if isinstance(raw, dict | list):
+        return json.dumps(raw, ensure_ascii=False), None
     return str(raw), None
 
 
@@ -260,6 +267,10 @@ def _shown(value: Any) -> str:
         if RFC3339.match(value):
             return utc(value)
         return value if value != "" else "(empty)"
+    if value == []:
+        return "(empty)"
+    if isinstance(value, list) and all(isinstance(item, str | int) and not isinstance(item, bool) for item in value):
+        return "; ".join(str(item) for item in value)
     return json.dumps(value, ensure_ascii=False)
 
 

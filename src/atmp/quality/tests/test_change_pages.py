@@ -116,3 +116,15 @@ def _current(change: ChangeControl) -> dict[str, str]:
     shown = change_initial(change)
     fields = ("title", "description", "justification", "regulatory_classification", "classification_rationale")
     return {k: shown[k] for k in fields}
+
+
+def test_a_change_page_reads_its_lists_as_words_and_its_state_by_name(qa_reviewer, site):
+    change = make_changecontrol(
+        actor=qa_reviewer, site=site, affected_products=["AAV9-SMN", "AAV2-RPE"], affected_documents=[]
+    )
+
+    page = signed_in(qa_reviewer).get(f"/records/quality.changecontrol/{change.pk}/").content.decode()
+
+    # In the fields and in the history alike.
+    assert page.count("AAV9-SMN; AAV2-RPE") == 2 and "[&#x27;" not in page and "[]" not in page
+    assert '<dd data-field="status">Draft</dd>' in page
