@@ -1,8 +1,9 @@
 """The traceability tables, one module per area (each re-exported here for Django's loader)."""
 
 from atmp.trace.models.genealogy import Administration, Use
+from atmp.trace.models.labels import LabelSetup
 from atmp.trace.models.lots import Lot
 from atmp.trace.models.materials import Material, MaterialType
 from atmp.trace.models.persons import Person, PersonKind
 
-__all__ = ["Administration", "Lot", "Material", "MaterialType", "Person", "PersonKind", "Use"]
+__all__ = ["Administration", "LabelSetup", "Lot", "Material", "MaterialType", "Person", "PersonKind", "Use"]
