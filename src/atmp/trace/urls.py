@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.trace.views import identifiers, index
+from atmp.trace.views import identifiers, index, labels
 from atmp.web.pages import page
 
 app_name = "trace"
@@ -10,4 +10,7 @@ app_name = "trace"
 urlpatterns = [
     path("", page(index.index), name="index"),
     path("identifiers/", page(identifiers.identifiers), name="identifiers"),
+    path("labels/", page(labels.labels), name="labels"),
+    path("lots/<str:number>/label.pdf", page(labels.label_pdf), name="label-pdf"),
+    path("lots/<str:number>/label.png", page(labels.label_png), name="label-png"),
 ]

@@ -7,13 +7,14 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import genealogy, identifiers, lots, materials, persons
+    from atmp.trace.api import genealogy, identifiers, labels, lots, materials, persons
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
     router.add_router("", lots.router)
     router.add_router("", persons.router)
     router.add_router("", genealogy.router)
+    router.add_router("", labels.router)
 
 
 _gather()
