@@ -65,5 +65,6 @@ def parse(name: str) -> LabelSize:
         width, height = width * MM_PER_INCH, height * MM_PER_INCH
     for side, value in (("width", width), ("height", height)):
         if not SMALLEST_MM <= value <= LARGEST_MM:
-            raise SizeError(f"{name!r}: the {side} is {value.normalize()} mm; a label's sides are 15–300 mm")
+            shown = format(value.normalize(), "f")
+            raise SizeError(f"{name!r}: the {side} is {shown} mm; a label's sides are 15–300 mm")
     return LabelSize(text, width, height)
