@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 
 from atmp.accounts.errors import InvalidInput
 from atmp.ledger.errors import RuleViolation
-from atmp.trace.identifiers import IdentifierError, isbt128
+from atmp.trace.identifiers import IdentifierError, gs1, isbt128
 from atmp.trace.labels import sizes as label_sizes
 from atmp.trace.labels import symbols
 from atmp.trace.labels.sizes import LabelSize, mm, px
@@ -178,7 +178,11 @@ def gs1_fields(lot: Lot, patient: Person | None) -> list[tuple[str, str, bool]]:
     if lot.material.gtin:
         found.append((GTIN[0], lot.material.gtin, GTIN[1]))
     if lot.expiry_date is not None:
-        found.append((EXPIRY[0], lot.expiry_date.strftime("%y%m%d"), EXPIRY[1]))
+        yymmdd = lot.expiry_date.strftime("%y%m%d")
+        # Two digits of year: a reader takes the century that puts the date nearest today (§7.12).
+        if gs1.parse_element_string(EXPIRY[0] + yymmdd).elements[0].date != lot.expiry_date.isoformat():
+            raise SymbolError(f"expiry {lot.expiry_date} is too far from today for GS1's two-digit year (AI 17)")
+        found.append((EXPIRY[0], yymmdd, EXPIRY[1]))
     if patient is not None:
         if len(patient.coi) > GS1_ADDITIONAL_ID_LENGTH:
             raise SymbolError(f"COI {patient.coi} is longer than AI 240's {GS1_ADDITIONAL_ID_LENGTH} characters")

@@ -26,7 +26,12 @@ def png_of(symbol, dots=4, height=60):
 
 
 def test_a_gs1_datamatrix_starts_with_fnc1_and_separates_a_variable_field_with_gs():
-    fields = [("01", "09501101530003", True), ("17", "261231", True), ("240", "LEI-P-000123-I", False), ("10", "L-1", False)]
+    fields = [
+        ("01", "09501101530003", True),
+        ("17", "261231", True),
+        ("240", "LEI-P-000123-I", False),
+        ("10", "L-1", False),
+    ]
     symbol = symbols.gs1_datamatrix(fields)
     assert symbol.data == "010950110153000317261231240LEI-P-000123-I\x1d10L-1"
     # ]d2: a Data Matrix whose first codeword is FNC1, i.e. GS1 DataMatrix (ISO/IEC 15424).

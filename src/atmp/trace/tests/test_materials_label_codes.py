@@ -46,7 +46,8 @@ def test_a_wrong_gtin_is_refused_naming_the_rule(qa_reviewer, given, rule):
 
 
 def test_a_product_code_is_checked_as_isbt_128_data_structure_003(qa_reviewer):
-    assert factories.make_material(actor=qa_reviewer, isbt128_product_code="S1295100").isbt128_product_code == "S1295100"
+    made = factories.make_material(actor=qa_reviewer, isbt128_product_code="S1295100")
+    assert made.isbt128_product_code == "S1295100"
     with pytest.raises(InvalidInput, match="not a type of collection") as refused:
         factories.make_material(actor=qa_reviewer, isbt128_product_code="S12959A0")
     assert refused.value.field == "isbt128_product_code"
