@@ -240,6 +240,8 @@ def quality_factory(name: str) -> Any:
     from atmp.quality import factories
 
     return getattr(factories, f"make_{name}")
+
+
 def _signed_at() -> Any:
     import datetime as dt
 
@@ -290,6 +292,7 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.lot": (lambda actor: _t().make_lot(actor=actor), "location", "Freezer 2, rack B"),
     "trace.use": (lambda actor: _t().make_use(actor=actor), "made_by", "trace.material:1"),
     "trace.administration": (lambda actor: _t().make_administration(actor=actor), "at", _signed_at()),
+    "trace.labelsetup": (lambda actor: _t().make_label_setup(actor=actor), "isbt128", True),
 }
 
 

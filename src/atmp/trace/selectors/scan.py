@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from django.db.models import QuerySet
 
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import User
@@ -107,8 +109,13 @@ def _exact(body: str, viewer: User | None) -> Scanned | None:
     return None
 
 
+def _lots() -> QuerySet[Lot]:
+    # Lot's manager is declared on WorkflowRecord; the cast gives the type checker Lot's fields.
+    return cast("QuerySet[Lot]", Lot.objects.all()).select_related("material", "site", "donor")
+
+
 def _lot(number: str, viewer: User | None) -> Lot | None:
-    found = Lot.objects.select_related("material", "site", "donor").filter(number=number, voided=False).first()
+    found = _lots().filter(number=number, voided=False).first()
     if found is None or (viewer is not None and not can_see(viewer, found)):
         return None
     return found
@@ -225,7 +232,7 @@ def _lot_of_din(din: str, product_code: str | None, viewer: User | None) -> Lot:
     numbers = [x.number for x in genealogy.forward(donation).lots if x.level > 0 and not is_din(x.number)]
     candidates = [
         lot
-        for lot in Lot.objects.select_related("material", "site", "donor").filter(number__in=numbers, voided=False)
+        for lot in _lots().filter(number__in=numbers, voided=False)
         if lot.material.isbt128_product_code == product_code and (viewer is None or can_see(viewer, lot))
     ]
     if len(candidates) != 1:

@@ -110,9 +110,9 @@ def test_the_labels_page_links_the_label_and_reads_a_scan(qa_reviewer, donation,
     png = client.get("/trace/lots/APH-0001/label.png?size=50x25mm")
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
     ((_, _, typed),) = scans(png.content)
-    read = client.get("/trace/labels/?data=" + quote(typed))
+    read = client.get("/trace/labels/?scan=" + quote(typed))
     assert read.status_code == 200 and patient.coi.encode() in read.content
-    refused = client.get("/trace/labels/", {"data": "NOPE-1"})
+    refused = client.get("/trace/labels/", {"scan": "NOPE-1"})
     assert refused.status_code == 400 and b"no lot number or COI known here" in refused.content
     too_small = client.get("/trace/lots/APH-0001/label.pdf?size=A4")
     assert too_small.status_code == 400 and b"WIDTHxHEIGHT" in too_small.content

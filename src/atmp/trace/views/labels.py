@@ -33,7 +33,7 @@ class LabelForm(forms.Form):
 class ScanForm(forms.Form):
     """A scan, as the barcode reader typed it."""
 
-    data = forms.CharField(
+    scan = forms.CharField(
         label="Scan",
         max_length=scan.MAX_LENGTH,
         strip=False,
@@ -89,12 +89,12 @@ def labels(request: HttpRequest) -> HttpResponse:
             context["label_format"] = data["format"]
         except LedgerError as exc:
             context["label_error"], status = str(exc), 400
-    if "data" in request.GET:
+    if "scan" in request.GET:
         form = ScanForm(request.GET)
         context["scan_form"] = form
         if form.is_valid():
             try:
-                context["found"] = scan.read(form.cleaned_data["data"], viewer=request.user)  # type: ignore[arg-type]
+                context["found"] = scan.read(form.cleaned_data["scan"], viewer=request.user)  # type: ignore[arg-type]
             except LedgerError as exc:
                 context["scan_error"], status = str(exc), 400
     return render(request, "trace/labels.html", context, status=status)
