@@ -90,18 +90,27 @@ def _anchor(direction: Direction, root: Lot | Person) -> tuple[str, list[Any]]:
 
 
 def _people(direction: Direction) -> str:
-    """Return the SELECT of the persons at the far end of the reached lots (one row each)."""
+    """Return the SELECT of the persons at the far end of the reached lots (one row each).
+
+    The plan must start from the lots reached and look each one's administrations or donor up,
+    never scan every administration: SQLite, which has no table statistics here (atmp does not run
+    ANALYZE), may choose the scan for a join, so on SQLite the join is a CROSS JOIN, which SQLite
+    documents as keeping the tables' order. PostgreSQL plans the plain JOIN from its statistics.
+    """
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
     if direction == "forward":
-        reach = (
-            "JOIN trace_administration a ON a.lot_id = b.id AND a.voided = %s "
-            "JOIN trace_person p ON p.id = a.patient_id"
+        ends = (
+            f"SELECT a.patient_id AS person_id, MIN(b.level) AS level FROM best b "
+            f"{join} trace_administration a ON a.lot_id = b.id AND a.voided = %s GROUP BY a.patient_id"
         )
     else:
-        reach = "JOIN trace_lot d ON d.id = b.id JOIN trace_person p ON p.id = d.donor_id"
+        ends = (
+            f"SELECT d.donor_id AS person_id, MIN(b.level) AS level FROM best b "
+            f"{join} trace_lot d ON d.id = b.id WHERE d.donor_id IS NOT NULL GROUP BY d.donor_id"
+        )
     return f"""
-        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, MIN(b.level) + 1
-        FROM best b {reach} JOIN accounts_site s ON s.id = p.site_id
-        GROUP BY p.id, p.coi, p.kind, s.code, p.site_id"""
+        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1
+        FROM ({ends}) e JOIN trace_person p ON p.id = e.person_id JOIN accounts_site s ON s.id = p.site_id"""
 
 
 def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
