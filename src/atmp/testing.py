@@ -350,6 +350,7 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.administration": (lambda actor: _t().make_administration(actor=actor), "at", _signed_at()),
     # Sealed by a Chain-of-Identity Coordinator (the only role that may), whoever the actor is.
     "trace.identity": (lambda actor: _t().make_person_with_identity().identity, "ciphertext_sha256", "0" * 64),
+    "trace.labelsetup": (lambda actor: _t().make_label_setup(actor=actor), "isbt128", True),
 }
 
 

@@ -116,6 +116,15 @@ def make_approved_supplier(*, actor: User, approver: User, material: Any, on: dt
     return supplier
 
 
+def make_label_setup(*, actor: User, site: Site | None = None, **fields: Any) -> Any:
+    """Set a site's label sizes: 50x25mm and 100x50mm unless told otherwise."""
+    from atmp.trace.services.labels import set_up_labels
+
+    return set_up_labels(
+        actor=actor, site=site or make_site(actor=actor), sizes=fields.pop("sizes", ["50x25mm", "100x50mm"]), **fields
+    )
+
+
 def link_lots(*, actor: User, input: Any, output: Any, quantity: str = "1", unit: str | None = None) -> Any:
     """Write a use edge through the ledger WITHOUT the genealogy's rules: for tests and benchmarks of the trace.
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.trace.views import identifiers, identities, index
+from atmp.trace.views import identifiers, identities, index, labels
 from atmp.web.pages import page
 
 app_name = "trace"
@@ -11,4 +11,7 @@ urlpatterns = [
     path("", page(index.index), name="index"),
     path("identifiers/", page(identifiers.identifiers), name="identifiers"),
     *identities.urlpatterns,
+    path("labels/", page(labels.labels), name="labels"),
+    path("lots/<str:number>/label.pdf", page(labels.label_pdf), name="label-pdf"),
+    path("lots/<str:number>/label.png", page(labels.label_png), name="label-png"),
 ]

@@ -33,7 +33,16 @@ def _common(record: Any) -> dict[str, Any]:
 
 def material_document(m: Material) -> dict[str, Any]:
     """Return a material as MaterialOut."""
-    return {**_common(m), "code": m.code, "name": m.name, "type": m.type, "unit": m.unit, "storage": m.storage}
+    return {
+        **_common(m),
+        "code": m.code,
+        "name": m.name,
+        "type": m.type,
+        "unit": m.unit,
+        "storage": m.storage,
+        "gtin": m.gtin,
+        "isbt128_product_code": m.isbt128_product_code,
+    }
 
 
 def lot_document(lot: Lot) -> dict[str, Any]:

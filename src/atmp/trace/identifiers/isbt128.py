@@ -204,8 +204,9 @@ SYMBOLOGY_IDENTIFIERS = ("]C0", "]C4")
 def read_data_structures(text: str) -> list[DataStructure]:
     """Read the ISBT 128 data structures of a scan, in order (a concatenated scan holds several).
 
-    Reads Data Structures 001–009, 038 and 040; refuses anything else, and any content that breaks
-    its structure, with an IdentifierError naming the structure (isbt128.NNN[.part]) and the rule.
+    Reads Data Structures 001–009, 023 (the compound message of a 2-D symbol, whose count of the
+    structures that follow it is checked), 038 and 040; refuses anything else, and any content that
+    breaks its structure, with an IdentifierError naming the structure (isbt128.NNN[.part]) and the rule.
     """
     rest = text.strip()
     for prefix in SYMBOLOGY_IDENTIFIERS:
@@ -228,7 +229,22 @@ def read_data_structures(text: str) -> list[DataStructure]:
         identifier = rest[:2] if spec is _DIN_SPEC else spec.data_identifier
         found.append(DataStructure(spec.number, spec.name, identifier, content, spec.read(content, spec.number)))
         rest = rest[whole:]
+    _check_compound_counts(found)
     return found
+
+
+def _check_compound_counts(found: list[DataStructure]) -> None:
+    """Refuse a compound message (023) whose count `aa` is not the number of structures after it."""
+    for i, structure in enumerate(found):
+        if structure.number != "023":
+            continue
+        following = len(found) - i - 1
+        if structure.fields["structures"] != following:
+            raise IdentifierError(
+                "isbt128.023.structures",
+                f"the compound message announces {structure.fields['structures']} data structures; "
+                f"{following} follow it",
+            )
 
 
 def _identify(rest: str) -> _Spec:
@@ -243,7 +259,7 @@ def _identify(rest: str) -> _Spec:
             raise IdentifierError(
                 "isbt128",
                 f"data identifier {identifier!r} ({name}, Data Structure {number}) is not one atmp reads: "
-                "it reads 001–009, 038 and 040",
+                "it reads 001–009, 023, 038 and 040",
             )
     raise IdentifierError(
         "isbt128",
@@ -395,6 +411,17 @@ def _read_chain_of_identity(content: str, number: str) -> dict[str, Any]:
     return {"facility": body[:5], "year": body[5:7], "sequence": body[7:]}
 
 
+def _read_compound_message(content: str, number: str) -> dict[str, Any]:
+    where = f"isbt128.{number}"
+    if not _all_in(content, _DIGITS):
+        raise IdentifierError(where, f"{content!r}: aabbb is five digits (the count, then the reference number)")
+    count, reference = int(content[:2]), content[2:]
+    if count < 1:
+        raise IdentifierError(f"{where}.structures", "aa, the number of data structures that follow, is at least 01")
+    # bbb names a message defined in ICCBBA's table of compound messages (RT017); 000: not a defined one.
+    return {"structures": count, "reference": reference}
+
+
 _DIN_SPEC = _Spec("001", "Donation Identification Number", "=", 15, "=αppppyynnnnnnff", _read_din)
 SPECS: dict[str, _Spec] = {
     s.data_identifier: s
@@ -407,6 +434,7 @@ SPECS: dict[str, _Spec] = {
         _Spec("007", "Collection Date and Time", "&*", 10, "&*cyyjjjhhmm", _read_date_time),
         _Spec("008", "Production Date", "=}", 6, "=}cyyjjj", _read_date),
         _Spec("009", "Production Date and Time", "&}", 10, "&}cyyjjjhhmm", _read_date_time),
+        _Spec("023", "Compound Message", "=+", 5, "=+aabbb", _read_compound_message),
         _Spec("038", "Single European Code (SEC)", "&,4", 40, "&,4 + 40 characters", _read_sec),
         _Spec("040", "Chain of Identity Identifier", "&/", 15, "&/CHαppppyynnnnnn", _read_chain_of_identity),
     )
@@ -419,3 +447,53 @@ def _all_in(text: str, allowed: frozenset[str]) -> bool:
 
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+# --- building data structures (what a label's symbols carry) ---------------------------------------
+
+
+def din_structure(din: str, flags: str = "00") -> str:
+    """Return Data Structure 001 of the DIN with its flag characters, =αppppyynnnnnnff (ST-001 §2.4.1)."""
+    validate_din(din)
+    _validate_flags(flags, field="din.flags")
+    return f"={din}{flags}"
+
+
+def product_code_structure(code: str) -> str:
+    """Return Data Structure 003 of a product code αooootds, =<αooootds (ST-001 §2.4.3), checked by reading it."""
+    structure = f"=<{code}"
+    if len(code) != 8:
+        raise IdentifierError("isbt128.003", f"a product code is 8 characters, αooootds; got {len(code)}")
+    read_data_structures(structure)
+    return structure
+
+
+def expiration_date_structure(day: dt.date) -> str:
+    """Return Data Structure 004 of an expiry date, =>cyyjjj (ST-001 §2.4.4; c = 0 for 2000–2099)."""
+    if not 2000 <= day.year <= 2999:
+        raise IdentifierError("isbt128.004", f"{day.isoformat()}: cyyjjj carries the years 2000–2999")
+    century, year = divmod(day.year - 2000, 100)
+    return f"=>{century}{year:02d}{day.timetuple().tm_yday:03d}"
+
+
+def compound_message(structures: list[str], *, reference: str = "000") -> str:
+    """Return Data Structure 023 followed by the structures, as an ISBT 128 2-D symbol carries them.
+
+    `reference` names a message of ICCBBA's table of defined compound messages; 000, the default,
+    says the message is not one of them (its structures are read by their data identifiers alone).
+    """
+    if not 1 <= len(structures) <= 99:
+        raise IdentifierError(
+            "isbt128.023.structures", f"a compound message carries 1–99 structures; got {len(structures)}"
+        )
+    if len(reference) != 3 or not _all_in(reference, _DIGITS):
+        raise IdentifierError("isbt128.023.reference", f"{reference!r}: bbb is three digits")
+    message = f"=+{len(structures):02d}{reference}" + "".join(structures)
+    read_data_structures(message)  # what is built must read back: the same checks as a scan
+    return message
+
+
+def eye_readable_din(din: str) -> str:
+    """Return a DIN as printed for the eye, its parts apart: G1234 98 654321 (the check character is boxed apart)."""
+    validate_din(din)
+    return f"{din[:5]} {din[5:7]} {din[7:]}"

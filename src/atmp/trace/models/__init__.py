@@ -2,8 +2,19 @@
 
 from atmp.trace.models.genealogy import Administration, Use
 from atmp.trace.models.identities import Identity
+from atmp.trace.models.labels import LabelSetup
 from atmp.trace.models.lots import Lot
 from atmp.trace.models.materials import Material, MaterialType
 from atmp.trace.models.persons import Person, PersonKind
 
-__all__ = ["Administration", "Identity", "Lot", "Material", "MaterialType", "Person", "PersonKind", "Use"]
+__all__ = [
+    "Administration",
+    "Identity",
+    "LabelSetup",
+    "Lot",
+    "Material",
+    "MaterialType",
+    "Person",
+    "PersonKind",
+    "Use",
+]

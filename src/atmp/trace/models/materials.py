@@ -40,6 +40,10 @@ class Material(GmpRecord):
     type = models.CharField(max_length=32, choices=MaterialType.choices)
     storage = models.CharField(max_length=200, blank=True, help_text="Storage conditions, e.g. -80 °C ± 10 °C.")
     unit = models.CharField(max_length=20, help_text="The UCUM code its lots are counted in by default.")
+    # What a label carries for it (services.labels): the GS1 GTIN-14 of its trade item (AI 01), and
+    # the ISBT 128 product code (Data Structure 003, αooootds) where the site labels per ISBT 128.
+    gtin = models.CharField(max_length=14, blank=True, help_text="GTIN-14 (a shorter GTIN padded with zeros).")
+    isbt128_product_code = models.CharField(max_length=8, blank=True, help_text="ISBT 128 product code αooootds.")
 
     site_path: ClassVar[str | None] = None  # the catalogue is every site's
 

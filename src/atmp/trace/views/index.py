@@ -15,6 +15,12 @@ AREAS: list[tuple[str, str, str]] = [
         "Check an ISBT 128 DIN's check character, a Single European Code, a GS1 key; read a scanned "
         "ISBT 128 or GS1 code.",
     ),
+    (
+        "Labels and scanning",
+        "trace:labels",
+        "Print a lot's label (PDF or PNG, in the site's sizes) with its COI and GS1 DataMatrix or ISBT 128 "
+        "symbols; read a scan back to its lot and patient.",
+    ),
 ]
 
 
