@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "atmp.web.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "atmp.api.query_once.QueryParametersOnceMiddleware",  # ?status=a&status=b is refused, not read as b
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "atmp.accounts.middleware.SessionTimeoutMiddleware",

@@ -18,3 +18,19 @@ def test_a_bad_host_header_is_a_page_elsewhere():
     response = Client(HTTP_HOST="").get("/login/")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_repeated_query_parameter_is_refused_naming_it():
+    response = Client().get("/api/v1/quality/risk-assessments?status=draft&status=approved")
+    assert response.status_code == 400
+    assert response.json()["field"] == "status" and "given 2 times" in response.json()["detail"]
+
+
+def test_a_repeated_query_parameter_outside_the_api_is_left_to_the_page():
+    assert Client().get("/login/?next=/&next=/quality/").status_code == 200
+
+
+def test_an_empty_query_parameter_is_refused_naming_it():
+    response = Client().get("/api/v1/quality/risk-assessments?process=")
+    assert response.status_code == 400
+    assert response.json()["field"] == "process" and "empty" in response.json()["detail"]
