@@ -19,7 +19,8 @@ from atmp.ledger.models import Signature
 from atmp.ledger.records import GmpRecord
 from atmp.quality.models.changes import AFFECTED_KINDS, ChangeControl, ChangeTask, RegulatoryClass
 from atmp.quality.models.risk import RiskAssessment
-from atmp.quality.services.risk import check_edit, text
+from atmp.quality.services import edits
+from atmp.quality.services.risk import check_edit
 from atmp.quality.workflows.changes import QP_ROLE, qp_approvals, risk_assessments
 from atmp.workflow import links
 from atmp.workflow.models import Link
@@ -54,7 +55,7 @@ def _items(field: str, value: Any) -> list[str]:
         return []
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise InvalidInput(field, "must be a list of names")
-    items = [text(field, v, limit=MAX_ITEM) for v in value]
+    items = [edits.text(v, field, limit=MAX_ITEM) for v in value]
     items = [v for v in items if v]
     if len(items) > MAX_ITEMS:
         raise InvalidInput(field, f"at most {MAX_ITEMS} items")
@@ -67,7 +68,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in fields.items():
         if key in TEXTS:
-            values[key] = text(key, value, limit=TEXTS[key], required=key == "title")
+            values[key] = edits.text(value, key, limit=TEXTS[key], required=key == "title")
         elif key in FLAGS:
             if not isinstance(value, bool):
                 raise InvalidInput(key, "true or false")
@@ -206,7 +207,7 @@ def add_task(
         raise Conflict(f"{change.number} is {change.state_label().lower()}: tasks are planned until it is implemented")
     task = ChangeTask(
         change=change,
-        title=text("title", title, limit=200, required=True),
+        title=edits.text(title, "title", limit=200, required=True),
         owner=_owner("owner", owner, change),
         due_date=due_date,
     )
@@ -235,7 +236,7 @@ def update_task(
     try:
         with writer.change(actor=actor, reason=reason) as ch:
             if title is not None:
-                task.title = text("title", title, limit=200, required=True)
+                task.title = edits.text(title, "title", limit=200, required=True)
             if owner is not None:
                 task.owner = _owner("owner", owner, change)
             if due_date is not None:
@@ -263,7 +264,7 @@ def complete_task(
         raise Conflict(f"{change.number} is {change.state_label().lower()}: tasks are done during implementation")
     if task.done:
         raise Conflict(f"task {task.pk} is already done")
-    evidence = text("evidence", evidence, limit=10000, required=True)
+    evidence = edits.text(evidence, "evidence", limit=10000, required=True)
     today = clock.now().date()
     day = done_on or today
     if day > today:

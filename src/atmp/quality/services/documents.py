@@ -26,6 +26,7 @@ from atmp.quality.models.documents import (
     TrainingRecord,
     TrainingRequirement,
 )
+from atmp.quality.services import edits
 
 READ_UNDERSTOOD = "read_understood"
 # A version in preparation: a document has at most one at a time (the next version starts from the last).
@@ -39,15 +40,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _text(field: str, value: str, *, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(field, "must not be empty")
-    if len(value) > limit:
-        raise InvalidInput(field, f"is {len(value)} characters long; at most {limit}")
-    return value
 
 
 def _interval(value: int) -> int:
@@ -106,13 +98,13 @@ def add_document(
             "document_type", f"{document_type!r} is not a document type; one of: {', '.join(DocumentType.values)}"
         )
     document = Document(
-        title=_text("title", title, limit=200),
+        title=edits.text(title, "title", limit=200, required=True),
         document_type=document_type,
         owner=_owner(owner),
         site=site,
         review_interval_months=_interval(review_interval_months),
     )
-    number = _text("number", number, limit=40, required=False)
+    number = edits.text(number, "number", limit=40)
     _may_write(actor, document)
     if site is not None and not can_see(actor, site):
         raise NotAllowed(f"site {site.code} is not one of your sites")
@@ -144,7 +136,7 @@ def update_document(
         raise ReasonRequired(f"{document.record_key}: say why ('reason'): the change is recorded (Annex 11 §9)")
     _seen(document, version)
     if title is not None:
-        document.title = _text("title", title, limit=200)
+        document.title = edits.text(title, "title", limit=200, required=True)
     if owner is not None:
         document.owner = _owner(owner)
     if review_interval_months is not None:
@@ -182,7 +174,7 @@ def add_version(
         raise Conflict(f"{document.record_key} is voided: it takes no new version")
     draft = DocumentVersion(
         document=document,
-        change_summary=_text("change_summary", change_summary, limit=5000, required=False),
+        change_summary=edits.text(change_summary, "change_summary", limit=5000),
         effective_date=_check_effective_date(effective_date),
         review_due=_review_due(document, effective_date),
     )
@@ -225,7 +217,7 @@ def update_version(
         raise ReasonRequired(f"{document_version.record_key}: say why ('reason'): the change is recorded (Annex 11 §9)")
     _seen(document_version, version)
     if change_summary is not None:
-        document_version.change_summary = _text("change_summary", change_summary, limit=5000, required=False)
+        document_version.change_summary = edits.text(change_summary, "change_summary", limit=5000)
     if effective_date is not None:
         document_version.effective_date = _check_effective_date(effective_date)
         document_version.review_due = _review_due(document_version.document, effective_date)
@@ -269,7 +261,7 @@ def add_requirement(
         user=user,
         site=site,
         grace_days=grace_days,
-        note=_text("note", note, limit=2000, required=False),
+        note=edits.text(note, "note", limit=2000),
     )
     with writer.change(actor=actor, reason=reason):
         requirement.save()

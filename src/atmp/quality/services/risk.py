@@ -16,6 +16,7 @@ from atmp.ledger.errors import Conflict, StaleRecord
 from atmp.quality import risk
 from atmp.quality.models.risk import FmeaRow, RiskAssessment, RiskScale
 from atmp.quality.numbering import next_number
+from atmp.quality.services import edits
 from atmp.workflow import links
 
 ASSESSMENT_FIELDS = ("title", "product", "process", "scope", "conclusion")
@@ -25,22 +26,6 @@ RESIDUAL = ("residual_severity", "residual_occurrence", "residual_detectability"
 SCALE_NUMBERS = ("levels", "major_rpn", "critical_rpn", "major_severity", "critical_severity")
 DEFINITIONS = ("severity_levels", "occurrence_levels", "detectability_levels")
 LIMITS = {"title": 200, "product": 200, "process": 200, "scope": 10000, "conclusion": 10000}
-
-
-def text(field: str, value: Any, *, limit: int, required: bool = False) -> str:
-    """Return the stripped text, or refuse a non-text, an over-long or (when required) empty value."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(field, "must be text")
-    value = value.strip()
-    if "\x00" in value:
-        raise InvalidInput(field, "must not contain NUL characters")
-    if len(value) > limit:
-        raise InvalidInput(field, f"at most {limit} characters")
-    if required and not value:
-        raise InvalidInput(field, "must be filled in")
-    return value
 
 
 def check_edit(actor: User, record: Any, *, version: int | None, reason: str) -> None:
@@ -123,7 +108,7 @@ def set_scale(
                 setattr(row, name, value)
         for name, value in texts.items():
             if value is not None:
-                setattr(row, name, text(name, value, limit=10000))
+                setattr(row, name, edits.text(value, name, limit=10000))
         try:
             scale = row.scale()
         except ValueError as exc:
@@ -157,11 +142,11 @@ def open_assessment(
     if site is None or not can_see(actor, site) or site.voided:
         raise InvalidInput("site", "name a live site of yours")
     values = {
-        "title": text("title", title, limit=LIMITS["title"], required=True),
-        "product": text("product", product, limit=LIMITS["product"]),
-        "process": text("process", process, limit=LIMITS["process"]),
-        "scope": text("scope", scope, limit=LIMITS["scope"]),
-        "conclusion": text("conclusion", conclusion, limit=LIMITS["conclusion"]),
+        "title": edits.text(title, "title", limit=LIMITS["title"], required=True),
+        "product": edits.text(product, "product", limit=LIMITS["product"]),
+        "process": edits.text(process, "process", limit=LIMITS["process"]),
+        "scope": edits.text(scope, "scope", limit=LIMITS["scope"]),
+        "conclusion": edits.text(conclusion, "conclusion", limit=LIMITS["conclusion"]),
     }
     scale = scale_for(site)
     with writer.change(actor=actor, reason=reason) as ch:
@@ -197,7 +182,7 @@ def update_assessment(
         raise InvalidInput(sorted(unknown)[0], f"cannot be changed; editable fields: {', '.join(ASSESSMENT_FIELDS)}")
     check_edit(actor, assessment, version=version, reason=reason)
     _editable(assessment)
-    values = {k: text(k, v, limit=LIMITS[k], required=k == "title") for k, v in fields.items() if v is not None}
+    values = {k: edits.text(v, k, limit=LIMITS[k], required=k == "title") for k, v in fields.items() if v is not None}
     try:
         with writer.change(actor=actor, reason=reason) as ch:
             for key, value in values.items():
@@ -250,7 +235,7 @@ def add_row(*, actor: User, assessment: RiskAssessment, reason: str = "", **fiel
         raise NotAllowed(f"{assessment.record_key} belongs to a site that is not yours")
     _editable(assessment)
     scale = assessment.scale()
-    values = {k: text(k, fields.get(k), limit=n, required=k == "failure_mode") for k, n in ROW_TEXTS.items()}
+    values = {k: edits.text(fields.get(k), k, limit=n, required=k == "failure_mode") for k, n in ROW_TEXTS.items()}
     s, o, d = _scores(fields, scale, SCORES, optional=False)
     assert s is not None and o is not None and d is not None  # optional=False: each is given or refused
     rs, ro, rd = _scores(fields, scale, RESIDUAL, optional=True)
@@ -283,7 +268,9 @@ def update_row(*, actor: User, row: FmeaRow, reason: str, version: int | None = 
     _editable(assessment)
     scale = assessment.scale()
     texts = {
-        k: text(k, v, limit=ROW_TEXTS[k], required=k == "failure_mode") for k, v in fields.items() if k in ROW_TEXTS
+        k: edits.text(v, k, limit=ROW_TEXTS[k], required=k == "failure_mode")
+        for k, v in fields.items()
+        if k in ROW_TEXTS
     }
     scores = {k: v for k, v in fields.items() if k in SCORES and v is not None}
     _scores(scores, scale, tuple(scores), optional=False)

@@ -125,3 +125,12 @@ def test_the_file_hook_holds_until_files_are_wired(draft):
     from atmp.quality.workflows.documents import version_has_file
 
     assert version_has_file(draft) is None
+
+
+def test_a_title_with_a_nul_is_refused_naming_the_field(sop, qa_reviewer):
+    # PostgreSQL refuses a NUL in text: it is refused as the field's error, not a server error.
+    from atmp.quality.services.documents import update_document
+
+    with pytest.raises(InvalidInput) as refused:
+        update_document(actor=qa_reviewer, document=sop, version=sop.version, title="Gowning\x00", reason="typo")
+    assert refused.value.field == "title"
