@@ -129,7 +129,7 @@ def chart(readings: list[tuple[dt.datetime, Decimal]], low: Decimal, high: Decim
     width, height, left, right, top, bottom = 600, 200, 48, 8, 8, 24
     temps = [float(c) for _, c in readings]
     band_low, band_high = max(float(low), min(temps) - 5), min(float(high), max(temps) + 5)
-    lowest, highest = min(temps + [band_low]), max(temps + [band_high])
+    lowest, highest = min(*temps, band_low), max(*temps, band_high)
     span = (highest - lowest) or 1.0
     lowest, highest = lowest - span * 0.1, highest + span * 0.1
     start, end = readings[0][0], readings[-1][0]

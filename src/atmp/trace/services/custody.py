@@ -258,7 +258,7 @@ def _block(ch: writer.Change, actor: User, attempt: Handover, rule: str, *, titl
     return deviation
 
 
-def _held(shipment: Shipment) -> str | None:
+def held_because(shipment: Shipment) -> str | None:
     """Return why a shipment is held (an excursion whose deviation is not closed), or None."""
     for log in TemperatureLog.objects.filter(shipment=shipment, voided=False, excursion=True):
         open_ones = _open_deviations_of(log)
@@ -349,7 +349,7 @@ def record_handover(
         receiver.coi,
     )
     attempt.lot = giver.lot if giver.lot is not None and giver.lot in lots else None
-    held = _held(shipment)
+    held = held_because(shipment)
     if held:
         raise RuleViolation(held)
     wrong = [

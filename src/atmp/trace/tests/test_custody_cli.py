@@ -3,8 +3,6 @@ refusals exit 2 naming the field and the rule."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from atmp.trace.models import Handover
