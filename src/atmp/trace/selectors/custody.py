@@ -121,7 +121,7 @@ class Chart:
     points: str
     outside: list[tuple[float, float]]
     y_labels: list[tuple[float, str]]
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]  # x, label, which end of the axis (start or end)
 
 
 def chart(readings: list[tuple[dt.datetime, Decimal]], low: Decimal, high: Decimal) -> Chart:
@@ -150,5 +150,5 @@ def chart(readings: list[tuple[dt.datetime, Decimal]], low: Decimal, high: Decim
         points=" ".join(f"{x(at)},{y(float(c))}" for at, c in readings),
         outside=[(x(at), y(float(c))) for at, c in readings if not low <= c <= high],
         y_labels=[(y(t), f"{t:.1f}") for t in ticks],
-        x_labels=[(x(at), at.strftime("%d %H:%M")) for at in (start, end)],
+        x_labels=[(x(start), start.strftime("%d %H:%M"), "start"), (x(end), end.strftime("%d %H:%M"), "end")],
     )
