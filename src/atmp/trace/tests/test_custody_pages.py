@@ -105,3 +105,16 @@ def test_the_pages_carry_no_inline_style_or_script(browser, shipment, anna):
         page = browser.get(path).content.decode()
         assert " style=" not in page and "<style" not in page, path
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
+
+
+def test_the_custody_records_have_their_record_pages(browser, operator, shipment, bert):
+    from atmp.trace import factories
+
+    from atmp.trace.services.custody import HandoverBlocked
+
+    with pytest.raises(HandoverBlocked):
+        factories.make_handover(actor=operator, shipment=shipment, receiver_scan=bert[0].coi)
+    log = factories.make_temperature_log(actor=operator)
+    for record in (shipment, shipment.items.get(), Handover.objects.get(), log):
+        answer = browser.get(f"/records/{record.record_type()}/{record.pk}/")
+        assert answer.status_code == 200, record.record_key
