@@ -109,7 +109,6 @@ def test_the_pages_carry_no_inline_style_or_script(browser, shipment, anna):
 
 def test_the_custody_records_have_their_record_pages(browser, operator, shipment, bert):
     from atmp.trace import factories
-
     from atmp.trace.services.custody import HandoverBlocked
 
     with pytest.raises(HandoverBlocked):
