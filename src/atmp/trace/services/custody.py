@@ -337,6 +337,10 @@ def record_handover(
     )
     if attempt.stage == Stage.BEDSIDE:
         raise InvalidInput("stage", "the bedside is reached by administering the product (administer_by_scan)")
+    if attempt.at < shipment.shipped_at:
+        raise InvalidInput(
+            "at", f"{attempt.at.isoformat()} is before shipment {shipment.number} left: a hand-over follows it"
+        )
     giver, receiver = _read(giver_scan, "giver_scan", actor), _read(receiver_scan, "receiver_scan", actor)
     lots = lots_of(shipment)
     expected = shipment.person.coi if shipment.person is not None else ""

@@ -89,4 +89,6 @@ def test_it_refuses_a_bad_stage_or_a_missing_party_naming_the_field(operator, sh
         _hand_over(operator, shipment, anna[2].number, anna[2].number, stage="teleport")
     with pytest.raises(InvalidInput, match="bedside is reached by administering"):
         _hand_over(operator, shipment, anna[2].number, anna[2].number, stage="bedside")
+    with pytest.raises(InvalidInput, match="at: .* is before shipment SHP-ANNA left"):
+        _hand_over(operator, shipment, anna[2].number, anna[2].number, at="2020-01-01T00:00:00+00:00")
     assert not Handover.objects.exists()
