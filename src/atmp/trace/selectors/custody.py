@@ -9,10 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from atmp.ledger.records import rfc3339
-from atmp.quality.models.deviations import Deviation
 from atmp.trace.models import Handover, Shipment, TemperatureLog
-from atmp.trace.services.custody import lots_of
-from atmp.workflow.models import Link
+from atmp.trace.services.custody import linked_deviations, lots_of
 
 
 def _common(record: Any) -> dict[str, Any]:
@@ -21,14 +19,6 @@ def _common(record: Any) -> dict[str, Any]:
 
 def _celsius(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def deviations_of(record: Any) -> list[Deviation]:
-    """Return the deviations linked to a record (the ones a blocked hand-over or an excursion opened)."""
-    ids = Link.objects.filter(
-        voided=False, source_type=Deviation.record_type(), target_type=record.record_type(), target_id=str(record.pk)
-    ).values_list("source_id", flat=True)
-    return list(Deviation.objects.filter(pk__in=[int(i) for i in ids]).order_by("pk"))
 
 
 def handover_document(h: Handover) -> dict[str, Any]:
@@ -47,7 +37,7 @@ def handover_document(h: Handover) -> dict[str, Any]:
         "expected_coi": h.expected_coi or None,
         "outcome": h.outcome,
         "rule": h.rule,
-        "deviations": [d.number for d in deviations_of(h)],
+        "deviations": [d.number for d in linked_deviations(h)],
     }
 
 
@@ -68,7 +58,7 @@ def log_document(log: TemperatureLog) -> dict[str, Any]:
         "max": str(log.maximum),
         "seconds_out_of_range": log.seconds_out_of_range,
         "excursion": log.excursion,
-        "deviations": [d.number for d in deviations_of(log)],
+        "deviations": [d.number for d in linked_deviations(log)],
     }
 
 

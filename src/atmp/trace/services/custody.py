@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from atmp.accounts.errors import InvalidInput
-from atmp.accounts.models import User
+from atmp.accounts.models import Site, User
 from atmp.accounts.services import can_see
 from atmp.files.services import store_and_attach
 from atmp.ledger import writer
@@ -46,6 +46,7 @@ from atmp.trace.selectors.labels import patient_of
 from atmp.trace.services import checks
 from atmp.trace.services.genealogy import _locked, administer, usable_on
 from atmp.workflow import links
+from atmp.workflow.models import Link
 
 # Stages a lot still in quarantine may travel to: it is made, tested and stored before release
 # (apheresis to the manufacturing site, samples to QC); it reaches a patient only released.
@@ -270,23 +271,24 @@ def held_because(shipment: Shipment) -> str | None:
     return None
 
 
-def _open_deviations_of(record: Any) -> list[str]:
-    from atmp.workflow.models import Link
-
+def linked_deviations(record: Any) -> list[Deviation]:
+    """Return the deviations linked to a record (those a blocked hand-over or an excursion opened), oldest first."""
     ids = Link.objects.filter(
         voided=False,
         source_type=Deviation.record_type(),
         target_type=record.record_type(),
         target_id=str(record.pk),
     ).values_list("source_id", flat=True)
-    rows = Deviation.objects.filter(pk__in=[int(i) for i in ids]).exclude(status__in=("closed", "cancelled"))
-    return sorted(d.number for d in rows)
+    return list(Deviation.objects.filter(pk__in=[int(i) for i in ids]).order_by("pk"))
+
+
+def _open_deviations_of(record: Any) -> list[str]:
+    return [d.number for d in linked_deviations(record) if d.status not in ("closed", "cancelled")]
 
 
 def _attempt(
     *,
-    actor: User,
-    site: Any,
+    site: Site,
     stage: str,
     at: dt.datetime | str | None,
     place: str,
@@ -326,7 +328,6 @@ def record_handover(
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
     attempt = _attempt(
-        actor=actor,
         site=shipment.site,
         stage=stage,
         at=at,
@@ -503,7 +504,6 @@ def administer_by_scan(
     lot = product_side.lot
     edits.check_writer(actor, Handover, site=patient.site)
     attempt = _attempt(
-        actor=actor,
         site=patient.site,
         stage=Stage.BEDSIDE,
         at=at,

@@ -122,8 +122,8 @@ def _chain_context(shipment: Shipment) -> dict[str, Any]:
             drawn = selectors.chart(svc.readings_of(log), log.low, log.high)
         except LedgerError:
             drawn = None  # the file store is unreadable: the summary still shows
-        logs.append({"log": log, "chart": drawn, "deviations": selectors.deviations_of(log)})
-    events = [{"h": h, "deviations": selectors.deviations_of(h)} for h in selectors.handovers_of(shipment)]
+        logs.append({"log": log, "chart": drawn, "deviations": svc.linked_deviations(log)})
+    events = [{"h": h, "deviations": svc.linked_deviations(h)} for h in selectors.handovers_of(shipment)]
     return {
         "shipment": shipment,
         "lots": svc.lots_of(shipment),
