@@ -351,6 +351,10 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     # Sealed by a Chain-of-Identity Coordinator (the only role that may), whoever the actor is.
     "trace.identity": (lambda actor: _t().make_person_with_identity().identity, "ciphertext_sha256", "0" * 64),
     "trace.labelsetup": (lambda actor: _t().make_label_setup(actor=actor), "isbt128", True),
+    "trace.shipment": (lambda actor: _t().make_shipment(actor=actor), "courier", "Cryoport"),
+    "trace.shipmentlot": (lambda actor: _t().make_shipment(actor=actor).items.get(), "packaging", "Dry shipper 2"),
+    "trace.handover": (lambda actor: _t().make_handover(actor=actor), "condition", "Seal intact"),
+    "trace.temperaturelog": (lambda actor: _t().make_temperature_log(actor=actor), "range_from", "Re-read"),
 }
 
 

@@ -148,6 +148,7 @@ def give_lot(*, actor: User, lot: Any, patient: Any) -> Any:
         ch.save(given)
     return given
 
+
 def make_coordinator(*, site: Site | None = None) -> User:
     """Return a new Chain-of-Identity Coordinator (personal data: register, correct, reveal), with the test password."""
     return make_user("coi_coordinator", password=PASSWORD, site=site)
@@ -166,5 +167,81 @@ def make_person_with_identity(*, actor: User | None = None, kind: str = "patient
         name=fields.pop("name", f"Test Person {n}"),
         birth_date=fields.pop("birth_date", "1970-01-31"),
         hospital_number=fields.pop("hospital_number", f"HN-{n:06d}"),
+        **fields,
+    )
+
+
+def make_autologous_product(*, actor: User, site: Site | None = None, approver: User | None = None) -> Any:
+    """Return (patient, apheresis lot, released drug product bag lot) of one autologous patient of a site."""
+    from atmp.trace.services.genealogy import record_use
+
+    site = site or make_site(actor=actor)
+    patient = make_person(actor=actor, kind="patient", site=site)
+    n = next(_n)
+    apheresis_material = make_material(actor=actor, type="starting_material", unit="mL", storage="2–8 °C")
+    apheresis = make_lot(actor=actor, number=f"APH-{n:06d}", material=apheresis_material, site=site, donor=patient)
+    release(apheresis, approver=approver)
+    product_material = make_material(actor=actor, type="drug_product", unit="{bag}", storage="≤ -150 °C")
+    product = make_lot(actor=actor, number=f"DP-{n:06d}", material=product_material, site=site, quantity="1")
+    record_use(actor=actor, input=apheresis, output=product, quantity="50", unit="mL")
+    release(product, approver=approver)
+    return patient, apheresis, product
+
+
+def make_shipment(*, actor: User, **fields: Any) -> Any:
+    """Ship a released lot (a new one unless given) from the manufacturing site to a treatment centre."""
+    from atmp.trace.services.custody import ship
+
+    n = next(_n)
+    lots = fields.pop("lots", None) or [make_released_lot(actor=actor)]
+    return ship(
+        actor=actor,
+        number=fields.pop("number", f"SHP-{n:06d}"),
+        tracking=fields.pop("tracking", f"TRK{n:09d}"),
+        lots=lots,
+        origin=fields.pop("origin", "Leiden manufacturing"),
+        destination=fields.pop("destination", "LUMC treatment centre"),
+        destination_stage=fields.pop("destination_stage", "treatment_centre"),
+        **fields,
+    )
+
+
+def make_handover(*, actor: User, **fields: Any) -> Any:
+    """Hand a shipment over (a new one unless given), both sides scanning its first lot's number."""
+    from atmp.trace.services.custody import lots_of, record_handover
+
+    shipment = fields.pop("shipment", None) or make_shipment(actor=actor)
+    number = lots_of(shipment)[0].number
+    return record_handover(
+        actor=actor,
+        shipment=shipment,
+        stage=fields.pop("stage", "courier"),
+        giver_scan=fields.pop("giver_scan", number),
+        receiver_scan=fields.pop("receiver_scan", number),
+        place=fields.pop("place", "Leiden dock 2"),
+        from_party=fields.pop("from_party", "Leiden dispatch"),
+        to_party=fields.pop("to_party", "Courier"),
+        **fields,
+    )
+
+
+TEMPERATURE_CSV = (
+    "time,temperature (°C)\n2026-12-01T08:00:00Z,4.0\n2026-12-01T09:00:00Z,5.5\n2026-12-01T10:00:00Z,6.0\n"
+)
+
+
+def make_temperature_log(*, actor: User, **fields: Any) -> Any:
+    """Import a three-reading log, 4–6 °C, into a shipment (held to 2–8 °C unless given)."""
+    import io
+
+    from atmp.trace.services.custody import import_temperature_log
+
+    shipment = fields.pop("shipment", None) or make_shipment(actor=actor, temperature_low="2", temperature_high="8")
+    content = fields.pop("content", TEMPERATURE_CSV)
+    return import_temperature_log(
+        actor=actor,
+        shipment=shipment,
+        stream=io.BytesIO(content.encode()),
+        name=fields.pop("name", "logger.csv"),
         **fields,
     )

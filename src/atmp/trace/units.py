@@ -75,6 +75,16 @@ UNITS: dict[str, Unit] = _units(
 )
 
 
+# Dimensions that count containers: an administration gives one of them (one bag, one vial).
+CONTAINER_DIMENSIONS = frozenset({"vials", "bags", "ampoules", "kits", "count"})
+
+
+def is_container(code: str) -> bool:
+    """Return True when a unit counts containers (a lot counted in bags or vials is given one at a time)."""
+    found = UNITS.get(code)
+    return found is not None and found.dimension in CONTAINER_DIMENSIONS
+
+
 def known() -> str:
     """Return the codes of the table, for a refusal's message."""
     return ", ".join(UNITS)

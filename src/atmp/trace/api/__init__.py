@@ -7,7 +7,7 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import genealogy, identifiers, identities, labels, lots, materials, persons
+    from atmp.trace.api import custody, genealogy, identifiers, identities, labels, lots, materials, persons
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
@@ -15,6 +15,7 @@ def _gather() -> None:
     # Before persons: its POST /trace/persons/find must be matched before GET /trace/persons/{coi}.
     router.add_router("", identities.router)  # donors' and patients' personal data
     router.add_router("", persons.router)
+    router.add_router("", custody.router)  # before genealogy: /trace/administrations/by-scan
     router.add_router("", genealogy.router)
     router.add_router("", labels.router)
 

@@ -85,28 +85,71 @@ def use(
 
 
 @trace.command("administer")
-@click.argument("lot_number", metavar="LOT")
-@click.argument("patient", metavar="PATIENT")
+@click.argument("lot_number", metavar="LOT", required=False)
+@click.argument("patient", metavar="PATIENT", required=False)
+@click.option("--patient-scan", default=None, help="The patient's wristband, as the reader typed it (its COI).")
+@click.option("--product-scan", default=None, help="The product's label, as the reader typed it (its lot).")
+@click.option("--place", default="", help="Where (with the scans): the ward and bed.")
 @click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
 @REASON
 @write
 @handled
-def administer(lot_number: str, patient: str, at: str | None, reason: str, **auth: Any) -> None:
-    """Record that LOT (released) was given to PATIENT (a COI)."""
+def administer(
+    lot_number: str | None,
+    patient: str | None,
+    patient_scan: str | None,
+    product_scan: str | None,
+    place: str,
+    at: str | None,
+    reason: str,
+    **auth: Any,
+) -> None:
+    """Record that LOT (released) was given to PATIENT (a COI), or, at the bedside, scan both.
+
+    With --patient-scan and --product-scan (and --place) the two scans are matched first: a
+    product made for another patient exits 2, the attempt recorded as a blocked hand-over with a
+    deviation (both named in the message). Give either LOT PATIENT or the two scans.
+
+    \b
+    Example:
+      atmp trace administer --patient-scan LEI-P-000001-1 --product-scan DP-0001 --place "ward 4, bed 12" --as olga
+    """
     setup_django()
+    from atmp.accounts.errors import InvalidInput
     from atmp.trace.api.documents import administration_document
+    from atmp.trace.services.custody import administer_by_scan
     from atmp.trace.services.genealogy import administer as give
     from atmp.trace.services.lots import find_lot
     from atmp.trace.services.persons import find_person
 
+    scanned = patient_scan is not None or product_scan is not None
+    if scanned and (lot_number or patient):
+        raise InvalidInput("lot", "give either LOT PATIENT or --patient-scan and --product-scan, not both")
+    if scanned and (patient_scan is None or product_scan is None):
+        missing = "--patient-scan" if patient_scan is None else "--product-scan"
+        raise InvalidInput(missing.lstrip("-").replace("-", "_"), f"{missing} is needed with the other scan")
+    if not scanned and not (lot_number and patient):
+        raise InvalidInput("lot", "give LOT and PATIENT, or --patient-scan and --product-scan")
     user = actor(auth)
-    given = give(
-        actor=user,
-        lot=find_lot(lot_number, user=user),
-        patient=find_person(patient, field="patient", user=user),
-        at=at,
-        reason=reason,
-    )
+    if scanned:
+        if not place.strip():
+            raise InvalidInput("place", "say where the product is given (--place)")
+        given = administer_by_scan(
+            actor=user,
+            patient_scan=str(patient_scan),
+            product_scan=str(product_scan),
+            place=place,
+            at=at,
+            reason=reason,
+        )
+    else:
+        given = give(
+            actor=user,
+            lot=find_lot(str(lot_number), user=user),
+            patient=find_person(str(patient), field="patient", user=user),
+            at=at,
+            reason=reason,
+        )
     emit(administration_document(given), as_json=auth["as_json"], text=lambda d: f"{d['lot']} given to {d['patient']}")
 
 

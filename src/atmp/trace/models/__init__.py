@@ -1,5 +1,6 @@
 """The traceability tables, one module per area (each re-exported here for Django's loader)."""
 
+from atmp.trace.models.custody import Handover, HandoverOutcome, Shipment, ShipmentLot, Stage, TemperatureLog
 from atmp.trace.models.genealogy import Administration, Use
 from atmp.trace.models.identities import Identity
 from atmp.trace.models.labels import LabelSetup
@@ -9,6 +10,8 @@ from atmp.trace.models.persons import Person, PersonKind
 
 __all__ = [
     "Administration",
+    "Handover",
+    "HandoverOutcome",
     "Identity",
     "LabelSetup",
     "Lot",
@@ -16,5 +19,9 @@ __all__ = [
     "MaterialType",
     "Person",
     "PersonKind",
+    "Shipment",
+    "ShipmentLot",
+    "Stage",
+    "TemperatureLog",
     "Use",
 ]

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from atmp.trace import units
-from atmp.trace.models import Lot, Person
+from atmp.trace.models import Administration, Lot, Person
 
 Direction = Literal["forward", "backward"]
 
@@ -175,6 +175,23 @@ def is_ancestor(candidate_id: int, of_id: int) -> bool:
 
 
 def used(lot: Lot) -> Decimal:
+    """Return how much of the lot its live uses and administrations took, in the lot's unit."""
+    taken = _used_by_uses(lot)
+    return taken + given(lot, after=taken)
+
+
+def given(lot: Lot, *, after: Decimal | None = None) -> Decimal:
+    """Return how much of the lot its live administrations took: one per administration of a lot
+    counted in containers (a bag, a vial), else all that the uses left (the product is given whole)."""
+    count = Administration.objects.filter(lot_id=lot.pk, voided=False).count()
+    if count == 0:
+        return Decimal(0)
+    if units.is_container(lot.unit):
+        return Decimal(count)
+    return max(lot.quantity - (_used_by_uses(lot) if after is None else after), Decimal(0))
+
+
+def _used_by_uses(lot: Lot) -> Decimal:
     """Return how much of the lot its live uses took, in the lot's unit (exact: summed in thousandths)."""
     # Summed per unit as whole thousandths (the columns' precision): exact on SQLite too, which
     # would otherwise add the decimals as doubles.
@@ -188,5 +205,5 @@ def used(lot: Lot) -> Decimal:
 
 
 def remaining(lot: Lot) -> Decimal:
-    """Return what is left of the lot to use, in its unit: its quantity less its live uses."""
+    """Return what is left of the lot to use, in its unit: its quantity less its live uses and administrations."""
     return lot.quantity - used(lot)

@@ -24,7 +24,7 @@ from atmp.quality.services import edits
 from atmp.trace.models import Administration, Lot, Person, PersonKind, Use
 from atmp.trace.selectors import genealogy
 from atmp.trace.services import checks
-from atmp.trace.units import plain
+from atmp.trace.units import is_container, plain
 
 RECORD_KEY = re.compile(r"^(?P<type>[a-z_]+\.[a-z_]+):(?P<id>[1-9]\d{0,17})$")
 
@@ -138,8 +138,17 @@ def administer(
     given = Administration(lot=lot, patient=patient, at=checks.moment(at, "at"))
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
-        broken = usable_on(_locked(lot), given.at.date(), what="administered")
+        source = _locked(lot)
+        broken = usable_on(source, given.at.date(), what="administered")
         if broken:
             raise RuleViolation(broken)
+        # An administration takes one container (a bag, a vial), or what remains of a lot counted
+        # otherwise (docs/traceability.md, "What an administration takes").
+        left = genealogy.remaining(source)
+        need = Decimal(1) if is_container(source.unit) else Decimal("0.001")
+        if left < need:
+            raise RuleViolation(
+                f"lot {source.number} has {plain(left)} {source.unit} left: nothing remains to administer"
+            )
         ch.save(given)
     return given

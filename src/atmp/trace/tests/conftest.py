@@ -67,3 +67,24 @@ def jane(coordinator, site):
     from atmp.trace.services.identities import register_person_with_identity
 
     return register_person_with_identity(actor=coordinator, kind="patient", site=site, **JANE)
+
+
+# --- chain of custody: two autologous patients' products at Leiden ---------------------------
+
+
+@pytest.fixture
+def anna(qa_reviewer, qa_approver, site):
+    """Patient Anna's (patient, apheresis lot, released drug product bag)."""
+    return factories.make_autologous_product(actor=qa_reviewer, site=site, approver=qa_approver)
+
+
+@pytest.fixture
+def bert(qa_reviewer, qa_approver, site):
+    """Patient Bert's (patient, apheresis lot, released drug product bag)."""
+    return factories.make_autologous_product(actor=qa_reviewer, site=site, approver=qa_approver)
+
+
+@pytest.fixture
+def shipment(operator, anna):
+    """Anna's drug product on its way to the treatment centre."""
+    return factories.make_shipment(actor=operator, lots=[anna[2]], number="SHP-ANNA", tracking="1Z999AA10123456784")

@@ -21,6 +21,18 @@ AREAS: list[tuple[str, str, str]] = [
         "Print a lot's label (PDF or PNG, in the site's sizes) with its COI and GS1 DataMatrix or ISBT 128 "
         "symbols; read a scan back to its lot and patient.",
     ),
+    (
+        "Shipments and chain of custody",
+        "trace:shipments",
+        "Each shipment's hand-overs from collection to the treatment centre, both sides scanned; blocked "
+        "scans and the deviations they opened; the shipper's temperature logs against their range.",
+    ),
+    (
+        "Bedside administration",
+        "trace:bedside",
+        "Scan the patient's wristband and the product's label: the product is given only to the patient "
+        "it is made for.",
+    ),
 ]
 
 
