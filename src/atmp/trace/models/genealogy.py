@@ -13,11 +13,12 @@ from django.db import models
 from atmp.ledger.records import GmpRecord
 from atmp.trace.models.lots import Lot
 from atmp.trace.models.persons import Person
+from atmp.trace.models.retained import VoidGuard
 
 __all__ = ["Administration", "Use"]
 
 
-class Use(GmpRecord):
+class Use(VoidGuard, GmpRecord):
     """A quantity of one lot consumed to make another, at a time, by a step named elsewhere (made_by)."""
 
     input = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="uses", db_index=False)
@@ -47,7 +48,7 @@ class Use(GmpRecord):
         return f"{self.quantity} {self.unit} of lot {self.input_id} into lot {self.output_id}"
 
 
-class Administration(GmpRecord):
+class Administration(VoidGuard, GmpRecord):
     """A lot given to a patient at a time: where a forward trace reaches people."""
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="administrations", db_index=False)

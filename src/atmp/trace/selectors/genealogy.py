@@ -113,8 +113,12 @@ def _people(direction: Direction) -> str:
         FROM ({ends}) e JOIN trace_person p ON p.id = e.person_id JOIN accounts_site s ON s.id = p.site_id"""
 
 
-def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
-    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+def reach(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> tuple[str, list[Any]]:
+    """Return the recursive walk as a WITH clause naming `best(id, level)`: each lot reached once, and its parameters.
+
+    The trace below and other reads over the same reach (the recall impact) select from `best`, so
+    every one of them walks the genealogy with this one recursive query.
+    """
     anchor, params = _anchor(direction, root)
     here, there = _STEP[direction]
     sql = f"""
@@ -125,13 +129,19 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
             FROM reach r JOIN trace_use u ON u.{here} = r.id
             WHERE u.voided = %s AND r.level < %s
         ),
-        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)
+        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)"""
+    return sql, [*params, False, max_levels]
+
+
+def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
+    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+    walk, params = reach(root, direction, max_levels=max_levels)
+    sql = f"""{walk}
         SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level
         FROM best b JOIN trace_lot l ON l.id = b.id
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL {_people(direction)}
         ORDER BY 1, 8, 2"""
-    params += [False, max_levels]
     if direction == "forward":
         params.append(False)
     with connection.cursor() as cursor:

@@ -85,10 +85,11 @@ LOT_WORKFLOW = Workflow(
         Transition(
             "recall",
             "Recall",
-            ("released", "expired", "consumed"),
+            ("quarantine", "released", "expired", "consumed"),
             "recalled",
             permission=DECIDE,
-            help="The lot is recalled: from now on it is never used nor administered.",
+            # From quarantine too: a lot made from a recalled one, not yet released, must never be.
+            help="The lot is recalled: from now on it is never released, used, administered nor shipped.",
         ),
     ),
 )
