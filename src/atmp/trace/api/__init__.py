@@ -7,7 +7,7 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import genealogy, identifiers, identities, labels, lots, materials, persons
+    from atmp.trace.api import genealogy, identifiers, identities, labels, lots, materials, persons, recall
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
@@ -17,6 +17,7 @@ def _gather() -> None:
     router.add_router("", persons.router)
     router.add_router("", genealogy.router)
     router.add_router("", labels.router)
+    router.add_router("", recall.router)
 
 
 _gather()

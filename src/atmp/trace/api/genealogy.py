@@ -45,6 +45,7 @@ class UseOut(Schema):
     unit: str
     at: str
     made_by: str
+    retention_end: str | None = None
 
 
 class AdministrationIn(BodyIn):
@@ -63,6 +64,7 @@ class AdministrationOut(Schema):
     lot: str
     patient: str
     at: str
+    retention_end: str | None = None
 
 
 class TracedLotOut(Schema):
