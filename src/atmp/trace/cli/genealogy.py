@@ -160,3 +160,29 @@ def backward(root: str, username: str | None, as_json: bool) -> None:
     distance from ID. An unknown ID exits 2, naming it.
     """
     _trace(root, "backward", username, as_json)
+
+
+@trace.command("void")
+@click.argument("key", metavar="RECORD")
+@REASON
+@write
+@handled
+def void(key: str, reason: str, **auth: Any) -> None:
+    """Void RECORD (trace.lot:ID, trace.use:ID, trace.administration:ID or trace.person:ID) with --reason.
+
+    A correction: the record and its history stay in the ledger. Refused (exit 2, naming the record
+    and the rule): a lot or person with live uses, administrations or donations; a use whose output
+    lot has left quarantine, or an administration, before its retention end (30 years after the
+    product's expiry, Regulation (EC) No 1394/2007 Art. 15(4)).
+    """
+    setup_django()
+    from atmp.trace.services.void import void_record
+    from atmp.workflow import links
+
+    user = actor(auth)
+    made = void_record(actor=user, record=links.resolve(key, field="record", user=user), reason=reason)
+    emit(
+        {"record": made.record_key, "version": made.version, "voided": made.voided},
+        as_json=auth["as_json"],
+        text=lambda d: f"{d['record']} voided",
+    )
