@@ -21,6 +21,12 @@ AREAS: list[tuple[str, str, str]] = [
         "Print a lot's label (PDF or PNG, in the site's sizes) with its COI and GS1 DataMatrix or ISBT 128 "
         "symbols; read a scan back to its lot and patient.",
     ),
+    (
+        "Recall impact",
+        "trace:recall",
+        "What recalling a lot, donor or patient reaches: every lot and where its units are, the patients "
+        "(by COI) and consignees to reach; open the recall, which recalls every lot.",
+    ),
 ]
 
 
