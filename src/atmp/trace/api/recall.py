@@ -94,6 +94,7 @@ class RecallOpenedOut(Schema):
     number: str
     root: str
     recalled: list[str] = Field(description="The lots moved to recalled.")
+    rejected: list[str] = Field(description="The lots still in quarantine, rejected (never released, never to be).")
     unchanged: list[str] = Field(description="The lots left as they were (rejected or recalled already).")
 
 
@@ -127,6 +128,7 @@ def open_recall(request: HttpRequest, root: Root, body: RecallIn) -> Status[dict
             "number": rc.number,
             "root": opened.impact.root,
             "recalled": opened.recalled,
+            "rejected": opened.rejected,
             "unchanged": [number for number, _ in opened.unchanged],
         },
     )

@@ -4,7 +4,9 @@ Issue 13 item 7; EU GMP Part IV § 16.5 and Part I Ch. 8. One audited change, or
 quality recall is opened (quality.services.recalls.open_recall), every affected lot goes into its
 scope (add_scope, linked "concerns"), every patient (by COI) and consignee (by site code) becomes a
 recipient to reach (add_recipient), and every affected lot still usable moves to `recalled` through
-the lot workflow, so that from then on record_use, administer and shipping refuse it.
+the lot workflow, so that from then on record_use, administer and shipping refuse it. A lot still
+in quarantine (made from the recalled one, never released) is rejected instead, as the lot workflow
+has it: a lot is recalled only once it was released; both states are final and never used.
 
 Refused (docs/traceability.md, "Recall impact"): without a reason; by a user who may not take
 QA's decision (quality.decide: the lot workflow's recall needs it, and opening a recall needs
@@ -15,6 +17,7 @@ records.write, which every role holding it has); when an open recall already con
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import User
@@ -29,17 +32,19 @@ from atmp.workflow import engine, links
 from atmp.workflow.models import Link, Relation
 
 DECIDE = "quality.decide"
-# States a lot is recalled from (workflows/lots.py); a rejected or recalled lot is never used already.
-RECALLABLE = frozenset({"quarantine", "released", "expired", "consumed"})
+# What the action does to a lot in each state (workflows/lots.py): a lot once released is recalled,
+# one still in quarantine is rejected; a rejected or recalled lot is never used already.
+ACTION = {"released": "recall", "expired": "recall", "consumed": "recall", "quarantine": "reject"}
 BATCH = quality.MAX_ITEMS  # add_scope takes at most this many items a call
 
 
 @dataclass(frozen=True)
 class Opened:
-    """What the action did: the quality recall, the lots moved to recalled, and those left as they were."""
+    """What the action did: the quality recall, the lots recalled, those rejected, and those left as they were."""
 
     recall: Recall
     recalled: list[str]
+    rejected: list[str]  # in quarantine: never released, so rejected rather than recalled
     unchanged: list[tuple[str, str]]  # (lot number, status): rejected or recalled already
     impact: selectors.Impact
 
@@ -121,25 +126,27 @@ def recall(
             quality.add_recipient(
                 actor=actor, recall=opened, reference=consignee.site, kind=consignee.kind, reason=reason
             )
-        recalled, unchanged = _recall_lots(actor, found, reason)
-    return Opened(recall=opened, recalled=recalled, unchanged=unchanged, impact=found)
+        moved = _recall_lots(actor, found, reason)
+    return Opened(
+        recall=opened, recalled=moved["recall"], rejected=moved["reject"], unchanged=moved["unchanged"], impact=found
+    )
 
 
-def _recall_lots(actor: User, found: selectors.Impact, reason: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Move every affected lot still usable to `recalled` through the lot workflow (inside the caller's change)."""
+def _recall_lots(actor: User, found: selectors.Impact, reason: str) -> dict[str, list[Any]]:
+    """Recall (or, in quarantine, reject) every affected lot through the lot workflow, inside the caller's change."""
     ids = [x.facts.id for x in found.lots]
     lots: dict[int, Lot] = {}
     for start in range(0, len(ids), BATCH):
         lots.update(Lot.objects.in_bulk(ids[start : start + BATCH]))
-    recalled: list[str] = []
-    unchanged: list[tuple[str, str]] = []
+    moved: dict[str, list[Any]] = {"recall": [], "reject": [], "unchanged": []}
     for x in found.lots:
         lot = lots.get(x.facts.id)
         if lot is None:
             raise InvalidInput("root", f"lot {x.number} changed while it was recalled; try again")
-        if lot.status not in RECALLABLE:
-            unchanged.append((lot.number, lot.status))
+        step = ACTION.get(lot.status)
+        if step is None:
+            moved["unchanged"].append((lot.number, lot.status))
             continue
-        engine.transition(actor, lot, "recall", reason=reason)
-        recalled.append(lot.number)
-    return recalled, unchanged
+        engine.transition(actor, lot, step, reason=reason)
+        moved[step].append(lot.number)
+    return moved

@@ -44,11 +44,13 @@ def test_it_fills_the_quality_recall_with_the_impact(hub, qa_reviewer):
     }
 
 
-def test_it_recalls_every_affected_lot_and_no_other(hub, qa_reviewer):
+def test_it_recalls_every_affected_lot_rejects_those_in_quarantine_and_touches_no_other(hub, qa_reviewer):
     opened = recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_ii", reason=WHY)
-    assert sorted(opened.recalled) == sorted(hub[n].number for n in ("R", "B1", "B2", "B3", "DP1", "DP2"))
+    assert sorted(opened.recalled) == sorted(hub[n].number for n in ("R", "B1", "B2", "DP1", "DP2"))
+    assert opened.rejected == [hub["B3"].number]  # never released: rejected, as the lot workflow has it
     statuses = {lot.number: lot.status for lot in Lot.objects.filter(pk__in=[hub[n].pk for n in hub if n[0] != "P"])}
     assert statuses.pop(hub["X"].number) == "released"
+    assert statuses.pop(hub["B3"].number) == "rejected"
     assert set(statuses.values()) == {"recalled"}
     report = verify.run(processes=1)
     assert report.ok, report.failures

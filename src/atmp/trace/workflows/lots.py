@@ -85,11 +85,10 @@ LOT_WORKFLOW = Workflow(
         Transition(
             "recall",
             "Recall",
-            ("quarantine", "released", "expired", "consumed"),
+            ("released", "expired", "consumed"),
             "recalled",
             permission=DECIDE,
-            # From quarantine too: a lot made from a recalled one, not yet released, must never be.
-            help="The lot is recalled: from now on it is never released, used, administered nor shipped.",
+            help="The lot is recalled: from now on it is never used nor administered.",
         ),
     ),
 )
