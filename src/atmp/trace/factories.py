@@ -203,3 +203,14 @@ def make_hub_genealogy(*, actor: User, approver: User | None = None, site: Site,
     for dp, p in (("DP1", "P1"), ("DP2", "P2"), ("DP2", "P3")):
         make_administration(actor=actor, lot=found[dp], patient=found[p])
     return found
+
+
+def make_administration_past_retention(*, actor: User) -> Any:
+    """Give a lot that expired in 1990 to a new patient (WITHOUT the rules): its retention ended, so it may be voided.
+
+    For the record contract, which voids one record of every type: a live administration is kept
+    until 30 years after its product's expiry (atmp.trace.retention).
+    """
+    site = make_site(actor=actor)
+    lot = make_lot(actor=actor, site=site, expiry_date=dt.date(1990, 1, 1))
+    return give_lot(actor=actor, lot=lot, patient=make_person(actor=actor, site=site))
