@@ -102,3 +102,18 @@ def test_a_bad_classification_writes_nothing(hub, qa_reviewer):
         recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_iv", reason=WHY)
     assert not Recall.objects.exists()
     assert Lot.objects.get(pk=hub["B3"].pk).status == "quarantine"
+
+
+def test_a_recall_reaching_a_site_the_user_does_not_work_at_is_refused_whole(hub, site):
+    from atmp.testing import make_user
+
+    leiden_only = make_user("qa_approver", site=site)
+    # DP2 went to patients of AMC, but the lots are all at LEI: a LEI user may recall them.
+    assert recalls.recall(actor=leiden_only, root=hub["B2"], classification="class_ii", reason=WHY).recalled
+    other = make_site(actor=factories.releaser(), code="OSS", name="Oss")
+    factories.link_lots(
+        actor=leiden_only, input=hub["B1"], output=factories.make_lot(actor=factories.releaser(), site=other)
+    )
+    with pytest.raises(NotAllowed, match="reaches 1 lot\\(s\\) at sites you do not work at"):
+        recalls.recall(actor=leiden_only, root=hub["B1"], classification="class_ii", reason=WHY)
+    assert Lot.objects.get(pk=hub["B1"].pk).status == "released"
