@@ -29,6 +29,7 @@ from atmp.trace.models import Lot, Person
 from atmp.trace.selectors import recall as selectors
 from atmp.trace.units import plain
 from atmp.workflow import engine, links
+from atmp.workflow.engine import today
 from atmp.workflow.models import Link, Relation
 
 DECIDE = "quality.decide"
@@ -110,6 +111,7 @@ def recall(
             title=title.strip() or f"Recall of {name}",
             recall_reason=reason,
             classification=classification,
+            decision_date=today(),  # this action is the decision to recall: the recall may start at once
             mock=mock,
             reason=reason,
         )

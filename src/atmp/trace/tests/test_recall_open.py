@@ -14,6 +14,7 @@ from atmp.trace import factories
 from atmp.trace.models import Lot
 from atmp.trace.services import recalls
 from atmp.trace.services.genealogy import administer, record_use
+from atmp.workflow.engine import today
 
 pytestmark = pytest.mark.django_db
 WHY = "endotoxin above limit in reagent lot"
@@ -29,6 +30,7 @@ def test_it_fills_the_quality_recall_with_the_impact(hub, qa_reviewer):
     opened = recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_ii", reason=WHY)
     rc = Recall.objects.get(pk=opened.recall.pk)
     assert rc.status == "initiated" and rc.recall_reason == WHY and rc.title == f"Recall of {hub['R'].number}"
+    assert rc.decision_date == today()  # the action is the decision: the recall may start at once
     scope = {row.record for row in rc.scope.all()}
     assert scope == {hub[n].record_key for n in ("R", "B1", "B2", "B3", "DP1", "DP2")}
     reagent = rc.scope.get(record=hub["R"].record_key)

@@ -33,8 +33,8 @@ OPEN = OperationForm(
     submit="Open the recall and recall every lot",
     intro=(
         "Opens a recall of the quality module with every affected lot in its scope and every patient "
-        "(by COI) and consignee to reach, and moves every affected lot to recalled: from then on it is "
-        "never used, administered nor shipped. One audited change."
+        "(by COI) and consignee to reach, and moves every affected lot to recalled (one in quarantine to "
+        "rejected): from then on it is never used, administered nor shipped. One audited change."
     ),
     back="trace:recall",
 )
