@@ -176,8 +176,8 @@ def make_hub_genealogy(*, actor: User, approver: User | None = None, site: Site,
 
     R (reagent, 100 mL, released, in freezer F-3) goes into batches B1, B2 and B3 (10 mL each);
     B1 makes drug product DP1 and B2 makes DP2 (1 bag used each); B3 is still in quarantine.
-    DP1 (2 bags) is given to patient P1 of the site; DP2 (2 bags) to P2 and P3 of the treatment
-    centre. X is an unrelated released lot. Returns the lots and patients by those names.
+    DP1 (2 bags) gives 1 bag to patient P1 of the site; DP2 (2 bags) 1 bag each to P2 and P3 of
+    the treatment centre. X is an unrelated released lot. Returns the lots and patients by those names.
     """
     approver = approver or releaser()
     reagent = make_material(actor=actor, type="intermediate", unit="mL")
@@ -201,7 +201,7 @@ def make_hub_genealogy(*, actor: User, approver: User | None = None, site: Site,
     found["P2"] = make_person(actor=actor, site=centre)
     found["P3"] = make_person(actor=actor, site=centre)
     for dp, p in (("DP1", "P1"), ("DP2", "P2"), ("DP2", "P3")):
-        make_administration(actor=actor, lot=found[dp], patient=found[p])
+        make_administration(actor=actor, lot=found[dp], patient=found[p], quantity="1")
     return found
 
 

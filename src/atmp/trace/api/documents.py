@@ -97,7 +97,15 @@ def use_document(u: Use) -> dict[str, Any]:
 
 def administration_document(a: Administration) -> dict[str, Any]:
     """Return an administration as AdministrationOut."""
-    return {**_common(a), "lot": a.lot.number, "patient": a.patient.coi, "at": rfc3339(a.at), **_kept_until(a)}
+    return {
+        **_common(a),
+        "lot": a.lot.number,
+        "patient": a.patient.coi,
+        "at": rfc3339(a.at),
+        "quantity": None if a.quantity is None else plain(a.quantity),
+        "unit": a.unit,
+        **_kept_until(a),
+    }
 
 
 def traced_lot_document(x: TracedLot) -> dict[str, Any]:
@@ -143,7 +151,10 @@ def impacted_lot_document(x: ImpactedLot) -> dict[str, Any]:
             "consumed_into": [
                 {"lot": u.lot, "quantity": plain(u.quantity), "unit": u.unit} for u in where.consumed_into
             ],
-            "administered_to": [p.coi for p in where.administered_to],
+            "administered_to": [
+                {"coi": p.coi, "quantity": None if p.quantity is None else plain(p.quantity), "unit": p.unit}
+                for p in where.administered_to
+            ],
             "shipped": [{"shipment": s.shipment, "consignee": s.consignee} for s in where.shipped],
         },
     }

@@ -54,6 +54,8 @@ class AdministrationIn(BodyIn):
     lot: Annotated[str, bounded(60)]
     patient: Annotated[str, bounded(40)]
     at: dt.datetime | None = None
+    quantity: QuantityIn | None = Field(None, description="How much of the lot was given (taken from what remains).")
+    unit: Annotated[str, bounded(20)] = Field("", description="The quantity's UCUM unit (default: the lot's).")
     reason: Reason = ""
 
 
@@ -64,6 +66,8 @@ class AdministrationOut(Schema):
     lot: str
     patient: str
     at: str
+    quantity: str | None = None
+    unit: str = ""
     retention_end: str | None = None
 
 
@@ -125,6 +129,8 @@ def record_administration(request: HttpRequest, body: AdministrationIn) -> Statu
         lot=find_lot(body.lot, user=user),
         patient=find_person(body.patient, field="patient", user=user),
         at=body.at,
+        quantity=body.quantity,
+        unit=body.unit or None,
         reason=body.reason,
     )
     return Status(201, administration_document(given))

@@ -32,6 +32,12 @@ class UsedIntoOut(Schema):
     unit: str
 
 
+class GivenOut(Schema):
+    coi: str
+    quantity: str | None = Field(description="How much was given (null: not recorded).")
+    unit: str
+
+
 class ShippedOut(Schema):
     shipment: str
     consignee: str
@@ -41,7 +47,7 @@ class WhereaboutsOut(Schema):
     places: list[str] = Field(description='Where its units are: "in stock", "consumed", "administered", "shipped".')
     in_stock: InStockOut | None
     consumed_into: list[UsedIntoOut]
-    administered_to: list[str] = Field(description="The patients given the lot, by COI.")
+    administered_to: list[GivenOut] = Field(description="The patients given the lot, by COI, and how much.")
     shipped: list[ShippedOut]
 
 

@@ -88,11 +88,15 @@ def use(
 @click.argument("lot_number", metavar="LOT")
 @click.argument("patient", metavar="PATIENT")
 @click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@click.option("--quantity", default=None, help="How much of LOT was given (taken from what remains).")
+@click.option("--unit", default=None, help="The quantity's UCUM unit (default: LOT's).")
 @REASON
 @write
 @handled
-def administer(lot_number: str, patient: str, at: str | None, reason: str, **auth: Any) -> None:
-    """Record that LOT (released) was given to PATIENT (a COI)."""
+def administer(
+    lot_number: str, patient: str, at: str | None, quantity: str | None, unit: str | None, reason: str, **auth: Any
+) -> None:
+    """Record that LOT (released), or --quantity of it, was given to PATIENT (a COI)."""
     setup_django()
     from atmp.trace.api.documents import administration_document
     from atmp.trace.services.genealogy import administer as give
@@ -105,6 +109,8 @@ def administer(lot_number: str, patient: str, at: str | None, reason: str, **aut
         lot=find_lot(lot_number, user=user),
         patient=find_person(patient, field="patient", user=user),
         at=at,
+        quantity=quantity,
+        unit=unit,
         reason=reason,
     )
     emit(administration_document(given), as_json=auth["as_json"], text=lambda d: f"{d['lot']} given to {d['patient']}")

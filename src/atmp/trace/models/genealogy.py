@@ -54,6 +54,10 @@ class Administration(VoidGuard, GmpRecord):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="administrations", db_index=False)
     patient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="administrations", db_index=False)
     at = models.DateTimeField()
+    # How much of the lot was given, in a unit of its dimension; counted, like a use, against what
+    # remains of the lot. Empty when not recorded (administrations recorded before it was asked).
+    quantity = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
 
     lot_id: int
     patient_id: int

@@ -185,18 +185,22 @@ def is_ancestor(candidate_id: int, of_id: int) -> bool:
 
 
 def used(lot: Lot) -> Decimal:
-    """Return how much of the lot its live uses took, in the lot's unit (exact: summed in thousandths)."""
+    """Return how much of the lot its live uses and administrations took, in the lot's unit (exact)."""
     # Summed per unit as whole thousandths (the columns' precision): exact on SQLite too, which
-    # would otherwise add the decimals as doubles.
+    # would otherwise add the decimals as doubles. An administration with no quantity takes nothing.
     sql = """
-        SELECT unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT))
-        FROM trace_use WHERE input_id = %s AND voided = %s GROUP BY unit"""
+        SELECT unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT)) FROM (
+            SELECT unit, quantity FROM trace_use WHERE input_id = %s AND voided = %s
+            UNION ALL
+            SELECT unit, quantity FROM trace_administration
+            WHERE lot_id = %s AND voided = %s AND quantity IS NOT NULL
+        ) taken GROUP BY unit"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lot.pk, False])
+        cursor.execute(sql, [lot.pk, False, lot.pk, False])
         rows = cursor.fetchall()
     return sum((units.convert(Decimal(int(total)).scaleb(-3), unit, lot.unit) for unit, total in rows), Decimal(0))
 
 
 def remaining(lot: Lot) -> Decimal:
-    """Return what is left of the lot to use, in its unit: its quantity less its live uses."""
+    """Return what is left of the lot to use, in its unit: its quantity less its live uses and administrations."""
     return lot.quantity - used(lot)

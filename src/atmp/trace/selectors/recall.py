@@ -3,7 +3,7 @@
 Issue 13 item 7. From a lot, a donor or a patient (the trace's roots), one statement walks the
 genealogy forward with the trace's own recursive query (genealogy.reach) and reads, for each lot
 reached, its material, status, level, quantity, unit and location, the live uses that consumed it
-(into which lots, how much) and its live administrations (to which patients, by COI): ONE query,
+(into which lots, how much) and its live administrations (to which patients, by COI, how much): ONE query,
 whatever the size of the impact, never a query per lot or per hop.
 
 Where each lot's units are is `whereabouts`, computed from those facts alone: in stock (what
@@ -48,11 +48,13 @@ class UsedInto:
 
 @dataclass(frozen=True)
 class GivenTo:
-    """A patient the lot was given to, by COI, and the site (treatment centre) they are registered at."""
+    """A patient the lot was given to, by COI, the site (treatment centre) they are registered at, and how much."""
 
     coi: str
     site: str
     site_id: int
+    quantity: Decimal | None = None  # None: the administration recorded no quantity
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class Whereabouts:
 def whereabouts(facts: LotFacts) -> Whereabouts:
     """Return where the lot's units are, from its status, remaining quantity, uses, administrations and shipments."""
     used = sum((units.convert(u.quantity, u.unit, facts.unit) for u in facts.uses), Decimal(0))
+    used += sum(
+        (units.convert(a.quantity, a.unit, facts.unit) for a in facts.administrations if a.quantity is not None),
+        Decimal(0),
+    )
     remaining = max(facts.quantity - used, Decimal(0))
     if facts.status in NO_STOCK:
         remaining = Decimal(0)
@@ -199,7 +205,8 @@ def _rows(root: Lot | Person, max_levels: int) -> Sequence[tuple[Any, ...]]:
         JOIN trace_lot o ON o.id = u.output_id
         GROUP BY b.id, o.number, u.unit
         UNION ALL
-        SELECT 'given', b.id, p.coi, NULL, NULL, NULL, s.code, p.site_id, NULL, NULL, NULL, NULL
+        SELECT 'given', b.id, p.coi, NULL, NULL, NULL, s.code, p.site_id, NULL,
+               CAST(ROUND(a.quantity * 1000) AS BIGINT), a.unit, NULL
         FROM best b JOIN trace_administration a ON a.lot_id = b.id AND a.voided = %s
         JOIN trace_person p ON p.id = a.patient_id JOIN accounts_site s ON s.id = p.site_id
         ORDER BY 1, 2, 3"""
@@ -232,7 +239,8 @@ def facts_of(root: Lot | Person, *, max_levels: int = genealogy.MAX_LEVELS) -> l
         elif kind == "use":
             uses.setdefault(lot_id, []).append(UsedInto(row[2], _thousandths(row[9]), row[10]))
         else:
-            given.setdefault(lot_id, []).append(GivenTo(row[2], row[6], int(row[7])))
+            amount = None if row[9] is None else _thousandths(row[9])
+            given.setdefault(lot_id, []).append(GivenTo(row[2], row[6], int(row[7]), amount, row[10] or ""))
     found = [
         LotFacts(**values, uses=tuple(uses.get(i, ())), administrations=tuple(given.get(i, ())))
         for i, values in lots.items()

@@ -30,7 +30,11 @@ def test_the_cli_prints_the_impact_with_each_lots_whereabouts(hub):
     assert reagent["status"] == "released" and reagent["level"] == 0
     assert reagent["whereabouts"]["places"] == ["in stock", "consumed"]
     assert reagent["whereabouts"]["in_stock"] == {"quantity": "70", "site": "LEI", "location": "Freezer F-3"}
-    assert lots[hub["DP2"].number]["whereabouts"]["administered_to"] == sorted([hub["P2"].coi, hub["P3"].coi])
+    given = lots[hub["DP2"].number]["whereabouts"]["administered_to"]
+    assert given == [
+        {"coi": hub[p].coi, "quantity": "1", "unit": "{bag}"} for p in sorted(("P2", "P3"), key=lambda p: hub[p].coi)
+    ]
+    assert lots[hub["DP2"].number]["whereabouts"]["in_stock"] is None
     assert [p["coi"] for p in found["patients"]] == sorted(hub[p].coi for p in ("P1", "P2", "P3"))
     assert {(c["site"], c["kind"]) for c in found["consignees"]} == {("AMC", "hospital"), ("LEI", "hospital")}
     text = atmp("recall", hub["R"].number).stdout
