@@ -89,17 +89,19 @@ def recall(
     if not actor.can(DECIDE):
         raise NotAllowed(f"your roles do not grant {DECIDE!r}: recalling lots is QA's decision")
     name = root.number if isinstance(root, Lot) else root.coi
-    found = selectors.impact(root)
-    hidden = len(found.lots) - len(found.visible_to(actor.site_ids()).lots)
-    if hidden:
-        # Every affected lot is recalled or none: a recall reaching sites the actor does not work at
-        # is opened by someone who works at all of them (or at every site).
-        raise NotAllowed(
-            f"recalling {name} reaches {hidden} lot(s) at sites you do not work at: "
-            "it needs a QA user of every site it reaches"
-        )
     with writer.change(actor=actor, reason=reason) as ch:
-        ch.hold()  # one recall at a time: the open-recall check and the lots' states hold to the end
+        # The impact is read under the ledger's append lock: no use or administration of an affected
+        # lot is recorded between reading what the recall reaches and recalling it.
+        ch.hold()
+        found = selectors.impact(root)
+        hidden = len(found.lots) - len(found.visible_to(actor.site_ids()).lots)
+        if hidden:
+            # Every affected lot is recalled or none: a recall reaching sites the actor does not work
+            # at is opened by someone who works at all of them (or at every site).
+            raise NotAllowed(
+                f"recalling {name} reaches {hidden} lot(s) at sites you do not work at: "
+                "it needs a QA user of every site it reaches"
+            )
         already = open_recall_of(root)
         if already is not None:
             raise Conflict(
