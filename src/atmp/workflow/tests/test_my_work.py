@@ -86,3 +86,10 @@ def test_tick_reminds_the_owner_once_a_day(case, author, django_capture_on_commi
     assert first.tasks["workflow.reminders"] == {"overdue": 1, "reminded": 1}
     assert second.tasks["workflow.reminders"] == {"overdue": 1, "reminded": 0}
     assert [m.to for m in mail.outbox] == [["owen@example.org"]]
+
+
+def test_an_items_link_is_its_records_page(in_review, qa_approver):
+    from django.urls import reverse
+
+    item = next(i for i in work_for(qa_approver) if i.record == in_review.record_key)
+    assert item.url == reverse("web:record", args=[in_review.record_type(), str(in_review.pk)])
