@@ -34,6 +34,14 @@ MAX_LEVELS = 1000
 _STEP: dict[str, tuple[str, str]] = {"forward": ("input_id", "output_id"), "backward": ("output_id", "input_id")}
 
 
+@dataclass(frozen=True, order=True)
+class Edge:
+    """An edge among traced nodes, the way the material went; each end is "lot:<id>" or "person:<id>"."""
+
+    source: str
+    target: str
+
+
 @dataclass(frozen=True)
 class TracedLot:
     """A lot a trace reached, at its shortest distance (level) from the root (the root lot: 0)."""
@@ -45,6 +53,7 @@ class TracedLot:
     site: str
     site_id: int
     level: int
+    id: int = 0  # the lot's primary key (a record page's address); 0 when built by hand
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class TracedPerson:
     site: str
     site_id: int
     level: int
+    id: int = 0  # the person's primary key (a record page's address); 0 when built by hand
 
 
 @dataclass(frozen=True)
@@ -109,12 +119,12 @@ def _people(direction: Direction) -> str:
             f"{join} trace_lot d ON d.id = b.id WHERE d.donor_id IS NOT NULL GROUP BY d.donor_id"
         )
     return f"""
-        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1
+        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1, p.id
         FROM ({ends}) e JOIN trace_person p ON p.id = e.person_id JOIN accounts_site s ON s.id = p.site_id"""
 
 
-def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
-    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+def _reach(root: Lot | Person, direction: Direction, max_levels: int) -> tuple[str, list[Any]]:
+    """Return the walk (CTEs reach, and best: each lot reached at its shortest level) with its parameters."""
     anchor, params = _anchor(direction, root)
     here, there = _STEP[direction]
     sql = f"""
@@ -125,22 +135,65 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
             FROM reach r JOIN trace_use u ON u.{here} = r.id
             WHERE u.voided = %s AND r.level < %s
         ),
-        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)
-        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level
+        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)"""
+    return sql, [*params, False, max_levels]
+
+
+def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
+    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+    walk, params = _reach(root, direction, max_levels)
+    sql = f"""{walk}
+        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level, l.id
         FROM best b JOIN trace_lot l ON l.id = b.id
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL {_people(direction)}
         ORDER BY 1, 8, 2"""
-    params += [False, max_levels]
     if direction == "forward":
         params.append(False)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
-    lots = [TracedLot(r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7])) for r in rows if r[0] == "lot"]
-    persons = [TracedPerson(r[1], r[2], r[5], int(r[6]), int(r[7])) for r in rows if r[0] == "person"]
+    lots = [TracedLot(r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), int(r[8])) for r in rows if r[0] == "lot"]
+    persons = [TracedPerson(r[1], r[2], r[5], int(r[6]), int(r[7]), int(r[8])) for r in rows if r[0] == "person"]
     name = root.number if isinstance(root, Lot) else root.coi
     return Trace(root=name, direction=direction, lots=lots, persons=persons)
+
+
+def edges(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> list[Edge]:
+    """Return the genealogy's edges among what the trace from the root reaches, in one recursive query.
+
+    Each edge points the way the material went: input lot → output lot (a use), donor → donated
+    lot, lot → patient (an administration). A root person's own edges are included: a donor's
+    donations (forward), a patient's administered lots (backward).
+    """
+    walk, params = _reach(root, direction, max_levels)
+    here = _STEP[direction][0]
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"  # from the lots reached: see _people
+    if direction == "forward":
+        people = f"""SELECT 'lot', a.lot_id, 'person', a.patient_id FROM best b
+            {join} trace_administration a ON a.lot_id = b.id WHERE a.voided = %s"""
+        params += [False, False]  # the uses' voided, the administrations' voided
+    else:
+        people = f"""SELECT 'person', l.donor_id, 'lot', l.id FROM best b
+            {join} trace_lot l ON l.id = b.id WHERE l.donor_id IS NOT NULL"""
+        params += [False]  # the uses' voided
+    own = ""
+    if isinstance(root, Person):  # the root person's own edges, to the lots the walk starts from
+        own = (
+            "UNION ALL SELECT 'person', donor_id, 'lot', id FROM trace_lot WHERE donor_id = %s AND voided = %s"
+            if direction == "forward"
+            else "UNION ALL SELECT 'lot', lot_id, 'person', patient_id FROM trace_administration "
+            "WHERE patient_id = %s AND voided = %s"
+        )
+        params += [root.pk, False]
+    sql = f"""{walk}
+        SELECT 'lot', u.input_id, 'lot', u.output_id FROM best b
+        {join} trace_use u ON u.{here} = b.id WHERE u.voided = %s
+        UNION ALL {people} {own}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    return sorted({Edge(f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}") for r in rows})
 
 
 def timed(root: Lot | Person, direction: Direction) -> tuple[Trace, float]:
