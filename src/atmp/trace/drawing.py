@@ -269,7 +269,8 @@ def layout(
     tops = _placed(columns, live)
     bottom = max((tops[n.key] + _height(n) for column in columns for n in column), default=0.0)
     height = bottom + MARGIN + ROW_GAP * 3  # room under the lowest box for a dashed edge's bend
-    width = MARGIN * 2 + max(len(columns) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP, 0)
+    # Room on the right for an arrow within the last column, which bends out past its boxes.
+    width = MARGIN * 2 + max(len(columns) * (BOX_WIDTH + COLUMN_GAP) - COLUMN_GAP, 0) + COLUMN_GAP / 2
     boxes: list[Box] = []
     where: dict[str, tuple[Box, int]] = {}
     centres: list[tuple[float, str]] = []
