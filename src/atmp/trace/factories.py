@@ -290,3 +290,62 @@ def make_administration_past_retention(*, actor: User) -> Any:
     site = make_site(actor=actor)
     lot = make_lot(actor=actor, site=site, expiry_date=dt.date(1990, 1, 1))
     return give_lot(actor=actor, lot=lot, patient=make_person(actor=actor, site=site))
+
+
+def make_aav_genealogy(*, actor: User, site: Site, batches: int = 6, prefix: str = "AAV") -> dict[str, Any]:
+    """Build an AAV-like genealogy for trace pages and screenshots: three plasmid lots, a cell bank, a hub
+    reagent and two media feed each vector batch; a batch makes drug substance, which fills three drug
+    product lots, each with a retained sample, given to patients. Edges by link_lots (no rules).
+
+    With the default six batches: 55 lots and 18 patients; a forward trace from the hub reagent reaches
+    49 lots and every patient.
+    """
+
+    from atmp.trace.models import Material
+    from atmp.trace.models.materials import PURCHASED_TYPES
+
+    suppliers: dict[str, Any] = {}
+
+    def material(code: str, type_: str, unit: str = "mL") -> Any:
+        found = Material.objects.filter(code=code).first()
+        found = found or make_material(
+            actor=actor, code=code, name=code.replace("-", " ").title(), type=type_, unit=unit
+        )
+        if type_ in PURCHASED_TYPES:  # received from a supplier QA approved for it
+            suppliers[code] = make_approved_supplier(actor=actor, approver=releaser(), material=found)
+        return found
+
+    def lot(number: str, made_of: Any) -> Any:
+        supplier = suppliers.get(made_of.code)
+        return make_lot(actor=actor, number=f"{prefix}-{number}", material=made_of, site=site, supplier=supplier)
+
+    inputs = [
+        lot(f"PL-{n}", material(f"{prefix}-PLASMID-{name}", "plasmid"))
+        for n, name in enumerate(("REP", "CAP", "HELPER"), 1)
+    ]
+    inputs.append(lot("MCB-1", material(f"{prefix}-HEK293-MCB", "cell_line", "{vial}")))
+    hub = lot("REAGENT-1", material(f"{prefix}-PEI-REAGENT", "critical_reagent"))
+    inputs += [hub, *(lot(f"MEDIUM-{n}", material(f"{prefix}-MEDIUM", "medium")) for n in (1, 2))]
+    substance, product, sample = (
+        material(f"{prefix}-VECTOR-DS", "drug_substance"),
+        material(f"{prefix}-VECTOR-DP", "drug_product", "{vial}"),
+        material(f"{prefix}-RETAINED", "intermediate", "{vial}"),
+    )
+    vector = material(f"{prefix}-VECTOR-BATCH", "intermediate")
+    made: dict[str, Any] = {"hub": hub, "inputs": inputs, "batches": [], "products": [], "patients": []}
+    for b in range(1, batches + 1):
+        batch = lot(f"VB-{b:02d}", vector)
+        for source in [*inputs[:5], inputs[5 + b % 2]]:
+            link_lots(actor=actor, input=source, output=batch)
+        ds = lot(f"DS-{b:02d}", substance)
+        link_lots(actor=actor, input=batch, output=ds)
+        made["batches"].append(batch)
+        for f in range(1, 4):
+            dp = lot(f"DP-{b:02d}{f}", product)
+            link_lots(actor=actor, input=ds, output=dp)
+            link_lots(actor=actor, input=dp, output=lot(f"RS-{b:02d}{f}", sample))
+            patient = make_person(actor=actor, kind="patient", site=site)
+            give_lot(actor=actor, lot=dp, patient=patient)
+            made["products"].append(dp)
+            made["patients"].append(patient)
+    return made

@@ -1,8 +1,9 @@
-"""The record page's panel of personal data: on a person's page and on their sealed identity's page.
+"""The record page's traceability panels: a lot's or person's Genealogy links, and the Personal data panel.
 
-It never shows the data itself: it says whether it is registered and sealed, links the sealed
-record, and offers the reveal form (with the purpose to give) to those whose roles allow it. In
-print it shows the same facts, no form.
+The Personal data panel (on a person's page and on their sealed identity's page) never shows the
+data itself: it says whether it is registered and sealed, links the sealed record, and offers the
+reveal form (with the purpose to give) to those whose roles allow it. In print it shows the same
+facts, no form.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from atmp.accounts.models import User
 from atmp.ledger.records import GmpRecord
 from atmp.modules import Panel
 from atmp.trace.forms import RevealForm
-from atmp.trace.models import Identity, Person
+from atmp.trace.models import Identity, Lot, Person
 
 
 def identity_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
@@ -70,4 +71,18 @@ def retention_panel(user: User | None, record: GmpRecord, *, for_print: bool = F
         },
         order=80,
         slug="retention",
+    )
+
+
+def genealogy_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+    """Return the Genealogy panel of a lot or person: links to its trace page, forward and backward."""
+    if for_print or not isinstance(record, Lot | Person) or record.voided:
+        return None
+    root = record.number if isinstance(record, Lot) else record.coi
+    return Panel(
+        title="Genealogy",
+        template="trace/genealogy_panel.html",
+        context={"root": root, "person": isinstance(record, Person)},
+        order=30,
+        slug="genealogy",
     )

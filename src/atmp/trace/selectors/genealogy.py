@@ -16,7 +16,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.db import connection
 
@@ -34,9 +34,20 @@ MAX_LEVELS = 1000
 _STEP: dict[str, tuple[str, str]] = {"forward": ("input_id", "output_id"), "backward": ("output_id", "input_id")}
 
 
-@dataclass(frozen=True)
-class TracedLot:
-    """A lot a trace reached, at its shortest distance (level) from the root (the root lot: 0)."""
+@dataclass(frozen=True, order=True)
+class Edge:
+    """An edge among traced nodes, the way the material went; each end is "lot:<id>" or "person:<id>"."""
+
+    source: str
+    target: str
+
+
+class TracedLot(NamedTuple):
+    """A lot a trace reached, at its shortest distance (level) from the root (the root lot: 0).
+
+    A named tuple, not a frozen dataclass: a hub's trace makes tens of thousands, and a frozen
+    dataclass costs five times as much to build (docs/performance.md, the trace).
+    """
 
     number: str
     material: str
@@ -45,10 +56,10 @@ class TracedLot:
     site: str
     site_id: int
     level: int
+    id: int = 0  # the lot's primary key (a record page's address); 0 when built by hand
 
 
-@dataclass(frozen=True)
-class TracedPerson:
+class TracedPerson(NamedTuple):
     """A donor (backward) or patient (forward) a trace reached, one level beyond the nearest lot linking them."""
 
     coi: str
@@ -56,6 +67,7 @@ class TracedPerson:
     site: str
     site_id: int
     level: int
+    id: int = 0  # the person's primary key (a record page's address); 0 when built by hand
 
 
 @dataclass(frozen=True)
@@ -89,28 +101,43 @@ def _anchor(direction: Direction, root: Lot | Person) -> tuple[str, list[Any]]:
     return "SELECT lot_id, 1 FROM trace_administration WHERE patient_id = %s AND voided = %s", [root.pk, False]
 
 
-def _people(direction: Direction) -> str:
-    """Return the SELECT of the persons at the far end of the reached lots (one row each).
+_LOT_COLUMNS = "l.id, l.number, l.status, l.site_id, l.material_id"
 
-    The plan must start from the lots reached and look each one's administrations or donor up,
-    never scan every administration: SQLite, which has no table statistics here (atmp does not run
-    ANALYZE), may choose the scan for a join, so on SQLite the join is a CROSS JOIN, which SQLite
-    documents as keeping the tables' order. PostgreSQL plans the plain JOIN from its statistics.
+
+def _each(alias: str, table: str, columns: str, condition: str) -> str:
+    """Return a join that looks rows of the table up by index for each row before it, in that order.
+
+    A trace's lots and people must be found from the ids it reached, one index lookup each, never
+    by scanning every lot, administration, donation or person. Neither database can estimate how
+    many lots a recursive walk reaches, so neither is left to choose: SQLite (no table statistics
+    here: atmp does not run ANALYZE) keeps the order of a CROSS JOIN, as its documentation
+    promises; on PostgreSQL, whose guess (200 rows) made it hash-join sequential scans of the lots,
+    administrations and persons (docs/performance.md, the trace), a LATERAL subquery with OFFSET 0
+    (which keeps the planner from flattening it) runs once per row before it.
     """
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    if connection.vendor == "sqlite":
+        return f"CROSS JOIN {table} {alias} ON {condition}"
+    return f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0) {alias}"
+
+
+def _people(direction: Direction) -> str:
+    """Return the SELECT of the persons at the far end of the reached lots (one row each), looked up from them."""
     if direction == "forward":
         ends = (
-            f"SELECT a.patient_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{join} trace_administration a ON a.lot_id = b.id AND a.voided = %s GROUP BY a.patient_id"
+            "SELECT a.patient_id AS person_id, MIN(b.level) AS level FROM best b "
+            f"{_each('a', 'trace_administration', 'a.patient_id', 'a.lot_id = b.id AND a.voided = %s')} "
+            "GROUP BY a.patient_id"
         )
     else:
         ends = (
-            f"SELECT d.donor_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{join} trace_lot d ON d.id = b.id WHERE d.donor_id IS NOT NULL GROUP BY d.donor_id"
+            "SELECT d.donor_id AS person_id, MIN(b.level) AS level FROM best b "
+            f"{_each('d', 'trace_lot', 'd.donor_id', 'd.id = b.id AND d.donor_id IS NOT NULL')} "
+            "GROUP BY d.donor_id"
         )
+    person = _each("p", "trace_person", "p.coi, p.kind, p.site_id, p.id", "p.id = e.person_id")
     return f"""
-        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1
-        FROM ({ends}) e JOIN trace_person p ON p.id = e.person_id JOIN accounts_site s ON s.id = p.site_id"""
+        SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1, p.id
+        FROM ({ends}) e {person} JOIN accounts_site s ON s.id = p.site_id"""
 
 
 def reach(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> tuple[str, list[Any]]:
@@ -137,8 +164,8 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
     """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
     walk, params = reach(root, direction, max_levels=max_levels)
     sql = f"""{walk}
-        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level
-        FROM best b JOIN trace_lot l ON l.id = b.id
+        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level, l.id
+        FROM best b {_each("l", "trace_lot", _LOT_COLUMNS, "l.id = b.id")}
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL {_people(direction)}
         ORDER BY 1, 8, 2"""
@@ -147,10 +174,47 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
-    lots = [TracedLot(r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7])) for r in rows if r[0] == "lot"]
-    persons = [TracedPerson(r[1], r[2], r[5], int(r[6]), int(r[7])) for r in rows if r[0] == "person"]
+    # The columns are the fields, in order (ids and levels are integers on both databases).
+    lots = [TracedLot._make(r[1:]) for r in rows if r[0] == "lot"]
+    persons = [TracedPerson(r[1], r[2], r[5], r[6], r[7], r[8]) for r in rows if r[0] == "person"]
     name = root.number if isinstance(root, Lot) else root.coi
     return Trace(root=name, direction=direction, lots=lots, persons=persons)
+
+
+def edges(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> list[Edge]:
+    """Return the genealogy's edges among what the trace from the root reaches, in one recursive query.
+
+    Each edge points the way the material went: input lot → output lot (a use), donor → donated
+    lot, lot → patient (an administration). A root person's own edges are included: a donor's
+    donations (forward), a patient's administered lots (backward).
+    """
+    walk, params = reach(root, direction, max_levels=max_levels)
+    here = _STEP[direction][0]
+    if direction == "forward":
+        given = _each("a", "trace_administration", "a.lot_id, a.patient_id", "a.lot_id = b.id AND a.voided = %s")
+        people = f"SELECT 'lot', a.lot_id, 'person', a.patient_id FROM best b {given}"
+        params += [False, False]  # the uses' voided, the administrations' voided
+    else:
+        donated = _each("l", "trace_lot", "l.id, l.donor_id", "l.id = b.id AND l.donor_id IS NOT NULL")
+        people = f"SELECT 'person', l.donor_id, 'lot', l.id FROM best b {donated}"
+        params += [False]  # the uses' voided
+    own = ""
+    if isinstance(root, Person):  # the root person's own edges, to the lots the walk starts from
+        own = (
+            "UNION ALL SELECT 'person', donor_id, 'lot', id FROM trace_lot WHERE donor_id = %s AND voided = %s"
+            if direction == "forward"
+            else "UNION ALL SELECT 'lot', lot_id, 'person', patient_id FROM trace_administration "
+            "WHERE patient_id = %s AND voided = %s"
+        )
+        params += [root.pk, False]
+    sql = f"""{walk}
+        SELECT 'lot', u.input_id, 'lot', u.output_id FROM best b
+        {_each("u", "trace_use", "u.input_id, u.output_id", f"u.{here} = b.id AND u.voided = %s")}
+        UNION ALL {people} {own}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    return sorted({Edge(f"{r[0]}:{r[1]}", f"{r[2]}:{r[3]}") for r in rows})
 
 
 def timed(root: Lot | Person, direction: Direction) -> tuple[Trace, float]:

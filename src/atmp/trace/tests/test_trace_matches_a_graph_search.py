@@ -1,7 +1,8 @@
 """Property: on random genealogies (DAGs), each trace equals a breadth-first search in Python.
 
 Forward and backward, from a lot or a person, on SQLite and PostgreSQL (the suite's two passes):
-the same lots, each once at its shortest distance, and the same donors or patients at theirs.
+the same lots, each once at its shortest distance, and the same donors or patients at theirs; and
+the edges the trace page draws are exactly the genealogy's edges among what the search reached.
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ def reference(n, edges, donors, given_to, persons, root, direction):
     return level, people
 
 
+def reference_edges(edges, donors, given_to, root, direction, level, lot_key, person_key):
+    """Return the edges among what the search reached, the way the material went, as node keys."""
+    kind, index = root
+    if direction == "forward":
+        found = {(lot_key(a), lot_key(b)) for a, b in edges if a in level}
+        found |= {(lot_key(lot), person_key(p)) for lot, p in given_to if lot in level}
+        if kind == "person":
+            found |= {(person_key(d), lot_key(lot)) for lot, d in enumerate(donors) if d == index}
+    else:
+        found = {(lot_key(a), lot_key(b)) for a, b in edges if b in level}
+        found |= {(person_key(d), lot_key(lot)) for lot, d in enumerate(donors) if d is not None and lot in level}
+        if kind == "person":
+            found |= {(lot_key(lot), person_key(p)) for lot, p in given_to if p == index}
+    return found
+
+
 @pytest.fixture
 def kit(qa_reviewer, site):
     donation = factories.make_material(actor=qa_reviewer, type="starting_material", unit="{bag}")
@@ -107,5 +124,17 @@ def test_every_trace_equals_a_breadth_first_search(kit):
         assert {lot.number: lot.level for lot in found.lots} == {lots[i].number: lvl for i, lvl in want_lots.items()}
         assert len(found.lots) == len({lot.number for lot in found.lots})  # each lot once
         assert {p.coi: p.level for p in found.persons} == {people[i].coi: lvl for i, lvl in want_people.items()}
+        drawn = {(e.source, e.target) for e in genealogy.edges(start, direction)}
+        person_index = (index % persons) if kind == "person" else index
+        assert drawn == reference_edges(
+            edges,
+            donors,
+            given_to,
+            (kind, person_index),
+            direction,
+            want_lots,
+            lambda i: f"lot:{lots[i].pk}",
+            lambda i: f"person:{people[i].pk}",
+        )
 
     check()

@@ -10,6 +10,12 @@ from atmp.accounts.access import requires
 # (label, url name, what it holds): one entry per area.
 AREAS: list[tuple[str, str, str]] = [
     (
+        "Trace the genealogy",
+        "trace:genealogy",
+        "Forward or backward from a lot, donor or patient (typed or scanned): every lot at every level, "
+        "drawn as a graph, and the patients or donors at the far end.",
+    ),
+    (
         "Identifiers",
         "trace:identifiers",
         "Check an ISBT 128 DIN's check character, a Single European Code, a GS1 key; read a scanned "
