@@ -22,6 +22,7 @@ class TraceConfig(AppConfig):
             NavEntry("Find a person", "trace:find_person", "identity.view"),
         ),
         panels=("atmp.trace.panels:identity_panel",),
+        demo="atmp.trace.demo:load",
         order=50,
     )
 
