@@ -81,7 +81,13 @@ def _register(people: dict[str, User], site: Site, data: dict[str, str]) -> Any:
     carla = people["carla"]
     if sealed.keys_present():
         return register_person_with_identity(
-            actor=carla, kind="patient", site=site, reason="referred by the treating physician", **data
+            actor=carla,
+            kind="patient",
+            site=site,
+            reason="referred by the treating physician",
+            name=data["name"],
+            birth_date=data["birth_date"],
+            hospital_number=data["hospital_number"],
         )
     return register_person(actor=carla, kind="patient", site=site, reason="referred by the treating physician")
 
