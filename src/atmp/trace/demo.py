@@ -175,8 +175,8 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
     administer_by_scan(actor=olga, patient_scan=first.coi, product_scan=first_bag.number, place=WARD, reason="infusion")
     with contextlib.suppress(HandoverBlocked):  # the attempt is kept with its deviation: what the demo shows
         administer_by_scan(
-            actor=olga, patient_scan=second.coi, product_scan=third_bag.number, place=WARD, reason="infusion"
-        )
+            actor=olga, patient_scan=second.coi, product_scan=third_bag.number, place=WARD
+        )  # no reason given: the service's own ("administration blocked by a mismatched scan") is recorded
     administer_by_scan(
         actor=olga, patient_scan=second.coi, product_scan=second_bag.number, place=WARD, reason="infusion"
     )
