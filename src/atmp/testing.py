@@ -347,7 +347,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.person": (lambda actor: _t().make_person(actor=actor), "kind", "donor"),
     "trace.lot": (lambda actor: _t().make_lot(actor=actor), "location", "Freezer 2, rack B"),
     "trace.use": (lambda actor: _t().make_use(actor=actor), "made_by", "trace.material:1"),
-    "trace.administration": (lambda actor: _t().make_administration(actor=actor), "at", _signed_at()),
+    # Past its retention end, so that the contract may void it (a live one is kept: trace.retention).
+    "trace.administration": (lambda actor: _t().make_administration_past_retention(actor=actor), "at", _signed_at()),
     # Sealed by a Chain-of-Identity Coordinator (the only role that may), whoever the actor is.
     "trace.identity": (lambda actor: _t().make_person_with_identity().identity, "ciphertext_sha256", "0" * 64),
     "trace.labelsetup": (lambda actor: _t().make_label_setup(actor=actor), "isbt128", True),

@@ -21,7 +21,7 @@ class TraceConfig(AppConfig):
             NavEntry("Trace", "trace:index", "records.view"),
             NavEntry("Find a person", "trace:find_person", "identity.view"),
         ),
-        panels=("atmp.trace.panels:identity_panel",),
+        panels=("atmp.trace.panels:identity_panel", "atmp.trace.panels:retention_panel"),
         demo="atmp.trace.demo:load",
         order=50,
     )

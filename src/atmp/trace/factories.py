@@ -245,3 +245,48 @@ def make_temperature_log(*, actor: User, **fields: Any) -> Any:
         name=fields.pop("name", "logger.csv"),
         **fields,
     )
+
+
+def make_hub_genealogy(*, actor: User, approver: User | None = None, site: Site, centre: Site) -> dict[str, Any]:
+    """Build a small fixed genealogy around a hub reagent lot, through the services (for recall tests and demos).
+
+    R (reagent, 100 mL, released, in freezer F-3) goes into batches B1, B2 and B3 (10 mL each);
+    B1 makes drug product DP1 and B2 makes DP2 (1 bag used each); B3 is still in quarantine.
+    DP1 (2 bags) gives 1 bag to patient P1 of the site; DP2 (2 bags) 1 bag each to P2 and P3 of
+    the treatment centre. X is an unrelated released lot. Returns the lots and patients by those names.
+    """
+    approver = approver or releaser()
+    reagent = make_material(actor=actor, type="intermediate", unit="mL")
+    batch = make_material(actor=actor, type="drug_substance", unit="{bag}")
+    product = make_material(actor=actor, type="drug_product", unit="{bag}")
+    n = next(_n)
+    r = make_released_lot(
+        actor=actor, approver=approver, number=f"R-{n}", material=reagent, site=site, location="Freezer F-3"
+    )
+    x = make_released_lot(actor=actor, approver=approver, number=f"X-{n}", material=reagent, site=site)
+    found: dict[str, Any] = {"R": r, "X": x}
+    for name in ("B1", "B2", "B3"):
+        found[name] = make_lot(actor=actor, number=f"{name}-{n}", material=batch, site=site, quantity="2")
+        make_use(actor=actor, input=r, output=found[name], quantity="10", unit="mL")
+    for b, dp in (("B1", "DP1"), ("B2", "DP2")):
+        release(found[b], approver=approver)
+        found[dp] = make_lot(actor=actor, number=f"{dp}-{n}", material=product, site=site, quantity="2")
+        make_use(actor=actor, input=found[b], output=found[dp], quantity="1", unit="{bag}")
+        release(found[dp], approver=approver)
+    found["P1"] = make_person(actor=actor, site=site)
+    found["P2"] = make_person(actor=actor, site=centre)
+    found["P3"] = make_person(actor=actor, site=centre)
+    for dp, p in (("DP1", "P1"), ("DP2", "P2"), ("DP2", "P3")):
+        make_administration(actor=actor, lot=found[dp], patient=found[p], quantity="1")
+    return found
+
+
+def make_administration_past_retention(*, actor: User) -> Any:
+    """Give a lot that expired in 1990 to a new patient (WITHOUT the rules): its retention ended, so it may be voided.
+
+    For the record contract, which voids one record of every type: a live administration is kept
+    until 30 years after its product's expiry (atmp.trace.retention).
+    """
+    site = make_site(actor=actor)
+    lot = make_lot(actor=actor, site=site, expiry_date=dt.date(1990, 1, 1))
+    return give_lot(actor=actor, lot=lot, patient=make_person(actor=actor, site=site))

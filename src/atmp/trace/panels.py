@@ -47,3 +47,27 @@ def identity_panel(user: User | None, record: GmpRecord, *, for_print: bool = Fa
         order=15,
         slug="identity",
     )
+
+
+def retention_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+    """Return the Retention panel of a traceability record (lot, use, administration, person, identity), or None."""
+    from atmp.trace import retention
+    from atmp.trace.models import Administration, Lot, Use
+
+    if not isinstance(record, Lot | Use | Administration | Person | Identity):
+        return None
+    ends = retention.retention_end(record)
+    refusal = None if record.voided or for_print else retention.void_refusal(record)
+    return Panel(
+        title="Retention",
+        template="trace/retention_panel.html",
+        context={
+            "ends": ends,
+            "article": retention.ARTICLE,
+            "refusal": refusal,
+            "lot": record if isinstance(record, Lot) else None,
+            "for_print": for_print,
+        },
+        order=80,
+        slug="retention",
+    )

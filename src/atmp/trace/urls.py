@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.trace.views import custody, identifiers, identities, index, labels
+from atmp.trace.views import custody, identifiers, identities, index, labels, recall
 from atmp.web.pages import page
 
 app_name = "trace"
@@ -15,4 +15,6 @@ urlpatterns = [
     path("lots/<str:number>/label.pdf", page(labels.label_pdf), name="label-pdf"),
     path("lots/<str:number>/label.png", page(labels.label_png), name="label-png"),
     *custody.urlpatterns,
+    path("recall/", page(recall.recall), name="recall"),
+    path("recall/<str:root>/open/", recall.open_page, name="recall-open"),
 ]

@@ -138,7 +138,9 @@ def quantity(value: Any, field: str) -> Decimal:
 
 # A reference to a person or an organisation kept elsewhere (a case, ticket, hospital or pseudonym
 # code): no spaces, so a name or an address does not pass for one.
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+# A chain-of-identity code ends in an ISO/IEC 7064 MOD 37-2 check character, which may be '*'
+# (LEI-P-000002-*): a reference may hold one, as no name or address does.
+REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/*-]*$")
 
 
 def no_personal_data(value: str, field: str, *, pseudonym: bool = False) -> str:
@@ -154,7 +156,7 @@ def no_personal_data(value: str, field: str, *, pseudonym: bool = False) -> str:
     if not REFERENCE.match(value):
         raise InvalidInput(
             field,
-            "give a reference code (letters, digits and - _ . : /, no spaces, e.g. HOSP-NL-014), "
+            "give a reference code (letters, digits and - _ . : / *, no spaces, e.g. HOSP-NL-014), "
             "not a name or an address: personal data never enters the ledger",
         )
     if pseudonym and not any(c.isdigit() for c in value):

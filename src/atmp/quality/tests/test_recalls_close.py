@@ -109,3 +109,9 @@ def test_a_patient_is_reached_by_a_pseudonym_code(qa_reviewer):
     recall = make_recall(actor=qa_reviewer)
     added = recalls.add_recipient(actor=qa_reviewer, recall=recall, reference="PAT-0042", kind="patient")
     assert added.reference == "PAT-0042"
+
+
+def test_a_patient_is_reached_by_a_coi_whose_check_character_is_a_star(qa_reviewer):
+    recall = make_recall(actor=qa_reviewer)
+    added = recalls.add_recipient(actor=qa_reviewer, recall=recall, reference="LEI-P-000002-*", kind="patient")
+    assert added.reference == "LEI-P-000002-*"

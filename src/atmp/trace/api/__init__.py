@@ -7,7 +7,7 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import custody, genealogy, identifiers, identities, labels, lots, materials, persons
+    from atmp.trace.api import custody, genealogy, identifiers, identities, labels, lots, materials, persons, recall
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
@@ -18,6 +18,7 @@ def _gather() -> None:
     router.add_router("", custody.router)  # before genealogy: /trace/administrations/by-scan
     router.add_router("", genealogy.router)
     router.add_router("", labels.router)
+    router.add_router("", recall.router)
 
 
 _gather()

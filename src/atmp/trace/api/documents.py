@@ -8,9 +8,11 @@ from pydantic import BeforeValidator, Field
 
 from atmp.api.schemas import bounded
 from atmp.ledger.records import rfc3339
+from atmp.trace import retention
 from atmp.trace.models import Administration, Lot, Material, Person, Use
 from atmp.trace.selectors import genealogy
 from atmp.trace.selectors.genealogy import Trace, TracedLot
+from atmp.trace.selectors.recall import Impact, ImpactedLot
 from atmp.trace.units import plain
 
 
@@ -29,6 +31,12 @@ QuantityIn = Annotated[
 
 def _common(record: Any) -> dict[str, Any]:
     return {"id": record.pk, "record": record.record_key, "version": record.version}
+
+
+def _kept_until(record: Any) -> dict[str, Any]:
+    """Return the record's retention end (ISO date; None while a lot it leads to has no expiry date)."""
+    ends = retention.retention_end(record)
+    return {"retention_end": ends.isoformat() if ends else None}
 
 
 def material_document(m: Material) -> dict[str, Any]:
@@ -64,12 +72,13 @@ def lot_document(lot: Lot) -> dict[str, Any]:
         "unit": lot.unit,
         "location": lot.location,
         "received_at": rfc3339(lot.received_at),
+        **_kept_until(lot),
     }
 
 
 def person_document(p: Person) -> dict[str, Any]:
     """Return a person as PersonOut: the COI, the kind and the site, nothing else."""
-    return {**_common(p), "coi": p.coi, "kind": p.kind, "site": p.site.code}
+    return {**_common(p), "coi": p.coi, "kind": p.kind, "site": p.site.code, **_kept_until(p)}
 
 
 def use_document(u: Use) -> dict[str, Any]:
@@ -82,12 +91,21 @@ def use_document(u: Use) -> dict[str, Any]:
         "unit": u.unit,
         "at": rfc3339(u.at),
         "made_by": u.made_by,
+        **_kept_until(u),
     }
 
 
 def administration_document(a: Administration) -> dict[str, Any]:
     """Return an administration as AdministrationOut."""
-    return {**_common(a), "lot": a.lot.number, "patient": a.patient.coi, "at": rfc3339(a.at)}
+    return {
+        **_common(a),
+        "lot": a.lot.number,
+        "patient": a.patient.coi,
+        "at": rfc3339(a.at),
+        "quantity": None if a.quantity is None else plain(a.quantity),
+        "unit": a.unit,
+        **_kept_until(a),
+    }
 
 
 def traced_lot_document(x: TracedLot) -> dict[str, Any]:
@@ -109,5 +127,47 @@ def trace_document(found: Trace, elapsed_ms: float) -> dict[str, Any]:
         "root": found.root,
         "lots": [traced_lot_document(x) for x in found.lots],
         people: [{"coi": p.coi, "kind": p.kind, "site": p.site, "level": p.level} for p in found.persons],
+        "elapsed_ms": elapsed_ms,
+    }
+
+
+def impacted_lot_document(x: ImpactedLot) -> dict[str, Any]:
+    """Return a lot a recall reaches: as a trace shows it, with where its units are."""
+    f, where = x.facts, x.where
+    return {
+        "lot": f.number,
+        "material": f.material,
+        "type": f.type,
+        "status": f.status,
+        "site": f.site,
+        "level": f.level,
+        "quantity": plain(f.quantity),
+        "unit": f.unit,
+        "whereabouts": {
+            "places": where.places,
+            "in_stock": {"quantity": plain(where.remaining), "site": where.site, "location": where.location}
+            if where.in_stock
+            else None,
+            "consumed_into": [
+                {"lot": u.lot, "quantity": plain(u.quantity), "unit": u.unit} for u in where.consumed_into
+            ],
+            "administered_to": [
+                {"coi": p.coi, "quantity": None if p.quantity is None else plain(p.quantity), "unit": p.unit}
+                for p in where.administered_to
+            ],
+            "shipped": [{"shipment": s.shipment, "consignee": s.consignee} for s in where.shipped],
+        },
+    }
+
+
+def impact_document(found: Impact, elapsed_ms: float) -> dict[str, Any]:
+    """Return a recall impact: {"root", "lots", "patients", "consignees", "elapsed_ms"}; persons by COI only."""
+    return {
+        "root": found.root,
+        "lots": [impacted_lot_document(x) for x in found.lots],
+        "patients": [{"coi": p.coi, "site": p.site} for p in found.patients],
+        "consignees": [
+            {"site": c.site, "kind": c.kind, "reference": c.reference, "lots": list(c.lots)} for c in found.consignees
+        ],
         "elapsed_ms": elapsed_ms,
     }

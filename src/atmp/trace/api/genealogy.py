@@ -45,6 +45,7 @@ class UseOut(Schema):
     unit: str
     at: str
     made_by: str
+    retention_end: str | None = None
 
 
 class AdministrationIn(BodyIn):
@@ -53,6 +54,8 @@ class AdministrationIn(BodyIn):
     lot: Annotated[str, bounded(60)]
     patient: Annotated[str, bounded(40)]
     at: dt.datetime | None = None
+    quantity: QuantityIn | None = Field(None, description="How much of the lot was given (taken from what remains).")
+    unit: Annotated[str, bounded(20)] = Field("", description="The quantity's UCUM unit (default: the lot's).")
     reason: Reason = ""
 
 
@@ -63,6 +66,9 @@ class AdministrationOut(Schema):
     lot: str
     patient: str
     at: str
+    quantity: str | None = None
+    unit: str = ""
+    retention_end: str | None = None
 
 
 class TracedLotOut(Schema):
@@ -123,6 +129,8 @@ def record_administration(request: HttpRequest, body: AdministrationIn) -> Statu
         lot=find_lot(body.lot, user=user),
         patient=find_person(body.patient, field="patient", user=user),
         at=body.at,
+        quantity=body.quantity,
+        unit=body.unit or None,
         reason=body.reason,
     )
     return Status(201, administration_document(given))
@@ -146,3 +154,30 @@ def trace_forward(request: HttpRequest, root: Root) -> dict[str, Any]:
 def trace_backward(request: HttpRequest, root: Root) -> dict[str, Any]:
     """Trace backward from a lot number or a patient's COI: every lot it was made from, and the donors."""
     return _traced(request, root, "backward")
+
+
+class VoidIn(BodyIn):
+    """A traceability record to void, by its key, and why (a correction: the record and its history stay)."""
+
+    record: Annotated[str, bounded(60)] = Field(
+        description="trace.lot:ID, trace.use:ID, trace.administration:ID or trace.person:ID."
+    )
+    reason: Annotated[str, bounded(2000)]
+
+
+class VoidedOut(Schema):
+    record: str
+    version: int
+    voided: bool
+
+
+@router.post("/trace/void", response=answers({200: VoidedOut}))
+@requires("records.write")
+def void(request: HttpRequest, body: VoidIn) -> dict[str, Any]:
+    """Void a lot, use, administration or person (422 naming the record and its retention end when it is kept)."""
+    from atmp.trace.services.void import void_record
+    from atmp.workflow import links
+
+    user = user_of(request)
+    made = void_record(actor=user, record=links.resolve(body.record, field="record", user=user), reason=body.reason)
+    return {"record": made.record_key, "version": made.version, "voided": made.voided}

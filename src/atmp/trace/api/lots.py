@@ -75,6 +75,9 @@ class LotOut(Schema):
     unit: str
     location: str
     received_at: str
+    retention_end: str | None = Field(
+        None, description="30 years after the last expiry it leads to (null: not yet known)."
+    )
 
 
 def supplier_numbered(number: str | None) -> Supplier | None:

@@ -49,6 +49,7 @@ class PersonOut(Schema):
     coi: str
     kind: str
     site: str
+    retention_end: str | None = None
     identity: IdentityOut | None = None
 
 

@@ -15,7 +15,7 @@ def trace() -> None:
     no database and no ATMP_HOME.
     The genealogy: materials, lots (receive, release), persons, uses, administrations, and
     the trace: `atmp trace forward ID --json`, `atmp trace backward ID --json` (ID: a lot
-    number or a person's COI).
+    number or a person's COI); the recall impact: `atmp trace recall ID --json`.
     The chain of custody: `atmp trace ship`, `handover`, `temperature-log`, `shipment`, and
     at the bedside `atmp trace administer --patient-scan … --product-scan …`.
     Labels: `atmp trace label LOT --out FILE.pdf|png` (GS1 DataMatrix, or ISBT 128 symbols),
@@ -28,7 +28,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import custody, genealogy, identifiers, labels, lots, materials, persons  # noqa: F401
+    from atmp.trace.cli import custody, genealogy, identifiers, labels, lots, materials, persons, recall  # noqa: F401
 
 
 _register()

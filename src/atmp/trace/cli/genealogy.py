@@ -91,6 +91,12 @@ def use(
 @click.option("--product-scan", default=None, help="The product's label, as the reader typed it (its lot).")
 @click.option("--place", default="", help="Where (with the scans): the ward and bed.")
 @click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@click.option(
+    "--quantity",
+    default=None,
+    help="How much of LOT was given (default: one bag or vial, or all that remains of a lot counted otherwise).",
+)
+@click.option("--unit", default=None, help="The quantity's UCUM unit (default: LOT's).")
 @REASON
 @write
 @handled
@@ -101,14 +107,17 @@ def administer(
     product_scan: str | None,
     place: str,
     at: str | None,
+    quantity: str | None,
+    unit: str | None,
     reason: str,
     **auth: Any,
 ) -> None:
-    """Record that LOT (released) was given to PATIENT (a COI), or, at the bedside, scan both.
+    """Record that LOT (released), or --quantity of it, was given to PATIENT (a COI), or, at the bedside, scan both.
 
     With --patient-scan and --product-scan (and --place) the two scans are matched first: a
     product made for another patient exits 2, the attempt recorded as a blocked hand-over with a
-    deviation (both named in the message). Give either LOT PATIENT or the two scans.
+    deviation (both named in the message). Give either LOT PATIENT or the two scans. Without
+    --quantity, one container of a lot counted in bags or vials is given, else all that remains.
 
     \b
     Example:
@@ -132,6 +141,8 @@ def administer(
         raise InvalidInput("lot", "give LOT and PATIENT, or --patient-scan and --product-scan")
     user = actor(auth)
     if scanned:
+        if quantity is not None or unit is not None:
+            raise InvalidInput("quantity", "at the bedside one container is given: --quantity goes with LOT PATIENT")
         if not place.strip():
             raise InvalidInput("place", "say where the product is given (--place)")
         given = administer_by_scan(
@@ -148,6 +159,8 @@ def administer(
             lot=find_lot(str(lot_number), user=user),
             patient=find_person(str(patient), field="patient", user=user),
             at=at,
+            quantity=quantity,
+            unit=unit,
             reason=reason,
         )
     emit(administration_document(given), as_json=auth["as_json"], text=lambda d: f"{d['lot']} given to {d['patient']}")
@@ -203,3 +216,29 @@ def backward(root: str, username: str | None, as_json: bool) -> None:
     distance from ID. An unknown ID exits 2, naming it.
     """
     _trace(root, "backward", username, as_json)
+
+
+@trace.command("void")
+@click.argument("key", metavar="RECORD")
+@REASON
+@write
+@handled
+def void(key: str, reason: str, **auth: Any) -> None:
+    """Void RECORD (trace.lot:ID, trace.use:ID, trace.administration:ID or trace.person:ID) with --reason.
+
+    A correction: the record and its history stay in the ledger. Refused (exit 2, naming the record
+    and the rule): a lot or person with live uses, administrations or donations; a use whose output
+    lot has left quarantine, or an administration, before its retention end (30 years after the
+    product's expiry, Regulation (EC) No 1394/2007 Art. 15(4)).
+    """
+    setup_django()
+    from atmp.trace.services.void import void_record
+    from atmp.workflow import links
+
+    user = actor(auth)
+    made = void_record(actor=user, record=links.resolve(key, field="record", user=user), reason=reason)
+    emit(
+        {"record": made.record_key, "version": made.version, "voided": made.voided},
+        as_json=auth["as_json"],
+        text=lambda d: f"{d['record']} voided",
+    )

@@ -13,11 +13,12 @@ from django.db import models
 from atmp.ledger.records import GmpRecord
 from atmp.trace.models.lots import Lot
 from atmp.trace.models.persons import Person
+from atmp.trace.models.retained import VoidGuard
 
 __all__ = ["Administration", "Use"]
 
 
-class Use(GmpRecord):
+class Use(VoidGuard, GmpRecord):
     """A quantity of one lot consumed to make another, at a time, by a step named elsewhere (made_by)."""
 
     input = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="uses", db_index=False)
@@ -47,12 +48,16 @@ class Use(GmpRecord):
         return f"{self.quantity} {self.unit} of lot {self.input_id} into lot {self.output_id}"
 
 
-class Administration(GmpRecord):
+class Administration(VoidGuard, GmpRecord):
     """A lot given to a patient at a time: where a forward trace reaches people."""
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="administrations", db_index=False)
     patient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="administrations", db_index=False)
     at = models.DateTimeField()
+    # How much of the lot was given, in a unit of its dimension; counted, like a use, against what
+    # remains of the lot. Empty when not recorded (administrations recorded before it was asked).
+    quantity = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
 
     lot_id: int
     patient_id: int

@@ -12,6 +12,7 @@ from atmp.accounts.roles import Role
 from atmp.quality.models.suppliers import Supplier
 from atmp.trace.models.materials import Material
 from atmp.trace.models.persons import Person
+from atmp.trace.models.retained import VoidGuard
 from atmp.trace.workflows.lots import LOT_WORKFLOW, RELEASED
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -19,7 +20,7 @@ from atmp.workflow.models import WorkflowRecord
 __all__ = ["Lot"]
 
 
-class Lot(WorkflowRecord):
+class Lot(VoidGuard, WorkflowRecord):
     """A lot of a material: received from a supplier, donated, or made on site from other lots.
 
     `number` is unique across all materials (docs/adr/0014): a trace, a scan or an import names a

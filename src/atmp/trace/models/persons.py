@@ -11,6 +11,7 @@ from django.db import models
 
 from atmp.accounts.models import Site
 from atmp.ledger.records import GmpRecord
+from atmp.trace.models.retained import VoidGuard
 
 __all__ = ["Person", "PersonKind"]
 
@@ -22,7 +23,7 @@ class PersonKind(models.TextChoices):
     PATIENT = "patient", "Patient"
 
 
-class Person(GmpRecord):
+class Person(VoidGuard, GmpRecord):
     """A donor or a patient, known to atmp only by their COI code in the site's scheme."""
 
     coi = models.CharField(max_length=40, unique=True)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from atmp.trace import units
-from atmp.trace.models import Administration, Lot, Person
+from atmp.trace.models import Lot, Person
 
 Direction = Literal["forward", "backward"]
 
@@ -113,8 +113,12 @@ def _people(direction: Direction) -> str:
         FROM ({ends}) e JOIN trace_person p ON p.id = e.person_id JOIN accounts_site s ON s.id = p.site_id"""
 
 
-def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
-    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+def reach(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> tuple[str, list[Any]]:
+    """Return the recursive walk as a WITH clause naming `best(id, level)`: each lot reached once, and its parameters.
+
+    The trace below and other reads over the same reach (the recall impact) select from `best`, so
+    every one of them walks the genealogy with this one recursive query.
+    """
     anchor, params = _anchor(direction, root)
     here, there = _STEP[direction]
     sql = f"""
@@ -125,13 +129,19 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
             FROM reach r JOIN trace_use u ON u.{here} = r.id
             WHERE u.voided = %s AND r.level < %s
         ),
-        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)
+        best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)"""
+    return sql, [*params, False, max_levels]
+
+
+def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
+    """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
+    walk, params = reach(root, direction, max_levels=max_levels)
+    sql = f"""{walk}
         SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level
         FROM best b JOIN trace_lot l ON l.id = b.id
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL {_people(direction)}
         ORDER BY 1, 8, 2"""
-    params += [False, max_levels]
     if direction == "forward":
         params.append(False)
     with connection.cursor() as cursor:
@@ -175,31 +185,18 @@ def is_ancestor(candidate_id: int, of_id: int) -> bool:
 
 
 def used(lot: Lot) -> Decimal:
-    """Return how much of the lot its live uses and administrations took, in the lot's unit."""
-    taken = _used_by_uses(lot)
-    return taken + given(lot, after=taken)
-
-
-def given(lot: Lot, *, after: Decimal | None = None) -> Decimal:
-    """Return how much of the lot its live administrations took: one per administration of a lot
-    counted in containers (a bag, a vial), else all that the uses left (the product is given whole)."""
-    count = Administration.objects.filter(lot_id=lot.pk, voided=False).count()
-    if count == 0:
-        return Decimal(0)
-    if units.is_container(lot.unit):
-        return Decimal(count)
-    return max(lot.quantity - (_used_by_uses(lot) if after is None else after), Decimal(0))
-
-
-def _used_by_uses(lot: Lot) -> Decimal:
-    """Return how much of the lot its live uses took, in the lot's unit (exact: summed in thousandths)."""
+    """Return how much of the lot its live uses and administrations took, in the lot's unit (exact)."""
     # Summed per unit as whole thousandths (the columns' precision): exact on SQLite too, which
-    # would otherwise add the decimals as doubles.
+    # would otherwise add the decimals as doubles. An administration with no quantity takes nothing.
     sql = """
-        SELECT unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT))
-        FROM trace_use WHERE input_id = %s AND voided = %s GROUP BY unit"""
+        SELECT unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT)) FROM (
+            SELECT unit, quantity FROM trace_use WHERE input_id = %s AND voided = %s
+            UNION ALL
+            SELECT unit, quantity FROM trace_administration
+            WHERE lot_id = %s AND voided = %s AND quantity IS NOT NULL
+        ) taken GROUP BY unit"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lot.pk, False])
+        cursor.execute(sql, [lot.pk, False, lot.pk, False])
         rows = cursor.fetchall()
     return sum((units.convert(Decimal(int(total)).scaleb(-3), unit, lot.unit) for unit, total in rows), Decimal(0))
 

@@ -112,22 +112,37 @@ def record_use(
                 f"lot {made.number} is already among what {source.number} was made from: "
                 "using it would make a cycle in the genealogy"
             )
-        left = source.quantity - genealogy.used(source)
-        if taken > left:
-            asked = f"{plain(use.quantity)} {use.unit}"
-            if use.unit != source.unit:
-                asked += f" (= {plain(taken)} {source.unit})"
-            raise RuleViolation(
-                f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains"
-            )
+        _check_left(source, taken, use.quantity, use.unit)
         ch.save(use)
     return use
 
 
+def _check_left(source: Lot, taken: Decimal, quantity: Decimal, unit: str) -> None:
+    """Refuse taking more of the lot than remains of it (its quantity less its live uses and administrations)."""
+    left = source.quantity - genealogy.used(source)
+    if taken > left:
+        asked = f"{plain(quantity)} {unit}"
+        if unit != source.unit:
+            asked += f" (= {plain(taken)} {source.unit})"
+        raise RuleViolation(f"lot {source.number} has {plain(left)} {source.unit} left: {asked} is more than remains")
+
+
 def administer(
-    *, actor: User, lot: Lot, patient: Person, at: dt.datetime | str | None = None, reason: str = ""
+    *,
+    actor: User,
+    lot: Lot,
+    patient: Person,
+    at: dt.datetime | str | None = None,
+    quantity: Decimal | str | int | None = None,
+    unit: str | None = None,
+    reason: str = "",
 ) -> Administration:
-    """Record that the lot was given to the patient: where a forward trace reaches people."""
+    """Record that the lot (or a quantity of it) was given to the patient: where a forward trace reaches people.
+
+    With a quantity (in the lot's unit unless another of its dimension is named) the administration
+    takes it from what remains of the lot, as a use does; without one it takes, and records, one
+    container of a lot counted in bags or vials, or all that remains of any other.
+    """
     edits.check_writer(actor, Administration, site=patient.site)
     if not can_see(actor, lot):
         raise InvalidInput("lot", f"there is no lot {lot.number}")
@@ -136,19 +151,31 @@ def administer(
     if patient.kind != PersonKind.PATIENT:
         raise InvalidInput("patient", f"{patient.coi} is a {patient.kind}, not a patient: only a patient is treated")
     given = Administration(lot=lot, patient=patient, at=checks.moment(at, "at"))
+    taken = None
+    if quantity is not None and str(quantity).strip() != "":
+        given.quantity = checks.quantity(quantity)
+        given.unit = checks.unit(unit or lot.unit)
+        taken = checks.convert(given.quantity, given.unit, lot.unit)
+    elif unit:
+        raise InvalidInput("unit", "give the quantity the unit counts, or neither")
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
         source = _locked(lot)
         broken = usable_on(source, given.at.date(), what="administered")
         if broken:
             raise RuleViolation(broken)
-        # An administration takes one container (a bag, a vial), or what remains of a lot counted
-        # otherwise (docs/traceability.md, "What an administration takes").
-        left = genealogy.remaining(source)
-        need = Decimal(1) if is_container(source.unit) else Decimal("0.001")
-        if left < need:
-            raise RuleViolation(
-                f"lot {source.number} has {plain(left)} {source.unit} left: nothing remains to administer"
-            )
+        if taken is not None and given.quantity is not None:
+            _check_left(source, taken, given.quantity, given.unit)
+        else:
+            # Without a quantity an administration takes one container (a bag, a vial), or all that
+            # remains of a lot counted otherwise, and records it (docs/traceability.md, "What an
+            # administration takes").
+            left = genealogy.remaining(source)
+            dose = Decimal(1) if is_container(source.unit) else left
+            if left <= 0 or dose > left:
+                raise RuleViolation(
+                    f"lot {source.number} has {plain(left)} {source.unit} left: nothing remains to administer"
+                )
+            given.quantity, given.unit = dose, source.unit
         ch.save(given)
     return given

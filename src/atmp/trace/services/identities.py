@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
@@ -25,9 +24,8 @@ from atmp.ledger import clock, writer
 from atmp.ledger.canonical import dumps
 from atmp.ledger.errors import Conflict, ReasonRequired, RecordVoided, RuleViolation, StaleRecord
 from atmp.quality.services import edits
-from atmp.trace import personal, sealed
-from atmp.trace.models import Administration, Identity, Lot, Person
-from atmp.trace.selectors import genealogy
+from atmp.trace import personal, retention, sealed
+from atmp.trace.models import Identity, Person
 from atmp.trace.services.persons import register_person
 
 VIEW = "identity.view"
@@ -36,7 +34,7 @@ REVEALED = "identity_revealed"
 SEARCHED = "identity_searched"
 REKEYED = "identity_rekeyed"
 MAX_PURPOSE = 500
-RETENTION_YEARS = 30  # Regulation (EC) 1394/2007 Art. 15(4): 30 years after the product's expiry
+RETENTION_YEARS = retention.RETENTION_YEARS  # Regulation (EC) No 1394/2007 Art. 15(4)
 SALT_BYTES = 16
 
 
@@ -260,22 +258,10 @@ def retention_end(person: Person) -> dt.date | None:
 
     What they gave: their donations and every lot made from them (one forward trace); what they
     got: the lots administered to them. None when a lot of those has no expiry date (its retention
-    cannot end yet). A person reached by no lot has no traceability record to keep: today.
+    cannot end yet). A person reached by no lot has no traceability record to keep: today. The rule
+    is atmp.trace.retention's, shared by every traceability record.
     """
-    numbers = {lot.number for lot in genealogy.forward(person).lots}
-    given = Administration.objects.filter(patient=person, voided=False).values_list("lot_id", flat=True)
-    expiries = list(
-        Lot._base_manager.filter(Q(number__in=numbers) | Q(pk__in=given)).values_list("expiry_date", flat=True)
-    )
-    if any(day is None for day in expiries):
-        return None
-    if not expiries:
-        return clock.now().date()
-    last = max(d for d in expiries if d is not None)
-    try:
-        return last.replace(year=last.year + RETENTION_YEARS)
-    except ValueError:  # 29 February
-        return last.replace(year=last.year + RETENTION_YEARS, day=28)
+    return retention.retention_end(person)
 
 
 def erase_identity(*, actor: User, person: Person, reason: str) -> Identity:

@@ -47,3 +47,29 @@ def test_it_refuses_a_donor_as_the_patient(operator, qa_reviewer, site, bag):
     with pytest.raises(InvalidInput, match="is a donor, not a patient") as refused:
         administer(actor=operator, lot=bag, patient=donor)
     assert refused.value.field == "patient"
+
+
+def test_a_quantity_given_is_taken_from_what_remains(operator, qa_reviewer, qa_approver, site, product, patient):
+    from atmp.trace.selectors.genealogy import remaining
+
+    two = factories.make_released_lot(
+        actor=qa_reviewer, approver=qa_approver, material=product, site=site, quantity="2"
+    )
+    given = administer(actor=operator, lot=two, patient=patient, quantity="1")
+    assert (given.quantity, given.unit) == (1, "{bag}")
+    assert remaining(two) == 1
+    other = factories.make_person(actor=qa_reviewer, kind="patient", site=site)
+    with pytest.raises(RuleViolation, match=r"lot .* has 1 \{bag\} left: 2 \{bag\} is more than remains"):
+        administer(actor=operator, lot=two, patient=other, quantity="2")
+    default = administer(actor=operator, lot=two, patient=other)  # no quantity given: one bag, recorded
+    assert (default.quantity, default.unit) == (1, "{bag}")
+    assert remaining(two) == 0
+
+
+def test_a_unit_without_a_quantity_or_of_another_dimension_is_refused(operator, bag, patient):
+    with pytest.raises(InvalidInput) as refused:
+        administer(actor=operator, lot=bag, patient=patient, unit="mL")
+    assert refused.value.field == "unit"
+    with pytest.raises(InvalidInput) as refused:
+        administer(actor=operator, lot=bag, patient=patient, quantity="5", unit="mL")
+    assert refused.value.field == "unit"

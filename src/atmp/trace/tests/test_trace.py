@@ -81,11 +81,14 @@ def test_a_voided_use_is_not_followed(flow, qa_reviewer):
     lots, _, _ = flow
     from atmp.trace.models import Use
 
-    shortcut = Use.objects.get(input=lots["V"], output=lots["D2"])
+    # A use into X (still in quarantine, so its void is a correction: docs/adr/0018), then voided.
+    factories.link_lots(actor=qa_reviewer, input=lots["V"], output=lots["X"])
+    assert levels(genealogy.forward(lots["V"]))["X"] == 1
+    mistake = Use.objects.get(input=lots["V"], output=lots["X"])
     with writer.change(actor=qa_reviewer, reason="recorded against the wrong lot"):
-        shortcut.voided = True
-        shortcut.save()
-    assert levels(genealogy.forward(lots["V"]))["D2"] == 2
+        mistake.voided = True
+        mistake.save()
+    assert "X" not in levels(genealogy.forward(lots["V"]))
 
 
 def test_a_trace_is_one_query(flow):

@@ -53,7 +53,7 @@ def test_a_genealogy_is_built_and_traced_through_the_api(api, approver, site):
 
     patient = api.post("/trace/persons", {"kind": "patient", "site": "LEI"})
     assert patient.status_code == 201
-    assert set(patient.json()) == {"id", "record", "version", "coi", "kind", "site", "identity"}
+    assert set(patient.json()) == {"id", "record", "version", "coi", "kind", "site", "retention_end", "identity"}
     assert patient.json()["identity"] is None  # no personal data given: none sealed
     coi = patient.json()["coi"]
     approver.post("/trace/lots/DP-0001/release", {"reason": "QP certified", "password": PASSWORD})

@@ -33,6 +33,12 @@ AREAS: list[tuple[str, str, str]] = [
         "Scan the patient's wristband and the product's label: the product is given only to the patient "
         "it is made for.",
     ),
+    (
+        "Recall impact",
+        "trace:recall",
+        "What recalling a lot, donor or patient reaches: every lot and where its units are, the patients "
+        "(by COI) and consignees to reach; open the recall, which recalls every lot.",
+    ),
 ]
 
 
