@@ -33,16 +33,17 @@ VECTOR_LOT = "LVV-CD19-26-003"
 TREATMENT_CENTRE = "LUMC cell therapy unit, Leiden"
 WARD = "LUMC haematology ward 4"
 # Made-up personal data of the demo's patients: sealed by the identities service, never in the
-# ledger in clear (a test searches the ledger and the exported records for these names).
+# ledger in clear (a test searches the ledger and the exported records for these names). The birth
+# dates lie years before any date the demo writes (those are relative to the day it is loaded).
 CAR_T_PATIENTS = [
     {"name": "Maartje de Vries-Demo", "birth_date": "1961-04-17", "hospital_number": "LUMC-DEMO-4471"},
     {"name": "Jules Verbruggen-Demo", "birth_date": "1958-11-02", "hospital_number": "LUMC-DEMO-4472"},
     {"name": "Sanne Oosterhuis-Demo", "birth_date": "1973-06-29", "hospital_number": "LUMC-DEMO-4473"},
 ]
 AAV_PATIENTS = [
-    {"name": "Noor Bakker-Demo", "birth_date": "2024-02-11", "hospital_number": "LUMC-DEMO-5101"},
-    {"name": "Daan Jansen-Demo", "birth_date": "2024-09-23", "hospital_number": "LUMC-DEMO-5102"},
-    {"name": "Lotte Visser-Demo", "birth_date": "2025-01-05", "hospital_number": "LUMC-DEMO-5103"},
+    {"name": "Noor Bakker-Demo", "birth_date": "2011-03-14", "hospital_number": "LUMC-DEMO-5101"},
+    {"name": "Daan Jansen-Demo", "birth_date": "2013-08-30", "hospital_number": "LUMC-DEMO-5102"},
+    {"name": "Lotte Visser-Demo", "birth_date": "2015-12-07", "hospital_number": "LUMC-DEMO-5103"},
 ]
 # The material catalogue of both flows: code, name, type, unit (UCUM), storage.
 MATERIALS = [
