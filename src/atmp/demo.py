@@ -29,6 +29,7 @@ USERS: list[tuple[str, str, str, str | None]] = [
     ("victor", "Victor Vigilance", "pv_officer", None),
     ("olga", "Olga Operator", "operator", "LEI"),
     ("quentin", "Quentin QC", "qc_analyst", "LEI"),
+    ("carla", "Carla Coordinator", "coi_coordinator", "LEI"),
 ]
 
 
@@ -95,6 +96,9 @@ def _load() -> None:
         actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory"
     )
     services.set_roles(actor=sam, user=people["olga"], roles=["operator"], site=leiden, reason="trained on SOP-MFG-001")
+    services.set_roles(
+        actor=sam, user=people["carla"], roles=["coi_coordinator"], site=leiden, reason="trained on SOP-COI-001"
+    )
     _approve_pending(alex)
     signing.sign(signer=alex, record=leiden, meaning="approved", password=PASSWORD)
     signing.sign(signer=petra, record=ghent, meaning="reviewed", password=PASSWORD)
@@ -150,7 +154,17 @@ def summary() -> dict[str, Any]:
         "entries": LedgerHead.objects.values_list("size", flat=True).get(pk=1),
         "sites": list(Site.objects.values_list("code", flat=True)),
         "mfa": {"username": MFA_USER, "secret": MFA_SECRET},
+        "modules": {label: part.summary() for label, part in _module_parts() if hasattr(part, "summary")},
     }
+
+
+def _module_parts() -> list[tuple[str, Any]]:
+    """Return (label, demo module) of each installed module with a demo part, in module order."""
+    import importlib
+
+    from atmp import modules
+
+    return [(m.label, importlib.import_module(m.demo.split(":")[0])) for m in modules.installed() if m.demo]
 
 
 def describe(data: dict[str, Any]) -> str:
@@ -166,4 +180,7 @@ def describe(data: dict[str, Any]) -> str:
         f"{mfa['username']} signs in with MFA: add the TOTP secret {mfa['secret']} to an authenticator app "
         "(codes of the minute the demo ran are already spent)"
     )
+    for label, part in _module_parts():
+        if hasattr(part, "describe") and label in data.get("modules", {}):
+            lines.extend(part.describe(data["modules"][label]))
     return "\n".join(lines)

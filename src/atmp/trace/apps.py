@@ -26,6 +26,7 @@ class TraceConfig(AppConfig):
             "atmp.trace.panels:genealogy_panel",
             "atmp.trace.panels:retention_panel",
         ),
+        demo="atmp.trace.demo:load",
         order=50,
     )
 
