@@ -92,7 +92,10 @@ class RecallIn(BodyIn):
     reason: Annotated[str, bounded(2000)] = Field(
         description="Why the product is recalled (the defect and its risk): the recall's reason and the ledger's."
     )
-    mock: bool = Field(False, description="A mock recall, exercising the procedure (the lots are recalled too).")
+    mock: bool = Field(
+        False,
+        description="A mock recall, exercising the procedure: scope and recipients filled, the lots left as they are.",
+    )
 
 
 class RecallOpenedOut(Schema):
@@ -102,7 +105,9 @@ class RecallOpenedOut(Schema):
     root: str
     recalled: list[str] = Field(description="The lots moved to recalled.")
     rejected: list[str] = Field(description="The lots still in quarantine, rejected (never released, never to be).")
-    unchanged: list[str] = Field(description="The lots left as they were (rejected or recalled already).")
+    unchanged: list[str] = Field(
+        description="The lots left as they were (rejected or recalled already; every lot of a mock recall)."
+    )
 
 
 @router.get("/trace/recall/{root}", response=answers({200: ImpactOut}))

@@ -46,12 +46,16 @@ class Opened:
     recall: Recall
     recalled: list[str]
     rejected: list[str]  # in quarantine: never released, so rejected rather than recalled
-    unchanged: list[tuple[str, str]]  # (lot number, status): rejected or recalled already
+    unchanged: list[tuple[str, str]]  # (lot number, status): rejected or recalled already, or every lot of a mock
     impact: selectors.Impact
 
 
-def open_recall_of(root: Lot | Person) -> Recall | None:
-    """Return the open recall of the quality module that already concerns the root, or None."""
+def open_recall_of(root: Lot | Person, *, mock: bool = False) -> Recall | None:
+    """Return the open recall (or, with mock, the open mock recall) that already concerns the root, or None.
+
+    A mock recall exercises the procedure: it never stands in the way of a real one, nor a real one
+    in the way of an exercise.
+    """
     sources = Link.objects.filter(
         source_type=Recall.record_type(),
         relation=Relation.CONCERNS,
@@ -60,7 +64,7 @@ def open_recall_of(root: Lot | Person) -> Recall | None:
         voided=False,
     ).values_list("source_id", flat=True)
     ids = [int(i) for i in sources]
-    return Recall.objects.filter(pk__in=ids, status__in=quality.OPEN, voided=False).order_by("pk").first()
+    return Recall.objects.filter(pk__in=ids, status__in=quality.OPEN, voided=False, mock=mock).order_by("pk").first()
 
 
 def _description(x: selectors.ImpactedLot) -> str:
@@ -83,7 +87,7 @@ def _description(x: selectors.ImpactedLot) -> str:
 def recall(
     *, actor: User, root: Lot | Person, classification: str, reason: str, mock: bool = False, title: str = ""
 ) -> Opened:
-    """Open a quality recall of everything the root reaches, with its recipients, and recall every lot."""
+    """Open a quality recall of all the root reaches, with its recipients, and recall every lot (a mock: none)."""
     if not reason.strip():
         raise ReasonRequired("reason: say why the product is recalled (the defect and its risk)")
     if not actor.can(DECIDE):
@@ -102,7 +106,7 @@ def recall(
                 f"recalling {name} reaches {hidden} lot(s) at sites you do not work at: "
                 "it needs a QA user of every site it reaches"
             )
-        already = open_recall_of(root)
+        already = open_recall_of(root, mock=mock)
         if already is not None:
             raise Conflict(
                 f"{already.number} is open and already concerns {name}: add to it rather than opening another"
@@ -138,7 +142,16 @@ def recall(
             quality.add_recipient(
                 actor=actor, recall=opened, reference=consignee.reference, kind=consignee.kind, reason=reason
             )
-        moved = _recall_lots(actor, found, reason)
+        if mock:
+            # An exercise: the scope, the recipients and the recall's steps are real; the lots stay as they
+            # are and go on being used (EU GMP Part I Ch. 8: the recall arrangements are evaluated periodically).
+            moved: dict[str, list[Any]] = {
+                "recall": [],
+                "reject": [],
+                "unchanged": [(x.number, x.facts.status) for x in found.lots],
+            }
+        else:
+            moved = _recall_lots(actor, found, reason)
     return Opened(
         recall=opened, recalled=moved["recall"], rejected=moved["reject"], unchanged=moved["unchanged"], impact=found
     )

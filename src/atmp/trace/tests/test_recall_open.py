@@ -126,3 +126,13 @@ def test_a_shipment_of_an_affected_lot_is_a_consignee_named_by_its_number(hub, q
     opened = recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_ii", reason=WHY)
     recipients = {(r.kind, r.reference) for r in Recall.objects.get(pk=opened.recall.pk).recipients.all()}
     assert ("consignee", shipment.number) in recipients
+
+
+def test_a_mock_recall_fills_the_recall_but_leaves_the_lots_in_use(hub, qa_reviewer, operator):
+    opened = recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_ii", reason=WHY, mock=True)
+    rc = Recall.objects.get(pk=opened.recall.pk)
+    assert rc.mock and rc.scope.count() == 6 and opened.recalled == [] and opened.rejected == []
+    assert Lot.objects.get(pk=hub["R"].pk).status == "released"
+    record_use(actor=operator, input=hub["R"], output=hub["B3"], quantity="1", unit="mL")  # still used
+    real = recalls.recall(actor=qa_reviewer, root=hub["R"], classification="class_ii", reason=WHY)  # not blocked
+    assert Lot.objects.get(pk=hub["R"].pk).status == "recalled" and not real.recall.mock
