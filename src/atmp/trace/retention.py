@@ -48,10 +48,10 @@ def _expiries(root: Any, *, also_given_to: Any = None) -> tuple[int, int, dt.dat
     if also_given_to is not None:
         extra = "UNION SELECT lot_id FROM trace_administration WHERE patient_id = %s AND voided = %s"
         params = [*params, also_given_to.pk, False]
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"  # from the lots reached (genealogy._people)
+    lots = genealogy.each("l", "trace_lot", "l.id, l.expiry_date", "l.id = r.id")  # one index lookup a lot reached
     sql = f"""{walk}
         SELECT COUNT(*), COUNT(l.expiry_date), MAX(l.expiry_date)
-        FROM (SELECT id FROM best {extra}) r {join} trace_lot l ON l.id = r.id"""
+        FROM (SELECT id FROM best {extra}) r {lots}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         count, dated, last = cursor.fetchone()

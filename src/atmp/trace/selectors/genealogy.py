@@ -104,7 +104,7 @@ def _anchor(direction: Direction, root: Lot | Person) -> tuple[str, list[Any]]:
 _LOT_COLUMNS = "l.id, l.number, l.status, l.site_id, l.material_id"
 
 
-def _each(alias: str, table: str, columns: str, condition: str) -> str:
+def each(alias: str, table: str, columns: str, condition: str) -> str:
     """Return a join that looks rows of the table up by index for each row before it, in that order.
 
     A trace's lots and people must be found from the ids it reached, one index lookup each, never
@@ -125,16 +125,16 @@ def _people(direction: Direction) -> str:
     if direction == "forward":
         ends = (
             "SELECT a.patient_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{_each('a', 'trace_administration', 'a.patient_id', 'a.lot_id = b.id AND a.voided = %s')} "
+            f"{each('a', 'trace_administration', 'a.patient_id', 'a.lot_id = b.id AND a.voided = %s')} "
             "GROUP BY a.patient_id"
         )
     else:
         ends = (
             "SELECT d.donor_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{_each('d', 'trace_lot', 'd.donor_id', 'd.id = b.id AND d.donor_id IS NOT NULL')} "
+            f"{each('d', 'trace_lot', 'd.donor_id', 'd.id = b.id AND d.donor_id IS NOT NULL')} "
             "GROUP BY d.donor_id"
         )
-    person = _each("p", "trace_person", "p.coi, p.kind, p.site_id, p.id", "p.id = e.person_id")
+    person = each("p", "trace_person", "p.coi, p.kind, p.site_id, p.id", "p.id = e.person_id")
     return f"""
         SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1, p.id
         FROM ({ends}) e {person} JOIN accounts_site s ON s.id = p.site_id"""
@@ -165,7 +165,7 @@ def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
     walk, params = reach(root, direction, max_levels=max_levels)
     sql = f"""{walk}
         SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level, l.id
-        FROM best b {_each("l", "trace_lot", _LOT_COLUMNS, "l.id = b.id")}
+        FROM best b {each("l", "trace_lot", _LOT_COLUMNS, "l.id = b.id")}
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL {_people(direction)}
         ORDER BY 1, 8, 2"""
@@ -191,11 +191,11 @@ def edges(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
     walk, params = reach(root, direction, max_levels=max_levels)
     here = _STEP[direction][0]
     if direction == "forward":
-        given = _each("a", "trace_administration", "a.lot_id, a.patient_id", "a.lot_id = b.id AND a.voided = %s")
+        given = each("a", "trace_administration", "a.lot_id, a.patient_id", "a.lot_id = b.id AND a.voided = %s")
         people = f"SELECT 'lot', a.lot_id, 'person', a.patient_id FROM best b {given}"
         params += [False, False]  # the uses' voided, the administrations' voided
     else:
-        donated = _each("l", "trace_lot", "l.id, l.donor_id", "l.id = b.id AND l.donor_id IS NOT NULL")
+        donated = each("l", "trace_lot", "l.id, l.donor_id", "l.id = b.id AND l.donor_id IS NOT NULL")
         people = f"SELECT 'person', l.donor_id, 'lot', l.id FROM best b {donated}"
         params += [False]  # the uses' voided
     own = ""
@@ -209,7 +209,7 @@ def edges(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
         params += [root.pk, False]
     sql = f"""{walk}
         SELECT 'lot', u.input_id, 'lot', u.output_id FROM best b
-        {_each("u", "trace_use", "u.input_id, u.output_id", f"u.{here} = b.id AND u.voided = %s")}
+        {each("u", "trace_use", "u.input_id, u.output_id", f"u.{here} = b.id AND u.voided = %s")}
         UNION ALL {people} {own}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

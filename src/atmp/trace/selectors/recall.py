@@ -192,30 +192,37 @@ def _thousandths(value: Any) -> Decimal:
 def _rows(root: Lot | Person, max_levels: int) -> Sequence[tuple[Any, ...]]:
     """Run the one statement: the lots reached, their live uses and their live administrations."""
     walk, params = genealogy.reach(root, "forward", max_levels=max_levels)
-    # Each branch starts from the lots reached and looks their rows up by index; on SQLite, which
-    # keeps no table statistics here, CROSS JOIN keeps that order (as genealogy._people does).
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    # Each branch starts from the lots reached and looks their rows up by index, one lookup each
+    # (genealogy.each: neither database can guess how many lots a walk reaches).
+    each = genealogy.each
+    lot = each("l", "trace_lot", "l.id, l.number, l.status, l.site_id, l.material_id, l.quantity, l.unit, l.location",
+               "l.id = b.id")  # fmt: skip
+    use = each("u", "trace_use", "u.input_id, u.output_id, u.quantity, u.unit", "u.input_id = b.id AND u.voided = %s")
+    given = each(
+        "a", "trace_administration", "a.lot_id, a.patient_id, a.quantity, a.unit", "a.lot_id = b.id AND a.voided = %s"
+    )
+    carried = each("i", "trace_shipmentlot", "i.lot_id, i.shipment_id", "i.lot_id = b.id AND i.voided = %s")
     # Quantities as whole thousandths (the columns' precision): exact on SQLite, which would
     # otherwise hand decimals over as doubles (genealogy.used does the same).
     sql = f"""{walk}
         SELECT 'lot', b.id, l.number, m.code, m.type, l.status, s.code, l.site_id, b.level,
                CAST(ROUND(l.quantity * 1000) AS BIGINT), l.unit, l.location
-        FROM best b {join} trace_lot l ON l.id = b.id
+        FROM best b {lot}
         JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
         UNION ALL
         SELECT 'use', b.id, o.number, NULL, NULL, NULL, NULL, NULL, NULL,
                SUM(CAST(ROUND(u.quantity * 1000) AS BIGINT)), u.unit, NULL
-        FROM best b {join} trace_use u ON u.input_id = b.id AND u.voided = %s
+        FROM best b {use}
         JOIN trace_lot o ON o.id = u.output_id
         GROUP BY b.id, o.number, u.unit
         UNION ALL
         SELECT 'given', b.id, p.coi, NULL, NULL, NULL, s.code, p.site_id, NULL,
                CAST(ROUND(a.quantity * 1000) AS BIGINT), a.unit, NULL
-        FROM best b {join} trace_administration a ON a.lot_id = b.id AND a.voided = %s
+        FROM best b {given}
         JOIN trace_person p ON p.id = a.patient_id JOIN accounts_site s ON s.id = p.site_id
         UNION ALL
         SELECT 'shipped', b.id, h.number, NULL, NULL, NULL, h.destination, h.site_id, NULL, NULL, NULL, NULL
-        FROM best b {join} trace_shipmentlot i ON i.lot_id = b.id AND i.voided = %s
+        FROM best b {carried}
         JOIN trace_shipment h ON h.id = i.shipment_id AND h.voided = %s
         ORDER BY 1, 2, 3"""
     with connection.cursor() as cursor:
