@@ -24,7 +24,9 @@ class Undo(Exception):
 
 def sites(count: int, first_id: int = 9001) -> list[Site]:
     """Return new sites with fixed ids, so that two runs name the same records."""
-    return [Site(id=first_id + i, code=f"B{i:04d}", name=f"Bulk site {i}", address="Street 1\nTown") for i in range(count)]
+    return [
+        Site(id=first_id + i, code=f"B{i:04d}", name=f"Bulk site {i}", address="Street 1\nTown") for i in range(count)
+    ]
 
 
 def state() -> dict[str, Any]:
@@ -84,7 +86,8 @@ def test_each_record_is_created_at_version_one_by_the_actor(qa_reviewer):
     for site in made:
         stored = Site.objects.get(pk=site.pk)
         entry = AuditEntry.objects.get(record_type="accounts.site", record_id=str(site.pk))
-        assert (stored.version, stored.created_by_id, entry.action, entry.record_version) == (1, qa_reviewer.pk, "create", 1)
+        assert (stored.version, stored.created_by_id) == (1, qa_reviewer.pk)
+        assert (entry.action, entry.record_version) == ("create", 1)
         assert entry.at == stored.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         assert entry.snapshot_hash == stored.snapshot_hash()
         assert json.loads(entry.changes)["code"] == [None, site.code]
