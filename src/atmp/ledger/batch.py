@@ -23,10 +23,11 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, connections, models
+from django.db.models.base import ModelState
 
 from atmp.ledger import clock
 from atmp.ledger.canonical import MAX_SAFE_INTEGER, dumps, dumps_text, entry_bytes
@@ -34,6 +35,8 @@ from atmp.ledger.records import GmpRecord, rfc3339, to_json
 
 if TYPE_CHECKING:
     from atmp.ledger.writer import Change, _Head
+
+R = TypeVar("R", bound=models.Model)
 
 # A batch's entries and nodes go in one statement each: 14 values an entry, 3 a node (about two
 # nodes an entry), within SQLite's 32 766 bound variables and PostgreSQL's 65 535.
@@ -393,3 +396,38 @@ def _insert_entries(count: int, node_count: int, entries: list[Any], nodes: list
             _execute(cursor, entry_sql, entries, direct=direct)
             _execute(cursor, node_sql, nodes, direct=direct)
             _run(cursor, HEAD_UPDATE, head_params)
+
+
+def new_record(model: type[R], values: dict[str, Any]) -> R:
+    """Return a new, unsaved record of the model from attribute values (attnames: material_id, not material).
+
+    What Model(**values) gives, with the defaults resolved once per model instead of per keyword
+    (Model.__init__ costs ~10 µs a record: as much as writing it with its entry). A field left out
+    takes its default; a callable default is called for each record.
+    """
+    fixed, called = _defaults(model)
+    record = model.__new__(model)
+    state = record.__dict__
+    state.update(fixed)
+    for attname, default in called:
+        state[attname] = default()
+    state.update(values)
+    state["_state"] = ModelState()
+    return record
+
+
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+    found = _DEFAULTS.get(model)
+    if found is None:
+        fixed: dict[str, Any] = {}
+        called: list[tuple[str, Callable[[], Any]]] = []
+        for field in model._meta.concrete_fields:
+            if field.has_default() and callable(field.default):
+                called.append((field.attname, field.default))
+            else:
+                fixed[field.attname] = field.get_default()
+        found = _DEFAULTS[model] = (fixed, called)
+    return found
+
+
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}

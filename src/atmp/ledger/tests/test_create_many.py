@@ -25,7 +25,8 @@ class Undo(Exception):
 def sites(count: int, first_id: int = 9001) -> list[Site]:
     """Return new sites with fixed ids, so that two runs name the same records."""
     return [
-        Site(id=first_id + i, code=f"B{i:04d}", name=f"Bulk site {i}", address="Street 1\nTown") for i in range(count)
+        Site(id=first_id + i, code=f"B{i:04d}", name=f'Bulk site {i} – Zürich "Ost"', address="Street 1\nTown")
+        for i in range(count)
     ]
 
 

@@ -18,6 +18,7 @@ def trace() -> None:
     number or a person's COI).
     Labels: `atmp trace label LOT --out FILE.pdf|png` (GS1 DataMatrix, or ISBT 128 symbols),
     `atmp trace label-setup SITE --size …`, and `atmp trace scan DATA` reads a scan back.
+    Migration: `atmp trace import FILE.jsonl --site SITE [--dry-run]` (docs/traceability.md).
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -26,7 +27,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import genealogy, identifiers, labels, lots, materials, persons  # noqa: F401
+    from atmp.trace.cli import genealogy, identifiers, imports, labels, lots, materials, persons  # noqa: F401
 
 
 _register()
