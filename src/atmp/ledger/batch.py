@@ -78,6 +78,7 @@ class Plan:
         self.audited_sorted = [
             (name, places, _encode_string(name) + ":", name != "version") for name, places in sorted(self.audited)
         ]
+        self.compiled = _compile_snapshot(model, self.audited_sorted) if self.ascii_keys else None
         pk = model._meta.pk
         assert pk is not None
         self.pk = pk
@@ -109,6 +110,13 @@ class Plan:
         out: dict[str, Any] = {}
         snapshot_parts: list[str] = []
         change_parts: list[str] = []
+        if self.compiled is not None:
+            if self.compiled(values, out, snapshot_parts.append, change_parts.append):
+                try:
+                    return out, ("{" + ",".join(snapshot_parts) + "}").encode(), "{" + ",".join(change_parts) + "}"
+                except UnicodeEncodeError:
+                    pass  # a lone surrogate: dumps names it, below
+            out, snapshot_parts, change_parts = {}, [], []
         plain = self.ascii_keys
         for name, places, key_text, in_changes in self.audited_sorted:
             value = values[name]
@@ -117,7 +125,8 @@ class Plan:
             elif type(value) is dt.datetime and value.tzinfo is dt.UTC and value.year >= 1000:
                 value = value.isoformat(timespec="microseconds")[:-6] + "Z"  # records.rfc3339, 5× faster
             elif type(value) not in _PLAIN:
-                value = to_json(value)
+                # A str subclass (a TextChoices default such as RecordStatus.ACTIVE) is its text.
+                value = str.__str__(value) if isinstance(value, str) else to_json(value)
             out[name] = value
             if not plain:
                 continue
@@ -176,6 +185,110 @@ class Plan:
         time or a date goes straight to the backend's adapter, a Decimal to its decimal adapter.
         """
         return [(f.get_internal_type() in _AS_IS, _converter(f, f.get_internal_type(), db)) for f in self.columns]
+
+
+# The compiled snapshot: per field, its value's JSON text by the type its field holds, each field a
+# few lines of straight code (a loop over the fields with the same tests costs twice as much). Any
+# value of another type (a str subclass, a naive time, a huge integer) returns False, and
+# Plan.snapshot takes the general loop for that record.
+_FIELD_CODE = {
+    "text": """
+    v = d[{name!r}]
+    if type(v) is str:
+        t = enc(v); out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+    "int": """
+    v = d[{name!r}]
+    if type(v) is int and -MAX <= v <= MAX:
+        t = str(v); out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+    "bool": """
+    v = d[{name!r}]
+    if v is True or v is False:
+        t = "true" if v else "false"; out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+    "decimal": """
+    v = d[{name!r}]
+    if type(v) is Decimal and v.is_finite():
+        v = str(v.quantize(PLACES[{name!r}])); t = enc(v); out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+    "datetime": """
+    v = d[{name!r}]
+    if type(v) is datetime and v.tzinfo is UTC and v.year >= 1000:
+        v = v.isoformat(timespec="microseconds")[:-6] + "Z"; t = '"' + v + '"'
+        out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+    "date": """
+    v = d[{name!r}]
+    if type(v) is date:
+        v = v.isoformat(); t = '"' + v + '"'; out[{name!r}] = v; S({key!r} + t){change}
+    elif v is None:
+        out[{name!r}] = None; S({key!r} "null")
+    else:
+        return False""",
+}
+_KINDS = {
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField", "URLField"), "text"),
+    **dict.fromkeys(
+        (
+            "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+            "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "ForeignKey",
+            "OneToOneField",
+        ),
+        "int",
+    ),
+    "BooleanField": "bool",
+    "DecimalField": "decimal",
+    "DateTimeField": "datetime",
+    "DateField": "date",
+}  # fmt: skip
+
+
+def _compile_snapshot(
+    model: type[GmpRecord], fields: list[tuple[str, Decimal | None, str, bool]]
+) -> Callable[..., bool] | None:
+    """Return the model's compiled snapshot (see _FIELD_CODE), or None when a field has no fast form."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    body = []
+    for name, _places, key, in_changes in fields:
+        kind = _KINDS.get(by_attname[name].get_internal_type())
+        if kind is None or (by_attname[name].get_internal_type() == "ForeignKey" and not _int_key(by_attname[name])):
+            return None
+        change = f'; C({key!r} "[null," + t + "]")' if in_changes else ""
+        body.append(_FIELD_CODE[kind].format(name=name, key=key, change=change))
+    source = "def snapshot(d, out, S, C):" + "".join(body) + "\n    return True\n"
+    namespace: dict[str, Any] = {
+        "enc": _encode_string,
+        "MAX": MAX_SAFE_INTEGER,
+        "Decimal": Decimal,
+        "datetime": dt.datetime,
+        "date": dt.date,
+        "UTC": dt.UTC,
+        "PLACES": {name: places for name, places, _key, _c in fields if places is not None},
+    }
+    exec(compile(source, f"<snapshot of {model._meta.label_lower}>", "exec"), namespace)  # noqa: S102  (our own text)
+    compiled: Callable[..., bool] = namespace["snapshot"]
+    return compiled
+
+
+def _int_key(field: models.Field[Any, Any]) -> bool:
+    target = field.target_field  # type: ignore[attr-defined]
+    return target.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField")
 
 
 def _inert_date(field: models.Field[Any, Any]) -> bool:
@@ -425,7 +538,9 @@ def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str
             if field.has_default() and callable(field.default):
                 called.append((field.attname, field.default))
             else:
-                fixed[field.attname] = field.get_default()
+                default = field.get_default()
+                # A TextChoices default (RecordStatus.ACTIVE) is kept as its text, what a loaded row holds.
+                fixed[field.attname] = str.__str__(default) if isinstance(default, str) else default
         found = _DEFAULTS[model] = (fixed, called)
     return found
 

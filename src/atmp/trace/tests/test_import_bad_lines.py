@@ -90,7 +90,7 @@ def test_what_stored_uses_took_counts(qa_reviewer, qa_approver, site, released, 
     assert errors == [(2, "quantity", "lot L-0100 has 10 mL left: 0.011 L (= 11 mL) is more than remains")]
 
 
-def test_a_lot_number_given_twice_or_stored_is_refused(qa_approver, site, lot):  # noqa: F811  (the fixture)
+def test_a_lot_number_given_twice_or_stored_is_refused(qa_approver, site, lot):
     errors = refused(
         qa_approver, site, MEDIUM, {"kind": "lot", "id": "L-1", "material": "MED-9", "quantity": "1"},
         {"kind": "lot", "id": "L-1", "material": "MED-9", "quantity": "2"},
