@@ -101,7 +101,7 @@ class Plan:
     def snapshot(self, record: GmpRecord) -> tuple[dict[str, Any], bytes, str]:
         """Return what `record.snapshot()` returns, its canonical bytes, and its creation's changes as canonical text.
 
-        Equal to `dumps(snapshot)` and `dumps_text(changes)` (tests/test_create_many.py). The
+        Equal to `dumps(snapshot)` and `dumps_text(changes)` (ledger/tests/test_create_many.py). The
         texts are joined from each value's own JSON, in the order of the keys (ASCII, so RFC
         8785's), which costs a third of encoding the two objects whole; a value that is not a
         string, a safe integer, a boolean or null (a JSON field) sends the record the general way.

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -123,9 +123,19 @@ def read(data: bytes | Iterable[bytes]) -> tuple[str, Iterator[tuple[int, bytes]
     return digest.hexdigest(), lines()
 
 
-def check_lines(sha256: str, lines: Iterable[tuple[int, bytes]], *, now: dt.datetime | None = None) -> Plan:
-    """Check every line; return the plan, or raise ImportRefused naming each bad line."""
-    checker = _Checker(now or clock.now())
+def check_lines(
+    sha256: str,
+    lines: Iterable[tuple[int, bytes]],
+    *,
+    now: dt.datetime | None = None,
+    site_ids: Collection[int] | None = None,
+) -> Plan:
+    """Check every line; return the plan, or raise ImportRefused naming each bad line.
+
+    site_ids: the sites whose stored lots and persons the importer may name (None: every site);
+    a number or COI stored at another site is still taken.
+    """
+    checker = _Checker(now or clock.now(), site_ids)
     plan = checker.plan
     plan.sha256 = sha256
     parsed = []
@@ -148,8 +158,10 @@ def check_lines(sha256: str, lines: Iterable[tuple[int, bytes]], *, now: dt.date
 
 
 class _Checker:
-    def __init__(self, now: dt.datetime) -> None:
+    def __init__(self, now: dt.datetime, site_ids: Collection[int] | None) -> None:
         self.now = now
+        self.site_ids = site_ids
+        self.hidden: set[str] = set()  # stored numbers and COIs at sites the importer does not work at
         self.today = now.date()
         self.plan = Plan()
         self.errors: list[LineError] = []
@@ -224,12 +236,18 @@ class _Checker:
                 self.stored_materials[code] = (pk, unit, type_)
         # Lot numbers and COIs share one namespace (receive_lot): both are looked up for each.
         for chunk in _chunks(numbers | cois):
-            for pk, number, quantity, unit in Lot._base_manager.filter(number__in=chunk).values_list(
-                "pk", "number", "quantity", "unit"
+            for pk, number, quantity, unit, site_id in Lot._base_manager.filter(number__in=chunk).values_list(
+                "pk", "number", "quantity", "unit", "site_id"
             ):
                 self.stored_lots[number] = (pk, quantity, unit)
-            for pk, code, kind in Person._base_manager.filter(coi__in=chunk).values_list("pk", "coi", "kind"):
+                if self.site_ids is not None and site_id not in self.site_ids:
+                    self.hidden.add(number)
+            for pk, code, kind, site_id in Person._base_manager.filter(coi__in=chunk).values_list(
+                "pk", "coi", "kind", "site_id"
+            ):
                 self.stored_persons[code] = (pk, kind)
+                if self.site_ids is not None and site_id not in self.site_ids:
+                    self.hidden.add(code)
         self._load_used()
 
     def _load_used(self) -> None:
@@ -375,7 +393,7 @@ class _Checker:
         if number in self.lots:
             _line, quantity, unit, _status = self.lots[number]
             return quantity, unit
-        if number in self.stored_lots:
+        if number in self.stored_lots and number not in self.hidden:
             _pk, quantity, unit = self.stored_lots[number]
             return quantity, unit
         raise _Bad(name, f"there is no lot {number!r} on an earlier line nor stored")
@@ -383,7 +401,7 @@ class _Checker:
     def _person_ref(self, code: str, name: str) -> str:
         if code in self.persons:
             return self.persons[code][1]
-        if code in self.stored_persons:
+        if code in self.stored_persons and code not in self.hidden:
             return self.stored_persons[code][1]
         raise _Bad(name, f"there is no person {code!r} on an earlier line nor stored")
 

@@ -73,14 +73,14 @@ def import_lines(
     edits.check_writer(actor, Lot, site=site)  # records.write, at the site: never an administrator
     sha256, lines = read(data)
     if dry_run:
-        plan = check_lines(sha256, lines)
+        plan = check_lines(sha256, lines, site_ids=actor.site_ids())
         _check_roles(actor, site, plan)
         return Summary(plan.counts(), plan.lines, sha256, True, 0, time.perf_counter() - started)
     with writer.change(actor=actor, reason=reason_of(sha256)) as ch:
         # The checks read what is stored (numbers, COIs, remainders): no other change may write
         # between them and the import.
         ch.hold()
-        plan = check_lines(sha256, lines)
+        plan = check_lines(sha256, lines, site_ids=actor.site_ids())
         _check_roles(actor, site, plan)
         before = ch._lock().size
         _Writer(ch, site, plan, progress, batch_size).run()

@@ -174,3 +174,15 @@ def test_bad_personal_data_and_duplicates_are_refused_without_repeating_them(coo
 def test_every_bad_line_is_reported_not_only_the_first(qa_approver, site):
     lines = [MEDIUM] + [lot(f"L-{i}", quantity="-1") for i in range(30)]
     assert len(refused(qa_approver, site, *lines)) == 30
+
+
+def test_a_stored_lot_of_a_site_the_importer_does_not_work_at_is_unknown_and_still_taken(qa_reviewer, site, material):
+    from atmp.testing import PASSWORD, make_site, make_user
+    from atmp.trace import factories
+
+    elsewhere = make_site(actor=qa_reviewer, code="BER", name="Berlin")
+    factories.make_lot(actor=qa_reviewer, number="L-BER", site=elsewhere)
+    olga = make_user("operator", username="olga2", password=PASSWORD, site=site)
+    errors = refused(olga, site, lot("L-9", material="MED-001"), use("L-BER", "L-9"), lot("L-BER", material="MED-001"))
+    assert [e[:2] for e in errors] == [(2, "input"), (3, "id")]
+    assert "there is no lot 'L-BER'" in errors[0][2]
