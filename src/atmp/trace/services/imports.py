@@ -9,8 +9,10 @@ inspector can tell a migrated record from one made in atmp and find the file it 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +71,38 @@ def import_lines(
     batch_size: int = 1000,
 ) -> Summary:
     """Check every line of a JSON Lines import and, unless dry, create what it describes in one change."""
-    started = time.perf_counter()
     edits.check_writer(actor, Lot, site=site)  # records.write, at the site: never an administrator
+    with _no_cycle_collection():
+        return _import(actor, site, data, dry_run=dry_run, progress=progress, batch_size=batch_size)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while millions of small objects are made and kept.
+
+    Each collection of the oldest generation walks every live object, and building a million-line
+    plan triggers dozens of them: a fifth of the checks' time at 200,000 lines, more beyond.
+    Reference counting still frees what the import drops; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    actor: User,
+    site: Site,
+    data: bytes | Iterable[bytes],
+    *,
+    dry_run: bool,
+    progress: Progress | None,
+    batch_size: int,
+) -> Summary:
+    started = time.perf_counter()
     sha256, lines = read(data)
     if dry_run:
         plan = check_lines(sha256, lines, site_ids=actor.site_ids())
