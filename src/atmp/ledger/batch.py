@@ -469,6 +469,11 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
         head = f"INSERT INTO {quote(plan.model._meta.db_table)} ({names}) VALUES "
         row_marks = "(" + ", ".join([mark] * len(fields)) + ")"
         per_statement = max(1, _max_params() // len(fields))
+        if connection.vendor == "postgresql":
+            # One array per column (as Django's bulk_create does on PostgreSQL): a statement of a
+            # few parameters that the server parses and plans once, not one of thousands.
+            head = f"INSERT INTO {quote(plan.model._meta.db_table)} ({names}) " + _unnest(fields, real)
+            per_statement = len(group)
         with connection.cursor() as cursor:
             for start in range(0, len(group), per_statement):
                 chunk = group[start : start + per_statement]
@@ -477,7 +482,10 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
                     if with_pk:
                         params.append(plan.pk.get_db_prep_save(record.pk, real))
                     params += plan.row(record, convert)
-                sql = head + ", ".join([row_marks] * len(chunk))
+                if connection.vendor == "postgresql":
+                    sql, params = head, _columns(params, len(fields))
+                else:
+                    sql = head + ", ".join([row_marks] * len(chunk))
                 if with_pk:
                     _execute(cursor, sql, params, direct=direct)
                 else:
@@ -490,8 +498,19 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
             record._state.db = connection.alias
 
 
+def _unnest(fields: Sequence[Any], db: Any) -> str:
+    """Return `SELECT * FROM UNNEST(%s::type[], …)` for the fields' columns."""
+    return "SELECT * FROM UNNEST(" + ", ".join(f"%s::{f.db_type(db)}[]" for f in fields) + ")"
+
+
+def _columns(flat: list[Any], width: int) -> list[list[Any]]:
+    """Return the values of rows laid end to end (`width` a row) as one list per column."""
+    return [flat[i::width] for i in range(width)]
+
+
 def _insert_entries(count: int, node_count: int, entries: list[Any], nodes: list[Any], head_params: list[Any]) -> None:
     """Insert a batch's entries and tree nodes and move the head, each one statement."""
+    from atmp.ledger.models import AuditEntry, TreeNode
     from atmp.ledger.writer import ENTRY_COLUMNS, HEAD_UPDATE, _run
 
     direct = _direct()
@@ -503,8 +522,15 @@ def _insert_entries(count: int, node_count: int, entries: list[Any], nodes: list
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement, one round trip (as writer._write): all of it or nothing.
-            _run(cursor, f"WITH e AS ({entry_sql}), n AS ({node_sql}) {HEAD_UPDATE}", [*entries, *nodes, *head_params])
+            # One statement, one round trip (as writer._write): all of it or nothing; the entries
+            # and nodes as one array per column (see _insert_rows).
+            real = connections[connection.alias]
+            entry_fields = [AuditEntry._meta.get_field(name) for name in ENTRY_COLUMNS]
+            node_fields = [TreeNode._meta.get_field(name) for name in ("level", "index", "hash")]
+            entry_sql = f"INSERT INTO ledger_auditentry ({', '.join(ENTRY_COLUMNS)}) " + _unnest(entry_fields, real)
+            node_sql = 'INSERT INTO ledger_treenode (level, "index", hash) ' + _unnest(node_fields, real)
+            params = [*_columns(entries, len(ENTRY_COLUMNS)), *_columns(nodes, 3), *head_params]
+            _run(cursor, f"WITH e AS ({entry_sql}), n AS ({node_sql}) {HEAD_UPDATE}", params)
         else:
             _execute(cursor, entry_sql, entries, direct=direct)
             _execute(cursor, node_sql, nodes, direct=direct)
