@@ -3,7 +3,8 @@
 `Change.create_many` (docs/adr/0016) writes what `Change.save` writes for each create (version 1,
 created_at and created_by, the snapshot, one entry with every field, its tree nodes), so that the
 ledger cannot tell the two apart, but a batch at a time: the rows in multi-row INSERTs, the entries
-in one, the tree nodes in another, the head once. Entries carry consecutive microsecond times from
+in one, the tree nodes in another, the head once (on PostgreSQL each INSERT sends one array per
+column, UNNEST). Entries carry consecutive microsecond times from
 one reading of the clock, which is what `Change.save` gives when it writes faster than the clock
 ticks. A batch ends where a checkpoint falls due, so checkpoints are signed at the sizes one-by-one
 saves sign them.
