@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from atmp.cli.base import handled, json_option, setup_django
-from atmp.cli.output import EXIT_FAILED_CHECK, emit, fail, interactive
+from atmp.cli.output import EXIT_FAILED_CHECK, emit, fail, progress_bar
 
 JSON_OPTION = json_option
 
@@ -49,7 +47,7 @@ def verify(checkpoint_dir: Path | None, no_files: bool, no_identities: bool, as_
     from atmp.ledger import verify as verification
 
     skip = frozenset(name for name, off in (("files", no_files), ("identities", no_identities)) if off)
-    with _progress_bar("verifying the ledger") as progress:
+    with progress_bar("verifying the ledger") as progress:
         report = verification.run(checkpoint_dir=checkpoint_dir, progress=progress, skip=skip)
     emit(report.as_dict(), as_json=as_json, text=_describe_report)
     if not report.ok:
@@ -124,25 +122,6 @@ def _describe_tick(data: dict[str, Any]) -> str:
             pending = f"{w['pending']} pending: retried at the next tick"
             lines.append(f"FAILED {w['witness']}: {w['error']} ({done}, {pending})")
     return "\n".join(lines)
-
-
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[[int, int], None] | None]:
-    """Yield a progress callback drawing a bar on stderr when it is a terminal, else None."""
-    if not interactive():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @ledger.command()

@@ -45,7 +45,10 @@ MEANINGS: dict[str, str] = {
 # reviewer starts the review record and signs it; its independence is from the entries it covers
 # (reviews.own_entries).
 INDEPENDENT_MEANINGS = frozenset({"verified", "reviewed", "approved", "qp_certified", "released"})
-AUTHORING_ACTIONS = ("create", "update", "void")
+# An import (trace's migration from an ERP or LIMS, docs/adr/0016) creates a record as the source
+# system had it, its status included: the importer authors that first version.
+IMPORTED = "import"
+AUTHORING_ACTIONS = ("create", IMPORTED, "update", "void")
 # A workflow transition (atmp.workflow) writes a new version that changes only the workflow's own
 # fields (status, assignment): it authors nothing and supersedes no signature (docs/adr/0011).
 WORKFLOW_ACTIONS = ("transition", "assign")

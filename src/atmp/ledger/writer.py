@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +173,15 @@ class Change:
             )
         record.remember_snapshot(new)
         return self._append(head, at, action, record, changes, sha256_hex_of(new), self.reason)
+
+    def create_many(self, records: Iterable[GmpRecord], *, action: str = "create", batch_size: int = 1000) -> int:
+        """Create many new records of one model, each with the entry save() would write, in batches (ADR 0016).
+
+        The entries are not kept in `entries` (a million AuditEntry objects); returns how many records.
+        """
+        from atmp.ledger import batch
+
+        return batch.create_many(self, records, action=action, batch_size=batch_size)
 
     def event(
         self,

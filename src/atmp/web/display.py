@@ -20,12 +20,13 @@ from atmp.ledger.signatures import MEANINGS
 from atmp.ledger.trail import WITHOUT_SIGN_INS
 
 USER_TYPE = "accounts.user"
-CREATIONS = ("create", "user_created")
+CREATIONS = ("create", "import", "user_created")
 # Entry record types that are not GmpRecord models.
 OTHER_TYPES = {USER_TYPE: "User account", "ledger.checkpoint": "Checkpoint"}
 
 ACTIONS: dict[str, str] = {
     "create": "Created",
+    "import": "Imported",
     "update": "Changed",
     "void": "Voided",
     "sign": "Signed",

@@ -9,7 +9,7 @@ from django.db import models
 
 from atmp.ledger.errors import Conflict, LedgerBypass
 from atmp.ledger.records import GmpRecord, RecordStatus, model_for
-from atmp.ledger.signatures import WORKFLOW_ACTIONS
+from atmp.ledger.signatures import IMPORTED, WORKFLOW_ACTIONS
 from atmp.workflow.machine import Workflow
 
 # The fields only the workflow engine writes (a transition or an assignment), never an edit.
@@ -51,6 +51,10 @@ class WorkflowRecord(GmpRecord):
         if old is None:
             if self.status == RecordStatus.ACTIVE and self.workflow.state(RecordStatus.ACTIVE) is None:
                 self.status = self.workflow.initial
+            if action == IMPORTED and self.workflow.state(self.status) is not None:
+                # A record migrated from another system starts in the state it had there; the
+                # entry says so by its action and its reason names the import (docs/adr/0016).
+                return
             if self.status != self.workflow.initial:
                 raise Conflict(
                     f"{self.record_type()}: a new record starts in {self.workflow.initial!r}, not {self.status!r}"

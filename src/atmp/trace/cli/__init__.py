@@ -20,6 +20,7 @@ def trace() -> None:
     at the bedside `atmp trace administer --patient-scan … --product-scan …`.
     Labels: `atmp trace label LOT --out FILE.pdf|png` (GS1 DataMatrix, or ISBT 128 symbols),
     `atmp trace label-setup SITE --size …`, and `atmp trace scan DATA` reads a scan back.
+    Migration: `atmp trace import FILE.jsonl --site SITE [--dry-run]` (docs/traceability.md).
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -28,7 +29,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import custody, genealogy, identifiers, labels, lots, materials, persons, recall  # noqa: F401
+    from atmp.trace.cli import custody, genealogy, identifiers, imports, labels, lots, materials, persons, recall  # noqa: F401
 
 
 _register()

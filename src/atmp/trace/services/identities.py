@@ -99,11 +99,17 @@ def add_identity(
 
 
 def _seal_new(ch: writer.Change, person: Person, data: dict[str, str]) -> Identity:
-    keys = sealed.Keys.load()
+    identity = sealed_identity(sealed.Keys.load(), person, data)
+    ch.save(identity)
+    return identity
+
+
+@sensitive_variables("data", "data_key")
+def sealed_identity(keys: sealed.Keys, person: Person, data: dict[str, str]) -> Identity:
+    """Return a new, unsaved identity of the saved person with the checked data sealed under a new data key."""
     data_key = sealed.new_data_key()
     identity = Identity(person=person, wrapped_key=keys.wrap(data_key, person_id=person.pk))
     _seal_into(identity, keys, data_key, data)
-    ch.save(identity)
     return identity
 
 
