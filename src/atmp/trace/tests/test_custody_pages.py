@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from atmp.testing import PASSWORD
-from atmp.trace.models import Administration, Handover
+from atmp.trace.models import Administration, Handover, Shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,27 @@ def test_the_custody_records_have_their_record_pages(browser, operator, shipment
     for record in (shipment, shipment.items.get(), Handover.objects.get(), log):
         answer = browser.get(f"/records/{record.record_type()}/{record.pk}/")
         assert answer.status_code == 200, record.record_key
+
+
+def test_lots_are_shipped_from_the_shipments_page(browser, anna):
+    _, _, product = anna
+    listing = browser.get("/trace/shipments/").content.decode()
+    assert 'href="/trace/shipments/new/"' in listing
+    assert browser.get("/trace/shipments/new/").status_code == 200
+    form = {
+        "number": "SHP-PAGE-1",
+        "tracking": "1Z999AA10123456799",
+        "lots": product.number,
+        "origin": "Leiden manufacturing",
+        "destination": "LUMC cell therapy unit",
+        "destination_stage": "treatment_centre",
+        "reason": "",
+    }
+    shipped = browser.post("/trace/shipments/new/", form)
+    assert shipped.status_code == 302
+    made = Shipment.objects.get(number="SHP-PAGE-1")
+    assert [i.lot_id for i in made.items.all()] == [product.pk]
+    again = browser.post("/trace/shipments/new/", {**form, "tracking": "1Z999AA10123456800"})
+    assert again.status_code == 400  # refused naming the field, nothing written
+    assert "number: there is already a shipment SHP-PAGE-1" in again.content.decode()
+    assert Shipment.objects.filter(number="SHP-PAGE-1").count() == 1

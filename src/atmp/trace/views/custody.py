@@ -21,11 +21,50 @@ from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.files.errors import FileTooLarge
 from atmp.ledger.errors import LedgerError
+from atmp.trace.api.custody import ship as ship_operation
 from atmp.trace.models import Shipment, Stage
 from atmp.trace.selectors import custody as selectors
 from atmp.trace.selectors import scan
 from atmp.trace.services import custody as svc
+from atmp.web.operations import OperationForm, operation_view
 from atmp.web.pages import page
+
+# The API's own operation (POST /api/v1/trace/shipments, ADR 0013), drawn as a form.
+SHIP = OperationForm(
+    title="Ship lots",
+    operation=ship_operation,
+    fields=(
+        "number",
+        "tracking",
+        "courier",
+        "lots",
+        "origin",
+        "destination",
+        "destination_stage",
+        "temperature_low",
+        "temperature_high",
+        "shipped_at",
+    ),
+    choices={"destination_stage": Stage.choices},
+    labels={
+        "number": "Shipment identifier",
+        "tracking": "Courier's tracking identifier",
+        "lots": "Lots",
+        "destination_stage": "Destination is a",
+        "temperature_low": "Lowest temperature (°C)",
+        "temperature_high": "Highest temperature (°C)",
+    },
+    help={
+        "lots": "One patient's products only; a recalled or rejected lot is refused.",
+        "temperature_low": "With the highest: the range the temperature log is held to (default: the lots' storage).",
+    },
+    submit="Ship",
+    intro=(
+        "A shipment leaves with its lots under a unique shipment identifier and courier's tracking identifier; "
+        "each hand-over on its way is then scanned on both sides, from the shipment's page."
+    ),
+    back="trace:shipments",
+)
 
 SCAN_HELP = "Scan the label with a barcode reader (it types and presses Enter), or type the lot number or COI."
 
@@ -107,7 +146,8 @@ def shipments(request: HttpRequest) -> HttpResponse:
             rows = _visible(request)
             return render(request, "trace/shipments.html", {"rows": rows, "q": wanted, "error": str(exc)}, status=404)
         return redirect("trace:shipment", identifier=found.number)
-    return render(request, "trace/shipments.html", {"rows": _visible(request), "q": "", "error": ""})
+    context = {"rows": _visible(request), "q": "", "error": "", "may_ship": SHIP.may(_user(request))}
+    return render(request, "trace/shipments.html", context)
 
 
 def _visible(request: HttpRequest) -> list[Shipment]:
@@ -219,6 +259,7 @@ def bedside(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("shipments/", page(shipments), name="shipments"),
+    path("shipments/new/", operation_view(SHIP), name="ship"),
     path("shipments/<str:identifier>/", page(shipment), name="shipment"),
     path("shipments/<str:identifier>/handover/", page(handover), name="handover"),
     path("shipments/<str:identifier>/temperature-log/", page(temperature_log), name="temperature_log"),
