@@ -39,3 +39,14 @@ def reader(username: str | None) -> Any:
     from atmp.accounts import services
 
     return services.find_user(username)
+
+
+def sealed_call(call: Any) -> Any:
+    """Run a service call; a missing or unusable identity key is a refusal with its message (exit 2)."""
+    from atmp.cli.output import fail
+    from atmp.trace.sealed import SealError
+
+    try:
+        return call()
+    except SealError as exc:
+        fail(str(exc))

@@ -143,8 +143,6 @@ def administer(
     if scanned:
         if quantity is not None or unit is not None:
             raise InvalidInput("quantity", "at the bedside one container is given: --quantity goes with LOT PATIENT")
-        if not place.strip():
-            raise InvalidInput("place", "say where the product is given (--place)")
         given = administer_by_scan(
             actor=user,
             patient_scan=str(patient_scan),

@@ -46,7 +46,7 @@ def import_(file: Path, site: str, dry_run: bool, **auth: Any) -> None:
     """
     setup_django()
     from atmp.accounts import services as accounts
-    from atmp.trace.cli.common import actor
+    from atmp.trace.cli.common import actor, sealed_call
     from atmp.trace.services.imports import ImportRefused, import_lines
 
     user = actor(auth)
@@ -54,7 +54,10 @@ def import_(file: Path, site: str, dry_run: bool, **auth: Any) -> None:
     data = file.read_bytes()
     try:
         with progress_bar("importing") as progress:
-            summary = import_lines(actor=user, site=place, data=data, dry_run=dry_run, progress=progress)
+            # Personal data is sealed as `trace person add` seals it: a missing key is refused likewise.
+            summary = sealed_call(
+                lambda: import_lines(actor=user, site=place, data=data, dry_run=dry_run, progress=progress)
+            )
     except ImportRefused as refused:
         if auth["as_json"]:
             click.echo(

@@ -20,6 +20,7 @@ import click
 from atmp.cli.base import actor_options, authenticated_user, handled, json_option, setup_django
 from atmp.cli.output import emit, fail
 from atmp.trace.cli import trace
+from atmp.trace.cli.common import sealed_call
 from atmp.trace.cli.genealogy import person
 
 IDENTITY_FIELDS = ("name", "birth_date", "hospital_number")
@@ -95,16 +96,6 @@ def _read_identity_file(path: Path) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _sealed(call: Any) -> Any:
-    """Run a service call; a missing or unusable identity key is a refusal with its message (exit 2)."""
-    from atmp.trace.sealed import SealError
-
-    try:
-        return call()
-    except SealError as exc:
-        fail(str(exc))
-
-
 def _person(coi: str, user: Any) -> Any:
     from atmp.trace.services.persons import find_person
 
@@ -143,7 +134,7 @@ def add(kind: str, site: str, reason: str, not_a_duplicate: bool, as_json: bool,
     user = _user(opts)
     where = accounts.find_site(site)
     if values:
-        made = _sealed(
+        made = sealed_call(
             lambda: svc.register_person_with_identity(
                 actor=user, kind=kind, site=where, reason=reason, not_a_duplicate=not_a_duplicate, **values
             )
@@ -169,7 +160,7 @@ def reveal(coi: str, purpose: str, as_json: bool, **opts: Any) -> None:
     from atmp.trace.services import identities as svc
 
     user = _user(opts)
-    shown = _sealed(lambda: svc.reveal(actor=user, person=_person(coi, user), purpose=purpose))
+    shown = sealed_call(lambda: svc.reveal(actor=user, person=_person(coi, user), purpose=purpose))
     data = {"coi": shown.coi, **shown.data, "entry_seq": shown.entry_seq}
     emit(data, as_json=as_json, text=_describe_revealed)
 
@@ -201,7 +192,7 @@ def find(purpose: str, as_json: bool, **opts: Any) -> None:
 
     search = {k: opts.pop(k) for k in IDENTITY_FIELDS}
     user = _user(opts)
-    found = _sealed(lambda: svc.find(actor=user, purpose=purpose, **search))
+    found = sealed_call(lambda: svc.find(actor=user, purpose=purpose, **search))
     items = [{"record": p.record_key, "coi": p.coi, "kind": p.kind, "site": p.site.code} for p in found.persons]
     data = {"items": items, "entry_seq": found.entry_seq}
     emit(
@@ -227,7 +218,7 @@ def correct(coi: str, reason: str, version: int | None, as_json: bool, **opts: A
 
     values = _identity_values(opts)
     user = _user(opts)
-    fixed = _sealed(
+    fixed = sealed_call(
         lambda: svc.correct_identity(actor=user, person=_person(coi, user), reason=reason, version=version, **values)
     )
     emit(identity_doc(fixed), as_json=as_json, text=lambda d: f"{d['coi']}: {d['record']} v{d['version']}")
@@ -270,7 +261,7 @@ def rekey(reason: str, as_json: bool, **opts: Any) -> None:
     from atmp.trace.services import identities as svc
 
     user = _user(opts)
-    counts = _sealed(lambda: svc.rekey(actor=user, reason=reason))
+    counts = sealed_call(lambda: svc.rekey(actor=user, reason=reason))
     emit(
         counts,
         as_json=as_json,

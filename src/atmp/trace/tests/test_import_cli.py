@@ -67,3 +67,15 @@ def test_an_operator_may_not_import_released_lots(operator, site, example):
 def test_the_help_describes_the_format():
     result = atmp("import", "--help")
     assert result.exit_code == 0 and '"kind"' in result.stdout and "--dry-run" in result.stdout
+
+
+def test_a_missing_identity_key_exits_2_with_its_message(qa_approver, site, example, monkeypatch):
+    from atmp.trace import sealed
+    from atmp.trace.services import imports
+
+    def no_key(**_kwargs):
+        raise sealed.SealError("identity.key cannot be read: run `atmp init`")
+
+    monkeypatch.setattr(imports, "import_lines", no_key)
+    result = atmp("import", example, "--site", "LEI", "--as", "alex")
+    assert result.exit_code == 2 and "identity.key cannot be read" in result.output

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from atmp.accounts.access import requires
 from atmp.accounts.errors import NotAllowed
 from atmp.accounts.models import User
-from atmp.accounts.services import can_see
+from atmp.accounts.visibility import visible_records
 from atmp.files.errors import FileTooLarge
 from atmp.ledger.errors import LedgerError
 from atmp.trace.api.custody import ship as ship_operation
@@ -151,8 +151,8 @@ def shipments(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(request: HttpRequest) -> list[Shipment]:
-    rows = Shipment.objects.select_related("site", "person").filter(voided=False).order_by("-pk")[:200]
-    return [s for s in rows if can_see(_user(request), s)]
+    rows = Shipment.objects.select_related("site", "person").filter(voided=False).order_by("-pk")
+    return list(visible_records(_user(request), rows)[:200])
 
 
 def _chain_context(shipment: Shipment) -> dict[str, Any]:
