@@ -13,26 +13,14 @@ REASON = "trace 0005: administrations now record the quantity given; an existing
 
 
 def record_the_new_fields(apps, schema_editor):
-    from atmp.ledger.canonical import dumps, sha256_hex
-    from atmp.ledger.records import _as_stored, to_json
-    from atmp.ledger.writer import change
+    from atmp.ledger.upgrades import record_fields_added
 
-    model = apps.get_model("trace", "Administration")
-    rows = list(model._base_manager.order_by("pk"))
-    if not rows:
-        return
-    fields = model._meta.concrete_fields
-    with change(actor=None, reason=REASON) as ch:
-        for row in rows:
-            snapshot = {f.attname: to_json(_as_stored(f, getattr(row, f.attname))) for f in fields}
-            ch.event(
-                action="fields_added",
-                record_type="trace.administration",
-                record_id=str(row.pk),
-                record_version=row.version,
-                changes={"quantity": [None, None], "unit": [None, ""]},
-                snapshot_hash=sha256_hex(dumps(snapshot)),
-            )
+    record_fields_added(
+        apps.get_model("trace", "Administration"),
+        "trace.administration",
+        {"quantity": [None, None], "unit": [None, ""]},
+        REASON,
+    )
 
 
 class Migration(migrations.Migration):
