@@ -53,6 +53,9 @@ from atmp.workflow.models import Link
 QUARANTINE_ALLOWED = frozenset({Stage.COLLECTION, Stage.COURIER, Stage.MANUFACTURING, Stage.QC, Stage.STORAGE})
 NEVER_SHIPPED = frozenset({"recalled", "rejected", "consumed", "expired"})
 MAX_LOG_BYTES = 20 * 1024 * 1024
+# A hand-over's time may be this far ahead of the server's clock: it is typed or stamped on a scanner
+# or a ward computer whose clock may run a little ahead (docs/traceability.md, "Hand-over times").
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class HandoverBlocked(RuleViolation):
@@ -118,9 +121,15 @@ def ship(
     temperature_low: Decimal | str | None = None,
     temperature_high: Decimal | str | None = None,
     shipped_at: dt.datetime | str | None = None,
+    destination_site: Site | str | None = None,
+    patient: Person | str | None = None,
     reason: str = "",
 ) -> Shipment:
-    """Record a shipment of lots under its unique shipment and tracking identifiers; refuse a lot that may not go."""
+    """Record a shipment of lots under its unique shipment and tracking identifiers; refuse a lot that may not go.
+
+    With patient, the shipment is for that patient: an allogeneic product (made for no patient) is
+    then given at the bedside to them alone; a lot that belongs to another person is refused.
+    """
     if not lots:
         raise InvalidInput("lots", "name at least one lot the shipment carries")
     if len({lot.pk for lot in lots}) != len(lots):
@@ -146,7 +155,9 @@ def ship(
         temperature_low=low,
         temperature_high=high,
         shipped_at=checks.moment(shipped_at, "shipped_at"),
+        destination_site=_destination_site(destination_site, site),
     )
+    recipient = _patient(patient, actor)
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # the identifiers are checked against what is stored: one shipment at a time
         if Shipment._base_manager.filter(number=shipment.number).exists():
@@ -167,11 +178,67 @@ def ship(
         if len(owners) > 1:
             cois = ", ".join(sorted(p.coi for p in owners.values()))
             raise RuleViolation(f"lots: they belong to {cois}: two persons' products never travel in one shipment")
-        shipment.person = next(iter(owners.values()), None)
+        if recipient is not None:
+            for lot in stored:
+                owner = owner_of(lot)
+                if owner is not None and owner.pk != recipient.pk:
+                    whose = f"is made for {owner.coi}" if owner.kind == "patient" else f"is the donation of {owner.coi}"
+                    raise RuleViolation(
+                        f"lots: lot {lot.number} {whose}, not for the patient it is shipped for, {recipient.coi}"
+                    )
+        shipment.person = recipient or next(iter(owners.values()), None)
         ch.save(shipment)
         for lot in stored:
             ch.save(ShipmentLot(shipment=shipment, lot=lot))
     return shipment
+
+
+def _patient(value: Person | str | None, actor: User) -> Person | None:
+    """Return the patient a shipment is for (by COI, one the actor may see), or None."""
+    if value is None or value == "":
+        return None
+    person = value if isinstance(value, Person) else Person.objects.filter(coi=str(value).strip(), voided=False).first()
+    if person is None or person.voided or not can_see(actor, person):
+        raise InvalidInput("patient", f"there is no patient {value!r}")
+    if person.kind != "patient":
+        raise InvalidInput("patient", f"{person.coi} is a {person.kind}, not a patient")
+    return person
+
+
+def _destination_site(value: Site | str | None, origin: Site) -> Site | None:
+    """Return the site of ours a shipment goes to (by code), or None; refuse an unknown or the shipping site."""
+    if value is None or value == "":
+        return None
+    site = value if isinstance(value, Site) else Site.objects.filter(code=str(value).strip().upper()).first()
+    if site is None or site.voided:
+        raise InvalidInput("destination_site", f"there is no site {value!r}")
+    if site.pk == origin.pk:
+        raise InvalidInput(
+            "destination_site",
+            f"{site.code} is the shipping site: name a destination site only for another site of ours",
+        )
+    return site
+
+
+def _works_at(actor: User, site: Site) -> bool:
+    ids = actor.site_ids()
+    return ids is None or site.pk in ids
+
+
+def handover_site(actor: User, shipment: Shipment, stage: str) -> Site:
+    """Return the site a hand-over by the actor belongs to: the destination site for the receiving hand-over
+    (the stage the shipment goes to) recorded by a user who works there, else the shipping site (ADR 0017)."""
+    destination = shipment.destination_site
+    if destination is not None and stage == shipment.destination_stage and _works_at(actor, destination):
+        return destination
+    return shipment.site
+
+
+def _party_site(actor: User, shipment: Shipment) -> Site:
+    """Return the site the actor acts for on a shipment: the shipping site if they work there, else its destination."""
+    if shipment.destination_site is None or _works_at(actor, shipment.site):
+        return shipment.site
+    return shipment.destination_site
 
 
 def lots_of(shipment: Shipment) -> list[Lot]:
@@ -188,8 +255,8 @@ def find_shipment(identifier: str, *, field: str = "shipment", user: User | None
     """Return the shipment of a shipment or tracking identifier (one the user may see), or refuse naming the field."""
     text = str(identifier).strip()
     found = (
-        Shipment.objects.select_related("site", "person").filter(number=text, voided=False).first()
-        or Shipment.objects.select_related("site", "person")
+        Shipment.objects.select_related("site", "person", "destination_site").filter(number=text, voided=False).first()
+        or Shipment.objects.select_related("site", "person", "destination_site")
         .filter(tracking=text, voided=False)
         .exclude(tracking="")
         .first()
@@ -211,11 +278,23 @@ class _Side:
     coi: str
 
 
-def _read(text: str, field: str, actor: User) -> _Side:
+def _read(text: str, field: str, actor: User, shipment: Shipment | None = None) -> _Side:
+    """Read a scan as the actor sees the records; at a shipment's hand-over, against every site's lots and COIs.
+
+    The product in hand is what its label says wherever it was registered: a user of the destination
+    site scans the shipping site's lots, and a scan naming another site's product is a mix-up to
+    block, not an unreadable scan.
+    """
     try:
         found = scan.read(text, viewer=actor)
     except scan.ScanRefused as exc:
-        raise InvalidInput(field + exc.field.removeprefix("scan"), str(exc).split(": ", 1)[-1]) from None
+        refused = InvalidInput(field + exc.field.removeprefix("scan"), str(exc).split(": ", 1)[-1])
+        if shipment is None:
+            raise refused from None
+        try:
+            found = scan.read(text)
+        except scan.ScanRefused:
+            raise refused from None
     person = found.person
     return _Side(text=str(text).strip(" \t\r\n"), lot=found.lot, coi=person.coi if person is not None else "")
 
@@ -300,12 +379,33 @@ def _attempt(
     return Handover(
         site=site,
         stage=edits.choice(stage, "stage", Stage.values),
-        at=checks.moment(at, "at"),
+        at=checks.moment(at, "at", skew=CLOCK_SKEW),
         place=edits.text(place, "place", required=True, limit=200),
         from_party=edits.text(from_party, "from_party", required=True, limit=200),
         to_party=edits.text(to_party, "to_party", required=True, limit=200),
         condition=edits.text(condition, "condition", limit=500),
     )
+
+
+def _check_order(attempt: Handover, shipment: Shipment) -> None:
+    """Refuse a hand-over time before the shipment left or before its previous accepted hand-over."""
+    if attempt.at < shipment.shipped_at:
+        raise InvalidInput(
+            "at",
+            f"{attempt.at.isoformat()} is before shipment {shipment.number} left (shipped_at "
+            f"{shipment.shipped_at.isoformat()}): a hand-over follows the shipment's departure",
+        )
+    previous = (
+        Handover.objects.filter(shipment=shipment, voided=False, outcome=HandoverOutcome.ACCEPTED)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if previous is not None and attempt.at < previous.at:
+        raise InvalidInput(
+            "at",
+            f"{attempt.at.isoformat()} is before the previous accepted hand-over of shipment {shipment.number} "
+            f"({previous.get_stage_display()} at {previous.at.isoformat()}): hand-overs follow each other in time",
+        )
 
 
 def record_handover(
@@ -324,11 +424,12 @@ def record_handover(
 ) -> Handover:
     """Hand a shipment over when both sides' scans match it; otherwise save the blocked attempt, open a
     deviation linked to it, and raise HandoverBlocked."""
-    edits.check_writer(actor, Handover, site=shipment.site)
+    site = handover_site(actor, shipment, str(stage))
+    edits.check_writer(actor, Handover, site=site)
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
     attempt = _attempt(
-        site=shipment.site,
+        site=site,
         stage=stage,
         at=at,
         place=place,
@@ -338,11 +439,9 @@ def record_handover(
     )
     if attempt.stage == Stage.BEDSIDE:
         raise InvalidInput("stage", "the bedside is reached by administering the product (administer_by_scan)")
-    if attempt.at < shipment.shipped_at:
-        raise InvalidInput(
-            "at", f"{attempt.at.isoformat()} is before shipment {shipment.number} left: a hand-over follows it"
-        )
-    giver, receiver = _read(giver_scan, "giver_scan", actor), _read(receiver_scan, "receiver_scan", actor)
+    _check_order(attempt, shipment)
+    giver = _read(giver_scan, "giver_scan", actor, shipment)
+    receiver = _read(receiver_scan, "receiver_scan", actor, shipment)
     lots = lots_of(shipment)
     expected = shipment.person.coi if shipment.person is not None else ""
     attempt.shipment = shipment
@@ -417,7 +516,8 @@ def import_temperature_log(
 ) -> TemperatureLog:
     """Keep the shipper's CSV log with the shipment (atmp.files), summarise it against the shipment's
     range, and on an excursion open a deviation linked to the log and the shipment: it holds the shipment."""
-    edits.check_writer(actor, TemperatureLog, site=shipment.site)
+    site = _party_site(actor, shipment)
+    edits.check_writer(actor, TemperatureLog, site=site)
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
     data = stream.read(MAX_LOG_BYTES + 1)
@@ -454,7 +554,7 @@ def import_temperature_log(
         if summary.excursion:
             deviation = open_deviation(
                 actor=actor,
-                site=shipment.site,
+                site=site,
                 title=f"Temperature excursion in shipment {shipment.number}",
                 description=(
                     f"The shipper's log {attachment.stored_file.name} has {summary.out_of_range} of "
@@ -514,14 +614,32 @@ def administer_by_scan(
     )
     made_for = patient_of(lot)
     attempt.shipment = _last_shipment(lot)
+    if attempt.shipment is not None:
+        _check_order(attempt, attempt.shipment)
     attempt.lot = lot
     attempt.expected_coi = made_for.coi if made_for is not None else ""
     attempt.giver_scan, attempt.giver_lot, attempt.giver_coi = product_side.text, lot.number, product_side.coi
     attempt.receiver_scan, attempt.receiver_coi = patient_side.text, patient.coi
     rule = None
-    if made_for is not None and made_for.pk != patient.pk:
+    if made_for is None:
+        # Allogeneic (or any product made for no one patient): no COI binds the bag to the wristband,
+        # so the shipment that brought it must have been for this patient (docs/adr/0017, amendment).
+        shipped_for = attempt.shipment.person if attempt.shipment is not None else None
+        if shipped_for is None or shipped_for.kind != "patient":
+            how = f"its last shipment {attempt.shipment.number}" if attempt.shipment is not None else "it"
+            raise RuleViolation(
+                f"product_scan: lot {lot.number} is not made for one patient (allogeneic): it is given only to the "
+                f"patient it was shipped for, and {how} was not shipped for a patient; ship it for {patient.coi}"
+            )
+        attempt.expected_coi = shipped_for.coi
+        if shipped_for.pk != patient.pk:
+            rule = (
+                f"lot {lot.number} was shipped for {shipped_for.coi}, not for the patient scanned, {patient.coi}: "
+                "a mix-up"
+            )
+    elif made_for.pk != patient.pk:
         rule = f"lot {lot.number} is made for {made_for.coi}, not for the patient scanned, {patient.coi}: a mix-up"
-    elif product_side.coi and product_side.coi != patient.coi:
+    if rule is None and product_side.coi and product_side.coi != patient.coi:
         rule = f"the product's label names COI {product_side.coi}, not the patient scanned, {patient.coi}: a mix-up"
     if rule:
         with writer.change(actor=actor, reason=reason or "administration blocked by a mismatched scan") as ch:

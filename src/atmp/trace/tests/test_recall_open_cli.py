@@ -39,7 +39,9 @@ def test_a_mock_recall_leaves_the_lots_as_they_are(hub):
     assert opened["recalled"] == [] and hub["DP1"].number in opened["unchanged"]
     assert Lot.objects.get(pk=hub["DP1"].pk).status == "released"
     assert Recall.objects.get(number=opened["number"]).mock is True
-    text = atmp("recall", hub["B1"].number, "--open", "--mock", "--class", "class_iii", "--reason", "again", "--as", "rita")
+    text = atmp(
+        "recall", hub["B1"].number, "--open", "--mock", "--class", "class_iii", "--reason", "again", "--as", "rita"
+    )
     assert text.exit_code == 2 and f"{opened['number']} is open and already concerns" in text.stderr
 
 
