@@ -139,7 +139,12 @@ def shipment(identifier: str, username: str | None, as_json: bool) -> None:
 @click.option("--from", "from_party", required=True, help="Who hands it over.")
 @click.option("--to", "to_party", required=True, help="Who receives it.")
 @click.option("--condition", default="", help="Its condition (seal, shipper, labels).")
-@click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@click.option(
+    "--at",
+    default=None,
+    help="When, ISO 8601 with a zone (default: now); not before the shipment left nor its previous accepted "
+    "hand-over, at most 5 min ahead of the clock.",
+)
 @REASON
 @write
 @handled

@@ -101,7 +101,6 @@ class HandoverForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text="The site's local time; empty: now. Not before the shipment left or its last hand-over.",
     )
     reason = forms.CharField(label="Reason", max_length=2000, required=False)
 
@@ -213,6 +212,8 @@ def handover(request: HttpRequest, identifier: str) -> HttpResponse:
     """Hand a shipment over by scanning both sides; a mismatch shows the blocked attempt and its deviation."""
     found = _shipment(request, identifier)
     form = HandoverForm(request.POST or None, initial={"stage": found.destination_stage})
+    zone = svc.handover_site(_user(request), found, found.destination_stage).timezone or "UTC"
+    form.fields["at"].help_text = f"{zone} time; empty: now. Not before the shipment left nor its last hand-over."
     extra: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
