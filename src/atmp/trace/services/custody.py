@@ -9,7 +9,9 @@ expects (a lot of the shipment, the COI of the person it belongs to) blocks it; 
 bedside scan of a product made for another patient. A blocked attempt is not lost: it is saved as
 a hand-over with outcome "blocked" and the rule, and a deviation is opened and linked to it, in
 one audited change; then the refusal is raised (docs/adr/0017). A scan that cannot be read at all
-(an unknown lot, a wrong check character) is bad input: nothing is written.
+(an unknown lot, a wrong check character) is bad input: nothing is written. A product made for no
+one patient (allogeneic) is given only to the patient its last shipment was for. Hand-over times,
+the sites of a shipment's two ends and the patient a shipment is for are checked in custody_checks.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ from atmp.trace.models import (
 from atmp.trace.selectors import scan
 from atmp.trace.selectors.labels import patient_of
 from atmp.trace.services import checks
+from atmp.trace.services.custody_checks import (
+    CLOCK_SKEW,
+    check_order,
+    destination_site_named,
+    handover_site,
+    party_site,
+    patient_named,
+)
 from atmp.trace.services.genealogy import _locked, administer, usable_on
 from atmp.workflow import links
 from atmp.workflow.models import Link
@@ -53,9 +63,6 @@ from atmp.workflow.models import Link
 QUARANTINE_ALLOWED = frozenset({Stage.COLLECTION, Stage.COURIER, Stage.MANUFACTURING, Stage.QC, Stage.STORAGE})
 NEVER_SHIPPED = frozenset({"recalled", "rejected", "consumed", "expired"})
 MAX_LOG_BYTES = 20 * 1024 * 1024
-# A hand-over's time may be this far ahead of the server's clock: it is typed or stamped on a scanner
-# or a ward computer whose clock may run a little ahead (docs/traceability.md, "Hand-over times").
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class HandoverBlocked(RuleViolation):
@@ -155,9 +162,9 @@ def ship(
         temperature_low=low,
         temperature_high=high,
         shipped_at=checks.moment(shipped_at, "shipped_at"),
-        destination_site=_destination_site(destination_site, site),
+        destination_site=destination_site_named(destination_site, site),
     )
-    recipient = _patient(patient, actor)
+    recipient = patient_named(patient, actor)
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # the identifiers are checked against what is stored: one shipment at a time
         if Shipment._base_manager.filter(number=shipment.number).exists():
@@ -191,54 +198,6 @@ def ship(
         for lot in stored:
             ch.save(ShipmentLot(shipment=shipment, lot=lot))
     return shipment
-
-
-def _patient(value: Person | str | None, actor: User) -> Person | None:
-    """Return the patient a shipment is for (by COI, one the actor may see), or None."""
-    if value is None or value == "":
-        return None
-    person = value if isinstance(value, Person) else Person.objects.filter(coi=str(value).strip(), voided=False).first()
-    if person is None or person.voided or not can_see(actor, person):
-        raise InvalidInput("patient", f"there is no patient {value!r}")
-    if person.kind != "patient":
-        raise InvalidInput("patient", f"{person.coi} is a {person.kind}, not a patient")
-    return person
-
-
-def _destination_site(value: Site | str | None, origin: Site) -> Site | None:
-    """Return the site of ours a shipment goes to (by code), or None; refuse an unknown or the shipping site."""
-    if value is None or value == "":
-        return None
-    site = value if isinstance(value, Site) else Site.objects.filter(code=str(value).strip().upper()).first()
-    if site is None or site.voided:
-        raise InvalidInput("destination_site", f"there is no site {value!r}")
-    if site.pk == origin.pk:
-        raise InvalidInput(
-            "destination_site",
-            f"{site.code} is the shipping site: name a destination site only for another site of ours",
-        )
-    return site
-
-
-def _works_at(actor: User, site: Site) -> bool:
-    ids = actor.site_ids()
-    return ids is None or site.pk in ids
-
-
-def handover_site(actor: User, shipment: Shipment, stage: str) -> Site:
-    """Return the site a hand-over by the actor belongs to: the destination site for the receiving hand-over
-    (the stage the shipment goes to) recorded by a user who works there, else the shipping site (ADR 0017)."""
-    destination = shipment.destination_site
-    if destination is not None and stage == shipment.destination_stage and _works_at(actor, destination):
-        return destination
-    return shipment.site
-
-
-def _party_site(actor: User, shipment: Shipment) -> Site:
-    """Return the site the actor acts for on a shipment: the shipping site if they work there, else its destination."""
-    if shipment.destination_site is None or _works_at(actor, shipment.site):
-        return shipment.site
-    return shipment.destination_site
 
 
 def lots_of(shipment: Shipment) -> list[Lot]:
@@ -387,27 +346,6 @@ def _attempt(
     )
 
 
-def _check_order(attempt: Handover, shipment: Shipment) -> None:
-    """Refuse a hand-over time before the shipment left or before its previous accepted hand-over."""
-    if attempt.at < shipment.shipped_at:
-        raise InvalidInput(
-            "at",
-            f"{attempt.at.isoformat()} is before shipment {shipment.number} left (shipped_at "
-            f"{shipment.shipped_at.isoformat()}): a hand-over follows the shipment's departure",
-        )
-    previous = (
-        Handover.objects.filter(shipment=shipment, voided=False, outcome=HandoverOutcome.ACCEPTED)
-        .order_by("-at", "-pk")
-        .first()
-    )
-    if previous is not None and attempt.at < previous.at:
-        raise InvalidInput(
-            "at",
-            f"{attempt.at.isoformat()} is before the previous accepted hand-over of shipment {shipment.number} "
-            f"({previous.get_stage_display()} at {previous.at.isoformat()}): hand-overs follow each other in time",
-        )
-
-
 def record_handover(
     *,
     actor: User,
@@ -439,7 +377,7 @@ def record_handover(
     )
     if attempt.stage == Stage.BEDSIDE:
         raise InvalidInput("stage", "the bedside is reached by administering the product (administer_by_scan)")
-    _check_order(attempt, shipment)
+    check_order(attempt, shipment)
     giver = _read(giver_scan, "giver_scan", actor, shipment)
     receiver = _read(receiver_scan, "receiver_scan", actor, shipment)
     lots = lots_of(shipment)
@@ -516,7 +454,7 @@ def import_temperature_log(
 ) -> TemperatureLog:
     """Keep the shipper's CSV log with the shipment (atmp.files), summarise it against the shipment's
     range, and on an excursion open a deviation linked to the log and the shipment: it holds the shipment."""
-    site = _party_site(actor, shipment)
+    site = party_site(actor, shipment)
     edits.check_writer(actor, TemperatureLog, site=site)
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
@@ -615,7 +553,7 @@ def administer_by_scan(
     made_for = patient_of(lot)
     attempt.shipment = _last_shipment(lot)
     if attempt.shipment is not None:
-        _check_order(attempt, attempt.shipment)
+        check_order(attempt, attempt.shipment)
     attempt.lot = lot
     attempt.expected_coi = made_for.coi if made_for is not None else ""
     attempt.giver_scan, attempt.giver_lot, attempt.giver_coi = product_side.text, lot.number, product_side.coi

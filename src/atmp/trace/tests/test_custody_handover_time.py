@@ -12,7 +12,8 @@ from atmp.ledger import clock
 from atmp.ledger.models import AuditEntry
 from atmp.trace import factories
 from atmp.trace.models import Handover
-from atmp.trace.services.custody import CLOCK_SKEW, HandoverBlocked, administer_by_scan
+from atmp.trace.services.custody import HandoverBlocked, administer_by_scan
+from atmp.trace.services.custody_checks import CLOCK_SKEW
 
 pytestmark = pytest.mark.django_db
 
