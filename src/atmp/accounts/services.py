@@ -338,15 +338,16 @@ def can_see(user: User, record: GmpRecord) -> bool:
     """Return True when the record belongs to one of the user's sites (or to no site, or the user has all).
 
     A site is its own site; any other record is bound to the site its `site` field names, if any,
-    or that its declared `site_path` reaches (atmp.accounts.visibility).
+    or that its declared `site_path` reaches, and seen too at the sites its `shared_site_paths`
+    reach (atmp.accounts.visibility).
     """
     ids = user.site_ids()
     if ids is None:
         return True
-    from atmp.accounts.visibility import site_of  # the same rule as SQL, for lists
+    from atmp.accounts.visibility import shared_sites_of, site_of  # the same rule as SQL, for lists
 
     site_id = site_of(record)
-    return site_id is None or site_id in ids
+    return site_id is None or site_id in ids or bool(shared_sites_of(record) & ids)
 
 
 def visible_sites(user: User) -> list[Site]:

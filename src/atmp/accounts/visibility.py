@@ -8,7 +8,9 @@ were before site isolation, with no extra join.
 How a record reaches its site: a Site is its own site; a record with a `site` field belongs to
 that site (no site: every site sees it); a record type that reaches its site another way declares
 it as a class attribute `site_path`, a lookup ending at a Site's id (e.g. "batch__site_id"), or None
-for a record that belongs to no site. Entries of a record are visible when the record is.
+for a record that belongs to no site. A type whose records are shared with other sites too (a
+shipment with the site it goes to) declares `shared_site_paths`, lookups to those sites' ids: the
+users of those sites see the record as well. Entries of a record are visible when the record is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,25 @@ def site_path(model: type[GmpRecord]) -> str | None:
         return declared
     names = {f.name for f in model._meta.concrete_fields}
     return "site_id" if "site" in names else None
+
+
+def shared_paths(model: type[GmpRecord]) -> tuple[str, ...]:
+    """Return the lookups to the other sites a record of this type is shared with (a shipment's destination)."""
+    paths: tuple[str, ...] = getattr(model, "shared_site_paths", ())
+    return paths
+
+
+def shared_sites_of(record: GmpRecord) -> set[int]:
+    """Return the ids of the other sites a record is shared with (none for most records)."""
+    found: set[int] = set()
+    for path in shared_paths(type(record)):
+        if "__" not in path:
+            value = getattr(record, path, None)
+        else:
+            value = type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+        if value is not None:
+            found.add(value)
+    return found
 
 
 def site_of(record: GmpRecord) -> int | None:
@@ -62,7 +83,10 @@ def visible_records(viewer: User, rows: QuerySet) -> QuerySet:  # type: ignore[t
         return rows
     if path == "pk":
         return rows.filter(pk__in=ids)
-    return rows.filter(Q(**{f"{path}__in": ids}) | Q(**{f"{path}__isnull": True}))
+    seen = Q(**{f"{path}__in": ids}) | Q(**{f"{path}__isnull": True})
+    for shared in shared_paths(rows.model):
+        seen |= Q(**{f"{shared}__in": ids})
+    return rows.filter(seen)
 
 
 def visible_users(viewer: User) -> QuerySet[User]:
@@ -98,6 +122,8 @@ def entry_scope(viewer: User) -> Q | None:
         if path is None:
             continue
         elsewhere = model._default_manager.exclude(**{f"{path}__in": ids})
+        for shared in shared_paths(model):
+            elsewhere = elsewhere.exclude(**{f"{shared}__in": ids})
         if path != "pk":
             elsewhere = elsewhere.filter(**{f"{path}__isnull": False})
         hidden |= Q(record_type=model.record_type(), record_id__in=_ids_as_text(elsewhere))

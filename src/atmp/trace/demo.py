@@ -5,7 +5,11 @@
    drug product bag made for each patient, shipped with hand-overs scanned on both sides to the
    treatment centre, and given at the bedside by scan to two of them. One bedside scan is
    refused: the nurse scanned one patient's wristband with another patient's bag, so the custody
-   service kept the blocked attempt and opened a deviation linked to it.
+   service kept the blocked attempt and opened a deviation linked to it. The chain's times are
+   spread as they would happen (CHAINS: collected, made, shipped, handed over, infused, days and
+   hours apart, in order, all before the load); the release signatures, which cannot be dated
+   back, carry the load's time, and so does the AAV flow (its lots are received at the load, and a
+   supplier's approval is checked on the day of receipt).
 2. AAV: plasmid lots (rep/cap, transgene, helper), a HEK293 cell bank lot and a culture-medium lot
    (the hub, HUB_REAGENT_LOT: every batch used it) make two vector drug substance lots, each filled
    into a drug product lot given to patients: a forward trace from a plasmid lot or the hub reaches
@@ -93,6 +97,24 @@ def _register(people: dict[str, User], site: Site, data: dict[str, str]) -> Any:
     return register_person(actor=carla, kind="patient", site=site, reason="referred by the treating physician")
 
 
+def _ago(days: int, hour: int, minute: int = 0) -> dt.datetime:
+    """Return a time of day (UTC) so many days before the load: the custody chain reads as it happened."""
+    return (clock.now() - dt.timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+# Each CAR-T patient's chain, in days before the load and UTC times of day: the apheresis collected,
+# the bag made (transduced and formulated), shipped, handed to the courier, received at the
+# treatment centre. The patients' bags leave two days apart; the infusions follow (below).
+CHAINS = [
+    {"collected": (24, 9), "made": (22, 10), "shipped": (7, 7, 30), "courier": (7, 7, 45), "received": (7, 16, 10)},
+    {"collected": (22, 9), "made": (20, 10), "shipped": (5, 7, 30), "courier": (5, 7, 50), "received": (5, 15, 40)},
+    {"collected": (20, 9), "made": (18, 10), "shipped": (4, 8, 0), "courier": (4, 8, 20), "received": (4, 17, 5)},
+]
+# The bedside: the first patient's infusion; the refused scan (second wristband, third bag) and,
+# thirteen minutes later, the second patient's infusion with the right bag.
+FIRST_INFUSION, REFUSED_SCAN, SECOND_INFUSION = (5, 10, 5), (2, 9, 55), (2, 10, 8)
+
+
 def _receive(actor: User, number: str, material: Any, site: Site, quantity: str, **fields: Any) -> Any:
     from atmp.trace.services.lots import receive_lot
 
@@ -118,7 +140,7 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
     vector = _receive(olga, VECTOR_LOT, materials["LVV-CD19"], site, "40", location="LN2 freezer F-2")
     _release(alex, vector, "vector lot released on its certificate of analysis")
     bags = []
-    for n, data in enumerate(CAR_T_PATIENTS, start=1):
+    for n, (data, chain) in enumerate(zip(CAR_T_PATIENTS, CHAINS, strict=True), start=1):
         patient = _register(people, site, data)
         apheresis = _receive(
             olga,
@@ -129,11 +151,23 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
             donor=patient,
             expiry_date=clock.now().date() + dt.timedelta(days=3),
             location="Apheresis receipt, cold room",
+            received_at=_ago(*chain["collected"]),
         )
         _release(alex, apheresis, "apheresis accepted: identity, volume and serology checked")
-        bag = _receive(olga, f"CART-26-{n:04d}", materials["DP-CART19"], site, "1", location="Vapour-phase LN2 V-1")
-        record_use(actor=olga, input=apheresis, output=bag, quantity="150", unit="mL", reason="T-cell selection")
-        record_use(actor=olga, input=vector, output=bag, quantity="2.5", unit="mL", reason="transduction")
+        made = _ago(*chain["made"])
+        bag = _receive(
+            olga,
+            f"CART-26-{n:04d}",
+            materials["DP-CART19"],
+            site,
+            "1",
+            location="Vapour-phase LN2 V-1",
+            received_at=made,
+        )
+        record_use(
+            actor=olga, input=apheresis, output=bag, quantity="150", unit="mL", at=made, reason="T-cell selection"
+        )
+        record_use(actor=olga, input=vector, output=bag, quantity="2.5", unit="mL", at=made, reason="transduction")
         _release(petra, bag, "certified by the QP after QC release testing")
         shipment = ship(
             actor=olga,
@@ -144,16 +178,25 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
             origin="Leiden manufacturing, dispatch",
             destination=TREATMENT_CENTRE,
             destination_stage="treatment_centre",
+            shipped_at=_ago(*chain["shipped"]),
             reason="shipped in a dry shipper",
         )
-        for stage, place, giver, receiver, scans in (
-            ("courier", "Leiden dispatch dock", "Leiden dispatch", "CryoCourier BV", (bag.number, bag.number)),
+        for stage, place, giver, receiver, scans, at in (
+            (
+                "courier",
+                "Leiden dispatch dock",
+                "Leiden dispatch",
+                "CryoCourier BV",
+                (bag.number, bag.number),
+                _ago(*chain["courier"]),
+            ),
             (
                 "treatment_centre",
                 TREATMENT_CENTRE,
                 "CryoCourier BV",
                 "LUMC cell therapy pharmacy",
                 (bag.number, patient.coi),
+                _ago(*chain["received"]),
             ),
         ):
             record_handover(
@@ -166,6 +209,7 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
                 from_party=giver,
                 to_party=receiver,
                 condition="dry shipper intact, seal unbroken",
+                at=at,
                 reason="hand-over scanned on both sides",
             )
         bags.append((patient, bag))
@@ -173,13 +217,25 @@ def _autologous(people: dict[str, User], site: Site, materials: dict[str, Any]) 
     # with the third patient's bag (both bags in the ward's freezer): refused, kept, a deviation opened.
     # The right bag is scanned next and given. The third patient's infusion is still to come.
     (first, first_bag), (second, second_bag), (_, third_bag) = bags
-    administer_by_scan(actor=olga, patient_scan=first.coi, product_scan=first_bag.number, place=WARD, reason="infusion")
+    administer_by_scan(
+        actor=olga,
+        patient_scan=first.coi,
+        product_scan=first_bag.number,
+        place=WARD,
+        at=_ago(*FIRST_INFUSION),
+        reason="infusion",
+    )
     with contextlib.suppress(HandoverBlocked):  # the attempt is kept with its deviation: what the demo shows
         administer_by_scan(
-            actor=olga, patient_scan=second.coi, product_scan=third_bag.number, place=WARD
+            actor=olga, patient_scan=second.coi, product_scan=third_bag.number, place=WARD, at=_ago(*REFUSED_SCAN)
         )  # no reason given: the service's own ("administration blocked by a mismatched scan") is recorded
     administer_by_scan(
-        actor=olga, patient_scan=second.coi, product_scan=second_bag.number, place=WARD, reason="infusion"
+        actor=olga,
+        patient_scan=second.coi,
+        product_scan=second_bag.number,
+        place=WARD,
+        at=_ago(*SECOND_INFUSION),
+        reason="infusion",
     )
 
 

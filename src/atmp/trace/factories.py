@@ -188,6 +188,23 @@ def make_autologous_product(*, actor: User, site: Site | None = None, approver: 
     return patient, apheresis, product
 
 
+def make_allogeneic_product(*, actor: User, site: Site | None = None, approver: User | None = None) -> Any:
+    """Return (donor, donation lot, released drug product lot of two bags) of one allogeneic donor of a site."""
+    from atmp.trace.services.genealogy import record_use
+
+    site = site or make_site(actor=actor)
+    donor = make_person(actor=actor, kind="donor", site=site)
+    n = next(_n)
+    donation_material = make_material(actor=actor, type="starting_material", unit="mL", storage="2–8 °C")
+    donation = make_lot(actor=actor, number=f"DON-{n:06d}", material=donation_material, site=site, donor=donor)
+    release(donation, approver=approver)
+    product_material = make_material(actor=actor, type="drug_product", unit="{bag}", storage="≤ -150 °C")
+    product = make_lot(actor=actor, number=f"ALLO-{n:06d}", material=product_material, site=site, quantity="2")
+    record_use(actor=actor, input=donation, output=product, quantity="50", unit="mL")
+    release(product, approver=approver)
+    return donor, donation, product
+
+
 def make_shipment(*, actor: User, **fields: Any) -> Any:
     """Ship a released lot (a new one unless given) from the manufacturing site to a treatment centre."""
     from atmp.trace.services.custody import ship

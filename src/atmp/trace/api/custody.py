@@ -40,6 +40,12 @@ class ShipmentIn(BodyIn):
     origin: Text
     destination: Text
     destination_stage: Stage
+    destination_site: Annotated[str, bounded(20)] | None = Field(
+        None, description="The code of the site of ours it goes to, if it does: its users record the receipt."
+    )
+    patient: Annotated[str, bounded(40)] | None = Field(
+        None, description="The COI of the patient an allogeneic product is shipped for (given only to them)."
+    )
     courier: Text = ""
     temperature_low: Celsius | None = Field(None, description="°C, a decimal as text; with temperature_high.")
     temperature_high: Celsius | None = None
@@ -57,6 +63,7 @@ class HandoverOut(Schema):
     record: str
     version: int
     shipment: str | None
+    site: str
     stage: str
     at: str
     place: str
@@ -102,6 +109,7 @@ class ShipmentOut(Schema):
     origin: str
     destination: str
     destination_stage: str
+    destination_site: str | None
     coi: str | None
     temperature_low: str | None
     temperature_high: str | None
@@ -156,6 +164,8 @@ def ship(request: HttpRequest, body: ShipmentIn) -> Status[dict[str, Any]]:
         temperature_low=body.temperature_low,
         temperature_high=body.temperature_high,
         shipped_at=body.shipped_at,
+        destination_site=body.destination_site,
+        patient=body.patient,
         reason=body.reason,
     )
     return Status(201, selectors.shipment_document(made))

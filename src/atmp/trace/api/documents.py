@@ -13,6 +13,7 @@ from atmp.trace.models import Administration, Lot, Material, Person, Use
 from atmp.trace.selectors import genealogy
 from atmp.trace.selectors.genealogy import Trace, TracedLot
 from atmp.trace.selectors.recall import Impact, ImpactedLot
+from atmp.trace.services.recalls import Opened
 from atmp.trace.units import plain
 
 
@@ -170,4 +171,18 @@ def impact_document(found: Impact, elapsed_ms: float) -> dict[str, Any]:
             {"site": c.site, "kind": c.kind, "reference": c.reference, "lots": list(c.lots)} for c in found.consignees
         ],
         "elapsed_ms": elapsed_ms,
+    }
+
+
+def opened_recall_document(opened: Opened) -> dict[str, Any]:
+    """Return what opening a recall did as RecallOpenedOut (the API's answer and the CLI's document)."""
+    rc = opened.recall
+    return {
+        "id": rc.pk,
+        "record": rc.record_key,
+        "number": rc.number,
+        "root": opened.impact.root,
+        "recalled": opened.recalled,
+        "rejected": opened.rejected,
+        "unchanged": [number for number, _ in opened.unchanged],
     }

@@ -11,7 +11,7 @@ from pydantic import Field
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded, segment
-from atmp.trace.api.documents import impact_document
+from atmp.trace.api.documents import impact_document, opened_recall_document
 from atmp.trace.selectors import recall as selectors
 from atmp.trace.selectors.lookups import root_named
 from atmp.trace.services import recalls as svc
@@ -131,16 +131,4 @@ def open_recall(request: HttpRequest, root: Root, body: RecallIn) -> Status[dict
         reason=body.reason,
         mock=body.mock,
     )
-    rc = opened.recall
-    return Status(
-        201,
-        {
-            "id": rc.pk,
-            "record": rc.record_key,
-            "number": rc.number,
-            "root": opened.impact.root,
-            "recalled": opened.recalled,
-            "rejected": opened.rejected,
-            "unchanged": [number for number, _ in opened.unchanged],
-        },
-    )
+    return Status(201, opened_recall_document(opened))

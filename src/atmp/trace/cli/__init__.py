@@ -15,7 +15,8 @@ def trace() -> None:
     no database and no ATMP_HOME.
     The genealogy: materials, lots (receive, release), persons, uses, administrations, and
     the trace: `atmp trace forward ID --json`, `atmp trace backward ID --json` (ID: a lot
-    number or a person's COI); the recall impact: `atmp trace recall ID --json`.
+    number or a person's COI); the recall impact: `atmp trace recall ID --json`, and QA opens the
+    recall with `atmp trace recall ID --open --class … --reason …`.
     The chain of custody: `atmp trace ship`, `handover`, `temperature-log`, `shipment`, and
     at the bedside `atmp trace administer --patient-scan … --product-scan …`.
     Labels: `atmp trace label LOT --out FILE.pdf|png` (GS1 DataMatrix, or ISBT 128 symbols),

@@ -21,7 +21,8 @@ STAGES = ["collection", "courier", "manufacturing", "qc", "storage", "treatment_
 
 def _shipment_text(d: dict[str, Any]) -> str:
     lines = [
-        f"shipment {d['number']} (tracking {d['tracking'] or '—'}), {d['origin']} → {d['destination']}, "
+        f"shipment {d['number']} (tracking {d['tracking'] or '—'}), {d['origin']} → {d['destination']}"
+        f"{' (site ' + d['destination_site'] + ')' if d['destination_site'] else ''}, "
         f"COI {d['coi'] or '—'}, lots {', '.join(d['lots'])}"
     ]
     for h in d["handovers"]:
@@ -40,6 +41,18 @@ def _shipment_text(d: dict[str, Any]) -> str:
 @click.option("--origin", required=True, help="Where it leaves from.")
 @click.option("--destination", required=True, help="Where it goes.")
 @click.option("--stage", "destination_stage", required=True, type=click.Choice(STAGES), help="The stage it goes to.")
+@click.option(
+    "--destination-site",
+    default=None,
+    metavar="CODE",
+    help="The site of ours it goes to: its users record the receipt.",
+)
+@click.option(
+    "--patient",
+    default=None,
+    metavar="COI",
+    help="The patient an allogeneic product is shipped for (given only to them).",
+)
 @click.option("--tracking", default="", help="The courier's tracking identifier (unique).")
 @click.option("--courier", default="", help="The courier's name.")
 @click.option("--low", "temperature_low", default=None, help="The lowest acceptable temperature, °C.")
@@ -54,6 +67,8 @@ def ship(
     origin: str,
     destination: str,
     destination_stage: str,
+    destination_site: str | None,
+    patient: str | None,
     tracking: str,
     courier: str,
     temperature_low: str | None,
@@ -67,7 +82,9 @@ def ship(
     Refused (exit 2, the rule named): a shipment or tracking identifier already used; a recalled,
     rejected, consumed, expired or voided lot; a quarantined lot to a treatment centre; two
     patients' products in one shipment. Without --low/--high a temperature log is held to the
-    lots' material storage conditions.
+    lots' material storage conditions. With --destination-site the users of that site of ours see
+    the shipment, record its receiving hand-over and upload its log; with --patient an allogeneic
+    product is shipped for that patient (COI) and is given at the bedside to no one else.
 
     \b
     Example:
@@ -92,6 +109,8 @@ def ship(
         temperature_low=temperature_low,
         temperature_high=temperature_high,
         shipped_at=at,
+        destination_site=destination_site,
+        patient=patient,
         reason=reason,
     )
     emit(shipment_document(made), as_json=auth["as_json"], text=_shipment_text)
@@ -120,7 +139,12 @@ def shipment(identifier: str, username: str | None, as_json: bool) -> None:
 @click.option("--from", "from_party", required=True, help="Who hands it over.")
 @click.option("--to", "to_party", required=True, help="Who receives it.")
 @click.option("--condition", default="", help="Its condition (seal, shipper, labels).")
-@click.option("--at", default=None, help="When, ISO 8601 with a zone (default: now).")
+@click.option(
+    "--at",
+    default=None,
+    help="When, ISO 8601 with a zone (default: now); not before the shipment left nor its previous accepted "
+    "hand-over, at most 5 min ahead of the clock.",
+)
 @REASON
 @write
 @handled

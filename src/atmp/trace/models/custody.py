@@ -46,7 +46,9 @@ class Shipment(GmpRecord):
 
     Both identifiers are unique (a tracking identifier when one is given): a label or a courier's
     message names one shipment. `person` is the donor or patient whose product it carries (one at
-    most: two patients' products never travel together), the COI every hand-over's scans must match.
+    most: two patients' products never travel together), or the patient an allogeneic product is
+    shipped for: the COI every hand-over's scans must match. `destination_site` is set when it goes
+    to another site of ours, whose users then see it and record its receiving hand-over.
     """
 
     number = models.CharField(max_length=60, unique=True)
@@ -56,6 +58,9 @@ class Shipment(GmpRecord):
     origin = models.CharField(max_length=200)
     destination = models.CharField(max_length=200)
     destination_stage = models.CharField(max_length=20, choices=Stage.choices)
+    # Another site of ours the shipment goes to, if it does (`destination` stays the words on the
+    # label): its users see the shipment and record its receiving hand-over (docs/adr/0017, amendment).
+    destination_site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="shipments")
     # The acceptable range of the shipper's temperature, °C; empty: the lots' material storage condition.
     temperature_low = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
@@ -63,7 +68,10 @@ class Shipment(GmpRecord):
     shipped_at = models.DateTimeField()
 
     site_id: int
+    destination_site_id: int | None
     person_id: int | None
+
+    shared_site_paths: ClassVar[tuple[str, ...]] = ("destination_site_id",)
 
     class Meta:
         ordering = ["-pk"]
@@ -88,6 +96,7 @@ class ShipmentLot(GmpRecord):
     lot_id: int
 
     site_path: ClassVar[str | None] = "shipment__site_id"
+    shared_site_paths: ClassVar[tuple[str, ...]] = ("shipment__destination_site_id",)
 
     class Meta:
         ordering = ["pk"]
@@ -132,6 +141,9 @@ class Handover(GmpRecord):
     lot_id: int | None
     administration_id: int | None
 
+    # Both ends of the shipment see its whole chain: the hand-overs on the way and the receiving one.
+    shared_site_paths: ClassVar[tuple[str, ...]] = ("shipment__site_id", "shipment__destination_site_id")
+
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["shipment", "at"], name="trace_handover_chain")]
@@ -160,6 +172,7 @@ class TemperatureLog(GmpRecord):
     file_id: int
 
     site_path: ClassVar[str | None] = "shipment__site_id"
+    shared_site_paths: ClassVar[tuple[str, ...]] = ("shipment__destination_site_id",)
 
     class Meta:
         ordering = ["pk"]

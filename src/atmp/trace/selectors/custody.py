@@ -26,6 +26,7 @@ def handover_document(h: Handover) -> dict[str, Any]:
     return {
         **_common(h),
         "shipment": h.shipment.number if h.shipment is not None else None,
+        "site": h.site.code,
         "stage": h.stage,
         "at": rfc3339(h.at),
         "place": h.place,
@@ -73,6 +74,7 @@ def shipment_document(s: Shipment) -> dict[str, Any]:
         "origin": s.origin,
         "destination": s.destination,
         "destination_stage": s.destination_stage,
+        "destination_site": s.destination_site.code if s.destination_site is not None else None,
         "coi": s.person.coi if s.person is not None else None,
         "temperature_low": _celsius(s.temperature_low),
         "temperature_high": _celsius(s.temperature_high),
@@ -86,7 +88,7 @@ def shipment_document(s: Shipment) -> dict[str, Any]:
 def handovers_of(shipment: Shipment) -> list[Handover]:
     """Return a shipment's hand-overs, accepted and blocked, in time order (its bedside ones too)."""
     return list(
-        Handover.objects.filter(shipment=shipment, voided=False).select_related("shipment").order_by("at", "pk")
+        Handover.objects.filter(shipment=shipment, voided=False).select_related("shipment", "site").order_by("at", "pk")
     )
 
 

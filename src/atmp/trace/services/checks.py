@@ -51,8 +51,12 @@ def convert(amount: Decimal, source: str, target: str, *, field: str = "unit") -
         raise InvalidInput(exc.field, exc.message) from None
 
 
-def moment(value: dt.datetime | str | None, field: str) -> dt.datetime:
-    """Return an aware time not in the future (now when none is given), from a datetime or ISO text."""
+def moment(value: dt.datetime | str | None, field: str, *, skew: dt.timedelta | None = None) -> dt.datetime:
+    """Return an aware time not in the future (now when none is given), from a datetime or ISO text.
+
+    With skew, a time at most that far ahead of the server's clock is accepted as the present: a
+    scanner's or a ward computer's clock may run a little ahead of the server's.
+    """
     if value in (None, ""):
         return clock.now()
     if isinstance(value, str):
@@ -62,4 +66,13 @@ def moment(value: dt.datetime | str | None, field: str) -> dt.datetime:
             raise InvalidInput(field, f"{value!r} is not a time like 2026-12-01T09:30:00+01:00") from None
     if not isinstance(value, dt.datetime):
         raise InvalidInput(field, "must be a date and time")
-    return edits.past_moment(value, field)
+    if skew is None:
+        return edits.past_moment(value, field)
+    if value.tzinfo is None:
+        raise InvalidInput(field, "give a time with its zone, e.g. 2026-12-01T09:30:00+01:00")
+    if value > clock.now() + skew:
+        minutes = int(skew.total_seconds() // 60)
+        raise InvalidInput(
+            field, f"{value.isoformat()} is in the future (more than {minutes} min ahead of the server's clock)"
+        )
+    return value

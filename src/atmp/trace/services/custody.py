@@ -9,7 +9,9 @@ expects (a lot of the shipment, the COI of the person it belongs to) blocks it; 
 bedside scan of a product made for another patient. A blocked attempt is not lost: it is saved as
 a hand-over with outcome "blocked" and the rule, and a deviation is opened and linked to it, in
 one audited change; then the refusal is raised (docs/adr/0017). A scan that cannot be read at all
-(an unknown lot, a wrong check character) is bad input: nothing is written.
+(an unknown lot, a wrong check character) is bad input: nothing is written. A product made for no
+one patient (allogeneic) is given only to the patient its last shipment was for. Hand-over times,
+the sites of a shipment's two ends and the patient a shipment is for are checked in custody_checks.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ from atmp.trace.models import (
 from atmp.trace.selectors import scan
 from atmp.trace.selectors.labels import patient_of
 from atmp.trace.services import checks
+from atmp.trace.services.custody_checks import (
+    CLOCK_SKEW,
+    check_order,
+    destination_site_named,
+    handover_site,
+    party_site,
+    patient_named,
+)
 from atmp.trace.services.genealogy import _locked, administer, usable_on
 from atmp.workflow import links
 from atmp.workflow.models import Link
@@ -118,9 +128,15 @@ def ship(
     temperature_low: Decimal | str | None = None,
     temperature_high: Decimal | str | None = None,
     shipped_at: dt.datetime | str | None = None,
+    destination_site: Site | str | None = None,
+    patient: Person | str | None = None,
     reason: str = "",
 ) -> Shipment:
-    """Record a shipment of lots under its unique shipment and tracking identifiers; refuse a lot that may not go."""
+    """Record a shipment of lots under its unique shipment and tracking identifiers; refuse a lot that may not go.
+
+    With patient, the shipment is for that patient: an allogeneic product (made for no patient) is
+    then given at the bedside to them alone; a lot that belongs to another person is refused.
+    """
     if not lots:
         raise InvalidInput("lots", "name at least one lot the shipment carries")
     if len({lot.pk for lot in lots}) != len(lots):
@@ -146,7 +162,9 @@ def ship(
         temperature_low=low,
         temperature_high=high,
         shipped_at=checks.moment(shipped_at, "shipped_at"),
+        destination_site=destination_site_named(destination_site, site),
     )
+    recipient = patient_named(patient, actor)
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # the identifiers are checked against what is stored: one shipment at a time
         if Shipment._base_manager.filter(number=shipment.number).exists():
@@ -167,7 +185,15 @@ def ship(
         if len(owners) > 1:
             cois = ", ".join(sorted(p.coi for p in owners.values()))
             raise RuleViolation(f"lots: they belong to {cois}: two persons' products never travel in one shipment")
-        shipment.person = next(iter(owners.values()), None)
+        if recipient is not None:
+            for lot in stored:
+                owner = owner_of(lot)
+                if owner is not None and owner.pk != recipient.pk:
+                    whose = f"is made for {owner.coi}" if owner.kind == "patient" else f"is the donation of {owner.coi}"
+                    raise RuleViolation(
+                        f"lots: lot {lot.number} {whose}, not for the patient it is shipped for, {recipient.coi}"
+                    )
+        shipment.person = recipient or next(iter(owners.values()), None)
         ch.save(shipment)
         for lot in stored:
             ch.save(ShipmentLot(shipment=shipment, lot=lot))
@@ -188,8 +214,8 @@ def find_shipment(identifier: str, *, field: str = "shipment", user: User | None
     """Return the shipment of a shipment or tracking identifier (one the user may see), or refuse naming the field."""
     text = str(identifier).strip()
     found = (
-        Shipment.objects.select_related("site", "person").filter(number=text, voided=False).first()
-        or Shipment.objects.select_related("site", "person")
+        Shipment.objects.select_related("site", "person", "destination_site").filter(number=text, voided=False).first()
+        or Shipment.objects.select_related("site", "person", "destination_site")
         .filter(tracking=text, voided=False)
         .exclude(tracking="")
         .first()
@@ -211,11 +237,23 @@ class _Side:
     coi: str
 
 
-def _read(text: str, field: str, actor: User) -> _Side:
+def _read(text: str, field: str, actor: User, shipment: Shipment | None = None) -> _Side:
+    """Read a scan as the actor sees the records; at a shipment's hand-over, against every site's lots and COIs.
+
+    The product in hand is what its label says wherever it was registered: a user of the destination
+    site scans the shipping site's lots, and a scan naming another site's product is a mix-up to
+    block, not an unreadable scan.
+    """
     try:
         found = scan.read(text, viewer=actor)
     except scan.ScanRefused as exc:
-        raise InvalidInput(field + exc.field.removeprefix("scan"), str(exc).split(": ", 1)[-1]) from None
+        refused = InvalidInput(field + exc.field.removeprefix("scan"), str(exc).split(": ", 1)[-1])
+        if shipment is None:
+            raise refused from None
+        try:
+            found = scan.read(text)
+        except scan.ScanRefused:
+            raise refused from None
     person = found.person
     return _Side(text=str(text).strip(" \t\r\n"), lot=found.lot, coi=person.coi if person is not None else "")
 
@@ -300,7 +338,7 @@ def _attempt(
     return Handover(
         site=site,
         stage=edits.choice(stage, "stage", Stage.values),
-        at=checks.moment(at, "at"),
+        at=checks.moment(at, "at", skew=CLOCK_SKEW),
         place=edits.text(place, "place", required=True, limit=200),
         from_party=edits.text(from_party, "from_party", required=True, limit=200),
         to_party=edits.text(to_party, "to_party", required=True, limit=200),
@@ -324,11 +362,12 @@ def record_handover(
 ) -> Handover:
     """Hand a shipment over when both sides' scans match it; otherwise save the blocked attempt, open a
     deviation linked to it, and raise HandoverBlocked."""
-    edits.check_writer(actor, Handover, site=shipment.site)
+    site = handover_site(actor, shipment, str(stage))
+    edits.check_writer(actor, Handover, site=site)
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
     attempt = _attempt(
-        site=shipment.site,
+        site=site,
         stage=stage,
         at=at,
         place=place,
@@ -338,11 +377,9 @@ def record_handover(
     )
     if attempt.stage == Stage.BEDSIDE:
         raise InvalidInput("stage", "the bedside is reached by administering the product (administer_by_scan)")
-    if attempt.at < shipment.shipped_at:
-        raise InvalidInput(
-            "at", f"{attempt.at.isoformat()} is before shipment {shipment.number} left: a hand-over follows it"
-        )
-    giver, receiver = _read(giver_scan, "giver_scan", actor), _read(receiver_scan, "receiver_scan", actor)
+    check_order(attempt, shipment)
+    giver = _read(giver_scan, "giver_scan", actor, shipment)
+    receiver = _read(receiver_scan, "receiver_scan", actor, shipment)
     lots = lots_of(shipment)
     expected = shipment.person.coi if shipment.person is not None else ""
     attempt.shipment = shipment
@@ -417,7 +454,8 @@ def import_temperature_log(
 ) -> TemperatureLog:
     """Keep the shipper's CSV log with the shipment (atmp.files), summarise it against the shipment's
     range, and on an excursion open a deviation linked to the log and the shipment: it holds the shipment."""
-    edits.check_writer(actor, TemperatureLog, site=shipment.site)
+    site = party_site(actor, shipment)
+    edits.check_writer(actor, TemperatureLog, site=site)
     if shipment.voided:
         raise InvalidInput("shipment", f"shipment {shipment.number} is voided")
     data = stream.read(MAX_LOG_BYTES + 1)
@@ -454,7 +492,7 @@ def import_temperature_log(
         if summary.excursion:
             deviation = open_deviation(
                 actor=actor,
-                site=shipment.site,
+                site=site,
                 title=f"Temperature excursion in shipment {shipment.number}",
                 description=(
                     f"The shipper's log {attachment.stored_file.name} has {summary.out_of_range} of "
@@ -514,14 +552,32 @@ def administer_by_scan(
     )
     made_for = patient_of(lot)
     attempt.shipment = _last_shipment(lot)
+    if attempt.shipment is not None:
+        check_order(attempt, attempt.shipment)
     attempt.lot = lot
     attempt.expected_coi = made_for.coi if made_for is not None else ""
     attempt.giver_scan, attempt.giver_lot, attempt.giver_coi = product_side.text, lot.number, product_side.coi
     attempt.receiver_scan, attempt.receiver_coi = patient_side.text, patient.coi
     rule = None
-    if made_for is not None and made_for.pk != patient.pk:
+    if made_for is None:
+        # Allogeneic (or any product made for no one patient): no COI binds the bag to the wristband,
+        # so the shipment that brought it must have been for this patient (docs/adr/0017, amendment).
+        shipped_for = attempt.shipment.person if attempt.shipment is not None else None
+        if shipped_for is None or shipped_for.kind != "patient":
+            how = f"its last shipment {attempt.shipment.number}" if attempt.shipment is not None else "it"
+            raise RuleViolation(
+                f"product_scan: lot {lot.number} is not made for one patient (allogeneic): it is given only to the "
+                f"patient it was shipped for, and {how} was not shipped for a patient; ship it for {patient.coi}"
+            )
+        attempt.expected_coi = shipped_for.coi
+        if shipped_for.pk != patient.pk:
+            rule = (
+                f"lot {lot.number} was shipped for {shipped_for.coi}, not for the patient scanned, {patient.coi}: "
+                "a mix-up"
+            )
+    elif made_for.pk != patient.pk:
         rule = f"lot {lot.number} is made for {made_for.coi}, not for the patient scanned, {patient.coi}: a mix-up"
-    elif product_side.coi and product_side.coi != patient.coi:
+    if rule is None and product_side.coi and product_side.coi != patient.coi:
         rule = f"the product's label names COI {product_side.coi}, not the patient scanned, {patient.coi}: a mix-up"
     if rule:
         with writer.change(actor=actor, reason=reason or "administration blocked by a mismatched scan") as ch:

@@ -3,6 +3,9 @@ bedside scan has its deviation, and its patients' made-up personal data is in no
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+
 import pytest
 from click.testing import CliRunner
 from django.db import connection
@@ -78,6 +81,23 @@ def test_every_car_t_bag_reached_the_treatment_centre_by_hand_overs_scanned_on_b
         accepted = Handover.objects.filter(shipment=shipment, outcome="accepted").exclude(stage="bedside")
         assert [h.stage for h in accepted.order_by("pk")] == ["courier", "treatment_centre"]
         assert all(h.giver_scan and h.receiver_scan for h in accepted)
+
+
+def test_the_demo_s_custody_chains_read_as_they_happened_in_order_and_in_the_past(loaded):
+    from atmp.ledger import clock
+
+    loaded_at = clock.now()
+    starts = []
+    for shipment in Shipment.objects.filter(number__startswith="SHP-CART-").order_by("number"):
+        times = [shipment.shipped_at] + [
+            h.at for h in Handover.objects.filter(shipment=shipment, outcome="accepted").order_by("at", "pk")
+        ]
+        assert times == sorted(times) and times[-1] < loaded_at
+        assert times[-1] - times[0] >= dt.timedelta(hours=6)  # shipped in the morning, received in the afternoon
+        starts.append(shipment.shipped_at)
+    assert len(starts) == 3 and all(b - a >= dt.timedelta(days=1) for a, b in itertools.pairwise(starts))
+    given = sorted(Administration.objects.filter(lot__number__startswith="CART-").values_list("at", flat=True))
+    assert given[0] > starts[0] + dt.timedelta(days=1) and given[-1] < loaded_at - dt.timedelta(days=1)
 
 
 def test_the_demo_s_refused_bedside_scan_is_kept_with_its_deviation(loaded):

@@ -7,6 +7,8 @@ words. Pages show the COI, never who the person is (that is the audited reveal's
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -17,7 +19,7 @@ from django.urls import path, reverse
 
 from atmp.accounts.access import requires
 from atmp.accounts.errors import NotAllowed
-from atmp.accounts.models import User
+from atmp.accounts.models import Site, User
 from atmp.accounts.visibility import visible_records
 from atmp.files.errors import FileTooLarge
 from atmp.ledger.errors import LedgerError
@@ -26,7 +28,7 @@ from atmp.trace.models import Shipment, Stage
 from atmp.trace.selectors import custody as selectors
 from atmp.trace.selectors import scan
 from atmp.trace.services import custody as svc
-from atmp.web.operations import OperationForm, operation_view
+from atmp.web.operations import LocalDateTimeField, OperationForm, operation_view
 from atmp.web.pages import page
 
 # The API's own operation (POST /api/v1/trace/shipments, ADR 0013), drawn as a form.
@@ -41,6 +43,8 @@ SHIP = OperationForm(
         "origin",
         "destination",
         "destination_stage",
+        "destination_site",
+        "patient",
         "temperature_low",
         "temperature_high",
         "shipped_at",
@@ -51,11 +55,15 @@ SHIP = OperationForm(
         "tracking": "Courier's tracking identifier",
         "lots": "Lots",
         "destination_stage": "Destination is a",
+        "destination_site": "Destination site (ours)",
+        "patient": "For patient (COI)",
         "temperature_low": "Lowest temperature (°C)",
         "temperature_high": "Highest temperature (°C)",
     },
     help={
         "lots": "One patient's products only; a recalled or rejected lot is refused.",
+        "destination_site": "The code of the site of ours it goes to, if it does: its users record the receipt.",
+        "patient": "An allogeneic product: the patient it is for; it is given at the bedside to no one else.",
         "temperature_low": "With the highest: the range the temperature log is held to (default: the lots' storage).",
     },
     submit="Ship",
@@ -88,6 +96,12 @@ class HandoverForm(forms.Form):
     from_party = forms.CharField(label="From", max_length=200)
     to_party = forms.CharField(label="To", max_length=200)
     condition = forms.CharField(label="Condition", max_length=500, required=False, help_text="Seal, shipper, labels.")
+    at = LocalDateTimeField(
+        label="When",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
     reason = forms.CharField(label="Reason", max_length=2000, required=False)
 
 
@@ -118,6 +132,17 @@ def _shipment(request: HttpRequest, identifier: str) -> Shipment:
         return svc.find_shipment(identifier, user=_user(request))
     except LedgerError:
         raise Http404(f"no shipment {identifier}") from None
+
+
+def _in_zone(value: dt.datetime | None, site: Site) -> dt.datetime | None:
+    """Return a time typed on the page (the site's local time) with the site's zone, or None."""
+    if value is None:
+        return None
+    try:
+        zone = zoneinfo.ZoneInfo(site.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return value.replace(tzinfo=zone)
 
 
 def _refusal(form: forms.Form, exc: LedgerError) -> dict[str, Any]:
@@ -151,7 +176,7 @@ def shipments(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(request: HttpRequest) -> list[Shipment]:
-    rows = Shipment.objects.select_related("site", "person").filter(voided=False).order_by("-pk")
+    rows = Shipment.objects.select_related("site", "person", "destination_site").filter(voided=False).order_by("-pk")
     return list(visible_records(_user(request), rows)[:200])
 
 
@@ -187,11 +212,18 @@ def handover(request: HttpRequest, identifier: str) -> HttpResponse:
     """Hand a shipment over by scanning both sides; a mismatch shows the blocked attempt and its deviation."""
     found = _shipment(request, identifier)
     form = HandoverForm(request.POST or None, initial={"stage": found.destination_stage})
+    zone = svc.handover_site(_user(request), found, found.destination_stage).timezone or "UTC"
+    form.fields["at"].help_text = f"{zone} time; empty: now. Not before the shipment left nor its last hand-over."
     extra: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            values = form.cleaned_data
+            values = {
+                **form.cleaned_data,
+                "at": _in_zone(
+                    form.cleaned_data["at"], svc.handover_site(_user(request), found, form.cleaned_data["stage"])
+                ),
+            }
             try:
                 svc.record_handover(actor=_user(request), shipment=found, **values)
             except NotAllowed as exc:
