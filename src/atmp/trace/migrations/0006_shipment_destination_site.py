@@ -15,26 +15,11 @@ REASON = "trace 0006: a shipment may name the site of ours it goes to; an existi
 
 
 def record_the_new_field(apps, schema_editor):
-    from atmp.ledger.canonical import dumps, sha256_hex
-    from atmp.ledger.records import _as_stored, to_json
-    from atmp.ledger.writer import change
+    from atmp.ledger.upgrades import record_fields_added
 
-    model = apps.get_model("trace", "Shipment")
-    rows = list(model._base_manager.order_by("pk"))
-    if not rows:
-        return
-    fields = model._meta.concrete_fields
-    with change(actor=None, reason=REASON) as ch:
-        for row in rows:
-            snapshot = {f.attname: to_json(_as_stored(f, getattr(row, f.attname))) for f in fields}
-            ch.event(
-                action="fields_added",
-                record_type="trace.shipment",
-                record_id=str(row.pk),
-                record_version=row.version,
-                changes={"destination_site_id": [None, None]},
-                snapshot_hash=sha256_hex(dumps(snapshot)),
-            )
+    record_fields_added(
+        apps.get_model("trace", "Shipment"), "trace.shipment", {"destination_site_id": [None, None]}, REASON
+    )
 
 
 class Migration(migrations.Migration):
