@@ -6,37 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trace', '0001_initial'),
+        ("trace", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('data_hash', models.CharField(max_length=80, verbose_name='keyed hash of the personal data')),
-                ('ciphertext_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the sealed data')),
-                ('erased', models.BooleanField(default=False, verbose_name='erased (data key destroyed)')),
-                ('ciphertext', models.BinaryField()),
-                ('wrapped_key', models.CharField(blank=True, max_length=200)),
-                ('hospital_number_index', models.CharField(blank=True, max_length=80)),
-                ('name_birth_date_index', models.CharField(blank=True, max_length=80)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='identity', to='trace.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("data_hash", models.CharField(max_length=80, verbose_name="keyed hash of the personal data")),
+                ("ciphertext_sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the sealed data")),
+                ("erased", models.BooleanField(default=False, verbose_name="erased (data key destroyed)")),
+                ("ciphertext", models.BinaryField()),
+                ("wrapped_key", models.CharField(blank=True, max_length=200)),
+                ("hospital_number_index", models.CharField(blank=True, max_length=80)),
+                ("name_birth_date_index", models.CharField(blank=True, max_length=80)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="identity", to="trace.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'identity',
-                'verbose_name_plural': 'identities',
-                'ordering': ['pk'],
-                'indexes': [models.Index(fields=['hospital_number_index'], name='trace_identity_hospital_no'), models.Index(fields=['name_birth_date_index'], name='trace_identity_name_birth')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('erased', False), ('voided', False), models.Q(('hospital_number_index', ''), _negated=True)), fields=('hospital_number_index',), name='trace_identity_one_hospital_number')],
+                "verbose_name": "identity",
+                "verbose_name_plural": "identities",
+                "ordering": ["pk"],
+                "indexes": [
+                    models.Index(fields=["hospital_number_index"], name="trace_identity_hospital_no"),
+                    models.Index(fields=["name_birth_date_index"], name="trace_identity_name_birth"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("erased", False), ("voided", False), models.Q(("hospital_number_index", ""), _negated=True)
+                        ),
+                        fields=("hospital_number_index",),
+                        name="trace_identity_one_hospital_number",
+                    )
+                ],
             },
         ),
     ]

@@ -6,126 +6,274 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_coi_coordinator_role'),
-        ('files', '0001_initial'),
-        ('trace', '0003_labels'),
+        ("accounts", "0007_coi_coordinator_role"),
+        ("files", "0001_initial"),
+        ("trace", "0003_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('number', models.CharField(max_length=60, unique=True)),
-                ('tracking', models.CharField(blank=True, max_length=60)),
-                ('courier', models.CharField(blank=True, max_length=200)),
-                ('origin', models.CharField(max_length=200)),
-                ('destination', models.CharField(max_length=200)),
-                ('destination_stage', models.CharField(choices=[('collection', 'Collection centre'), ('courier', 'Courier'), ('manufacturing', 'Manufacturing site'), ('qc', 'QC'), ('storage', 'Storage'), ('treatment_centre', 'Treatment centre'), ('bedside', 'Bedside')], max_length=20)),
-                ('temperature_low', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('temperature_high', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('shipped_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='trace.person')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("number", models.CharField(max_length=60, unique=True)),
+                ("tracking", models.CharField(blank=True, max_length=60)),
+                ("courier", models.CharField(blank=True, max_length=200)),
+                ("origin", models.CharField(max_length=200)),
+                ("destination", models.CharField(max_length=200)),
+                (
+                    "destination_stage",
+                    models.CharField(
+                        choices=[
+                            ("collection", "Collection centre"),
+                            ("courier", "Courier"),
+                            ("manufacturing", "Manufacturing site"),
+                            ("qc", "QC"),
+                            ("storage", "Storage"),
+                            ("treatment_centre", "Treatment centre"),
+                            ("bedside", "Bedside"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("temperature_low", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("temperature_high", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("shipped_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="trace.person",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('stage', models.CharField(choices=[('collection', 'Collection centre'), ('courier', 'Courier'), ('manufacturing', 'Manufacturing site'), ('qc', 'QC'), ('storage', 'Storage'), ('treatment_centre', 'Treatment centre'), ('bedside', 'Bedside')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('place', models.CharField(max_length=200)),
-                ('from_party', models.CharField(max_length=200)),
-                ('to_party', models.CharField(max_length=200)),
-                ('condition', models.CharField(blank=True, max_length=500)),
-                ('giver_scan', models.CharField(max_length=400)),
-                ('giver_lot', models.CharField(blank=True, max_length=60)),
-                ('giver_coi', models.CharField(blank=True, max_length=40)),
-                ('receiver_scan', models.CharField(max_length=400)),
-                ('receiver_lot', models.CharField(blank=True, max_length=60)),
-                ('receiver_coi', models.CharField(blank=True, max_length=40)),
-                ('expected_coi', models.CharField(blank=True, max_length=40)),
-                ('outcome', models.CharField(choices=[('accepted', 'Accepted'), ('blocked', 'Blocked')], max_length=10)),
-                ('rule', models.CharField(blank=True, help_text='Why it was blocked.', max_length=500)),
-                ('administration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trace.administration')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trace.lot')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='handovers', to='trace.shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("collection", "Collection centre"),
+                            ("courier", "Courier"),
+                            ("manufacturing", "Manufacturing site"),
+                            ("qc", "QC"),
+                            ("storage", "Storage"),
+                            ("treatment_centre", "Treatment centre"),
+                            ("bedside", "Bedside"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("place", models.CharField(max_length=200)),
+                ("from_party", models.CharField(max_length=200)),
+                ("to_party", models.CharField(max_length=200)),
+                ("condition", models.CharField(blank=True, max_length=500)),
+                ("giver_scan", models.CharField(max_length=400)),
+                ("giver_lot", models.CharField(blank=True, max_length=60)),
+                ("giver_coi", models.CharField(blank=True, max_length=40)),
+                ("receiver_scan", models.CharField(max_length=400)),
+                ("receiver_lot", models.CharField(blank=True, max_length=60)),
+                ("receiver_coi", models.CharField(blank=True, max_length=40)),
+                ("expected_coi", models.CharField(blank=True, max_length=40)),
+                (
+                    "outcome",
+                    models.CharField(choices=[("accepted", "Accepted"), ("blocked", "Blocked")], max_length=10),
+                ),
+                ("rule", models.CharField(blank=True, help_text="Why it was blocked.", max_length=500)),
+                (
+                    "administration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="trace.administration",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="trace.lot",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handovers",
+                        to="trace.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLot',
+            name="ShipmentLot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('packaging', models.CharField(blank=True, help_text='What it travels in (a dry shipper, a box).', max_length=200)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipped_in', to='trace.lot')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='trace.shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                (
+                    "packaging",
+                    models.CharField(
+                        blank=True, help_text="What it travels in (a dry shipper, a box).", max_length=200
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="shipped_in", to="trace.lot"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="items", to="trace.shipment"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='TemperatureLog',
+            name="TemperatureLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('low', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('high', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('range_from', models.CharField(help_text='Where the range came from: the shipment, or a material.', max_length=200)),
-                ('readings', models.PositiveIntegerField()),
-                ('first_at', models.DateTimeField()),
-                ('last_at', models.DateTimeField()),
-                ('minimum', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('maximum', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('seconds_out_of_range', models.PositiveIntegerField()),
-                ('excursion', models.BooleanField()),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='files.storedfile')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='temperature_logs', to='trace.shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("low", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("high", models.DecimalField(decimal_places=2, max_digits=6)),
+                (
+                    "range_from",
+                    models.CharField(
+                        help_text="Where the range came from: the shipment, or a material.", max_length=200
+                    ),
+                ),
+                ("readings", models.PositiveIntegerField()),
+                ("first_at", models.DateTimeField()),
+                ("last_at", models.DateTimeField()),
+                ("minimum", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("maximum", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("seconds_out_of_range", models.PositiveIntegerField()),
+                ("excursion", models.BooleanField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="files.storedfile"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="temperature_logs",
+                        to="trace.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(condition=models.Q(('tracking', ''), _negated=True), fields=('tracking',), name='trace_shipment_tracking_unique'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("tracking", ""), _negated=True),
+                fields=("tracking",),
+                name="trace_shipment_tracking_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='handover',
-            index=models.Index(fields=['shipment', 'at'], name='trace_handover_chain'),
+            model_name="handover",
+            index=models.Index(fields=["shipment", "at"], name="trace_handover_chain"),
         ),
         migrations.AddConstraint(
-            model_name='shipmentlot',
-            constraint=models.UniqueConstraint(fields=('shipment', 'lot'), name='trace_shipment_lot_once'),
+            model_name="shipmentlot",
+            constraint=models.UniqueConstraint(fields=("shipment", "lot"), name="trace_shipment_lot_once"),
         ),
     ]

@@ -44,6 +44,7 @@ from atmp.trace.models import (
     TemperatureLog,
 )
 from atmp.trace.selectors import scan
+from atmp.trace.selectors.intended import intended_patient, last_shipment
 from atmp.trace.selectors.labels import patient_of
 from atmp.trace.services import checks
 from atmp.trace.services.custody_checks import (
@@ -550,33 +551,26 @@ def administer_by_scan(
         to_party=f"patient {patient.coi}",
         condition="",
     )
-    made_for = patient_of(lot)
-    attempt.shipment = _last_shipment(lot)
+    attempt.shipment = last_shipment(lot)
     if attempt.shipment is not None:
         check_order(attempt, attempt.shipment)
     attempt.lot = lot
-    attempt.expected_coi = made_for.coi if made_for is not None else ""
     attempt.giver_scan, attempt.giver_lot, attempt.giver_coi = product_side.text, lot.number, product_side.coi
     attempt.receiver_scan, attempt.receiver_coi = patient_side.text, patient.coi
+    # Made for one patient (autologous), or, made for none (allogeneic), shipped for one: no COI binds
+    # such a bag to the wristband, so the shipment that brought it must name this patient (ADR 0017).
+    meant = intended_patient(lot, attempt.shipment)
+    if meant is None:
+        how = f"its last shipment {attempt.shipment.number}" if attempt.shipment is not None else "it"
+        raise RuleViolation(
+            f"product_scan: lot {lot.number} is not made for one patient (allogeneic): it is given only to the "
+            f"patient it was shipped for, and {how} was not shipped for a patient; ship it for {patient.coi}"
+        )
+    attempt.expected_coi = meant.patient.coi
     rule = None
-    if made_for is None:
-        # Allogeneic (or any product made for no one patient): no COI binds the bag to the wristband,
-        # so the shipment that brought it must have been for this patient (docs/adr/0017, amendment).
-        shipped_for = attempt.shipment.person if attempt.shipment is not None else None
-        if shipped_for is None or shipped_for.kind != "patient":
-            how = f"its last shipment {attempt.shipment.number}" if attempt.shipment is not None else "it"
-            raise RuleViolation(
-                f"product_scan: lot {lot.number} is not made for one patient (allogeneic): it is given only to the "
-                f"patient it was shipped for, and {how} was not shipped for a patient; ship it for {patient.coi}"
-            )
-        attempt.expected_coi = shipped_for.coi
-        if shipped_for.pk != patient.pk:
-            rule = (
-                f"lot {lot.number} was shipped for {shipped_for.coi}, not for the patient scanned, {patient.coi}: "
-                "a mix-up"
-            )
-    elif made_for.pk != patient.pk:
-        rule = f"lot {lot.number} is made for {made_for.coi}, not for the patient scanned, {patient.coi}: a mix-up"
+    if meant.patient.pk != patient.pk:
+        verb = "is made" if meant.why == "made for" else "was shipped"
+        rule = f"lot {lot.number} {verb} for {meant.patient.coi}, not for the patient scanned, {patient.coi}: a mix-up"
     if rule is None and product_side.coi and product_side.coi != patient.coi:
         rule = f"the product's label names COI {product_side.coi}, not the patient scanned, {patient.coi}: a mix-up"
     if rule:
@@ -589,8 +583,3 @@ def administer_by_scan(
         attempt.administration = given
         ch.save(attempt)
     return given
-
-
-def _last_shipment(lot: Lot) -> Shipment | None:
-    item = ShipmentLot.objects.filter(lot=lot, voided=False, shipment__voided=False).select_related("shipment").last()
-    return item.shipment if item is not None else None
