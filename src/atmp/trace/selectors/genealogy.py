@@ -12,6 +12,8 @@ trace_use_backward (output, voided, input). Never a loop of one query per hop.
 
 from __future__ import annotations
 
+import functools
+import operator
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -93,18 +95,24 @@ class Trace:
 
 def _anchor(direction: Direction, root: Lot | Person) -> tuple[str, list[Any]]:
     """Return the SELECT of the walk's first lots, with its parameters."""
-    if isinstance(root, Lot):
-        return "SELECT id, 0 FROM trace_lot WHERE id = %s", [root.pk]
+    sql = _anchor_sql(direction, isinstance(root, Lot))
+    return sql, [root.pk] if isinstance(root, Lot) else [root.pk, False]
+
+
+def _anchor_sql(direction: Direction, from_lot: bool) -> str:
+    """Return the SELECT of the walk's first lots: the root lot, a donor's donations or a patient's lots."""
+    if from_lot:
+        return "SELECT id, 0 FROM trace_lot WHERE id = %s"
     if direction == "forward":  # a donor's donations
-        return "SELECT id, 1 FROM trace_lot WHERE donor_id = %s AND voided = %s", [root.pk, False]
+        return "SELECT id, 1 FROM trace_lot WHERE donor_id = %s AND voided = %s"
     # a patient's administered lots
-    return "SELECT lot_id, 1 FROM trace_administration WHERE patient_id = %s AND voided = %s", [root.pk, False]
+    return "SELECT lot_id, 1 FROM trace_administration WHERE patient_id = %s AND voided = %s"
 
 
 _LOT_COLUMNS = "l.id, l.number, l.status, l.site_id, l.material_id"
 
 
-def each(alias: str, table: str, columns: str, condition: str) -> str:
+def each(alias: str, table: str, columns: str, condition: str, vendor: str | None = None) -> str:
     """Return a join that looks rows of the table up by index for each row before it, in that order.
 
     A trace's lots and people must be found from the ids it reached, one index lookup each, never
@@ -113,28 +121,29 @@ def each(alias: str, table: str, columns: str, condition: str) -> str:
     here: atmp does not run ANALYZE) keeps the order of a CROSS JOIN, as its documentation
     promises; on PostgreSQL, whose guess (200 rows) made it hash-join sequential scans of the lots,
     administrations and persons (docs/performance.md, the trace), a LATERAL subquery with OFFSET 0
-    (which keeps the planner from flattening it) runs once per row before it.
+    (which keeps the planner from flattening it) runs once per row before it. The vendor is the
+    connection's unless given.
     """
-    if connection.vendor == "sqlite":
+    if (vendor or connection.vendor) == "sqlite":
         return f"CROSS JOIN {table} {alias} ON {condition}"
     return f"CROSS JOIN LATERAL (SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0) {alias}"
 
 
-def _people(direction: Direction) -> str:
+def _people(direction: Direction, vendor: str) -> str:
     """Return the SELECT of the persons at the far end of the reached lots (one row each), looked up from them."""
     if direction == "forward":
         ends = (
             "SELECT a.patient_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{each('a', 'trace_administration', 'a.patient_id', 'a.lot_id = b.id AND a.voided = %s')} "
+            f"{each('a', 'trace_administration', 'a.patient_id', 'a.lot_id = b.id AND a.voided = %s', vendor)} "
             "GROUP BY a.patient_id"
         )
     else:
         ends = (
             "SELECT d.donor_id AS person_id, MIN(b.level) AS level FROM best b "
-            f"{each('d', 'trace_lot', 'd.donor_id', 'd.id = b.id AND d.donor_id IS NOT NULL')} "
+            f"{each('d', 'trace_lot', 'd.donor_id', 'd.id = b.id AND d.donor_id IS NOT NULL', vendor)} "
             "GROUP BY d.donor_id"
         )
-    person = each("p", "trace_person", "p.coi, p.kind, p.site_id, p.id", "p.id = e.person_id")
+    person = each("p", "trace_person", "p.coi, p.kind, p.site_id, p.id", "p.id = e.person_id", vendor)
     return f"""
         SELECT 'person', p.coi, p.kind, NULL, NULL, s.code, p.site_id, e.level + 1, p.id
         FROM ({ends}) e {person} JOIN accounts_site s ON s.id = p.site_id"""
@@ -146,39 +155,118 @@ def reach(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEV
     The trace below and other reads over the same reach (the recall impact) select from `best`, so
     every one of them walks the genealogy with this one recursive query.
     """
-    anchor, params = _anchor(direction, root)
+    _, params = _anchor(direction, root)
+    return _walk(direction, isinstance(root, Lot)), [*params, False, max_levels]
+
+
+def _walk(direction: Direction, from_lot: bool) -> str:
+    """Return the WITH clause of reach(), for a root lot or a root person."""
     here, there = _STEP[direction]
-    sql = f"""
+    return f"""
         WITH RECURSIVE reach(id, level) AS (
-            {anchor}
+            {_anchor_sql(direction, from_lot)}
             UNION
             SELECT u.{there}, r.level + 1
             FROM reach r JOIN trace_use u ON u.{here} = r.id
             WHERE u.voided = %s AND r.level < %s
         ),
         best(id, level) AS (SELECT id, MIN(level) FROM reach GROUP BY id)"""
-    return sql, [*params, False, max_levels]
+
+
+@functools.cache
+def _statement(vendor: str, direction: Direction, from_lot: bool) -> str:
+    """Return the trace's statement, built once per database, direction and kind of root (a lot or a person).
+
+    Built on every call it cost each trace tens of microseconds in Python, with more text for Django
+    to scan for placeholders (docs/performance.md, the trace). The whitespace is folded (no literal
+    in it holds two spaces). SQLite's rows are sorted by trace() (see there); PostgreSQL's by its collation.
+    """
+    sql = f"""{_walk(direction, from_lot)}
+        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level, l.id
+        FROM best b {each("l", "trace_lot", _LOT_COLUMNS, "l.id = b.id", vendor)}
+        JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
+        UNION ALL {_people(direction, vendor)}
+        {"" if vendor == "sqlite" else "ORDER BY 1, 8, 2"}"""
+    return " ".join(sql.split())
+
+
+# What a trace's lots and persons are sorted by: nearest first, then by number or COI (both unique).
+_ORDER = operator.attrgetter("level", "number")
+_PERSON_ORDER = operator.attrgetter("level", "coi")
 
 
 def trace(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> Trace:
     """Return every lot reachable from the root in the direction, once, with the persons at the far end."""
-    walk, params = reach(root, direction, max_levels=max_levels)
-    sql = f"""{walk}
-        SELECT 'lot', l.number, m.code, m.type, l.status, s.code, l.site_id, b.level, l.id
-        FROM best b {each("l", "trace_lot", _LOT_COLUMNS, "l.id = b.id")}
-        JOIN trace_material m ON m.id = l.material_id JOIN accounts_site s ON s.id = l.site_id
-        UNION ALL {_people(direction)}
-        ORDER BY 1, 8, 2"""
+    from_lot = isinstance(root, Lot)
+    vendor = connection.vendor
+    sql = _statement(vendor, direction, from_lot)
+    params: list[Any] = [root.pk, False, max_levels] if from_lot else [root.pk, False, False, max_levels]
     if direction == "forward":
-        params.append(False)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+        params.append(False)  # the administrations' voided
+    rows = _fetch_prepared(sql, params) if vendor == "postgresql" else _fetch(sql, params)
     # The columns are the fields, in order (ids and levels are integers on both databases).
     lots = [TracedLot._make(r[1:]) for r in rows if r[0] == "lot"]
     persons = [TracedPerson(r[1], r[2], r[5], r[6], r[7], r[8]) for r in rows if r[0] == "person"]
+    if vendor == "sqlite":
+        # Sorted here, not by an ORDER BY: SQLite sorts with two temporary B-trees, a tenth of a
+        # small trace's time. The order is the same: SQLite compares text as bytes (BINARY), and
+        # UTF-8's byte order is Python's code-point order; numbers and COIs are unique (no ties).
+        lots.sort(key=_ORDER)
+        persons.sort(key=_PERSON_ORDER)
     name = root.number if isinstance(root, Lot) else root.coi
     return Trace(root=name, direction=direction, lots=lots, persons=persons)
+
+
+def _fetch(sql: str, params: list[Any]) -> Sequence[tuple[Any, ...]]:
+    """Run the statement through Django's cursor; return its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _fetch_prepared(sql: str, params: list[Any]) -> Sequence[tuple[Any, ...]]:
+    """Run the statement on PostgreSQL prepared from its second run on a connection; return its rows.
+
+    Planning this statement took 0.5–0.9 ms, most of a small trace's time (docs/performance.md, the
+    trace). Django's cursors bind parameters client-side, which psycopg never prepares, and Django
+    turns preparing off on the connection (prepare_threshold None, for transaction-pooling
+    PgBouncers) unless OPTIONS set prepare_threshold. Here, for this one statement: a server-binding
+    cursor, and, when OPTIONS say nothing, a threshold of 1 on the connection: psycopg prepares the
+    statement the second time the connection runs it (a connection that traces once pays no extra
+    round trip), and PostgreSQL plans it generically from its sixth run. No other statement is
+    affected: Django's client-binding cursors are never prepared, whatever the threshold. An
+    installation that sets OPTIONS prepare_threshold (None: never prepare), or that binds
+    server-side without it, keeps its choice. Integers are sent as bigint, so that roots of every
+    size share one prepared statement rather than one per integer width.
+    """
+    from psycopg.types.numeric import Int8
+
+    connection.ensure_connection()
+    raw = connection.connection
+    options = connection.settings_dict.get("OPTIONS") or {}
+    if raw.prepare_threshold is None and not ("prepare_threshold" in options or options.get("server_side_binding")):
+        raw.prepare_threshold = 1
+    connection.validate_thread_sharing()
+    inner = _server_binding_cursor()(raw)
+    cursor = connection.make_debug_cursor(inner) if connection.queries_logged else connection.make_cursor(inner)
+    with cursor:
+        cursor.execute(sql, [Int8(p) if type(p) is int else p for p in params])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _server_binding_cursor() -> type:
+    """Return Django's server-binding psycopg cursor, its query kept for Django's query log when prepared."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class Cursor(ServerBindingCursor):  # type: ignore[misc,valid-type]
+        """Django's server-binding cursor; psycopg keeps no query for the log when it runs a prepared one."""
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, *args: Any, **kwargs: Any) -> None:
+            self._query = pgq  # what Django's last_executed_query reads (DEBUG, the tests' query capture)
+            super()._send_query_prepared(name, pgq, *args, **kwargs)  # type: ignore[misc]
+
+    return Cursor
 
 
 def edges(root: Lot | Person, direction: Direction, *, max_levels: int = MAX_LEVELS) -> list[Edge]:
