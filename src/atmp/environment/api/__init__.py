@@ -1,0 +1,4 @@
+"""REST operations."""
+from ninja import Router
+
+router = Router(tags=["environment"])
