@@ -43,9 +43,8 @@ def result_add(
 ) -> None:
     """Record a result; an action-level one opens a deviation linked to it."""
     setup_django()
-    from atmp.accounts.services import find_user
     from atmp.environment.selectors.documents import result_document
-    from atmp.environment.services.imports import _moment
+    from atmp.environment.services.imports import moment, operator_named
     from atmp.environment.services.results import record_result
     from atmp.environment.services.rooms import find_point, find_room
 
@@ -53,11 +52,11 @@ def result_add(
     made, deviation = record_result(
         actor=user,
         point=find_point(find_room(site, room_code, user=user), point_code),
-        taken_at=_moment(taken_at),
+        taken_at=moment(taken_at),
         state=state,
         value=value,
         unit=unit,
-        operator=find_user(operator) if operator else user,
+        operator=operator_named(operator) if operator else user,
         batch=batch,
         reason=reason,
     )

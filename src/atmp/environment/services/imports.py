@@ -54,7 +54,8 @@ class ImportReport:
         }
 
 
-def _moment(text: str) -> dt.datetime:
+def moment(text: str) -> dt.datetime:
+    """Return an ISO 8601 time, or refuse naming taken_at."""
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -93,12 +94,12 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
             key = (room.code, values["point"])
             point = points.get(key) or find_point(room, values["point"], field="point")
             points[key] = point
-            operator = operators.get(values["operator"]) or _operator(values["operator"])
+            operator = operators.get(values["operator"]) or operator_named(values["operator"])
             operators[operator.username] = operator
             made.append(
                 results.prepare(
                     point=point,
-                    taken_at=_moment(values["taken_at"]),
+                    taken_at=moment(values["taken_at"]),
                     state=values["state"],
                     value=values["value"],
                     unit_=values.get("unit", ""),
@@ -113,7 +114,8 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
     return made
 
 
-def _operator(username: str) -> User:
+def operator_named(username: str) -> User:
+    """Return the user of the username, or refuse naming the operator field."""
     from atmp.accounts.services import find_user
 
     try:
