@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 

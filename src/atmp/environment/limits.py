@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 GRADES = ("A", "B", "C", "D")
 STATES = ("at_rest", "in_operation")
@@ -118,7 +119,7 @@ def evaluate(value: Decimal, *, action: Decimal | None, alert: Decimal | None) -
     return Evaluation(WITHIN, action, alert)
 
 
-def table() -> dict[str, dict[str, object]]:
+def table() -> dict[str, Any]:
     """Return the Annex 1 table as `atmp environment limits --json` prints it."""
     return {
         "particles": {g: {s: dict(PARTICLES[g][s]) for s in STATES} for g in GRADES},

@@ -90,10 +90,15 @@ def enter_result(request: HttpRequest, site: str, code: str) -> HttpResponse:
     points = docs.points_of(found)
     zone = zoneinfo.ZoneInfo(found.site.timezone or "UTC")
     choices = [(p.code, f"{p.code} · {annex1.SAMPLE_TYPE_LABELS[p.type]} ({annex1.UNITS[p.type]})") for p in points]
-    initial = {"point": request.GET.get("point", ""), "state": "in_operation",
-               "taken_at": clock.now().astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)}
+    initial = {
+        "point": request.GET.get("point", ""),
+        "state": "in_operation",
+        "taken_at": clock.now().astimezone(zone).replace(second=0, microsecond=0, tzinfo=None),
+    }
     form = ResultForm(request.POST or None, initial=initial)
-    form.fields["point"].choices = choices
+    point_field = form.fields["point"]
+    assert isinstance(point_field, forms.ChoiceField)
+    point_field.choices = choices
     judged: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
@@ -102,9 +107,14 @@ def enter_result(request: HttpRequest, site: str, code: str) -> HttpResponse:
             data = form.cleaned_data
             taken: dt.datetime = data["taken_at"].replace(tzinfo=None)
             body = {
-                "site": found.site.code, "room": found.code, "point": data["point"], "state": data["state"],
-                "value": data["value"], "taken_at": taken.replace(tzinfo=zone).isoformat(),
-                "batch": data["batch"], "reason": data["reason"],
+                "site": found.site.code,
+                "room": found.code,
+                "point": data["point"],
+                "state": data["state"],
+                "value": data["value"],
+                "taken_at": taken.replace(tzinfo=zone).isoformat(),
+                "batch": data["batch"],
+                "reason": data["reason"],
             }
             try:
                 answer = run(request, RESULT, body, {})

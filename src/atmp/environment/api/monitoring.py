@@ -167,8 +167,13 @@ def list_rooms(request: HttpRequest) -> list[dict[str, Any]]:
 def add_room(request: HttpRequest, body: RoomIn) -> Status[dict[str, Any]]:
     """Add a room (400 naming a bad field, 409 for a code the site already has)."""
     made = rooms.add_room(
-        actor=user_of(request), site=find_site(body.site), code=body.code, name=body.name, grade=body.grade,
-        biosafety_level=body.biosafety_level, reason=body.reason,
+        actor=user_of(request),
+        site=find_site(body.site),
+        code=body.code,
+        name=body.name,
+        grade=body.grade,
+        biosafety_level=body.biosafety_level,
+        reason=body.reason,
     )
     return Status(201, docs.room_document(made))
 
@@ -192,8 +197,12 @@ def add_point(request: HttpRequest, site: Code, code: Code, body: PointIn) -> St
     """Add a sample point to the room."""
     user = user_of(request)
     made = rooms.add_point(
-        actor=user, room=rooms.find_room(site, code, user=user), code=body.code, type=body.type,
-        location=body.location, reason=body.reason,
+        actor=user,
+        room=rooms.find_room(site, code, user=user),
+        code=body.code,
+        type=body.type,
+        location=body.location,
+        reason=body.reason,
     )
     return Status(201, docs.point_document(made))
 
@@ -215,8 +224,14 @@ def put_alert_limit(request: HttpRequest, body: AlertLimitIn) -> dict[str, Any]:
         room_code, _, point_code = body.point.partition("/")
         point = rooms.find_point(rooms.find_room(site, room_code, user=user), point_code)
     made = set_alert_limit(
-        actor=user, site=site, grade=body.grade, type=body.type, point=point, state=body.state,
-        value=body.value, reason=body.reason,
+        actor=user,
+        site=site,
+        grade=body.grade,
+        type=body.type,
+        point=point,
+        state=body.state,
+        value=body.value,
+        reason=body.reason,
     )
     return docs.alert_limit_document(made)
 
@@ -228,8 +243,15 @@ def add_result(request: HttpRequest, body: ResultIn) -> Status[dict[str, Any]]:
     user = user_of(request)
     point = rooms.find_point(rooms.find_room(body.site, body.room, user=user), body.point)
     made, deviation = record_result(
-        actor=user, point=point, taken_at=body.taken_at, state=body.state, value=body.value, unit=body.unit,
-        operator=imports.operator_named(body.operator) if body.operator else user, batch=body.batch, reason=body.reason,
+        actor=user,
+        point=point,
+        taken_at=body.taken_at,
+        state=body.state,
+        value=body.value,
+        unit=body.unit,
+        operator=imports.operator_named(body.operator) if body.operator else user,
+        batch=body.batch,
+        reason=body.reason,
     )
     return Status(201, docs.result_document(made, [deviation.number] if deviation else []))
 
@@ -243,7 +265,11 @@ def import_results(
 ) -> dict[str, Any]:
     """Import results from a CSV file (multipart `file`; docs/environment.md): all lines or none."""
     report = imports.import_results(
-        actor=user_of(request), site=find_site(form.site), stream=file, name=file.name or "results.csv",
-        dry_run=form.dry_run, reason=form.reason,
+        actor=user_of(request),
+        site=find_site(form.site),
+        stream=file,
+        name=file.name or "results.csv",
+        dry_run=form.dry_run,
+        reason=form.reason,
     )
     return report.document()

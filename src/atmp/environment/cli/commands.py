@@ -44,8 +44,13 @@ def room_add(site: str, code: str, name: str, grade: str, biosafety_level: str, 
     from atmp.environment.services.rooms import add_room
 
     made = add_room(
-        actor=actor(auth), site=find_site(site), code=code, name=name, grade=grade,
-        biosafety_level=biosafety_level, reason=reason,
+        actor=actor(auth),
+        site=find_site(site),
+        code=code,
+        name=name,
+        grade=grade,
+        biosafety_level=biosafety_level,
+        reason=reason,
     )
     emit(room_document(made), as_json=auth["as_json"], text=_room_text)
 
@@ -140,11 +145,11 @@ def limits_command(as_json: bool) -> None:
         return
     click.echo("Total particles per m³ (Annex 1 §9.5 Table 5): at rest ≥0.5/≥5.0 µm, in operation ≥0.5/≥5.0 µm")
     for grade, row in table["particles"].items():
-        cells = [row[s][size] for s in annex1.STATES for size in ("0.5", "5.0")]  # type: ignore[index]
+        cells = [row[s][size] for s in annex1.STATES for size in ("0.5", "5.0")]
         click.echo(f"  {grade}: " + "  ".join("set by the manufacturer" if c is None else str(c) for c in cells))
     click.echo("Viable, CFU (Annex 1 §9.29 Table 6): air /m³, settle /4 h, contact /plate, glove /glove; 0 = no growth")
     for grade, row in table["viable"].items():
-        click.echo(f"  {grade}: " + "  ".join("–" if v is None else str(v) for v in row.values()))  # type: ignore[union-attr]
+        click.echo(f"  {grade}: " + "  ".join("–" if v is None else str(v) for v in row.values()))
 
 
 @environment.group("alert-limit")
@@ -201,6 +206,15 @@ def alert_limits_list(site: str | None, as_json: bool) -> None:
     from atmp.environment.services.limits import alert_limits
 
     rows = [alert_limit_document(a) for a in alert_limits(find_site(site) if site else None)]
-    emit(rows, as_json=as_json, text=lambda rs: "\n".join(
-        f"{r['site']} {r['point'] or 'grade ' + r['grade']} {r['type']} {r['state'] or 'both states'}: {r['value']}"
-        for r in rs) or "no alert limits")
+    emit(
+        rows,
+        as_json=as_json,
+        text=lambda rs: (
+            "\n".join(
+                f"{r['site']} {r['point'] or 'grade ' + r['grade']} {r['type']} "
+                f"{r['state'] or 'both states'}: {r['value']}"
+                for r in rs
+            )
+            or "no alert limits"
+        ),
+    )

@@ -38,8 +38,17 @@ def result() -> None:
 @write
 @handled
 def result_add(
-    site: str, room_code: str, point_code: str, value: str, unit: str, state: str, taken_at: str,
-    operator: str, batch: str, reason: str, **auth: Any,
+    site: str,
+    room_code: str,
+    point_code: str,
+    value: str,
+    unit: str,
+    state: str,
+    taken_at: str,
+    operator: str,
+    batch: str,
+    reason: str,
+    **auth: Any,
 ) -> None:
     """Record a result; an action-level one opens a deviation linked to it."""
     setup_django()
@@ -86,8 +95,11 @@ def results_list(site: str, room_code: str, point_code: str, limit: int, usernam
     point = find_point(room, point_code) if point_code else None
     rows = docs.recent_results(room=room, point=point, limit=limit)
     numbers = docs.deviation_numbers(rows)
-    emit([docs.result_document(r, numbers.get(r.pk, [])) for r in rows], as_json=as_json,
-         text=lambda rs: "\n".join(_text(r) for r in rs) or "no results")
+    emit(
+        [docs.result_document(r, numbers.get(r.pk, [])) for r in rows],
+        as_json=as_json,
+        text=lambda rs: "\n".join(_text(r) for r in rs) or "no results",
+    )
 
 
 @environment.command("import")
@@ -128,6 +140,6 @@ def _report_text(d: dict[str, Any]) -> str:
     done = "would import" if d["dry_run"] else "imported"
     opened = f"; deviations {', '.join(d['deviations'])}" if d["deviations"] else ""
     kept = f"; file {d['file']} sha256 {d['file_sha256']}" if d["file"] else ""
-    return f"{done} {d['results']} results: {d['within']} within, {d['alert']} alert, {d['action']} action{opened}{kept}"
-
-
+    return (
+        f"{done} {d['results']} results: {d['within']} within, {d['alert']} alert, {d['action']} action{opened}{kept}"
+    )

@@ -6,115 +6,275 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0007_coi_coordinator_role'),
-        ('files', '0001_initial'),
+        ("accounts", "0007_coi_coordinator_role"),
+        ("files", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('assigned_role', models.CharField(blank=True, max_length=32)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('last_transition', models.CharField(blank=True, max_length=40)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('code', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('grade', models.CharField(choices=[('A', 'Grade A'), ('B', 'Grade B'), ('C', 'Grade C'), ('D', 'Grade D')], max_length=1)),
-                ('biosafety_level', models.PositiveSmallIntegerField(choices=[(1, 'BSL-1'), (2, 'BSL-2'), (3, 'BSL-3'), (4, 'BSL-4')], default=1)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("assigned_role", models.CharField(blank=True, max_length=32)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("last_transition", models.CharField(blank=True, max_length=40)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("code", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[("A", "Grade A"), ("B", "Grade B"), ("C", "Grade C"), ("D", "Grade D")], max_length=1
+                    ),
+                ),
+                (
+                    "biosafety_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "BSL-1"), (2, "BSL-2"), (3, "BSL-3"), (4, "BSL-4")], default=1
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SamplePoint',
+            name="SamplePoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('code', models.CharField(max_length=40)),
-                ('type', models.CharField(choices=[('particles_0_5', 'Total particles ≥0.5 µm'), ('particles_5_0', 'Total particles ≥5.0 µm'), ('active_air', 'Active air'), ('settle_plate', 'Settle plate'), ('contact_plate', 'Contact plate'), ('glove_print', 'Glove print')], max_length=20)),
-                ('location', models.CharField(blank=True, help_text="Where it is, e.g. 'BSC 2, left of the work zone'.", max_length=200)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='points', to='environment.room')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("code", models.CharField(max_length=40)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("particles_0_5", "Total particles ≥0.5 µm"),
+                            ("particles_5_0", "Total particles ≥5.0 µm"),
+                            ("active_air", "Active air"),
+                            ("settle_plate", "Settle plate"),
+                            ("contact_plate", "Contact plate"),
+                            ("glove_print", "Glove print"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True, help_text="Where it is, e.g. 'BSC 2, left of the work zone'.", max_length=200
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="points", to="environment.room"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['room_id', 'code'],
+                "ordering": ["room_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('taken_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('at_rest', 'At rest'), ('in_operation', 'In operation')], max_length=20)),
-                ('value', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('unit', models.CharField(max_length=20)),
-                ('batch', models.CharField(blank=True, help_text='The batch in process, if any (text for now).', max_length=60)),
-                ('level', models.CharField(choices=[('within', 'Within'), ('alert', 'Alert'), ('action', 'Action')], max_length=10)),
-                ('action_limit', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
-                ('alert_limit', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
-                ('limits_from', models.CharField(help_text='Where the limits came from.', max_length=300)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('operator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
-                ('source_file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='files.storedfile')),
-                ('point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='environment.samplepoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("taken_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(choices=[("at_rest", "At rest"), ("in_operation", "In operation")], max_length=20),
+                ),
+                ("value", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("unit", models.CharField(max_length=20)),
+                (
+                    "batch",
+                    models.CharField(
+                        blank=True, help_text="The batch in process, if any (text for now).", max_length=60
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("within", "Within"), ("alert", "Alert"), ("action", "Action")], max_length=10
+                    ),
+                ),
+                ("action_limit", models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
+                ("alert_limit", models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
+                ("limits_from", models.CharField(help_text="Where the limits came from.", max_length=300)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
+                (
+                    "source_file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="files.storedfile",
+                    ),
+                ),
+                (
+                    "point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="environment.samplepoint",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-taken_at', '-pk'],
+                "ordering": ["-taken_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AlertLimit',
+            name="AlertLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('grade', models.CharField(blank=True, choices=[('A', 'Grade A'), ('B', 'Grade B'), ('C', 'Grade C'), ('D', 'Grade D')], max_length=1)),
-                ('type', models.CharField(choices=[('particles_0_5', 'Total particles ≥0.5 µm'), ('particles_5_0', 'Total particles ≥5.0 µm'), ('active_air', 'Active air'), ('settle_plate', 'Settle plate'), ('contact_plate', 'Contact plate'), ('glove_print', 'Glove print')], max_length=20)),
-                ('state', models.CharField(blank=True, choices=[('at_rest', 'At rest'), ('in_operation', 'In operation')], max_length=20)),
-                ('value', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
-                ('point', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='environment.samplepoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "Grade A"), ("B", "Grade B"), ("C", "Grade C"), ("D", "Grade D")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("particles_0_5", "Total particles ≥0.5 µm"),
+                            ("particles_5_0", "Total particles ≥5.0 µm"),
+                            ("active_air", "Active air"),
+                            ("settle_plate", "Settle plate"),
+                            ("contact_plate", "Contact plate"),
+                            ("glove_print", "Glove print"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True, choices=[("at_rest", "At rest"), ("in_operation", "In operation")], max_length=20
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=3, max_digits=14)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
+                (
+                    "point",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="environment.samplepoint",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['grade', 'type', 'state', 'pk'],
+                "ordering": ["grade", "type", "state", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(fields=('site', 'code'), name='environment_room_code_per_site'),
+            model_name="room",
+            constraint=models.UniqueConstraint(fields=("site", "code"), name="environment_room_code_per_site"),
         ),
         migrations.AddConstraint(
-            model_name='samplepoint',
-            constraint=models.UniqueConstraint(fields=('room', 'code'), name='environment_point_code_per_room'),
+            model_name="samplepoint",
+            constraint=models.UniqueConstraint(fields=("room", "code"), name="environment_point_code_per_room"),
         ),
         migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['point', 'taken_at'], name='environment_result_point'),
+            model_name="result",
+            index=models.Index(fields=["point", "taken_at"], name="environment_result_point"),
         ),
     ]

@@ -57,7 +57,9 @@ class SamplePoint(GmpRecord):
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="points")
     code = models.CharField(max_length=40)
     type = models.CharField(max_length=20, choices=TYPE_CHOICES)
-    location = models.CharField(max_length=200, blank=True, help_text="Where it is, e.g. 'BSC 2, left of the work zone'.")
+    location = models.CharField(
+        max_length=200, blank=True, help_text="Where it is, e.g. 'BSC 2, left of the work zone'."
+    )
 
     write_permission: ClassVar[str] = "quality.decide"
     site_path: ClassVar[str | None] = "room__site_id"

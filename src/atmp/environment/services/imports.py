@@ -59,7 +59,9 @@ def moment(text: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput("taken_at", f"{text!r}: give ISO 8601 with its zone, e.g. 2026-12-01T09:30:00+01:00") from None
+        raise InvalidInput(
+            "taken_at", f"{text!r}: give ISO 8601 with its zone, e.g. 2026-12-01T09:30:00+01:00"
+        ) from None
 
 
 def parse(data: bytes, *, site: Site) -> list[Result]:

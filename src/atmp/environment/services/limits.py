@@ -94,7 +94,9 @@ def set_alert_limit(
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
         rows = AlertLimit.objects.filter(site=site, voided=False, state=state_)
-        rows = rows.filter(point=point) if point is not None else rows.filter(point=None, grade=the_grade, type=the_type)
+        rows = (
+            rows.filter(point=point) if point is not None else rows.filter(point=None, grade=the_grade, type=the_type)
+        )
         existing = rows.first()
         if existing is not None:
             if not reason:
@@ -115,8 +117,7 @@ def in_force(point: SamplePoint, state_: str) -> Limits:
     """
     room = point.room
     action = limits.action_limit(room.grade, point.type, state_)
-    rows = list(
-        AlertLimit.objects.filter(site_id=room.site_id, voided=False, state__in=[state_, ""], type=point.type))
+    rows = list(AlertLimit.objects.filter(site_id=room.site_id, voided=False, state__in=[state_, ""], type=point.type))
     ranked = sorted(
         (r for r in rows if r.point_id == point.pk or (r.point_id is None and r.grade == room.grade)),
         key=lambda r: (r.point_id is None, r.state == ""),

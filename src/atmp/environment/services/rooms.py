@@ -97,7 +97,9 @@ def add_point(*, actor: User, room: Room, code: str, type: str, location: str = 
     return point
 
 
-def change_point(*, actor: User, point: SamplePoint, reason: str, version: int | None = None, **values: Any) -> SamplePoint:
+def change_point(
+    *, actor: User, point: SamplePoint, reason: str, version: int | None = None, **values: Any
+) -> SamplePoint:
     """Change where a sample point is (its location text); its type is what its results mean, so it stays."""
     edits.check_may_edit(actor, point, version=version)
     checked = edits.check_fields(
@@ -109,7 +111,9 @@ def change_point(*, actor: User, point: SamplePoint, reason: str, version: int |
 
 def find_point(room: Room, code: str, *, field: str = "point") -> SamplePoint:
     """Return the live sample point of the code in the room, or refuse naming the field."""
-    point = SamplePoint.objects.filter(room=room, code=str(code).strip(), voided=False).select_related("room__site").first()
+    point = (
+        SamplePoint.objects.filter(room=room, code=str(code).strip(), voided=False).select_related("room__site").first()
+    )
     if point is None:
         raise InvalidInput(field, f"room {room.code} has no sample point {code!r}")
     return point

@@ -33,7 +33,9 @@ def test_qa_sets_up_and_an_operator_records_through_the_api(qa, site):
     assert point.status_code == 201, point.json()
     limit = admin.post("/environment/alert-limits", {"site": "LEI", "point": "CR-1/AA1", "value": "4"})
     assert limit.status_code == 200, limit.json()
-    too_high = admin.post("/environment/alert-limits", {"site": "LEI", "grade": "B", "type": "active_air", "value": "10"})
+    too_high = admin.post(
+        "/environment/alert-limits", {"site": "LEI", "grade": "B", "type": "active_air", "value": "10"}
+    )
     assert too_high.status_code == 400 and too_high.json()["field"] == "value"
 
     operator = make_user("operator")

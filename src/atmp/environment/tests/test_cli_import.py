@@ -43,18 +43,64 @@ def test_qa_sets_up_a_room_and_a_point_and_an_operator_records_a_result():
     qa = make_user("qa_reviewer", password=PASSWORD)
     operator = make_user("operator", password=PASSWORD)
     site = f.make_room(actor=qa).site
-    made = doc(atmp("room", "add", site.code, "CR-9", "--name", "Fill suite", "--grade", "A", "--bsl", "2",
-                    "--as", qa.username, "--json"))
+    made = doc(
+        atmp(
+            "room",
+            "add",
+            site.code,
+            "CR-9",
+            "--name",
+            "Fill suite",
+            "--grade",
+            "A",
+            "--bsl",
+            "2",
+            "--as",
+            qa.username,
+            "--json",
+        )
+    )
     assert (made["grade"], made["status"]) == ("A", "in_use")
     doc(atmp("point", "add", site.code, "CR-9", "G1", "--type", "glove_print", "--as", qa.username, "--json"))
     taken = (clock.now() - dt.timedelta(minutes=3)).isoformat()
-    judged = doc(atmp("result", "add", site.code, "CR-9", "G1", "--value", "1", "--state", "in_operation",
-                      "--taken-at", taken, "--batch", "B-7", "--as", operator.username, "--json"))
+    judged = doc(
+        atmp(
+            "result",
+            "add",
+            site.code,
+            "CR-9",
+            "G1",
+            "--value",
+            "1",
+            "--state",
+            "in_operation",
+            "--taken-at",
+            taken,
+            "--batch",
+            "B-7",
+            "--as",
+            operator.username,
+            "--json",
+        )
+    )
     assert judged["level"] == "action" and len(judged["deviations"]) == 1
     shown = doc(atmp("room", "show", site.code, "CR-9", "--json"))
     assert [r["level"] for r in shown["results"]] == ["action"] and shown["results"][0]["deviations"]
-    refused = atmp("result", "add", site.code, "CR-9", "G1", "--value", "x", "--state", "in_operation",
-                   "--taken-at", taken, "--as", operator.username)
+    refused = atmp(
+        "result",
+        "add",
+        site.code,
+        "CR-9",
+        "G1",
+        "--value",
+        "x",
+        "--state",
+        "in_operation",
+        "--taken-at",
+        taken,
+        "--as",
+        operator.username,
+    )
     assert refused.exit_code == 2 and "value" in refused.output and "Traceback" not in refused.output
 
 
@@ -84,12 +130,15 @@ def setup_(tmp_path):
 
 def test_import_writes_all_lines_keeps_the_file_and_opens_deviations(setup_):
     tmp_path, operator, room, at = setup_
-    text = _csv(room, [
-        f"{room.code},SP1,{at},in_operation,0,CFU/4h,{operator.username},B-1\n",
-        f"{room.code},SP1,{at},in_operation,3,,{operator.username},B-1\n",
-        f"{room.code},SP1,{at},in_operation,6,CFU/4h,{operator.username},\n",
-        f"{room.code},PC1,{at},at_rest,3520,/m3,{operator.username},\n",
-    ])
+    text = _csv(
+        room,
+        [
+            f"{room.code},SP1,{at},in_operation,0,CFU/4h,{operator.username},B-1\n",
+            f"{room.code},SP1,{at},in_operation,3,,{operator.username},B-1\n",
+            f"{room.code},SP1,{at},in_operation,6,CFU/4h,{operator.username},\n",
+            f"{room.code},PC1,{at},at_rest,3520,/m3,{operator.username},\n",
+        ],
+    )
     path = tmp_path / "em.csv"
     path.write_text(text, encoding="utf-8")
     dry = doc(atmp("import", str(path), "--site", room.site.code, "--dry-run", "--as", operator.username, "--json"))

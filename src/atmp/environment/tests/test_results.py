@@ -4,6 +4,7 @@ result opens a deviation linked to it in the same audited change; bad input refu
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
@@ -70,7 +71,9 @@ def test_a_points_own_alert_limit_comes_before_the_sites():
     assert _record(point, 2, state="at_rest")[0].level == "within"
 
 
-@pytest.mark.parametrize(("grade", "type_", "value"), [("B", "settle_plate", 5), ("B", "settle_plate", 9), ("A", "active_air", 0)])
+@pytest.mark.parametrize(
+    ("grade", "type_", "value"), [("B", "settle_plate", 5), ("B", "settle_plate", 9), ("A", "active_air", 0)]
+)
 def test_an_alert_limit_not_below_the_action_limit_is_refused(grade, type_, value):
     site = f.make_room().site
     with pytest.raises(InvalidInput, match="^value: an alert limit is below the action limit"):
