@@ -18,5 +18,6 @@ class EnvironmentConfig(AppConfig):
             "site's alert limits, results entered or imported and evaluated."
         ),
         nav=(NavEntry("Environment", "environment:rooms", "records.view"),),
+        demo="atmp.environment.demo:load",
         order=60,
     )
