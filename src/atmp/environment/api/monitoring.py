@@ -211,7 +211,7 @@ def add_point(request: HttpRequest, site: Code, code: Code, body: PointIn) -> St
 @requires("records.view")
 def list_alert_limits(request: HttpRequest) -> list[dict[str, Any]]:
     """List the sites' alert limits."""
-    return [docs.alert_limit_document(a) for a in alert_limits()]
+    return [docs.alert_limit_document(a) for a in alert_limits(user=user_of(request))]
 
 
 @router.post("/environment/alert-limits", response=answers({200: AlertLimitOut}))

@@ -128,7 +128,10 @@ def in_force(point: SamplePoint, state_: str) -> Limits:
     return Limits(action, alert.value if alert is not None else None, source)
 
 
-def alert_limits(site: Site | None = None) -> list[AlertLimit]:
-    """Return the live alert limits (of a site, or of every site)."""
+def alert_limits(site: Site | None = None, *, user: User | None = None) -> list[AlertLimit]:
+    """Return the live alert limits (of a site, or of every site), those of the user's sites when given."""
+    from atmp.accounts.visibility import visible_records
+
     rows = AlertLimit.objects.filter(voided=False).select_related("site", "point")
-    return list(rows.filter(site=site) if site is not None else rows)
+    rows = rows.filter(site=site) if site is not None else rows
+    return list(rows if user is None else visible_records(user, rows))

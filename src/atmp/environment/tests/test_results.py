@@ -166,3 +166,13 @@ def test_a_room_code_is_unique_at_its_site_and_the_grade_is_checked():
         add_room(actor=qa, site=room.site, code=room.code, name="Again", grade="C")
     with pytest.raises(InvalidInput, match="^grade:"):
         add_room(actor=qa, site=room.site, code="NEW", name="New", grade="E")
+
+
+def test_an_operator_of_another_site_may_not_record_there():
+    from atmp.testing import make_site
+
+    point = f.make_point(grade="C", type="active_air")
+    elsewhere = make_user("operator", site=make_site())
+    with pytest.raises(InvalidInput, match="^site: you do not work at site"):
+        _record(point, 1, actor=elsewhere)
+    assert not Result.objects.exists()
