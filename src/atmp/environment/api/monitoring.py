@@ -47,6 +47,16 @@ class RoomOut(Schema):
     status: str
 
 
+class RoomChangeIn(BodyIn):
+    """What to change in a room: give only those to change, with the reason (its state: the workflow)."""
+
+    name: Annotated[str, bounded(200)] | None = None
+    grade: Annotated[str, bounded(1)] | None = None
+    biosafety_level: Annotated[int, Field(ge=1, le=4)] | None = None
+    reason: Reason
+    version: Annotated[int, Field(ge=1)] | None = None
+
+
 class PointIn(BodyIn):
     """A sample point to add to the room: its code, what is sampled there, and where it is."""
 
@@ -189,6 +199,23 @@ def get_room(request: HttpRequest, site: Code, code: Code) -> dict[str, Any]:
         "points": [docs.point_document(p) for p in docs.points_of(room)],
         "results": [docs.result_document(r, numbers.get(r.pk, [])) for r in recent],
     }
+
+
+@router.patch("/environment/rooms/{site}/{code}", response=answers({200: RoomOut}))
+@requires("quality.decide")
+def change_room(request: HttpRequest, site: Code, code: Code, body: RoomChangeIn) -> dict[str, Any]:
+    """Change a room's name, grade or biosafety level (an audited edit with a reason)."""
+    user = user_of(request)
+    changed = rooms.change_room(
+        actor=user,
+        room=rooms.find_room(site, code, user=user),
+        reason=body.reason,
+        version=body.version,
+        name=body.name,
+        grade=body.grade,
+        biosafety_level=body.biosafety_level,
+    )
+    return docs.room_document(changed)
 
 
 @router.post("/environment/rooms/{site}/{code}/points", response=answers({201: PointOut}))

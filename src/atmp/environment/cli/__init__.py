@@ -10,7 +10,7 @@ def environment() -> None:
     """Environmental monitoring (EU GMP Annex 1 (2022)).
 
     \b
-    Rooms and sample points (QA): `atmp environment room add|list|show`, `point add`.
+    Rooms and sample points (QA): `atmp environment room add|change|list|show`, `point add`.
     The limits: `atmp environment limits --json` prints Annex 1's action limits (Table 5
     particles, Table 6 viable; 0 is "no growth", null: no limit); `alert-limit set` and
     `alert-limits` the site's alert limits, always below them.

@@ -22,6 +22,7 @@ def room() -> None:
     \b
     Examples:
       atmp environment room add LEI CR-01 --name "Cleanroom 1" --grade B --bsl 2 --as quinn
+      atmp environment room change LEI CR-01 --grade C --as quinn --reason "downgraded"
       atmp environment room list --json
       atmp environment room show LEI CR-01 --json
     """
@@ -57,6 +58,35 @@ def room_add(site: str, code: str, name: str, grade: str, biosafety_level: str, 
 
 def _room_text(d: dict[str, Any]) -> str:
     return f"{d['site']}/{d['code']} {d['name']}: grade {d['grade']}, BSL-{d['biosafety_level']}, {d['status']}"
+
+
+@room.command("change")
+@click.argument("site")
+@click.argument("code")
+@click.option("--name", default=None)
+@click.option("--grade", default=None, help="A, B, C or D.")
+@click.option("--bsl", "biosafety_level", default=None, help="Biosafety level 1–4.")
+@click.option("--reason", required=True, help="Why (recorded in the ledger).")
+@write
+@handled
+def room_change(
+    site: str, code: str, name: str | None, grade: str | None, biosafety_level: str | None, reason: str, **auth: Any
+) -> None:
+    """Change a room's name, grade or biosafety level (QA); its state changes by `atmp workflow do`."""
+    setup_django()
+    from atmp.environment.selectors.documents import room_document
+    from atmp.environment.services.rooms import change_room, find_room
+
+    user = actor(auth)
+    changed = change_room(
+        actor=user,
+        room=find_room(site, code, user=user),
+        reason=reason,
+        name=name,
+        grade=grade,
+        biosafety_level=biosafety_level,
+    )
+    emit(room_document(changed), as_json=auth["as_json"], text=_room_text)
 
 
 @room.command("list")

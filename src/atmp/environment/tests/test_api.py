@@ -52,6 +52,11 @@ def test_qa_sets_up_and_an_operator_records_through_the_api(qa, site):
     assert [r["level"] for r in shown["results"]] == ["action", "alert", "within"]
     assert api.post("/environment/rooms", {"site": "LEI", "code": "X", "name": "X", "grade": "C"}).status_code == 403
     assert api.get("/environment/limits").json()["viable"]["A"]["glove"] == 0
+    assert api.patch("/environment/rooms/LEI/CR-1", {"grade": "C", "reason": "x"}).status_code == 403
+    regraded = admin.patch("/environment/rooms/LEI/CR-1", {"grade": "C", "reason": "downgraded after the review"})
+    assert regraded.status_code == 200 and regraded.json()["grade"] == "C"
+    assert admin.patch("/environment/rooms/LEI/CR-1", {"grade": "E", "reason": "x"}).json()["field"] == "grade"
+    assert admin.patch("/environment/rooms/LEI/CR-1", {"grade": "B"}).status_code == 400  # no reason
 
 
 def test_import_through_the_api(qa, site):

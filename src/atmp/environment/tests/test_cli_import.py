@@ -186,3 +186,26 @@ def test_a_file_without_the_columns_is_refused(setup_):
     path.write_text("room,value\nA,1\n")
     refused = atmp("import", str(path), "--site", room.site.code, "--as", operator.username)
     assert refused.exit_code == 2 and "line 1" in refused.output and "point" in refused.output
+
+
+def test_qa_changes_a_room_with_a_reason():
+    qa = make_user("qa_reviewer", password=PASSWORD)
+    room = f.make_room(actor=qa, grade="B")
+    changed = doc(
+        atmp(
+            "room",
+            "change",
+            room.site.code,
+            room.code,
+            "--grade",
+            "c",
+            "--reason",
+            "downgraded",
+            "--as",
+            qa.username,
+            "--json",
+        )
+    )
+    assert (changed["grade"], changed["version"]) == ("C", 2)
+    refused = atmp("room", "change", room.site.code, room.code, "--bsl", "5", "--reason", "x", "--as", qa.username)
+    assert refused.exit_code == 2 and "biosafety_level" in refused.output
