@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
@@ -356,6 +357,10 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.shipmentlot": (lambda actor: _t().make_shipment(actor=actor).items.get(), "packaging", "Dry shipper 2"),
     "trace.handover": (lambda actor: _t().make_handover(actor=actor), "condition", "Seal intact"),
     "trace.temperaturelog": (lambda actor: _t().make_temperature_log(actor=actor), "range_from", "Re-read"),
+    "environment.room": (lambda actor: _e().make_room(actor=actor), "name", "Renamed"),
+    "environment.samplepoint": (lambda actor: _e().make_point(actor=actor), "location", "Moved"),
+    "environment.alertlimit": (lambda actor: _e().make_alert_limit(actor=actor), "value", Decimal("2")),
+    "environment.result": (lambda actor: _e().make_result(actor=actor), "batch", "B-2"),
 }
 
 
@@ -374,6 +379,12 @@ WALK_FACTORIES: dict[str, Any] = {
 
 def _t() -> Any:
     from atmp.trace import factories
+
+    return factories
+
+
+def _e() -> Any:
+    from atmp.environment import factories
 
     return factories
 

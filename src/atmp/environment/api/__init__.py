@@ -1,0 +1,14 @@
+"""Environmental monitoring's REST operations, under /api/v1/environment/."""
+
+from ninja import Router
+
+router = Router(tags=["environment"])
+
+
+def _gather() -> None:
+    from atmp.environment.api import monitoring
+
+    router.add_router("", monitoring.router)
+
+
+_gather()

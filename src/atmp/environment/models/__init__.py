@@ -1,0 +1,5 @@
+"""The environmental monitoring tables (re-exported here for Django's loader)."""
+
+from atmp.environment.models.monitoring import AlertLimit, Result, Room, SamplePoint
+
+__all__ = ["AlertLimit", "Result", "Room", "SamplePoint"]

@@ -1,0 +1,1 @@
+"""The environment module's services: every write, and every rule, lives here."""
