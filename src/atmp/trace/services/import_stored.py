@@ -1,0 +1,94 @@
+"""What the bulk import's checks read of what is stored: the records a file names or could collide with.
+
+A few queries for the whole file, in chunks: the materials, lots and persons by key, what the
+stored uses and administrations already took of each stored lot, and the stored genealogy reachable
+from the lots the file uses (for the cycle check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+
+from atmp.trace.models import Lot, Material, Person
+from atmp.trace.services.import_format import chunks
+from atmp.trace.units import convert as convert_units
+
+if TYPE_CHECKING:
+    from atmp.trace.services.import_check import Checker
+
+
+def load_stored(checker: Checker, parsed: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Read, in a few queries, the stored records the file names or could collide with."""
+    codes, numbers, cois = set(), set(), set()
+    for _n, kind, v in parsed:
+        if kind == "material":
+            codes.add(str(v["code"]))
+        elif kind == "lot":
+            numbers.add(str(v["id"]))
+            codes.add(str(v["material"]))
+            if v.get("donor"):
+                cois.add(str(v["donor"]))
+        elif kind == "use":
+            numbers.update((str(v["input"]), str(v["output"])))
+        elif kind in ("donor", "patient"):
+            cois.add(str(v["coi"]))
+        else:
+            numbers.add(str(v["lot"]))
+            cois.add(str(v["patient"]))
+    for chunk in chunks(codes):
+        for pk, code, unit, type_ in Material._base_manager.filter(code__in=chunk).values_list(
+            "pk", "code", "unit", "type"
+        ):
+            checker.stored_materials[code] = (pk, unit, type_)
+    # Lot numbers and COIs share one namespace (receive_lot): both are looked up for each.
+    for chunk in chunks(numbers | cois):
+        for pk, number, quantity, unit, site_id in Lot._base_manager.filter(number__in=chunk).values_list(
+            "pk", "number", "quantity", "unit", "site_id"
+        ):
+            checker.stored_lots[number] = (pk, quantity, unit)
+            if checker.site_ids is not None and site_id not in checker.site_ids:
+                checker.hidden.add(number)
+        for pk, code, kind, site_id in Person._base_manager.filter(coi__in=chunk).values_list(
+            "pk", "coi", "kind", "site_id"
+        ):
+            checker.stored_persons[code] = (pk, kind)
+            if checker.site_ids is not None and site_id not in checker.site_ids:
+                checker.hidden.add(code)
+    _load_used(checker)
+
+
+def _load_used(checker: Checker) -> None:
+    """Add what the stored uses already took of each stored lot (genealogy.used, for many lots at once)."""
+    by_pk = {pk: (number, unit) for number, (pk, _q, unit) in checker.stored_lots.items()}
+    sql = (
+        "SELECT input_id, unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT)) FROM trace_use "
+        "WHERE voided = %s AND input_id IN ({}) GROUP BY input_id, unit"
+    )
+    for chunk in chunks(by_pk):
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [False, *chunk])
+            for pk, unit, total in cursor.fetchall():
+                number, lot_unit = by_pk[pk]
+                checker.taken[number] += convert_units(Decimal(int(total)).scaleb(-3), unit, lot_unit)
+
+
+def stored_edges(lot_ids: list[int]) -> Iterator[tuple[str, str]]:
+    """Yield (input number, output number) of every live stored use reachable forward from the lots."""
+    for chunk in chunks(lot_ids):
+        marks = ", ".join(["%s"] * len(chunk))
+        sql = f"""
+            WITH RECURSIVE down(id) AS (
+                SELECT id FROM trace_lot WHERE id IN ({marks})
+                UNION
+                SELECT u.output_id FROM down JOIN trace_use u ON u.input_id = down.id WHERE u.voided = %s
+            )
+            SELECT a.number, b.number FROM down
+            JOIN trace_use u ON u.input_id = down.id AND u.voided = %s
+            JOIN trace_lot a ON a.id = u.input_id JOIN trace_lot b ON b.id = u.output_id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*chunk, False, False])
+            yield from cursor.fetchall()
