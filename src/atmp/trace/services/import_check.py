@@ -39,7 +39,7 @@ from atmp.trace.services.import_format import (
     unit_code,
 )
 from atmp.trace.units import convert as convert_units
-from atmp.trace.units import plain
+from atmp.trace.units import is_container, plain
 
 __all__ = ["ImportRefused", "LineError", "Plan", "check_lines", "read"]
 
@@ -223,17 +223,22 @@ class Checker:
             raise Bad("output", f"lot {source} cannot be made from itself")
         quantity = quantity_value(v["quantity"])
         unit = unit_code(v["unit"], "unit")
-        if not convertible(unit, source_unit):
-            raise Bad("unit", f"{unit} cannot be converted to {source_unit}, the unit lot {source} is counted in")
-        taken = convert_units(quantity, unit, source_unit)
-        left = source_quantity - self.taken[source]
-        if taken > left:
-            asked = f"{plain(quantity)} {unit}" + (f" (= {plain(taken)} {source_unit})" if unit != source_unit else "")
-            raise Bad("quantity", f"lot {source} has {plain(left)} {source_unit} left: {asked} is more than remains")
+        taken = self._take(source, source_quantity, source_unit, quantity, unit)
         at = moment(v.get("at"), "at", self.now)
         self.taken[source] += taken
         self.edges.append((line, source, made))
         self.plan.uses.append({"input": source, "output": made, "quantity": quantity, "unit": unit, "at": at})
+
+    def _take(self, number: str, lot_quantity: Decimal, lot_unit: str, quantity: Decimal, unit: str) -> Decimal:
+        """Return what the quantity takes of the lot, in its unit; refuse more than remains (record_use's rule)."""
+        if not convertible(unit, lot_unit):
+            raise Bad("unit", f"{unit} cannot be converted to {lot_unit}, the unit lot {number} is counted in")
+        taken = convert_units(quantity, unit, lot_unit)
+        left = lot_quantity - self.taken[number]
+        if taken > left:
+            asked = f"{plain(quantity)} {unit}" + (f" (= {plain(taken)} {lot_unit})" if unit != lot_unit else "")
+            raise Bad("quantity", f"lot {number} has {plain(left)} {lot_unit} left: {asked} is more than remains")
+        return taken
 
     def _person(self, line: int, kind: str, v: dict[str, Any]) -> None:
         code = field_value(checks.code, v["coi"], "coi", limit=40)
@@ -255,11 +260,28 @@ class Checker:
 
     def _administration(self, line: int, v: dict[str, Any]) -> None:
         number, patient = str(v["lot"]), str(v["patient"])
-        self._lot_ref(number, "lot")
+        lot_quantity, lot_unit = self._lot_ref(number, "lot")
         if self._person_ref(patient, "patient") != PersonKind.PATIENT:
             raise Bad("patient", f"{patient} is a donor, not a patient: only a patient is treated")
         at = moment(v["at"], "at", self.now, required=True)
-        self.plan.administrations.append({"lot": number, "patient": patient, "at": at})
+        # As genealogy.administer: a quantity given is taken as a use takes it; without one, one
+        # container of a lot counted in bags or vials, or all that remains of any other.
+        if v.get("quantity") not in (None, ""):
+            quantity = quantity_value(v["quantity"])
+            unit = unit_code(v["unit"], "unit") if v.get("unit") not in (None, "") else lot_unit
+            taken = self._take(number, lot_quantity, lot_unit, quantity, unit)
+        elif v.get("unit") not in (None, ""):
+            raise Bad("unit", "give the quantity the unit counts, or neither")
+        else:
+            left = lot_quantity - self.taken[number]
+            quantity = Decimal(1) if is_container(lot_unit) else left
+            if left <= 0 or quantity > left:
+                raise Bad("quantity", f"lot {number} has {plain(left)} {lot_unit} left: nothing remains to administer")
+            unit, taken = lot_unit, quantity
+        self.taken[number] += taken
+        self.plan.administrations.append(
+            {"lot": number, "patient": patient, "at": at, "quantity": quantity, "unit": unit}
+        )
 
     # --- references and keys -----------------------------------------------------------------
 

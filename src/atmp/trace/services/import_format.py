@@ -32,7 +32,7 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "use": (frozenset({"input", "output", "quantity", "unit"}), frozenset({"at"})),
     "donor": (frozenset({"coi"}), frozenset({*personal.FIELD_NAMES, "not_a_duplicate"})),
     "patient": (frozenset({"coi"}), frozenset({*personal.FIELD_NAMES, "not_a_duplicate"})),
-    "administration": (frozenset({"lot", "patient", "at"}), frozenset()),
+    "administration": (frozenset({"lot", "patient", "at"}), frozenset({"quantity", "unit"})),
 }
 KINDS = tuple(FIELDS)
 STATUSES = tuple(state.name for state in LOT_WORKFLOW.states)

@@ -62,15 +62,20 @@ def load_stored(checker: Checker, parsed: list[tuple[int, str, dict[str, Any]]])
 
 
 def _load_used(checker: Checker) -> None:
-    """Add what the stored uses already took of each stored lot (genealogy.used, for many lots at once)."""
+    """Add what the stored uses and administrations already took of each stored lot (genealogy.used, many lots)."""
     by_pk = {pk: (number, unit) for number, (pk, _q, unit) in checker.stored_lots.items()}
-    sql = (
-        "SELECT input_id, unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT)) FROM trace_use "
-        "WHERE voided = %s AND input_id IN ({}) GROUP BY input_id, unit"
-    )
+    # Summed per unit as whole thousandths, as genealogy.used sums them; an administration
+    # recorded without a quantity (before trace 0005) takes nothing.
+    sql = """
+        SELECT lot_id, unit, SUM(CAST(ROUND(quantity * 1000) AS BIGINT)) FROM (
+            SELECT input_id AS lot_id, unit, quantity FROM trace_use WHERE voided = %s AND input_id IN ({marks})
+            UNION ALL
+            SELECT lot_id, unit, quantity FROM trace_administration
+            WHERE voided = %s AND quantity IS NOT NULL AND lot_id IN ({marks})
+        ) taken GROUP BY lot_id, unit"""
     for chunk in chunks(by_pk):
         with connection.cursor() as cursor:
-            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [False, *chunk])
+            cursor.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), [False, *chunk, False, *chunk])
             for pk, unit, total in cursor.fetchall():
                 number, lot_unit = by_pk[pk]
                 checker.taken[number] += convert_units(Decimal(int(total)).scaleb(-3), unit, lot_unit)
