@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection, connections
 
-from atmp.ledger import clock
+from atmp.ledger import batch_code, clock
 from atmp.ledger.batch_plan import Plan
 from atmp.ledger.canonical import dumps_text, entry_bytes
 from atmp.ledger.new_records import new_record
@@ -85,12 +85,10 @@ def _times(head: _Head, count: int) -> list[tuple[dt.datetime, str]]:
         start = max(start, _parse_at(head.at) + ONE_MICROSECOND)
     out = []
     moment = start
-    second = moment.replace(microsecond=0)
-    prefix = rfc3339(second)[:-7]  # "2026-12-05T15:00:00.", without the microseconds and Z
+    prefix = rfc3339(moment)[:-7]  # "2026-12-05T15:00:00.", without the microseconds and Z
     for _ in range(count):
-        if moment.replace(microsecond=0) != second:
-            second = moment.replace(microsecond=0)
-            prefix = rfc3339(second)[:-7]
+        if moment.microsecond == 0:  # one microsecond at a time: a new second begins
+            prefix = rfc3339(moment)[:-7]
         out.append((moment, f"{prefix}{moment.microsecond:06d}Z"))
         moment += ONE_MICROSECOND
     return out
@@ -99,11 +97,19 @@ def _times(head: _Head, count: int) -> list[tuple[dt.datetime, str]]:
 def _write_batch(ch: Change, head: _Head, plan: Plan, batch: Sequence[GmpRecord], action: str) -> None:
     actor_id = ch.actor.id
     times = _times(head, len(batch))
-    for record, (moment, _text) in zip(batch, times, strict=True):
+    batch_code.forget_times()
+    for record, (moment, text) in zip(batch, times, strict=True):
         record.check_change(None, action)
-        record.version = 1
-        record.created_at = moment
-        record.created_by_id = actor_id  # type: ignore[attr-defined]
+        state = record.__dict__
+        state["version"] = 1
+        state["created_at"] = moment
+        if moment.tzinfo is dt.UTC and moment.year >= 1000:
+            batch_code.remember_time(moment, text)  # the entry's time is the record's created_at
+        cache = state["_state"].__dict__.get("fields_cache")
+        if cache and "created_by" in cache:
+            record.created_by_id = actor_id  # type: ignore[attr-defined]  # the descriptor drops a stale creator
+        else:
+            state["created_by_id"] = actor_id
     _insert_rows(plan, batch)
     actor_name = ch.actor.name
     roles = dumps_text(list(ch.actor.roles))
@@ -115,12 +121,13 @@ def _write_batch(ch: Change, head: _Head, plan: Plan, batch: Sequence[GmpRecord]
     prev = head.hash
     entries: list[Any] = []
     nodes: list[Any] = []
+    pk_name = plan.pk.attname
     for record, (_moment, at_text) in zip(batch, times, strict=True):
         new, snapshot_bytes, changes = plan.snapshot(record)
         record.remember_snapshot(new)
         snap = sha256(snapshot_bytes).hexdigest()
         seq = size + 1
-        record_id = str(record.pk)
+        record_id = str(record.__dict__[pk_name])
         body = entry_bytes(
             seq, at_text, actor_id, actor_name, roles, action, record_type, record_id, 1, reason, changes, snap, prev
         )
@@ -174,7 +181,12 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
     real = connections[connection.alias]  # not the proxy: its every attribute is a thread-local lookup
     row = plan.rows(real)
 
-    groups = {False: [r for r in batch if r.pk is None], True: [r for r in batch if r.pk is not None]}
+    pk_name = plan.pk.attname
+    keyed = [r.__dict__[pk_name] is not None for r in batch]
+    groups = {
+        False: [r for r, has in zip(batch, keyed, strict=True) if not has],
+        True: [r for r, has in zip(batch, keyed, strict=True) if has],
+    }
     for with_pk, group in groups.items():
         if not group:
             continue
@@ -206,7 +218,7 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
                     # RETURNING gives the keys in the order of the rows, as Django's bulk_create relies on.
                     _execute(cursor, f"{sql} RETURNING {quote(str(plan.pk.column))}", params, direct=direct)
                     for record, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                        record.pk = pk
+                        record.__dict__[pk_name] = pk
         for record in group:
             record._state.adding = False
             record._state.db = connection.alias

@@ -31,7 +31,7 @@ _SNAPSHOT_CODE = {
     "decimal": ("type(v) is Decimal and v.is_finite()", "o = str(v.quantize(PLACES[{name!r}])); t = enc(o)"),
     "datetime": (
         "type(v) is datetime and v.tzinfo is UTC and v.year >= 1000",
-        'o = v.isoformat(timespec="microseconds")[:-6] + "Z"; t = \'"\' + o + \'"\'',
+        "o = TIMES.get(v) or snapshot_time(v); t = '\"' + o + '\"'",
     ),
     "date": ("type(v) is date", "o = v.isoformat(); t = '\"' + o + '\"'"),
 }
@@ -42,7 +42,7 @@ _ROW_CODE = {
     "int": ("type(v) is int", "v"),
     "bool": ("v is True or v is False", "v"),
     "decimal": ("type(v) is Decimal", "v"),
-    "datetime": ("type(v) is datetime and v.tzinfo is UTC", "v.isoformat()[:-6].replace('T', ' ', 1)"),
+    "datetime": ("type(v) is datetime and v.tzinfo is UTC", "ROW_TIMES.get(v) or row_time(v)"),
     "date": ("type(v) is date", "v.isoformat()"),
 }
 KINDS = {
@@ -60,7 +60,44 @@ KINDS = {
     "DateTimeField": "datetime",
     "DateField": "date",
 }  # fmt: skip
+# The texts of the UTC times met in a batch, snapshot's and row's: the times an import gives are
+# few (the import's own, each source time shared by many lines), and a record's created_at is the
+# time its entry was given (batch._write_batch adds it). Kept for one batch (forget_times); a race
+# between two threads costs a recomputation, never a wrong text (each text is the key's alone).
+TIMES: dict[dt.datetime, str] = {}
+ROW_TIMES: dict[dt.datetime, str] = {}
+
+
+def snapshot_time(v: dt.datetime) -> str:
+    """Return the snapshot's text of an aware UTC time of the years 1000-9999 (records.rfc3339), remembered."""
+    text = TIMES[v] = v.isoformat(timespec="microseconds")[:-6] + "Z"
+    return text
+
+
+def row_time(v: dt.datetime) -> str:
+    """Return what SQLite's column holds for an aware UTC time (str() of it naive), remembered."""
+    text = ROW_TIMES[v] = v.isoformat()[:-6].replace("T", " ", 1)
+    return text
+
+
+def remember_time(v: dt.datetime, text: str) -> None:
+    """Remember a UTC time's texts from its snapshot text, computed already (an entry's time: rfc3339's form)."""
+    TIMES[v] = text
+    # str() of the naive time: the microseconds only when there are some.
+    ROW_TIMES[v] = text[:10] + " " + (text[11:19] if v.microsecond == 0 else text[11:26])
+
+
+def forget_times() -> None:
+    """Forget the times' texts (at each batch: they are worth keeping only while they recur)."""
+    TIMES.clear()
+    ROW_TIMES.clear()
+
+
 _NAMESPACE: dict[str, Any] = {
+    "TIMES": TIMES,
+    "ROW_TIMES": ROW_TIMES,
+    "snapshot_time": snapshot_time,
+    "row_time": row_time,
     "enc": _encode_string,
     "MAX": MAX_SAFE_INTEGER,
     "Decimal": Decimal,

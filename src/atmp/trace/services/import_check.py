@@ -43,6 +43,8 @@ from atmp.trace.units import is_container, plain
 
 __all__ = ["ImportRefused", "LineError", "Plan", "check_lines", "read"]
 
+ALLOWED = {kind: required | optional for kind, (required, optional) in FIELDS.items()}
+
 
 def check_lines(
     sha256: str,
@@ -124,6 +126,8 @@ class Checker:
         if kind not in FIELDS:
             raise Bad("kind", f"{kind!r} is not one of: {', '.join(KINDS)}")
         required, optional = FIELDS[kind]
+        if required <= values.keys() <= ALLOWED[kind]:
+            return kind, values  # the usual line: every required field, no other
         missing = sorted(required - values.keys())
         if missing:
             raise Bad(missing[0], f"is required for a {kind}")

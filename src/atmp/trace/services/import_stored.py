@@ -7,13 +7,13 @@ from the lots the file uses (for the cycle check).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from atmp.trace.models import Lot, Material, Person
+from atmp.trace.models import Lot
 from atmp.trace.services.import_format import chunks
 from atmp.trace.units import convert as convert_units
 
@@ -39,26 +39,33 @@ def load_stored(checker: Checker, parsed: list[tuple[int, str, dict[str, Any]]])
         else:
             numbers.add(str(v["lot"]))
             cois.add(str(v["patient"]))
-    for chunk in chunks(codes):
-        for pk, code, unit, type_ in Material._base_manager.filter(code__in=chunk).values_list(
-            "pk", "code", "unit", "type"
-        ):
-            checker.stored_materials[code] = (pk, unit, type_)
+    # Keys are looked up in plain SQL: the ORM's __in prepares each of thousands of values through
+    # the field (a fifth of the checks' time on a fresh database, where nothing is found).
+    for pk, code, unit, type_ in _found("SELECT id, code, unit, type FROM trace_material WHERE code IN ({})", codes):
+        checker.stored_materials[code] = (pk, unit, type_)
     # Lot numbers and COIs share one namespace (receive_lot): both are looked up for each.
-    for chunk in chunks(numbers | cois):
-        for pk, number, quantity, unit, site_id in Lot._base_manager.filter(number__in=chunk).values_list(
+    keys = numbers | cois
+    lot_ids = [pk for (pk,) in _found("SELECT id FROM trace_lot WHERE number IN ({})", keys)]
+    for chunk in chunks(lot_ids):  # the quantities through the ORM, which reads decimals exactly
+        for pk, number, quantity, unit, site_id in Lot._base_manager.filter(pk__in=chunk).values_list(
             "pk", "number", "quantity", "unit", "site_id"
         ):
             checker.stored_lots[number] = (pk, quantity, unit)
             if checker.site_ids is not None and site_id not in checker.site_ids:
                 checker.hidden.add(number)
-        for pk, code, kind, site_id in Person._base_manager.filter(coi__in=chunk).values_list(
-            "pk", "coi", "kind", "site_id"
-        ):
-            checker.stored_persons[code] = (pk, kind)
-            if checker.site_ids is not None and site_id not in checker.site_ids:
-                checker.hidden.add(code)
+    for pk, code, kind, site_id in _found("SELECT id, coi, kind, site_id FROM trace_person WHERE coi IN ({})", keys):
+        checker.stored_persons[code] = (pk, kind)
+        if checker.site_ids is not None and site_id not in checker.site_ids:
+            checker.hidden.add(code)
     _load_used(checker)
+
+
+def _found(sql: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows the query (its IN list a {} to fill) finds for the keys, a chunk at a time."""
+    for chunk in chunks(sorted(keys)):
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
+            yield from cursor.fetchall()
 
 
 def _load_used(checker: Checker) -> None:
