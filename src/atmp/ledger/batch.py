@@ -27,7 +27,7 @@ from django.db import connection, connections
 
 from atmp.ledger import batch_code, clock
 from atmp.ledger.batch_plan import Plan
-from atmp.ledger.canonical import dumps_text, entry_bytes
+from atmp.ledger.canonical import dumps_text, entry_bytes, entry_bytes_of
 from atmp.ledger.new_records import new_record
 from atmp.ledger.records import GmpRecord, rfc3339
 
@@ -122,15 +122,32 @@ def _write_batch(ch: Change, head: _Head, plan: Plan, batch: Sequence[GmpRecord]
     entries: list[Any] = []
     nodes: list[Any] = []
     pk_name = plan.pk.attname
+    entry_body = entry_bytes_of(actor_id, actor_name, roles, action, record_type, reason)
     for record, (_moment, at_text) in zip(batch, times, strict=True):
         new, snapshot_bytes, changes = plan.snapshot(record)
         record.remember_snapshot(new)
         snap = sha256(snapshot_bytes).hexdigest()
         seq = size + 1
-        record_id = str(record.__dict__[pk_name])
-        body = entry_bytes(
-            seq, at_text, actor_id, actor_name, roles, action, record_type, record_id, 1, reason, changes, snap, prev
-        )
+        pk = record.__dict__[pk_name]
+        record_id = str(pk)
+        if type(pk) is int:  # digits: the bound form writes the id's JSON as it is
+            body = entry_body(seq, at_text, record_id, changes, snap, prev)
+        else:
+            body = entry_bytes(
+                seq,
+                at_text,
+                actor_id,
+                actor_name,
+                roles,
+                action,
+                record_type,
+                record_id,
+                1,
+                reason,
+                changes,
+                snap,
+                prev,
+            )
         digest = sha256(body).digest()
         entry_hash = digest.hex()
         entries += (seq, at_text, actor_id, actor_name, roles, action, record_type, record_id, 1, reason, changes)
