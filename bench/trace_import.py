@@ -203,7 +203,7 @@ def bare_insert(plan: Any, site: Any, *, raw: bool) -> tuple[float, float]:
         ])  # fmt: skip
         insert(Administration, [
             batch.new_record(Administration, {"lot_id": lots[a["lot"]], "patient_id": persons[a["patient"]],
-                                              "at": a["at"]})
+                                              "at": a["at"], "quantity": a["quantity"], "unit": a["unit"]})
             for a in plan.administrations
         ])  # fmt: skip
     return time.perf_counter() - started, time.process_time() - cpu

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 §3.2.2.3 / I-JSON (RFC 7493 §2.2): exact in IEEE 754 doubles
@@ -154,3 +154,30 @@ def entry_bytes(
         f'"type":{_encode_string(record_type)},"version":{"null" if record_version is None else record_version}}},'
         f'"seq":{seq},"snapshot_hash":{_encode_string(snapshot_hash)}}}'
     ).encode()
+
+
+def entry_bytes_of(
+    actor_id: int | None, actor_name: str, actor_roles: str, action: str, record_type: str, reason: str
+) -> Callable[[int, str, str, str, str, str], bytes]:
+    """Return entry_bytes with the values one change's batch shares bound, for many entries.
+
+    The returned function takes seq, at, record_id, changes, snapshot_hash and prev_hash, the
+    record's version being 1 (a creation); `at`, `record_id` and the hashes must be text that JSON
+    writes as it is (an RFC 3339 time, digits, hex: batch.py gives no other). The bytes are
+    entry_bytes's (ledger/tests/test_canonical.py).
+    """
+    head = (
+        f'{{"action":{_encode_string(action)},'
+        f'"actor":{{"id":{"null" if actor_id is None else actor_id},'
+        f'"name":{_encode_string(actor_name)},"roles":{actor_roles}}},"at":"'
+    )
+    reason_text = f'","reason":{_encode_string(reason)},"record":{{"id":"'
+    type_text = f'","type":{_encode_string(record_type)},"version":1}},"seq":'
+
+    def body(seq: int, at: str, record_id: str, changes: str, snapshot_hash: str, prev_hash: str) -> bytes:
+        return (
+            f'{head}{at}","changes":{changes},"prev_hash":"{prev_hash}{reason_text}{record_id}'
+            f'{type_text}{seq},"snapshot_hash":"{snapshot_hash}"}}'
+        ).encode()
+
+    return body

@@ -11,7 +11,15 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atmp.ledger.canonical import MAX_SAFE_INTEGER, CanonicalError, _flat_text, dumps, dumps_text, entry_bytes
+from atmp.ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    _flat_text,
+    dumps,
+    dumps_text,
+    entry_bytes,
+    entry_bytes_of,
+)
 
 # Text with what canonicalisation gets wrong most easily: controls, quotes and backslashes,
 # non-ASCII, astral-plane characters (surrogate pairs in UTF-16, which decides key order).
@@ -151,6 +159,15 @@ def columns_of(body: dict) -> tuple:
 @given(entries())
 def test_entry_bytes_equals_the_reference_serialisation_of_the_body(body):
     assert entry_bytes(*columns_of(body)) == rfc8785.dumps(body)
+
+
+@settings(max_examples=200)
+@given(entries(), st.integers(min_value=1, max_value=10**18))
+def test_the_bound_entry_bytes_of_a_creation_equal_entry_bytes(body, record_id):
+    body["record"] |= {"id": str(record_id), "version": 1}
+    seq, at, actor_id, name, roles, action, record_type, rid, _v, reason, changes, snap, prev = columns_of(body)
+    bound = entry_bytes_of(actor_id, name, roles, action, record_type, reason)
+    assert bound(seq, at, rid, changes, snap, prev) == entry_bytes(*columns_of(body)) == rfc8785.dumps(body)
 
 
 def test_entry_bytes_handles_the_system_actor_and_a_record_without_id_or_version():

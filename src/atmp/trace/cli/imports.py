@@ -30,9 +30,10 @@ def import_(file: Path, site: str, dry_run: bool, **auth: Any) -> None:
       {"kind": "use", "input": "PL-0001", "output": "VEC-0001", "quantity": "2", "unit": "mg"}
       {"kind": "patient", "coi": "LEI-P-000001-X", "name": "…", "birth_date": "1970-01-31"}
       {"kind": "administration", "lot": "DP-0001", "patient": "LEI-P-000001-X",
-       "at": "2026-11-30T10:00:00+01:00"}
-    docs/traceability.md describes every field. A line names only records defined on an
-    earlier line or already stored. Every line is checked first: if any is bad, each bad
+       "at": "2026-11-30T10:00:00+01:00", "quantity": 1, "unit": "{bag}"}
+    docs/traceability.md describes every field; an administration without a quantity
+    takes one container (bags, vials) or all that remains of the lot. A line names only
+    records defined on an earlier line or already stored. Every line is checked first: if any is bad, each bad
     line is printed with its number, field and rule, the exit code is 2, and nothing is
     imported. Otherwise everything is imported in one change (every record with its own
     ledger entry, action "import", the reason naming the file's SHA-256); personal data is

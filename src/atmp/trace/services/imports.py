@@ -225,7 +225,13 @@ class _Writer:
         }
 
     def _given(self, given: dict[str, Any]) -> dict[str, Any]:
-        return {"lot_id": self.lots[given["lot"]], "patient_id": self._person(given["patient"]).pk, "at": given["at"]}
+        return {
+            "lot_id": self.lots[given["lot"]],
+            "patient_id": self._person(given["patient"]).pk,
+            "at": given["at"],
+            "quantity": given["quantity"],
+            "unit": given["unit"],
+        }
 
 
 def _drain(created: Iterator[Any]) -> None:

@@ -29,6 +29,8 @@ def test_it_imports_the_documented_example(qa_approver, site):
     assert summary.entries >= 13 and not summary.dry_run
     product = Lot.objects.get(number="DP-0001")
     assert (product.status, str(product.quantity), product.unit) == ("released", "2.000", "{bag}")
+    given = Administration.objects.get()
+    assert (str(given.quantity), given.unit, str(genealogy.remaining(product))) == ("1.000", "{bag}", "1.000")
     assert Lot.objects.get(number="APH-0001").status == "consumed"
     assert Material.objects.get(code="LV-VECTOR").unit == "mL"  # from its first lot
     back = genealogy.backward(product)
