@@ -14,7 +14,14 @@ from typing import Any
 # The domain modules installed, in module order (DESIGN.md: a module imports only those above it).
 # settings.INSTALLED_APPS takes them from here, and so does the `atmp` command, which must list its
 # groups before Django is set up. Adding a module is adding its name here.
-DOMAIN_APPS: tuple[str, ...] = ("atmp.files", "atmp.printing", "atmp.workflow", "atmp.quality", "atmp.trace")
+DOMAIN_APPS: tuple[str, ...] = (
+    "atmp.files",
+    "atmp.printing",
+    "atmp.workflow",
+    "atmp.quality",
+    "atmp.trace",
+    "atmp.manufacturing",
+)
 
 
 @dataclass(frozen=True)
