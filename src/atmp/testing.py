@@ -356,6 +356,10 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.shipmentlot": (lambda actor: _t().make_shipment(actor=actor).items.get(), "packaging", "Dry shipper 2"),
     "trace.handover": (lambda actor: _t().make_handover(actor=actor), "condition", "Seal intact"),
     "trace.temperaturelog": (lambda actor: _t().make_temperature_log(actor=actor), "range_from", "Re-read"),
+    "manufacturing.product": (lambda actor: _m().make_product(actor=actor), "name", "Renamed"),
+    "manufacturing.processversion": (lambda actor: _m().make_processversion(actor=actor), "title", "Re-titled"),
+    "manufacturing.equipment": (lambda actor: _m().make_equipment(actor=actor), "location", "Room 3.02"),
+    "manufacturing.logbookentry": (lambda actor: _m().make_logbookentry(actor=actor), "note", "Re-worded"),
 }
 
 
@@ -374,6 +378,12 @@ WALK_FACTORIES: dict[str, Any] = {
 
 def _t() -> Any:
     from atmp.trace import factories
+
+    return factories
+
+
+def _m() -> Any:
+    from atmp.manufacturing import factories
 
     return factories
 
