@@ -15,7 +15,8 @@ class ManufacturingConfig(AppConfig):
         cli="atmp.manufacturing.cli:manufacturing",
         cli_help="Manufacturing: products and process versions, equipment with its qualification, calibration, "
         "maintenance, cleaning and logbook.",
-        nav=(NavEntry("Equipment", "manufacturing:equipment", "records.view"),),
+        nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
+        actions=("atmp.manufacturing.views.forms:for_record",),
         work=("atmp.manufacturing.selectors.equipment:equipment_work",),
         order=60,
     )
