@@ -13,7 +13,7 @@ __all__ = ["clean_until", "due_date", "is_overdue"]
 
 
 def due_date(last_done: dt.date | None, interval_days: int | None) -> dt.date | None:
-    """Return when the work falls due next: the last time it was done plus the interval (None: no regime or never done)."""
+    """Return when the work falls due next: the last one done plus the interval (None: no regime, or never done)."""
     if interval_days is None or last_done is None:
         return None
     if interval_days <= 0:

@@ -60,7 +60,10 @@ def equipment_document(e: Equipment) -> dict[str, Any]:
         "site": e.site.code,
         "location": e.location,
         "status": e.status,
-        "qualification": {s: {"date": _day(getattr(e, f"{s}_date")), "report": _file(getattr(e, f"{s}_report"))} for s in ("iq", "oq", "pq")},
+        "qualification": {
+            s: {"date": _day(getattr(e, f"{s}_date")), "report": _file(getattr(e, f"{s}_report"))}
+            for s in ("iq", "oq", "pq")
+        },
         "calibration": {
             "interval_days": e.calibration_interval_days,
             "last": _day(e.last_calibrated),
@@ -95,7 +98,7 @@ def entry_document(x: LogbookEntry) -> dict[str, Any]:
         "equipment": x.equipment.code,
         "kind": x.kind,
         "at": x.at.isoformat(),
-        "by": x.created_by.username if x.created_by_id else None,
+        "by": x.created_by.username if x.created_by is not None else None,
         "outcome": x.outcome,
         "purpose": x.purpose,
         "note": x.note,

@@ -30,7 +30,9 @@ from atmp.manufacturing.services import equipment as svc
 from atmp.manufacturing.services import logbook
 
 router = Router(tags=["manufacturing"])
-add_list_operation(router, "/manufacturing/equipment", lists.EQUIPMENT, permission="records.view", tags=["manufacturing"])
+add_list_operation(
+    router, "/manufacturing/equipment", lists.EQUIPMENT, permission="records.view", tags=["manufacturing"]
+)
 EquipmentId = Annotated[int, Field(ge=1, le=MAX_INT)]
 Interval = Annotated[int, Field(ge=1, le=svc.MAX_INTERVAL_DAYS)]
 HoldHours = Annotated[int, Field(ge=1, le=svc.MAX_HOLD_HOURS)]
@@ -175,7 +177,7 @@ def equipment_of(request: HttpRequest, equipment_id: int) -> Equipment:
 @router.get("/manufacturing/equipment/{equipment_id}", response=answers({200: EquipmentOut}))
 @requires("records.view")
 def get_equipment(request: HttpRequest, equipment_id: EquipmentId) -> dict[str, Any]:
-    """Return the equipment: qualification, calibration and maintenance due, cleaning, and whether it may be used now."""
+    """Return the equipment: qualification, calibration and maintenance due, cleaning, whether it may be used now."""
     return equipment_document(equipment_of(request, equipment_id))
 
 
@@ -236,7 +238,7 @@ def record_cleaning(request: HttpRequest, equipment_id: EquipmentId, body: Clean
 @router.post("/manufacturing/equipment/{equipment_id}/calibrations", response=answers({201: CalibrationOut}))
 @requires("records.write")
 def record_calibration(request: HttpRequest, equipment_id: EquipmentId, body: CalibrationIn) -> Status[dict[str, Any]]:
-    """Enter a calibration result (always accepted); a failed one takes the equipment out of service and opens a deviation."""
+    """Enter a calibration result (always accepted); a failure takes it out of service and opens a deviation."""
     entry, deviation = logbook.record_calibration(
         actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict()
     )
@@ -257,7 +259,9 @@ def record_maintenance(request: HttpRequest, equipment_id: EquipmentId, body: Ma
 @requires("records.write")
 def record_breakdown(request: HttpRequest, equipment_id: EquipmentId, body: BreakdownIn) -> Status[dict[str, Any]]:
     """Record a breakdown: the equipment goes out of service until QA returns it (signed)."""
-    made = logbook.record_breakdown(actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict())
+    made = logbook.record_breakdown(
+        actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict()
+    )
     return Status(201, entry_document(made))
 
 

@@ -22,13 +22,18 @@ def _equipment_text(d: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"{d['code']} {d['name']} ({d['equipment_class']}) at {d['site']} {d['location']}: {d['status']}",
-            f"calibration: every {cal['interval_days'] or '—'} days, last {cal['last'] or '—'}, due {cal['due'] or '—'} ({cal['state']})",
-            f"maintenance: every {maint['interval_days'] or '—'} days, last {maint['last'] or '—'}, due {maint['due'] or '—'} ({maint['state']})",
+            _regime("calibration", cal),
+            _regime("maintenance", maint),
             f"cleaning: {clean['status'] if clean['required'] else 'not required'}"
             + (f", until {clean['clean_until']}" if clean["clean_until"] else ""),
             f"usable now: {'yes' if d['refused'] is None else 'no, ' + d['refused']}",
         ]
     )
+
+
+def _regime(work: str, d: dict[str, Any]) -> str:
+    every = f"every {d['interval_days']} days" if d["interval_days"] else "no regime"
+    return f"{work}: {every}, last {d['last'] or '—'}, due {d['due'] or '—'} ({d['state']})"
 
 
 def _entry_text(d: dict[str, Any]) -> str:
@@ -69,7 +74,9 @@ def _find(code: str, user: Any) -> Any:
 @click.option("--location", default="")
 @click.option("--calibration-days", default=None, help="Calibration interval in days (none: not calibrated).")
 @click.option("--maintenance-days", default=None, help="Preventive maintenance interval in days.")
-@click.option("--no-cleaning", is_flag=True, help="It is not cleaned before use (e.g. a balance outside the cleanroom).")
+@click.option(
+    "--no-cleaning", is_flag=True, help="It is not cleaned before use (e.g. a balance outside the cleanroom)."
+)
 @click.option("--clean-hold-hours", default=None, help="Validated clean hold time (none: a cleaning does not expire).")
 @REASON
 @write
@@ -125,7 +132,12 @@ def show(code: str, username: str, as_json: bool) -> None:
 @equipment.command("list")
 @as_option
 @click.option("--site", default=None, help="Only this site's.")
-@click.option("--due", type=click.Choice(["overdue", "soon"]), default=None, help="Only calibration or maintenance overdue (or due soon).")
+@click.option(
+    "--due",
+    type=click.Choice(["overdue", "soon"]),
+    default=None,
+    help="Only calibration or maintenance overdue (or due soon).",
+)
 @click.option("--limit", type=click.IntRange(1, 500), default=500)
 @json_option
 @handled
@@ -140,12 +152,14 @@ def list_(username: str, site: str | None, due: str | None, limit: int, as_json:
     emit(
         page,
         as_json=as_json,
-        text=lambda d: "\n".join(
-            f"{i['code']}  {i['equipment_class']}  {i['site']}  {i['status']}  calibration {i['calibration_due']}  "
-            f"maintenance {i['maintenance_due']}  {i['clean_status']}"
-            for i in d["items"]
-        )
-        or "none",
+        text=lambda d: (
+            "\n".join(
+                f"{i['code']}  {i['equipment_class']}  {i['site']}  {i['status']}  calibration {i['calibration_due']}  "
+                f"maintenance {i['maintenance_due']}  {i['clean_status']}"
+                for i in d["items"]
+            )
+            or "none"
+        ),
     )
 
 
@@ -162,7 +176,9 @@ def usable_(code: str, equipment_class: str | None, on: str | None, username: st
     from atmp.manufacturing.services.equipment import usable
     from atmp.trace.services import checks
 
-    refused = usable(_find(code, reader(username)), on=checks.moment(on, "on") if on else _now(), equipment_class=equipment_class)
+    refused = usable(
+        _find(code, reader(username)), on=checks.moment(on, "on") if on else _now(), equipment_class=equipment_class
+    )
     emit({"usable": refused is None, "refused": refused}, as_json=as_json, text=lambda d: d["refused"] or "usable")
     if refused:
         raise click.exceptions.Exit(1)
@@ -199,7 +215,9 @@ def logbook_(code: str, username: str, limit: int, as_json: bool) -> None:
 @REASON
 @write
 @handled
-def use(code: str, purpose: str, equipment_class: str | None, at: str | None, note: str, reason: str, **auth: Any) -> None:
+def use(
+    code: str, purpose: str, equipment_class: str | None, at: str | None, note: str, reason: str, **auth: Any
+) -> None:
     """Record a use; refused (exit 2) with the rule's name when the equipment may not be used."""
     setup_django()
     from atmp.manufacturing.api.documents import entry_document
@@ -207,7 +225,13 @@ def use(code: str, purpose: str, equipment_class: str | None, at: str | None, no
 
     user = actor(auth)
     made = record_use(
-        actor=user, equipment=_find(code, user), purpose=purpose, equipment_class=equipment_class, at=at, note=note, reason=reason
+        actor=user,
+        equipment=_find(code, user),
+        purpose=purpose,
+        equipment_class=equipment_class,
+        at=at,
+        note=note,
+        reason=reason,
     )
     emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
 
@@ -267,8 +291,9 @@ def calibrate(
     emit(
         data,
         as_json=auth["as_json"],
-        text=lambda d: _entry_text(d["entry"])
-        + (f"\nout of service; deviation {d['deviation']} opened" if d["deviation"] else ""),
+        text=lambda d: (
+            _entry_text(d["entry"]) + (f"\nout of service; deviation {d['deviation']} opened" if d["deviation"] else "")
+        ),
     )
 
 

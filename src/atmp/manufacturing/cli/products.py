@@ -92,7 +92,9 @@ def _list(spec_name: str, username: str, raw: dict[str, str], as_json: bool, tex
 def list_products(username: str, limit: int, as_json: bool) -> None:
     """List the products by code (the first page: --limit, at most 500)."""
     setup_django()
-    _list("PRODUCTS", username, {"limit": str(limit)}, as_json, lambda i: f"{i['code']}  {i['name']}  {i['atmp_class']}")
+    _list(
+        "PRODUCTS", username, {"limit": str(limit)}, as_json, lambda i: f"{i['code']}  {i['name']}  {i['atmp_class']}"
+    )
 
 
 @manufacturing.group("process")
@@ -164,7 +166,9 @@ def link(version_id: int, change_control: str, reason: str, **auth: Any) -> None
 
     user = actor(auth)
     version = _version(version_id, user)
-    svc.link_change(actor=user, version=version, change_control=svc.find_change(change_control, user=user), reason=reason)
+    svc.link_change(
+        actor=user, version=version, change_control=svc.find_change(change_control, user=user), reason=reason
+    )
     emit(version_document(version), as_json=auth["as_json"], text=_version_text)
 
 

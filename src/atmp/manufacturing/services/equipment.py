@@ -164,11 +164,15 @@ def overdue_rule(equipment: Equipment, on: dt.date) -> str | None:
     if due.is_overdue(equipment.calibration_due, on, required=equipment.calibration_interval_days is not None):
         if equipment.calibration_due is None:
             return f"calibration overdue: {equipment.code} has never been calibrated"
-        return f"calibration overdue: {equipment.code} was due for calibration on {equipment.calibration_due.isoformat()}"
+        return (
+            f"calibration overdue: {equipment.code} was due for calibration on {equipment.calibration_due.isoformat()}"
+        )
     if due.is_overdue(equipment.maintenance_due, on, required=equipment.maintenance_interval_days is not None):
         if equipment.maintenance_due is None:
             return f"maintenance overdue: {equipment.code} has never been maintained"
-        return f"maintenance overdue: {equipment.code} was due for maintenance on {equipment.maintenance_due.isoformat()}"
+        return (
+            f"maintenance overdue: {equipment.code} was due for maintenance on {equipment.maintenance_due.isoformat()}"
+        )
     return None
 
 

@@ -138,7 +138,9 @@ def record_calibration(
     equipment goes out of service and a deviation is opened, linked to the entry and the equipment.
     """
     _check(actor, equipment)
-    entry = _entry(equipment, EntryKind.CALIBRATION, at, note=note, outcome=Outcome.PASSED if passed else Outcome.FAILED)
+    entry = _entry(
+        equipment, EntryKind.CALIBRATION, at, note=note, outcome=Outcome.PASSED if passed else Outcome.FAILED
+    )
     deviation = None
     with writer.change(actor=actor, reason=reason or f"calibration of {equipment.code}") as ch:
         entry.report = _report(actor, equipment, report, report_name, ch.reason)

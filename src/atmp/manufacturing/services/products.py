@@ -67,7 +67,9 @@ def add_product(
     # Regulation (EC) 1394/2007 Art. 2(1)(a) via Directive 2001/83/EC Annex I Part IV §2.1: a gene
     # therapy product carries a recombinant nucleic acid, so it is delivered by some vector.
     if product.atmp_class == AtmpClass.GENE_THERAPY and product.vector_type == VectorType.NONE:
-        raise InvalidInput("vector_type", "a gene therapy product has a vector (AAV, lentivirus, adenovirus or non-viral)")
+        raise InvalidInput(
+            "vector_type", "a gene therapy product has a vector (AAV, lentivirus, adenovirus or non-viral)"
+        )
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
         if Product._base_manager.filter(code=product.code).exists():

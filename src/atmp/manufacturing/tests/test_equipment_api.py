@@ -32,9 +32,13 @@ def test_equipment_is_registered_and_shown_with_its_due_states(api, site):
 
 
 def test_a_bad_field_is_a_400_naming_it(api, site):
-    bad = api.post("/manufacturing/equipment", {"code": "X 1", "name": "n", "equipment_class": "bsc", "site": site.code})
+    bad = api.post(
+        "/manufacturing/equipment", {"code": "X 1", "name": "n", "equipment_class": "bsc", "site": site.code}
+    )
     assert bad.status_code == 400 and "code" in bad.content.decode()
-    bad = api.post("/manufacturing/equipment", {"code": "X1", "name": "n", "equipment_class": "Bio Safety", "site": site.code})
+    bad = api.post(
+        "/manufacturing/equipment", {"code": "X1", "name": "n", "equipment_class": "Bio Safety", "site": site.code}
+    )
     assert bad.status_code == 400 and "equipment_class" in bad.content.decode()
 
 

@@ -24,15 +24,17 @@ def overdue(qa_reviewer, qa_approver, site):
     eq = factories.qualify_stages(
         actor=qa_reviewer,
         equipment=factories.make_equipment(
-            actor=qa_reviewer, site=site, code="BAL-07", equipment_class="balance", cleaning_required=False,
+            actor=qa_reviewer,
+            site=site,
+            code="BAL-07",
+            equipment_class="balance",
+            cleaning_required=False,
             maintenance_interval_days=None,
         ),
         on=clock.now().date() - dt.timedelta(days=500),
     )
     engine.transition(qa_approver, eq, "qualify", reason="qualified", password=PASSWORD)
-    logbook.record_calibration(
-        actor=qa_reviewer, equipment=eq, passed=True, at=clock.now() - dt.timedelta(days=400)
-    )
+    logbook.record_calibration(actor=qa_reviewer, equipment=eq, passed=True, at=clock.now() - dt.timedelta(days=400))
     return eq
 
 
@@ -80,7 +82,10 @@ def test_the_failed_calibration_its_deviation_and_the_status_are_one_change(bsc,
     logbook.record_calibration(actor=operator, equipment=bsc, passed=False, note="Out of tolerance")
     written = AuditEntry.objects.filter(seq__gt=last)
     assert {e.record_type for e in written} >= {
-        "manufacturing.logbookentry", "manufacturing.equipment", "quality.deviation", "workflow.link"
+        "manufacturing.logbookentry",
+        "manufacturing.equipment",
+        "quality.deviation",
+        "workflow.link",
     }
     assert len({e.reason for e in written}) == 1  # one change, one reason
 

@@ -22,7 +22,9 @@ def doc(result):
     return json.loads(result.stdout)
 
 
-def test_equipment_is_registered_qualified_calibrated_cleaned_and_used(qa_reviewer, qa_approver, operator, site, tmp_path):
+def test_equipment_is_registered_qualified_calibrated_cleaned_and_used(
+    qa_reviewer, qa_approver, operator, site, tmp_path
+):
     doc(atmp("equipment", "register", "BSC-09", "--name", "BSC", "--class", "bsc", "--site", site.code,
              "--calibration-days", "365", "--clean-hold-hours", "24", "--as", "rita", "--json"))  # fmt: skip
     for day, stage in (("2026-01-05", "iq"), ("2026-01-06", "oq"), ("2026-01-07", "pq")):
@@ -42,7 +44,9 @@ def test_equipment_is_registered_qualified_calibrated_cleaned_and_used(qa_review
     assert doc(atmp("equipment", "usable", "BSC-09", "--class", "bsc", "--as", "olga", "--json"))["usable"] is True
     wrong = atmp("equipment", "usable", "BSC-09", "--class", "incubator", "--as", "olga")
     assert wrong.exit_code == 1 and "wrong class" in wrong.stdout
-    used = doc(atmp("equipment", "use", "BSC-09", "--purpose", "B-1 step 2", "--class", "bsc", "--as", "olga", "--json"))
+    used = doc(
+        atmp("equipment", "use", "BSC-09", "--purpose", "B-1 step 2", "--class", "bsc", "--as", "olga", "--json")
+    )
     assert used["kind"] == "use" and used["by"] == "olga"
     kinds = [e["kind"] for e in doc(atmp("equipment", "logbook", "BSC-09", "--as", "olga", "--json"))]
     assert sorted(kinds) == sorted(["qualification"] * 3 + ["calibration", "cleaning", "use"])
@@ -78,9 +82,13 @@ def test_a_process_version_needs_its_approved_change_to_become_effective(qa_revi
     from atmp.quality import factories as qf
     from atmp.quality.tests.helpers_change import move
 
-    first = doc(atmp("process", "add", "--product", "AAV-001", "--site", site.code, "--title", "v1", "--as", "rita", "--json"))
+    first = doc(
+        atmp("process", "add", "--product", "AAV-001", "--site", site.code, "--title", "v1", "--as", "rita", "--json")
+    )
     doc(atmp("process", "effective", str(first["id"]), "--as", "alex", "--reason", "first", "--json"))
-    second = doc(atmp("process", "add", "--product", "AAV-001", "--site", site.code, "--title", "v2", "--as", "rita", "--json"))
+    second = doc(
+        atmp("process", "add", "--product", "AAV-001", "--site", site.code, "--title", "v2", "--as", "rita", "--json")
+    )
     refused = atmp("process", "effective", str(second["id"]), "--as", "alex", "--reason", "v2")
     assert refused.exit_code == 2 and "is not linked to the change control" in refused.stderr
     change = qf.make_changecontrol(actor=qa_reviewer, site=site)

@@ -51,7 +51,11 @@ def test_a_gene_therapy_product_has_a_vector(qa_reviewer):
     with pytest.raises(InvalidInput, match="a gene therapy product has a vector"):
         factories.make_product(actor=qa_reviewer, vector_type="none")
     cells = factories.make_product(
-        actor=qa_reviewer, atmp_class="somatic_cell", vector_type="none", origin="allogeneic", gmo_class="none",
+        actor=qa_reviewer,
+        atmp_class="somatic_cell",
+        vector_type="none",
+        origin="allogeneic",
+        gmo_class="none",
         containment_level=0,
     )
     assert cells.vector_type == "none"
@@ -77,7 +81,9 @@ def test_the_first_version_becomes_effective_without_a_change_control(qa_reviewe
     assert first.status == "effective" and first.effective_from is not None
 
 
-def test_a_later_version_refuses_to_become_effective_without_its_change_control(qa_reviewer, qa_approver, product, site):
+def test_a_later_version_refuses_to_become_effective_without_its_change_control(
+    qa_reviewer, qa_approver, product, site
+):
     factories.make_processversion(actor=qa_reviewer, product=product, site=site)
     second = factories.make_processversion(actor=qa_reviewer, product=product, site=site)
     with pytest.raises(RuleViolation, match="change control: process version 2 of AAV-001 is not linked"):

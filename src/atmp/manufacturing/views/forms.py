@@ -64,12 +64,18 @@ CLEAN = _entry("Record a cleaning", eq_api.record_cleaning, submit="Record clean
 CALIBRATE = _entry(
     "Enter a calibration result",
     eq_api.record_calibration,
-    intro="Always accepted, even out of calibration. A failed result takes the equipment out of service and opens a deviation.",
+    intro=(
+        "Always accepted, even out of calibration. A failed result takes the equipment out of service "
+        "and opens a deviation."
+    ),
     submit="Enter result",
 )
 MAINTAIN = _entry("Record a maintenance", eq_api.record_maintenance, submit="Record maintenance")
 BREAKDOWN = _entry(
-    "Record a breakdown", eq_api.record_breakdown, intro="The equipment goes out of service until QA returns it.", submit="Record"
+    "Record a breakdown",
+    eq_api.record_breakdown,
+    intro="The equipment goes out of service until QA returns it.",
+    submit="Record",
 )
 REGIMES = OperationForm(
     title="Edit the equipment",
@@ -102,7 +108,10 @@ urlpatterns = [
     path("process-versions/<int:record_id>/change-control/", operation_view(LINK_CHANGE), name="process_version_link"),
     path("equipment/new/", operation_view(NEW_EQUIPMENT), name="equipment_new"),
     path("equipment/<int:record_id>/edit/", operation_view(REGIMES), name="equipment_edit"),
-    *(path(f"equipment/<int:record_id>/{route}/", operation_view(form), name=name) for name, route, form, _ in ENTRY_FORMS),
+    *(
+        path(f"equipment/<int:record_id>/{route}/", operation_view(form), name=name)
+        for name, route, form, _ in ENTRY_FORMS
+    ),
 ]
 
 
@@ -111,10 +120,24 @@ def for_record(user: User, record: Any) -> list[dict[str, str]]:
     if record.voided:
         return []
     if isinstance(record, Equipment):
-        found = [{"label": "Equipment page and logbook", "url": reverse("manufacturing:equipment_page", args=[record.pk]), "kind": "button"}]
+        found = [
+            {
+                "label": "Equipment page and logbook",
+                "url": reverse("manufacturing:equipment_page", args=[record.pk]),
+                "kind": "button",
+            }
+        ]
         if record.status != "retired" and REGIMES.may(user):
-            found.append({"label": "Edit", "url": reverse("manufacturing:equipment_edit", args=[record.pk]), "kind": "button"})
+            found.append(
+                {"label": "Edit", "url": reverse("manufacturing:equipment_edit", args=[record.pk]), "kind": "button"}
+            )
         return found
     if isinstance(record, ProcessVersion) and record.status == "draft" and LINK_CHANGE.may(user):
-        return [{"label": "Link change control", "url": reverse("manufacturing:process_version_link", args=[record.pk]), "kind": "button"}]
+        return [
+            {
+                "label": "Link change control",
+                "url": reverse("manufacturing:process_version_link", args=[record.pk]),
+                "kind": "button",
+            }
+        ]
     return []

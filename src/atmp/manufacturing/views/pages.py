@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -30,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _list(spec: Any, new: str = "") -> Any:
     @requires("records.view")
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: HttpRequest) -> HttpResponseBase:
         may_write = request.user.can("records.write")  # type: ignore[union-attr]
         context = {"new_url": reverse(new) if new and may_write else None}
         return list_page(request, spec, template="manufacturing/list.html", context=context)

@@ -70,7 +70,10 @@ EQUIPMENT_WORKFLOW = Workflow(
             permission=DECIDE,
             preconditions=(qualification_complete, periodic_work_in_date),
             meaning="approved",
-            help="QA returns the equipment to use (signed 'approved'); refused while calibration or maintenance is overdue.",
+            help=(
+                "QA returns the equipment to use (signed 'approved'); "
+                "refused while calibration or maintenance is overdue."
+            ),
         ),
         Transition(
             "retire",
