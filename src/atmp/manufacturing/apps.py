@@ -17,6 +17,7 @@ class ManufacturingConfig(AppConfig):
         "maintenance, cleaning and logbook.",
         nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
         actions=("atmp.manufacturing.views.forms:for_record",),
+        demo="atmp.manufacturing.demo:load",
         work=("atmp.manufacturing.selectors.equipment:equipment_work",),
         order=60,
     )
