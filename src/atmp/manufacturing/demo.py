@@ -128,5 +128,15 @@ def summary() -> dict[str, Any]:
         "process_versions": ProcessVersion.objects.filter(product__code=PRODUCT).count(),
         "equipment": Equipment.objects.count(),
         "out_of_calibration": OUT_OF_CALIBRATION,
-        "try": f"atmp manufacturing equipment usable {OUT_OF_CALIBRATION} --as olga",
     }
+
+
+def describe(data: dict[str, Any]) -> list[str]:
+    """Return the manufacturing demo's lines of the printed summary: what to try."""
+    return [
+        f"manufacturing: {data['product']} with {data['process_versions']} process versions, "
+        f"{data['equipment']} pieces of equipment",
+        f"  try: atmp manufacturing equipment usable {data['out_of_calibration']} --as olga   (calibration overdue)",
+        "       atmp manufacturing equipment list --due overdue --as rita --json",
+        "       /manufacturing/equipment/ (due and overdue), each piece's page with its logbook",
+    ]
