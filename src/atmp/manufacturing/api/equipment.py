@@ -24,10 +24,11 @@ from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded
 from atmp.ledger import clock
 from atmp.ledger.errors import NotFound
 from atmp.manufacturing.api.documents import entry_document, equipment_document
-from atmp.manufacturing.models import Equipment
+from atmp.manufacturing.models import Equipment, Outcome
 from atmp.manufacturing.selectors import lists
 from atmp.manufacturing.services import equipment as svc
 from atmp.manufacturing.services import logbook
+from atmp.quality.services import edits
 
 router = Router(tags=["manufacturing"])
 add_list_operation(
@@ -89,7 +90,7 @@ class CleaningIn(BodyIn):
 class CalibrationIn(BodyIn):
     """A calibration result: always accepted, even for an instrument out of calibration."""
 
-    passed: bool
+    result: Annotated[str, bounded(8)] = Field(description="passed or failed: the result against the tolerance.")
     at: dt.datetime | None = None
     note: Note = Field("", description="The readings against their tolerance.")
     reason: Reason = ""
@@ -239,8 +240,11 @@ def record_cleaning(request: HttpRequest, equipment_id: EquipmentId, body: Clean
 @requires("records.write")
 def record_calibration(request: HttpRequest, equipment_id: EquipmentId, body: CalibrationIn) -> Status[dict[str, Any]]:
     """Enter a calibration result (always accepted); a failure takes it out of service and opens a deviation."""
+    values = body.dict()
+    # Chosen, never defaulted: a failed result takes the equipment out of service and opens a deviation.
+    passed = edits.choice(values.pop("result"), "result", Outcome.values) == Outcome.PASSED
     entry, deviation = logbook.record_calibration(
-        actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict()
+        actor=user_of(request), equipment=equipment_of(request, equipment_id), passed=passed, **values
     )
     return Status(201, {"entry": entry_document(entry), "deviation": deviation.number if deviation else None})
 

@@ -53,10 +53,18 @@ def test_a_use_refused_names_the_rule_and_writes_nothing(api, bsc):
 
 
 def test_a_failed_calibration_answers_the_deviation_it_opened(api, bsc):
-    done = api.post(f"/manufacturing/equipment/{bsc.pk}/calibrations", {"passed": False, "note": "Downflow low"})
+    done = api.post(f"/manufacturing/equipment/{bsc.pk}/calibrations", {"result": "failed", "note": "Downflow low"})
     assert done.status_code == 201, done.content
     assert done.json()["deviation"] and done.json()["entry"]["outcome"] == "failed"
     assert api.get(f"/manufacturing/equipment/{bsc.pk}").json()["status"] == "out_of_service"
+
+
+def test_a_calibration_result_is_chosen_never_defaulted(api, bsc):
+    missing = api.post(f"/manufacturing/equipment/{bsc.pk}/calibrations", {"note": "forgot"})
+    assert missing.status_code in (400, 422) and "result" in missing.content.decode()
+    wrong = api.post(f"/manufacturing/equipment/{bsc.pk}/calibrations", {"result": "ok"})
+    assert wrong.status_code == 400 and "result" in wrong.content.decode()
+    assert api.get(f"/manufacturing/equipment/{bsc.pk}").json()["status"] == "qualified"
 
 
 def test_a_qualification_stage_is_recorded_with_its_report(api, qa_reviewer, site):

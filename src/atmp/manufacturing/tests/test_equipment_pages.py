@@ -49,7 +49,7 @@ def test_a_use_is_recorded_from_the_tablet_form_and_a_second_one_refused_with_th
 
 
 def test_a_failed_calibration_from_the_form_shows_the_deviation_on_the_page(browser, bsc):
-    done = browser.post(f"/manufacturing/equipment/{bsc.pk}/calibrate/", {"passed": "false", "note": "drift"})
+    done = browser.post(f"/manufacturing/equipment/{bsc.pk}/calibrate/", {"result": "failed", "note": "drift"})
     assert done.status_code == 302, done.content.decode()[:2000]
     page = browser.get(f"/manufacturing/equipment/{bsc.pk}/").content.decode()
     assert 'data-testid="deviation-link"' in page and "out of service" in page.lower()
@@ -59,3 +59,12 @@ def test_the_products_and_process_versions_lists(browser, product):
     assert "AAV-001" in browser.get("/manufacturing/products/").content.decode()
     assert browser.get("/manufacturing/process-versions/").status_code == 200
     assert browser.get("/manufacturing/").status_code == 200
+
+
+def test_the_calibration_form_preselects_no_result_and_refuses_none(browser, bsc):
+    form = browser.get(f"/manufacturing/equipment/{bsc.pk}/calibrate/").content.decode()
+    assert "— choose —" in form
+    refused = browser.post(f"/manufacturing/equipment/{bsc.pk}/calibrate/", {"result": "", "note": "forgot"})
+    assert refused.status_code == 400 and "result" in refused.content.decode()
+    bsc.refresh_from_db()
+    assert bsc.status == "qualified" and not bsc.logbook.filter(kind="calibration", note="forgot").exists()

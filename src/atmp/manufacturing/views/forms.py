@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from atmp.accounts.models import User
 from atmp.manufacturing.api import equipment as eq_api
 from atmp.manufacturing.api import products as products_api
-from atmp.manufacturing.models import AtmpClass, Equipment, GmoClass, Origin, ProcessVersion, VectorType
+from atmp.manufacturing.models import AtmpClass, Equipment, GmoClass, Origin, Outcome, ProcessVersion, VectorType
 from atmp.manufacturing.selectors.lists import site_choices
 from atmp.web.operations import OperationForm, operation_view
 
@@ -64,6 +64,8 @@ CLEAN = _entry("Record a cleaning", eq_api.record_cleaning, submit="Record clean
 CALIBRATE = _entry(
     "Enter a calibration result",
     eq_api.record_calibration,
+    # No result is preselected: the operator picks one (a wrong default would pass or fail an instrument).
+    choices={"result": [("", "— choose —"), *Outcome.choices]},
     intro=(
         "Always accepted, even out of calibration. A failed result takes the equipment out of service "
         "and opens a deviation."
