@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.manufacturing.views import forms, pages
+from atmp.manufacturing.views import forms, pages, qualification
 from atmp.web.pages import page
 
 app_name = "manufacturing"
@@ -13,5 +13,6 @@ urlpatterns = [
     path("process-versions/", page(pages.process_versions), name="process_versions"),
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),
+    path("equipment/<int:record_id>/qualification/", page(qualification.qualification), name="equipment_qualification"),
     *forms.urlpatterns,
 ]

@@ -122,3 +122,13 @@ def test_a_calibration_entered_late_does_not_move_the_due_date_back(bsc, operato
     logbook.record_calibration(actor=operator, equipment=bsc, passed=True, at=clock.now() - dt.timedelta(days=30))
     bsc.refresh_from_db()
     assert bsc.calibration_due == due_now
+
+
+def test_changing_an_interval_computes_the_due_date_again(bsc, qa_reviewer):
+    from atmp.manufacturing.services.equipment import set_regimes
+
+    set_regimes(actor=qa_reviewer, equipment=bsc, calibration_interval_days=30, reason="tighter interval")
+    assert bsc.calibration_due == bsc.last_calibrated + dt.timedelta(days=30)
+    set_regimes(actor=qa_reviewer, equipment=bsc, calibration_interval_days=None, reason="no longer calibrated")
+    assert bsc.calibration_due is None
+    assert not usable(bsc, on=clock.now() + dt.timedelta(days=400)).startswith("calibration")

@@ -68,3 +68,17 @@ def test_the_calibration_form_preselects_no_result_and_refuses_none(browser, bsc
     assert refused.status_code == 400 and "result" in refused.content.decode()
     bsc.refresh_from_db()
     assert bsc.status == "qualified" and not bsc.logbook.filter(kind="calibration", note="forgot").exists()
+
+
+def test_a_qualification_stage_is_recorded_from_the_page_with_its_report(browser, qa_reviewer, site):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    eq = factories.make_equipment(actor=qa_reviewer, site=site, code="CEN-09")
+    url = f"/manufacturing/equipment/{eq.pk}/qualification/"
+    assert "IQ / OQ / PQ" in browser.get(f"/manufacturing/equipment/{eq.pk}/").content.decode()
+    done = browser.post(url, {"stage": "iq", "done_on": "2026-01-05", "file": SimpleUploadedFile("iq.txt", b"IQ ok")})
+    assert done.status_code == 302
+    eq.refresh_from_db()
+    assert eq.iq_date == dt.date(2026, 1, 5) and eq.iq_report.name == "iq.txt"
+    future = browser.post(url, {"stage": "oq", "done_on": "2999-01-05", "file": SimpleUploadedFile("oq.txt", b"x")})
+    assert future.status_code == 400 and "cannot be in the future" in future.content.decode()
