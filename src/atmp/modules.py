@@ -21,6 +21,7 @@ DOMAIN_APPS: tuple[str, ...] = (
     "atmp.quality",
     "atmp.trace",
     "atmp.environment",
+    "atmp.manufacturing",
 )
 
 

@@ -361,6 +361,10 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "environment.samplepoint": (lambda actor: _e().make_point(actor=actor), "location", "Moved"),
     "environment.alertlimit": (lambda actor: _e().make_alert_limit(actor=actor), "value", Decimal("2")),
     "environment.result": (lambda actor: _e().make_result(actor=actor), "batch", "B-2"),
+    "manufacturing.product": (lambda actor: _m().make_product(actor=actor), "name", "Renamed"),
+    "manufacturing.processversion": (lambda actor: _m().make_processversion(actor=actor), "title", "Re-titled"),
+    "manufacturing.equipment": (lambda actor: _m().make_equipment(actor=actor), "location", "Room 3.02"),
+    "manufacturing.logbookentry": (lambda actor: _m().make_logbookentry(actor=actor), "note", "Re-worded"),
 }
 
 
@@ -385,6 +389,12 @@ def _t() -> Any:
 
 def _e() -> Any:
     from atmp.environment import factories
+
+    return factories
+
+
+def _m() -> Any:
+    from atmp.manufacturing import factories
 
     return factories
 

@@ -214,16 +214,18 @@ def test_atmp_tick_reports_in_json_and_exits_0(qa_reviewer, folder):
     make_site(actor=qa_reviewer)
     document = json.loads(atmp("tick", "--json"))
     size = checkpoints.latest().size
+    # Every installed module may register a task (manufacturing counts overdue equipment): these
+    # are the kernel's and quality's, each reporting that it had nothing to do; none failed.
+    tasks = document.pop("tasks")
+    assert tasks["quality.document_reviews"] == {"due": 0, "opened": 0}
+    assert tasks["workflow.reminders"] == {"overdue": 0, "reminded": 0}
+    assert not [name for name, summary in tasks.items() if "error" in summary]
     assert document == {
         "ok": True,
         "entries": size + 1,
         "checkpoint": size,
         "signed": True,
         "witnesses": [{"witness": f"dir:{folder.resolve()}", "delivered": [size], "pending": 0, "error": None}],
-        "tasks": {
-            "quality.document_reviews": {"due": 0, "opened": 0},
-            "workflow.reminders": {"overdue": 0, "reminded": 0},
-        },
     }
     assert "nothing to sign" in atmp("tick")
 

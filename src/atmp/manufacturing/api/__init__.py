@@ -1,0 +1,15 @@
+"""Manufacturing's REST operations: one router per area, gathered under /api/v1/manufacturing/."""
+
+from ninja import Router
+
+router = Router(tags=["manufacturing"])
+
+
+def _gather() -> None:
+    from atmp.manufacturing.api import equipment, products
+
+    router.add_router("", products.router)
+    router.add_router("", equipment.router)
+
+
+_gather()

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+
+from atmp.modules import Module, NavEntry
+
+
+class ManufacturingConfig(AppConfig):
+    name = "atmp.manufacturing"
+    label = "manufacturing"
+    verbose_name = "Manufacturing"
+    atmp_module = Module(
+        label="manufacturing",
+        title="Manufacturing",
+        urls="atmp.manufacturing.urls",
+        api="atmp.manufacturing.api:router",
+        cli="atmp.manufacturing.cli:manufacturing",
+        cli_help="Manufacturing: products and process versions, equipment with its qualification, calibration, "
+        "maintenance, cleaning and logbook.",
+        nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
+        actions=("atmp.manufacturing.views.forms:for_record",),
+        demo="atmp.manufacturing.demo:load",
+        work=("atmp.manufacturing.selectors.equipment:equipment_work",),
+        order=60,
+    )
+
+    def ready(self) -> None:
+        """Count the equipment whose calibration or maintenance is overdue, at every `atmp tick`."""
+        from atmp.ledger import periodic
+        from atmp.manufacturing.selectors.equipment import overdue_summary
+
+        periodic.register("manufacturing.equipment_due", overdue_summary)

@@ -1,0 +1,30 @@
+"""`atmp manufacturing …`: products, process versions and equipment (cli/<area>.py each)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def manufacturing() -> None:
+    """Manufacturing: products, process versions, equipment.
+
+    \b
+    Products: `atmp manufacturing product add|show|list`.
+    Process versions: `atmp manufacturing process add|link|effective|show|list`;
+    a version after the first becomes effective only with its approved change control linked.
+    Equipment: `atmp manufacturing equipment register|show|list|usable|logbook`, its logbook
+    entries `use|clean|calibrate|maintain|breakdown|qualification`, and QA's `qualify`.
+    Calibration and maintenance due or overdue appear on `atmp work` (My work).
+
+    Every change is made as --as USER, who gives their password (--password-file,
+    $ATMP_PASSWORD, or asked).
+    """
+
+
+def _register() -> None:
+    # One line per area: importing atmp.manufacturing.cli.<area> registers its commands on the group.
+    from atmp.manufacturing.cli import equipment, products  # noqa: F401
+
+
+_register()

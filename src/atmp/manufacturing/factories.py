@@ -1,0 +1,102 @@
+"""Factories of manufacturing records for tests, benchmarks and the demo (each through its service)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from typing import Any
+
+from atmp.accounts.models import Site, User
+from atmp.testing import PASSWORD, make_site, make_user
+
+_n = itertools.count(1)
+
+
+def make_product(*, actor: User, **fields: Any) -> Any:
+    """Add an autologous AAV gene therapy (a class 1 GMO at containment level 1) unless told otherwise."""
+    from atmp.manufacturing.services.products import add_product
+
+    n = next(_n)
+    fields.setdefault("code", f"PRD-{n:04d}")
+    fields.setdefault("name", f"Product {n}")
+    fields.setdefault("atmp_class", "gene_therapy")
+    fields.setdefault("vector_type", "aav")
+    fields.setdefault("origin", "autologous")
+    fields.setdefault("gmo_class", "1")
+    fields.setdefault("containment_level", 1)
+    return add_product(actor=actor, **fields)
+
+
+def make_processversion(*, actor: User, product: Any = None, site: Site | None = None, **fields: Any) -> Any:
+    """Draft the next process version of a product (a new one unless given) at a site."""
+    from atmp.manufacturing.services.products import add_process_version
+
+    return add_process_version(
+        actor=actor,
+        product=product or make_product(actor=actor),
+        site=site or make_site(actor=actor),
+        title=fields.pop("title", "Transduction and expansion"),
+        **fields,
+    )
+
+
+def approver() -> User:
+    """Return a new QA Approver who authored nothing (so may sign 'approved'), with the test password."""
+    return make_user("qa_approver", password=PASSWORD)
+
+
+def make_equipment(*, actor: User, site: Site | None = None, **fields: Any) -> Any:
+    """Register a biosafety cabinet in commissioning: calibrated yearly, maintained half-yearly, a 24 h clean hold."""
+    from atmp.manufacturing.services.equipment import register_equipment
+
+    n = next(_n)
+    fields.setdefault("code", f"EQ-{n:04d}")
+    fields.setdefault("name", f"Biosafety cabinet {n}")
+    fields.setdefault("equipment_class", "bsc")
+    fields.setdefault("location", "Room 2.14")
+    fields.setdefault("calibration_interval_days", 365)
+    fields.setdefault("maintenance_interval_days", 182)
+    fields.setdefault("clean_hold_hours", 24)
+    return register_equipment(actor=actor, site=site or make_site(actor=actor), **fields)
+
+
+def qualify_stages(*, actor: User, equipment: Any, on: dt.date | None = None) -> Any:
+    """Record IQ, OQ and PQ (each with a small report) on consecutive days ending on `on` (default: a week ago)."""
+    from atmp.ledger import clock
+    from atmp.manufacturing.services.equipment import record_qualification_stage
+
+    last = on or clock.now().date() - dt.timedelta(days=7)
+    for days_before, stage in ((2, "iq"), (1, "oq"), (0, "pq")):
+        record_qualification_stage(
+            actor=actor,
+            equipment=equipment,
+            stage=stage,
+            done_on=last - dt.timedelta(days=days_before),
+            report=io.BytesIO(f"{stage} report of {equipment.code}\n".encode()),
+            report_name=f"{equipment.code}-{stage}.txt",
+        )
+    return equipment
+
+
+def make_usable_equipment(*, actor: User, qa: User | None = None, **fields: Any) -> Any:
+    """Register equipment, qualify it (signed by a QA Approver), calibrate, maintain and clean it: usable now."""
+    from atmp.manufacturing.services.equipment import qualify
+    from atmp.manufacturing.services.logbook import record_calibration, record_cleaning, record_maintenance
+
+    equipment = qualify_stages(actor=actor, equipment=make_equipment(actor=actor, **fields))
+    qualify(actor=qa or approver(), equipment=equipment, password=PASSWORD, reason="IQ/OQ/PQ approved")
+    if equipment.calibration_interval_days:
+        record_calibration(actor=actor, equipment=equipment, passed=True)
+    if equipment.maintenance_interval_days:
+        record_maintenance(actor=actor, equipment=equipment)
+    if equipment.cleaning_required:
+        record_cleaning(actor=actor, equipment=equipment)
+    return equipment
+
+
+def make_logbookentry(*, actor: User, equipment: Any = None, **fields: Any) -> Any:
+    """Record a cleaning of equipment (new unless given)."""
+    from atmp.manufacturing.services.logbook import record_cleaning
+
+    return record_cleaning(actor=actor, equipment=equipment or make_equipment(actor=actor), **fields)

@@ -1,0 +1,18 @@
+"""The manufacturing tables, one module per area (each re-exported here for Django's loader)."""
+
+from atmp.manufacturing.models.equipment import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
+from atmp.manufacturing.models.products import AtmpClass, GmoClass, Origin, ProcessVersion, Product, VectorType
+
+__all__ = [
+    "AtmpClass",
+    "CleanStatus",
+    "EntryKind",
+    "Equipment",
+    "GmoClass",
+    "LogbookEntry",
+    "Origin",
+    "Outcome",
+    "ProcessVersion",
+    "Product",
+    "VectorType",
+]

@@ -1,0 +1,1 @@
+"""Manufacturing's pages: the lists, the equipment page with its logbook, and the operation forms (ADR 0013)."""

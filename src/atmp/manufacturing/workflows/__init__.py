@@ -1,0 +1,1 @@
+"""The manufacturing records' state machines (docs/manufacturing.md describes each)."""
