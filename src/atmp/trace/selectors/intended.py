@@ -1,8 +1,6 @@
 """Which patient a lot is meant for: the one it is made for (autologous), or the one it was shipped for.
 
-The chain of identity's one question before a product is given (docs/adr/0017-chain-of-custody.md):
-the bedside's scans and every recorded administration ask it, so that a product meant for one
-patient is never recorded as given to another, whichever entry point records it.
+The chain of identity's question before a product is given at the bedside (docs/adr/0017-chain-of-custody.md).
 """
 
 from __future__ import annotations
@@ -41,11 +39,3 @@ def intended_patient(lot: Lot, shipment: Shipment | None = None) -> Intended | N
         return Intended(shipment.person, "shipped for")
     return None
 
-
-def mix_up(lot: Lot, patient: Person, shipment: Shipment | None = None) -> str | None:
-    """Return the rule broken when the lot is given to the patient, or None when it may be."""
-    meant = intended_patient(lot, shipment)
-    if meant is None or meant.patient.pk == patient.pk:
-        return None
-    verb = "is made" if meant.why == "made for" else "was shipped"
-    return f"lot {lot.number} {verb} for {meant.patient.coi}, not for {patient.coi}: a mix-up"

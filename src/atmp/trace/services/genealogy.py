@@ -23,7 +23,6 @@ from atmp.ledger.records import model_for
 from atmp.quality.services import edits
 from atmp.trace.models import Administration, Lot, Person, PersonKind, Use
 from atmp.trace.selectors import genealogy
-from atmp.trace.selectors.intended import mix_up
 from atmp.trace.services import checks
 from atmp.trace.units import is_container, plain
 
@@ -162,7 +161,7 @@ def administer(
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
         source = _locked(lot)
-        broken = usable_on(source, given.at.date(), what="administered") or mix_up(source, patient)
+        broken = usable_on(source, given.at.date(), what="administered")
         if broken:
             raise RuleViolation(broken)
         if taken is not None and given.quantity is not None:

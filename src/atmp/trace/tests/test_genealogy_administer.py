@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from atmp.accounts.errors import InvalidInput
@@ -76,28 +74,3 @@ def test_a_unit_without_a_quantity_or_of_another_dimension_is_refused(operator, 
         administer(actor=operator, lot=bag, patient=patient, quantity="5", unit="mL")
     assert refused.value.field == "unit"
 
-
-def test_it_refuses_an_autologous_product_for_another_patient(operator, qa_reviewer, qa_approver, site):
-    owner, _apheresis, product = factories.make_autologous_product(actor=qa_reviewer, site=site, approver=qa_approver)
-    other = factories.make_person(actor=qa_reviewer, kind="patient", site=site)
-    rule = f"is made for {owner.coi}, not for {other.coi}: a mix-up"
-    with pytest.raises(RuleViolation, match=re.escape(rule)):
-        administer(actor=operator, lot=product, patient=other)
-
-
-def test_an_autologous_product_is_given_to_its_own_patient(operator, qa_reviewer, qa_approver, site):
-    owner, _apheresis, product = factories.make_autologous_product(actor=qa_reviewer, site=site, approver=qa_approver)
-    assert administer(actor=operator, lot=product, patient=owner).patient == owner
-
-
-def test_it_refuses_an_allogeneic_product_shipped_for_another_patient(operator, qa_reviewer, qa_approver, site):
-    from atmp.trace.models import Administration
-
-    _donor, _donation, product = factories.make_allogeneic_product(actor=qa_reviewer, site=site, approver=qa_approver)
-    meant = factories.make_person(actor=qa_reviewer, kind="patient", site=site)
-    other = factories.make_person(actor=qa_reviewer, kind="patient", site=site)
-    factories.make_shipment(actor=qa_reviewer, lots=[product], patient=meant.coi)
-    with pytest.raises(RuleViolation, match=re.escape(f"was shipped for {meant.coi}, not for {other.coi}: a mix-up")):
-        administer(actor=operator, lot=product, patient=other)
-    assert not Administration.objects.filter(lot=product).exists()
-    assert administer(actor=operator, lot=product, patient=meant).patient == meant
