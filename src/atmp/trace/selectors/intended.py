@@ -38,4 +38,3 @@ def intended_patient(lot: Lot, shipment: Shipment | None = None) -> Intended | N
     if shipment is not None and shipment.person is not None and shipment.person.kind == PersonKind.PATIENT:
         return Intended(shipment.person, "shipped for")
     return None
-

@@ -73,4 +73,3 @@ def test_a_unit_without_a_quantity_or_of_another_dimension_is_refused(operator, 
     with pytest.raises(InvalidInput) as refused:
         administer(actor=operator, lot=bag, patient=patient, quantity="5", unit="mL")
     assert refused.value.field == "unit"
-
