@@ -92,7 +92,7 @@ def _file(stored: Any) -> dict[str, Any] | None:
 
 
 def entry_document(x: LogbookEntry) -> dict[str, Any]:
-    """Return a logbook entry as EntryOut."""
+    """Return a logbook entry as LogbookEntryOut."""
     return {
         **_common(x),
         "equipment": x.equipment.code,

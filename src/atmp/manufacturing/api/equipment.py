@@ -69,7 +69,7 @@ class RegimesIn(BodyIn):
     version: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
 
 
-class UseIn(BodyIn):
+class EquipmentUseIn(BodyIn):
     """A use: what for, when (now by default), and the class the step needs (checked, if given)."""
 
     purpose: Annotated[str, bounded(200)] = Field(description="The batch and step, or what it was used for.")
@@ -131,7 +131,7 @@ class UsableOut(Schema):
     refused: str | None
 
 
-class EntryOut(Schema):
+class LogbookEntryOut(Schema):
     id: int
     record: str
     version: int
@@ -146,7 +146,7 @@ class EntryOut(Schema):
 
 
 class CalibrationOut(Schema):
-    entry: EntryOut
+    entry: LogbookEntryOut
     deviation: str | None = Field(description="The deviation a failed calibration opened (its number).")
 
 
@@ -211,7 +211,7 @@ def is_usable(request: HttpRequest, equipment_id: EquipmentId, q: Query[UsableQu
     return {"usable": refused is None, "refused": refused}
 
 
-@router.get("/manufacturing/equipment/{equipment_id}/logbook", response=answers({200: list[EntryOut]}))
+@router.get("/manufacturing/equipment/{equipment_id}/logbook", response=answers({200: list[LogbookEntryOut]}))
 @requires("records.view")
 def get_logbook(request: HttpRequest, equipment_id: EquipmentId) -> list[dict[str, Any]]:
     """Return the equipment's logbook, newest first (the last 500 entries)."""
@@ -220,15 +220,15 @@ def get_logbook(request: HttpRequest, equipment_id: EquipmentId) -> list[dict[st
     return [entry_document(x) for x in rows]
 
 
-@router.post("/manufacturing/equipment/{equipment_id}/uses", response=answers({201: EntryOut}))
+@router.post("/manufacturing/equipment/{equipment_id}/uses", response=answers({201: LogbookEntryOut}))
 @requires("records.write")
-def record_use(request: HttpRequest, equipment_id: EquipmentId, body: UseIn) -> Status[dict[str, Any]]:
+def record_use(request: HttpRequest, equipment_id: EquipmentId, body: EquipmentUseIn) -> Status[dict[str, Any]]:
     """Record a use; 409 naming the rule when the equipment may not be used (nothing is written)."""
     made = logbook.record_use(actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict())
     return Status(201, entry_document(made))
 
 
-@router.post("/manufacturing/equipment/{equipment_id}/cleanings", response=answers({201: EntryOut}))
+@router.post("/manufacturing/equipment/{equipment_id}/cleanings", response=answers({201: LogbookEntryOut}))
 @requires("records.write")
 def record_cleaning(request: HttpRequest, equipment_id: EquipmentId, body: CleaningIn) -> Status[dict[str, Any]]:
     """Record a cleaning: clean until the clean hold time expires or the next use."""
@@ -249,7 +249,7 @@ def record_calibration(request: HttpRequest, equipment_id: EquipmentId, body: Ca
     return Status(201, {"entry": entry_document(entry), "deviation": deviation.number if deviation else None})
 
 
-@router.post("/manufacturing/equipment/{equipment_id}/maintenance", response=answers({201: EntryOut}))
+@router.post("/manufacturing/equipment/{equipment_id}/maintenance", response=answers({201: LogbookEntryOut}))
 @requires("records.write")
 def record_maintenance(request: HttpRequest, equipment_id: EquipmentId, body: MaintenanceIn) -> Status[dict[str, Any]]:
     """Record a preventive maintenance: the next one falls due one interval later."""
@@ -259,7 +259,7 @@ def record_maintenance(request: HttpRequest, equipment_id: EquipmentId, body: Ma
     return Status(201, entry_document(made))
 
 
-@router.post("/manufacturing/equipment/{equipment_id}/breakdowns", response=answers({201: EntryOut}))
+@router.post("/manufacturing/equipment/{equipment_id}/breakdowns", response=answers({201: LogbookEntryOut}))
 @requires("records.write")
 def record_breakdown(request: HttpRequest, equipment_id: EquipmentId, body: BreakdownIn) -> Status[dict[str, Any]]:
     """Record a breakdown: the equipment goes out of service until QA returns it (signed)."""
@@ -269,7 +269,7 @@ def record_breakdown(request: HttpRequest, equipment_id: EquipmentId, body: Brea
     return Status(201, entry_document(made))
 
 
-@router.post("/manufacturing/equipment/{equipment_id}/qualification", response=answers({201: EntryOut}))
+@router.post("/manufacturing/equipment/{equipment_id}/qualification", response=answers({201: LogbookEntryOut}))
 @requires("records.write")
 def record_qualification(
     request: HttpRequest,
