@@ -111,6 +111,6 @@ def record_result(
 
 def deviations_of(result: Result) -> list[Deviation]:
     """Return the deviations a result opened."""
-    from atmp.trace.services.custody import linked_deviations
+    from atmp.quality.selectors.deviations import linked_deviations
 
     return linked_deviations(result)

@@ -29,6 +29,7 @@ from atmp.files.services import store_and_attach
 from atmp.ledger import writer
 from atmp.ledger.errors import Conflict, RuleViolation
 from atmp.quality.models.deviations import Deviation
+from atmp.quality.selectors.deviations import linked_deviations
 from atmp.quality.services import edits
 from atmp.quality.services.deviations import open_deviation
 from atmp.trace import temperature
@@ -57,7 +58,6 @@ from atmp.trace.services.custody_checks import (
 )
 from atmp.trace.services.genealogy import _locked, administer, usable_on
 from atmp.workflow import links
-from atmp.workflow.models import Link
 
 # Stages a lot still in quarantine may travel to: it is made, tested and stored before release
 # (apheresis to the manufacturing site, samples to QC); it reaches a patient only released.
@@ -308,17 +308,6 @@ def held_because(shipment: Shipment) -> str | None:
                 f"and deviation {', '.join(open_ones)} is not closed"
             )
     return None
-
-
-def linked_deviations(record: Any) -> list[Deviation]:
-    """Return the deviations linked to a record (those a blocked hand-over or an excursion opened), oldest first."""
-    ids = Link.objects.filter(
-        voided=False,
-        source_type=Deviation.record_type(),
-        target_type=record.record_type(),
-        target_id=str(record.pk),
-    ).values_list("source_id", flat=True)
-    return list(Deviation.objects.filter(pk__in=[int(i) for i in ids]).order_by("pk"))
 
 
 def _open_deviations_of(record: Any) -> list[str]:
