@@ -53,7 +53,7 @@ class TrailQuery(Schema):
     limit: Limit = trail.PAGE
 
 
-class PageQuery(Schema):
+class EntryPageQuery(Schema):
     """Keyset pagination: `before` is the previous page's next_before."""
 
     before: Seq | None = None
@@ -199,7 +199,7 @@ def get_consistency_proof(request: HttpRequest, old: Size, new: Size) -> dict[st
 
 @router.get("/ledger/checkpoints", response=answers({200: CheckpointPage}), tags=["ledger"])
 @requires("audit.view")
-def list_checkpoints(request: HttpRequest, q: Query[PageQuery]) -> dict[str, Any]:
+def list_checkpoints(request: HttpRequest, q: Query[EntryPageQuery]) -> dict[str, Any]:
     """Return signed checkpoints, largest tree first."""
     rows = Checkpoint.objects.order_by("-size")
     if q.before is not None:
@@ -263,7 +263,7 @@ def get_record(request: HttpRequest, record_type: RecordType, record_id: RecordI
 @router.get("/records/{record_type}/{record_id}/history", response=answers({200: EntryPage}), tags=["records"])
 @requires("records.view")
 def get_record_history(
-    request: HttpRequest, record_type: RecordType, record_id: RecordId, q: Query[PageQuery]
+    request: HttpRequest, record_type: RecordType, record_id: RecordId, q: Query[EntryPageQuery]
 ) -> dict[str, Any]:
     """Return a record's audit trail (who, what, when, why, old → new), newest first."""
     record = visible_record(request, record_type, record_id)

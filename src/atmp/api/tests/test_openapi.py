@@ -29,3 +29,26 @@ def test_every_operation_declares_a_permission():
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 assert declared_permission(operation.view_func), operation.view_func.__name__
+
+
+def _schema_classes(base: type) -> list[type]:
+    found = []
+    for sub in base.__subclasses__():
+        if sub.__module__.startswith("atmp."):
+            found.append(sub)
+        found.extend(_schema_classes(sub))
+    return found
+
+
+def test_no_two_schemas_share_a_name_in_the_document():
+    # The document keys its components by class name: a second class of the same name silently
+    # replaces the first, and clients then read the wrong body (as EntryOut once did, for the ledger).
+    from ninja import Schema
+
+    components = set(Client().get("/api/v1/openapi.json").json()["components"]["schemas"])
+    modules: dict[str, set[str]] = {}
+    for cls in _schema_classes(Schema):
+        if cls.__name__ in components:
+            modules.setdefault(cls.__name__, set()).add(cls.__module__)
+    shared = {name: sorted(found) for name, found in modules.items() if len(found) > 1}
+    assert not shared, f"schema names used by more than one module: {shared}"

@@ -23,7 +23,7 @@ from atmp.ledger.api import SignatureOut
 from atmp.ledger.errors import NotFound
 from atmp.ledger.records import GmpRecord
 from atmp.quality.api.paging import page, shown
-from atmp.quality.api.risk import Id, PageQuery, Version, one, site_named, visible_sites_only
+from atmp.quality.api.risk import Id, RiskPageQuery, Version, one, site_named, visible_sites_only
 from atmp.quality.models.changes import AFFECTED_KINDS, ChangeControl, ChangeTask
 from atmp.quality.models.risk import RiskAssessment
 from atmp.quality.services import changes as services
@@ -79,7 +79,7 @@ class ChangePage(Schema):
     next_after: int | None
 
 
-class ChangeQuery(PageQuery):
+class ChangeQuery(RiskPageQuery):
     """Filters of the list: site code, state, regulatory classification."""
 
     site: Annotated[str, bounded(20)] | None = None

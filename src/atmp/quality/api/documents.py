@@ -86,13 +86,13 @@ class RequirementIn(BodyIn):
     reason: Annotated[str, bounded(2000)] = ""
 
 
-class VoidIn(BodyIn):
+class RequirementVoidIn(BodyIn):
     """Why the requirement is removed (it is voided; the ledger keeps it)."""
 
     reason: Annotated[str, bounded(2000)]
 
 
-class SignIn(BodyIn):
+class ReadSignIn(BodyIn):
     """Your password (and authenticator code, with MFA): the read-and-understood is an e-signature."""
 
     password: Annotated[str, bounded(1024)]
@@ -476,7 +476,7 @@ def update_version(request: HttpRequest, version_id: Id, body: VersionPatch) -> 
 
 @router.post("/quality/documents/versions/{version_id}/read-and-understood", response=answers({201: TrainingRecordOut}))
 @requires("records.sign")
-def read_and_understood(request: HttpRequest, version_id: Id, body: SignIn) -> Status[dict[str, Any]]:
+def read_and_understood(request: HttpRequest, version_id: Id, body: ReadSignIn) -> Status[dict[str, Any]]:
     """Sign the effective version 'Read and understood' with your password (and code): your training record."""
     made = services.read_and_understood(
         actor=user_of(request), version=_version(request, version_id), password=body.password, otp=body.otp
@@ -514,7 +514,7 @@ def list_requirements(request: HttpRequest, document: Id | None = None) -> list[
 
 @router.post("/quality/training/requirements/{requirement_id}/void", response=answers({200: RequirementOut}))
 @requires("quality.decide")
-def void_requirement(request: HttpRequest, requirement_id: Id, body: VoidIn) -> dict[str, Any]:
+def void_requirement(request: HttpRequest, requirement_id: Id, body: RequirementVoidIn) -> dict[str, Any]:
     """Remove a training requirement: it is voided with the reason, and the ledger keeps it."""
     record = visible_record(request, TrainingRequirement.record_type(), str(requirement_id))
     if not isinstance(record, TrainingRequirement):

@@ -15,7 +15,7 @@ from atmp.api.auth import user_of
 from atmp.api.schemas import BodyIn, answers, bounded
 from atmp.quality.api.complaints import _site
 from atmp.quality.api.paging import After, Id, Limit, ShowVoided, Version, common, live, one, page
-from atmp.quality.api.suppliers import CapaIn, FindingIn, FindingOut, _changes, finding_doc, user_by_name
+from atmp.quality.api.suppliers import FindingCapaIn, FindingIn, FindingOut, _changes, finding_doc, user_by_name
 from atmp.quality.models.inspections import InspectionFinding, SelfInspection
 from atmp.quality.services import inspections as svc
 
@@ -161,7 +161,7 @@ def create_finding(request: HttpRequest, inspection_id: Id, body: FindingIn) -> 
 
 @router.post("/quality/inspection-findings/{finding_id}/capa", response=answers({200: FindingOut}))
 @requires("records.write")
-def link_capa(request: HttpRequest, finding_id: Id, body: CapaIn) -> dict[str, Any]:
+def link_capa(request: HttpRequest, finding_id: Id, body: FindingCapaIn) -> dict[str, Any]:
     """Link the CAPA that addresses the finding."""
     user = user_of(request)
     finding = one(user, InspectionFinding, finding_id)

@@ -35,7 +35,7 @@ Limit = Annotated[int, Field(ge=1, le=200)]
 Version = Annotated[int, Field(ge=1, le=MAX_INT, description="the version you read; refused (409) if it changed since")]
 
 
-class PageQuery(Schema):
+class RiskPageQuery(Schema):
     """Keyset paging, newest first: `after` is the previous page's `next_after`."""
 
     after: Id | None = None
@@ -108,7 +108,7 @@ class AssessmentPage(Schema):
     next_after: int | None
 
 
-class AssessmentQuery(PageQuery):
+class AssessmentQuery(RiskPageQuery):
     """Filters of the list: site code, state, product, process (exact, any case)."""
 
     site: Annotated[str, bounded(20)] | None = None

@@ -361,7 +361,7 @@ class FindingIn(BodyIn):
     reason: Reason = ""
 
 
-class CapaIn(BodyIn):
+class FindingCapaIn(BodyIn):
     """The CAPA that addresses a finding, by record key (quality.capa:7)."""
 
     capa: Annotated[str, bounded(150), refers_to("quality.capa")]
@@ -490,7 +490,7 @@ def create_audit_finding(request: HttpRequest, audit_id: Id, body: FindingIn) ->
 
 @router.post("/quality/audit-findings/{finding_id}/capa", response=answers({200: FindingOut}))
 @requires("records.write")
-def link_audit_capa(request: HttpRequest, finding_id: Id, body: CapaIn) -> dict[str, Any]:
+def link_audit_capa(request: HttpRequest, finding_id: Id, body: FindingCapaIn) -> dict[str, Any]:
     """Link the CAPA that addresses the finding."""
     user = user_of(request)
     finding = one(user, AuditFinding, finding_id)
@@ -498,7 +498,7 @@ def link_audit_capa(request: HttpRequest, finding_id: Id, body: CapaIn) -> dict[
     return finding_doc(finding)
 
 
-class DecisionOut(Schema):
+class SupplierDecisionOut(Schema):
     ok: bool
     rule: str
     reason: str
@@ -513,7 +513,7 @@ class MayAcceptQuery(Schema):
     on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
 
 
-@router.get("/quality/may-accept", response=answers({200: DecisionOut}))
+@router.get("/quality/may-accept", response=answers({200: SupplierDecisionOut}))
 @requires("records.view")
 def may_accept(request: HttpRequest, query: Query[MayAcceptQuery]) -> dict[str, Any]:
     """Answer whether the material may be received from the supplier (by number) on the date, with the rule."""

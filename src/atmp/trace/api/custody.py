@@ -53,7 +53,7 @@ class ShipmentIn(BodyIn):
     reason: Reason = ""
 
 
-class ScannedOut(Schema):
+class HandoverScanOut(Schema):
     lot: str | None
     coi: str | None
 
@@ -70,8 +70,8 @@ class HandoverOut(Schema):
     from_party: str
     to_party: str
     condition: str
-    giver_scan: ScannedOut
-    receiver_scan: ScannedOut
+    giver_scan: HandoverScanOut
+    receiver_scan: HandoverScanOut
     expected_coi: str | None
     outcome: str
     rule: str

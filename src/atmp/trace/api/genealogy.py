@@ -156,7 +156,7 @@ def trace_backward(request: HttpRequest, root: Root) -> dict[str, Any]:
     return _traced(request, root, "backward")
 
 
-class VoidIn(BodyIn):
+class TraceVoidIn(BodyIn):
     """A traceability record to void, by its key, and why (a correction: the record and its history stay)."""
 
     record: Annotated[str, bounded(60)] = Field(
@@ -173,7 +173,7 @@ class VoidedOut(Schema):
 
 @router.post("/trace/void", response=answers({200: VoidedOut}))
 @requires("records.write")
-def void(request: HttpRequest, body: VoidIn) -> dict[str, Any]:
+def void(request: HttpRequest, body: TraceVoidIn) -> dict[str, Any]:
     """Void a lot, use, administration or person (422 naming the record and its retention end when it is kept)."""
     from atmp.trace.services.void import void_record
     from atmp.workflow import links

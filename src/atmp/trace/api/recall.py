@@ -83,7 +83,7 @@ class ImpactOut(Schema):
     elapsed_ms: float
 
 
-class RecallIn(BodyIn):
+class TraceRecallIn(BodyIn):
     """Open a recall of everything the root reaches: the defect and its class; every affected lot is recalled."""
 
     classification: Literal["class_i", "class_ii", "class_iii"] = Field(
@@ -121,7 +121,7 @@ def recall_impact(request: HttpRequest, root: Root) -> dict[str, Any]:
 
 @router.post("/trace/recall/{root}", response=answers({201: RecallOpenedOut}))
 @requires("quality.decide")
-def open_recall(request: HttpRequest, root: Root, body: RecallIn) -> Status[dict[str, Any]]:
+def open_recall(request: HttpRequest, root: Root, body: TraceRecallIn) -> Status[dict[str, Any]]:
     """Open a quality recall filled with the root's impact, and recall every affected lot (409 if one is open)."""
     user = user_of(request)
     opened = svc.recall(
