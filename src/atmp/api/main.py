@@ -15,7 +15,7 @@ from ninja.operation import Operation, PathView
 from ninja.renderers import JSONRenderer
 
 import atmp
-from atmp.accounts.access import public
+from atmp.accounts.access import declared_permission, public
 from atmp.api import errors
 from atmp.api.auth import AUTH
 
@@ -48,6 +48,21 @@ class AtmpAPI(NinjaAPI):
             if path_view is not None:
                 path_view._not_allowed = functools.partial(_not_allowed, path_view)  # type: ignore[method-assign]
         return [*patterns, re_path(r"^.*$", unknown_url, name="api-unknown")], app_name, namespace
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Return the document with each operation's permission named (`x-atmp-permission`), so that a
+        client can tell which roles may call it (and the fuzz test a role's 403 from a fault)."""
+        document = super().get_openapi_schema(*args, **kwargs)
+        needs = {
+            operation.operation_id or self.get_openapi_operation_id(operation): declared_permission(operation.view_func)
+            for router in self._get_bound_routers()
+            for path_view in router.path_operations.values()
+            for operation in path_view.operations
+        }
+        for methods in document["paths"].values():
+            for operation in methods.values():
+                operation["x-atmp-permission"] = needs.get(operation.get("operationId"))
+        return document
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         """Return `<module>_<function>`, e.g. ledger_list_entries."""
