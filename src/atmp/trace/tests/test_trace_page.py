@@ -72,7 +72,7 @@ def test_the_tables_list_each_lot_with_its_level_material_and_status_and_the_pat
 
 
 def test_a_backward_trace_from_a_patient_reaches_the_donor_and_draws_the_patient_as_its_root(flow, qa_approver):
-    lots, p, q = flow
+    lots, _, q = flow
     response = signed_in(qa_approver).get(URL, {"root": q.coi, "direction": "backward"})
     svg = graph(response)
     assert set(links(svg)) == {f"lot:{lots[k].pk}" for k in ("DQ", "B", "V")} | {
