@@ -67,24 +67,27 @@ def _donors_reached(
     memo: dict[str, tuple[str, ...]] = {}
     entered: set[str] = set()
     for root in roots:
-        stack: list[tuple[str, bool]] = [(root, False)]
+        stack = [root]
         while stack:
-            number, done = stack.pop()
+            number = stack[-1]
+            if number not in entered:  # first visit: its inputs first (one on a cycle is skipped: refused there)
+                entered.add(number)
+                stack.extend(p for p in parents.get(number, ()) if p not in entered)
+                continue
+            stack.pop()
             if number in memo:
                 continue
-            if not done:
-                if number in entered:
-                    continue  # on a cycle, which the cycle check refuses
-                entered.add(number)
-                stack.append((number, True))
-                stack.extend((p, False) for p in parents.get(number, ()) if p not in memo and p not in entered)
-                continue
-            found: set[str] = {donors[number]} if number in donors else set()
+            own = donors.get(number)
+            found: tuple[str, ...] = (own,) if own is not None else ()
             for source in parents.get(number, ()):
-                found.update(memo.get(source, ()))
-                if len(found) > 1:
+                theirs = memo.get(source, ())
+                if not theirs or theirs == found:
+                    continue
+                if found or len(theirs) > 1:
+                    found = MANY
                     break
-            memo[number] = MANY if len(found) > 1 else tuple(found)
+                found = theirs
+            memo[number] = found
     return memo
 
 
@@ -94,6 +97,8 @@ def _load_stored_genealogy(
     """Add the stored uses and donations behind the lots the administrations reach (a few recursive queries);
     return the kinds of the stored donors found (COI → kind)."""
     kinds: dict[str, str] = {}
+    if not checker.stored_lots:
+        return kinds  # the file names no stored lot: nothing stored lies behind its lots
     loaded: set[str] = set()
     seen: set[str] = set()
     frontier = set(roots)

@@ -150,3 +150,34 @@ def test_the_import_finds_the_patient_through_stored_and_imported_uses(qa_approv
     )
     assert errors == [(6, "patient", f"lot DP-2 is made for {anna[0].coi}, not for {bert[0].coi}: a mix-up")]
     assert AuditEntry.objects.filter(record_type="trace.administration").count() == 0
+
+
+def test_a_pooled_product_is_made_for_no_one_patient_and_a_cycle_does_not_stop_the_check(qa_approver, site):
+    pooled = jsonl(
+        APHERESIS,
+        PRODUCT,
+        {"kind": "patient", "coi": "PX-1"},
+        {"kind": "patient", "coi": "PX-2"},
+        lot("APH-1", "APH-9", donor="PX-1"),
+        lot("APH-2", "APH-9", donor="PX-2"),
+        lot("DP-1", "DP-9", "2", status="released", expiry="2030-01-01"),
+        use("APH-1", "DP-1", "50"),
+        use("APH-2", "DP-1", "50"),
+        {"kind": "administration", "lot": "DP-1", "patient": "PX-2", "at": "2026-11-01T10:00:00+00:00"},
+    )
+    assert import_lines(actor=qa_approver, site=site, data=pooled, dry_run=True).counts["administration"] == 1
+    cyclic = jsonl(
+        APHERESIS,
+        {"kind": "patient", "coi": "PX-1"},
+        {"kind": "patient", "coi": "PX-2"},
+        lot("APH-1", "APH-9", donor="PX-1"),
+        lot("M-1", "APH-9"),
+        lot("M-2", "APH-9"),
+        use("APH-1", "M-1"),
+        use("M-1", "M-2"),
+        use("M-2", "M-1"),
+        {"kind": "administration", "lot": "M-2", "patient": "PX-2", "at": "2026-11-01T10:00:00+00:00", "quantity": "1"},
+    )
+    errors = _refused(qa_approver, site, cyclic)
+    assert [e[:2] for e in errors] == [(8, "output"), (9, "output"), (10, "patient")]
+    assert errors[2][2] == "lot M-2 is made for PX-1, not for PX-2: a mix-up"
