@@ -171,12 +171,17 @@ def make_person_with_identity(*, actor: User | None = None, kind: str = "patient
     )
 
 
-def make_autologous_product(*, actor: User, site: Site | None = None, approver: User | None = None) -> Any:
-    """Return (patient, apheresis lot, released drug product bag lot) of one autologous patient of a site."""
+def make_autologous_product(
+    *, actor: User, site: Site | None = None, approver: User | None = None, patient_site: Site | None = None
+) -> Any:
+    """Return (patient, apheresis lot, released drug product bag lot) of one autologous patient, made at a site.
+
+    The patient is the site's unless patient_site names the treatment centre (another site of ours) they belong to.
+    """
     from atmp.trace.services.genealogy import record_use
 
     site = site or make_site(actor=actor)
-    patient = make_person(actor=actor, kind="patient", site=site)
+    patient = make_person(actor=actor, kind="patient", site=patient_site or site)
     n = next(_n)
     apheresis_material = make_material(actor=actor, type="starting_material", unit="mL", storage="2–8 °C")
     apheresis = make_lot(actor=actor, number=f"APH-{n:06d}", material=apheresis_material, site=site, donor=patient)

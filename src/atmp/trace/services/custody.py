@@ -56,7 +56,7 @@ from atmp.trace.services.custody_checks import (
     party_site,
     patient_named,
 )
-from atmp.trace.services.genealogy import _locked, administer, usable_on
+from atmp.trace.services.genealogy import _locked, administer, may_give, mix_up, usable_on
 from atmp.workflow import links
 
 # Stages a lot still in quarantine may travel to: it is made, tested and stored before release
@@ -255,6 +255,22 @@ def _read(text: str, field: str, actor: User, shipment: Shipment | None = None) 
             found = scan.read(text)
         except scan.ScanRefused:
             raise refused from None
+    person = found.person
+    return _Side(text=str(text).strip(" \t\r\n"), lot=found.lot, coi=person.coi if person is not None else "")
+
+
+def _read_product(text: str, actor: User) -> _Side:
+    """Read the bedside's product scan as the actor sees the records, or, at a site of ours a shipment
+    brought it to, as the shipping site registered it (genealogy.may_give; docs/adr/0017, amendment)."""
+    try:
+        return _read(text, "product_scan", actor)
+    except InvalidInput:
+        try:
+            found = scan.read(text)
+        except scan.ScanRefused:
+            found = None
+        if found is None or found.lot is None or not may_give(actor, found.lot):
+            raise
     person = found.person
     return _Side(text=str(text).strip(" \t\r\n"), lot=found.lot, coi=person.coi if person is not None else "")
 
@@ -523,7 +539,7 @@ def administer_by_scan(
     """Give a product at the bedside once the patient's wristband and the product's label are scanned and
     match; a product made for another patient is refused, the attempt recorded with a deviation."""
     patient_side = _read(patient_scan, "patient_scan", actor)
-    product_side = _read(product_scan, "product_scan", actor)
+    product_side = _read_product(product_scan, actor)
     if patient_side.lot is not None or not patient_side.coi:
         raise InvalidInput("patient_scan", "scan the patient's wristband: it names a COI, not a lot")
     if product_side.lot is None:
@@ -556,10 +572,7 @@ def administer_by_scan(
             f"patient it was shipped for, and {how} was not shipped for a patient; ship it for {patient.coi}"
         )
     attempt.expected_coi = meant.patient.coi
-    rule = None
-    if meant.patient.pk != patient.pk:
-        verb = "is made" if meant.why == "made for" else "was shipped"
-        rule = f"lot {lot.number} {verb} for {meant.patient.coi}, not for the patient scanned, {patient.coi}: a mix-up"
+    rule = mix_up(lot, patient, attempt.shipment)  # the rule every administration asks, in its words
     if rule is None and product_side.coi and product_side.coi != patient.coi:
         rule = f"the product's label names COI {product_side.coi}, not the patient scanned, {patient.coi}: a mix-up"
     if rule:

@@ -2,8 +2,12 @@
 
 Rules (EU GMP Part IV § 6.20-6.25; Regulation 1394/2007 Art. 15): only a released lot, within its
 expiry, is used or administered, never a recalled one; a use takes no more than remains of the lot;
-the genealogy stays a DAG (a lot is never made, however indirectly, from itself). The input lot's
-row is locked before its state and remainder are read, so two uses at once cannot both pass.
+the genealogy stays a DAG (a lot is never made, however indirectly, from itself); a lot is given
+only to the patient it is meant for (`mix_up`: made for them, or shipped for them), whichever entry
+point records it: the API, the CLI and the pages call `administer`, the bedside calls it after its
+scans (and records a blocked attempt with the same rule), the bulk import words it the same way.
+The input lot's row is locked before its state and remainder are read, so two uses at once cannot
+both pass.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from atmp.ledger import writer
 from atmp.ledger.errors import RuleViolation
 from atmp.ledger.records import model_for
 from atmp.quality.services import edits
-from atmp.trace.models import Administration, Lot, Person, PersonKind, Use
+from atmp.trace.models import Administration, Lot, Person, PersonKind, Shipment, Use
 from atmp.trace.selectors import genealogy
+from atmp.trace.selectors.intended import intended_patient, last_shipment
 from atmp.trace.services import checks
 from atmp.trace.units import is_container, plain
 
@@ -55,6 +60,41 @@ def usable_on(lot: Lot, day: dt.date, *, what: str) -> str | None:
     if lot.expiry_date is not None and lot.expiry_date < day:
         return f"lot {lot.number} expired on {lot.expiry_date.isoformat()}: it is not {what} on {day.isoformat()}"
     return None
+
+
+def mix_up_rule(lot: str, meant: str, why: str, given: str) -> str:
+    """Return the words of the mix-up rule: lot `lot`, made or shipped (`why`) for `meant`, given to `given`."""
+    verb = "is made" if why == "made for" else "was shipped"
+    return f"lot {lot} {verb} for {meant}, not for {given}: a mix-up"
+
+
+def mix_up(lot: Lot, patient: Person, shipment: Shipment | None = None) -> str | None:
+    """Return the rule broken when the lot is given to the patient (a product meant for another), or None.
+
+    The chain of identity's one check before any administration is recorded (docs/adr/0017): a lot
+    made for one patient (autologous) is theirs; a lot made for none (allogeneic) is meant for the
+    patient its last shipment (or the shipment given) was for; a lot meant for nobody in particular
+    passes here (the bedside, which must bind a bag to a wristband, refuses it on its own).
+    """
+    meant = intended_patient(lot, shipment)
+    if meant is None or meant.patient.pk == patient.pk:
+        return None
+    return mix_up_rule(lot.number, meant.patient.coi, meant.why, patient.coi)
+
+
+def may_give(actor: User, lot: Lot) -> bool:
+    """Return True when the actor may give the lot: they see it, or its last shipment came to a site they work at.
+
+    A treatment centre that is another site of ours sees the shipments sent to it, not the shipping
+    site's lots (docs/adr/0017, amendment): a product shipped to it is in its hands, to be given there.
+    """
+    if can_see(actor, lot):
+        return True
+    shipment = last_shipment(lot)
+    if shipment is None or shipment.destination_site_id is None:
+        return False
+    ids = actor.site_ids()
+    return ids is None or shipment.destination_site_id in ids
 
 
 def _made_by(value: str) -> str:
@@ -144,7 +184,7 @@ def administer(
     container of a lot counted in bags or vials, or all that remains of any other.
     """
     edits.check_writer(actor, Administration, site=patient.site)
-    if not can_see(actor, lot):
+    if not may_give(actor, lot):
         raise InvalidInput("lot", f"there is no lot {lot.number}")
     if patient.voided:
         raise InvalidInput("patient", f"person {patient.coi} is voided")
@@ -161,7 +201,7 @@ def administer(
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()
         source = _locked(lot)
-        broken = usable_on(source, given.at.date(), what="administered")
+        broken = usable_on(source, given.at.date(), what="administered") or mix_up(source, patient)
         if broken:
             raise RuleViolation(broken)
         if taken is not None and given.quantity is not None:

@@ -20,7 +20,7 @@ from atmp.ledger import clock
 from atmp.quality.services import edits
 from atmp.trace import coi, personal
 from atmp.trace.models import MaterialType, PersonKind
-from atmp.trace.services import checks, import_cycles, import_stored
+from atmp.trace.services import checks, import_cycles, import_mixups, import_stored
 from atmp.trace.services.import_format import (
     FIELDS,
     KINDS,
@@ -75,6 +75,7 @@ def check_lines(
         except Bad as bad:
             checker.refuse(number, bad.field, bad.rule)
     checker.check_cycles()
+    import_mixups.check_mix_ups(checker)
     if checker.errors:
         raise ImportRefused(sorted(checker.errors, key=lambda e: e.line), checker.more)
     return plan
@@ -100,6 +101,8 @@ class Checker:
         self.stored_persons: dict[str, tuple[int, str]] = {}  # coi → (pk, kind)
         self.taken: dict[str, Decimal] = defaultdict(Decimal)  # lot number → used so far, in its unit
         self.edges: list[tuple[int, str, str]] = []  # (line, input, output) of the file's uses
+        self.donors: dict[str, str] = {}  # lot number → its donor's COI, of the file's lots
+        self.given: list[tuple[int, str, str]] = []  # (line, lot, patient) of the file's administrations
         self.hospital_numbers: dict[str, int] = {}
         self.names: dict[str, int] = {}
         self.unit_pending: dict[str, int] = {}  # material code without a unit → its index in the plan
@@ -199,6 +202,8 @@ class Checker:
         received = moment(v.get("received_at"), "received_at", self.now)
         self._new_key(number, "id", what="lot")
         self.lots[number] = (line, quantity, unit, status)
+        if donor_id is not None:
+            self.donors[number] = donor_id
         if known is not None and known[1] is None and material in self.unit_pending:
             # A material given without a unit is counted in the unit of its first lot.
             self.plan.materials[self.unit_pending.pop(material)]["unit"] = unit
@@ -283,6 +288,7 @@ class Checker:
                 raise Bad("quantity", f"lot {number} has {plain(left)} {lot_unit} left: nothing remains to administer")
             unit, taken = lot_unit, quantity
         self.taken[number] += taken
+        self.given.append((line, number, patient))
         self.plan.administrations.append(
             {"lot": number, "patient": patient, "at": at, "quantity": quantity, "unit": unit}
         )

@@ -92,26 +92,32 @@ def shipment(operator, anna):
 
 @pytest.fixture
 def flow(qa_reviewer, site):
-    """An autologous flow: patient P donates apheresis A; A and vector V make cells C; C makes bags D1, D2;
-    V also goes straight into D2 (a shortcut: D2 is at level 1 from V); D1 is given to P, D2 to Q."""
+    """A correct chain of identity, autologous and allogeneic. Patient P donates apheresis A; A and vector V
+    make cells C; C makes P's bags D1 and D2; V also goes straight into D2 (a shortcut: D2 is at level 1
+    from V); D1 is given to P. Donor O gives B; B and V make DQ (allogeneic: made for no one patient),
+    given to patient Q. Returns (lots, P, Q); O is lots["B"].donor."""
     make = factories
     apheresis = make.make_material(actor=qa_reviewer, code="APH", type="starting_material", unit="{bag}")
     vector = make.make_material(actor=qa_reviewer, code="LV", type="vector_seed", unit="mL")
     p = make.make_person(actor=qa_reviewer, kind="patient", site=site)
     q = make.make_person(actor=qa_reviewer, kind="patient", site=site)
+    o = make.make_person(actor=qa_reviewer, kind="donor", site=site)
     lots = {
         "A": make.make_lot(actor=qa_reviewer, number="A", material=apheresis, site=site, donor=p, quantity="1"),
+        "B": make.make_lot(actor=qa_reviewer, number="B", material=apheresis, site=site, donor=o, quantity="1"),
         "V": make.make_lot(actor=qa_reviewer, number="V", material=vector, site=site),
         "C": make.make_lot(actor=qa_reviewer, number="C", site=site),
         "D1": make.make_lot(actor=qa_reviewer, number="D1", site=site),
         "D2": make.make_lot(actor=qa_reviewer, number="D2", site=site),
+        "DQ": make.make_lot(actor=qa_reviewer, number="DQ", site=site),
         "X": make.make_lot(actor=qa_reviewer, number="X", site=site),  # unrelated
     }
-    for a, b in (("A", "C"), ("V", "C"), ("C", "D1"), ("C", "D2"), ("V", "D2")):
+    for a, b in (("A", "C"), ("V", "C"), ("C", "D1"), ("C", "D2"), ("V", "D2"), ("B", "DQ"), ("V", "DQ")):
         make.link_lots(actor=qa_reviewer, input=lots[a], output=lots[b])
-    for lot in ("D1", "D2"):
+    for lot in ("D1", "D2", "DQ"):
         factories.release(lots[lot])
-    # A dose each, so that more of D1 and D2 may be given (without a quantity a lot in mL goes whole).
+    # Through the service, which refuses a mix-up: each to the patient it is meant for. A dose each, so
+    # that more of D1 and DQ may be given (without a quantity a lot in mL goes whole).
     make.make_administration(actor=qa_reviewer, lot=lots["D1"], patient=p, quantity="1")
-    make.make_administration(actor=qa_reviewer, lot=lots["D2"], patient=q, quantity="1")
+    make.make_administration(actor=qa_reviewer, lot=lots["DQ"], patient=q, quantity="1")
     return lots, p, q

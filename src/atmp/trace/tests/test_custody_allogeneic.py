@@ -52,7 +52,7 @@ def test_the_patient_it_was_shipped_for_is_given_it(operator, allo, carl):
 
 def test_another_patient_is_a_mix_up_blocked_with_a_deviation(operator, allo, carl, dora):
     factories.make_shipment(actor=operator, lots=[allo[2]], patient=carl.coi)
-    rule = f"lot {allo[2].number} was shipped for {carl.coi}, not for the patient scanned, {dora.coi}: a mix-up"
+    rule = f"lot {allo[2].number} was shipped for {carl.coi}, not for {dora.coi}: a mix-up"
     with pytest.raises(HandoverBlocked, match=re.escape(f"product_scan: {rule}")):
         _give(operator, dora, allo[2])
     assert not Administration.objects.exists()

@@ -21,7 +21,7 @@ def levels(found):
 def test_forward_from_a_lot_reaches_every_product_once_at_its_shortest_level_and_the_patients(flow):
     lots, p, q = flow
     found = genealogy.forward(lots["V"])
-    assert levels(found) == {"V": 0, "C": 1, "D1": 2, "D2": 1}
+    assert levels(found) == {"V": 0, "C": 1, "D1": 2, "D2": 1, "DQ": 1}
     assert {(x.coi, x.level) for x in found.persons} == {(p.coi, 3), (q.coi, 2)}
 
 
@@ -33,17 +33,24 @@ def test_backward_from_a_product_reaches_its_materials_and_donor(flow):
 
 
 def test_forward_from_a_donor_starts_at_their_donations(flow):
-    _, p, q = flow
+    lots, p, q = flow
     found = genealogy.forward(p)
     assert levels(found) == {"A": 1, "C": 2, "D1": 3, "D2": 3}
-    assert {x.coi for x in found.persons} == {p.coi, q.coi}
+    assert [x.coi for x in found.persons] == [p.coi]  # autologous: the donor is the patient treated
+    donor = lots["B"].donor
+    found = genealogy.forward(donor)
+    assert levels(found) == {"B": 1, "DQ": 2}
+    assert [(x.coi, x.level) for x in found.persons] == [(q.coi, 3)]
 
 
 def test_backward_from_a_patient_starts_at_what_they_were_given(flow):
-    _, p, q = flow
+    lots, p, q = flow
     found = genealogy.backward(q)
-    assert levels(found) == {"D2": 1, "C": 2, "V": 2, "A": 3}
-    assert [x.coi for x in found.persons] == [p.coi]  # Q received cells donated by P
+    assert levels(found) == {"DQ": 1, "B": 2, "V": 2}
+    assert [(x.coi, x.kind, x.level) for x in found.persons] == [(lots["B"].donor.coi, "donor", 3)]  # from O
+    found = genealogy.backward(p)
+    assert levels(found) == {"D1": 1, "C": 2, "A": 3, "V": 3}
+    assert [x.coi for x in found.persons] == [p.coi]  # P received cells P donated
 
 
 def test_a_lot_with_no_genealogy_traces_to_itself(flow):

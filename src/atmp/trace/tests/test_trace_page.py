@@ -1,7 +1,7 @@
 """The trace page (/trace/genealogy/): a root typed or scanned, forward or backward; the genealogy
 drawn as SVG with every box a link to its record, and every lot and person listed in tables; a
-viewer sees only their sites; a person only by COI. The flow is conftest's: A and V make C, C makes
-D1 (given to P) and D2 (to Q), V also goes straight into D2."""
+viewer sees only their sites; a person only by COI. The flow is conftest's: A (P's) and V make C, C makes
+D1 (given to P) and D2, V also goes straight into D2; B (donor O's) and V make DQ, given to Q."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_a_forward_trace_draws_every_lot_and_patient_once_each_a_link_to_its_rec
     response = signed_in(qa_approver).get(URL, {"root": "V", "direction": "forward"})
     assert response.status_code == 200
     drawn = links(graph(response))
-    want = {f"lot:{lots[k].pk}": f"/records/trace.lot/{lots[k].pk}/" for k in ("V", "C", "D1", "D2")}
+    want = {f"lot:{lots[k].pk}": f"/records/trace.lot/{lots[k].pk}/" for k in ("V", "C", "D1", "D2", "DQ")}
     want |= {f"person:{x.pk}": f"/records/trace.person/{x.pk}/" for x in (p, q)}
     assert drawn == want
     edges = {
@@ -46,11 +46,12 @@ def test_a_forward_trace_draws_every_lot_and_patient_once_each_a_link_to_its_rec
         (key["V"], key["D2"]),
         (key["C"], key["D1"]),
         (key["C"], key["D2"]),
+        (key["V"], key["DQ"]),
         (key["D1"], f"person:{p.pk}"),
-        (key["D2"], f"person:{q.pk}"),
+        (key["DQ"], f"person:{q.pk}"),
     }
     page = response.content.decode()
-    assert page.count('href="/records/trace.lot/') == 2 * 4 + 1  # in the drawing, in the table, the root
+    assert page.count('href="/records/trace.lot/') == 2 * 5 + 1  # in the drawing, in the table, the root
 
 
 def test_the_tables_list_each_lot_with_its_level_material_and_status_and_the_patients_by_coi(flow, qa_approver):
@@ -64,18 +65,19 @@ def test_the_tables_list_each_lot_with_its_level_material_and_status_and_the_pat
         ("0", "V", "LV", "Quarantine"),
         ("1", "C", lots["C"].material.code, "Quarantine"),
         ("1", "D2", lots["D2"].material.code, "Released"),  # V went straight into D2 too
+        ("1", "DQ", lots["DQ"].material.code, "Released"),
         ("2", "D1", lots["D1"].material.code, "Released"),
     ]
     assert p.coi in page and q.coi in page and "Patients reached" in page
 
 
 def test_a_backward_trace_from_a_patient_reaches_the_donor_and_draws_the_patient_as_its_root(flow, qa_approver):
-    lots, p, q = flow
+    lots, _, q = flow
     response = signed_in(qa_approver).get(URL, {"root": q.coi, "direction": "backward"})
     svg = graph(response)
-    assert set(links(svg)) == {f"lot:{lots[k].pk}" for k in ("D2", "C", "A", "V")} | {
+    assert set(links(svg)) == {f"lot:{lots[k].pk}" for k in ("DQ", "B", "V")} | {
         f"person:{q.pk}",
-        f"person:{p.pk}",
+        f"person:{lots['B'].donor.pk}",
     }
     root = [a for a in svg.iter(f"{SVG}a") if "root" in a.get("class").split()]
     assert [a.get("data-key") for a in root] == [f"person:{q.pk}"]
@@ -108,7 +110,15 @@ def test_a_person_is_shown_by_coi_never_by_name(flow, coordinator, site, qa_revi
         hospital_number="UZL-7731942",
     )
     lots, _, _ = flow
-    factories.make_administration(actor=qa_reviewer, lot=lots["D1"], patient=jane)
+    # Jane's own product (made from her apheresis and the vector V), given to her: a trace from V reaches her.
+    apheresis = factories.make_lot(
+        actor=qa_reviewer, number="A-JANE", material=lots["A"].material, site=site, donor=jane, quantity="1"
+    )
+    bag = factories.make_lot(actor=qa_reviewer, number="D-JANE", site=site)
+    for source in (apheresis, lots["V"]):
+        factories.link_lots(actor=qa_reviewer, input=source, output=bag)
+    factories.release(bag)
+    factories.make_administration(actor=qa_reviewer, lot=bag, patient=jane, quantity="1")
     page = signed_in(qa_approver).get(URL, {"root": "V", "direction": "forward"}).content.decode()
     assert jane.coi in page and "Zwanenburg" not in page and "UZL-7731942" not in page
 
