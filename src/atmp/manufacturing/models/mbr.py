@@ -30,7 +30,6 @@ from atmp.workflow.models import WorkflowRecord
 __all__ = ["MasterBatchRecord", "MbrControl", "MbrMaterial", "MbrParameter", "MbrStep", "MbrStepSop"]
 
 GRADE_CHOICES = [(g, f"Grade {g}") for g in ("A", "B", "C", "D")]
-DECIMAL = {"max_digits": 18, "decimal_places": 6}
 
 
 class MasterBatchRecord(WorkflowRecord):
@@ -143,10 +142,10 @@ class MbrParameter(_StepContent):
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=20)
-    nor_low = models.DecimalField(null=True, blank=True, **DECIMAL)
-    nor_high = models.DecimalField(null=True, blank=True, **DECIMAL)
-    par_low = models.DecimalField(null=True, blank=True, **DECIMAL)
-    par_high = models.DecimalField(null=True, blank=True, **DECIMAL)
+    nor_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    nor_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    par_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    par_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     decimals = models.PositiveSmallIntegerField(default=0)
 
     site_path: ClassVar[str | None] = "step__mbr__process_version__site_id"
@@ -162,8 +161,8 @@ class MbrControl(_StepContent):
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=20)
-    low = models.DecimalField(null=True, blank=True, **DECIMAL)
-    high = models.DecimalField(null=True, blank=True, **DECIMAL)
+    low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
 
     site_path: ClassVar[str | None] = "step__mbr__process_version__site_id"
 

@@ -12,7 +12,6 @@ import pydantic
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -35,7 +34,7 @@ MAX_FILE = 5 * 1024 * 1024
 
 
 @requires("records.view")
-def mbr_list(request: HttpRequest) -> HttpResponseBase:
+def mbr_list(request: HttpRequest) -> Any:  # a page, or its CSV as a stream (as views/pages.py's lists)
     """Show the master batch records, filtered by product, process version or state."""
     may_write = request.user.can("records.write")  # type: ignore[union-attr]
     context = {"new_url": reverse("manufacturing:mbr_new") if may_write else None}
@@ -69,7 +68,8 @@ class MbrUploadForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         rows = process_versions(user).filter(status__in=OPEN_PROCESS_STATES).order_by("product__code", "number")
-        self.fields["process_version"].choices = [("", "— choose —")] + [
+        field: forms.TypedChoiceField = self.fields["process_version"]  # type: ignore[assignment]
+        field.choices = [("", "— choose —")] + [
             (v.pk, f"{v.product.code} v{v.number} at {v.site.code} ({v.state_label().lower()}): {v.title}")
             for v in rows
         ]
