@@ -365,6 +365,12 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.processversion": (lambda actor: _m().make_processversion(actor=actor), "title", "Re-titled"),
     "manufacturing.equipment": (lambda actor: _m().make_equipment(actor=actor), "location", "Room 3.02"),
     "manufacturing.logbookentry": (lambda actor: _m().make_logbookentry(actor=actor), "note", "Re-worded"),
+    "manufacturing.masterbatchrecord": (lambda actor: _m().make_masterbatchrecord(actor=actor), "title", "Re-titled"),
+    "manufacturing.mbrstep": (lambda actor: _m().make_mbrstep(actor=actor), "instructions", "Re-worded"),
+    "manufacturing.mbrstepsop": (lambda actor: _m().make_mbrstepsop(actor=actor), "position", 9),
+    "manufacturing.mbrparameter": (lambda actor: _m().make_mbrparameter(actor=actor), "name", "Renamed"),
+    "manufacturing.mbrcontrol": (lambda actor: _m().make_mbrcontrol(actor=actor), "name", "Renamed"),
+    "manufacturing.mbrmaterial": (lambda actor: _m().make_mbrmaterial(actor=actor), "tolerance_percent", Decimal("2")),
 }
 
 

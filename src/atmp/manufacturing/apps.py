@@ -13,8 +13,8 @@ class ManufacturingConfig(AppConfig):
         urls="atmp.manufacturing.urls",
         api="atmp.manufacturing.api:router",
         cli="atmp.manufacturing.cli:manufacturing",
-        cli_help="Manufacturing: products and process versions, equipment with its qualification, calibration, "
-        "maintenance, cleaning and logbook.",
+        cli_help="Manufacturing: products and process versions, master batch records, equipment with its "
+        "qualification, calibration, maintenance, cleaning and logbook.",
         nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
         actions=("atmp.manufacturing.views.forms:for_record",),
         demo="atmp.manufacturing.demo:load",

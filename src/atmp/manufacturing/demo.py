@@ -1,5 +1,6 @@
 """The demo's manufacturing at Leiden, through the services: the AAV9-SMN product with two process
-versions (version 2 introduced by the quality demo's approved change of culture-medium supplier), and
+versions (version 2 introduced by the quality demo's approved change of culture-medium supplier),
+an effective master batch record for each (version 1's superseded with its process version), and
 equipment with its logbook: a biosafety cabinet ready for use, an incubator and a centrifuge, and a
 balance out of calibration (its calibration overdue shows on the list and on My work)."""
 
@@ -51,6 +52,7 @@ def _product(people: dict[str, User], leiden: Site) -> None:
         actor=rita, product=product, site=leiden, title="Adherent HEK293, triple transfection", reason="process v1"
     )
     products.make_effective(actor=alex, version=first, password=PASSWORD, reason="first GMP process")
+    master = _master_record(people, first)
     change = ChangeControl.objects.filter(site=leiden, title__startswith="Culture medium MED-001").first()
     second = products.add_process_version(
         actor=rita,
@@ -61,7 +63,49 @@ def _product(people: dict[str, User], leiden: Site) -> None:
         reason="process v2 for the change of medium supplier",
     )
     if change is not None and change.status == "implementation":
+        # Version 2 supersedes version 1 and, in the same signed change, version 1's master batch record.
         products.make_effective(actor=alex, version=second, password=PASSWORD, reason="change approved")
+        _copy_master_record(people, master, second)
+
+
+def _master_record(people: dict[str, User], version: Any) -> Any:
+    """Draft the AAV9-SMN master batch record of process version 1 and make it effective (demo_mbr)."""
+    from atmp.demo import PASSWORD
+    from atmp.manufacturing import demo_mbr
+    from atmp.manufacturing.services import mbr
+    from atmp.quality.models.documents import Document
+    from atmp.trace.models.materials import Material
+    from atmp.trace.services.materials import add_material
+
+    rita = people["rita"]
+    for code, name, kind, unit, storage in demo_mbr.REAGENTS:
+        if not Material.objects.filter(code=code).exists():
+            add_material(actor=rita, code=code, name=name, type=kind, unit=unit, storage=storage, reason="catalogue")
+    titles = (demo_mbr.GOWNING, demo_mbr.CLEANING)
+    sops = {d.title: d.number for d in Document.objects.filter(title__in=titles, voided=False)}
+    record = mbr.add_mbr(
+        actor=rita,
+        process_version=version,
+        document=demo_mbr.document("AAV9-SMN adherent HEK293 triple transfection, 11 steps", sops),
+        reason="master batch record of process v1",
+    )
+    mbr.make_effective(actor=people["alex"], mbr=record, password=PASSWORD, reason="reviewed against process v1")
+    return record
+
+
+def _copy_master_record(people: dict[str, User], source: Any, version: Any) -> None:
+    """Copy version 1's record for version 2 (the new medium supplier changes no step) and make it effective."""
+    from atmp.demo import PASSWORD
+    from atmp.manufacturing.services import mbr
+
+    record = mbr.copy_mbr(
+        actor=people["rita"],
+        source=source,
+        process_version=version,
+        title="AAV9-SMN adherent HEK293 triple transfection, medium from CellGro Media BV",
+        reason="master batch record of process v2",
+    )
+    mbr.make_effective(actor=people["alex"], mbr=record, password=PASSWORD, reason="reviewed against process v2")
 
 
 def _equipment(
@@ -121,11 +165,13 @@ def _equipment(
 
 def summary() -> dict[str, Any]:
     """Return what the manufacturing demo holds and what to try."""
-    from atmp.manufacturing.models import Equipment, ProcessVersion
+    from atmp.manufacturing.models import Equipment, MasterBatchRecord, ProcessVersion
 
+    records = MasterBatchRecord.objects.filter(process_version__product__code=PRODUCT).order_by("pk")
     return {
         "product": PRODUCT,
         "process_versions": ProcessVersion.objects.filter(product__code=PRODUCT).count(),
+        "master_batch_records": {str(m.pk): m.status for m in records},
         "equipment": Equipment.objects.count(),
         "out_of_calibration": OUT_OF_CALIBRATION,
     }
@@ -139,4 +185,7 @@ def describe(data: dict[str, Any]) -> list[str]:
         f"  try: atmp manufacturing equipment usable {data['out_of_calibration']} --as olga   (calibration overdue)",
         "       atmp manufacturing equipment list --due overdue --as rita --json",
         "       /manufacturing/equipment/ (due and overdue), each piece's page with its logbook",
+        f"  master batch records: {', '.join(f'{k} ({v})' for k, v in data['master_batch_records'].items())}",
+        f"  try: atmp manufacturing mbr show {max(data['master_batch_records'], default='1', key=int)} --as rita",
+        "       /manufacturing/master-batch-records/",
     ]

@@ -100,3 +100,90 @@ def make_logbookentry(*, actor: User, equipment: Any = None, **fields: Any) -> A
     from atmp.manufacturing.services.logbook import record_cleaning
 
     return record_cleaning(actor=actor, equipment=equipment or make_equipment(actor=actor), **fields)
+
+
+def mbr_document(*, sop: str, material: str, material_unit: str = "mL", steps: int = 2) -> dict[str, Any]:
+    """Return a valid master batch record document of `steps` steps using the SOP and material codes."""
+    rows: list[dict[str, Any]] = []
+    for n in range(1, steps + 1):
+        rows.append(
+            {
+                "number": n * 10,
+                "title": f"Step {n}",
+                "instructions": f"Do step {n} as the SOP says.",
+                "sops": [sop],
+                "room_grade": "B",
+                "equipment_classes": ["bsc"],
+                "parallel_with_previous": False,
+                "verification": n == 1,
+                "parameters": [
+                    {
+                        "name": "Temperature",
+                        "unit": "Cel",
+                        "nor_low": "36.5",
+                        "nor_high": "37.5",
+                        "par_low": "35.0",
+                        "par_high": "39.0",
+                        "decimals": 1,
+                    }
+                ],
+                "controls": [{"name": "Viability", "unit": "%", "low": "90", "high": None}],
+                "materials": [
+                    {
+                        "material": material,
+                        "quantity": "500",
+                        "unit": material_unit,
+                        "tolerance_percent": "5",
+                        "verification": True,
+                    }
+                ],
+            }
+        )
+    return {"title": "Upstream and downstream", "steps": rows}
+
+
+def make_masterbatchrecord(
+    *, actor: User, process_version: Any = None, document: dict[str, Any] | None = None, **fields: Any
+) -> Any:
+    """Draft a master batch record of two steps (an SOP and a material made for it unless a document is given)."""
+    from atmp.manufacturing.services.mbr import add_mbr
+    from atmp.quality.factories import make_document
+    from atmp.trace.factories import make_material
+
+    version = process_version or make_processversion(actor=actor)
+    if document is None:
+        sop = make_document(actor=actor, site=version.site)
+        document = mbr_document(sop=sop.number, material=make_material(actor=actor, type="medium").code)
+    return add_mbr(actor=actor, process_version=version, document=document, **fields)
+
+
+def _first(actor: User, related: str) -> Any:
+    from atmp.manufacturing.selectors.mbr import steps_of
+
+    step = steps_of(make_masterbatchrecord(actor=actor))[0]
+    return step if related == "step" else getattr(step, related).all()[0]
+
+
+def make_mbrstep(*, actor: User) -> Any:
+    """Return the first step of a new draft master batch record."""
+    return _first(actor, "step")
+
+
+def make_mbrstepsop(*, actor: User) -> Any:
+    """Return the first step's SOP row of a new draft master batch record."""
+    return _first(actor, "sops")
+
+
+def make_mbrparameter(*, actor: User) -> Any:
+    """Return the first step's parameter of a new draft master batch record."""
+    return _first(actor, "parameters")
+
+
+def make_mbrcontrol(*, actor: User) -> Any:
+    """Return the first step's in-process control of a new draft master batch record."""
+    return _first(actor, "controls")
+
+
+def make_mbrmaterial(*, actor: User) -> Any:
+    """Return the first step's bill-of-materials line of a new draft master batch record."""
+    return _first(actor, "materials")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.manufacturing.views import forms, pages, qualification
+from atmp.manufacturing.views import forms, mbr, pages, qualification
 from atmp.web.pages import page
 
 app_name = "manufacturing"
@@ -11,6 +11,9 @@ urlpatterns = [
     path("", page(pages.index), name="index"),
     path("products/", page(pages.products), name="products"),
     path("process-versions/", page(pages.process_versions), name="process_versions"),
+    path("master-batch-records/", page(mbr.mbr_list), name="mbrs"),
+    path("master-batch-records/new/", page(mbr.mbr_new), name="mbr_new"),
+    path("master-batch-records/<int:record_id>/", page(mbr.mbr_page), name="mbr_page"),
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),
     path("equipment/<int:record_id>/qualification/", page(qualification.qualification), name="equipment_qualification"),

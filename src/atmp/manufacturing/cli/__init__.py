@@ -7,7 +7,7 @@ import click
 
 @click.group()
 def manufacturing() -> None:
-    """Manufacturing: products, process versions, equipment.
+    """Manufacturing: products, process versions, master batch records, equipment.
 
     \b
     Products: `atmp manufacturing product add|show|list`.
@@ -16,6 +16,8 @@ def manufacturing() -> None:
     Equipment: `atmp manufacturing equipment register|show|list|usable|logbook`, its logbook
     entries `use|clean|calibrate|maintain|breakdown|qualification`, and QA's `qualify`.
     Calibration and maintenance due or overdue appear on `atmp work` (My work).
+    Master batch records: `atmp manufacturing mbr add|edit|copy|effective|show|list`;
+    drafted from a JSON file, effective only for an effective process version.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -24,7 +26,7 @@ def manufacturing() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.manufacturing.cli.<area> registers its commands on the group.
-    from atmp.manufacturing.cli import equipment, products  # noqa: F401
+    from atmp.manufacturing.cli import equipment, mbr, products  # noqa: F401
 
 
 _register()

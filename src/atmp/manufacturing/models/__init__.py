@@ -1,6 +1,14 @@
 """The manufacturing tables, one module per area (each re-exported here for Django's loader)."""
 
 from atmp.manufacturing.models.equipment import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
+from atmp.manufacturing.models.mbr import (
+    MasterBatchRecord,
+    MbrControl,
+    MbrMaterial,
+    MbrParameter,
+    MbrStep,
+    MbrStepSop,
+)
 from atmp.manufacturing.models.products import AtmpClass, GmoClass, Origin, ProcessVersion, Product, VectorType
 
 __all__ = [
@@ -10,6 +18,12 @@ __all__ = [
     "Equipment",
     "GmoClass",
     "LogbookEntry",
+    "MasterBatchRecord",
+    "MbrControl",
+    "MbrMaterial",
+    "MbrParameter",
+    "MbrStep",
+    "MbrStepSop",
     "Origin",
     "Outcome",
     "ProcessVersion",

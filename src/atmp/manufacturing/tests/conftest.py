@@ -6,6 +6,10 @@ from __future__ import annotations
 import pytest
 
 from atmp.manufacturing import factories
+from atmp.manufacturing.services import products
+from atmp.quality import factories as qf
+from atmp.testing import PASSWORD
+from atmp.trace import factories as tf
 
 
 @pytest.fixture
@@ -17,3 +21,29 @@ def bsc(qa_reviewer, qa_approver, site):
 @pytest.fixture
 def product(qa_reviewer):
     return factories.make_product(actor=qa_reviewer, code="AAV-001", name="AAV9-hFIX")
+
+
+# Master batch records: an effective SOP of Leiden, a medium counted in L, an effective process
+# version 1 of AAV-001 at Leiden, and a valid three-step document using them.
+@pytest.fixture
+def sop(qa_reviewer, qa_approver, site):
+    document = qf.make_document(actor=qa_reviewer, site=site, title="Aseptic processing")
+    qf.make_effective_version(actor=qa_reviewer, approver=qa_approver, password=PASSWORD, document=document)
+    return document
+
+
+@pytest.fixture
+def medium(qa_reviewer):
+    return tf.make_material(actor=qa_reviewer, code="MED-001", type="medium", unit="L")
+
+
+@pytest.fixture
+def version(qa_reviewer, qa_approver, product, site):
+    pv = factories.make_processversion(actor=qa_reviewer, product=product, site=site)
+    products.make_effective(actor=qa_approver, version=pv, password=PASSWORD, reason="v1")
+    return pv
+
+
+@pytest.fixture
+def doc(sop, medium):
+    return factories.mbr_document(sop=sop.number, material=medium.code, material_unit="mL", steps=3)

@@ -42,3 +42,21 @@ def test_the_balance_is_out_of_calibration_and_the_cabinet_usable(loaded):
 def test_the_overdue_calibration_is_on_the_operator_s_work(loaded):
     olga = User.objects.get(username="olga")
     assert any(i.kind == "calibration" and i.overdue and "BAL-01" in i.title for i in work_for(olga))
+
+
+def test_each_process_version_has_an_approved_master_batch_record(loaded):
+    from atmp.ledger.models import Signature
+    from atmp.manufacturing.models import MasterBatchRecord
+    from atmp.manufacturing.selectors.mbr import steps_of
+
+    records = MasterBatchRecord.objects.filter(process_version__product__code=manufacturing_demo.PRODUCT)
+    found = sorted((m.process_version.number, m.number, m.status) for m in records)
+    assert found == [(1, 1, "superseded"), (2, 1, "effective")]
+    current = records.get(status="effective")
+    steps = steps_of(current)
+    assert 8 <= len(steps) <= 12 and current.copied_from_id is not None
+    assert any(s.parallel_with_previous for s in steps) and {"A", "C"} <= {s.room_grade for s in steps}
+    assert all(s.sops.all() or not s.verification for s in steps)
+    assert Signature.objects.filter(
+        record_type=current.record_type(), record_id=str(current.pk), meaning="approved"
+    ).exists()

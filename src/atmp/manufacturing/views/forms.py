@@ -9,7 +9,16 @@ from django.urls import path, reverse
 from atmp.accounts.models import User
 from atmp.manufacturing.api import equipment as eq_api
 from atmp.manufacturing.api import products as products_api
-from atmp.manufacturing.models import AtmpClass, Equipment, GmoClass, Origin, Outcome, ProcessVersion, VectorType
+from atmp.manufacturing.models import (
+    AtmpClass,
+    Equipment,
+    GmoClass,
+    MasterBatchRecord,
+    Origin,
+    Outcome,
+    ProcessVersion,
+    VectorType,
+)
 from atmp.manufacturing.selectors.lists import site_choices
 from atmp.web.operations import OperationForm, operation_view
 
@@ -134,12 +143,15 @@ def for_record(user: User, record: Any) -> list[dict[str, str]]:
                 {"label": "Edit", "url": reverse("manufacturing:equipment_edit", args=[record.pk]), "kind": "button"}
             )
         return found
-    if isinstance(record, ProcessVersion) and record.status == "draft" and LINK_CHANGE.may(user):
-        return [
-            {
-                "label": "Link change control",
-                "url": reverse("manufacturing:process_version_link", args=[record.pk]),
-                "kind": "button",
-            }
-        ]
+    if isinstance(record, ProcessVersion):
+        from atmp.manufacturing.views.mbr import process_buttons
+
+        found = process_buttons(user, record)
+        if record.status == "draft" and LINK_CHANGE.may(user):
+            url = reverse("manufacturing:process_version_link", args=[record.pk])
+            found.append({"label": "Link change control", "url": url, "kind": "button"})
+        return found
+    if isinstance(record, MasterBatchRecord):
+        url = reverse("manufacturing:mbr_page", args=[record.pk])
+        return [{"label": "Steps, parameters and materials", "url": url, "kind": "button"}]
     return []

@@ -53,6 +53,13 @@ def _supersede_previous(ch: Any, version: Any, actor: Any) -> None:
         engine.transition(actor, previous, "supersede", reason=f"superseded by process version {version.number}")
 
 
+def _supersede_master_records(ch: Any, version: Any, actor: Any) -> None:
+    """Supersede the effective master batch records of the versions just superseded, in the same change."""
+    from atmp.manufacturing.workflows.mbr import supersede_master_records
+
+    supersede_master_records(ch, version, actor)
+
+
 PROCESS_WORKFLOW = Workflow(
     states=(
         State("draft", "Draft"),
@@ -71,7 +78,7 @@ PROCESS_WORKFLOW = Workflow(
             preconditions=(introduced_by_change,),
             meaning="approved",
             computes=(_stamp,),
-            effects=(_supersede_previous,),
+            effects=(_supersede_previous, _supersede_master_records),
             help="QA makes the version effective (signed 'approved'); a version after the first needs the "
             "approved change control that introduced it linked; the previous effective version is superseded.",
         ),
