@@ -365,6 +365,9 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.processversion": (lambda actor: _m().make_processversion(actor=actor), "title", "Re-titled"),
     "manufacturing.equipment": (lambda actor: _m().make_equipment(actor=actor), "location", "Room 3.02"),
     "manufacturing.logbookentry": (lambda actor: _m().make_logbookentry(actor=actor), "note", "Re-worded"),
+    "manufacturing.roomcleaning": (lambda actor: _m().make_roomcleaning(actor=actor), "note", "Re-worded"),
+    "manufacturing.lineclearance": (lambda actor: _m().make_lineclearance(actor=actor), "note", "Re-worded"),
+    "manufacturing.roomuse": (lambda actor: _m().make_roomuse(actor=actor), "note", "Re-worded"),
 }
 
 

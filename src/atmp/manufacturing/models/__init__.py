@@ -2,17 +2,22 @@
 
 from atmp.manufacturing.models.equipment import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
 from atmp.manufacturing.models.products import AtmpClass, GmoClass, Origin, ProcessVersion, Product, VectorType
+from atmp.manufacturing.models.rooms import CleaningKind, LineClearance, RoomCleaning, RoomUse
 
 __all__ = [
     "AtmpClass",
     "CleanStatus",
+    "CleaningKind",
     "EntryKind",
     "Equipment",
     "GmoClass",
+    "LineClearance",
     "LogbookEntry",
     "Origin",
     "Outcome",
     "ProcessVersion",
     "Product",
+    "RoomCleaning",
+    "RoomUse",
     "VectorType",
 ]
