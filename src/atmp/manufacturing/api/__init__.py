@@ -6,10 +6,11 @@ router = Router(tags=["manufacturing"])
 
 
 def _gather() -> None:
-    from atmp.manufacturing.api import equipment, products
+    from atmp.manufacturing.api import equipment, products, rooms
 
     router.add_router("", products.router)
     router.add_router("", equipment.router)
+    router.add_router("", rooms.router)
 
 
 _gather()

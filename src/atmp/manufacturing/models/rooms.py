@@ -9,7 +9,7 @@ and to). What is in a room now, and whether it may be used for a product, follow
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -31,22 +31,17 @@ class CleaningKind(models.TextChoices):
     CHANGEOVER = "changeover", "Changeover"
 
 
-class _InRoom:
-    """A record about a room (a mixin): it concerns the room's site."""
-
-    site_path: ClassVar[str] = "room__site_id"
-    room: Room
-    room_id: int
-
-    def concerned_site_ids(self) -> frozenset[int] | None:
-        """Return the room's site."""
-        return frozenset({int(self.room.site_id)})
+def _room_site(record: Any) -> frozenset[int]:
+    """Return the site of the record's room (what each of these records concerns)."""
+    return frozenset({int(record.room.site_id)})
 
 
-class RoomCleaning(_InRoom, GmpRecord):
+class RoomCleaning(GmpRecord):
     """A cleaning of a room: routine or changeover, when, by whom (created_by), to which SOP or why."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    site_path: ClassVar[str] = "room__site_id"
+    room_id: int
     kind = models.CharField(max_length=12, choices=CleaningKind.choices)
     at = models.DateTimeField()
     sop = models.CharField("SOP or reason", max_length=200)
@@ -56,14 +51,20 @@ class RoomCleaning(_InRoom, GmpRecord):
         ordering = ["room_id", "-at", "-pk"]
         indexes = [models.Index(fields=["room", "at"], name="manufacturing_roomclean_at")]
 
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the room's site."""
+        return _room_site(self)
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} cleaning of room {self.room.code} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class LineClearance(_InRoom, WorkflowRecord):
+class LineClearance(WorkflowRecord):
     """A line clearance of a room for a product before an operation, done by one person, checked by a second."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    site_path: ClassVar[str] = "room__site_id"
+    room_id: int
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     batch = models.CharField(max_length=60, blank=True)
@@ -81,6 +82,10 @@ class LineClearance(_InRoom, WorkflowRecord):
         ordering = ["room_id", "-at", "-pk"]
         indexes = [models.Index(fields=["room", "at"], name="manufacturing_clearance_at")]
 
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the room's site."""
+        return _room_site(self)
+
     def __str__(self) -> str:
         return f"line clearance of room {self.room.code} for {self.product.code} at {self.at:%Y-%m-%d %H:%M}"
 
@@ -91,10 +96,12 @@ class LineClearance(_InRoom, WorkflowRecord):
         )
 
 
-class RoomUse(_InRoom, GmpRecord):
+class RoomUse(GmpRecord):
     """A use of a room for a product (its GMO class then, kept) and a batch, from a time to a time (open: in use)."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    site_path: ClassVar[str] = "room__site_id"
+    room_id: int
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     gmo_class = models.CharField("GMO risk class", max_length=8, choices=GmoClass.choices)
     batch = models.CharField(max_length=60)
@@ -108,6 +115,10 @@ class RoomUse(_InRoom, GmpRecord):
     class Meta:
         ordering = ["room_id", "-started_at", "-pk"]
         indexes = [models.Index(fields=["room", "started_at"], name="manufacturing_roomuse_at")]
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the room's site."""
+        return _room_site(self)
 
     def __str__(self) -> str:
         return f"use of room {self.room.code} for {self.product.code} {self.batch}"

@@ -39,5 +39,10 @@ def room(qa_reviewer, site):
 def lentiviral(qa_reviewer):
     """A lentiviral CAR-T: a class 2 GMO at containment level 2."""
     return factories.make_product(
-        actor=qa_reviewer, code="LV-001", name="CD19 CAR-T", vector_type="lentivirus", gmo_class="2", containment_level=2
+        actor=qa_reviewer,
+        code="LV-001",
+        name="CD19 CAR-T",
+        vector_type="lentivirus",
+        gmo_class="2",
+        containment_level=2,
     )

@@ -41,7 +41,9 @@ def test_a_cleaned_room_cleared_and_checked_for_the_product_is_ready(room, opera
 def test_it_refuses_a_room_out_of_service(room, operator, second_operator, product, qa_approver):
     ready(room, operator, second_operator, product)
     engine.transition(qa_approver, room, "suspend", reason="HVAC failure")
-    assert svc.room_ready(room, product=product, on=now()).startswith("room out of service: room 2.14 is out of service")
+    assert svc.room_ready(room, product=product, on=now()).startswith(
+        "room out of service: room 2.14 is out of service"
+    )
 
 
 def test_it_refuses_a_room_of_a_dirtier_grade(room, operator, second_operator, product):
