@@ -14,9 +14,10 @@ class ManufacturingConfig(AppConfig):
         api="atmp.manufacturing.api:router",
         cli="atmp.manufacturing.cli:manufacturing",
         cli_help="Manufacturing: products and process versions, equipment with its qualification, calibration, "
-        "maintenance, cleaning and logbook.",
+        "maintenance, cleaning and logbook; rooms with their cleanings, line clearances and uses.",
         nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
         actions=("atmp.manufacturing.views.forms:for_record",),
+        panels=("atmp.manufacturing.views.rooms:room_panel",),
         demo="atmp.manufacturing.demo:load",
         work=("atmp.manufacturing.selectors.equipment:equipment_work",),
         order=60,
