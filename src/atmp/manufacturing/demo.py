@@ -25,12 +25,15 @@ EQUIPMENT = [
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Load the manufacturing demo: the product and its process versions, the equipment and its logbook."""
-    _product(people, sites["LEI"])
+    product = _product(people, sites["LEI"])
     for row in EQUIPMENT:
         _equipment(people, sites["LEI"], *row)
+    from atmp.manufacturing import demo_rooms
+
+    demo_rooms.load(people, sites, product)
 
 
-def _product(people: dict[str, User], leiden: Site) -> None:
+def _product(people: dict[str, User], leiden: Site) -> Any:
     from atmp.demo import PASSWORD
     from atmp.manufacturing.services import products
     from atmp.quality.models.changes import ChangeControl
@@ -62,6 +65,7 @@ def _product(people: dict[str, User], leiden: Site) -> None:
     )
     if change is not None and change.status == "implementation":
         products.make_effective(actor=alex, version=second, password=PASSWORD, reason="change approved")
+    return product
 
 
 def _equipment(
@@ -128,6 +132,7 @@ def summary() -> dict[str, Any]:
         "process_versions": ProcessVersion.objects.filter(product__code=PRODUCT).count(),
         "equipment": Equipment.objects.count(),
         "out_of_calibration": OUT_OF_CALIBRATION,
+        "needs_changeover": "PR-C",
     }
 
 
@@ -139,4 +144,7 @@ def describe(data: dict[str, Any]) -> list[str]:
         f"  try: atmp manufacturing equipment usable {data['out_of_calibration']} --as olga   (calibration overdue)",
         "       atmp manufacturing equipment list --due overdue --as rita --json",
         "       /manufacturing/equipment/ (due and overdue), each piece's page with its logbook",
+        f"       atmp manufacturing room ready LEI {data.get('needs_changeover', 'PR-C')} --product {data['product']} "
+        "--as olga   (changeover missing)",
+        "       /manufacturing/rooms/ (the product and GMO class in each room, readiness)",
     ]
