@@ -130,7 +130,9 @@ class RoomStatusOut(Schema):
     changeover_needed: bool = Field(description="Another product or GMO class needs a changeover cleaning first.")
     last_cleaning: RoomCleaningOut | None
     last_clearance: LineClearanceOut | None
-    ready_for: str | None = Field(description="The product readiness is judged for (last used, else last cleared).")
+    ready_for: str | None = Field(
+        description="The product readiness is judged for (last cleared for since the last use, else last used)."
+    )
     refused: str | None = Field(description="Why the room may not be used now for that product; null when it may.")
     uses: list[RoomUseOut] | None = None
     cleanings: list[RoomCleaningOut] | None = None

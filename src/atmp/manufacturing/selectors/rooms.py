@@ -99,8 +99,10 @@ def room_document(room: Room, *, on: dt.datetime, history: bool = False) -> dict
             ).exists()
         )
     )
-    # The product readiness is judged for: the one last in the room, else the one last cleared for.
-    ready_for = use.product if use is not None else (last_clearance.product if last_clearance else None)
+    # The product readiness is judged for: the one last cleared for since the last use, else the one last in it.
+    ready_for = use.product if use is not None else None
+    if last_clearance is not None and (use is None or (use.ended_at is not None and last_clearance.at >= use.ended_at)):
+        ready_for = last_clearance.product
     doc: dict[str, Any] = {
         "id": room.pk,
         "record": room.record_key,
