@@ -43,8 +43,10 @@ def _status_text(d: dict[str, Any]) -> str:
     ]
     if cur:
         state = "in use since" if cur["ended_at"] is None else f"last used until {cur['ended_at']}, from"
-        lines.append(f"product: {cur['product']} (GMO class {cur['gmo_class']}), batch {cur['batch']}, {state} "
-                     f"{cur['started_at']}")  # fmt: skip
+        lines.append(
+            f"product: {cur['product']} (GMO class {cur['gmo_class']}), batch {cur['batch']}, {state} "
+            f"{cur['started_at']}"
+        )
     else:
         lines.append("product: none (never used)")
     if d["changeover_needed"]:
@@ -52,9 +54,10 @@ def _status_text(d: dict[str, Any]) -> str:
     c, lc = d["last_cleaning"], d["last_clearance"]
     lines.append(f"last cleaning: {c['kind']} at {c['at']} by {c['by']} ({c['sop']})" if c else "last cleaning: none")
     lines.append(
-        f"last line clearance: {lc['product']} at {lc['at']} by {lc['by']}, {lc['status']}" if lc else
-        "last line clearance: none"
-    )  # fmt: skip
+        f"last line clearance: {lc['product']} at {lc['at']} by {lc['by']}, {lc['status']}"
+        if lc
+        else "last line clearance: none"
+    )
     ready = "yes" if d["refused"] is None else "no, " + d["refused"]
     lines.append(f"ready{' for ' + d['ready_for'] if d['ready_for'] else ''}: {ready}")
     return "\n".join(lines)
@@ -116,8 +119,11 @@ def status(site: str, room: str, username: str, as_json: bool) -> None:
     from atmp.ledger import clock
     from atmp.manufacturing.selectors.rooms import room_document
 
-    emit(room_document(_find(site, room, reader(username)), on=clock.now(), history=as_json), as_json=as_json,
-         text=_status_text)  # fmt: skip
+    emit(
+        room_document(_find(site, room, reader(username)), on=clock.now(), history=as_json),
+        as_json=as_json,
+        text=_status_text,
+    )
 
 
 @room.command("ready")
@@ -186,11 +192,19 @@ def clear(site: str, room: str, product: str, batch: str, at: str | None, note: 
 
     user = actor(auth)
     made = record_line_clearance(
-        actor=user, room=_find(site, room, user), product=_product(product), batch=batch, at=at, note=note,
+        actor=user,
+        room=_find(site, room, user),
+        product=_product(product),
+        batch=batch,
+        at=at,
+        note=note,
         reason=reason,
-    )  # fmt: skip
-    emit(clearance_document(made), as_json=auth["as_json"],
-         text=lambda d: f"line clearance {d['id']} ({d['record']}) awaiting a second person's check")  # fmt: skip
+    )
+    emit(
+        clearance_document(made),
+        as_json=auth["as_json"],
+        text=lambda d: f"line clearance {d['id']} ({d['record']}) awaiting a second person's check",
+    )
 
 
 @room.command("check")
@@ -244,9 +258,15 @@ def use(
 
     user = actor(auth)
     made = start_use(
-        actor=user, room=_find(site, room, user), product=_product(product), batch=batch,
-        grade_required=grade_required, at=at, note=note, reason=reason,
-    )  # fmt: skip
+        actor=user,
+        room=_find(site, room, user),
+        product=_product(product),
+        batch=batch,
+        grade_required=grade_required,
+        at=at,
+        note=note,
+        reason=reason,
+    )
     emit(use_document(made), as_json=auth["as_json"], text=lambda d: f"room {d['room']} in use for {d['batch']}")
 
 

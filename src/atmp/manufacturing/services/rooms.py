@@ -212,9 +212,13 @@ def check_line_clearance(
 ) -> LineClearance:
     """Check a line clearance as the second person (signed 'verified'; never by whoever did it)."""
     engine.transition(
-        actor, clearance, "check", reason=reason or f"line clearance of room {clearance.room.code} checked",
-        password=password, otp=otp,
-    )  # fmt: skip
+        actor,
+        clearance,
+        "check",
+        reason=reason or f"line clearance of room {clearance.room.code} checked",
+        password=password,
+        otp=otp,
+    )
     return clearance
 
 

@@ -57,7 +57,7 @@ USE = _form(
     choices={
         "product": product_choices,
         "grade_required": [("", "— any —"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
-    },  # fmt: skip
+    },
     intro="Refused, naming the rule, when the room is out of service, of a dirtier grade, needs a changeover "
     "cleaning or has no checked line clearance for the product.",
     submit="Start use",
@@ -117,5 +117,5 @@ def room_panel(user: User | None, record: Any, *, for_print: bool = False) -> Pa
     if not isinstance(record, Room) or record.voided:
         return None
     doc = docs.room_document(record, on=clock.now())
-    return Panel("Manufacturing", "manufacturing/room_panel.html", {"doc": doc, "room": record, "for_print": for_print}, order=30,
-                 slug="room-manufacturing")  # fmt: skip
+    context = {"doc": doc, "room": record, "for_print": for_print}
+    return Panel("Manufacturing", "manufacturing/room_panel.html", context, order=30, slug="room-manufacturing")
