@@ -60,12 +60,12 @@ def test_a_changeover_cleaning_is_recorded_from_the_tablet_form(browser, used_ro
     assert "needed before another product" not in page
 
 
-def test_a_line_clearance_awaiting_its_check_is_on_the_second_person_s_work(used_room, operator, second_operator):
+def test_a_line_clearance_awaiting_its_check_is_on_the_second_person_s_work(
+    used_room, operator, second_operator, lentiviral
+):
     from atmp.workflow.work import work_for
 
-    made = svc.record_line_clearance(
-        actor=operator, room=used_room, product=used_room and svc.last_use(used_room).product
-    )
+    made = svc.record_line_clearance(actor=operator, room=used_room, product=lentiviral)
     keys = [i.record for i in work_for(second_operator)]
     assert made.record_key in keys
     assert made.record_key not in [i.record for i in work_for(operator)]  # not the one who did it
