@@ -149,21 +149,21 @@ def room_of(request: HttpRequest, room_id: int) -> Room:
 
 @router.get("/manufacturing/rooms", response=answers({200: list[RoomStatusOut]}))
 @requires("records.view")
-def list_rooms(request: HttpRequest) -> list[dict[str, Any]]:
+def list_room_status(request: HttpRequest) -> list[dict[str, Any]]:
     """Return the rooms of your sites with the product and GMO class (last) in each and its readiness."""
     return docs.rooms_overview(user_of(request), on=clock.now())
 
 
 @router.get("/manufacturing/rooms/{room_id}", response=answers({200: RoomStatusOut}))
 @requires("records.view")
-def get_room(request: HttpRequest, room_id: RoomId) -> dict[str, Any]:
+def get_room_status(request: HttpRequest, room_id: RoomId) -> dict[str, Any]:
     """Return a room's status with its recent uses, cleanings and line clearances."""
     return docs.room_document(room_of(request, room_id), on=clock.now(), history=True)
 
 
 @router.get("/manufacturing/rooms/{room_id}/ready", response=answers({200: RoomReadyOut}))
 @requires("records.view")
-def is_ready(request: HttpRequest, room_id: RoomId, q: Query[RoomReadyQuery]) -> dict[str, Any]:
+def is_room_ready(request: HttpRequest, room_id: RoomId, q: Query[RoomReadyQuery]) -> dict[str, Any]:
     """Say whether the room may be used for the product (at the grade), and which rule stops it."""
     room = room_of(request, room_id)
     refused = svc.room_ready(
@@ -177,7 +177,7 @@ def is_ready(request: HttpRequest, room_id: RoomId, q: Query[RoomReadyQuery]) ->
 
 @router.post("/manufacturing/rooms/{room_id}/cleanings", response=answers({201: RoomCleaningOut}))
 @requires("records.write")
-def record_cleaning(request: HttpRequest, room_id: RoomId, body: RoomCleaningIn) -> Status[dict[str, Any]]:
+def record_room_cleaning(request: HttpRequest, room_id: RoomId, body: RoomCleaningIn) -> Status[dict[str, Any]]:
     """Record a routine or changeover cleaning (422 naming the rule while the room is in use)."""
     made = svc.record_cleaning(actor=user_of(request), room=room_of(request, room_id), **body.dict())
     return Status(201, docs.cleaning_document(made))
@@ -185,7 +185,7 @@ def record_cleaning(request: HttpRequest, room_id: RoomId, body: RoomCleaningIn)
 
 @router.post("/manufacturing/rooms/{room_id}/line-clearances", response=answers({201: LineClearanceOut}))
 @requires("records.write")
-def record_line_clearance(request: HttpRequest, room_id: RoomId, body: LineClearanceIn) -> Status[dict[str, Any]]:
+def record_room_line_clearance(request: HttpRequest, room_id: RoomId, body: LineClearanceIn) -> Status[dict[str, Any]]:
     """Record a line clearance for a product, awaiting a second person's check (signed 'verified')."""
     values = body.dict()
     values["product"] = find_product(values["product"])
@@ -195,7 +195,7 @@ def record_line_clearance(request: HttpRequest, room_id: RoomId, body: LineClear
 
 @router.post("/manufacturing/rooms/{room_id}/uses", response=answers({201: RoomUseOut}))
 @requires("records.write")
-def start_use(request: HttpRequest, room_id: RoomId, body: RoomUseIn) -> Status[dict[str, Any]]:
+def start_room_use(request: HttpRequest, room_id: RoomId, body: RoomUseIn) -> Status[dict[str, Any]]:
     """Start a use of the room for a batch; 422 naming the rule when it is not ready (nothing is written)."""
     values = body.dict()
     values["product"] = find_product(values["product"])
@@ -205,6 +205,6 @@ def start_use(request: HttpRequest, room_id: RoomId, body: RoomUseIn) -> Status[
 
 @router.post("/manufacturing/rooms/{room_id}/uses/end", response=answers({200: RoomUseOut}))
 @requires("records.write")
-def end_use(request: HttpRequest, room_id: RoomId, body: RoomUseEndIn) -> dict[str, Any]:
+def end_room_use(request: HttpRequest, room_id: RoomId, body: RoomUseEndIn) -> dict[str, Any]:
     """End the room's use in progress (400 when none is)."""
     return docs.use_document(svc.end_use(actor=user_of(request), room=room_of(request, room_id), **body.dict()))

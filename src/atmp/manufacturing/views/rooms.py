@@ -37,7 +37,7 @@ def _form(title: str, operation: Any, **extra: Any) -> OperationForm:
 
 CLEAN = _form(
     "Record a room cleaning",
-    api.record_cleaning,
+    api.record_room_cleaning,
     choices={"kind": [("", "— choose —"), *CleaningKind.choices]},
     intro="A changeover cleaning is needed before a product or GMO class other than the one last in the room.",
     submit="Record cleaning",
@@ -45,7 +45,7 @@ CLEAN = _form(
 )
 CLEAR = _form(
     "Record a line clearance",
-    api.record_line_clearance,
+    api.record_room_line_clearance,
     choices={"product": product_choices},
     intro="The room is free of materials, products, labels and documents not needed. A second person checks it "
     "(signed) before the room may be used.",
@@ -53,7 +53,7 @@ CLEAR = _form(
 )
 USE = _form(
     "Start a use of the room",
-    api.start_use,
+    api.start_room_use,
     choices={
         "product": product_choices,
         "grade_required": [("", "— any —"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
@@ -63,7 +63,7 @@ USE = _form(
     submit="Start use",
     returns="record",
 )
-END = _form("End the room's use", api.end_use, submit="End use", returns="record")
+END = _form("End the room's use", api.end_room_use, submit="End use", returns="record")
 
 # (URL name, route under rooms/<id>/, form, button label): the room page's tablet buttons.
 ROOM_FORMS = (
