@@ -371,6 +371,9 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.mbrparameter": (lambda actor: _m().make_mbrparameter(actor=actor), "name", "Renamed"),
     "manufacturing.mbrcontrol": (lambda actor: _m().make_mbrcontrol(actor=actor), "name", "Renamed"),
     "manufacturing.mbrmaterial": (lambda actor: _m().make_mbrmaterial(actor=actor), "tolerance_percent", Decimal("2")),
+    "manufacturing.roomcleaning": (lambda actor: _m().make_roomcleaning(actor=actor), "note", "Re-worded"),
+    "manufacturing.lineclearance": (lambda actor: _m().make_lineclearance(actor=actor), "note", "Re-worded"),
+    "manufacturing.roomuse": (lambda actor: _m().make_roomuse(actor=actor), "note", "Re-worded"),
 }
 
 

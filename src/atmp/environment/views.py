@@ -25,6 +25,7 @@ from atmp.ledger import clock
 from atmp.ledger.errors import LedgerError
 from atmp.web.operations import OperationForm, run
 from atmp.web.pages import add_service_error
+from atmp.web.record_page import module_panels
 
 RESULT = OperationForm(title="Enter a result", operation=add_result)
 
@@ -57,6 +58,10 @@ def room(request: HttpRequest, site: str, code: str) -> HttpResponse:
         "points": docs.points_of(found),
         "results": [(r, numbers.get(r.pk, [])) for r in recent],
         "may_enter": RESULT.may(_user(request)) and found.status == "in_use",
+        # What other modules show about the room (manufacturing: the product and GMO class in it),
+        # through the shell's record panels, environment importing none of them: a module's panel
+        # for a room whose slug starts with "room-" is shown here too, besides the record page.
+        "panels": [p for p in module_panels(_user(request), found) if p.slug.startswith("room-")],
     }
     return render(request, "environment/room.html", context)
 

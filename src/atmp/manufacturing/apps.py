@@ -14,9 +14,11 @@ class ManufacturingConfig(AppConfig):
         api="atmp.manufacturing.api:router",
         cli="atmp.manufacturing.cli:manufacturing",
         cli_help="Manufacturing: products and process versions, master batch records, equipment with its "
-        "qualification, calibration, maintenance, cleaning and logbook.",
+        "qualification, calibration, maintenance, cleaning and logbook; rooms with their cleanings, line "
+        "clearances and uses.",
         nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
         actions=("atmp.manufacturing.views.forms:for_record",),
+        panels=("atmp.manufacturing.views.rooms:room_panel",),
         demo="atmp.manufacturing.demo:load",
         work=("atmp.manufacturing.selectors.equipment:equipment_work",),
         order=60,

@@ -26,12 +26,15 @@ EQUIPMENT = [
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Load the manufacturing demo: the product and its process versions, the equipment and its logbook."""
-    _product(people, sites["LEI"])
+    product = _product(people, sites["LEI"])
     for row in EQUIPMENT:
         _equipment(people, sites["LEI"], *row)
+    from atmp.manufacturing import demo_rooms
+
+    demo_rooms.load(people, sites, product)
 
 
-def _product(people: dict[str, User], leiden: Site) -> None:
+def _product(people: dict[str, User], leiden: Site) -> Any:
     from atmp.demo import PASSWORD
     from atmp.manufacturing.services import products
     from atmp.quality.models.changes import ChangeControl
@@ -66,6 +69,7 @@ def _product(people: dict[str, User], leiden: Site) -> None:
         # Version 2 supersedes version 1 and, in the same signed change, version 1's master batch record.
         products.make_effective(actor=alex, version=second, password=PASSWORD, reason="change approved")
         _copy_master_record(people, master, second)
+    return product
 
 
 def _master_record(people: dict[str, User], version: Any) -> Any:
@@ -174,6 +178,7 @@ def summary() -> dict[str, Any]:
         "master_batch_records": {str(m.pk): m.status for m in records},
         "equipment": Equipment.objects.count(),
         "out_of_calibration": OUT_OF_CALIBRATION,
+        "needs_changeover": "PR-C",
     }
 
 
@@ -188,4 +193,7 @@ def describe(data: dict[str, Any]) -> list[str]:
         f"  master batch records: {', '.join(f'{k} ({v})' for k, v in data['master_batch_records'].items())}",
         f"  try: atmp manufacturing mbr show {max(data['master_batch_records'], default='1', key=int)} --as rita",
         "       /manufacturing/master-batch-records/",
+        f"       atmp manufacturing room ready LEI {data.get('needs_changeover', 'PR-C')} --product {data['product']} "
+        "--as olga   (changeover missing)",
+        "       /manufacturing/rooms/ (the product and GMO class in each room, readiness)",
     ]

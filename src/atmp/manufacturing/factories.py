@@ -187,3 +187,51 @@ def make_mbrcontrol(*, actor: User) -> Any:
 def make_mbrmaterial(*, actor: User) -> Any:
     """Return the first step's bill-of-materials line of a new draft master batch record."""
     return _first(actor, "materials")
+
+
+def _operator(actor: User | None) -> User:
+    return actor if actor is not None and actor.can("records.write") else make_user("operator", password=PASSWORD)
+
+
+def make_roomcleaning(*, actor: User | None = None, room: Any = None, **fields: Any) -> Any:
+    """Record a routine cleaning (SOP-CL-001) of a room (a new grade B room unless given), now."""
+    from atmp.environment.factories import make_room
+    from atmp.manufacturing.services.rooms import record_cleaning
+
+    fields.setdefault("kind", "routine")
+    fields.setdefault("sop", "SOP-CL-001")
+    return record_cleaning(actor=_operator(actor), room=room or make_room(), **fields)
+
+
+def make_lineclearance(*, actor: User | None = None, room: Any = None, product: Any = None, **fields: Any) -> Any:
+    """Record a line clearance (awaiting its check) of a room (new unless given) for a product (new unless given)."""
+    from atmp.environment.factories import make_room
+    from atmp.manufacturing.services.rooms import record_line_clearance
+
+    operator = _operator(actor)
+    product = product or make_product(actor=make_user("qa_reviewer"))
+    return record_line_clearance(actor=operator, room=room or make_room(), product=product, **fields)
+
+
+def make_cleared_room(*, actor: User, checker: User, product: Any, room: Any = None, **fields: Any) -> Any:
+    """Clean a room (a changeover when asked) and clear its line for the product, checked by `checker`: ready."""
+    from atmp.environment.factories import make_room
+    from atmp.manufacturing.services.rooms import check_line_clearance, record_cleaning, record_line_clearance
+
+    kind = fields.pop("kind", "routine")
+    room = room or make_room(**fields)
+    record_cleaning(actor=actor, room=room, kind=kind, sop="SOP-CL-001")
+    clearance = record_line_clearance(actor=actor, room=room, product=product)
+    check_line_clearance(actor=checker, clearance=clearance, password=PASSWORD)
+    return room
+
+
+def make_roomuse(*, actor: User | None = None, room: Any = None, product: Any = None, **fields: Any) -> Any:
+    """Use a room (cleaned and cleared for the product first) for a batch, from now on (an open use)."""
+    from atmp.manufacturing.services.rooms import start_use
+
+    operator = _operator(actor)
+    product = product or make_product(actor=make_user("qa_reviewer"))
+    checker = make_user("operator", password=PASSWORD)
+    room = make_cleared_room(actor=operator, checker=checker, product=product, room=room)
+    return start_use(actor=operator, room=room, product=product, batch=fields.pop("batch", "B-0001"), **fields)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.manufacturing.views import forms, mbr, pages, qualification
+from atmp.manufacturing.views import forms, mbr, pages, qualification, rooms
 from atmp.web.pages import page
 
 app_name = "manufacturing"
@@ -17,5 +17,8 @@ urlpatterns = [
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),
     path("equipment/<int:record_id>/qualification/", page(qualification.qualification), name="equipment_qualification"),
+    path("rooms/", page(rooms.rooms_page), name="rooms"),
+    path("rooms/<int:record_id>/", page(rooms.room_page), name="room_page"),
     *forms.urlpatterns,
+    *rooms.urlpatterns,
 ]

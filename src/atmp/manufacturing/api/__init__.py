@@ -6,11 +6,12 @@ router = Router(tags=["manufacturing"])
 
 
 def _gather() -> None:
-    from atmp.manufacturing.api import equipment, mbr, products
+    from atmp.manufacturing.api import equipment, mbr, products, rooms
 
     router.add_router("", products.router)
     router.add_router("", equipment.router)
     router.add_router("", mbr.router)
+    router.add_router("", rooms.router)
 
 
 _gather()

@@ -103,4 +103,7 @@ def entry_document(x: LogbookEntry) -> dict[str, Any]:
         "purpose": x.purpose,
         "note": x.note,
         "report": _file(x.report),
+        "product": x.product.code if x.product is not None else None,
+        "gmo_class": x.gmo_class,
+        "changeover": x.changeover,
     }

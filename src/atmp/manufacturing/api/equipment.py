@@ -28,6 +28,7 @@ from atmp.manufacturing.models import Equipment, Outcome
 from atmp.manufacturing.selectors import lists
 from atmp.manufacturing.services import equipment as svc
 from atmp.manufacturing.services import logbook
+from atmp.manufacturing.services.products import find_product
 from atmp.quality.services import edits
 
 router = Router(tags=["manufacturing"])
@@ -75,6 +76,9 @@ class EquipmentUseIn(BodyIn):
     purpose: Annotated[str, bounded(200)] = Field(description="The batch and step, or what it was used for.")
     at: dt.datetime | None = None
     equipment_class: Annotated[str, bounded(40)] | None = None
+    product: Annotated[str, bounded(40)] | None = Field(
+        None, description="The product's code: recorded, and another product's last use needs a changeover cleaning."
+    )
     note: Note = ""
     reason: Reason = ""
 
@@ -84,6 +88,7 @@ class CleaningIn(BodyIn):
 
     at: dt.datetime | None = None
     note: Note = Field("", description="Agents and method, e.g. 70 % IPA then sporicide.")
+    changeover: bool = Field(False, description="A changeover cleaning between products or GMO classes.")
     reason: Reason = ""
 
 
@@ -124,6 +129,7 @@ class QualificationIn(Schema):
 class UsableQuery(Schema):
     on: dt.datetime | None = Field(None, description="When it would be used (default: now).")
     equipment_class: Annotated[str, bounded(40)] | None = None
+    product: Annotated[str, bounded(40)] | None = Field(None, description="For a product: changeover checked.")
 
 
 class UsableOut(Schema):
@@ -143,6 +149,9 @@ class LogbookEntryOut(Schema):
     purpose: str
     note: str
     report: dict[str, Any] | None
+    product: str | None = Field(None, description="The product a use was for.")
+    gmo_class: str = ""
+    changeover: bool = Field(False, description="A changeover cleaning.")
 
 
 class CalibrationOut(Schema):
@@ -207,7 +216,9 @@ def set_regimes(request: HttpRequest, equipment_id: EquipmentId, body: RegimesIn
 @requires("records.view")
 def is_usable(request: HttpRequest, equipment_id: EquipmentId, q: Query[UsableQuery]) -> dict[str, Any]:
     """Say whether the equipment may be used at the time for a step needing the class, and which rule stops it."""
-    refused = svc.usable(equipment_of(request, equipment_id), on=q.on or clock.now(), equipment_class=q.equipment_class)
+    product = find_product(q.product) if q.product else None
+    eq = equipment_of(request, equipment_id)
+    refused = svc.usable(eq, on=q.on or clock.now(), equipment_class=q.equipment_class, product=product)
     return {"usable": refused is None, "refused": refused}
 
 
@@ -216,7 +227,7 @@ def is_usable(request: HttpRequest, equipment_id: EquipmentId, q: Query[UsableQu
 def get_logbook(request: HttpRequest, equipment_id: EquipmentId) -> list[dict[str, Any]]:
     """Return the equipment's logbook, newest first (the last 500 entries)."""
     eq = equipment_of(request, equipment_id)
-    rows = eq.logbook.filter(voided=False).select_related("equipment", "created_by", "report")[:500]
+    rows = eq.logbook.filter(voided=False).select_related("equipment", "created_by", "report", "product")[:500]
     return [entry_document(x) for x in rows]
 
 
@@ -224,7 +235,9 @@ def get_logbook(request: HttpRequest, equipment_id: EquipmentId) -> list[dict[st
 @requires("records.write")
 def record_use(request: HttpRequest, equipment_id: EquipmentId, body: EquipmentUseIn) -> Status[dict[str, Any]]:
     """Record a use; 409 naming the rule when the equipment may not be used (nothing is written)."""
-    made = logbook.record_use(actor=user_of(request), equipment=equipment_of(request, equipment_id), **body.dict())
+    values = body.dict()
+    values["product"] = find_product(values["product"]) if values.get("product") else None
+    made = logbook.record_use(actor=user_of(request), equipment=equipment_of(request, equipment_id), **values)
     return Status(201, entry_document(made))
 
 

@@ -15,6 +15,8 @@ def manufacturing() -> None:
     a version after the first becomes effective only with its approved change control linked.
     Equipment: `atmp manufacturing equipment register|show|list|usable|logbook`, its logbook
     entries `use|clean|calibrate|maintain|breakdown|qualification`, and QA's `qualify`.
+    Rooms: `atmp manufacturing room list|status|ready|clean|clear|check|use|end`: the product and
+    GMO class in each room, changeover cleaning and line clearance (checked by a second person).
     Calibration and maintenance due or overdue appear on `atmp work` (My work).
     Master batch records: `atmp manufacturing mbr add|edit|copy|effective|show|list`;
     drafted from a JSON file, effective only for an effective process version.
@@ -26,7 +28,7 @@ def manufacturing() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.manufacturing.cli.<area> registers its commands on the group.
-    from atmp.manufacturing.cli import equipment, mbr, products  # noqa: F401
+    from atmp.manufacturing.cli import equipment, mbr, products, rooms  # noqa: F401
 
 
 _register()

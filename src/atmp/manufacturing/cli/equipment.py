@@ -202,7 +202,7 @@ def logbook_(code: str, username: str, limit: int, as_json: bool) -> None:
     from atmp.manufacturing.api.documents import entry_document
 
     eq = _find(code, reader(username))
-    rows = eq.logbook.filter(voided=False).select_related("equipment", "created_by", "report")[:limit]
+    rows = eq.logbook.filter(voided=False).select_related("equipment", "created_by", "report", "product")[:limit]
     emit([entry_document(x) for x in rows], as_json=as_json, text=lambda d: "\n".join(map(_entry_text, d)) or "empty")
 
 
@@ -210,18 +210,27 @@ def logbook_(code: str, username: str, limit: int, as_json: bool) -> None:
 @click.argument("code")
 @click.option("--purpose", required=True, help="The batch and step, or what it was used for.")
 @click.option("--class", "equipment_class", default=None, help="The class the step needs (checked).")
+@click.option("--product", default=None, help="The product's code (another product's last use needs a changeover).")
 @AT
 @NOTE
 @REASON
 @write
 @handled
 def use(
-    code: str, purpose: str, equipment_class: str | None, at: str | None, note: str, reason: str, **auth: Any
+    code: str,
+    purpose: str,
+    equipment_class: str | None,
+    product: str | None,
+    at: str | None,
+    note: str,
+    reason: str,
+    **auth: Any,
 ) -> None:
     """Record a use; refused (exit 2) with the rule's name when the equipment may not be used."""
     setup_django()
     from atmp.manufacturing.api.documents import entry_document
     from atmp.manufacturing.services.logbook import record_use
+    from atmp.manufacturing.services.products import find_product
 
     user = actor(auth)
     made = record_use(
@@ -229,6 +238,7 @@ def use(
         equipment=_find(code, user),
         purpose=purpose,
         equipment_class=equipment_class,
+        product=find_product(product) if product else None,
         at=at,
         note=note,
         reason=reason,
@@ -238,19 +248,22 @@ def use(
 
 @equipment.command("clean")
 @click.argument("code")
+@click.option("--changeover", is_flag=True, help="A changeover cleaning between products or GMO classes.")
 @AT
 @NOTE
 @REASON
 @write
 @handled
-def clean(code: str, at: str | None, note: str, reason: str, **auth: Any) -> None:
-    """Record a cleaning: clean until the clean hold time expires or the next use."""
+def clean(code: str, changeover: bool, at: str | None, note: str, reason: str, **auth: Any) -> None:
+    """Record a cleaning (--changeover between products): clean until the clean hold time expires or the next use."""
     setup_django()
     from atmp.manufacturing.api.documents import entry_document
     from atmp.manufacturing.services.logbook import record_cleaning
 
     user = actor(auth)
-    made = record_cleaning(actor=user, equipment=_find(code, user), at=at, note=note, reason=reason)
+    made = record_cleaning(
+        actor=user, equipment=_find(code, user), at=at, note=note, reason=reason, changeover=changeover
+    )
     emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
 
 

@@ -10,13 +10,16 @@ from atmp.manufacturing.models.mbr import (
     MbrStepSop,
 )
 from atmp.manufacturing.models.products import AtmpClass, GmoClass, Origin, ProcessVersion, Product, VectorType
+from atmp.manufacturing.models.rooms import CleaningKind, LineClearance, RoomCleaning, RoomUse
 
 __all__ = [
     "AtmpClass",
     "CleanStatus",
+    "CleaningKind",
     "EntryKind",
     "Equipment",
     "GmoClass",
+    "LineClearance",
     "LogbookEntry",
     "MasterBatchRecord",
     "MbrControl",
@@ -28,5 +31,7 @@ __all__ = [
     "Outcome",
     "ProcessVersion",
     "Product",
+    "RoomCleaning",
+    "RoomUse",
     "VectorType",
 ]

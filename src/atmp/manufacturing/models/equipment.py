@@ -16,6 +16,7 @@ from django.db import models
 from atmp.accounts.models import Site
 from atmp.files.models import StoredFile
 from atmp.ledger.records import GmpRecord
+from atmp.manufacturing.models.products import GmoClass, Product
 from atmp.manufacturing.workflows.equipment import EQUIPMENT_WORKFLOW
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
@@ -107,9 +108,15 @@ class LogbookEntry(GmpRecord):
     note = models.TextField(blank=True)
     # A calibration certificate, a service report, a qualification report.
     report = models.ForeignKey(StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A use for a product: which, and its GMO class then (a cabinet last used for another product or
+    # GMO class needs a changeover cleaning first, Part IV §9.4); a cleaning that is a changeover.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    gmo_class = models.CharField("GMO risk class", max_length=8, choices=GmoClass.choices, blank=True)
+    changeover = models.BooleanField(default=False)
 
     site_path: ClassVar[str] = "equipment__site_id"
     equipment_id: int
+    product_id: int | None
 
     class Meta:
         ordering = ["equipment_id", "-at", "-pk"]

@@ -19,7 +19,7 @@ from atmp.files.services import store
 from atmp.ledger import writer
 from atmp.ledger.errors import Conflict
 from atmp.manufacturing import due
-from atmp.manufacturing.models import CleanStatus, EntryKind, Equipment, LogbookEntry
+from atmp.manufacturing.models import CleanStatus, EntryKind, Equipment, LogbookEntry, Product
 from atmp.manufacturing.workflows.equipment import STAGES
 from atmp.quality.services import edits
 from atmp.trace.services import checks
@@ -31,7 +31,15 @@ MAX_INTERVAL_DAYS = 3660  # ten years: a longer interval is a typing error
 MAX_HOLD_HOURS = 24 * 366
 
 # The rules of use, by name, in the order usable() checks them.
-RULES = ("retired", "wrong class", "not qualified", "calibration overdue", "maintenance overdue", "not clean")
+RULES = (
+    "retired",
+    "wrong class",
+    "not qualified",
+    "calibration overdue",
+    "maintenance overdue",
+    "not clean",
+    "changeover missing",
+)
 
 
 def checked_class(value: Any, field: str = "equipment_class") -> str:
@@ -176,8 +184,43 @@ def overdue_rule(equipment: Equipment, on: dt.date) -> str | None:
     return None
 
 
-def usable(equipment: Equipment, *, on: dt.datetime, equipment_class: str | None = None) -> str | None:
-    """Return why the equipment may not be used at the moment (the rule named first), or None when it may."""
+def equipment_changeover_missing(equipment: Equipment, product: Product, *, on: dt.datetime) -> str | None:
+    """Return the changeover rule broken when the equipment was last used for another product or GMO class.
+
+    EU GMP Part IV §9.4 (prevention of cross-contamination) as for rooms: a cabinet that served one
+    product, or one GMO class, gets a changeover cleaning before another. A use recorded without a
+    product (a balance's weighing, media preparation) is not taken as another product's.
+    """
+    last = (
+        LogbookEntry.objects.filter(equipment=equipment, kind=EntryKind.USE, voided=False, at__lte=on)
+        .exclude(product=None)
+        .select_related("product")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if last is None or last.product is None:
+        return None
+    if last.product_id == product.pk and last.gmo_class == product.gmo_class:
+        return None
+    done = LogbookEntry.objects.filter(
+        equipment=equipment, kind=EntryKind.CLEANING, changeover=True, voided=False, at__gte=last.at, at__lte=on
+    )
+    if done.exists():
+        return None
+    gmo = "not a GMO" if last.gmo_class == "none" else f"GMO class {last.gmo_class}"
+    return (
+        f"changeover missing: {equipment.code} was last used for {last.product.code} ({gmo}) at "
+        f"{last.at.isoformat(timespec='minutes')}; a changeover cleaning is needed before {product.code}"
+    )
+
+
+def usable(
+    equipment: Equipment, *, on: dt.datetime, equipment_class: str | None = None, product: Product | None = None
+) -> str | None:
+    """Return why the equipment may not be used at the moment (the rule named first), or None when it may.
+
+    With a product, equipment last used for another product or GMO class needs a changeover cleaning.
+    """
     if equipment.voided or equipment.status == "retired":
         return f"retired: {equipment.code} is {'voided' if equipment.voided else 'retired'}"
     if equipment_class is not None and equipment.equipment_class != equipment_class:
@@ -193,6 +236,8 @@ def usable(equipment: Equipment, *, on: dt.datetime, equipment_class: str | None
         if equipment.clean_until is not None and on > equipment.clean_until:
             until = equipment.clean_until.isoformat(timespec="minutes")
             return f"not clean: {equipment.code}'s cleaning expired at {until}; clean it again before use"
+    if product is not None:
+        return equipment_changeover_missing(equipment, product, on=on)
     return None
 
 

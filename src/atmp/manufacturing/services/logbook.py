@@ -20,7 +20,7 @@ from atmp.files.services import store
 from atmp.ledger import writer
 from atmp.ledger.errors import RecordVoided, RuleViolation
 from atmp.manufacturing import due
-from atmp.manufacturing.models import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
+from atmp.manufacturing.models import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome, Product
 from atmp.manufacturing.services.equipment import usable
 from atmp.quality.models.deviations import Deviation
 from atmp.quality.services import edits
@@ -63,13 +63,20 @@ def record_use(
     equipment_class: str | None = None,
     note: str = "",
     reason: str = "",
+    product: Product | None = None,
 ) -> LogbookEntry:
-    """Record a use of the equipment, refused with the rule's name when it may not be used; it is dirty after."""
+    """Record a use of the equipment, refused with the rule's name when it may not be used; it is dirty after.
+
+    With a product, the use records it and its GMO class, and another product's last use needs a
+    changeover cleaning first.
+    """
     _check(actor, equipment)
     entry = _entry(equipment, EntryKind.USE, at, purpose=purpose, note=note)
     if not entry.purpose:
         raise InvalidInput("purpose", "must be filled in: say what it was used for (the batch, the step)")
-    refused = usable(equipment, on=entry.at, equipment_class=equipment_class)
+    if product is not None:
+        entry.product, entry.gmo_class = product, product.gmo_class
+    refused = usable(equipment, on=entry.at, equipment_class=equipment_class, product=product)
     if refused:
         raise RuleViolation(refused)
     with writer.change(actor=actor, reason=reason or f"use of {equipment.code}: {entry.purpose}") as ch:
@@ -81,11 +88,17 @@ def record_use(
 
 
 def record_cleaning(
-    *, actor: User, equipment: Equipment, at: dt.datetime | str | None = None, note: str = "", reason: str = ""
+    *,
+    actor: User,
+    equipment: Equipment,
+    at: dt.datetime | str | None = None,
+    note: str = "",
+    reason: str = "",
+    changeover: bool = False,
 ) -> LogbookEntry:
-    """Record a cleaning: the equipment is clean until its clean hold time expires (or its next use)."""
+    """Record a cleaning (a changeover cleaning between products, if so): clean until its hold time or next use."""
     _check(actor, equipment)
-    entry = _entry(equipment, EntryKind.CLEANING, at, note=note)
+    entry = _entry(equipment, EntryKind.CLEANING, at, note=note, changeover=bool(changeover))
     with writer.change(actor=actor, reason=reason or f"cleaning of {equipment.code}") as ch:
         ch.save(entry)
         # A cleaning entered late (for an earlier time) does not make clean what a later use made dirty.

@@ -47,3 +47,32 @@ def version(qa_reviewer, qa_approver, product, site):
 @pytest.fixture
 def doc(sop, medium):
     return factories.mbr_document(sop=sop.number, material=medium.code, material_unit="mL", steps=3)
+
+
+@pytest.fixture
+def second_operator(db):
+    """Oscar, an operator who checks Olga's line clearances (the second person)."""
+    from atmp.testing import PASSWORD, make_user
+
+    return make_user("operator", username="oscar", full_name="Oscar Operator", password=PASSWORD)
+
+
+@pytest.fixture
+def room(qa_reviewer, site):
+    """Room 2.14 at Leiden: grade B, BSL-2, in use, never used, cleaned or cleared."""
+    from atmp.environment.factories import make_room
+
+    return make_room(actor=qa_reviewer, site=site, code="2.14", name="Vector suite", grade="B")
+
+
+@pytest.fixture
+def lentiviral(qa_reviewer):
+    """A lentiviral CAR-T: a class 2 GMO at containment level 2."""
+    return factories.make_product(
+        actor=qa_reviewer,
+        code="LV-001",
+        name="CD19 CAR-T",
+        vector_type="lentivirus",
+        gmo_class="2",
+        containment_level=2,
+    )

@@ -60,3 +60,19 @@ def test_each_process_version_has_an_approved_master_batch_record(loaded):
     assert Signature.objects.filter(
         record_type=current.record_type(), record_id=str(current.pk), meaning="approved"
     ).exists()
+
+
+def test_the_demo_rooms_hold_their_products_and_one_needs_a_changeover(loaded):
+    from atmp.environment.services.rooms import find_room
+    from atmp.manufacturing.services.products import find_product
+    from atmp.manufacturing.services.rooms import room_ready
+
+    now, aav = clock.now(), find_product(manufacturing_demo.PRODUCT)
+    assert room_ready(find_room("LEI", "PR-C"), product=aav, on=now).startswith(
+        "changeover missing: room PR-C was last used for LV-CD19 (GMO class 2, batch LV-26-001)"
+    )
+    assert room_ready(find_room("LEI", "FS-B"), product=aav, grade_required="B", on=now) is None
+    assert room_ready(find_room("LEI", "FS-A"), product=aav, on=now).startswith("line clearance missing")
+    assert usable(find_equipment("CEN-01"), on=now, product=aav).startswith("changeover missing: CEN-01")
+    quentin = User.objects.get(username="quentin")
+    assert any(i.record.startswith("manufacturing.lineclearance:") for i in work_for(quentin))
