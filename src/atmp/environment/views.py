@@ -57,8 +57,20 @@ def room(request: HttpRequest, site: str, code: str) -> HttpResponse:
         "points": docs.points_of(found),
         "results": [(r, numbers.get(r.pk, [])) for r in recent],
         "may_enter": RESULT.may(_user(request)) and found.status == "in_use",
+        "heat_svg": _heat_svg(found),
     }
     return render(request, "environment/room.html", context)
+
+
+def _heat_svg(room: Room) -> Any:
+    from django.utils.safestring import mark_safe
+
+    from atmp.environment.api.trends import heat_svg
+    from atmp.environment.selectors.trends import heat_map
+
+    zone = zoneinfo.ZoneInfo(room.site.timezone or "UTC")
+    document = heat_map(room, month=clock.now().astimezone(zone).strftime("%Y-%m"))
+    return mark_safe(heat_svg(document))  # noqa: S308 - built by charts.py, every text escaped
 
 
 class ResultForm(forms.Form):

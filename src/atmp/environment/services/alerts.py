@@ -211,3 +211,13 @@ def _whole(value: Any, field: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise InvalidInput(field, f"{number} is outside {low}–{high}")
     return number
+
+
+def numbered(model: type[Deviation] | type[Capa], number: str, *, field: str, user: User | None = None) -> Any:
+    """Return the deviation or CAPA of the number (one the user may see), or refuse naming the field."""
+    from atmp.accounts.services import can_see
+
+    found = model.objects.filter(number=str(number).strip()).first()
+    if found is None or (user is not None and not can_see(user, found)):
+        raise InvalidInput(field, f"there is no {field} {number!r}")
+    return found
