@@ -162,7 +162,7 @@ def monthly_summary(site: Site, month: str, *, room: Room | None = None) -> dict
     )
     if room is not None:
         rows = rows.filter(point__room=room)
-    counted = Counter()
+    counted: Counter[tuple[str, str, str, str]] = Counter()
     for room_code, type_, point_code, level in rows.values_list(
         "point__room__code", "point__type", "point__code", "level"
     ):
