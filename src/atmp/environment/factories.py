@@ -80,3 +80,18 @@ def make_result(*, actor: User | None = None, point: Any = None, **fields: Any) 
         **fields,
     )
     return result
+
+
+def make_trend_alert(*, actor: User | None = None, point: Any = None) -> Any:
+    """Raise a QA trend alert: two alert-level settle plates in a row (grade B, alert limit 3) at a point."""
+    from atmp.environment.models import TrendAlert
+
+    point = point or make_point(actor=actor, type="settle_plate")
+    from atmp.environment.services.limits import in_force
+
+    if in_force(point, "in_operation").alert is None:
+        make_alert_limit(site=point.room.site, grade=point.room.grade, type=point.type, value=3)
+    start = clock.now() - dt.timedelta(days=2)
+    make_result(actor=actor, point=point, value=4, taken_at=start)
+    make_result(actor=actor, point=point, value=4, taken_at=start + dt.timedelta(hours=4))
+    return TrendAlert.objects.filter(point=point).latest("pk")

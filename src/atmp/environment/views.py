@@ -62,8 +62,20 @@ def room(request: HttpRequest, site: str, code: str) -> HttpResponse:
         # through the shell's record panels, environment importing none of them: a module's panel
         # for a room whose slug starts with "room-" is shown here too, besides the record page.
         "panels": [p for p in module_panels(_user(request), found) if p.slug.startswith("room-")],
+        "heat_svg": _heat_svg(found),
     }
     return render(request, "environment/room.html", context)
+
+
+def _heat_svg(room: Room) -> Any:
+    from django.utils.safestring import mark_safe
+
+    from atmp.environment.api.trends import heat_svg
+    from atmp.environment.selectors.trends import heat_map
+
+    zone = zoneinfo.ZoneInfo(room.site.timezone or "UTC")
+    document = heat_map(room, month=clock.now().astimezone(zone).strftime("%Y-%m"))
+    return mark_safe(heat_svg(document))  # noqa: S308 - built by charts.py, every text escaped
 
 
 class ResultForm(forms.Form):

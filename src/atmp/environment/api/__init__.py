@@ -6,9 +6,10 @@ router = Router(tags=["environment"])
 
 
 def _gather() -> None:
-    from atmp.environment.api import monitoring
+    from atmp.environment.api import monitoring, trends
 
     router.add_router("", monitoring.router)
+    router.add_router("", trends.router)
 
 
 _gather()

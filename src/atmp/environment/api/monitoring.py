@@ -154,6 +154,7 @@ class ImportOut(Schema):
     alert: int
     action: int
     deviations: list[str]
+    trend_alerts: list[str]
     file_sha256: str
     file: str
 

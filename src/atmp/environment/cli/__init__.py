@@ -17,13 +17,17 @@ def environment() -> None:
     Results: `atmp environment result add`, `results`, and
     `atmp environment import FILE.csv --site SITE [--dry-run]` (format: docs/environment.md).
 
+    Trends (docs/environment.md): `trend SITE ROOM POINT [--svg FILE]`, `alerts [--open]`,
+    `alert show|assess ID`, `trend-policy show|set`, `summary SITE --month YYYY-MM [--pdf FILE]`,
+    `heat-map SITE ROOM --month YYYY-MM [--svg FILE]`.
+
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
     """
 
 
 def _register() -> None:
-    from atmp.environment.cli import commands, results  # noqa: F401
+    from atmp.environment.cli import commands, results, trends  # noqa: F401
 
 
 _register()

@@ -117,7 +117,8 @@ def import_(file: Path, site: str, dry_run: bool, reason: str, **auth: Any) -> N
       room,point,taken_at,state,value,unit,operator,batch
       CR-01,SP-01,2026-12-01T09:30:00+01:00,in_operation,0,CFU/4h,olga,B-001
     unit and batch may be left empty (unit: the point's). A bad line refuses the whole
-    file, naming its line and field (exit 2); action-level results open deviations.
+    file, naming its line and field (exit 2); action-level results open deviations, and the
+    trends the results complete raise QA trend alerts (each point evaluated once).
 
     \b
     Examples:
@@ -139,6 +140,7 @@ def import_(file: Path, site: str, dry_run: bool, reason: str, **auth: Any) -> N
 def _report_text(d: dict[str, Any]) -> str:
     done = "would import" if d["dry_run"] else "imported"
     opened = f"; deviations {', '.join(d['deviations'])}" if d["deviations"] else ""
+    opened += f"; trend alerts {', '.join(d['trend_alerts'])}" if d.get("trend_alerts") else ""
     kept = f"; file {d['file']} sha256 {d['file_sha256']}" if d["file"] else ""
     return (
         f"{done} {d['results']} results: {d['within']} within, {d['alert']} alert, {d['action']} action{opened}{kept}"

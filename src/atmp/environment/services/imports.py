@@ -18,6 +18,7 @@ from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.environment.models import Result, Room, SamplePoint
 from atmp.environment.services import results
+from atmp.environment.services.alerts import raise_alerts
 from atmp.environment.services.rooms import find_point, find_room
 from atmp.files.services import store
 from atmp.ledger import writer
@@ -39,6 +40,7 @@ class ImportReport:
     file_sha256: str = ""
     file_record: str = ""
     dry_run: bool = False
+    trend_alerts: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, object]:
         """Return the report as the CLI prints it."""
@@ -49,6 +51,7 @@ class ImportReport:
             "alert": self.levels["alert"],
             "action": self.levels["action"],
             "deviations": self.deviations,
+            "trend_alerts": self.trend_alerts,
             "file_sha256": self.file_sha256,
             "file": self.file_record,
         }
@@ -146,5 +149,7 @@ def import_results(
             deviation = results.save(ch, actor, result)
             if deviation is not None:
                 report.deviations.append(deviation.number)
+        # Each sample point is evaluated once, after all its lines are in (not once per line).
+        report.trend_alerts = [a.record_key for a in raise_alerts(ch, actor, made)]
     report.file_sha256, report.file_record = kept.sha256, kept.record_key
     return report

@@ -11,6 +11,7 @@ from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import User
 from atmp.environment import limits
 from atmp.environment.models import Result, SamplePoint
+from atmp.environment.services.alerts import raise_alerts
 from atmp.environment.services.limits import checked_state, count, in_force
 from atmp.ledger import writer
 from atmp.quality.models.deviations import Deviation
@@ -106,6 +107,8 @@ def record_result(
     )
     with writer.change(actor=actor, reason=reason) as ch:
         deviation = save(ch, actor, result)
+        # A trend it completes is raised for QA in the same change (services.alerts).
+        raise_alerts(ch, actor, [result])
     return result, deviation
 
 
