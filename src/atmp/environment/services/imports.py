@@ -16,8 +16,11 @@ from typing import IO
 
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
+from atmp.environment import limits
 from atmp.environment.models import Result, Room, SamplePoint
 from atmp.environment.services import results
+from atmp.environment.services.limits import Limits, checked_state
+from atmp.environment.services.limits import in_force as limits_in_force
 from atmp.environment.services.rooms import find_point, find_room
 from atmp.files.services import store
 from atmp.ledger import writer
@@ -55,10 +58,12 @@ class ImportReport:
 
 
 def moment(text: str) -> dt.datetime:
-    """Return an ISO 8601 time, or refuse naming taken_at."""
+    """Return an ISO 8601 time (in UTC when it has a zone: the same instant), or refuse naming taken_at."""
     try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
+        parsed = dt.datetime.fromisoformat(text.strip())
+        # Stored in UTC either way; in UTC the bulk write takes its fast path (ledger.batch_plan).
+        return parsed if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             "taken_at", f"{text!r}: give ISO 8601 with its zone, e.g. 2026-12-01T09:30:00+01:00"
         ) from None
@@ -81,6 +86,7 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
     rooms: dict[str, Room] = {}
     points: dict[tuple[str, str], SamplePoint] = {}
     operators: dict[str, User] = {}
+    in_force: dict[tuple[int, str], Limits] = {}  # the limits at a point in a state, looked up once
     made = []
     for row in reader:
         line = reader.line_num
@@ -98,15 +104,20 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
             points[key] = point
             operator = operators.get(values["operator"]) or operator_named(values["operator"])
             operators[operator.username] = operator
+            state = checked_state(values["state"])
+            found = in_force.get((point.pk, state))
+            if found is None:
+                found = in_force[point.pk, state] = limits_in_force(point, state)
             made.append(
                 results.prepare(
                     point=point,
                     taken_at=moment(values["taken_at"]),
-                    state=values["state"],
+                    state=state,
                     value=values["value"],
                     unit_=values.get("unit", ""),
                     operator=operator,
                     batch=values.get("batch", ""),
+                    found=found,
                 )
             )
         except InvalidInput as exc:
@@ -142,9 +153,14 @@ def import_results(
     with writer.change(actor=actor, reason=why) as ch:
         kept = store(actor=actor, stream=io.BytesIO(data), name=name, reason=why, media_type="text/csv", site=site)
         for result in made:
-            result.source_file = kept
-            deviation = results.save(ch, actor, result)
-            if deviation is not None:
-                report.deviations.append(deviation.number)
+            result.source_file_id = kept.pk
+        # The results within and at alert level in bulk (each with its own entry, ADR 0016), in the
+        # file's order; then each action-level one with the deviation it opens.
+        ch.create_many([r for r in made if r.level != limits.ACTION])
+        for result in made:
+            if result.level == limits.ACTION:
+                deviation = results.save(ch, actor, result)
+                if deviation is not None:
+                    report.deviations.append(deviation.number)
     report.file_sha256, report.file_record = kept.sha256, kept.record_key
     return report
