@@ -19,7 +19,7 @@ from atmp.accounts.models import Site, User
 from atmp.environment import limits
 from atmp.environment.models import Result, Room, SamplePoint
 from atmp.environment.services import results
-from atmp.environment.services.limits import Limits, checked_state
+from atmp.environment.services.limits import Limits
 from atmp.environment.services.limits import in_force as limits_in_force
 from atmp.environment.services.rooms import find_point, find_room
 from atmp.files.services import store
@@ -75,27 +75,33 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("file", "not UTF-8 text: export the results as CSV in UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InvalidInput("file", f"line 1: the header lacks {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
         raise InvalidInput("file", f"line 1: unknown columns {', '.join(unknown)} (columns: {', '.join(COLUMNS)})")
+    # Each column's position (a repeated column: its last, as csv.DictReader would take it).
+    at = {name: i for i, name in enumerate(header)}
+    width = len(header)
     rooms: dict[str, Room] = {}
     points: dict[tuple[str, str], SamplePoint] = {}
     operators: dict[str, User] = {}
     in_force: dict[tuple[int, str], Limits] = {}  # the limits at a point in a state, looked up once
     made = []
     for row in reader:
+        if not row:
+            continue  # a blank line, as csv.DictReader skips it
         line = reader.line_num
-        values = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        if None in row:
-            raise InvalidInput("file", f"line {line}: more fields than the header's {len(header)}")
+        if len(row) > width:
+            raise InvalidInput("file", f"line {line}: more fields than the header's {width}")
+        given = len(row)
+        values = {name: row[i].strip() if i < given else "" for name, i in at.items()}
         try:
             for name in REQUIRED:
-                if not values.get(name):
+                if not values[name]:
                     raise InvalidInput(name, "is required")
             room = rooms.get(values["room"]) or find_room(site, values["room"], field="room")
             rooms[room.code] = room
@@ -104,14 +110,15 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
             points[key] = point
             operator = operators.get(values["operator"]) or operator_named(values["operator"])
             operators[operator.username] = operator
-            state = checked_state(values["state"])
+            when = moment(values["taken_at"])
+            state = values["state"]
             found = in_force.get((point.pk, state))
-            if found is None:
+            if found is None and state in limits.STATES:  # a wrong state: prepare names it
                 found = in_force[point.pk, state] = limits_in_force(point, state)
             made.append(
                 results.prepare(
                     point=point,
-                    taken_at=moment(values["taken_at"]),
+                    taken_at=when,
                     state=state,
                     value=values["value"],
                     unit_=values.get("unit", ""),
