@@ -55,7 +55,7 @@ TYPICAL = {
 ACTION_EVERY = 20_000
 
 
-def generate(rows: int, *, seed: int = 14) -> bytes:
+def generate(rows: int, *, seed: int = 14, action_every: int = ACTION_EVERY) -> bytes:
     """Return a CSV file of `rows` results at the benchmark's points (deterministic for a seed)."""
     rng = random.Random(seed)
     points = [(room, grade, f"{room}-{kind}", kind) for room, grade in ROOMS for kind in TYPES]
@@ -72,7 +72,7 @@ def generate(rows: int, *, seed: int = 14) -> bytes:
             value = "0"
         else:
             value = str(rng.choice((0, 0, 0, 1, 1, 2)))
-        if n % ACTION_EVERY == ACTION_EVERY - 1:  # grade A: any growth is action, and opens a deviation
+        if n % action_every == action_every - 1:  # grade A: any growth is action, and opens a deviation
             room, grade, code, kind, value = "RA", "A", "RA-settle_plate", "settle_plate", "1"
         at = (start + dt.timedelta(minutes=n)).isoformat()
         batch = f"AAV-25-{n // 5000:03d}" if grade in "AB" and state == "in_operation" else ""
