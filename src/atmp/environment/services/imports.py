@@ -11,8 +11,9 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
@@ -76,7 +77,8 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
     except UnicodeDecodeError:
         raise InvalidInput("file", "not UTF-8 text: export the results as CSV in UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    lines = _rows(reader)
+    header = [h.strip() for h in next(lines, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InvalidInput("file", f"line 1: the header lacks {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
@@ -91,7 +93,7 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
     operators: dict[str, User] = {}
     in_force: dict[tuple[int, str], Limits] = {}  # the limits at a point in a state, looked up once
     made = []
-    for row in reader:
+    for row in lines:
         if not row:
             continue  # a blank line, as csv.DictReader skips it
         line = reader.line_num
@@ -132,6 +134,18 @@ def parse(data: bytes, *, site: Site) -> list[Result]:
     if not made:
         raise InvalidInput("file", "no results: the file has a header and no lines")
     return made
+
+
+def _rows(reader: Any) -> Iterator[list[str]]:
+    """Yield the reader's rows; a line the csv module cannot read (a field over its size limit) refuses the file."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput("file", f"line {reader.line_num}: not CSV the import reads ({exc})") from None
+        yield row
 
 
 def operator_named(username: str) -> User:

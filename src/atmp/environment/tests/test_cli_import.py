@@ -240,3 +240,16 @@ def test_the_bulk_import_writes_what_one_by_one_saves_would_and_the_ledger_verif
     assert entries.filter(record_type="environment.result").count() == 4
     assert entries.filter(record_type="quality.deviation").exists()
     assert verify.run().ok
+
+
+def test_a_line_the_csv_module_cannot_read_is_refused_naming_it(setup_):
+    from atmp.accounts.errors import InvalidInput
+    from atmp.environment.services.imports import import_results
+
+    _tmp, operator, room, at = setup_
+    huge = "x" * 200_000  # over the csv module's field size limit
+    header = "room,point,taken_at,state,value,operator,batch\n"
+    text = f"{header}{room.code},SP1,{at},in_operation,1,{operator.username},{huge}\n"
+    with pytest.raises(InvalidInput, match="line 2"):
+        import_results(actor=operator, site=room.site, stream=io.BytesIO(text.encode()), name="em.csv")
+    assert not Result.objects.exists()
