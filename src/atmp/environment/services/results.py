@@ -12,8 +12,9 @@ from atmp.accounts.models import User
 from atmp.environment import limits
 from atmp.environment.models import Result, SamplePoint
 from atmp.environment.services.alerts import raise_alerts
-from atmp.environment.services.limits import checked_state, count, in_force
+from atmp.environment.services.limits import Limits, checked_state, count, in_force
 from atmp.ledger import writer
+from atmp.ledger.new_records import new_record
 from atmp.quality.models.deviations import Deviation
 from atmp.quality.services import edits
 from atmp.quality.services.deviations import open_deviation
@@ -30,6 +31,9 @@ def unit(point: SamplePoint, value: Any) -> str:
     return expected
 
 
+_POINT, _OPERATOR = Result._meta.get_field("point"), Result._meta.get_field("operator")
+
+
 def prepare(
     *,
     point: SamplePoint,
@@ -39,28 +43,49 @@ def prepare(
     unit_: Any = "",
     operator: User,
     batch: str = "",
+    found: Limits | None = None,
 ) -> Result:
-    """Check a result's fields and judge it; return it unsaved (the import checks every line first)."""
+    """Check a result's fields and judge it; return it unsaved (the import checks every line first).
+
+    `found`: the limits in force at the point in the result's state, when the caller has them
+    (the import looks them up once per point and state); otherwise they are looked up here.
+    """
     if point.voided:
         raise InvalidInput("point", f"sample point {point.code} is voided")
     if point.room.status != "in_use":
         raise InvalidInput("point", f"room {point.room.code} is {point.room.state_label().lower()}: no results")
     if not operator.is_active:
         raise InvalidInput("operator", f"{operator.username} is not an active user")
-    result = Result(
-        point=point,
-        site_id=point.room.site_id,
-        taken_at=edits.past_moment(taken_at, "taken_at"),
-        state=checked_state(state),
-        value=count(value),
-        unit=unit(point, unit_),
-        operator=operator,
-        batch=edits.text(batch, "batch", limit=60),
+    when = edits.past_moment(taken_at, "taken_at")
+    state_ = checked_state(state)
+    number = count(value)
+    unit_text = unit(point, unit_)
+    batch_text = edits.text(batch, "batch", limit=60)
+    if found is None:
+        found = in_force(point, state_)
+    judged = limits.evaluate(number, action=found.action, alert=found.alert)
+    # Built as Result(...) would be, without Model.__init__'s cost per line of a large import
+    # (atmp.ledger.new_records), the status default as its text (what create_many's fast path takes).
+    result = new_record(
+        Result,
+        {
+            "point_id": point.pk,
+            "site_id": point.room.site_id,
+            "taken_at": when,
+            "state": state_,
+            "value": number,
+            "unit": unit_text,
+            "operator_id": operator.pk,
+            "batch": batch_text,
+            "level": judged.level,
+            "action_limit": found.action,
+            "alert_limit": found.alert,
+            "limits_from": found.source[:300],
+        },
     )
-    found = in_force(point, result.state)
-    judged = limits.evaluate(result.value, action=found.action, alert=found.alert)
-    result.level = judged.level
-    result.action_limit, result.alert_limit, result.limits_from = found.action, found.alert, found.source[:300]
+    # The records at hand, kept as the descriptors would keep them (result.point is not read again).
+    _POINT.set_cached_value(result, point)
+    _OPERATOR.set_cached_value(result, operator)
     return result
 
 

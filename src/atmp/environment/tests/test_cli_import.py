@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 
 import pytest
@@ -209,3 +210,46 @@ def test_qa_changes_a_room_with_a_reason():
     assert (changed["grade"], changed["version"]) == ("C", 2)
     refused = atmp("room", "change", room.site.code, room.code, "--bsl", "5", "--reason", "x", "--as", qa.username)
     assert refused.exit_code == 2 and "biosafety_level" in refused.output
+
+
+def test_the_bulk_import_writes_what_one_by_one_saves_would_and_the_ledger_verifies(setup_):
+    """Results within and at alert level go in bulk, the action-level one with its deviation; every time
+    given with its zone is kept as the same instant; columns in any order, blank lines skipped."""
+    from atmp.environment.services.imports import import_results
+    from atmp.ledger import verify
+
+    _tmp, operator, room, _at = setup_
+    local = (clock.now() - dt.timedelta(hours=3)).astimezone(dt.timezone(dt.timedelta(hours=1)))
+    text = (
+        "operator,value,state,taken_at,point,room\n"
+        f"{operator.username},0,in_operation,{local.isoformat()},SP1,{room.code}\n"
+        "\n"
+        f"{operator.username},3,in_operation,{local.isoformat()},SP1,{room.code}\n"
+        f"{operator.username},7,in_operation,{local.isoformat()},SP1,{room.code}\n"
+        f"{operator.username},1200,at_rest,{local.isoformat()},PC1,{room.code}\n"
+    )
+    before = AuditEntry.objects.count()
+    report = import_results(actor=operator, site=room.site, stream=io.BytesIO(text.encode()), name="em.csv")
+    assert (report.lines, report.levels["within"], report.levels["alert"], report.levels["action"]) == (4, 2, 1, 1)
+    stored = list(Result.objects.order_by("pk"))
+    assert [r.value for r in stored] == [0, 3, 1200, 7]  # the bulk first, in the file's order; then the action one
+    assert {r.taken_at for r in stored} == {local}  # the same instant, whatever the zone it was given in
+    assert all(r.source_file_id is not None and r.operator_id == operator.pk for r in stored)
+    # One entry a result, the kept file's and the deviation's: nothing else.
+    entries = AuditEntry.objects.filter(seq__gt=before)
+    assert entries.filter(record_type="environment.result").count() == 4
+    assert entries.filter(record_type="quality.deviation").exists()
+    assert verify.run().ok
+
+
+def test_a_line_the_csv_module_cannot_read_is_refused_naming_it(setup_):
+    from atmp.accounts.errors import InvalidInput
+    from atmp.environment.services.imports import import_results
+
+    _tmp, operator, room, at = setup_
+    huge = "x" * 200_000  # over the csv module's field size limit
+    header = "room,point,taken_at,state,value,operator,batch\n"
+    text = f"{header}{room.code},SP1,{at},in_operation,1,{operator.username},{huge}\n"
+    with pytest.raises(InvalidInput, match="line 2"):
+        import_results(actor=operator, site=room.site, stream=io.BytesIO(text.encode()), name="em.csv")
+    assert not Result.objects.exists()
