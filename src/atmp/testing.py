@@ -361,6 +361,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "environment.samplepoint": (lambda actor: _e().make_point(actor=actor), "location", "Moved"),
     "environment.alertlimit": (lambda actor: _e().make_alert_limit(actor=actor), "value", Decimal("2")),
     "environment.result": (lambda actor: _e().make_result(actor=actor), "batch", "B-2"),
+    "environment.trendalert": (lambda actor: _e().make_trend_alert(actor=actor), "detail", "Re-worded"),
+    "environment.trendpolicy": (lambda actor: _e().make_trend_policy(actor=actor), "window_days", 60),
     "manufacturing.product": (lambda actor: _m().make_product(actor=actor), "name", "Renamed"),
     "manufacturing.processversion": (lambda actor: _m().make_processversion(actor=actor), "title", "Re-titled"),
     "manufacturing.equipment": (lambda actor: _m().make_equipment(actor=actor), "location", "Room 3.02"),
@@ -387,6 +389,10 @@ WALK_FACTORIES: dict[str, Any] = {
     # From quarantine a walk is rejected (final) long before it draws a signed release by QA with a
     # password; from released it moves on to consumed and recalled. Release: trace/tests/test_lots_release.py.
     "trace.lot": lambda actor: _t().make_released_lot(actor=actor),
+    # Effective only once its process version and SOPs are: the plain factory's draft stays a draft.
+    "manufacturing.masterbatchrecord": lambda actor: _m().make_mbr_ready_for_approval(actor=actor),
+    # As the service does, the assessment is written by the signed step that assesses the alert.
+    "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
 }
 
 

@@ -95,3 +95,18 @@ def make_trend_alert(*, actor: User | None = None, point: Any = None) -> Any:
     make_result(actor=actor, point=point, value=4, taken_at=start)
     make_result(actor=actor, point=point, value=4, taken_at=start + dt.timedelta(hours=4))
     return TrendAlert.objects.filter(point=point).latest("pk")
+
+
+def make_trend_policy(*, actor: User | None = None, site: Site | None = None, **values: Any) -> Any:
+    """Set a site's trend policy (a new site unless given): atmp's defaults, or the values given."""
+    from atmp.environment.services.alerts import set_policy
+
+    qa = _qa(actor)
+    return set_policy(actor=qa, site=site or make_site(actor=qa), reason="EM plan", **values)
+
+
+def make_trend_alert_with_assessment(*, actor: User | None = None) -> Any:
+    """Raise a trend alert and write QA's assessment into it, unsaved: the signed 'assess' step saves it."""
+    alert = make_trend_alert(actor=actor)
+    alert.assessment = "Within the trend of the season; the HVAC filter was changed."
+    return alert

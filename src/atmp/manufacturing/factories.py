@@ -235,3 +235,18 @@ def make_roomuse(*, actor: User | None = None, room: Any = None, product: Any = 
     checker = make_user("operator", password=PASSWORD)
     room = make_cleared_room(actor=operator, checker=checker, product=product, room=room)
     return start_use(actor=operator, room=room, product=product, batch=fields.pop("batch", "B-0001"), **fields)
+
+
+def make_mbr_ready_for_approval(*, actor: User) -> Any:
+    """Draft a master batch record QA may make effective: its process version and its SOP are effective."""
+    from atmp.manufacturing.services.mbr import add_mbr
+    from atmp.manufacturing.services.products import make_effective
+    from atmp.quality.factories import make_document, make_effective_version
+    from atmp.trace.factories import make_material
+
+    version = make_processversion(actor=actor)
+    make_effective(actor=approver(), version=version, password=PASSWORD, reason="version 1")
+    sop = make_document(actor=actor, site=version.site)
+    make_effective_version(actor=actor, approver=approver(), password=PASSWORD, document=sop)
+    document = mbr_document(sop=sop.number, material=make_material(actor=actor, type="medium").code)
+    return add_mbr(actor=actor, process_version=version, document=document)
