@@ -99,8 +99,9 @@ def test_every_response_carries_the_security_headers(behind_proxy, as_reviewer):
 
 
 # Rendered only into a PDF by WeasyPrint, never served to a browser, so no Content-Security-Policy
-# applies: a label's page size and type size are computed per label size, in its own <style>.
-PRINTED_ONLY = {"trace/templates/trace/label.html"}
+# applies: a label's page size and type size are computed per label size, in its own <style>; the
+# EM monthly summary's page is landscape A4 (environment/printed.py).
+PRINTED_ONLY = {"trace/templates/trace/label.html", "environment/templates/environment/summary_print.html"}
 
 
 def test_no_template_has_an_inline_script_style_or_event_handler():
