@@ -139,7 +139,12 @@ def outside() -> Outside:
 @pytest.fixture
 def page(browser, server: Server, outside: Outside) -> Iterator[object]:
     """Return a fresh page (own cookies) that refuses, and reports, any request leaving 127.0.0.1."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    yield from local_only_page(browser, server, outside, viewport={"width": 1360, "height": 900}, accept_downloads=True)
+
+
+def local_only_page(browser, server: Server, outside: Outside, **options) -> Iterator[object]:
+    """Yield a fresh page in a context made with `options`; fail the test if it reached beyond 127.0.0.1."""
+    context = browser.new_context(base_url=server.url, **options)
 
     def guard(route, request) -> None:
         parsed = urlparse(request.url)

@@ -5,12 +5,11 @@ page and the deviation's own page show. The demo's year of results is already in
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 
 from tests.browser.browsing import sign_in
-from tests.browser.conftest import LOCAL_HOSTS
+from tests.browser.conftest import local_only_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,21 +19,7 @@ TABLET = {"width": 1024, "height": 768}
 @pytest.fixture
 def tablet(browser, server, outside):
     """Return a fresh page on a touch tablet's screen (own cookies; a request leaving 127.0.0.1 fails the test)."""
-    context = browser.new_context(base_url=server.url, viewport=TABLET, has_touch=True, is_mobile=True)
-
-    def guard(route, request) -> None:
-        if urlparse(request.url).hostname not in LOCAL_HOSTS and request.url.startswith(("http", "ws")):
-            outside.urls.append(request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-    assert outside.urls == [], f"the page tried to reach hosts other than 127.0.0.1: {outside.urls}"
+    yield from local_only_page(browser, server, outside, viewport=TABLET, has_touch=True, is_mobile=True)
 
 
 def enter(page, point: str, count: str, batch: str = "") -> None:
