@@ -1,17 +1,18 @@
 """Capture a process value over OPC UA: one read of one node, with its source, timestamps and status.
 
 Where a site connects equipment, a batch entry's value is read from the instrument instead of being
-typed. `read()` connects (asyncua), reads the node's DataValue (OPC 10000-4 §7.11 DataValue: the
+typed. `read()` connects (asyncua), reads the node's DataValue (OPC 10000-4 v1.05 §7.11 DataValue: the
 value, its StatusCode, the source and server timestamps) and the node's EngineeringUnits property,
 and returns a `Reading` only when the value is one GMP can record: a finite number, of Good status,
 with the source timestamp (when the instrument measured it). Everything else is refused with
 `InvalidInput("endpoint" | "node", sentence)`; no asyncua exception or traceback escapes.
 
-Security: anonymous by default. A site may give a username and password (`Credentials`) and a
-security string `Basic256Sha256,SignAndEncrypt,client-cert.pem,client-key.pem[,server-cert.pem]`,
-passed to asyncua's `Client.set_security_string`; without a security string the session is
-unencrypted (policy None), so a password then crosses the network in the clear only as asyncua's
-user token encryption allows: use a security string wherever a password is set.
+Security: anonymous and unencrypted (policy None) by default. A site may give a username and
+password and a security string (`Credentials`), e.g.
+`Basic256Sha256,SignAndEncrypt,client-cert.der,client-key.pem[,server-cert.der]`, passed to
+asyncua's `Client.set_security_string` (the tests cover Basic256Sha256 SignAndEncrypt with a user
+and password). Without a security string nothing is signed or encrypted: give one wherever a
+password is set.
 
 `read()` runs its own event loop (asyncio.run), so it is called from synchronous code (services,
 views, the CLI), never from inside a running event loop.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -33,15 +35,17 @@ from urllib.parse import urlsplit
 from atmp.accounts.errors import InvalidInput
 
 SCHEME = "opc.tcp"
-# The node id forms atmp accepts (OPC 10000-6 §5.3.1.10): an optional namespace index, then a
-# numeric, string, GUID or opaque (base64) identifier. Namespace URIs (nsu=) are not accepted: the
-# source string must name the node the same way every time it is stored.
+# The node id forms atmp accepts (OPC 10000-6 v1.04 §5.3.1.10, where ns=0; is left out): an optional
+# namespace index, then a numeric, string, GUID or opaque (base64) identifier. Namespace URIs (nsu=)
+# are not accepted: the source string must name the node the same way every time it is stored.
 NODE_ID = re.compile(
     r"(?:ns=(?P<ns>\d{1,5});)?"
     r"(?:i=\d{1,10}|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/=]+)",
     re.DOTALL,
 )
 NODE_FORMS = "ns=<index>;i=<number>, ns=<index>;s=<name>, ns=<index>;g=<guid> or ns=<index>;b=<base64>"
+POLICIES = ("Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss")
+MODES = ("Sign", "SignAndEncrypt")
 NUMERIC_TYPES = frozenset({"SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64", "Float", "Double"})
 
 
@@ -117,14 +121,31 @@ def node_text(node_id: str) -> str:
     return str(parsed.to_string())
 
 
+def security_text(security: str) -> str:
+    """Return the security string stripped, or refuse one that is not Policy,Mode,cert,key[,server-cert]."""
+    parts = [p.strip() for p in security.split(",")] if security.strip() else []
+    if not parts:
+        return ""
+    form = "Policy,Mode,client-cert,client-key[,server-cert]"
+    if len(parts) not in (4, 5) or not all(parts):
+        raise InvalidInput("endpoint", f"the security setting must be {form}, e.g. Basic256Sha256,SignAndEncrypt,…")
+    if parts[0] not in POLICIES:
+        raise InvalidInput("endpoint", f"security policy {parts[0]!r} is not one of {', '.join(POLICIES)}")
+    if parts[1] not in MODES:
+        raise InvalidInput("endpoint", f"security mode {parts[1]!r} is not Sign or SignAndEncrypt")
+    return ",".join(parts)
+
+
 def read(endpoint: str, node_id: str, *, timeout: float = 5.0, credentials: Credentials | None = None) -> Reading:
     """Read one node's value from an OPC UA server, or refuse what GMP cannot record."""
     url = endpoint_url(endpoint)
     node = node_text(node_id)
+    credentials = credentials or Credentials()
+    credentials = dataclasses.replace(credentials, security=security_text(credentials.security))
     if not (0 < timeout <= 300):
         raise InvalidInput("endpoint", f"the timeout must be between 0 and 300 seconds, not {timeout}")
     try:
-        return asyncio.run(asyncio.wait_for(_read(url, node, timeout, credentials or Credentials()), timeout))
+        return asyncio.run(asyncio.wait_for(_read(url, node, timeout, credentials), timeout))
     except InvalidInput:
         raise
     except TimeoutError:
@@ -146,9 +167,20 @@ async def _read(url: str, node: str, timeout: float, credentials: Credentials) -
     if credentials.security:
         try:
             await client.set_security_string(credentials.security)
+        except OSError as exc:
+            why = f"{exc.strerror}: {exc.filename}" if exc.filename else _why(exc)
+            raise InvalidInput("endpoint", f"the security setting cannot be used: {why}") from None
         except Exception as exc:
             raise InvalidInput("endpoint", f"the security setting cannot be used: {_why(exc)}") from None
-    await client.connect()
+    try:
+        await client.connect()
+    except Exception as exc:
+        if str(exc).startswith("No matching endpoints"):
+            policy = credentials.security.split(",", 1)[0] if credentials.security else "None"
+            raise InvalidInput(
+                "endpoint", f"{url} offers no endpoint with security policy {policy}: check the site's security setting"
+            ) from None
+        raise
     try:
         return await _read_node(client, url, node)
     finally:
@@ -228,7 +260,7 @@ def _float32_text(number: float) -> str:
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
-    # OPC UA DateTime is UTC (OPC 10000-6 §5.2.2.5); asyncua may hand it back naive.
+    # The timestamps are UTC (OPC 10000-4 v1.05 §7.11.3); asyncua may hand them back naive.
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 

@@ -14,13 +14,19 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from asyncua import Server, ua
+from asyncua.crypto.cert_gen import setup_self_signed_certificate
+from asyncua.crypto.permission_rules import User, UserRole
+from asyncua.server.user_managers import UserManager
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 NAMESPACE = "urn:atmp:test:opcua"
 MEASURED_AT = dt.datetime(2026, 3, 2, 8, 15, 30, tzinfo=dt.UTC)
 STARTUP_SECONDS = 20
+CLIENT_URI = "urn:freeopcua:client"  # asyncua's client application URI, which its certificate must name
 
 
 def free_port() -> int:
@@ -67,10 +73,46 @@ async def _nodes(server: Server) -> int:
     return ns
 
 
-class LocalServer:
-    """An OPC UA server running in a background thread until `stop()`; `endpoint` is where it listens."""
+class OneUser(UserManager):
+    """Admit one user with their password, and nobody else (not anonymous)."""
 
-    def __init__(self) -> None:
+    def __init__(self, username: str, password: str) -> None:
+        self.username, self.password = username, password
+
+    def get_user(
+        self, iserver: Any, username: str | None = None, password: str | None = None, certificate: Any = None
+    ) -> User | None:
+        """Return the user when the name and password match, else None (the session is refused)."""
+        if username == self.username and password == self.password:
+            return User(role=UserRole.User)
+        return None
+
+
+async def certificates(folder: Path) -> dict[str, Path]:
+    """Make self-signed server and client certificates with their keys in the folder; return their paths."""
+    paths: dict[str, Path] = {}
+    for who, uri, use in (
+        ("server", "urn:atmp:test:opcua:server", ExtendedKeyUsageOID.SERVER_AUTH),
+        ("client", CLIENT_URI, ExtendedKeyUsageOID.CLIENT_AUTH),
+    ):
+        paths[f"{who}_key"], paths[f"{who}_cert"] = folder / f"{who}-key.pem", folder / f"{who}.der"
+        await setup_self_signed_certificate(
+            paths[f"{who}_key"], paths[f"{who}_cert"], uri, "127.0.0.1", [use], {"commonName": f"atmp test {who}"}
+        )
+    return paths
+
+
+class LocalServer:
+    """An OPC UA server running in a background thread until `stop()`; `endpoint` is where it listens.
+
+    With `secure` (a folder for the certificates) it offers only Basic256Sha256 SignAndEncrypt and
+    admits only `user` (name, password); `security` is then the client's asyncua security string.
+    """
+
+    def __init__(self, *, secure: Path | None = None, user: tuple[str, str] | None = None) -> None:
+        self.secure = secure
+        self.user = user
+        self.security = ""
         self.port = free_port()
         self.endpoint = f"opc.tcp://127.0.0.1:{self.port}"
         self.namespace = 0
@@ -112,11 +154,18 @@ class LocalServer:
 
     async def _serve(self) -> None:
         self._stopping = asyncio.Event()
-        server = Server()
+        server = Server(user_manager=OneUser(*self.user) if self.user else None)
         try:
             await server.init()
             server.set_endpoint(self.endpoint)
-            server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+            if self.secure is None:
+                server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+            else:
+                paths = await certificates(self.secure)
+                await server.load_certificate(paths["server_cert"])
+                await server.load_private_key(paths["server_key"])
+                server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+                self.security = f"Basic256Sha256,SignAndEncrypt,{paths['client_cert']},{paths['client_key']}"
             self.namespace = await _nodes(server)
             await server.start()
         except BaseException as exc:
@@ -131,9 +180,9 @@ class LocalServer:
 
 
 @contextmanager
-def running_server() -> Iterator[LocalServer]:
+def running_server(*, secure: Path | None = None, user: tuple[str, str] | None = None) -> Iterator[LocalServer]:
     """Run a test OPC UA server for the duration of the block."""
-    server = LocalServer()
+    server = LocalServer(secure=secure, user=user)
     server.start()
     try:
         yield server
