@@ -15,7 +15,7 @@ class ManufacturingConfig(AppConfig):
         cli="atmp.manufacturing.cli:manufacturing",
         cli_help="Manufacturing: products and process versions, master batch records, equipment with its "
         "qualification, calibration, maintenance, cleaning and logbook; rooms with their cleanings, line "
-        "clearances and uses.",
+        "clearances and uses; OPC UA capture of process values.",
         nav=(NavEntry("Manufacturing", "manufacturing:index", "records.view"),),
         actions=("atmp.manufacturing.views.forms:for_record",),
         panels=("atmp.manufacturing.views.rooms:room_panel",),
