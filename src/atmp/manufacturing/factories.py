@@ -237,16 +237,96 @@ def make_roomuse(*, actor: User | None = None, room: Any = None, product: Any = 
     return start_use(actor=operator, room=room, product=product, batch=fields.pop("batch", "B-0001"), **fields)
 
 
-def make_mbr_ready_for_approval(*, actor: User) -> Any:
+def make_mbr_ready_for_approval(*, actor: User, product: Any = None) -> Any:
     """Draft a master batch record QA may make effective: its process version and its SOP are effective."""
     from atmp.manufacturing.services.mbr import add_mbr
     from atmp.manufacturing.services.products import make_effective
     from atmp.quality.factories import make_document, make_effective_version
     from atmp.trace.factories import make_material
 
-    version = make_processversion(actor=actor)
+    version = make_processversion(actor=actor, product=product)
     make_effective(actor=approver(), version=version, password=PASSWORD, reason="version 1")
     sop = make_document(actor=actor, site=version.site)
     make_effective_version(actor=actor, approver=approver(), password=PASSWORD, document=sop)
     document = mbr_document(sop=sop.number, material=make_material(actor=actor, type="medium").code)
     return add_mbr(actor=actor, process_version=version, document=document)
+
+
+def make_effective_mbr(*, actor: User, product: Any = None) -> Any:
+    """Return a master batch record made effective by a QA Approver (its process version and SOP effective)."""
+    from atmp.manufacturing.services.mbr import make_effective
+
+    mbr = make_mbr_ready_for_approval(actor=actor, product=product)
+    return make_effective(actor=approver(), mbr=mbr, password=PASSWORD, reason="approved for use")
+
+
+def make_output_lot(*, actor: User, site: Site) -> Any:
+    """Receive a drug-product lot of one bag in quarantine at the site: what a batch makes."""
+    from atmp.trace.factories import make_lot, make_material
+
+    material = make_material(actor=actor, type="drug_product", unit="{bag}")
+    return make_lot(actor=actor, material=material, site=site, quantity="1")
+
+
+def make_batch(*, actor: User, mbr: Any = None, patient: Any = None, **fields: Any) -> Any:
+    """Create a batch of an effective master batch record (new unless given), for a new patient when autologous."""
+    from atmp.manufacturing.services.batches import create_batch
+    from atmp.trace.factories import make_person
+
+    mbr = mbr or make_effective_mbr(actor=actor)
+    site = mbr.process_version.site
+    if patient is None and mbr.process_version.product.origin == "autologous":
+        patient = make_person(actor=actor, site=site)
+    output = fields.pop("output_lot", None) or make_output_lot(actor=actor, site=site)
+    return create_batch(actor=actor, mbr=mbr, output_lot=output, patient=patient, **fields)
+
+
+def make_batchstep(*, actor: User) -> Any:
+    """Return the first step of a new batch."""
+    return make_batch(actor=actor).steps.order_by("number")[0]
+
+
+def make_floor(*, batch: Any, operator: User | None = None) -> dict[str, Any]:
+    """Make the shop floor ready for the batch: an operator trained on its SOPs, a cleared room, a usable BSC."""
+    from atmp.manufacturing.models import MbrStepSop
+    from atmp.quality.services.documents import read_and_understood
+
+    site = batch.site
+    operator = operator or make_user("operator", password=PASSWORD)
+    checker = make_user("operator", password=PASSWORD)
+    documents = {row.document for row in MbrStepSop.objects.filter(step__mbr=batch.mbr, voided=False)}
+    for document in documents:
+        version = document.effective_version()
+        assert version is not None, f"{document.number} has no effective version"
+        read_and_understood(actor=operator, version=version, password=PASSWORD)
+    qa = make_user("qa_reviewer", password=PASSWORD)
+    room = make_cleared_room(actor=operator, checker=checker, product=batch.product, site=site, grade="B")
+    bsc = make_usable_equipment(actor=qa, qa=approver(), site=site)
+    return {"operator": operator, "checker": checker, "room": room, "bsc": bsc, "qa": qa}
+
+
+def clean(*, actor: User, equipment: Any) -> Any:
+    """Clean the equipment again (after a step used it): usable by the next step."""
+    from atmp.manufacturing.services.logbook import record_cleaning
+
+    return record_cleaning(actor=actor, equipment=equipment)
+
+
+def make_running_step(*, actor: User | None = None) -> tuple[Any, dict[str, Any]]:
+    """Return the first step of a new batch, started by a trained operator in a cleared room, and the floor."""
+    from atmp.manufacturing.services.batch_steps import start_step
+
+    batch = make_batch(actor=actor or make_user("qa_reviewer", password=PASSWORD))
+    floor = make_floor(batch=batch)
+    step = batch.steps.order_by("number")[0]
+    start_step(actor=floor["operator"], step=step, room=floor["room"], equipment=[floor["bsc"]])
+    return step, floor
+
+
+def make_batchentry(*, actor: User | None = None) -> Any:
+    """Return a parameter entry (within its NOR) of the first step of a new, running batch."""
+    from atmp.manufacturing.services.batch_entries import record_parameter
+
+    step, floor = make_running_step(actor=actor)
+    parameter = step.mbr_step.parameters.get()
+    return record_parameter(actor=floor["operator"], step=step, parameter=parameter, value="37.0")

@@ -1,0 +1,171 @@
+"""Reads of batches: the live entries of a step, what a step still lacks, and review by exception.
+
+`exceptions(batch)` is what QA reads before the disposition (EU GMP Part IV §6.30, review by
+exception): deviations, values outside the normal operating or proven acceptable range (or a
+control's limits), corrections, late entries, acknowledged warnings, and EM results at alert or
+action level taken in the batch's rooms while it was made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from atmp.environment import limits
+from atmp.environment.models import Result
+from atmp.ledger import clock
+from atmp.ledger.models import Signature
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrStep
+
+VERIFIED = "verified"
+
+
+def entries_of(step: BatchStep) -> list[BatchEntry]:
+    """Return every entry of the step, superseded ones and voided ones included, in the order recorded."""
+    return list(step.entries.order_by("at", "pk"))
+
+
+def live_entries(step: BatchStep) -> list[BatchEntry]:
+    """Return the step's entries that stand: not voided and not superseded by a live correction."""
+    rows = [e for e in entries_of(step) if not e.voided]
+    superseded = {e.supersedes_id for e in rows if e.supersedes_id is not None}
+    return [e for e in rows if e.pk not in superseded]
+
+
+def is_verified(entry: BatchEntry) -> bool:
+    """Return True when the entry's current version carries a second person's 'verified' signature."""
+    return Signature.objects.filter(
+        record_type=entry.record_type(), record_id=str(entry.pk), record_version=entry.version, meaning=VERIFIED
+    ).exists()
+
+
+def needs_verification(entry: BatchEntry, mbr_step: MbrStep) -> bool:
+    """Return True when the master record asks a second person to verify the entry."""
+    return bool(mbr_step.verification or (entry.material is not None and entry.material.verification))
+
+
+def missing_entries(step: BatchStep) -> list[str]:
+    """Return what the step lacks before it may be completed, in words (empty when nothing)."""
+    mbr_step = step.mbr_step
+    live = live_entries(step)
+    have = {(e.kind, e.parameter_id or e.control_id or e.material_id) for e in live}
+    missing: list[str] = []
+    for p in mbr_step.parameters.filter(voided=False).order_by("position"):
+        if ("parameter", p.pk) not in have:
+            missing.append(f"parameter {p.name}")
+    for c in mbr_step.controls.filter(voided=False).order_by("position"):
+        if ("control", c.pk) not in have:
+            missing.append(f"control {c.name}")
+    for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position"):
+        if ("material", m.pk) not in have:
+            missing.append(f"material {m.material.code}")
+    for e in live:
+        if e.flag == EntryFlag.WARNING and not e.acknowledged:
+            missing.append(f"the acknowledgement of {e.record_key}")
+        if needs_verification(e, mbr_step) and not is_verified(e):
+            missing.append(f"a second person's verification of {e.record_key}")
+    return missing
+
+
+@dataclass(frozen=True)
+class BatchException:
+    """One thing QA looks at: its kind, what happened, the record it is about, and when."""
+
+    kind: str  # deviation, out_of_range, correction, late, acknowledged_warning, em_excursion
+    text: str
+    record_key: str
+    at: dt.datetime
+
+
+def _period(batch: Batch) -> tuple[dt.datetime, dt.datetime] | None:
+    steps = list(batch.steps.filter(voided=False).exclude(started_at=None))
+    if not steps:
+        return None
+    start = min(s.started_at for s in steps if s.started_at is not None)
+    ends = [s.ended_at for s in steps]
+    end = clock.now() if any(e is None for e in ends) else max(e for e in ends if e is not None)
+    return start, end
+
+
+def exceptions(batch: Batch) -> list[BatchException]:
+    """Return the batch's exceptions for review, in time order (what is not listed went as instructed)."""
+    found: list[BatchException] = []
+    entries = BatchEntry.objects.filter(step__batch=batch, voided=False).select_related(
+        "step", "parameter", "control", "material__material", "deviation", "lot"
+    )
+    for e in entries:
+        where = f"step {e.step.number}"
+        what = e.parameter.name if e.parameter else e.control.name if e.control else (e.lot.number if e.lot else "")
+        if e.deviation is not None:
+            found.append(
+                BatchException(
+                    "deviation",
+                    f"{where}: deviation {e.deviation.number} ({e.deviation.title})",
+                    e.deviation.record_key,
+                    e.at,
+                )
+            )
+        if e.flag != EntryFlag.OK:
+            found.append(
+                BatchException(
+                    "out_of_range",
+                    f"{where}: {what} {e.value} {e.unit}: {e.get_flag_display().lower()}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.flag == EntryFlag.WARNING and e.acknowledged:
+            found.append(
+                BatchException(
+                    "acknowledged_warning",
+                    f"{where}: {what} {e.value} {e.unit}: warning acknowledged",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.supersedes_id is not None:
+            found.append(
+                BatchException(
+                    "correction",
+                    f"{where}: {what} corrected to {e.value} {e.unit}: {e.correction_reason}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.late:
+            found.append(
+                BatchException(
+                    "late",
+                    f"{where}: {what} observed {e.observed_at.isoformat(timespec='minutes')}, "
+                    f"recorded {e.at.isoformat(timespec='minutes')}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+    found.extend(_em(batch))
+    return sorted(found, key=lambda x: (x.at, x.kind, x.record_key))
+
+
+def _em(batch: Batch) -> list[BatchException]:
+    """Return the EM results at alert or action level in the batch's rooms while the batch was made."""
+    period = _period(batch)
+    room_ids = {s.room_id for s in batch.steps.filter(voided=False) if s.room_id is not None}
+    if period is None or not room_ids:
+        return []
+    rows = Result.objects.filter(
+        point__room_id__in=room_ids,
+        voided=False,
+        level__in=(limits.ALERT, limits.ACTION),
+        taken_at__gte=period[0],
+        taken_at__lte=period[1],
+    ).select_related("point__room")
+    return [
+        BatchException(
+            "em_excursion",
+            f"EM {r.level} level: {r.point.get_type_display()} at {r.point.room.code}/{r.point.code}: "
+            f"{r.value} {r.unit}",
+            r.record_key,
+            r.taken_at,
+        )
+        for r in rows
+    ]
