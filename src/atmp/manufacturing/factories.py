@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from atmp.accounts.models import Site, User
@@ -330,3 +331,44 @@ def make_batchentry(*, actor: User | None = None) -> Any:
     step, floor = make_running_step(actor=actor)
     parameter = step.mbr_step.parameters.get()
     return record_parameter(actor=floor["operator"], step=step, parameter=parameter, value="37.0")
+
+
+def make_stock(*, actor: User, material: Any, site: Site, quantity: Any = "1000", release: bool = True) -> Any:
+    """Receive a lot of the material from a supplier approved for it, released by QA unless told otherwise."""
+    from atmp.trace import factories as tf
+    from atmp.trace.models.materials import PURCHASED_TYPES
+
+    fields: dict[str, Any] = {"material": material, "site": site, "quantity": quantity}
+    if material.type in PURCHASED_TYPES:
+        fields["supplier"] = tf.make_approved_supplier(actor=actor, approver=approver(), material=material)
+    lot = tf.make_lot(actor=actor, **fields)
+    return tf.release(lot) if release else lot
+
+
+def execute_step(*, step: Any, floor: dict[str, Any]) -> Any:
+    """Enter every parameter (at its NOR's low end), control and material of a running step, verify, complete."""
+    from atmp.manufacturing.selectors.batches import live_entries, needs_verification
+    from atmp.manufacturing.services.batch_entries import record_control, record_parameter, verify_entry
+    from atmp.manufacturing.services.batch_materials import add_material
+    from atmp.manufacturing.services.batch_steps import complete_step
+
+    operator = floor["operator"]
+    mbr_step = step.mbr_step
+    for p in mbr_step.parameters.filter(voided=False):
+        value = p.nor_low if p.nor_low is not None else p.nor_high if p.nor_high is not None else 0
+        record_parameter(actor=operator, step=step, parameter=p, value=f"{value:.{p.decimals}f}")
+    for c in mbr_step.controls.filter(voided=False):
+        limit = c.low if c.low is not None else c.high if c.high is not None else Decimal(0)
+        record_control(actor=operator, step=step, control=c, value=f"{limit.normalize():f}")
+    for m in mbr_step.materials.filter(voided=False).select_related("material"):
+        lot = make_stock(actor=floor["qa"], material=m.material, site=step.batch.site, quantity=m.quantity * 2)
+        add_material(actor=operator, step=step, line=m, lot=lot.number, quantity=m.quantity, unit=m.unit)
+    for entry in live_entries(step):
+        if needs_verification(entry, mbr_step):
+            verify_entry(actor=floor["checker"], entry=entry, password=PASSWORD)
+    return complete_step(actor=operator, step=step)
+
+
+def complete_first_step(*, step: Any, floor: dict[str, Any]) -> Any:
+    """Execute and complete a running step (the first one, in the tests that name it so)."""
+    return execute_step(step=step, floor=floor)
