@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from atmp.accounts import signing
@@ -76,7 +76,8 @@ def in_unit(amount: Decimal, given: Any, expected: str, *, convert: bool, decima
         converted = mu.convert(amount, source.code, target.code)
     except mu.UnitRefused as exc:
         raise InvalidInput("unit", f"unit mismatch: {exc}") from None
-    return converted.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN), source.code, True
+    # Rounded to the stated decimals, half up (USP General Notices 7.20, the pharmacopoeial convention).
+    return converted.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP), source.code, True
 
 
 def _outside(amount: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
