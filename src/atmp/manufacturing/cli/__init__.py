@@ -20,6 +20,8 @@ def manufacturing() -> None:
     Calibration and maintenance due or overdue appear on `atmp work` (My work).
     Master batch records: `atmp manufacturing mbr add|edit|copy|effective|show|list`;
     drafted from a JSON file, effective only for an effective process version.
+    Batches: `atmp manufacturing batch create|show|start|param|control|add|correct|verify|
+    complete-step|complete|exceptions`: steps in order, entries as they happen, review by exception.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -28,7 +30,7 @@ def manufacturing() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.manufacturing.cli.<area> registers its commands on the group.
-    from atmp.manufacturing.cli import equipment, mbr, products, rooms  # noqa: F401
+    from atmp.manufacturing.cli import batches, equipment, mbr, products, rooms  # noqa: F401
 
 
 _register()

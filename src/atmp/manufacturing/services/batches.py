@@ -129,12 +129,7 @@ def open_uses(batch: Batch) -> list[RoomUse]:
 
 def complete_batch(*, actor: User, batch: Batch, reason: str = "") -> Batch:
     """Complete execution once every step is done; the batch's rooms are released (their uses end)."""
-    from atmp.manufacturing.services.rooms import end_use
-
-    with writer.change(actor=actor, reason=reason or f"batch {batch.number} executed"):
-        engine.transition(actor, batch, "complete", reason=reason or f"batch {batch.number} executed")
-        for use in open_uses(batch):
-            end_use(actor=actor, room=use.room)
+    engine.transition(actor, batch, "complete", reason=reason or f"batch {batch.number} executed")
     return batch
 
 

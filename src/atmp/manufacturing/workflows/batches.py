@@ -40,6 +40,15 @@ def no_step_running(batch: Any) -> str | None:
     return None
 
 
+def end_room_uses(ch: Any, batch: Any, actor: Any) -> None:
+    """End the batch's room uses still open: its rooms need cleaning or clearance before the next use."""
+    from atmp.manufacturing.services.batches import open_uses
+    from atmp.manufacturing.services.rooms import end_use
+
+    for use in open_uses(batch):
+        end_use(actor=actor, room=use.room, reason=f"batch {batch.number} executed")
+
+
 BATCH_WORKFLOW = Workflow(
     states=(
         State("planned", "Planned"),
@@ -63,7 +72,8 @@ BATCH_WORKFLOW = Workflow(
             ("in_progress",),
             "executed",
             preconditions=(all_steps_done,),
-            help="Every step is done, with its entries and verifications.",
+            effects=(end_room_uses,),
+            help="Every step is done, with its entries and verifications; the batch's rooms are released.",
         ),
         Transition(
             "review",
