@@ -96,15 +96,6 @@ def exceptions(batch: Batch) -> list[BatchException]:
     for e in entries:
         where = f"step {e.step.number}"
         what = e.parameter.name if e.parameter else e.control.name if e.control else (e.lot.number if e.lot else "")
-        if e.deviation is not None:
-            found.append(
-                BatchException(
-                    "deviation",
-                    f"{where}: deviation {e.deviation.number} ({e.deviation.title})",
-                    e.deviation.record_key,
-                    e.at,
-                )
-            )
         if e.flag != EntryFlag.OK:
             found.append(
                 BatchException(
@@ -142,8 +133,28 @@ def exceptions(batch: Batch) -> list[BatchException]:
                     e.at,
                 )
             )
+    found.extend(_deviations(batch))
     found.extend(_em(batch))
     return sorted(found, key=lambda x: (x.at, x.kind, x.record_key))
+
+
+def _deviations(batch: Batch) -> list[BatchException]:
+    """Return the deviations that concern the batch or one of its steps (opened by an entry, or linked by QA)."""
+    from atmp.quality.models.deviations import Deviation
+    from atmp.workflow import links
+
+    seen: dict[int, tuple[Deviation, str]] = {}
+    for record, where in [(batch, f"batch {batch.number}")] + [
+        (s, f"step {s.number}") for s in batch.steps.filter(voided=False).order_by("number")
+    ]:
+        for d in links.linking(record, relation="concerns", source_type="quality.deviation"):
+            if isinstance(d, Deviation) and not d.voided:
+                seen.setdefault(d.pk, (d, where))
+    return [
+        BatchException("deviation", f"{where}: deviation {d.number} ({d.title}), {d.state_label().lower()}",
+                       d.record_key, d.occurred_at)
+        for d, where in seen.values()
+    ]  # fmt: skip
 
 
 def _em(batch: Batch) -> list[BatchException]:

@@ -135,6 +135,9 @@ def start_step(
         raise RuleViolation(broken)
     why = reason or f"step {step.number} of batch {batch.number} started"
     with writer.change(actor=actor, reason=why) as ch:
+        ch.hold()  # two operators starting the same step: the second reads it started, and is refused
+        if BatchStep.objects.filter(pk=step.pk).exclude(progress=StepProgress.PENDING).exists():
+            raise Conflict(f"step {step.number} of batch {batch.number} was started meanwhile")
         if batch.status == "planned":
             engine.transition(actor, batch, "start", reason=why)
         step.room_use = _room_use(actor, step, room, now)
@@ -156,10 +159,13 @@ def complete_step(*, actor: User, step: BatchStep, reason: str = "") -> BatchSte
             f"step {step.number} of batch {batch.number} is {step.get_progress_display().lower()}: "
             "only a step in progress is completed"
         )
-    missing = missing_entries(step)
-    if missing:
-        raise RuleViolation(f"entries missing: step {step.number} of batch {batch.number} lacks {'; '.join(missing)}")
     with writer.change(actor=actor, reason=reason or f"step {step.number} of batch {batch.number} done") as ch:
+        ch.hold()  # an entry or a correction being recorded meanwhile is counted (or waits)
+        missing = missing_entries(step)
+        if missing:
+            raise RuleViolation(
+                f"entries missing: step {step.number} of batch {batch.number} lacks {'; '.join(missing)}"
+            )
         step.ended_at = clock.now()
         step.progress = StepProgress.DONE
         ch.save(step)
