@@ -58,3 +58,14 @@ def test_em_results_before_the_batch_are_not_its_exceptions(running, floor, batc
     point = make_point(actor=floor["qa"], room=floor["room"])
     make_result(actor=floor["operator"], point=point, value=10, taken_at=running.started_at - dt.timedelta(hours=2))
     assert [x.kind for x in exceptions(batch)] == []
+
+
+def test_a_deviation_qa_links_to_the_batch_is_listed(running, floor, batch, qa_reviewer):
+    from atmp.quality.factories import make_deviation
+    from atmp.quality.services.deviations import add_impact
+
+    deviation = make_deviation(actor=qa_reviewer, site=batch.site)
+    add_impact(actor=qa_reviewer, deviation=deviation, record=batch, reason="the batch was in the room")
+    listed = [x for x in exceptions(batch) if x.kind == "deviation"]
+    assert [x.record_key for x in listed] == [deviation.record_key]
+    assert listed[0].text.startswith(f"batch {batch.number}: deviation {deviation.number}")

@@ -117,3 +117,11 @@ def test_a_batch_with_a_step_not_done_is_not_executed(running, floor, batch, led
     with pytest.raises(LedgerError, match="steps not done: step 10 .* is in progress"):
         batches.complete_batch(actor=floor["operator"], batch=batch)
     assert ledger_size() == before
+
+
+def test_qa_cancels_a_planned_batch_and_no_step_starts_after(qa_approver, floor, batch, steps):
+    from atmp.workflow import engine
+
+    engine.transition(qa_approver, batch, "cancel", reason="the patient withdrew")
+    with pytest.raises(LedgerError, match="batch not in progress: .* is cancelled"):
+        batch_steps.start_step(actor=floor["operator"], step=steps[0], room=floor["room"], equipment=[floor["bsc"]])
