@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from atmp.environment import limits
 from atmp.environment.models import Result
 from atmp.ledger import clock
 from atmp.ledger.models import Signature
-from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrStep
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrMaterial, MbrStep
+from atmp.trace.units import convert, plain
 
 VERIFIED = "verified"
 
@@ -44,6 +46,21 @@ def needs_verification(entry: BatchEntry, mbr_step: MbrStep) -> bool:
     return bool(mbr_step.verification or (entry.material is not None and entry.material.verification))
 
 
+def line_bounds(line: MbrMaterial) -> tuple[Decimal, Decimal]:
+    """Return the least and the most of a bill-of-materials line the step may take (its tolerance)."""
+    margin = line.quantity * line.tolerance_percent / Decimal(100)
+    return line.quantity - margin, line.quantity + margin
+
+
+def added(step: BatchStep, line: MbrMaterial, live: list[BatchEntry] | None = None) -> Decimal:
+    """Return how much of the line the step's live additions took, in the line's unit (lots may be split)."""
+    rows = live if live is not None else live_entries(step)
+    return sum(
+        (convert(e.amount, e.unit, line.unit) for e in rows if e.material_id == line.pk and e.amount is not None),
+        Decimal(0),
+    )
+
+
 def missing_entries(step: BatchStep) -> list[str]:
     """Return what the step lacks before it may be completed, in words (empty when nothing)."""
     mbr_step = step.mbr_step
@@ -59,6 +76,11 @@ def missing_entries(step: BatchStep) -> list[str]:
     for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position"):
         if ("material", m.pk) not in have:
             missing.append(f"material {m.material.code}")
+            continue
+        low, high = line_bounds(m)
+        taken = added(step, m, live)
+        if taken < low:
+            missing.append(f"material {m.material.code} ({plain(taken)} of {plain(low)}–{plain(high)} {m.unit} added)")
     for e in live:
         if e.flag == EntryFlag.WARNING and not e.acknowledged:
             missing.append(f"the acknowledgement of {e.record_key}")

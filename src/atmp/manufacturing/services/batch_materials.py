@@ -8,8 +8,9 @@ Rules, in the order checked, each refusal naming its own (EU GMP Part IV §6.20-
   refused ("lot X is quarantine: only a released lot is used").
 - `mix-up`: for an autologous batch, a lot made for (donated by) another patient (trace's
   `genealogy.mix_up`, the chain of identity's rule).
-- `quantity out of tolerance`: the quantity, converted explicitly to the line's unit, is within
-  the line's tolerance of its quantity; what is left of the lot is trace's rule (record_use).
+- `quantity out of tolerance`: the quantity, converted to the line's unit, does not bring what the
+  line took (lots may be split) above the line's tolerance; the step completes once the total
+  reaches the tolerance's least; what is left of the lot is trace's rule (record_use).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from atmp.accounts.models import User
 from atmp.ledger import clock, writer
 from atmp.ledger.errors import RuleViolation
 from atmp.manufacturing.models import BatchEntry, BatchEntryKind, BatchStep, MbrMaterial
+from atmp.manufacturing.selectors.batches import added, line_bounds
 from atmp.manufacturing.services.batch_entries import check_step, is_late
 from atmp.quality.services import edits
 from atmp.trace.services import checks, genealogy
@@ -30,16 +32,23 @@ from atmp.trace.services.lots import find_lot
 from atmp.trace.units import plain
 
 
-def tolerance_rule(line: MbrMaterial, amount: Decimal) -> str | None:
-    """Return the tolerance rule the amount (in the line's unit) breaks, or None."""
-    margin = line.quantity * line.tolerance_percent / Decimal(100)
-    low, high = line.quantity - margin, line.quantity + margin
-    if low <= amount <= high:
+def tolerance_rule(line: MbrMaterial, amount: Decimal, *, already: Decimal = Decimal(0)) -> str | None:
+    """Return the tolerance rule that adding the amount (in the line's unit) to what was added breaks, or None.
+
+    A line may be filled from several lots (a bottle and part of another): each addition is
+    refused only when it brings the line above its tolerance; the step completes once the total
+    reaches the least the tolerance allows (selectors.batches.missing_entries).
+    """
+    low, high = line_bounds(line)
+    total = already + amount
+    if total <= high:
         return None
+    what = f"{plain(amount)} {line.unit} of {line.material.code}"
+    if already:
+        what = f"{plain(amount)} {line.unit} more of {line.material.code} (to {plain(total)} {line.unit})"
     return (
-        f"quantity out of tolerance: {plain(amount)} {line.unit} of {line.material.code} is outside "
-        f"{plain(line.quantity)} {line.unit} ± {plain(line.tolerance_percent)} % "
-        f"({plain(low)}–{plain(high)} {line.unit})"
+        f"quantity out of tolerance: {what} is above {plain(line.quantity)} {line.unit} "
+        f"± {plain(line.tolerance_percent)} % ({plain(low)}–{plain(high)} {line.unit})"
     )
 
 
@@ -77,9 +86,6 @@ def add_material(
         mixed = genealogy.mix_up(scanned, batch.patient)
         if mixed:
             raise RuleViolation(mixed)
-    broken = tolerance_rule(line, in_line_unit)
-    if broken:
-        raise RuleViolation(broken)
     entry = BatchEntry(
         step=step,
         kind=BatchEntryKind.MATERIAL,
@@ -96,6 +102,10 @@ def add_material(
     with writer.change(
         actor=actor, reason=reason or f"{scanned.number} added in step {step.number} of {batch.number}"
     ) as ch:
+        ch.hold()  # what the line took so far is read under the lock: two scans at once cannot both pass
+        broken = tolerance_rule(line, in_line_unit, already=added(step, line))
+        if broken:
+            raise RuleViolation(broken)
         entry.use = genealogy.record_use(
             actor=actor,
             input=scanned,
