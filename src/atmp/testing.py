@@ -376,6 +376,9 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.roomcleaning": (lambda actor: _m().make_roomcleaning(actor=actor), "note", "Re-worded"),
     "manufacturing.lineclearance": (lambda actor: _m().make_lineclearance(actor=actor), "note", "Re-worded"),
     "manufacturing.roomuse": (lambda actor: _m().make_roomuse(actor=actor), "note", "Re-worded"),
+    "manufacturing.batch": (lambda actor: _m().make_batch(actor=actor), "note", "Re-worded"),
+    "manufacturing.batchstep": (lambda actor: _m().make_batchstep(actor=actor), "note", "Re-worded"),
+    "manufacturing.batchentry": (lambda actor: _m().make_batchentry(actor=actor), "note", "Re-worded"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from atmp.accounts.models import Site, User
@@ -237,16 +238,137 @@ def make_roomuse(*, actor: User | None = None, room: Any = None, product: Any = 
     return start_use(actor=operator, room=room, product=product, batch=fields.pop("batch", "B-0001"), **fields)
 
 
-def make_mbr_ready_for_approval(*, actor: User) -> Any:
+def make_mbr_ready_for_approval(*, actor: User, product: Any = None) -> Any:
     """Draft a master batch record QA may make effective: its process version and its SOP are effective."""
     from atmp.manufacturing.services.mbr import add_mbr
     from atmp.manufacturing.services.products import make_effective
     from atmp.quality.factories import make_document, make_effective_version
     from atmp.trace.factories import make_material
 
-    version = make_processversion(actor=actor)
+    version = make_processversion(actor=actor, product=product)
     make_effective(actor=approver(), version=version, password=PASSWORD, reason="version 1")
     sop = make_document(actor=actor, site=version.site)
     make_effective_version(actor=actor, approver=approver(), password=PASSWORD, document=sop)
     document = mbr_document(sop=sop.number, material=make_material(actor=actor, type="medium").code)
     return add_mbr(actor=actor, process_version=version, document=document)
+
+
+def make_effective_mbr(*, actor: User, product: Any = None) -> Any:
+    """Return a master batch record made effective by a QA Approver (its process version and SOP effective)."""
+    from atmp.manufacturing.services.mbr import make_effective
+
+    mbr = make_mbr_ready_for_approval(actor=actor, product=product)
+    return make_effective(actor=approver(), mbr=mbr, password=PASSWORD, reason="approved for use")
+
+
+def make_output_lot(*, actor: User, site: Site) -> Any:
+    """Receive a drug-product lot of one bag in quarantine at the site: what a batch makes."""
+    from atmp.trace.factories import make_lot, make_material
+
+    material = make_material(actor=actor, type="drug_product", unit="{bag}")
+    return make_lot(actor=actor, material=material, site=site, quantity="1")
+
+
+def make_batch(*, actor: User, mbr: Any = None, patient: Any = None, **fields: Any) -> Any:
+    """Create a batch of an effective master batch record (new unless given), for a new patient when autologous."""
+    from atmp.manufacturing.services.batches import create_batch
+    from atmp.trace.factories import make_person
+
+    mbr = mbr or make_effective_mbr(actor=actor)
+    site = mbr.process_version.site
+    if patient is None and mbr.process_version.product.origin == "autologous":
+        patient = make_person(actor=actor, site=site)
+    output = fields.pop("output_lot", None) or make_output_lot(actor=actor, site=site)
+    return create_batch(actor=actor, mbr=mbr, output_lot=output, patient=patient, **fields)
+
+
+def make_batchstep(*, actor: User) -> Any:
+    """Return the first step of a new batch."""
+    return make_batch(actor=actor).steps.order_by("number")[0]
+
+
+def make_floor(*, batch: Any, operator: User | None = None) -> dict[str, Any]:
+    """Make the shop floor ready for the batch: an operator trained on its SOPs, a cleared room, a usable BSC."""
+    from atmp.manufacturing.models import MbrStepSop
+    from atmp.quality.services.documents import read_and_understood
+
+    site = batch.site
+    operator = operator or make_user("operator", password=PASSWORD)
+    checker = make_user("operator", password=PASSWORD)
+    documents = {row.document for row in MbrStepSop.objects.filter(step__mbr=batch.mbr, voided=False)}
+    for document in documents:
+        version = document.effective_version()
+        assert version is not None, f"{document.number} has no effective version"
+        read_and_understood(actor=operator, version=version, password=PASSWORD)
+    qa = make_user("qa_reviewer", password=PASSWORD)
+    room = make_cleared_room(actor=operator, checker=checker, product=batch.product, site=site, grade="B")
+    bsc = make_usable_equipment(actor=qa, qa=approver(), site=site)
+    return {"operator": operator, "checker": checker, "room": room, "bsc": bsc, "qa": qa}
+
+
+def clean(*, actor: User, equipment: Any) -> Any:
+    """Clean the equipment again (after a step used it): usable by the next step."""
+    from atmp.manufacturing.services.logbook import record_cleaning
+
+    return record_cleaning(actor=actor, equipment=equipment)
+
+
+def make_running_step(*, actor: User | None = None) -> tuple[Any, dict[str, Any]]:
+    """Return the first step of a new batch, started by a trained operator in a cleared room, and the floor."""
+    from atmp.manufacturing.services.batch_steps import start_step
+
+    batch = make_batch(actor=actor or make_user("qa_reviewer", password=PASSWORD))
+    floor = make_floor(batch=batch)
+    step = batch.steps.order_by("number")[0]
+    start_step(actor=floor["operator"], step=step, room=floor["room"], equipment=[floor["bsc"]])
+    return step, floor
+
+
+def make_batchentry(*, actor: User | None = None) -> Any:
+    """Return a parameter entry (within its NOR) of the first step of a new, running batch."""
+    from atmp.manufacturing.services.batch_entries import record_parameter
+
+    step, floor = make_running_step(actor=actor)
+    parameter = step.mbr_step.parameters.get()
+    return record_parameter(actor=floor["operator"], step=step, parameter=parameter, value="37.0")
+
+
+def make_stock(*, actor: User, material: Any, site: Site, quantity: Any = "1000", release: bool = True) -> Any:
+    """Receive a lot of the material from a supplier approved for it, released by QA unless told otherwise."""
+    from atmp.trace import factories as tf
+    from atmp.trace.models.materials import PURCHASED_TYPES
+
+    fields: dict[str, Any] = {"material": material, "site": site, "quantity": quantity}
+    if material.type in PURCHASED_TYPES:
+        fields["supplier"] = tf.make_approved_supplier(actor=actor, approver=approver(), material=material)
+    lot = tf.make_lot(actor=actor, **fields)
+    return tf.release(lot) if release else lot
+
+
+def execute_step(*, step: Any, floor: dict[str, Any]) -> Any:
+    """Enter every parameter (at its NOR's low end), control and material of a running step, verify, complete."""
+    from atmp.manufacturing.selectors.batches import live_entries, needs_verification
+    from atmp.manufacturing.services.batch_entries import record_control, record_parameter, verify_entry
+    from atmp.manufacturing.services.batch_materials import add_material
+    from atmp.manufacturing.services.batch_steps import complete_step
+
+    operator = floor["operator"]
+    mbr_step = step.mbr_step
+    for p in mbr_step.parameters.filter(voided=False):
+        value = p.nor_low if p.nor_low is not None else p.nor_high if p.nor_high is not None else 0
+        record_parameter(actor=operator, step=step, parameter=p, value=f"{value:.{p.decimals}f}")
+    for c in mbr_step.controls.filter(voided=False):
+        limit = c.low if c.low is not None else c.high if c.high is not None else Decimal(0)
+        record_control(actor=operator, step=step, control=c, value=f"{limit.normalize():f}")
+    for m in mbr_step.materials.filter(voided=False).select_related("material"):
+        lot = make_stock(actor=floor["qa"], material=m.material, site=step.batch.site, quantity=m.quantity * 2)
+        add_material(actor=operator, step=step, line=m, lot=lot.number, quantity=m.quantity, unit=m.unit)
+    for entry in live_entries(step):
+        if needs_verification(entry, mbr_step):
+            verify_entry(actor=floor["checker"], entry=entry, password=PASSWORD)
+    return complete_step(actor=operator, step=step)
+
+
+def complete_first_step(*, step: Any, floor: dict[str, Any]) -> Any:
+    """Execute and complete a running step (the first one, in the tests that name it so)."""
+    return execute_step(step=step, floor=floor)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.manufacturing.views import forms, mbr, pages, qualification, rooms
+from atmp.manufacturing.views import batches, forms, mbr, pages, qualification, rooms
 from atmp.web.pages import page
 
 app_name = "manufacturing"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("master-batch-records/", page(mbr.mbr_list), name="mbrs"),
     path("master-batch-records/new/", page(mbr.mbr_new), name="mbr_new"),
     path("master-batch-records/<int:record_id>/", page(mbr.mbr_page), name="mbr_page"),
+    path("batches/", page(batches.batch_list), name="batches"),
+    path("batches/<int:record_id>/", page(batches.batch_page), name="batch_page"),
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),
     path("equipment/<int:record_id>/qualification/", page(qualification.qualification), name="equipment_qualification"),

@@ -6,12 +6,13 @@ router = Router(tags=["manufacturing"])
 
 
 def _gather() -> None:
-    from atmp.manufacturing.api import equipment, mbr, products, rooms
+    from atmp.manufacturing.api import batches, equipment, mbr, products, rooms
 
     router.add_router("", products.router)
     router.add_router("", equipment.router)
     router.add_router("", mbr.router)
     router.add_router("", rooms.router)
+    router.add_router("", batches.router)
 
 
 _gather()

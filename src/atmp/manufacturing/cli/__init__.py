@@ -21,6 +21,8 @@ def manufacturing() -> None:
     Master batch records: `atmp manufacturing mbr add|edit|copy|effective|show|list`;
     drafted from a JSON file, effective only for an effective process version.
     OPC UA: `atmp manufacturing opcua read ENDPOINT NODE` reads one instrument value (a connection check).
+    Batches: `atmp manufacturing batch create|show|start|param|control|add|correct|verify|
+    complete-step|complete|exceptions`: steps in order, entries as they happen, review by exception.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -29,7 +31,7 @@ def manufacturing() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.manufacturing.cli.<area> registers its commands on the group.
-    from atmp.manufacturing.cli import equipment, mbr, opcua, products, rooms  # noqa: F401
+    from atmp.manufacturing.cli import batches, equipment, mbr, opcua, products, rooms  # noqa: F401
 
 
 _register()

@@ -1,5 +1,7 @@
 """The manufacturing tables, one module per area (each re-exported here for Django's loader)."""
 
+from atmp.manufacturing.models.batches import Batch, BatchEntry, BatchStep, EntryFlag, StepProgress
+from atmp.manufacturing.models.batches import EntryKind as BatchEntryKind
 from atmp.manufacturing.models.equipment import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
 from atmp.manufacturing.models.mbr import (
     MasterBatchRecord,
@@ -14,8 +16,13 @@ from atmp.manufacturing.models.rooms import CleaningKind, LineClearance, RoomCle
 
 __all__ = [
     "AtmpClass",
+    "Batch",
+    "BatchEntry",
+    "BatchEntryKind",
+    "BatchStep",
     "CleanStatus",
     "CleaningKind",
+    "EntryFlag",
     "EntryKind",
     "Equipment",
     "GmoClass",
@@ -33,5 +40,6 @@ __all__ = [
     "Product",
     "RoomCleaning",
     "RoomUse",
+    "StepProgress",
     "VectorType",
 ]

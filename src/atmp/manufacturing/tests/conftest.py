@@ -76,3 +76,42 @@ def lentiviral(qa_reviewer):
         gmo_class="2",
         containment_level=2,
     )
+
+
+# Batches: an effective master batch record of two steps (room grade B, a BSC, an SOP, a
+# medium of 500 mL ± 5 %), a batch of it for a patient, and the floor Olga works on.
+@pytest.fixture
+def effective_mbr(qa_reviewer):
+    return factories.make_effective_mbr(actor=qa_reviewer)
+
+
+@pytest.fixture
+def batch(qa_reviewer, effective_mbr):
+    return factories.make_batch(actor=qa_reviewer, mbr=effective_mbr)
+
+
+@pytest.fixture
+def floor(batch, operator):
+    """Olga trained on the batch's SOP, a grade B room cleared for its product, a usable BSC at its site."""
+    return factories.make_floor(batch=batch, operator=operator)
+
+
+@pytest.fixture
+def steps(batch):
+    return list(batch.steps.order_by("number"))
+
+
+@pytest.fixture
+def running(floor, steps):
+    """The batch's first step, started by Olga in the room with the BSC."""
+    from atmp.manufacturing.services.batch_steps import start_step
+
+    return start_step(actor=floor["operator"], step=steps[0], room=floor["room"], equipment=[floor["bsc"]])
+
+
+@pytest.fixture
+def ledger_size():
+    """Return a function counting the ledger's entries (a refusal leaves it unchanged)."""
+    from atmp.ledger.models import AuditEntry
+
+    return lambda: AuditEntry.objects.count()

@@ -1,0 +1,318 @@
+"""REST operations of batch execution (EBR): create a batch from the effective master record, read it with
+its steps and entries, start and complete steps, record parameter values, control results and material
+additions by scan, correct and verify entries, complete execution, and read its exceptions for review.
+
+A refused rule answers 422 with the rule's words; bad input 400 naming the field (atmp.api.errors).
+QA's review (signed 'reviewed') and cancelling are the generic transitions
+POST /records/manufacturing.batch/{id}/transitions/review and …/cancel (atmp.workflow).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from atmp.accounts.access import requires
+from atmp.accounts.errors import InvalidInput
+from atmp.api.auth import user_of
+from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
+from atmp.environment.models import Room
+from atmp.manufacturing.models import Batch, BatchStep
+from atmp.manufacturing.selectors.batch_documents import (
+    batch_document,
+    entry_document,
+    exception_document,
+    step_document,
+)
+from atmp.manufacturing.selectors.batches import exceptions
+from atmp.manufacturing.services import batch_entries, batch_materials, batch_steps, batches
+from atmp.manufacturing.services.equipment import find_equipment
+from atmp.manufacturing.services.mbr import find_mbr
+
+router = Router(tags=["manufacturing"])
+BatchNumber = Annotated[str, segment(60)]
+StepNumber = Annotated[int, Field(ge=1, le=MAX_INT)]
+EntryId = Annotated[int, Field(ge=1, le=MAX_INT)]
+Position = Annotated[int, Field(ge=1, le=32767)]
+Value = Annotated[str, bounded(60)]
+Unit = Annotated[str, bounded(20)] | None
+Note = Annotated[str, bounded(20000)]
+
+
+class BatchIn(BodyIn):
+    """A batch of the effective master batch record: its output lot, and for an autologous product the patient."""
+
+    mbr: Annotated[int, Field(ge=1, le=MAX_INT)] = Field(description="The master batch record's id (effective).")
+    output_lot: Annotated[str, bounded(60)] = Field(description="The number of the quarantined lot the batch makes.")
+    patient: Annotated[str, bounded(40)] | None = Field(None, description="The patient's COI (autologous only).")
+    note: Note = ""
+    reason: Reason = ""
+
+
+class BatchStepStartIn(BodyIn):
+    """Start a step: the room (its id) and the codes of the equipment used, scanned."""
+
+    room: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
+    equipment: list[Annotated[str, bounded(60)]] = Field(default_factory=list, max_length=20)
+    reason: Reason = ""
+
+
+class BatchStepCompleteIn(BodyIn):
+    """Complete a step (refused while an entry, acknowledgement or verification is missing)."""
+
+    reason: Reason = ""
+
+
+class BatchValueIn(BodyIn):
+    """A value of the step's parameter or control at `position`, in the master record's unit unless converted."""
+
+    position: Position
+    value: Value
+    unit: Unit = None
+    convert: bool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
+    acknowledged: bool = Field(False, description="The operator acknowledges a warning (outside NOR).")
+    observed_at: dt.datetime | None = Field(None, description="When it was observed (default: now).")
+    note: Note = ""
+    reason: Reason = ""
+
+
+class BatchMaterialIn(BodyIn):
+    """The addition of a scanned lot for the step's bill-of-materials line at `position`."""
+
+    position: Position
+    lot: Annotated[str, bounded(60)]
+    quantity: Annotated[str, bounded(30)]
+    unit: Unit = None
+    observed_at: dt.datetime | None = None
+    note: Note = ""
+    reason: Reason = ""
+
+
+class BatchCorrectionIn(BodyIn):
+    """A correction of an entry: the new value and why (required); the original stays visible."""
+
+    value: Value
+    reason: Reason
+    unit: Unit = None
+    convert: bool = False
+    acknowledged: bool = False
+    note: Note = ""
+
+
+class BatchVerifyIn(BodyIn):
+    """A second person's verification: their password (and code), to sign 'verified'."""
+
+    password: Annotated[str, bounded(1024)]
+    otp: Annotated[str, bounded(16)] | None = None
+
+
+class BatchCompleteIn(BodyIn):
+    reason: Reason = ""
+
+
+class BatchEntryOut(Schema):
+    id: int
+    record: str
+    kind: str
+    name: str
+    value: str
+    unit: str
+    converted: bool
+    amount: str | None
+    flag: str
+    acknowledged: bool
+    late: bool
+    observed_at: str
+    at: str
+    by: str | None
+    supersedes: int | None
+    correction_reason: str
+    deviation: str | None
+    lot: str | None
+    verified: bool
+
+
+class BatchStepOut(Schema):
+    id: int
+    record: str
+    number: int
+    title: str
+    progress: str
+    operator: str | None
+    started_at: str | None
+    ended_at: str | None
+    room: str | None
+    equipment: list[str]
+    entries: list[BatchEntryOut] | None = None
+
+
+class BatchOut(Schema):
+    id: int
+    record: str
+    version: int
+    number: str
+    status: str
+    product: str
+    site: str
+    mbr: int
+    patient: str | None = Field(description="The patient's COI (autologous).")
+    output_lot: str
+    steps: list[BatchStepOut]
+
+
+class BatchExceptionOut(Schema):
+    kind: str
+    text: str
+    record: str
+    at: str
+
+
+def _batch(request: HttpRequest, number: str) -> Batch:
+    return batches.find_batch(number, user=user_of(request))
+
+
+def _step(request: HttpRequest, number: str, step_number: int) -> BatchStep:
+    batch = _batch(request, number)
+    step = batch.steps.filter(number=step_number, voided=False).select_related("mbr_step", "batch").first()
+    if step is None:
+        raise InvalidInput("step", f"batch {batch.number} has no step {step_number}")
+    return step
+
+
+def _row(step: BatchStep, related: str, position: int) -> Any:
+    row = getattr(step.mbr_step, related).filter(position=position, voided=False).first()
+    if row is None:
+        raise InvalidInput("position", f"step {step.number} has no {related[:-1]} at position {position}")
+    return row
+
+
+@router.post("/manufacturing/batches", response=answers({201: BatchOut}))
+@requires("records.write")
+def create_batch(request: HttpRequest, body: BatchIn) -> Status[dict[str, Any]]:
+    """Create a batch of the effective master record, numbered at once (422 naming the rule when refused)."""
+    from atmp.trace.services.lots import find_lot
+    from atmp.trace.services.persons import find_person
+
+    user = user_of(request)
+    made = batches.create_batch(
+        actor=user,
+        mbr=find_mbr(body.mbr, user=user),
+        output_lot=find_lot(body.output_lot, field="output_lot", user=user),
+        patient=find_person(body.patient, field="patient", user=user) if body.patient else None,
+        note=body.note,
+        reason=body.reason,
+    )
+    return Status(201, batch_document(made))
+
+
+@router.get("/manufacturing/batches/{number}", response=answers({200: BatchOut}))
+@requires("records.view")
+def get_batch(request: HttpRequest, number: BatchNumber) -> dict[str, Any]:
+    """Return a batch with its steps and every entry (superseded ones too)."""
+    return batch_document(_batch(request, number), entries=True)
+
+
+@router.get("/manufacturing/batches/{number}/exceptions", response=answers({200: list[BatchExceptionOut]}))
+@requires("records.view")
+def get_batch_exceptions(request: HttpRequest, number: BatchNumber) -> list[dict[str, Any]]:
+    """Return the batch's exceptions for QA's review, in time order."""
+    return [exception_document(x) for x in exceptions(_batch(request, number))]
+
+
+@router.post("/manufacturing/batches/{number}/steps/{step_number}/start", response=answers({200: BatchStepOut}))
+@requires("records.write")
+def start_batch_step(request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchStepStartIn) -> Any:
+    """Start a step (422 naming the rule: order, training, room, equipment); nothing is written when refused."""
+    from atmp.accounts.services import can_see
+
+    user = user_of(request)
+    step = _step(request, number, step_number)
+    room = None
+    if body.room is not None:
+        room = Room.objects.filter(pk=body.room, voided=False).first()
+        if room is None or not can_see(user, room):
+            raise InvalidInput("room", f"there is no room {body.room}")
+    equipment = [find_equipment(code, user=user) for code in body.equipment]
+    started = batch_steps.start_step(actor=user, step=step, room=room, equipment=equipment, reason=body.reason)
+    return step_document(started)
+
+
+@router.post("/manufacturing/batches/{number}/steps/{step_number}/complete", response=answers({200: BatchStepOut}))
+@requires("records.write")
+def complete_batch_step(
+    request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchStepCompleteIn
+) -> dict[str, Any]:
+    """Complete a step (422 naming what is missing)."""
+    step = _step(request, number, step_number)
+    return step_document(batch_steps.complete_step(actor=user_of(request), step=step, reason=body.reason))
+
+
+@router.post("/manufacturing/batches/{number}/steps/{step_number}/parameters", response=answers({201: BatchEntryOut}))
+@requires("records.write")
+def record_batch_parameter(
+    request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchValueIn
+) -> Status[dict[str, Any]]:
+    """Record a parameter's value: a warning outside NOR (acknowledge it), a deviation outside PAR."""
+    step = _step(request, number, step_number)
+    values = body.dict()
+    parameter = _row(step, "parameters", values.pop("position"))
+    made = batch_entries.record_parameter(actor=user_of(request), step=step, parameter=parameter, **values)
+    return Status(201, entry_document(made))
+
+
+@router.post("/manufacturing/batches/{number}/steps/{step_number}/controls", response=answers({201: BatchEntryOut}))
+@requires("records.write")
+def record_batch_control(
+    request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchValueIn
+) -> Status[dict[str, Any]]:
+    """Record an in-process control's result (flagged outside its limits)."""
+    step = _step(request, number, step_number)
+    values = body.dict()
+    control = _row(step, "controls", values.pop("position"))
+    values.pop("acknowledged")
+    made = batch_entries.record_control(actor=user_of(request), step=step, control=control, **values)
+    return Status(201, entry_document(made))
+
+
+@router.post("/manufacturing/batches/{number}/steps/{step_number}/materials", response=answers({201: BatchEntryOut}))
+@requires("records.write")
+def add_batch_material(
+    request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchMaterialIn
+) -> Status[dict[str, Any]]:
+    """Add a scanned lot for a bill-of-materials line (422: lot status, material, mix-up, tolerance, left)."""
+    step = _step(request, number, step_number)
+    values = body.dict()
+    line = _row(step, "materials", values.pop("position"))
+    made = batch_materials.add_material(actor=user_of(request), step=step, line=line, **values)
+    return Status(201, entry_document(made))
+
+
+@router.post("/manufacturing/batch-entries/{entry_id}/corrections", response=answers({201: BatchEntryOut}))
+@requires("records.write")
+def correct_batch_entry(request: HttpRequest, entry_id: EntryId, body: BatchCorrectionIn) -> Status[dict[str, Any]]:
+    """Correct an entry with a new one that supersedes it, with the reason (the original stays)."""
+    user = user_of(request)
+    entry = batch_entries.find_entry(entry_id, user=user)
+    return Status(201, entry_document(batch_entries.correct_entry(actor=user, entry=entry, **body.dict())))
+
+
+@router.post("/manufacturing/batch-entries/{entry_id}/verify", response=answers({200: BatchEntryOut}))
+@requires("records.sign")
+def verify_batch_entry(request: HttpRequest, entry_id: EntryId, body: BatchVerifyIn) -> dict[str, Any]:
+    """Verify an entry as the second person (signed 'verified'; never by whoever entered it)."""
+    user = user_of(request)
+    entry = batch_entries.find_entry(entry_id, user=user)
+    batch_entries.verify_entry(actor=user, entry=entry, password=body.password, otp=body.otp)
+    return entry_document(entry)
+
+
+@router.post("/manufacturing/batches/{number}/complete", response=answers({200: BatchOut}))
+@requires("records.write")
+def complete_batch(request: HttpRequest, number: BatchNumber, body: BatchCompleteIn) -> dict[str, Any]:
+    """Complete execution once every step is done (422 naming the step that is not)."""
+    batch = _batch(request, number)
+    return batch_document(batches.complete_batch(actor=user_of(request), batch=batch, reason=body.reason))

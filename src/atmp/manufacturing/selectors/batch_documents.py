@@ -1,0 +1,82 @@
+"""Batches, their steps and entries as documents: what the API answers and the CLI prints with --json."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
+from atmp.manufacturing.selectors.batches import BatchException, entries_of, is_verified
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def entry_document(e: BatchEntry) -> dict[str, Any]:
+    """Return an entry as the API shows it."""
+    row = e.parameter or e.control or e.material
+    name = getattr(row, "name", None) or (e.material.material.code if e.material else "")
+    return {
+        "id": e.pk,
+        "record": e.record_key,
+        "kind": e.kind,
+        "name": name,
+        "value": e.value,
+        "unit": e.unit,
+        "converted": e.converted,
+        "amount": None if e.amount is None else f"{e.amount.normalize():f}",
+        "flag": e.flag,
+        "acknowledged": e.acknowledged,
+        "late": e.late,
+        "observed_at": e.observed_at.isoformat(),
+        "at": e.at.isoformat(),
+        "by": e.created_by.get_full_name() if e.created_by else None,
+        "supersedes": e.supersedes_id,
+        "correction_reason": e.correction_reason,
+        "deviation": e.deviation.number if e.deviation else None,
+        "lot": e.lot.number if e.lot else None,
+        "verified": is_verified(e),
+    }
+
+
+def step_document(s: BatchStep, *, entries: bool = False) -> dict[str, Any]:
+    """Return a step as the API shows it (with its entries, superseded ones included, when asked)."""
+    return {
+        "id": s.pk,
+        "record": s.record_key,
+        "number": s.number,
+        "title": s.mbr_step.title,
+        "progress": s.progress,
+        "operator": s.operator.get_full_name() if s.operator else None,
+        "started_at": _time(s.started_at),
+        "ended_at": _time(s.ended_at),
+        "room": s.room.code if s.room else None,
+        "equipment": list(s.equipment),
+        "entries": [entry_document(e) for e in entries_of(s)] if entries else None,
+    }
+
+
+def batch_document(b: Batch, *, entries: bool = False) -> dict[str, Any]:
+    """Return a batch as the API shows it."""
+    return {
+        "id": b.pk,
+        "record": b.record_key,
+        "version": b.version,
+        "number": b.number,
+        "status": b.status,
+        "product": b.product.code,
+        "site": b.site.code,
+        "mbr": b.mbr_id,
+        "patient": b.patient.coi if b.patient else None,
+        "output_lot": b.output_lot.number,
+        "steps": [
+            step_document(s, entries=entries)
+            for s in b.steps.filter(voided=False).select_related("mbr_step", "room", "operator").order_by("number")
+        ],
+    }
+
+
+def exception_document(x: BatchException) -> dict[str, Any]:
+    """Return an exception of review as the API shows it."""
+    return {"kind": x.kind, "text": x.text, "record": x.record_key, "at": x.at.isoformat()}

@@ -1,0 +1,204 @@
+"""Reads of batches: the live entries of a step, what a step still lacks, and review by exception.
+
+`exceptions(batch)` is what QA reads before the disposition (EU GMP Part IV §6.30, review by
+exception): deviations, values outside the normal operating or proven acceptable range (or a
+control's limits), corrections, late entries, acknowledged warnings, and EM results at alert or
+action level taken in the batch's rooms while it was made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from atmp.environment import limits
+from atmp.environment.models import Result
+from atmp.ledger import clock
+from atmp.ledger.models import Signature
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrMaterial, MbrStep
+from atmp.trace.units import convert, plain
+
+VERIFIED = "verified"
+
+
+def entries_of(step: BatchStep) -> list[BatchEntry]:
+    """Return every entry of the step, superseded ones and voided ones included, in the order recorded."""
+    return list(step.entries.order_by("at", "pk"))
+
+
+def live_entries(step: BatchStep) -> list[BatchEntry]:
+    """Return the step's entries that stand: not voided and not superseded by a live correction."""
+    rows = [e for e in entries_of(step) if not e.voided]
+    superseded = {e.supersedes_id for e in rows if e.supersedes_id is not None}
+    return [e for e in rows if e.pk not in superseded]
+
+
+def is_verified(entry: BatchEntry) -> bool:
+    """Return True when the entry's current version carries a second person's 'verified' signature."""
+    return Signature.objects.filter(
+        record_type=entry.record_type(), record_id=str(entry.pk), record_version=entry.version, meaning=VERIFIED
+    ).exists()
+
+
+def needs_verification(entry: BatchEntry, mbr_step: MbrStep) -> bool:
+    """Return True when the master record asks a second person to verify the entry."""
+    return bool(mbr_step.verification or (entry.material is not None and entry.material.verification))
+
+
+def line_bounds(line: MbrMaterial) -> tuple[Decimal, Decimal]:
+    """Return the least and the most of a bill-of-materials line the step may take (its tolerance)."""
+    margin = line.quantity * line.tolerance_percent / Decimal(100)
+    return line.quantity - margin, line.quantity + margin
+
+
+def added(step: BatchStep, line: MbrMaterial, live: list[BatchEntry] | None = None) -> Decimal:
+    """Return how much of the line the step's live additions took, in the line's unit (lots may be split)."""
+    rows = live if live is not None else live_entries(step)
+    return sum(
+        (convert(e.amount, e.unit, line.unit) for e in rows if e.material_id == line.pk and e.amount is not None),
+        Decimal(0),
+    )
+
+
+def missing_entries(step: BatchStep) -> list[str]:
+    """Return what the step lacks before it may be completed, in words (empty when nothing)."""
+    mbr_step = step.mbr_step
+    live = live_entries(step)
+    have = {(e.kind, e.parameter_id or e.control_id or e.material_id) for e in live}
+    missing: list[str] = []
+    for p in mbr_step.parameters.filter(voided=False).order_by("position"):
+        if ("parameter", p.pk) not in have:
+            missing.append(f"parameter {p.name}")
+    for c in mbr_step.controls.filter(voided=False).order_by("position"):
+        if ("control", c.pk) not in have:
+            missing.append(f"control {c.name}")
+    for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position"):
+        if ("material", m.pk) not in have:
+            missing.append(f"material {m.material.code}")
+            continue
+        low, high = line_bounds(m)
+        taken = added(step, m, live)
+        if taken < low:
+            missing.append(f"material {m.material.code} ({plain(taken)} of {plain(low)}–{plain(high)} {m.unit} added)")
+    for e in live:
+        if e.flag == EntryFlag.WARNING and not e.acknowledged:
+            missing.append(f"the acknowledgement of {e.record_key}")
+        if needs_verification(e, mbr_step) and not is_verified(e):
+            missing.append(f"a second person's verification of {e.record_key}")
+    return missing
+
+
+@dataclass(frozen=True)
+class BatchException:
+    """One thing QA looks at: its kind, what happened, the record it is about, and when."""
+
+    kind: str  # deviation, out_of_range, correction, late, acknowledged_warning, em_excursion
+    text: str
+    record_key: str
+    at: dt.datetime
+
+
+def _period(batch: Batch) -> tuple[dt.datetime, dt.datetime] | None:
+    steps = list(batch.steps.filter(voided=False).exclude(started_at=None))
+    if not steps:
+        return None
+    start = min(s.started_at for s in steps if s.started_at is not None)
+    ends = [s.ended_at for s in steps]
+    end = clock.now() if any(e is None for e in ends) else max(e for e in ends if e is not None)
+    return start, end
+
+
+def exceptions(batch: Batch) -> list[BatchException]:
+    """Return the batch's exceptions for review, in time order (what is not listed went as instructed)."""
+    found: list[BatchException] = []
+    entries = BatchEntry.objects.filter(step__batch=batch, voided=False).select_related(
+        "step", "parameter", "control", "material__material", "deviation", "lot"
+    )
+    for e in entries:
+        where = f"step {e.step.number}"
+        what = e.parameter.name if e.parameter else e.control.name if e.control else (e.lot.number if e.lot else "")
+        if e.flag != EntryFlag.OK:
+            found.append(
+                BatchException(
+                    "out_of_range",
+                    f"{where}: {what} {e.value} {e.unit}: {e.get_flag_display().lower()}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.flag == EntryFlag.WARNING and e.acknowledged:
+            found.append(
+                BatchException(
+                    "acknowledged_warning",
+                    f"{where}: {what} {e.value} {e.unit}: warning acknowledged",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.supersedes_id is not None:
+            found.append(
+                BatchException(
+                    "correction",
+                    f"{where}: {what} corrected to {e.value} {e.unit}: {e.correction_reason}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+        if e.late:
+            found.append(
+                BatchException(
+                    "late",
+                    f"{where}: {what} observed {e.observed_at.isoformat(timespec='minutes')}, "
+                    f"recorded {e.at.isoformat(timespec='minutes')}",
+                    e.record_key,
+                    e.at,
+                )
+            )
+    found.extend(_deviations(batch))
+    found.extend(_em(batch))
+    return sorted(found, key=lambda x: (x.at, x.kind, x.record_key))
+
+
+def _deviations(batch: Batch) -> list[BatchException]:
+    """Return the deviations that concern the batch or one of its steps (opened by an entry, or linked by QA)."""
+    from atmp.quality.models.deviations import Deviation
+    from atmp.workflow import links
+
+    seen: dict[int, tuple[Deviation, str]] = {}
+    for record, where in [(batch, f"batch {batch.number}")] + [
+        (s, f"step {s.number}") for s in batch.steps.filter(voided=False).order_by("number")
+    ]:
+        for d in links.linking(record, relation="concerns", source_type="quality.deviation"):
+            if isinstance(d, Deviation) and not d.voided:
+                seen.setdefault(d.pk, (d, where))
+    return [
+        BatchException("deviation", f"{where}: deviation {d.number} ({d.title}), {d.state_label().lower()}",
+                       d.record_key, d.occurred_at)
+        for d, where in seen.values()
+    ]  # fmt: skip
+
+
+def _em(batch: Batch) -> list[BatchException]:
+    """Return the EM results at alert or action level in the batch's rooms while the batch was made."""
+    period = _period(batch)
+    room_ids = {s.room_id for s in batch.steps.filter(voided=False) if s.room_id is not None}
+    if period is None or not room_ids:
+        return []
+    rows = Result.objects.filter(
+        point__room_id__in=room_ids,
+        voided=False,
+        level__in=(limits.ALERT, limits.ACTION),
+        taken_at__gte=period[0],
+        taken_at__lte=period[1],
+    ).select_related("point__room")
+    return [
+        BatchException(
+            "em_excursion",
+            f"EM {r.level} level: {r.point.get_type_display()} at {r.point.room.code}/{r.point.code}: "
+            f"{r.value} {r.unit}",
+            r.record_key,
+            r.taken_at,
+        )
+        for r in rows
+    ]
