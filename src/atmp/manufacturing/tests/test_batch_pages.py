@@ -27,7 +27,8 @@ def step_url(batch, number: int = 10) -> str:
 
 
 def post(client: Client, url: str, do: str, **data: object):
-    return client.post(f"{url}?do={do}", data)
+    """Post one of the step page's forms (its inputs are named after it: `parameter-value`)."""
+    return client.post(f"{url}?do={do}", {f"{do}-{name}": value for name, value in data.items()})
 
 
 def test_the_list_shows_the_batch(browser, batch):
@@ -102,11 +103,11 @@ def test_an_out_of_par_value_shows_its_deviation_linked(browser, running, batch)
 
 def test_a_warning_is_refused_until_acknowledged_and_the_box_is_offered(browser, running, batch, ledger_size):
     html = browser.get(step_url(batch)).content.decode()
-    assert 'name="acknowledged"' not in html  # offered only when the API asks for it
+    assert 'name="parameter-acknowledged"' not in html  # offered only when the API asks for it
     before = ledger_size()
     page = post(browser, step_url(batch), "parameter", position=1, value="38.0")
     html = page.content.decode()
-    assert page.status_code == 422 and "warning not acknowledged" in html and 'name="acknowledged"' in html
+    assert page.status_code == 422 and "warning not acknowledged" in html and 'name="parameter-acknowledged"' in html
     assert ledger_size() == before
     page = post(browser, step_url(batch), "parameter", position=1, value="38.0", acknowledged="on")
     assert page.status_code == 302

@@ -187,13 +187,23 @@ def entry_name(e: BatchEntry) -> str:
 
 
 def draw(
-    spec: OperationForm, user: User, options: dict[str, Any], data: Any = None, *, record: Any = None
+    spec: OperationForm,
+    user: User,
+    options: dict[str, Any],
+    data: Any = None,
+    *,
+    record: Any = None,
+    prefix: str | None = None,
 ) -> forms.Form:
-    """Return the operation's form with its select options (an `entry` select first when offered)."""
+    """Return the operation's form with its select options (an `entry` select first when offered).
+
+    prefix: for one of several forms on a page, what its inputs' names and ids start with (`parameter-value`).
+    """
     from dataclasses import replace
 
     drawn = replace(spec, choices={k: v for k, v in options.items() if k != "entry"})
     form = build_form(drawn, user, data=data, record=record)
+    form.prefix = prefix
     if "entry" in options:
         entry = forms.ChoiceField(label="Entry", choices=[("", "—"), *options["entry"]])
         form.fields = {"entry": entry, **form.fields}

@@ -191,7 +191,7 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
     for key in keys:
         spec = bf.BY_KEY[key].spec
         options = bf.choices_for(key, step, user, live)
-        form = bf.draw(spec, user, options, data=request.POST if key == posted else None, record=batch)
+        form = bf.draw(spec, user, options, data=request.POST if key == posted else None, record=batch, prefix=key)
         if key == posted:
             on_entry = key in ("correct", "verify")
             path = {} if on_entry else {"number": batch.number, "step_number": step.number}
@@ -211,9 +211,7 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         "step": step,
         "mbr_step": mbr_step,
         "sops": [s.document for s in sops],
-        "parameters": list(mbr_step.parameters.filter(voided=False).order_by("position")),
-        "controls": list(mbr_step.controls.filter(voided=False).order_by("position")),
-        "materials": list(mbr_step.materials.filter(voided=False).select_related("material").order_by("position")),
+        "ranges": _ranges(step),
         "rows": _rows(step),
         "forms": [(key, bf.BY_KEY[key].spec, drawn[key]) for key in keys],
         "posted": posted if status != 200 else None,
@@ -221,10 +219,34 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
     return render(request, "manufacturing/batch_step.html", context, status=status)
 
 
+def _number(value: Any) -> str:
+    return "…" if value is None else f"{value.normalize():f}"
+
+
+def _ranges(step: BatchStep) -> list[str]:
+    """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
+    mbr_step = step.mbr_step
+    lines = [
+        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {p.unit}, "
+        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {p.unit}"
+        for p in mbr_step.parameters.filter(voided=False).order_by("position")
+    ]
+    lines += [
+        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {c.unit}"
+        for c in mbr_step.controls.filter(voided=False).order_by("position")
+    ]
+    lines += [
+        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {m.unit} ± {_number(m.tolerance_percent)} %"
+        + (" (verified by a second person)" if m.verification else "")
+        for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
+    ]
+    return lines
+
+
 def _asks_acknowledgement(form: Any) -> bool:
     """Return True when the form was refused for an unacknowledged warning (or the box is ticked)."""
     if not form.is_bound:
         return False
-    if form.data.get("acknowledged"):
+    if form.data.get(form.add_prefix("acknowledged")):
         return True
     return any(UNACKNOWLEDGED in str(e) for errors in form.errors.values() for e in errors)
