@@ -204,3 +204,37 @@ def test_a_new_batch_is_created_on_the_list_and_a_refusal_writes_nothing(browser
     assert page.status_code == 302
     made = mbr.batches.get()
     assert page["Location"] == f"/manufacturing/batches/{made.pk}/"
+
+
+def test_completing_execution_with_a_step_not_done_is_refused_on_the_batch_page(browser, running, batch, ledger_size):
+    before = ledger_size()
+    page = browser.post(f"/manufacturing/batches/{batch.pk}/", {})
+    assert page.status_code == 422 and "steps not done: step 10" in page.content.decode()
+    assert ledger_size() == before
+
+
+def test_an_executed_batch_offers_qa_the_signed_review_on_its_record_page(browser, running, floor, batch):
+    from atmp.manufacturing.services.batch_steps import start_step
+
+    factories.execute_step(step=running, floor=floor)
+    factories.clean(actor=floor["qa"], equipment=floor["bsc"])
+    second = batch.steps.get(number=20)
+    start_step(actor=floor["operator"], step=second, room=floor["room"], equipment=[floor["bsc"]])
+    factories.execute_step(step=second, floor=floor)
+    page = browser.post(f"/manufacturing/batches/{batch.pk}/", {})
+    assert page.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "executed"
+    html = browser.get(f"/manufacturing/batches/{batch.pk}/").content.decode()
+    assert f'href="/records/manufacturing.batch/{batch.pk}/" data-testid="review-sign"' in html
+    assert 'data-testid="form-complete-batch"' not in html
+
+
+def test_a_reader_sees_the_step_but_no_form(batch, floor):
+    from atmp.testing import make_user
+
+    make_user("inspector", username="ines", password=PASSWORD)
+    client = Client()
+    assert client.login(username="ines", password=PASSWORD)
+    html = client.get(step_url(batch)).content.decode()
+    assert "Do step 1 as the SOP says." in html and 'data-testid="form-' not in html
