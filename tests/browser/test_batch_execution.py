@@ -182,3 +182,10 @@ def test_an_operator_executes_a_step_on_a_tablet_and_qa_reviews_the_batch_by_exc
     page.get_by_test_id("exceptions").get_by_test_id("exception-deviation").get_by_test_id("exception-link").tap()
     page.wait_for_url("**/records/quality.deviation/*/")
     expect(page.locator("h1")).to_contain_text(number)
+
+    # The batch list offers QA a new batch of an effective master record, on the tablet too.
+    page.goto("/manufacturing/batches/")
+    page.get_by_test_id("panel-new-batch").locator("summary").tap()
+    expect(page.get_by_test_id("form-new-batch").locator("#id_mbr option")).not_to_have_count(0)
+    fits(page)
+    page.screenshot(path="/tmp/batch-list.png", full_page=False)

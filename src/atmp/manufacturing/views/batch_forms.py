@@ -34,6 +34,7 @@ NEW_BATCH = OperationForm(
     operation=api.create_batch,
     labels={"mbr": "Master batch record (effective)", "output_lot": "Output lot", "patient": "Patient COI"},
     help={
+        "mbr": "The product's master batch record in force at its site (only effective ones are listed).",
         "output_lot": "The quarantined lot the batch makes (its number is on the in-process labels).",
         "patient": "Autologous products only: the patient's chain-of-identity code.",
     },
