@@ -1,42 +1,252 @@
-"""The batch pages: the batches of your sites, and a batch's record with its steps, every entry (superseded
-ones struck through, never hidden) and QA's review by exception. Execution is through the API and the CLI
-for now; the operator's tablet forms come next."""
+"""The batch pages: the batches of your sites (with a new batch's form), a batch's record with its steps,
+every entry (superseded ones struck through, never hidden) and QA's review by exception, and the
+operator's step page, made for a tablet in the cleanroom.
+
+Every write runs the API's own operation (ADR 0013, atmp.manufacturing.views.batch_forms), so a page
+refuses exactly what the API refuses, with the rule's words, and writes nothing when it does.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from ninja import Status
 
 from atmp.accounts.access import requires
 from atmp.accounts.models import User
 from atmp.accounts.services import can_see
-from atmp.manufacturing.models import Batch
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, StepProgress
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import exceptions
+from atmp.manufacturing.selectors.batches import exceptions, is_verified, live_entries, needs_verification
+from atmp.manufacturing.views import batch_forms as bf
 
 LIMIT = 200
+UNACKNOWLEDGED = "warning not acknowledged"
+KINDS = {
+    "deviation": "Deviation",
+    "out_of_range": "Out of range",
+    "correction": "Correction",
+    "late": "Late entry",
+    "acknowledged_warning": "Warning acknowledged",
+    "em_excursion": "EM excursion",
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _answer(result: Any) -> dict[str, Any]:
+    value = result.value if isinstance(result, Status) else result
+    return value if isinstance(value, dict) else {}
+
+
+def _find(request: HttpRequest, record_id: int) -> Batch:
+    found = Batch.objects.select_related("product", "site", "patient", "output_lot").filter(pk=record_id).first()
+    if found is None or found.voided or not can_see(_user(request), found):
+        raise Http404("there is no such batch")
+    return found
 
 
 @requires("records.view")
 def batch_list(request: HttpRequest) -> HttpResponse:
-    """List the latest batches of your sites with their state."""
-    user: User = request.user  # type: ignore[assignment]
+    """List the latest batches of your sites with their state, and offer a new batch's form."""
+    user = _user(request)
+    offered = bf.NEW_BATCH.may(user)
+    options = {"mbr": bf.effective_mbrs(user)}
+    form = bf.draw(bf.NEW_BATCH, user, options) if offered else None
+    status = 200
+    if request.method == "POST" and offered:
+        form = bf.draw(bf.NEW_BATCH, user, options, data=request.POST)
+        result, status = bf.submit(request, bf.NEW_BATCH, form, {}, record=None)
+        if result is not None:
+            made = _answer(result)
+            messages.success(request, f"Batch {made.get('number')} created.")
+            return redirect("manufacturing:batch_page", made["id"])
     rows = Batch.objects.filter(voided=False).select_related("product", "site", "patient").order_by("-pk")
     ids = user.site_ids()
     if ids is not None:
         rows = rows.filter(site_id__in=ids)
-    return render(request, "manufacturing/batches.html", {"rows": list(rows[:LIMIT])})
+    context = {"rows": list(rows[:LIMIT]), "form": form, "spec": bf.NEW_BATCH, "open": status != 200}
+    return render(request, "manufacturing/batches.html", context, status=status)
+
+
+def _exception_links(batch: Batch, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the exceptions, each with the URL of its record (an entry: its row on its step's page)."""
+    entry_type = BatchEntry.record_type()
+    ids = [int(x["record"].partition(":")[2]) for x in found if x["record"].startswith(entry_type + ":")]
+    steps = dict(BatchEntry.objects.filter(pk__in=ids).values_list("pk", "step__number"))
+    for x in found:
+        x["label"] = KINDS.get(x["kind"], x["kind"])
+        record_type, _, record_id = x["record"].partition(":")
+        if record_type == entry_type and int(record_id) in steps:
+            url = reverse("manufacturing:batch_step", args=[batch.pk, steps[int(record_id)]])
+            x["url"] = f"{url}#entry-{record_id}"
+        else:
+            x["url"] = reverse("web:record", args=[record_type, record_id])
+    return found
 
 
 @requires("records.view")
 def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
-    """Show a batch's record: steps, entries with their flags, and the exceptions QA reviews."""
-    found = Batch.objects.select_related("product", "site", "patient", "output_lot").filter(pk=record_id).first()
-    if found is None or found.voided or not can_see(request.user, found):  # type: ignore[arg-type]
-        raise Http404("there is no such batch")
+    """Show a batch's record: steps (each linked to its page), entries, and the exceptions QA reviews."""
+    found = _find(request, record_id)
+    user = _user(request)
+    may_complete = found.status == "in_progress" and bf.COMPLETE_BATCH.may(user)
+    form = bf.draw(bf.COMPLETE_BATCH, user, {}) if may_complete else None
+    status = 200
+    if request.method == "POST" and may_complete:
+        form = bf.draw(bf.COMPLETE_BATCH, user, {}, data=request.POST)
+        result, status = bf.submit(request, bf.COMPLETE_BATCH, form, {"number": found.number}, record=found)
+        if result is not None:
+            messages.success(request, f"Batch {found.number} executed: QA reviews it by exception.")
+            return redirect("manufacturing:batch_page", found.pk)
+    doc = batch_document(found, entries=True)
     context = {
         "batch": found,
-        "doc": batch_document(found, entries=True),
-        "exceptions": [exception_document(x) for x in exceptions(found)],
+        "doc": doc,
+        "superseded": {e["supersedes"] for s in doc["steps"] for e in s["entries"] or [] if e["supersedes"]},
+        "exceptions": _exception_links(found, [exception_document(x) for x in exceptions(found)]),
+        "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
+        "form": form,
+        "spec": bf.COMPLETE_BATCH,
+        "open": status != 200,
     }
-    return render(request, "manufacturing/batch.html", context)
+    return render(request, "manufacturing/batch.html", context, status=status)
+
+
+def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
+    """Return the keys of the step forms that apply in the step's state (the API still decides)."""
+    if step.batch.status not in ("planned", "in_progress"):
+        return []
+    if step.progress == StepProgress.PENDING:
+        return ["start"]
+    keys = []
+    if step.progress == StepProgress.IN_PROGRESS:
+        for key, related in (("parameter", "parameters"), ("control", "controls"), ("material", "materials")):
+            if getattr(step.mbr_step, related).filter(voided=False).exists():
+                keys.append(key)
+    if live:
+        keys += ["correct", "verify"]
+    if step.progress == StepProgress.IN_PROGRESS:
+        keys.append("complete")
+    return keys
+
+
+def _rows(step: BatchStep) -> list[dict[str, Any]]:
+    """Return the step's entries as the page shows them: every one, superseded ones marked, with their deviation."""
+    entries = list(
+        step.entries.select_related("parameter", "control", "material__material", "deviation", "lot", "created_by")
+        .order_by("at", "pk")
+    )  # fmt: skip
+    superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided}
+    return [
+        {
+            "entry": e,
+            "name": bf.entry_name(e),
+            "superseded": e.pk in superseded or e.voided,
+            "verified": is_verified(e),
+            "needs_verification": needs_verification(e, step.mbr_step),
+            "deviation_url": reverse("web:record", args=[e.deviation.record_type(), e.deviation.pk])
+            if e.deviation
+            else None,
+        }
+        for e in entries
+    ]
+
+
+def _success(key: str, answer: dict[str, Any]) -> str:
+    if key in ("start", "complete"):
+        return f"Step {answer.get('number')}: {str(answer.get('progress', '')).replace('_', ' ')}."
+    words = f"Recorded: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+    if key == "verify":
+        words = f"Verified: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+    if answer.get("flag") not in (None, "ok"):
+        words += f" ({str(answer['flag']).replace('_', ' ')})"
+    if answer.get("deviation"):
+        words += f"; deviation {answer['deviation']} opened"
+    return words + "."
+
+
+@requires("records.view")
+def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpResponse:
+    """The operator's page for one step: its instructions, its entries, and the forms that record them."""
+    batch = _find(request, record_id)
+    step = batch.steps.filter(number=step_number, voided=False).select_related("mbr_step", "room", "operator").first()
+    if step is None:
+        raise Http404("there is no such step")
+    step.batch = batch
+    user = _user(request)
+    live = live_entries(step)
+    keys = [k for k in _offered(step, live) if bf.BY_KEY[k].spec.may(user)]
+    posted = request.GET.get("do") if request.method == "POST" else None
+    if posted is not None and posted not in keys:
+        return HttpResponseBadRequest(f"this step offers no form {posted!r} now")
+    status = 200
+    drawn: dict[str, Any] = {}
+    for key in keys:
+        spec = bf.BY_KEY[key].spec
+        options = bf.choices_for(key, step, user, live)
+        form = bf.draw(spec, user, options, data=request.POST if key == posted else None, record=batch, prefix=key)
+        if key == posted:
+            on_entry = key in ("correct", "verify")
+            path = {} if on_entry else {"number": batch.number, "step_number": step.number}
+            result, status = bf.submit(request, spec, form, path, record=batch)
+            if result is not None:
+                answer = _answer(result)
+                messages.success(request, _success(key, answer))
+                anchor = f"#entry-{answer['id']}" if key not in ("start", "complete") and "id" in answer else ""
+                return redirect(reverse("manufacturing:batch_step", args=[batch.pk, step.number]) + anchor)
+        if "acknowledged" in form.fields and not _asks_acknowledgement(form):
+            del form.fields["acknowledged"]
+        drawn[key] = form
+    mbr_step = step.mbr_step
+    sops = mbr_step.sops.filter(voided=False).select_related("document").order_by("position")
+    context = {
+        "batch": batch,
+        "step": step,
+        "mbr_step": mbr_step,
+        "sops": [s.document for s in sops],
+        "ranges": _ranges(step),
+        "rows": _rows(step),
+        "forms": [(key, bf.BY_KEY[key].spec, drawn[key]) for key in keys],
+        "posted": posted if status != 200 else None,
+    }
+    return render(request, "manufacturing/batch_step.html", context, status=status)
+
+
+def _number(value: Any) -> str:
+    return "…" if value is None else f"{value.normalize():f}"
+
+
+def _ranges(step: BatchStep) -> list[str]:
+    """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
+    mbr_step = step.mbr_step
+    lines = [
+        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {p.unit}, "
+        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {p.unit}"
+        for p in mbr_step.parameters.filter(voided=False).order_by("position")
+    ]
+    lines += [
+        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {c.unit}"
+        for c in mbr_step.controls.filter(voided=False).order_by("position")
+    ]
+    lines += [
+        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {m.unit} ± {_number(m.tolerance_percent)} %"
+        + (" (verified by a second person)" if m.verification else "")
+        for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
+    ]
+    return lines
+
+
+def _asks_acknowledgement(form: Any) -> bool:
+    """Return True when the form was refused for an unacknowledged warning (or the box is ticked)."""
+    if not form.is_bound:
+        return False
+    if form.data.get(form.add_prefix("acknowledged")):
+        return True
+    return any(UNACKNOWLEDGED in str(e) for errors in form.errors.values() for e in errors)
