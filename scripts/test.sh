@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Run the whole suite: once on SQLite (with the browser tests), once on PostgreSQL, side by side
-# (two processes for two cores; the PostgreSQL pass prints when it ends).
+# Run the whole suite: once on SQLite (with the browser tests), once on PostgreSQL (with the crash
+# and concurrency tests, `slow`, which start their own SQLite and PostgreSQL writers whatever the
+# pass's database), side by side: two processes for two cores, of about the same length; the
+# PostgreSQL pass prints when it ends.
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
-# The last lines say how each pass ended and how long it took (the suite's budget: docs/quality.md).
+# The last lines say how each pass ended and how long it took (the suite's time and budget: docs/performance.md, "The test suite").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -24,6 +26,7 @@ on_exit() {
 trap on_exit EXIT
 
 pg_result="skipped"
+sqlite_marks=()
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
@@ -32,12 +35,13 @@ then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
   (
     pg_started=$SECONDS
-    ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider -m "not browser and not slow" src tests
+    ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider -m "not browser" src tests
     rc=$?
     echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
     exit $rc
   ) >"$pg_log" 2>&1 &
   pg_pid=$!
+  sqlite_marks=(-m "not slow")  # the PostgreSQL pass runs them
 elif [ "${ATMP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAILED: PostgreSQL is required (ATMP_REQUIRE_POSTGRES=1) but no server answers at $PG_URL"
   pg_result="FAILED (no server)"
@@ -46,11 +50,11 @@ else
   echo "SKIPPED: the PostgreSQL run — no server answers at $PG_URL (set ATMP_TEST_POSTGRES_URL to use another)"
 fi
 
-echo "== SQLite: every test, browser and crash tests included"
+echo "== SQLite: every test, browser tests included (the crash and concurrency ones only when no PostgreSQL pass runs them)"
 sqlite_started=$SECONDS
 # ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
 # collide); given to SQLite it would be a file instead of the in-memory test database.
-if env -u ATMP_TEST_DATABASE $PY -m pytest -q -p no:cacheprovider; then
+if env -u ATMP_TEST_DATABASE $PY -m pytest -q -p no:cacheprovider "${sqlite_marks[@]}"; then
   sqlite_result="passed"
 else
   sqlite_result="FAILED"
