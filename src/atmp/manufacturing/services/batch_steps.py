@@ -56,7 +56,7 @@ def training_rule(operator: User, step: BatchStep, on: dt.datetime) -> str | Non
     for row in step.mbr_step.sops.filter(voided=False).select_related("document").order_by("position"):
         if not is_trained(operator, row.document, on):
             return (
-                f"training missing: {operator.get_full_name() or operator.username} is not trained on the effective "
+                f"training missing: {operator.ledger_name()} is not trained on the effective "
                 f"version of {row.document.number}, which step {step.number} relies on"
             )
     return None
