@@ -43,6 +43,8 @@ NODE_ID = re.compile(
     r"(?:i=\d{1,10}|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/=]+)",
     re.DOTALL,
 )
+# A DNS name or IPv4 address (letters, digits, dots, hyphens), or an IPv6 address (hex digits, colons, dots).
+HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]{2,45}")
 NODE_FORMS = "ns=<index>;i=<number>, ns=<index>;s=<name>, ns=<index>;g=<guid> or ns=<index>;b=<base64>"
 POLICIES = ("Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss")
 MODES = ("Sign", "SignAndEncrypt")
@@ -84,7 +86,12 @@ class Credentials:
 def endpoint_url(endpoint: str) -> str:
     """Return the endpoint in canonical form (opc.tcp://host:port/path), or refuse its syntax."""
     text = endpoint.strip()
-    parts = urlsplit(text)
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise InvalidInput("endpoint", f"{endpoint!r} holds a space or a control character; an address has neither")
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise InvalidInput("endpoint", f"{endpoint!r} is not an address: write opc.tcp://host:port") from None
     if parts.scheme.lower() != SCHEME:
         raise InvalidInput("endpoint", f"{endpoint!r} is not an OPC UA address: it must start with opc.tcp://")
     if parts.username is not None or parts.password is not None:
@@ -94,6 +101,8 @@ def endpoint_url(endpoint: str) -> str:
     host = parts.hostname
     if not host:
         raise InvalidInput("endpoint", f"{endpoint!r} has no host: write opc.tcp://host:port")
+    if not HOST.fullmatch(host):
+        raise InvalidInput("endpoint", f"{endpoint!r} has a host that is not a name or an IP address")
     try:
         port = parts.port
     except ValueError:
@@ -107,6 +116,8 @@ def endpoint_url(endpoint: str) -> str:
 def node_text(node_id: str) -> str:
     """Return the node id in canonical form (ns=0 left out), or refuse its syntax."""
     text = node_id.strip()
+    if not all(c.isprintable() for c in text):
+        raise InvalidInput("node", f"{node_id!r} holds a control character; a node id has none")
     match = NODE_ID.fullmatch(text)
     if match is None:
         raise InvalidInput("node", f"{node_id!r} is not an OPC UA node id: write {NODE_FORMS}")

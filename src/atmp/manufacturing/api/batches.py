@@ -29,7 +29,7 @@ from atmp.manufacturing.selectors.batch_documents import (
     step_document,
 )
 from atmp.manufacturing.selectors.batches import exceptions
-from atmp.manufacturing.services import batch_entries, batch_materials, batch_steps, batches
+from atmp.manufacturing.services import batch_capture, batch_entries, batch_materials, batch_steps, batches
 from atmp.manufacturing.services.equipment import find_equipment
 from atmp.manufacturing.services.mbr import find_mbr
 
@@ -80,6 +80,19 @@ class BatchValueIn(BodyIn):
     reason: Reason = ""
 
 
+class BatchCaptureIn(BodyIn):
+    """Read the value of the step's parameter at `position` from a node of the step's equipment's OPC UA server."""
+
+    position: Position
+    equipment: Annotated[str, bounded(40)] = Field(description="Code of equipment the step uses, with an endpoint.")
+    node: Annotated[str, bounded(300)] = Field(description="The node id, e.g. ns=2;s=Bioreactor.Temperature.")
+    unit: Unit = Field(None, description="The node's unit when it reports none (must match when it does).")
+    convert: bool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
+    acknowledged: bool = Field(False, description="The operator acknowledges a warning (outside NOR).")
+    note: Note = ""
+    reason: Reason = ""
+
+
 class BatchMaterialIn(BodyIn):
     """The addition of a scanned lot for the step's bill-of-materials line at `position`."""
 
@@ -124,6 +137,7 @@ class BatchEntryOut(Schema):
     converted: bool
     amount: str | None
     flag: str
+    flag_label: str
     acknowledged: bool
     late: bool
     observed_at: str
@@ -133,6 +147,7 @@ class BatchEntryOut(Schema):
     correction_reason: str
     deviation: str | None
     lot: str | None
+    source: str = Field(description="Where a captured value came from (OPC UA node); empty when typed.")
     verified: bool
 
 
@@ -261,6 +276,24 @@ def record_batch_parameter(
     values = body.dict()
     parameter = _row(step, "parameters", values.pop("position"))
     made = batch_entries.record_parameter(actor=user_of(request), step=step, parameter=parameter, **values)
+    return Status(201, entry_document(made))
+
+
+@router.post(
+    "/manufacturing/batches/{number}/steps/{step_number}/parameters/capture", response=answers({201: BatchEntryOut})
+)
+@requires("records.write")
+def capture_batch_parameter(
+    request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchCaptureIn
+) -> Status[dict[str, Any]]:
+    """Record a parameter's value read over OPC UA from the step's equipment, with its source and time."""
+    step = _step(request, number, step_number)
+    values = body.dict()
+    parameter = _row(step, "parameters", values.pop("position"))
+    equipment = find_equipment(values.pop("equipment"), user=user_of(request))
+    made = batch_capture.capture_parameter(
+        actor=user_of(request), step=step, parameter=parameter, equipment=equipment, **values
+    )
     return Status(201, entry_document(made))
 
 

@@ -83,6 +83,7 @@ def equipment_document(e: Equipment) -> dict[str, Any]:
             "cleaned_at": e.cleaned_at.isoformat() if e.cleaned_at else None,
             "clean_until": e.clean_until.isoformat() if e.clean_until else None,
         },
+        "opcua_endpoint": e.opcua_endpoint,
         "refused": usable(e, on=now),
     }
 

@@ -53,6 +53,7 @@ class EquipmentIn(BodyIn):
     maintenance_interval_days: Interval | None = Field(None, description="Empty: no preventive maintenance.")
     cleaning_required: bool = True
     clean_hold_hours: HoldHours | None = Field(None, description="Validated clean hold time; empty: no expiry.")
+    opcua_endpoint: Annotated[str, bounded(200)] = Field("", description="Its OPC UA server, opc.tcp://host:port.")
     reason: Reason = ""
 
 
@@ -66,6 +67,7 @@ class RegimesIn(BodyIn):
     maintenance_interval_days: Interval | None = None
     cleaning_required: bool | None = None
     clean_hold_hours: HoldHours | None = None
+    opcua_endpoint: Annotated[str, bounded(200)] | None = None
     reason: Reason
     version: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
 
@@ -173,6 +175,7 @@ class EquipmentOut(Schema):
     calibration: dict[str, Any]
     maintenance: dict[str, Any]
     cleaning: dict[str, Any]
+    opcua_endpoint: str
     refused: str | None = Field(description="Why it may not be used now (the rule first), null when it may.")
 
 

@@ -21,7 +21,7 @@ def manufacturing() -> None:
     Master batch records: `atmp manufacturing mbr add|edit|copy|effective|show|list`;
     drafted from a JSON file, effective only for an effective process version.
     OPC UA: `atmp manufacturing opcua read ENDPOINT NODE` reads one instrument value (a connection check).
-    Batches: `atmp manufacturing batch create|show|start|param|control|add|correct|verify|
+    Batches: `atmp manufacturing batch create|show|start|param|capture|control|add|correct|verify|
     complete-step|complete|exceptions`: steps in order, entries as they happen, review by exception.
 
     Every change is made as --as USER, who gives their password (--password-file,

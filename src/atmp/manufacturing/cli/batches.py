@@ -233,6 +233,54 @@ _value_command("param")
 _value_command("control")
 
 
+@batch.command("capture")
+@click.argument("number")
+@click.argument("step", type=int)
+@click.argument("position", type=int)
+@click.option("--equipment", "equipment_code", required=True, help="Equipment of the step with an OPC UA endpoint.")
+@click.option("--node", required=True, help="The node id, e.g. ns=2;s=Bioreactor.Temperature.")
+@click.option("--unit", default=None, help="The node's unit when it reports none (must match when it does).")
+@click.option("--convert", is_flag=True, help="Convert a value in another unit of the dimension, explicitly.")
+@click.option("--acknowledge", is_flag=True, help="Acknowledge a warning (a value outside NOR).")
+@NOTE
+@REASON
+@write
+@handled
+def capture(
+    number: str,
+    step: int,
+    position: int,
+    equipment_code: str,
+    node: str,
+    unit: str | None,
+    convert: bool,
+    acknowledge: bool,
+    note: str,
+    reason: str,
+    **auth: Any,
+) -> None:
+    """Record a parameter's value read over OPC UA from the step's equipment, with its source and time.
+
+    \b
+    Example:
+      atmp manufacturing batch capture AAV9-SMN-2026-0001 30 1 --equipment BR-01 \\
+          --node "ns=2;s=Bioreactor.Temperature" --as olga
+    """
+    setup_django()
+    from atmp.manufacturing.selectors.batch_documents import entry_document
+    from atmp.manufacturing.services.batch_capture import capture_parameter
+    from atmp.manufacturing.services.equipment import find_equipment
+
+    user = actor(auth)
+    found = _step(number, step, user)
+    made = capture_parameter(
+        actor=user, step=found, parameter=_row(found, "parameters", position),
+        equipment=find_equipment(equipment_code, user=user), node=node, unit=unit, convert=convert,
+        acknowledged=acknowledge, note=note, reason=reason,
+    )  # fmt: skip
+    emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
+
+
 @batch.command("add")
 @click.argument("number")
 @click.argument("step", type=int)

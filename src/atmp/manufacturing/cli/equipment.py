@@ -78,6 +78,9 @@ def _find(code: str, user: Any) -> Any:
     "--no-cleaning", is_flag=True, help="It is not cleaned before use (e.g. a balance outside the cleanroom)."
 )
 @click.option("--clean-hold-hours", default=None, help="Validated clean hold time (none: a cleaning does not expire).")
+@click.option(
+    "--opcua-endpoint", default="", help="Its OPC UA server (opc.tcp://host:port): batch entries read values there."
+)
 @REASON
 @write
 @handled
@@ -91,6 +94,7 @@ def register(
     maintenance_days: str | None,
     no_cleaning: bool,
     clean_hold_hours: str | None,
+    opcua_endpoint: str,
     reason: str,
     **auth: Any,
 ) -> None:
@@ -111,6 +115,7 @@ def register(
         maintenance_interval_days=maintenance_days,
         cleaning_required=not no_cleaning,
         clean_hold_hours=clean_hold_hours,
+        opcua_endpoint=opcua_endpoint,
         reason=reason,
     )
     emit(equipment_document(made), as_json=auth["as_json"], text=_equipment_text)

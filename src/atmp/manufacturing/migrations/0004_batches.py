@@ -16,6 +16,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="equipment",
+            name="opcua_endpoint",
+            field=models.CharField(blank=True, max_length=200),
+        ),
         migrations.CreateModel(
             name="Batch",
             fields=[
@@ -216,6 +221,7 @@ class Migration(migrations.Migration):
                 ("observed_at", models.DateTimeField(help_text="When it happened (the operator's word).")),
                 ("at", models.DateTimeField(help_text="When it was recorded (the server's clock).")),
                 ("correction_reason", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=300)),
                 ("note", models.TextField(blank=True)),
                 (
                     "control",

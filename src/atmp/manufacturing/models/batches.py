@@ -154,6 +154,7 @@ _FROZEN = frozenset(
         "supersedes",
         "correction_reason",
         "deviation",
+        "source",
     }
 )
 
@@ -181,6 +182,8 @@ class BatchEntry(GmpRecord):
     supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     correction_reason = models.TextField(blank=True)
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Where a captured value came from (an OPC UA node: opc.tcp://host:port#ns=2;s=Name); blank when typed.
+    source = models.CharField(max_length=300, blank=True)
     note = models.TextField(blank=True)
 
     # The second person's verification: an operator or a QC analyst, never whoever entered it.

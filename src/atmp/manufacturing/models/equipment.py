@@ -57,6 +57,9 @@ class Equipment(WorkflowRecord):
     # the validated clean hold time (hours; empty: a cleaning does not expire), and its state.
     cleaning_required = models.BooleanField(default=True)
     clean_hold_hours = models.PositiveIntegerField(null=True, blank=True)
+    # The OPC UA server its process values are read from (atmp.manufacturing.opcua); blank: typed only.
+    # Only an endpoint registered here is ever connected to: a batch entry names the equipment, not an address.
+    opcua_endpoint = models.CharField(max_length=200, blank=True)
     clean_status = models.CharField(max_length=8, choices=CleanStatus.choices, default=CleanStatus.DIRTY)
     cleaned_at = models.DateTimeField(null=True, blank=True)
     clean_until = models.DateTimeField(null=True, blank=True)

@@ -130,7 +130,7 @@ def _deviation(actor: User, step: BatchStep, entry: BatchEntry, rng: str, reason
     )
 
 
-def _record(
+def record_value(
     *,
     actor: User,
     step: BatchStep,
@@ -144,7 +144,10 @@ def _record(
     reason: str,
     supersedes: BatchEntry | None = None,
     correction_reason: str = "",
+    source: str = "",
+    raw: str = "",
 ) -> BatchEntry:
+    """Record a parameter value or a control result (typed, or captured with its source), checked and flagged."""
     check_step(actor, step, correction=supersedes is not None)
     is_parameter = isinstance(row, MbrParameter)
     decimals = row.decimals if isinstance(row, MbrParameter) else 6
@@ -164,8 +167,11 @@ def _record(
         at=now,
         supersedes=supersedes,
         correction_reason=correction_reason,
+        source=source,
         note=edits.text(note, "note"),
     )
+    if raw:  # a captured value is kept as the instrument gave it; `amount` holds it rounded
+        entry.value = raw[:60]
     entry.late = is_late(step, entry.observed_at, now)
     par = nor = None
     if isinstance(row, MbrParameter):
@@ -207,7 +213,7 @@ def record_parameter(
     """Record a critical process parameter's value (warned outside NOR, a deviation outside PAR)."""
     if parameter.step_id != step.mbr_step_id or parameter.voided:
         raise InvalidInput("parameter", f"{parameter.name!r} is not a parameter of step {step.number}")
-    return _record(
+    return record_value(
         actor=actor, step=step, row=parameter, value=value, unit=unit, convert=convert,
         acknowledged=acknowledged, observed_at=observed_at, note=note, reason=reason,
     )  # fmt: skip
@@ -228,7 +234,7 @@ def record_control(
     """Record an in-process control's result, flagged outside its limits."""
     if control.step_id != step.mbr_step_id or control.voided:
         raise InvalidInput("control", f"{control.name!r} is not an in-process control of step {step.number}")
-    return _record(
+    return record_value(
         actor=actor, step=step, row=control, value=value, unit=unit, convert=convert,
         acknowledged=False, observed_at=observed_at, note=note, reason=reason,
     )  # fmt: skip
@@ -255,7 +261,7 @@ def correct_entry(
         raise RuleViolation(
             f"correction: {entry.record_key} is a material addition; its use is reversed in trace, not corrected here"
         )
-    return _record(
+    return record_value(
         actor=actor, step=entry.step, row=row, value=value, unit=unit, convert=convert, acknowledged=acknowledged,
         observed_at=observed_at if observed_at is not None else entry.observed_at, note=note, reason=why,
         supersedes=entry, correction_reason=why,

@@ -63,6 +63,19 @@ def interval(value: Any, field: str, *, limit: int = MAX_INTERVAL_DAYS) -> int |
     return number
 
 
+def checked_endpoint(value: Any) -> str:
+    """Return the OPC UA endpoint in canonical form ('' for none), or refuse it naming `opcua_endpoint`."""
+    from atmp.manufacturing.opcua import endpoint_url
+
+    text = edits.text(value, "opcua_endpoint", limit=200)
+    if not text:
+        return ""
+    try:
+        return endpoint_url(text)
+    except InvalidInput as exc:
+        raise InvalidInput("opcua_endpoint", str(exc).partition(": ")[2]) from None
+
+
 def register_equipment(
     *,
     actor: User,
@@ -75,6 +88,7 @@ def register_equipment(
     maintenance_interval_days: Any = None,
     cleaning_required: bool = True,
     clean_hold_hours: Any = None,
+    opcua_endpoint: str = "",
     reason: str = "",
 ) -> Equipment:
     """Register a piece of equipment at a site, in commissioning (not yet usable), dirty until first cleaned."""
@@ -89,6 +103,7 @@ def register_equipment(
         maintenance_interval_days=interval(maintenance_interval_days, "maintenance_interval_days"),
         cleaning_required=bool(cleaning_required),
         clean_hold_hours=interval(clean_hold_hours, "clean_hold_hours", limit=MAX_HOLD_HOURS),
+        opcua_endpoint=checked_endpoint(opcua_endpoint),
     )
     with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # two people registering the same asset code at once: the second is refused by name
@@ -116,6 +131,7 @@ def set_regimes(
         "maintenance_interval_days": lambda v: interval(v, "maintenance_interval_days"),
         "cleaning_required": bool,
         "clean_hold_hours": lambda v: interval(v, "clean_hold_hours", limit=MAX_HOLD_HOURS),
+        "opcua_endpoint": checked_endpoint,
     }
     checked = edits.check_fields(values, allowed)
     for name, value in checked.items():

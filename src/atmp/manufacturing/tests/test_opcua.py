@@ -97,6 +97,7 @@ def test_it_refuses_a_node_that_is_not_a_variable(server):
         ("ns=2;x=Temperature", "is not an OPC UA node id"),
         ("ns=2;i=twelve", "is not an OPC UA node id"),
         ("ns=99999;i=1", "namespace index above 65535"),
+        ("ns=2;s=Temp\x00", "holds a control character"),
         ("", "is not an OPC UA node id"),
     ],
 )
@@ -113,6 +114,10 @@ def test_it_refuses_a_malformed_node_id_before_connecting(node, words):
         ("127.0.0.1:4840", "must start with opc.tcp://"),
         ("opc.tcp://127.0.0.1", "has no port"),
         ("opc.tcp://:4840", "has no host"),
+        ("opc.tcp://[::1", "is not an address"),
+        ("opc.tcp://bsc 01:4840", "holds a space or a control character"),
+        ("opc.tcp://bsc\x00:4840", "holds a space or a control character"),
+        ("opc.tcp://bsc_01:4840", "not a name or an IP address"),
         ("opc.tcp://127.0.0.1:99999", "port that is not a number"),
         ("opc.tcp://127.0.0.1:port", "port that is not a number"),
         ("opc.tcp://user:secret@127.0.0.1:4840", "not in the address"),
