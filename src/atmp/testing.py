@@ -44,7 +44,12 @@ def make_user(
 ) -> User:
     """Create an active user holding the given roles (assigned by the system through the ledger)."""
     n = next(_counter)
-    username = username or f"user{n}"
+    if username is None:
+        # Another process may have made users in the same database (the browser tests' server, built
+        # by one subprocess per test module): skip the numbers it took.
+        while User.objects.filter(username=f"user{n}").exists():
+            n = next(_counter)
+        username = f"user{n}"
     user = User(username=username, full_name=full_name or f"Test User {n}", email=f"{username}@example.org")
     if password is None:
         user.set_unusable_password()
