@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Run the whole suite: once on SQLite (with the browser tests), once on PostgreSQL (with the crash
-# and concurrency tests, `slow`, which start their own SQLite and PostgreSQL writers whatever the
-# pass's database), side by side: two processes for two cores, of about the same length; the
-# PostgreSQL pass prints when it ends.
+# Run the whole suite: once on SQLite (with the browser, crash and concurrency tests), once on
+# PostgreSQL, side by side: two processes for two cores; the PostgreSQL pass prints when it ends.
+# The API fuzzing (tests/test_api_fuzz.py) is shared between them: PostgreSQL sends schemathesis's
+# coverage requests, SQLite the random examples of every role (ATMP_FUZZ_SHARE); without a
+# PostgreSQL pass SQLite sends both.
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
 # The last lines say how each pass ended and how long it took (the suite's time and budget: docs/performance.md, "The test suite").
@@ -26,7 +27,7 @@ on_exit() {
 trap on_exit EXIT
 
 pg_result="skipped"
-sqlite_marks=()
+sqlite_share=all
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
@@ -35,13 +36,14 @@ then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
   (
     pg_started=$SECONDS
-    ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider -m "not browser" src tests
+    ATMP_FUZZ_SHARE=coverage ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider \
+      -m "not browser and not slow" src tests
     rc=$?
     echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
     exit $rc
   ) >"$pg_log" 2>&1 &
   pg_pid=$!
-  sqlite_marks=(-m "not slow")  # the PostgreSQL pass runs them
+  sqlite_share=random  # the PostgreSQL pass sends the coverage requests
 elif [ "${ATMP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAILED: PostgreSQL is required (ATMP_REQUIRE_POSTGRES=1) but no server answers at $PG_URL"
   pg_result="FAILED (no server)"
@@ -50,11 +52,11 @@ else
   echo "SKIPPED: the PostgreSQL run — no server answers at $PG_URL (set ATMP_TEST_POSTGRES_URL to use another)"
 fi
 
-echo "== SQLite: every test, browser tests included (the crash and concurrency ones only when no PostgreSQL pass runs them)"
+echo "== SQLite: every test, browser and crash tests included"
 sqlite_started=$SECONDS
 # ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
 # collide); given to SQLite it would be a file instead of the in-memory test database.
-if env -u ATMP_TEST_DATABASE $PY -m pytest -q -p no:cacheprovider "${sqlite_marks[@]}"; then
+if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share $PY -m pytest -q -p no:cacheprovider; then
   sqlite_result="passed"
 else
   sqlite_result="FAILED"
