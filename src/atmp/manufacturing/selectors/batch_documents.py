@@ -6,15 +6,15 @@ import datetime as dt
 from typing import Any
 
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
-from atmp.manufacturing.selectors.batches import BatchException, entries_of, is_verified
+from atmp.manufacturing.selectors.batches import BatchException, entries_of, is_verified, verified_ids
 
 
 def _time(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def entry_document(e: BatchEntry) -> dict[str, Any]:
-    """Return an entry as the API shows it."""
+def entry_document(e: BatchEntry, *, verified: bool | None = None) -> dict[str, Any]:
+    """Return an entry as the API shows it (`verified` when the caller read it already for many)."""
     row = e.parameter or e.control or e.material
     name = getattr(row, "name", None) or (e.material.material.code if e.material else "")
     return {
@@ -38,8 +38,14 @@ def entry_document(e: BatchEntry) -> dict[str, Any]:
         "deviation": e.deviation.number if e.deviation else None,
         "lot": e.lot.number if e.lot else None,
         "source": e.source,
-        "verified": is_verified(e),
+        "verified": is_verified(e) if verified is None else verified,
     }
+
+
+def _entries(step: BatchStep) -> list[dict[str, Any]]:
+    rows = entries_of(step)
+    verified = verified_ids(rows)
+    return [entry_document(e, verified=e.pk in verified) for e in rows]
 
 
 def step_document(s: BatchStep, *, entries: bool = False) -> dict[str, Any]:
@@ -55,7 +61,7 @@ def step_document(s: BatchStep, *, entries: bool = False) -> dict[str, Any]:
         "ended_at": _time(s.ended_at),
         "room": s.room.code if s.room else None,
         "equipment": list(s.equipment),
-        "entries": [entry_document(e) for e in entries_of(s)] if entries else None,
+        "entries": _entries(s) if entries else None,
     }
 
 

@@ -24,7 +24,8 @@ VERIFIED = "verified"
 
 def entries_of(step: BatchStep) -> list[BatchEntry]:
     """Return every entry of the step, superseded ones and voided ones included, in the order recorded."""
-    return list(step.entries.order_by("at", "pk"))
+    rows = step.entries.select_related("parameter", "control", "material__material", "deviation", "lot", "created_by")
+    return list(rows.order_by("at", "pk"))
 
 
 def live_entries(step: BatchStep) -> list[BatchEntry]:
@@ -34,11 +35,20 @@ def live_entries(step: BatchStep) -> list[BatchEntry]:
     return [e for e in rows if e.pk not in superseded]
 
 
+def verified_ids(entries: list[BatchEntry]) -> set[int]:
+    """Return the ids of the entries whose current version is signed 'verified' by a second person (one query)."""
+    if not entries:
+        return set()
+    versions = {e.pk: e.version for e in entries}
+    signed = Signature.objects.filter(
+        record_type=entries[0].record_type(), record_id__in=[str(pk) for pk in versions], meaning=VERIFIED
+    ).values_list("record_id", "record_version")
+    return {int(pk) for pk, version in signed if versions.get(int(pk)) == version}
+
+
 def is_verified(entry: BatchEntry) -> bool:
     """Return True when the entry's current version carries a second person's 'verified' signature."""
-    return Signature.objects.filter(
-        record_type=entry.record_type(), record_id=str(entry.pk), record_version=entry.version, meaning=VERIFIED
-    ).exists()
+    return entry.pk in verified_ids([entry])
 
 
 def needs_verification(entry: BatchEntry, mbr_step: MbrStep) -> bool:
@@ -81,10 +91,11 @@ def missing_entries(step: BatchStep) -> list[str]:
         taken = added(step, m, live)
         if taken < low:
             missing.append(f"material {m.material.code} ({plain(taken)} of {plain(low)}–{plain(high)} {m.unit} added)")
+    verified = verified_ids(live)
     for e in live:
         if e.flag == EntryFlag.WARNING and not e.acknowledged:
             missing.append(f"the acknowledgement of {e.record_key}")
-        if needs_verification(e, mbr_step) and not is_verified(e):
+        if needs_verification(e, mbr_step) and e.pk not in verified:
             missing.append(f"a second person's verification of {e.record_key}")
     return missing
 

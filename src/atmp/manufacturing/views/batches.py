@@ -21,7 +21,13 @@ from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, StepProgress
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import exceptions, is_verified, live_entries, needs_verification
+from atmp.manufacturing.selectors.batches import (
+    entries_of,
+    exceptions,
+    live_entries,
+    needs_verification,
+    verified_ids,
+)
 from atmp.manufacturing.views import batch_forms as bf
 
 LIMIT = 200
@@ -139,17 +145,15 @@ def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
 
 def _rows(step: BatchStep) -> list[dict[str, Any]]:
     """Return the step's entries as the page shows them: every one, superseded ones marked, with their deviation."""
-    entries = list(
-        step.entries.select_related("parameter", "control", "material__material", "deviation", "lot", "created_by")
-        .order_by("at", "pk")
-    )  # fmt: skip
+    entries = entries_of(step)
+    verified = verified_ids(entries)
     superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided}
     return [
         {
             "entry": e,
             "name": bf.entry_name(e),
             "superseded": e.pk in superseded or e.voided,
-            "verified": is_verified(e),
+            "verified": e.pk in verified,
             "needs_verification": needs_verification(e, step.mbr_step),
             "deviation_url": reverse("web:record", args=[e.deviation.record_type(), e.deviation.pk])
             if e.deviation
