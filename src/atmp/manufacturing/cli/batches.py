@@ -176,7 +176,13 @@ def complete_step_(number: str, step: int, reason: str, **auth: Any) -> None:
 def _value_command(kind: str) -> Any:
     related = "parameters" if kind == "param" else "controls"
 
-    @batch.command(kind)
+    # click reads the help when the command is made: a __doc__ set afterwards never reached `--help`.
+    @batch.command(
+        kind,
+        help="Record a process parameter's value (a warning outside NOR; a deviation outside PAR)."
+        if kind == "param"
+        else "Record an in-process control's result (flagged outside its limits).",
+    )
     @click.argument("number")
     @click.argument("step", type=int)
     @click.argument("position", type=int)
@@ -221,11 +227,6 @@ def _value_command(kind: str) -> Any:
             )  # fmt: skip
         emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
 
-    command.__doc__ = (
-        "Record a process parameter's value (a warning outside NOR; a deviation outside PAR)."
-        if kind == "param"
-        else "Record an in-process control's result (flagged outside its limits)."
-    )
     return command
 
 
