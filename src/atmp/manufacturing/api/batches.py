@@ -116,6 +116,16 @@ class BatchCorrectionIn(BodyIn):
     note: Note = ""
 
 
+class BatchMaterialCorrectionIn(BodyIn):
+    """A correction of a material addition: the lot and quantity it should have been, and why (required)."""
+
+    lot: Annotated[str, bounded(60)]
+    quantity: Annotated[str, bounded(30)]
+    reason: Reason
+    unit: Unit = None
+    note: Note = ""
+
+
 class BatchVerifyIn(BodyIn):
     """A second person's verification: their password (and code), to sign 'verified'."""
 
@@ -331,6 +341,17 @@ def correct_batch_entry(request: HttpRequest, entry_id: EntryId, body: BatchCorr
     user = user_of(request)
     entry = batch_entries.find_entry(entry_id, user=user)
     return Status(201, entry_document(batch_entries.correct_entry(actor=user, entry=entry, **body.dict())))
+
+
+@router.post("/manufacturing/batch-entries/{entry_id}/material-corrections", response=answers({201: BatchEntryOut}))
+@requires("records.write")
+def correct_batch_material(
+    request: HttpRequest, entry_id: EntryId, body: BatchMaterialCorrectionIn
+) -> Status[dict[str, Any]]:
+    """Correct a material addition: its genealogy use voided and the right lot and quantity added, in one change."""
+    user = user_of(request)
+    entry = batch_entries.find_entry(entry_id, user=user)
+    return Status(201, entry_document(batch_materials.correct_material(actor=user, entry=entry, **body.dict())))
 
 
 @router.post("/manufacturing/batch-entries/{entry_id}/verify", response=answers({200: BatchEntryOut}))

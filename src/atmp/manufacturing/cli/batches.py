@@ -357,6 +357,33 @@ def correct(
     emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
 
 
+@batch.command("correct-material")
+@click.argument("entry_id")
+@click.option("--lot", required=True, help="The lot number that was added (scan it).")
+@click.option("--quantity", required=True, help="The quantity that was added.")
+@click.option("--unit", default=None, help="Its unit (default: the bill-of-materials line's).")
+@click.option("--reason", required=True, help="Why the addition is corrected (kept with it).")
+@write
+@handled
+def correct_material_(entry_id: str, lot: str, quantity: str, unit: str | None, reason: str, **auth: Any) -> None:
+    """Correct a material addition: its use voided in the genealogy and the right lot and quantity added.
+
+    \b
+    Example:
+      atmp manufacturing batch correct-material 17 --lot MED-0043 --quantity 500 --reason "wrong bottle" --as olga
+    """
+    setup_django()
+    from atmp.manufacturing.selectors.batch_documents import entry_document
+    from atmp.manufacturing.services.batch_entries import find_entry
+    from atmp.manufacturing.services.batch_materials import correct_material
+
+    user = actor(auth)
+    made = correct_material(
+        actor=user, entry=find_entry(entry_id, user=user), lot=lot, quantity=quantity, unit=unit, reason=reason
+    )
+    emit(entry_document(made), as_json=auth["as_json"], text=_entry_text)
+
+
 @batch.command("verify")
 @click.argument("entry_id")
 @as_option

@@ -259,7 +259,7 @@ def correct_entry(
     row = entry.parameter or entry.control
     if row is None:
         raise RuleViolation(
-            f"correction: {entry.record_key} is a material addition; its use is reversed in trace, not corrected here"
+            f"correction: {entry.record_key} is a material addition: correct its lot and quantity (correct_material)"
         )
     return record_value(
         actor=actor, step=entry.step, row=row, value=value, unit=unit, convert=convert, acknowledged=acknowledged,

@@ -22,7 +22,7 @@ from typing import Any
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import User
 from atmp.ledger import clock, writer
-from atmp.ledger.errors import RuleViolation
+from atmp.ledger.errors import Conflict, RuleViolation
 from atmp.manufacturing.models import BatchEntry, BatchEntryKind, BatchStep, MbrMaterial
 from atmp.manufacturing.selectors.batches import added, line_bounds
 from atmp.manufacturing.services.batch_entries import check_step, is_late
@@ -68,6 +68,62 @@ def add_material(
     check_step(actor, step, correction=False)
     if line.step_id != step.mbr_step_id or line.voided:
         raise InvalidInput("line", f"that bill-of-materials line is not one of step {step.number}")
+    return _record(
+        actor=actor, step=step, line=line, lot=lot, quantity=quantity, unit=unit, observed_at=observed_at, note=note,
+        reason=reason or f"{str(lot).strip()} added in step {step.number} of {step.batch.number}",
+    )  # fmt: skip
+
+
+def correct_material(
+    *,
+    actor: User,
+    entry: BatchEntry,
+    lot: str,
+    quantity: Any,
+    reason: str,
+    unit: Any = None,
+    observed_at: Any = None,
+    note: str = "",
+) -> BatchEntry:
+    """Correct a material addition: void its genealogy use and record the right lot and quantity, in one change.
+
+    The new entry supersedes the original, which stays visible with its (voided) use; what the
+    original took of its lot counts as given back, for the tolerance and for what is left.
+    """
+    from atmp.manufacturing.selectors.batches import live_entries
+
+    why = edits.text(reason, "reason", required=True, limit=500)
+    if entry.material is None:
+        raise RuleViolation(f"correction: {entry.record_key} is not a material addition; correct its value instead")
+    step = entry.step
+    check_step(actor, step, correction=True)
+    if entry.voided or entry.pk not in {e.pk for e in live_entries(step)}:
+        raise Conflict(f"{entry.record_key} is superseded or voided already: correct the entry that stands")
+    return _record(
+        actor=actor, step=step, line=entry.material, lot=lot, quantity=quantity, unit=unit,
+        observed_at=observed_at if observed_at is not None else entry.observed_at, note=note,
+        reason=f"correction of {entry.record_key}: {why}", supersedes=entry, correction_reason=why,
+    )  # fmt: skip
+
+
+def _record(
+    *,
+    actor: User,
+    step: BatchStep,
+    line: MbrMaterial,
+    lot: str,
+    quantity: Any,
+    unit: Any,
+    observed_at: Any,
+    note: str,
+    reason: str,
+    supersedes: BatchEntry | None = None,
+    correction_reason: str = "",
+) -> BatchEntry:
+    """Check the scanned lot and quantity for the line; write the entry and its use (voiding the superseded one's)."""
+    from atmp.trace.models import Use
+    from atmp.trace.services.void import void_record
+
     batch = step.batch
     scanned = find_lot(edits.text(lot, "lot", required=True, limit=60), user=actor)
     amount = checks.quantity(quantity)
@@ -97,15 +153,23 @@ def add_material(
         observed_at=checks.moment(observed_at, "observed_at", skew=dt.timedelta(minutes=2)),
         at=now,
         note=edits.text(note, "note"),
+        supersedes=supersedes,
+        correction_reason=correction_reason,
     )
     entry.late = is_late(step, entry.observed_at, now)
-    with writer.change(
-        actor=actor, reason=reason or f"{scanned.number} added in step {step.number} of {batch.number}"
-    ) as ch:
+    with writer.change(actor=actor, reason=reason) as ch:
         ch.hold()  # what the line took so far is read under the lock: two scans at once cannot both pass
-        broken = tolerance_rule(line, in_line_unit, already=added(step, line))
+        already = added(step, line)
+        if supersedes is not None:
+            already -= checks.convert(supersedes.amount or Decimal(0), supersedes.unit, line.unit)
+        broken = tolerance_rule(line, in_line_unit, already=already)
         if broken:
             raise RuleViolation(broken)
+        if supersedes is not None and supersedes.use_id is not None:
+            void_record(
+                actor=actor, record=Use.objects.get(pk=supersedes.use_id), reason=reason,
+                owner=f"manufacturing.batchstep:{step.pk}",
+            )  # fmt: skip
         entry.use = genealogy.record_use(
             actor=actor,
             input=scanned,

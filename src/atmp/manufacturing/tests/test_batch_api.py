@@ -80,3 +80,22 @@ def test_a_batch_is_created_through_the_api(qa_reviewer, effective_mbr):
     )
     assert made.status_code == 201 and made.json()["patient"] == patient.coi, made.content
     assert [s["number"] for s in made.json()["steps"]] == [10, 20]
+
+
+def test_a_material_addition_is_corrected_through_the_api(api, floor, batch, running, ledger_size):
+    line = running.mbr_step.materials.select_related("material").get()
+    stock = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site)
+    base = f"/manufacturing/batches/{batch.number}/steps/10/materials"
+    added = api.post(base, {"position": 1, "lot": stock.number, "quantity": "520"}).json()
+    url = f"/manufacturing/batch-entries/{added['id']}/material-corrections"
+    before = ledger_size()
+    missing = api.post(url, {"lot": stock.number, "quantity": "500"})
+    assert missing.status_code in (400, 422) and ledger_size() == before
+    fixed = api.post(url, {"lot": stock.number, "quantity": "500", "reason": "typed 520 for 500"})
+    assert fixed.status_code == 201 and fixed.json()["supersedes"] == added["id"], fixed.content
+    value = api.post(f"/manufacturing/batches/{batch.number}/steps/10/parameters", {"position": 1, "value": "37.0"})
+    wrong_kind = api.post(
+        f"/manufacturing/batch-entries/{value.json()['id']}/material-corrections",
+        {"lot": stock.number, "quantity": "500", "reason": "x"},
+    )
+    assert wrong_kind.status_code == 422 and "not a material addition" in wrong_kind.json()["detail"]

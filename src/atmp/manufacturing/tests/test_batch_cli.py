@@ -51,3 +51,18 @@ def test_an_operator_executes_a_step_from_the_command_line(floor, batch):
     assert [e["value"] for e in shown["steps"][0]["entries"]] == ["38.0", "37.0", stock.number]
     kinds = sorted(x["kind"] for x in doc(atmp("exceptions", n, "--as", "olga", "--json")))
     assert kinds == ["acknowledged_warning", "correction", "out_of_range"]
+
+
+def test_a_material_addition_is_corrected_from_the_command_line(floor, batch, running):
+    line = running.mbr_step.materials.select_related("material").get()
+    stock = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site)
+    n = batch.number
+    added = doc(atmp("add", n, "10", "1", "--lot", stock.number, "--quantity", "520", "--as", "olga", "--json"))
+    no_reason = atmp("correct-material", str(added["id"]), "--lot", stock.number, "--quantity", "500", "--as", "olga")
+    assert no_reason.exit_code == 2 and "--reason" in no_reason.stderr
+    fixed = doc(atmp("correct-material", str(added["id"]), "--lot", stock.number, "--quantity", "500",
+                     "--reason", "typed 520", "--as", "olga", "--json"))  # fmt: skip
+    assert (fixed["supersedes"], fixed["lot"]) == (added["id"], stock.number)
+    again = atmp("correct-material", str(added["id"]), "--lot", stock.number, "--quantity", "500",
+                 "--reason", "twice", "--as", "olga")  # fmt: skip
+    assert again.exit_code == 2 and "superseded or voided already" in again.stderr

@@ -120,3 +120,85 @@ def test_an_autologous_batch_refuses_another_patients_starting_material(qa_revie
     mine = tf.make_lot(actor=qa_reviewer, material=apheresis, site=batch.site, donor=batch.patient, quantity="1000")
     tf.release(mine)
     assert add_material(actor=floor["operator"], step=step, line=line, lot=mine.number, quantity="500").use_id
+
+
+# A material addition is corrected by a new addition that supersedes it: the original's genealogy
+# use is voided in the same change (what the lot gave back counts again), the original stays visible.
+def test_a_correction_of_an_addition_voids_its_use_and_records_the_new_one(running, floor, line, stock, batch):
+    from atmp.manufacturing.selectors.batches import live_entries
+    from atmp.manufacturing.services.batch_materials import correct_material
+    from atmp.trace.selectors.genealogy import used
+
+    wrong = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="520")
+    made = correct_material(
+        actor=floor["operator"], entry=wrong, lot=stock.number, quantity="500", reason="typed 520 for 500"
+    )
+    assert (made.supersedes, made.correction_reason, made.amount) == (wrong, "typed 520 for 500", 500)
+    assert Use.objects.get(pk=wrong.use_id).voided
+    assert not Use.objects.get(pk=made.use_id).voided
+    assert used(stock) == 500
+    assert [e.pk for e in live_entries(running) if e.kind == "material"] == [made.pk]
+
+
+def test_a_correction_may_name_another_lot(running, floor, line, stock, batch):
+    from atmp.manufacturing.services.batch_materials import correct_material
+    from atmp.trace.selectors.genealogy import used
+
+    first = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="500")
+    other = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site)
+    made = correct_material(actor=floor["operator"], entry=first, lot=other.number, quantity="500", reason="wrong lot")
+    assert (made.lot, used(stock), used(other)) == (other, 0, 500)
+
+
+def test_a_correction_is_checked_like_an_addition_and_writes_nothing_when_refused(
+    running, floor, line, stock, batch, ledger_size
+):
+    from atmp.manufacturing.services.batch_materials import correct_material
+
+    first = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="500")
+    quarantined = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site, release=False)
+    before = ledger_size()
+    with pytest.raises(RuleViolation, match=f"lot {quarantined.number} is quarantine"):
+        correct_material(actor=floor["operator"], entry=first, lot=quarantined.number, quantity="500", reason="x")
+    with pytest.raises(RuleViolation, match="quantity out of tolerance"):
+        correct_material(actor=floor["operator"], entry=first, lot=stock.number, quantity="600", reason="x")
+    with pytest.raises(InvalidInput) as refused:
+        correct_material(actor=floor["operator"], entry=first, lot=stock.number, quantity="500", reason=" ")
+    assert refused.value.field == "reason"
+    assert ledger_size() == before
+    assert not Use.objects.get(pk=first.use_id).voided
+
+
+def test_a_correction_counts_what_the_original_took_as_given_back(running, floor, line, batch):
+    """A lot of 500 mL all added: correcting the quantity to 480 mL takes from what the void gave back."""
+    from atmp.manufacturing.services.batch_materials import correct_material
+
+    exact = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site, quantity="500")
+    first = add_material(actor=floor["operator"], step=running, line=line, lot=exact.number, quantity="500")
+    made = correct_material(actor=floor["operator"], entry=first, lot=exact.number, quantity="480", reason="re-read")
+    assert made.amount == 480
+
+
+def test_a_parameter_entry_is_not_corrected_as_a_material_nor_a_material_as_a_value(running, floor, line, stock):
+    from atmp.manufacturing.services.batch_entries import correct_entry
+    from atmp.manufacturing.services.batch_materials import correct_material
+
+    addition = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="500")
+    with pytest.raises(RuleViolation, match="material addition: correct its lot and quantity"):
+        correct_entry(actor=floor["operator"], entry=addition, value="1", reason="x")
+    from atmp.manufacturing.services.batch_entries import record_parameter
+
+    param = record_parameter(
+        actor=floor["operator"], step=running, parameter=running.mbr_step.parameters.get(), value="37.0"
+    )
+    with pytest.raises(RuleViolation, match="not a material addition"):
+        correct_material(actor=floor["operator"], entry=param, lot=stock.number, quantity="500", reason="x")
+
+
+def test_trace_refuses_to_void_a_use_a_batch_recorded(running, floor, line, stock):
+    """The batch record owns its additions: voiding one from trace would leave the record claiming it."""
+    from atmp.trace.services.void import void_record
+
+    addition = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="500")
+    with pytest.raises(RuleViolation, match=f"recorded by manufacturing.batchstep:{running.pk}: correct it there"):
+        void_record(actor=floor["qa"], record=Use.objects.get(pk=addition.use_id), reason="mistake")

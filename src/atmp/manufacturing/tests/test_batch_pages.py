@@ -147,6 +147,27 @@ def test_a_correction_needs_a_reason_and_keeps_the_original_struck_through(brows
     assert "<del>37.2 Cel</del>" in html and "misread the display" in html
 
 
+def test_a_material_addition_is_corrected_on_the_step_page(browser, running, floor, batch, ledger_size):
+    from atmp.manufacturing.services.batch_materials import add_material
+
+    line = running.mbr_step.materials.select_related("material").get()
+    stock = factories.make_stock(actor=floor["qa"], material=line.material, site=batch.site)
+    first = add_material(actor=floor["operator"], step=running, line=line, lot=stock.number, quantity="520")
+    html = browser.get(step_url(batch)).content.decode()
+    assert 'name="correct_material-lot"' in html
+    before = ledger_size()
+    page = post(
+        browser, step_url(batch), "correct_material", entry=first.pk, lot=stock.number, quantity="500", reason=""
+    )
+    assert page.status_code == 400 and 'data-testid="error-reason"' in page.content.decode()
+    assert ledger_size() == before
+    page = post(browser, step_url(batch), "correct_material", entry=first.pk, lot=stock.number, quantity="500",
+                reason="typed 520 for 500")  # fmt: skip
+    assert page.status_code == 302
+    html = browser.get(step_url(batch)).content.decode()
+    assert "typed 520 for 500" in html and f"<del>520 mL from lot {stock.number}" in html
+
+
 def test_the_second_person_verifies_with_a_signature_and_not_the_first(browser, running, floor, batch):
     from atmp.ledger.models import AuditEntry
     from atmp.manufacturing.selectors.batches import is_verified

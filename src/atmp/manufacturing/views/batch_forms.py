@@ -98,6 +98,19 @@ CORRECT = OperationForm(
     help={"reason": "Required: why the entry was wrong. The original stays visible, struck through."},
     submit="Correct",
 )
+CORRECT_MATERIAL = OperationForm(
+    title="Correct a material addition",
+    operation=api.correct_batch_material,
+    path="entry_id",
+    fields=("lot", "quantity", "unit", "note"),
+    labels={"lot": "Lot number that was added", "unit": "Unit (empty: the line's)"},
+    help={
+        "lot": _SCAN,
+        "reason": "Required: why the addition was wrong. Its use is voided in the genealogy; the original stays "
+        "visible, struck through.",
+    },
+    submit="Correct the addition",
+)
 VERIFY = OperationForm(
     title="Verify an entry (second person)",
     operation=api.verify_batch_entry,
@@ -134,6 +147,7 @@ STEP_FORMS = (
     PageForm("control", CONTROL),
     PageForm("material", MATERIAL),
     PageForm("correct", CORRECT, picks_entry=True),
+    PageForm("correct_material", CORRECT_MATERIAL, picks_entry=True),
     PageForm("verify", VERIFY, picks_entry=True),
     PageForm("complete", COMPLETE_STEP),
 )
@@ -173,8 +187,9 @@ def choices_for(key: str, step: BatchStep, user: User, entries: Sequence[BatchEn
         return {"room": rooms_of(step.batch, user)}
     if key in ("parameter", "control", "material"):
         return {"position": _positions(step, {"parameter": "parameters", "control": "controls"}.get(key, "materials"))}
-    if key in ("correct", "verify"):
-        return {"entry": [(str(e.pk), f"#{e.pk} {entry_name(e)}: {e.value} {e.unit}") for e in entries]}
+    if key in ("correct", "correct_material", "verify"):
+        picked = [e for e in entries if key == "verify" or (e.material_id is not None) == (key == "correct_material")]
+        return {"entry": [(str(e.pk), f"#{e.pk} {entry_name(e)}: {e.value} {e.unit}") for e in picked]}
     return {}
 
 

@@ -136,8 +136,12 @@ def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
         for key, related in (("parameter", "parameters"), ("control", "controls"), ("material", "materials")):
             if getattr(step.mbr_step, related).filter(voided=False).exists():
                 keys.append(key)
+    if any(e.material_id is None for e in live):
+        keys.append("correct")
+    if any(e.material_id is not None for e in live):
+        keys.append("correct_material")
     if live:
-        keys += ["correct", "verify"]
+        keys.append("verify")
     if step.progress == StepProgress.IN_PROGRESS:
         keys.append("complete")
     return keys
@@ -197,7 +201,7 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         options = bf.choices_for(key, step, user, live)
         form = bf.draw(spec, user, options, data=request.POST if key == posted else None, record=batch, prefix=key)
         if key == posted:
-            on_entry = key in ("correct", "verify")
+            on_entry = bf.BY_KEY[key].picks_entry
             path = {} if on_entry else {"number": batch.number, "step_number": step.number}
             result, status = bf.submit(request, spec, form, path, record=batch)
             if result is not None:

@@ -13,16 +13,25 @@ from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.ledger import writer
-from atmp.ledger.errors import ReasonRequired, RecordVoided
+from atmp.ledger.errors import ReasonRequired, RecordVoided, RuleViolation
 from atmp.trace.models import Administration, Lot, Person, Use
 
 VOIDABLE = (Lot, Use, Administration, Person)
 
 
-def void_record(*, actor: User, record: Any, reason: str) -> Any:
-    """Void a lot, use, administration or person with the reason; refused where retention forbids it."""
+def void_record(*, actor: User, record: Any, reason: str, owner: str = "") -> Any:
+    """Void a lot, use, administration or person with the reason; refused where retention forbids it.
+
+    A use recorded by another record (a batch step's material addition: `made_by`) is voided only by
+    that record's own correction, which passes its key as owner: voided here, the batch record
+    would still claim the addition.
+    """
     if not isinstance(record, VOIDABLE):
         raise InvalidInput("record", f"{record.record_key} is not a lot, use, administration or person")
+    if isinstance(record, Use) and record.made_by and record.made_by != owner:
+        raise RuleViolation(
+            f"{record.record_key} was recorded by {record.made_by}: correct it there (the record keeps it)"
+        )
     if not actor.can(record.write_permission) or not can_see(actor, record):
         raise NotAllowed(f"your roles or sites do not allow voiding {record.record_key}")
     if not reason.strip():
