@@ -124,6 +124,9 @@ ATMP_MFA_KEY_FILE = os.environ.get("ATMP_MFA_KEY_FILE") or str(HOME / "keys" / "
 # and the search index), each a keyring file (newest key first) beside the others, not in the database.
 ATMP_IDENTITY_KEY_FILE = os.environ.get("ATMP_IDENTITY_KEY_FILE") or str(HOME / "keys" / "identity.key")
 ATMP_IDENTITY_HASH_KEY_FILE = os.environ.get("ATMP_IDENTITY_HASH_KEY_FILE") or str(HOME / "keys" / "identity-hash.key")
+# How atmp signs in to each registered OPC UA endpoint (user, password, security string): a JSON
+# file readable by its owner only, beside the keys, never in the database (atmp.manufacturing.opcua_credentials).
+ATMP_OPCUA_CREDENTIALS = os.environ.get("ATMP_OPCUA_CREDENTIALS") or str(HOME / "keys" / "opcua.json")
 ATMP_LEDGER_ORIGIN = os.environ.get("ATMP_LEDGER_ORIGIN", "atmp.example/ledger")
 ATMP_CHECKPOINT_INTERVAL = config.int_setting("ATMP_CHECKPOINT_INTERVAL", 1000)
 # `atmp tick` (and `atmp serve` every ATMP_TICK_SECONDS, 0: never) signs a checkpoint when entries

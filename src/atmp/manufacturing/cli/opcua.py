@@ -26,6 +26,8 @@ def opcua() -> None:
       ATMP_OPCUA_PASSWORD=… atmp manufacturing opcua read opc.tcp://10.0.4.21:4840 "ns=2;i=1007" \\
           --user iqoq --security "Basic256Sha256,SignAndEncrypt,client.pem,client-key.pem"
 
+    Without --user and --security, it signs in as capture does: with what the site's credentials file
+    (ATMP_OPCUA_CREDENTIALS, default ATMP_HOME/keys/opcua.json) gives for the endpoint, else anonymously.
     It reads and records nothing in atmp (no --as): it is the check a validation lead runs during IQ/OQ.
     """
 
@@ -57,8 +59,15 @@ def read(endpoint: str, node: str, timeout: float, username: str, security: str,
 
     # asyncua logs its session negotiation as warnings; the reading or the refusal is what the reader needs.
     logging.getLogger("asyncua").setLevel(logging.ERROR)
-    credentials = capture.Credentials(
-        username=username, password=os.environ.get(OPCUA_PASSWORD_ENV, ""), security=security
-    )
+    if username or security:
+        credentials = capture.Credentials(
+            username=username, password=os.environ.get(OPCUA_PASSWORD_ENV, ""), security=security
+        )
+    else:
+        from atmp.cli.base import setup_django
+        from atmp.manufacturing.opcua_credentials import credentials_for
+
+        setup_django(prepared=False)  # the settings only: the check may run before `atmp init`
+        credentials = credentials_for(endpoint) or capture.Credentials()
     reading = capture.read(endpoint, node, timeout=timeout, credentials=credentials)
     emit(reading.as_dict(), as_json=as_json, text=_text)

@@ -69,11 +69,17 @@ def capture_parameter(
     reason: str = "",
     credentials: opcua.Credentials | None = None,
 ) -> BatchEntry:
-    """Read the parameter's value from the equipment's OPC UA server and record it with its source and time."""
+    """Read the parameter's value from the equipment's OPC UA server and record it with its source and time.
+
+    Without credentials, those the site's file gives for the endpoint (opcua_credentials), else anonymous.
+    """
+    from atmp.manufacturing.opcua_credentials import credentials_for
+
     if parameter.step_id != step.mbr_step_id or parameter.voided:
         raise InvalidInput("parameter", f"{parameter.name!r} is not a parameter of step {step.number}")
     check_step(actor, step, correction=False)  # refused before any connection is made
-    reading = opcua.read(_endpoint(step, equipment), node, credentials=credentials)
+    endpoint = _endpoint(step, equipment)
+    reading = opcua.read(endpoint, node, credentials=credentials or credentials_for(endpoint))
     rounded = reading.value.quantize(Decimal(1).scaleb(-parameter.decimals), rounding=ROUND_HALF_UP)
     return record_value(
         actor=actor, step=step, row=parameter, value=rounded, unit=_unit(reading, unit), convert=convert,
