@@ -29,6 +29,9 @@ The `pdf` sub-command checks a record printed by atmp (PDF/A-3b, docs/printing.m
 embedded in it: each entry's hash recomputes from its RFC 8785 body, is the leaf of its RFC 9162
 inclusion proof, and the proof reaches the root of the signed checkpoint it carries, whose
 signature holds under VKEY; the record's snapshot hashes to the snapshot_hash of its latest entry.
+A record printed with its member records (format atmp-record-proofs/2, e.g. a batch with its steps
+and entries) is checked the same way for every record its manifest lists: each entry is about one
+of them, and each record's snapshot file hashes to the snapshot_hash of that record's latest entry.
 It needs the `pypdf` package as well (`pip install pypdf`), for this sub-command only.
 
 Exit status: 0 when everything holds; 1 when a check fails (every failure is printed, naming
@@ -310,6 +313,8 @@ def verify(export: bytes, checkpoints: dict[str, bytes], vkey: Any) -> dict[str,
 # --- a printed record: `pdf FILE.pdf --vkey VKEY` ----------------------------------------------
 
 PDF_FILES = ("manifest.json", "snapshot.json", "entries.jsonl", "proofs.json", "checkpoint.txt")
+FORMAT_ONE = "atmp-record-proofs/1"  # one record
+FORMAT_MEMBERS = "atmp-record-proofs/2"  # a record and its member records, each with its snapshot file
 
 
 class BadInput(Exception):
@@ -362,10 +367,18 @@ def verify_pdf(files: dict[str, bytes], vkey: Any) -> dict[str, Any]:
         failures.append({"kind": kind, "seq": seq, "detail": detail})
 
     record: dict[str, Any] = {}
+    # Each record the PDF proves, (type, id), and the embedded file holding its snapshot.
+    snapshots: dict[tuple[str, str], str] = {}
     try:
         manifest = load_entry(files["manifest.json"])
         record = manifest["record"]
         record_type, record_id = record["type"], record["id"]
+        snapshots[(record_type, record_id)] = "snapshot.json"
+        if manifest.get("format") == FORMAT_MEMBERS:
+            for member in manifest["records"]:
+                snapshots[(member["type"], member["id"])] = member["snapshot"]
+        elif manifest.get("format") != FORMAT_ONE:
+            raise ValueError(f"unknown format {manifest.get('format')!r}")
     except (ValueError, KeyError, TypeError) as error:
         fail("manifest", None, f"manifest.json: {error}")
         record_type = record_id = None
@@ -384,7 +397,7 @@ def verify_pdf(files: dict[str, bytes], vkey: Any) -> dict[str, Any]:
     lines = files["entries.jsonl"].split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    latest_snapshot = None
+    latest: dict[tuple[Any, Any], dict[str, Any]] = {}  # each record's latest entry with a snapshot_hash
     for number, raw in enumerate(lines, 1):
         where = f"entries.jsonl line {number}"
         try:
@@ -408,10 +421,11 @@ def verify_pdf(files: dict[str, bytes], vkey: Any) -> dict[str, Any]:
         if body.hex() != e["hash"]:
             fail("hash", seq, f"{where}: the body hashes to {body.hex()}, not to its hash")
             continue
-        if record_type is not None and (e["record"]["type"], e["record"]["id"]) != (record_type, record_id):
-            fail("record", seq, f"{where}: the entry is about {e['record']['type']}:{e['record']['id']}")
+        about = (e["record"]["type"], e["record"]["id"])
+        if record_type is not None and about not in snapshots:
+            fail("record", seq, f"{where}: the entry is about {about[0]}:{about[1]}, not a record the PDF proves")
         if e["snapshot_hash"]:
-            latest_snapshot = e
+            latest[about] = e
         proof = proofs.get(seq)
         if proof is None:
             fail("proof", seq, f"{where}: proofs.json holds no inclusion proof of entry {seq}")
@@ -431,20 +445,27 @@ def verify_pdf(files: dict[str, bytes], vkey: Any) -> dict[str, Any]:
             fail("inclusion", seq, f"entry {seq}: the proof does not reach the checkpoint's root at size {size}")
     if not lines:
         fail("unverified", None, "entries.jsonl holds no entry: nothing was verified")
-    snapshot = files["snapshot.json"]
-    if latest_snapshot is not None:
+    for (kind, key), name in snapshots.items():
+        entry = latest.get((kind, key))
+        if entry is None:
+            if len(snapshots) > 1:
+                fail("record", None, f"{kind}:{key}: entries.jsonl holds no entry with its snapshot_hash")
+            continue
+        snapshot = files.get(name)
+        if snapshot is None:
+            fail("snapshot", entry["seq"], f"{kind}:{key}: the PDF embeds no {name}")
+            continue
         digest = hashlib.sha256(snapshot).hexdigest()
-        if digest != latest_snapshot["snapshot_hash"]:
+        if digest != entry["snapshot_hash"]:
             fail(
-                "snapshot",
-                latest_snapshot["seq"],
-                f"snapshot.json hashes to {digest}, not to the snapshot_hash of entry {latest_snapshot['seq']}",
+                "snapshot", entry["seq"], f"{name} hashes to {digest}, not to the snapshot_hash of entry {entry['seq']}"
             )
     label = f"{record_type}:{record_id}" if record_type is not None else "?"
     return {
         "ok": not failures,
         "record": label,
         "version": record.get("version") if isinstance(record, dict) else None,
+        "records": len(snapshots),
         "entries": len(lines),
         "checkpoint": size if size >= 0 else None,
         "failures": failures,
@@ -476,7 +497,11 @@ def pdf_main(argv: list[str]) -> int:
             seq = "" if f["seq"] is None else f" seq {f['seq']}"
             print(f"FAIL {f['kind']}{seq}: {f['detail']}")
         n = report["entries"]
-        summary = f"{report['record']} v{report['version']}: {n} entr{'y' if n == 1 else 'ies'}"
+        summary = f"{report['record']} v{report['version']}"
+        members = report["records"] - 1
+        if members > 0:
+            summary += f" and {members} member record{'s' if members > 1 else ''} ({report['records']} records)"
+        summary += f": {n} entr{'y' if n == 1 else 'ies'}"
         if report["ok"]:
             summary += f" proven in the tree of {report['checkpoint']} entries, checkpoint signed by the key given"
         print(("OK: " if report["ok"] else "FAILED: ") + summary)

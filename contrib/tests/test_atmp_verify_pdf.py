@@ -166,3 +166,46 @@ def test_the_proofs_printed_with_every_record_type_verify_offline(record_type, q
 
     assert report["ok"], report["failures"]
     assert report["record"] == record.record_key and report["entries"] >= 1
+
+
+# A record printed with its member records (format 2, ADR 0021): checked without rendering a page.
+@pytest.fixture
+def members(site, qa_reviewer, qa_approver):
+    """A site printed with two other sites as its members, each with a history of its own."""
+    from atmp.testing import make_site, rename_site
+
+    others = [make_site(actor=qa_reviewer), make_site(actor=qa_reviewer)]
+    rename_site(others[0], "Renamed", actor=qa_reviewer)
+    make_signed_history(site, editor=qa_reviewer, signer=qa_approver, changes=1, signatures=1)
+    return {a.name: a.data for a in proofs.bundle(site, members=others).attachments}
+
+
+def test_a_record_and_its_members_verify_together(members):
+    report = av.verify_pdf(members, av.read_vkey(keys.verifier_key()))
+    assert report["ok"], report["failures"]
+    assert report["records"] == 3 and report["entries"] == 1 + 1 + 1 + 1 + 1 + 1  # 3 creates, 2 changes, 1 sign
+
+
+def test_a_changed_member_snapshot_fails_naming_its_file(members):
+    name = next(n for n in members if n.startswith("snapshot-accounts.site-"))
+    members[name] = members[name].replace(b'"', b"'", 1)
+    report = av.verify_pdf(members, av.read_vkey(keys.verifier_key()))
+    assert not report["ok"] and any(f["kind"] == "snapshot" and name in f["detail"] for f in report["failures"])
+
+
+def test_an_entry_of_a_record_the_manifest_does_not_list_fails(members):
+    manifest = json.loads(members[proofs.MANIFEST])
+    dropped = manifest["records"].pop()
+    members[proofs.MANIFEST] = json.dumps(manifest).encode()
+    report = av.verify_pdf(members, av.read_vkey(keys.verifier_key()))
+    assert not report["ok"]
+    key = f"{dropped['type']}:{dropped['id']}"
+    assert any(f["kind"] == "record" and key in f["detail"] for f in report["failures"])
+
+
+def test_an_unknown_format_fails_the_manifest(members):
+    manifest = json.loads(members[proofs.MANIFEST])
+    manifest["format"] = "atmp-record-proofs/9"
+    members[proofs.MANIFEST] = json.dumps(manifest).encode()
+    report = av.verify_pdf(members, av.read_vkey(keys.verifier_key()))
+    assert not report["ok"] and report["failures"][0]["kind"] == "manifest"

@@ -175,6 +175,12 @@ def test_an_operator_executes_a_step_on_a_tablet_and_qa_reviews_the_batch_by_exc
     fits(page)
     page.screenshot(path="/tmp/batch-review.png", full_page=True)
     page.screenshot(path=str(artifacts / "batch-review-tablet.png"), full_page=True)
+    # The batch record prints as a PDF/A with its proofs, from the PDF button beside its title.
+    with page.expect_download() as info:
+        page.get_by_test_id("batch-pdf").tap()
+    assert re.fullmatch(rf"batch-{re.escape(made['number'])}-v\d+\.pdf", info.value.suggested_filename)
+    with open(info.value.path(), "rb") as printed:
+        assert printed.read(5) == b"%PDF-"
     review.get_by_test_id("exception-out_of_range").get_by_test_id("exception-link").tap()
     page.wait_for_url(f"**{step_url}#entry-*")
     review_url = f"/manufacturing/batches/{made['batch']}/"

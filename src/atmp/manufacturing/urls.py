@@ -16,6 +16,7 @@ urlpatterns = [
     path("master-batch-records/<int:record_id>/", page(mbr.mbr_page), name="mbr_page"),
     path("batches/", page(batches.batch_list), name="batches"),
     path("batches/<int:record_id>/", page(batches.batch_page), name="batch_page"),
+    path("batches/<int:record_id>/pdf", page(batches.batch_pdf), name="batch_pdf"),
     path("batches/<int:record_id>/steps/<int:step_number>/", page(batches.step_page), name="batch_step"),
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),

@@ -1,6 +1,7 @@
 """REST operations of batch execution (EBR): create a batch from the effective master record, read it with
-its steps and entries, start and complete steps, record parameter values, control results and material
-additions by scan, correct and verify entries, complete execution, and read its exceptions for review.
+its steps and entries (or as PDF/A-3b with their proofs), start and complete steps, record parameter
+values, control results and material additions by scan, correct and verify entries, complete execution,
+and read its exceptions for review.
 
 A refused rule answers 422 with the rule's words; bad input 400 naming the field (atmp.api.errors).
 QA's review (signed 'reviewed') and cancelling are the generic transitions
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -246,6 +247,32 @@ def get_batch(request: HttpRequest, number: BatchNumber) -> dict[str, Any]:
 def get_batch_exceptions(request: HttpRequest, number: BatchNumber) -> list[dict[str, Any]]:
     """Return the batch's exceptions for QA's review, in time order."""
     return [exception_document(x) for x in exceptions(_batch(request, number))]
+
+
+@router.get(
+    "/manufacturing/batches/{number}/pdf",
+    response=answers({}),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the batch record (PDF/A-3b) with the proofs of its steps and entries embedded",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+@requires("records.view")
+def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
+    """Return the batch record as PDF/A-3b (404 for a batch that does not exist or that you may not see)."""
+    from atmp.ledger.errors import NotFound
+    from atmp.manufacturing.printed import batch_pdf
+    from atmp.manufacturing.views.batches import pdf_response
+
+    try:
+        found = _batch(request, number)
+    except InvalidInput:
+        raise NotFound(f"there is no batch {number!r}") from None
+    return pdf_response(batch_pdf(user_of(request), found), found)
 
 
 @router.post("/manufacturing/batches/{number}/steps/{step_number}/start", response=answers({200: BatchStepOut}))

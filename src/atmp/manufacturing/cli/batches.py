@@ -1,5 +1,5 @@
 """`atmp manufacturing batch …`: create a batch, execute its steps (start, values, scans, complete),
-correct and verify entries, complete execution, and list its exceptions for review."""
+correct and verify entries, complete execution, list its exceptions for review, and print its record (PDF/A)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ def batch() -> None:
       atmp manufacturing batch add AAV-001-2026-0001 10 1 --lot MED-0042 --quantity 500 --as olga
       atmp manufacturing batch verify 17 --as oscar
       atmp manufacturing batch exceptions AAV-001-2026-0001 --as rita --json
+      atmp manufacturing batch pdf AAV-001-2026-0001 --out batch.pdf --as rita
     """
 
 
@@ -125,6 +126,38 @@ def exceptions_(number: str, username: str, as_json: bool) -> None:
 
     rows = [exception_document(x) for x in exceptions(find_batch(number, user=reader(username)))]
     emit(rows, as_json=as_json, text=lambda d: "\n".join(f"{x['at']}  {x['kind']}: {x['text']}" for x in d) or "none")
+
+
+@batch.command("pdf")
+@click.argument("number")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF file to write.")
+@as_option
+@json_option
+@handled
+def pdf(number: str, out: Path, username: str, as_json: bool) -> None:
+    """Write the batch record as PDF/A-3b: every step, entry and signature, with their proofs embedded.
+
+    The same file as the batch page's PDF; check it offline with
+    `python contrib/atmp_verify.py pdf FILE.pdf --vkey VKEY`.
+
+    \b
+    Example:
+      atmp manufacturing batch pdf AAV-001-2026-0001 --out batch.pdf --as rita
+    """
+    setup_django()
+    from atmp.manufacturing.printed import batch_pdf
+    from atmp.manufacturing.services.batches import find_batch
+
+    user = reader(username)
+    found = find_batch(number, user=user)
+    data = batch_pdf(user, found)
+    out.write_bytes(data)
+    summary = {"batch": found.number, "version": found.version, "file": str(out), "bytes": len(data)}
+    emit(
+        summary,
+        as_json=as_json,
+        text=lambda d: f"batch {d['batch']} v{d['version']} written to {d['file']} ({d['bytes']:,} bytes)",
+    )
 
 
 @batch.command("start")

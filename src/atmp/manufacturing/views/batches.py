@@ -21,25 +21,12 @@ from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, StepProgress
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import (
-    entries_of,
-    exceptions,
-    live_entries,
-    needs_verification,
-    verified_ids,
-)
+from atmp.manufacturing.selectors.batches import exceptions, live_entries
 from atmp.manufacturing.views import batch_forms as bf
+from atmp.manufacturing.views.batch_rows import exception_links, step_ranges, step_rows
 
 LIMIT = 200
 UNACKNOWLEDGED = "warning not acknowledged"
-KINDS = {
-    "deviation": "Deviation",
-    "out_of_range": "Out of range",
-    "correction": "Correction",
-    "late": "Late entry",
-    "acknowledged_warning": "Warning acknowledged",
-    "em_excursion": "EM excursion",
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,7 +39,11 @@ def _answer(result: Any) -> dict[str, Any]:
 
 
 def _find(request: HttpRequest, record_id: int) -> Batch:
-    found = Batch.objects.select_related("product", "site", "patient", "output_lot").filter(pk=record_id).first()
+    found = (
+        Batch.objects.select_related("product", "site", "patient", "output_lot", "mbr__process_version")
+        .filter(pk=record_id)
+        .first()
+    )
     if found is None or found.voided or not can_see(_user(request), found):
         raise Http404("there is no such batch")
     return found
@@ -81,22 +72,6 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return render(request, "manufacturing/batches.html", context, status=status)
 
 
-def _exception_links(batch: Batch, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the exceptions, each with the URL of its record (an entry: its row on its step's page)."""
-    entry_type = BatchEntry.record_type()
-    ids = [int(x["record"].partition(":")[2]) for x in found if x["record"].startswith(entry_type + ":")]
-    steps = dict(BatchEntry.objects.filter(pk__in=ids).values_list("pk", "step__number"))
-    for x in found:
-        x["label"] = KINDS.get(x["kind"], x["kind"])
-        record_type, _, record_id = x["record"].partition(":")
-        if record_type == entry_type and int(record_id) in steps:
-            url = reverse("manufacturing:batch_step", args=[batch.pk, steps[int(record_id)]])
-            x["url"] = f"{url}#entry-{record_id}"
-        else:
-            x["url"] = reverse("web:record", args=[record_type, record_id])
-    return found
-
-
 @requires("records.view")
 def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
     """Show a batch's record: steps (each linked to its page), entries, and the exceptions QA reviews."""
@@ -116,13 +91,36 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         "batch": found,
         "doc": doc,
         "superseded": {e["supersedes"] for s in doc["steps"] for e in s["entries"] or [] if e["supersedes"]},
-        "exceptions": _exception_links(found, [exception_document(x) for x in exceptions(found)]),
+        "exceptions": exception_links(found, [exception_document(x) for x in exceptions(found)]),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
         "form": form,
         "spec": bf.COMPLETE_BATCH,
         "open": status != 200,
     }
     return render(request, "manufacturing/batch.html", context, status=status)
+
+
+@requires("records.view")
+def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
+    """Download the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
+    from atmp.ledger.errors import LedgerError
+    from atmp.manufacturing.printed import batch_pdf as render
+
+    found = _find(request, record_id)
+    try:
+        data = render(_user(request), found)
+    except LedgerError as exc:
+        messages.error(request, f"The PDF could not be made: {exc}")
+        return redirect("manufacturing:batch_page", found.pk)
+    return pdf_response(data, found)
+
+
+def pdf_response(data: bytes, batch: Batch) -> HttpResponse:
+    """Return the batch's PDF as a download named after its number and version."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.number}-v{batch.version}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
@@ -145,26 +143,6 @@ def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
     if step.progress == StepProgress.IN_PROGRESS:
         keys.append("complete")
     return keys
-
-
-def _rows(step: BatchStep) -> list[dict[str, Any]]:
-    """Return the step's entries as the page shows them: every one, superseded ones marked, with their deviation."""
-    entries = entries_of(step)
-    verified = verified_ids(entries)
-    superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided}
-    return [
-        {
-            "entry": e,
-            "name": bf.entry_name(e),
-            "superseded": e.pk in superseded or e.voided,
-            "verified": e.pk in verified,
-            "needs_verification": needs_verification(e, step.mbr_step),
-            "deviation_url": reverse("web:record", args=[e.deviation.record_type(), e.deviation.pk])
-            if e.deviation
-            else None,
-        }
-        for e in entries
-    ]
 
 
 def _success(key: str, answer: dict[str, Any]) -> str:
@@ -219,36 +197,12 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         "step": step,
         "mbr_step": mbr_step,
         "sops": [s.document for s in sops],
-        "ranges": _ranges(step),
-        "rows": _rows(step),
+        "ranges": step_ranges(step),
+        "rows": step_rows(step),
         "forms": [(key, bf.BY_KEY[key].spec, drawn[key]) for key in keys],
         "posted": posted if status != 200 else None,
     }
     return render(request, "manufacturing/batch_step.html", context, status=status)
-
-
-def _number(value: Any) -> str:
-    return "…" if value is None else f"{value.normalize():f}"
-
-
-def _ranges(step: BatchStep) -> list[str]:
-    """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
-    mbr_step = step.mbr_step
-    lines = [
-        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {p.unit}, "
-        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {p.unit}"
-        for p in mbr_step.parameters.filter(voided=False).order_by("position")
-    ]
-    lines += [
-        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {c.unit}"
-        for c in mbr_step.controls.filter(voided=False).order_by("position")
-    ]
-    lines += [
-        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {m.unit} ± {_number(m.tolerance_percent)} %"
-        + (" (verified by a second person)" if m.verification else "")
-        for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
-    ]
-    return lines
 
 
 def _asks_acknowledgement(form: Any) -> bool:

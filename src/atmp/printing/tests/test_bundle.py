@@ -84,3 +84,28 @@ def test_the_manifest_names_the_record_and_the_verifier_key(signed_site):
     assert manifest["record"] == {"type": "accounts.site", "id": str(signed_site.pk), "version": signed_site.version}
     assert manifest["verifier_key"]["vkey"] == keys.verifier_key()
     assert manifest["verifier_key"]["key_id"] == keys.verifier().key_id.hex()
+
+
+def test_a_record_alone_keeps_format_1(signed_site):
+    manifest = json.loads(_files(proofs.bundle(signed_site))[proofs.MANIFEST])
+    assert manifest["format"] == proofs.FORMAT and "records" not in manifest
+
+
+def test_with_members_every_record_s_entries_are_proven_against_one_checkpoint(signed_site, qa_reviewer):
+    from atmp.testing import make_site
+
+    other = make_site(actor=qa_reviewer)
+    carried = proofs.bundle(signed_site, members=[other, signed_site])  # the record itself is not listed twice
+    files = _files(carried)
+    manifest = json.loads(files[proofs.MANIFEST])
+    assert manifest["format"] == proofs.FORMAT_MEMBERS
+    assert [(r["type"], r["id"]) for r in manifest["records"]] == [
+        ("accounts.site", str(signed_site.pk)), ("accounts.site", str(other.pk))
+    ]  # fmt: skip
+    seqs = [json.loads(x)["seq"] for x in files[proofs.ENTRIES].splitlines()]
+    assert seqs == sorted(seqs) == manifest["entries"]
+    assert set(seqs) == {s for r in manifest["records"] for s in r["entries"]}
+    assert {p["size"] for p in json.loads(files[proofs.PROOFS])} == {carried.checkpoint.size}
+    member = manifest["records"][1]
+    assert member["snapshot"] == proofs.snapshot_name(other)
+    assert hashlib.sha256(files[member["snapshot"]]).hexdigest() == member["snapshot_hash"] == other.snapshot_hash()

@@ -1,0 +1,118 @@
+"""The batch record as PDF/A-3b (atmp.printing): the batch's header, every step with its entries
+(superseded ones struck through, with the correction's reason), every signature's manifestation,
+review by exception and the history, with the proofs of the batch, its steps and its entries embedded.
+
+The print is made of the pages' own partials (manufacturing/_batch_summary.html, _batch_exceptions.html,
+_step_started.html, _step_entries.html) so it shows what the batch and step pages show. Printing is a
+read: it writes no ledger entry but the checkpoint it may need to sign (ADR 0021, docs/printing.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.template.loader import render_to_string
+
+import atmp
+from atmp.accounts.models import User
+from atmp.ledger import signatures
+from atmp.ledger.models import AuditEntry
+from atmp.ledger.records import GmpRecord
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
+from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
+from atmp.manufacturing.selectors.batches import exceptions
+from atmp.manufacturing.views.batch_rows import exception_links, step_ranges, step_rows
+from atmp.web import display
+
+log = logging.getLogger("atmp.printing")
+
+
+def members(batch: Batch) -> list[GmpRecord]:
+    """Return the records the batch record is made of: its steps in order, then each step's entries, voided ones too."""
+    steps = list(BatchStep._base_manager.filter(batch=batch).order_by("number", "pk"))
+    entries = list(BatchEntry._base_manager.filter(step__batch=batch).order_by("step__number", "at", "pk"))
+    return [*steps, *entries]
+
+
+def _history(records: list[GmpRecord], zone: str | None) -> list[Any]:
+    """Return every ledger entry of the batch, its steps and its entries, newest first, as rows."""
+    from django.db.models import Q
+
+    wanted = Q(pk__in=[])
+    by_type: dict[str, list[str]] = {}
+    for r in records:
+        by_type.setdefault(r.record_type(), []).append(str(r.pk))
+    for record_type, ids in by_type.items():
+        wanted |= Q(record_type=record_type, record_id__in=ids)
+    return display.entry_rows(list(AuditEntry.objects.filter(wanted).order_by("-seq")), zone=zone)
+
+
+def print_context(user: User | None, batch: Batch) -> dict[str, Any]:
+    """Return what the batch's print shows: the page's header, exceptions and steps, with every signature."""
+    zone = display.site_zone(batch)
+    steps = [s for s in batch.steps.filter(voided=False).select_related("mbr_step", "room", "operator")]
+    return {
+        "batch": batch,
+        "doc": batch_document(batch),
+        "record": batch,
+        "record_type": batch.record_type(),
+        "type_label": display.type_label(batch.record_type()),
+        "zone": zone,
+        "exceptions": exception_links(batch, [exception_document(x) for x in exceptions(batch)]),
+        "batch_signatures": signatures.for_record(batch),
+        "steps": [
+            {"step": s, "ranges": step_ranges(s), "rows": step_rows(s, with_signatures=True)}
+            for s in sorted(steps, key=lambda s: s.number)
+        ],
+        "history": _history([batch, *members(batch)], zone),
+        "for_print": True,
+    }
+
+
+def print_html(
+    user: User | None,
+    batch: Batch,
+    *,
+    printed_at: dt.datetime,
+    printed_by: str | None = None,
+    checkpoint_size: int | None = None,
+    record_count: int | None = None,
+) -> str:
+    """Return the batch record in print mode: the HTML its PDF is rendered from."""
+    context = print_context(user, batch)
+    zone = context["zone"]
+    context |= {
+        "printed_at": display.utc(printed_at),
+        "printed_at_local": display.in_zone(printed_at, zone) if zone else "",
+        "printed_by": printed_by or (user.full_name or user.username if user is not None else "atmp"),
+        "atmp_version": atmp.__version__,
+        "checkpoint_size": checkpoint_size,
+        "record_count": record_count,
+    }
+    return render_to_string("manufacturing/batch_print.html", context)
+
+
+def batch_pdf(user: User | None, batch: Batch, *, printed_by: str | None = None) -> bytes:
+    """Return the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
+    from atmp.printing import pdf, proofs
+
+    printed_at = dt.datetime.now(dt.UTC)
+    # The proofs first: they may sign a checkpoint (atmp itself signs it, as record_pdf does), whose
+    # size the pages print.
+    parts = members(batch)
+    carried = proofs.bundle(batch, members=parts)
+    html = print_html(
+        user,
+        batch,
+        printed_at=printed_at,
+        printed_by=printed_by,
+        checkpoint_size=carried.checkpoint.size,
+        record_count=1 + len(parts),
+    )
+    data = pdf.render_pdf(html, attachments=carried.attachments, title=f"Batch {batch.number}", created=printed_at)
+    # Printing is a read, not a GMP write: no ledger entry (docs/printing.md), only this log line.
+    reader = user.username if user is not None else printed_by
+    log.info("printed batch %s (%s:%s v%s) for %s", batch.number, batch.record_type(), batch.pk, batch.version, reader)
+    return data
