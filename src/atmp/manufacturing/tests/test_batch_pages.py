@@ -166,6 +166,8 @@ def test_a_material_addition_is_corrected_on_the_step_page(browser, running, flo
     assert page.status_code == 302
     html = browser.get(step_url(batch)).content.decode()
     assert "typed 520 for 500" in html and f"<del>520 mL from lot {stock.number}" in html
+    struck = html[html.index(f'data-testid="entry-{first.pk}"') :].split("</tr>")[0]
+    assert "needed" not in struck  # the correction that stands is verified, not what it superseded
 
 
 def test_the_second_person_verifies_with_a_signature_and_not_the_first(browser, running, floor, batch):

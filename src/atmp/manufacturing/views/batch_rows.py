@@ -46,14 +46,17 @@ def step_rows(step: BatchStep, *, with_signatures: bool = False) -> list[dict[st
     """
     entries = entries_of(step)
     verified = verified_ids(entries)
-    superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided}
+    superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided} | {
+        e.pk for e in entries if e.voided
+    }
     return [
         {
             "entry": e,
             "name": entry_name(e),
-            "superseded": e.pk in superseded or e.voided,
+            "superseded": e.pk in superseded,
             "verified": e.pk in verified,
-            "needs_verification": needs_verification(e, step.mbr_step),
+            # A superseded entry needs no verification any more: the correction that stands does.
+            "needs_verification": e.pk not in superseded and needs_verification(e, step.mbr_step),
             "deviation_url": reverse("web:record", args=[e.deviation.record_type(), e.deviation.pk])
             if e.deviation
             else None,
