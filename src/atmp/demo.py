@@ -30,6 +30,8 @@ USERS: list[tuple[str, str, str, str | None]] = [
     ("olga", "Olga Operator", "operator", "LEI"),
     ("quentin", "Quentin QC", "qc_analyst", "LEI"),
     ("carla", "Carla Coordinator", "coi_coordinator", "LEI"),
+    # Given his role by the manufacturing demo (after the quality demo froze its training figures).
+    ("oscar", "Oscar Operator", "operator", "LEI"),
 ]
 
 
@@ -117,13 +119,9 @@ def _load() -> None:
         filter=trail.TrailFilter(record_type="accounts.site", actor_id=rita.pk),
         comment="Review of the site master data changes",
     )
-    signing.sign(
-        signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
-    )
+    signing.sign(signer=alex, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings")
     # One user enrolled in MFA through the same service as the MFA page, so sign-in asks for a code.
-    auth.enable_mfa(
-        user=people[MFA_USER], secret=MFA_SECRET, code=pyotp.TOTP(MFA_SECRET).now(), password=PASSWORD
-    )
+    auth.enable_mfa(user=people[MFA_USER], secret=MFA_SECRET, code=pyotp.TOTP(MFA_SECRET).now(), password=PASSWORD)
     # Each domain module's part, in module order (a quality system on these sites and people).
     from atmp import modules
 

@@ -2,7 +2,8 @@
 versions (version 2 introduced by the quality demo's approved change of culture-medium supplier),
 an effective master batch record for each (version 1's superseded with its process version), and
 equipment with its logbook: a biosafety cabinet ready for use, an incubator and a centrifuge, and a
-balance out of calibration (its calibration overdue shows on the list and on My work)."""
+balance out of calibration (its calibration overdue shows on the list and on My work); the rooms'
+cleanings and uses (demo_rooms) and a dozen batches executed through the services (demo_batches)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ EQUIPMENT = [
     ("INC-01", "CO2 incubator", "incubator", "Suite 2, room 2.14", 182, 365, True, 168),
     ("CEN-01", "Refrigerated centrifuge", "centrifuge", "Suite 2, room 2.16", 365, 182, True, 72),
     ("BAL-01", "Analytical balance", "balance", "Weighing room 2.02", 365, None, False, None),
+    # What the rest of the master record's steps need (AAV9-SMN's own centrifuge: CEN-01 serves the CAR-T).
+    ("WB-01", "Water bath", "water_bath", "Suite 2, room 2.14", 182, 365, True, 168),
+    ("CEN-02", "Refrigerated centrifuge, AAV", "centrifuge", "Suite 2, room 2.16", 365, 182, True, 72),
+    ("DF-01", "Depth filtration skid", "depth_filter", "Suite 2, room 2.16", 365, 365, True, 72),
+    ("CHR-01", "Chromatography system", "chromatography", "Suite 2, room 2.18", 365, 182, True, 72),
+    ("TFF-01", "Tangential flow filtration system", "tff", "Suite 2, room 2.18", 365, 182, True, 72),
+    ("BAL-02", "Precision balance", "balance", "Weighing room 2.02", 365, None, False, None),
 ]
 
 
@@ -29,9 +37,10 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     product = _product(people, sites["LEI"])
     for row in EQUIPMENT:
         _equipment(people, sites["LEI"], *row)
-    from atmp.manufacturing import demo_rooms
+    from atmp.manufacturing import demo_batches, demo_rooms
 
     demo_rooms.load(people, sites, product)
+    demo_batches.load(people, sites, product)
 
 
 def _product(people: dict[str, User], leiden: Site) -> Any:
@@ -169,6 +178,7 @@ def _equipment(
 
 def summary() -> dict[str, Any]:
     """Return what the manufacturing demo holds and what to try."""
+    from atmp.manufacturing import demo_batches
     from atmp.manufacturing.models import Equipment, MasterBatchRecord, ProcessVersion
 
     records = MasterBatchRecord.objects.filter(process_version__product__code=PRODUCT).order_by("pk")
@@ -179,6 +189,7 @@ def summary() -> dict[str, Any]:
         "equipment": Equipment.objects.count(),
         "out_of_calibration": OUT_OF_CALIBRATION,
         "needs_changeover": "PR-C",
+        "batches": demo_batches.summary(),
     }
 
 
@@ -196,4 +207,34 @@ def describe(data: dict[str, Any]) -> list[str]:
         f"       atmp manufacturing room ready LEI {data.get('needs_changeover', 'PR-C')} --product {data['product']} "
         "--as olga   (changeover missing)",
         "       /manufacturing/rooms/ (the product and GMO class in each room, readiness)",
+        *_batch_lines(data.get("batches") or {}),
     ]
+
+
+def _batch_lines(data: dict[str, Any]) -> list[str]:
+    """Return the printed lines about the demo's batches: their states and what to try on them."""
+    import shlex
+
+    from atmp.demo import PASSWORD
+
+    states = data.get("batches") or {}
+    if not states:
+        return []
+    lines = [
+        "  batches: " + ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in sorted(states.items())),
+        "  try: /manufacturing/batches/ (each batch's record and review by exception)",
+    ]
+    if data.get("executed"):
+        lines.append(
+            f"       atmp manufacturing batch exceptions {data['executed']} --as rita   "
+            "(a value outside its proven acceptable range, with its deviation)"
+        )
+    if data.get("in_progress"):
+        number, step = data["in_progress"], data["refused_step"]
+        lines += [
+            f"       /manufacturing/batches/{data['in_progress_id']}/steps/{step}/ (olga continues the seed train)",
+            f"       ATMP_PASSWORD={shlex.quote(PASSWORD)} atmp manufacturing batch add {number} {step} 1 "
+            f"--lot {data['quarantined_lot']} --quantity 4 --as olga",
+            f"         (refused, exit 2: lot {data['quarantined_lot']} is in quarantine; nothing is written)",
+        ]
+    return lines

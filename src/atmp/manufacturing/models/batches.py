@@ -113,6 +113,10 @@ class BatchStep(GmpRecord):
     def __str__(self) -> str:
         return f"step {self.number} of batch {self.batch.number}"
 
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the batch's site."""
+        return frozenset({int(self.batch.site_id)})
+
 
 class EntryKind(models.TextChoices):
     """What an entry records: a parameter's value, a control's result, or a material's addition."""
@@ -193,6 +197,10 @@ class BatchEntry(GmpRecord):
     site_path: ClassVar[str | None] = "step__batch__site_id"
     step_id: int
     supersedes_id: int | None
+
+    def concerned_site_ids(self) -> frozenset[int] | None:
+        """Return the batch's site: an operator of that site alone may verify the entry."""
+        return frozenset({int(self.step.batch.site_id)})
 
     class Meta:
         ordering = ["step_id", "at", "pk"]

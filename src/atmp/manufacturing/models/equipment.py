@@ -116,6 +116,9 @@ class LogbookEntry(GmpRecord):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     gmo_class = models.CharField("GMO risk class", max_length=8, choices=GmoClass.choices, blank=True)
     changeover = models.BooleanField(default=False)
+    # The batch (its number) a use was for: that batch's later steps may use the equipment again
+    # before it is cleaned (within the clean hold time); anything else may not (services.equipment).
+    batch = models.CharField(max_length=60, blank=True)
 
     site_path: ClassVar[str] = "equipment__site_id"
     equipment_id: int

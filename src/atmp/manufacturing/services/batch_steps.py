@@ -11,7 +11,8 @@ Starting a step checks, and refuses with the rule's name, in this order:
   changeover missing, line clearance missing); a room already in use for this batch is kept.
 - the equipment's rules for each class the step needs (services.equipment.usable: wrong class, not
   qualified, calibration or maintenance due, not clean, changeover missing); `equipment missing`
-  when no equipment of a needed class is given. Each use is written to the equipment's logbook.
+  when no equipment of a needed class is given. Each use is written to the equipment's logbook
+  with the batch: the batch's later steps use it again without a cleaning in between.
 
 Completing a step needs every parameter, control and material line entered (a live entry each),
 every warning acknowledged, and every verification the master record asks for signed.
@@ -91,7 +92,7 @@ def _equipment(actor: User, step: BatchStep, equipment: Sequence[Equipment], on:
         if not pieces:
             raise RuleViolation(f"equipment missing: step {step.number} needs a {needed}; scan the {needed} you use")
         for piece in pieces:
-            refused = usable(piece, on=on, equipment_class=needed, product=batch.product)
+            refused = usable(piece, on=on, equipment_class=needed, product=batch.product, batch=batch.number)
             if refused:
                 raise RuleViolation(refused)
     for piece in equipment:
@@ -107,6 +108,7 @@ def _equipment(actor: User, step: BatchStep, equipment: Sequence[Equipment], on:
             at=on,
             equipment_class=piece.equipment_class,
             product=batch.product,
+            batch=batch.number,
         )
         used.append(piece.code)
     return used

@@ -4,6 +4,11 @@
 §3-§5): the equipment is of the class asked for, qualified and in service, its calibration and
 maintenance are not overdue, and it is clean (within its clean hold time). Batch execution and the
 logbook's use entry both ask it; each refusal starts with the rule's name.
+
+Cleaning is between batches, not between the steps of one batch (Part IV §9.4 and Annex 1 §4.34
+ask for cleaning between batches and products, and within validated hold times): a use leaves the
+equipment dirty for anything else, but the same batch's later steps may use it again while the
+clean hold time of its last cleaning runs, provided nothing else used it since that cleaning.
 """
 
 from __future__ import annotations
@@ -230,12 +235,32 @@ def equipment_changeover_missing(equipment: Equipment, product: Product, *, on: 
     )
 
 
+def dirty_rule(equipment: Equipment, *, on: dt.datetime, batch: str = "") -> str | None:
+    """Return the `not clean` rule dirty equipment breaks for the batch, or None when only that batch dirtied it."""
+    uses = LogbookEntry.objects.filter(equipment=equipment, kind=EntryKind.USE, voided=False, at__lte=on)
+    if equipment.cleaned_at is not None:
+        uses = uses.filter(at__gte=equipment.cleaned_at)
+    by = set(uses.values_list("batch", flat=True))
+    if batch and by == {batch}:
+        return None
+    last = uses.order_by("-at", "-pk").first()
+    if last is not None and last.batch:
+        return f"not clean: {equipment.code} is dirty from batch {last.batch}; clean it before use"
+    return f"not clean: {equipment.code} is dirty; clean it before use"
+
+
 def usable(
-    equipment: Equipment, *, on: dt.datetime, equipment_class: str | None = None, product: Product | None = None
+    equipment: Equipment,
+    *,
+    on: dt.datetime,
+    equipment_class: str | None = None,
+    product: Product | None = None,
+    batch: str = "",
 ) -> str | None:
     """Return why the equipment may not be used at the moment (the rule named first), or None when it may.
 
     With a product, equipment last used for another product or GMO class needs a changeover cleaning.
+    With a batch, dirty equipment that only this batch used since its cleaning stays usable by it.
     """
     if equipment.voided or equipment.status == "retired":
         return f"retired: {equipment.code} is {'voided' if equipment.voided else 'retired'}"
@@ -248,7 +273,9 @@ def usable(
         return overdue
     if equipment.cleaning_required:
         if equipment.clean_status != CleanStatus.CLEAN:
-            return f"not clean: {equipment.code} is dirty; clean it before use"
+            dirty = dirty_rule(equipment, on=on, batch=batch)
+            if dirty:
+                return dirty
         if equipment.clean_until is not None and on > equipment.clean_until:
             until = equipment.clean_until.isoformat(timespec="minutes")
             return f"not clean: {equipment.code}'s cleaning expired at {until}; clean it again before use"

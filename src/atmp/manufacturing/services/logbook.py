@@ -1,11 +1,13 @@
 """The equipment logbook: every use, cleaning, calibration, maintenance and breakdown, as audited entries.
 
 A use is refused by `usable` with the rule's name, and leaves equipment that is cleaned before use
-dirty. A calibration result can ALWAYS be entered while the equipment is not retired, even when it is
-overdue or out of service: otherwise an out-of-calibration instrument could never come back (issue 14
-§5). A failed calibration takes the equipment out of service and opens a deviation linked to the
-entry and the equipment, in the same audited change as the entry (the pattern of trace's blocked
-hand-over, docs/adr/0017); a breakdown takes it out of service.
+dirty (for anything but the batch it was for, whose later steps may use it again within the clean
+hold time: services.equipment.dirty_rule). A calibration result can ALWAYS be entered while the
+equipment is not retired, even when it is overdue or out of service: otherwise an out-of-calibration
+instrument could never come back (issue 14 §5). A failed calibration takes the equipment out of
+service and opens a deviation linked to the entry and the equipment, in the same audited change as
+the entry (the pattern of trace's blocked hand-over, docs/adr/0017); a breakdown takes it out of
+service.
 """
 
 from __future__ import annotations
@@ -64,24 +66,26 @@ def record_use(
     note: str = "",
     reason: str = "",
     product: Product | None = None,
+    batch: str = "",
 ) -> LogbookEntry:
     """Record a use of the equipment, refused with the rule's name when it may not be used; it is dirty after.
 
     With a product, the use records it and its GMO class, and another product's last use needs a
-    changeover cleaning first.
+    changeover cleaning first. With a batch, that batch's later uses do not need a cleaning first.
     """
     _check(actor, equipment)
     entry = _entry(equipment, EntryKind.USE, at, purpose=purpose, note=note)
+    entry.batch = edits.text(batch, "batch", limit=60)
     if not entry.purpose:
         raise InvalidInput("purpose", "must be filled in: say what it was used for (the batch, the step)")
     if product is not None:
         entry.product, entry.gmo_class = product, product.gmo_class
-    refused = usable(equipment, on=entry.at, equipment_class=equipment_class, product=product)
+    refused = usable(equipment, on=entry.at, equipment_class=equipment_class, product=product, batch=entry.batch)
     if refused:
         raise RuleViolation(refused)
     with writer.change(actor=actor, reason=reason or f"use of {equipment.code}: {entry.purpose}") as ch:
         ch.save(entry)
-        if equipment.cleaning_required:
+        if equipment.cleaning_required and equipment.clean_status != CleanStatus.DIRTY:
             equipment.clean_status = CleanStatus.DIRTY
             ch.save(equipment)
     return entry

@@ -150,6 +150,15 @@ def test_a_second_person_verifies_an_entry_by_signature(running, floor, temperat
     assert signature.meaning == "verified" and is_verified(entry)
 
 
+def test_an_operator_of_the_batch_s_site_alone_verifies_an_entry(running, floor, temperature, batch):
+    from atmp.testing import make_user
+
+    entry = record_parameter(actor=floor["operator"], step=running, parameter=temperature, value="37.0")
+    checker = make_user("operator", password=PASSWORD, site=batch.site)
+    verify_entry(actor=checker, entry=entry, password=PASSWORD)
+    assert is_verified(entry)
+
+
 def test_whoever_entered_it_cannot_verify_it(running, floor, temperature):
     entry = record_parameter(actor=floor["operator"], step=running, parameter=temperature, value="37.0")
     with pytest.raises(SignatureRefused, match="segregation of duties"):

@@ -85,12 +85,37 @@ def test_it_refuses_equipment_that_is_not_qualified(floor, steps, batch, ledger_
     assert ledger_size() == before
 
 
-def test_it_refuses_equipment_left_dirty_by_the_step_before(running, floor, steps, ledger_size):
+def test_the_next_step_of_the_same_batch_uses_the_equipment_its_step_before_left(running, floor, steps):
     factories.complete_first_step(step=running, floor=floor)
+    second = start_step(actor=floor["operator"], step=steps[1], room=floor["room"], equipment=[floor["bsc"]])
+    assert second.equipment == [floor["bsc"].code]
+    uses = LogbookEntry.objects.filter(equipment=floor["bsc"], kind=EntryKind.USE).order_by("at", "pk")
+    assert [u.batch for u in uses] == [running.batch.number, running.batch.number]
+
+
+def test_another_batch_is_refused_the_equipment_a_batch_left_dirty(running, floor, batch, effective_mbr, ledger_size):
+    other = factories.make_batch(actor=floor["qa"], mbr=effective_mbr)
+    room = factories.make_cleared_room(
+        actor=floor["operator"], checker=floor["checker"], product=batch.product, site=batch.site, grade="B"
+    )
+    first = other.steps.order_by("number")[0]
     before = ledger_size()
-    with pytest.raises(RuleViolation, match="not clean: .* is dirty"):
-        start_step(actor=floor["operator"], step=steps[1], room=floor["room"], equipment=[floor["bsc"]])
+    with pytest.raises(RuleViolation, match=f"not clean: .* is dirty from batch {batch.number}"):
+        start_step(actor=floor["operator"], step=first, room=room, equipment=[floor["bsc"]])
     assert ledger_size() == before
+
+
+def test_the_same_batch_is_refused_the_equipment_once_its_clean_hold_time_expired(running, floor, steps):
+    import datetime as dt
+
+    from atmp.manufacturing.services.equipment import usable
+
+    factories.complete_first_step(step=running, floor=floor)
+    bsc = floor["bsc"]
+    bsc.refresh_from_db()
+    later = bsc.clean_until + dt.timedelta(minutes=1)
+    refused = usable(bsc, on=later, equipment_class="bsc", product=running.batch.product, batch=running.batch.number)
+    assert refused is not None and "cleaning expired" in refused
 
 
 def test_the_next_step_keeps_the_batchs_room_once_the_one_before_is_done(running, floor, steps):

@@ -86,6 +86,26 @@ def test_it_refuses_dirty_equipment(bsc, operator):
     assert usable(bsc, on=now()) == "not clean: BSC-01 is dirty; clean it before use"
 
 
+def test_a_batch_may_use_again_what_only_it_used_since_the_cleaning(bsc, operator):
+    logbook.record_use(actor=operator, equipment=bsc, purpose="step 10", batch="B-001")
+    assert usable(bsc, on=now(), batch="B-001") is None
+    logbook.record_use(actor=operator, equipment=bsc, purpose="step 20", batch="B-001")
+    assert usable(bsc, on=now()) == "not clean: BSC-01 is dirty from batch B-001; clean it before use"
+    assert usable(bsc, on=now(), batch="B-002") == "not clean: BSC-01 is dirty from batch B-001; clean it before use"
+
+
+def test_a_use_for_no_batch_leaves_the_equipment_dirty_for_every_batch(bsc, operator):
+    logbook.record_use(actor=operator, equipment=bsc, purpose="Media preparation")
+    assert usable(bsc, on=now(), batch="B-001") == "not clean: BSC-01 is dirty; clean it before use"
+
+
+def test_a_batch_is_refused_equipment_two_batches_used_since_the_cleaning(bsc, operator):
+    logbook.record_use(actor=operator, equipment=bsc, purpose="step 10", batch="B-001")
+    with pytest.raises(RuleViolation, match="^not clean: BSC-01 is dirty from batch B-001"):
+        logbook.record_use(actor=operator, equipment=bsc, purpose="step 10", batch="B-002")
+    assert usable(bsc, on=now(), batch="B-001") is None
+
+
 def test_it_refuses_equipment_whose_cleaning_expired(bsc):
     assert usable(bsc, on=now() + dt.timedelta(hours=25)).startswith("not clean: BSC-01's cleaning expired at")
 
