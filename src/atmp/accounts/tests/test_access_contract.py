@@ -119,8 +119,11 @@ def _make_data() -> dict[str, Any]:
         factory(reviewer)
     with writer.change(actor=approver) as ch:
         signatures.apply(ch, record=site, meaning="approved")
+    # One user per role, made once: a login per case (what the test is about), not a new account.
+    users = {i: make_user(i, username=f"as-{i.replace('_', '-')}").pk for i in IDENTITIES if i != ANONYMOUS}
     checkpoint = checkpoints.sign_now(actor=reviewer)
     return {
+        "users": users,
         "seq": 1,
         "size": checkpoint.size,
         "old": 1,
@@ -165,12 +168,13 @@ def _required_query(endpoint: Endpoint) -> list[str]:
     return names
 
 
-def _client(identity: str) -> Client:
-    from atmp.testing import make_user
+def _client(identity: str, data: dict[str, Any]) -> Client:
+    from atmp.accounts.models import User
 
     client = Client()
     if identity != ANONYMOUS:
-        client.force_login(make_user(identity, username=f"as-{identity.replace('_', '-')}"))
+        # Read afresh: each case's savepoint rolls back what the last login wrote to the row.
+        client.force_login(User.objects.get(pk=data["users"][identity]))
     return client
 
 
@@ -182,7 +186,7 @@ def test_each_role_gets_exactly_what_the_declared_permission_allows(db, data, en
     declared = declared_permission(endpoint.view)
     assert declared, f"{endpoint} declares no permission"
     url = _url(endpoint, data)
-    response = _client(identity).get(url)
+    response = _client(identity, data).get(url)
     status = response.status_code
     where = f"GET {url} as {identity} (declares {declared!r}) answered {status}"
     assert status < 500, where
@@ -217,6 +221,6 @@ def test_a_refused_page_write_is_recorded_in_the_ledger(db, data, endpoint, iden
 
     before = AuditEntry.objects.filter(action=ACTION).count()
     url = _url(endpoint, data)
-    response = _client(identity).post(url, {})
+    response = _client(identity, data).post(url, {})
     assert response.status_code == 403, f"POST {url} as {identity} answered {response.status_code}"
     assert AuditEntry.objects.filter(action=ACTION).count() == before + 1, f"POST {url} as {identity} was not recorded"
