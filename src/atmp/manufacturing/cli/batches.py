@@ -181,7 +181,7 @@ def _value_command(kind: str) -> Any:
         kind,
         help="Record a process parameter's value (a warning outside NOR; a deviation outside PAR)."
         if kind == "param"
-        else "Record an in-process control's result (flagged outside its limits).",
+        else "Record an in-process control's result (a deviation outside its limits, which are inclusive).",
     )
     @click.argument("number")
     @click.argument("step", type=int)

@@ -45,6 +45,7 @@ def test_it_lists_every_kind_of_exception(running, floor, batch):
             "deviation",
             "correction",
             "out_of_range",  # viability 80 % under 90 %
+            "deviation",  # opened by the control outside its limits
             "late",
             "em_excursion",  # the room's plate, not the other room's
         ]
