@@ -35,6 +35,7 @@ from atmp.manufacturing.selectors.batches import live_entries
 from atmp.quality.services import edits
 from atmp.quality.services.deviations import open_deviation
 from atmp.trace.services import checks
+from atmp.trace.units import display
 
 LATE_AFTER = dt.timedelta(minutes=15)
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -86,7 +87,7 @@ def _outside(amount: Decimal, low: Decimal | None, high: Decimal | None) -> bool
 
 
 def _symbol(code: str) -> str:
-    return mu.unit(code).symbol if code in mu.UNITS else code
+    return display(code)
 
 
 def _range(low: Decimal | None, high: Decimal | None, unit: str) -> str:
@@ -196,8 +197,8 @@ def record_value(
     if entry.flag == EntryFlag.WARNING:
         if not acknowledged:
             raise RuleViolation(
-                f"warning not acknowledged: {row.name} {entry.value} {entry.unit} is outside the normal operating "
-                f"range {nor}; acknowledge the warning to record it"
+                f"warning not acknowledged: {row.name} {entry.value} {display(entry.unit)} is outside the normal "
+                f"operating range {nor}; acknowledge the warning to record it"
             )
         entry.acknowledged = True
     what = f"{row.name} of step {step.number} of batch {step.batch.number}"

@@ -76,7 +76,7 @@ def test_a_value_in_another_unit_of_the_dimension_converts_only_when_asked():
 
 def test_outside_nor_it_warns_and_needs_the_operators_acknowledgement(running, floor, temperature, ledger_size):
     before = ledger_size()
-    with pytest.raises(RuleViolation, match="warning not acknowledged: Temperature 38.0 Cel is outside the normal"):
+    with pytest.raises(RuleViolation, match="warning not acknowledged: Temperature 38.0 °C is outside the normal"):
         record_parameter(actor=floor["operator"], step=running, parameter=temperature, value="38.0")
     assert ledger_size() == before
     entry = record_parameter(

@@ -51,7 +51,7 @@ def test_it_lists_every_kind_of_exception(running, floor, batch):
         ]
     )
     texts = " | ".join(x.text for x in exceptions(batch))
-    assert "corrected to 40.0 Cel: the probe was recalibrated" in texts
+    assert "corrected to 40.0 °C: the probe was recalibrated" in texts
     assert f"at {floor['room'].code}/{point.code}" in texts
 
 

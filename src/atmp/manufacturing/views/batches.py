@@ -29,6 +29,7 @@ from atmp.manufacturing.selectors.batches import (
     verified_ids,
 )
 from atmp.manufacturing.views import batch_forms as bf
+from atmp.trace.units import display as shown
 
 LIMIT = 200
 UNACKNOWLEDGED = "warning not acknowledged"
@@ -166,9 +167,9 @@ def _rows(step: BatchStep) -> list[dict[str, Any]]:
 def _success(key: str, answer: dict[str, Any]) -> str:
     if key in ("start", "complete"):
         return f"Step {answer.get('number')}: {str(answer.get('progress', '')).replace('_', ' ')}."
-    words = f"Recorded: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+    words = f"Recorded: {answer.get('name')} {answer.get('value')} {shown(str(answer.get('unit') or ''))}".rstrip()
     if key == "verify":
-        words = f"Verified: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+        words = f"Verified: {answer.get('name')} {answer.get('value')} {shown(str(answer.get('unit') or ''))}".rstrip()
     if answer.get("flag") not in (None, "ok"):
         words += f" ({str(answer['flag']).replace('_', ' ')})"
     if answer.get("deviation"):
@@ -231,16 +232,16 @@ def _ranges(step: BatchStep) -> list[str]:
     """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
     mbr_step = step.mbr_step
     lines = [
-        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {p.unit}, "
-        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {p.unit}"
+        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {shown(p.unit)}, "
+        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {shown(p.unit)}"
         for p in mbr_step.parameters.filter(voided=False).order_by("position")
     ]
     lines += [
-        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {c.unit}"
+        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {shown(c.unit)}"
         for c in mbr_step.controls.filter(voided=False).order_by("position")
     ]
     lines += [
-        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {m.unit} ± {_number(m.tolerance_percent)} %"
+        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {shown(m.unit)} ± {_number(m.tolerance_percent)} %"
         + (" (verified by a second person)" if m.verification else "")
         for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
     ]
