@@ -86,12 +86,8 @@ def _outside(amount: Decimal, low: Decimal | None, high: Decimal | None) -> bool
     return (low is not None and amount < low) or (high is not None and amount > high)
 
 
-def _symbol(code: str) -> str:
-    return display(code)
-
-
 def _range(low: Decimal | None, high: Decimal | None, unit: str) -> str:
-    show = _symbol(unit)
+    show = display(unit)
     lo = "" if low is None else f"{low.normalize():f}"
     hi = "" if high is None else f"{high.normalize():f}"
     return f"{lo or '…'}–{hi or '…'} {show}"
@@ -130,7 +126,7 @@ def _deviation(actor: User, step: BatchStep, entry: BatchEntry, rng: str, reason
         title=f"{name} {outside} in batch {batch.number}"[:200],
         description=(
             f"Batch {batch.number}, step {step.number} ({step.mbr_step.title}): {name} was {entry.value} "
-            f"{_symbol(entry.unit)}, outside {bound} of {batch.mbr}. Recorded by atmp as it was entered."
+            f"{display(entry.unit)}, outside {bound} of {batch.mbr}. Recorded by atmp as it was entered."
         ),
         occurred_at=min(entry.observed_at, entry.at),
         area=step.room.code if step.room else "",
