@@ -171,7 +171,7 @@ def test_an_operator_executes_a_step_on_a_tablet_and_qa_reviews_the_batch_by_exc
     page.goto(f"/manufacturing/batches/{made['batch']}/#review")
     review = page.get_by_test_id("exceptions")
     expect(review.get_by_test_id("exception-deviation")).to_contain_text(number)
-    expect(review.get_by_test_id("exception-out_of_range")).to_contain_text("Temperature 40.0 Cel")
+    expect(review.get_by_test_id("exception-out_of_range")).to_contain_text("Temperature 40.0 °C")
     fits(page)
     page.screenshot(path="/tmp/batch-review.png", full_page=True)
     page.screenshot(path=str(artifacts / "batch-review-tablet.png"), full_page=True)

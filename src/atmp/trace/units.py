@@ -12,6 +12,7 @@ the refusal names both. Pure Python (no Django): tested and reused alone (DESIGN
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 
@@ -137,3 +138,30 @@ def plain(amount: Decimal) -> str:
     """Return the amount as people write it: no exponent, no trailing zeros (40, 0.5, 1500000)."""
     text = f"{amount.normalize():f}"
     return "0" if text in ("-0", "0") else text
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_POWER = re.compile(r"^10[*^](-?\d+)$")
+_SPECIAL = {"Cel": "°C", "[g]": "× g", "[iU]": "IU", "k[iU]": "kIU", "1": "units"}
+_MICRO = re.compile(r"^u(g|L|mol|m|s|Ci)$")
+
+
+def _atom(atom: str) -> str:
+    if atom in _SPECIAL:
+        return _SPECIAL[atom]
+    power = _POWER.match(atom)
+    if power:
+        return "10" + power.group(1).translate(_SUPERSCRIPT)
+    if _MICRO.match(atom):
+        return "µ" + atom[1:]
+    # An annotation ({cells}) or a bracketed unit ([pH], [EU]) reads as its name.
+    return re.sub(r"[{}\[\]]", "", atom) or atom
+
+
+def display(code: str) -> str:
+    """Return a UCUM code as people read it (Cel → °C, 10*6.{cells}/mL → 10⁶ cells/mL); the code stays the data."""
+    if not code:
+        return ""
+    if code in _SPECIAL:
+        return _SPECIAL[code]
+    return "/".join(" ".join(_atom(a) for a in part.split(".")) for part in code.split("/"))

@@ -339,7 +339,7 @@ def capture_batch_parameter(
 def record_batch_control(
     request: HttpRequest, number: BatchNumber, step_number: StepNumber, body: BatchValueIn
 ) -> Status[dict[str, Any]]:
-    """Record an in-process control's result (flagged outside its limits)."""
+    """Record an in-process control's result (flagged, and a deviation opened, outside its limits)."""
     step = _step(request, number, step_number)
     values = body.dict()
     control = _row(step, "controls", values.pop("position"))

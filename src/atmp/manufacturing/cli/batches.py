@@ -13,6 +13,7 @@ from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.manufacturing.cli import manufacturing
 from atmp.trace.cli.common import REASON, actor, reader, write
+from atmp.trace.units import display
 
 NOTE = click.option("--note", default="", help="What was done or found.")
 OBSERVED = click.option("--observed-at", default=None, help="When it was observed, ISO 8601 (default: now).")
@@ -42,7 +43,8 @@ def _entry_text(d: dict[str, Any]) -> str:
     flags = [d["flag"]] if d["flag"] != "ok" else []
     flags += ["late"] if d["late"] else []
     flags += [f"deviation {d['deviation']}"] if d["deviation"] else []
-    return f"entry {d['id']}: {d['name']} {d['value']} {d['unit']}" + (f" ({', '.join(flags)})" if flags else "")
+    value = f"entry {d['id']}: {d['name']} {d['value']} {display(d['unit'] or '')}"
+    return value + (f" ({', '.join(flags)})" if flags else "")
 
 
 def _batch_text(d: dict[str, Any]) -> str:
@@ -214,7 +216,7 @@ def _value_command(kind: str) -> Any:
         kind,
         help="Record a process parameter's value (a warning outside NOR; a deviation outside PAR)."
         if kind == "param"
-        else "Record an in-process control's result (flagged outside its limits).",
+        else "Record an in-process control's result (a deviation outside its limits, which are inclusive).",
     )
     @click.argument("number")
     @click.argument("step", type=int)

@@ -15,6 +15,7 @@ from atmp.cli.base import your_password_file_option as PASSWORD_FILE
 from atmp.cli.output import emit
 from atmp.manufacturing.cli import manufacturing
 from atmp.trace.cli.common import REASON, actor, reader, write
+from atmp.trace.units import display
 
 FILE = click.option(
     "--file",
@@ -49,13 +50,16 @@ def _text(d: dict[str, Any]) -> str:
         lines.append(f"  {s['number']:>4}  {s['title']}  ({'; '.join(flags)})")
         lines += [f"        SOP {x['document']}" for x in s["sops"]]
         lines += [
-            f"        CPP {p['name']} [{p['unit']}]: NOR {p['nor_low'] or '…'}–{p['nor_high'] or '…'}, "
+            f"        CPP {p['name']} [{display(p['unit'])}]: NOR {p['nor_low'] or '…'}–{p['nor_high'] or '…'}, "
             f"PAR {p['par_low'] or '…'}–{p['par_high'] or '…'}"
             for p in s["parameters"]
         ]
-        lines += [f"        IPC {c['name']} [{c['unit']}]: {c['low'] or '…'}–{c['high'] or '…'}" for c in s["controls"]]
         lines += [
-            f"        BOM {m['material']} {m['quantity']} {m['unit']} ± {m['tolerance_percent']} %"
+            f"        IPC {c['name']} [{display(c['unit'])}]: {c['low'] or '…'}–{c['high'] or '…'}"
+            for c in s["controls"]
+        ]
+        lines += [
+            f"        BOM {m['material']} {m['quantity']} {display(m['unit'])} ± {m['tolerance_percent']} %"
             + (" (verified)" if m["verification"] else "")
             for m in s["materials"]
         ]

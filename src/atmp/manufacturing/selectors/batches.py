@@ -17,7 +17,7 @@ from atmp.environment.models import Result
 from atmp.ledger import clock
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrMaterial, MbrStep
-from atmp.trace.units import convert, plain
+from atmp.trace.units import convert, display, plain
 
 VERIFIED = "verified"
 
@@ -133,7 +133,7 @@ def exceptions(batch: Batch) -> list[BatchException]:
             found.append(
                 BatchException(
                     "out_of_range",
-                    f"{where}: {what} {e.value} {e.unit}: {e.get_flag_display().lower()}",
+                    f"{where}: {what} {e.value} {display(e.unit)}: {e.get_flag_display().lower()}",
                     e.record_key,
                     e.at,
                 )
@@ -142,7 +142,7 @@ def exceptions(batch: Batch) -> list[BatchException]:
             found.append(
                 BatchException(
                     "acknowledged_warning",
-                    f"{where}: {what} {e.value} {e.unit}: warning acknowledged",
+                    f"{where}: {what} {e.value} {display(e.unit)}: warning acknowledged",
                     e.record_key,
                     e.at,
                 )
@@ -151,7 +151,7 @@ def exceptions(batch: Batch) -> list[BatchException]:
             found.append(
                 BatchException(
                     "correction",
-                    f"{where}: {what} corrected to {e.value} {e.unit}: {e.correction_reason}",
+                    f"{where}: {what} corrected to {e.value} {display(e.unit)}: {e.correction_reason}",
                     e.record_key,
                     e.at,
                 )

@@ -8,8 +8,9 @@ Rules, each refusal naming its own (issue 14, "Bad input"; DESIGN principle 7):
   explicitly (`convert=True`, by atmp.manufacturing.units' table, rounded to the stated decimals),
   never silently.
 - `warning not acknowledged`: a value outside the normal operating range is recorded only once the
-  operator acknowledges it; outside the proven acceptable range the entry is flagged and a deviation
-  concerning the step is opened in the same change (EU GMP Part IV §6.29, Chapter 1 §1.4(xiv)).
+  operator acknowledges it; outside the proven acceptable range, or a control's result outside its
+  limits, the entry is flagged and a deviation concerning the step is opened in the same change
+  (EU GMP Part IV §6.29, Chapter 1 §1.4(xiv)). Ranges and limits are inclusive.
 - `step not in progress`: a new entry goes to a running step; a correction may follow its end (late).
 - `correction`: supersedes a live entry of the same kind, with a reason; the original stays.
 - Late: recorded more than 15 minutes after it was observed, or after its step ended.
@@ -34,6 +35,7 @@ from atmp.manufacturing.selectors.batches import live_entries
 from atmp.quality.services import edits
 from atmp.quality.services.deviations import open_deviation
 from atmp.trace.services import checks
+from atmp.trace.units import display
 
 LATE_AFTER = dt.timedelta(minutes=15)
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -85,7 +87,7 @@ def _outside(amount: Decimal, low: Decimal | None, high: Decimal | None) -> bool
 
 
 def _range(low: Decimal | None, high: Decimal | None, unit: str) -> str:
-    show = mu.unit(unit).symbol if unit in mu.UNITS else unit
+    show = display(unit)
     lo = "" if low is None else f"{low.normalize():f}"
     hi = "" if high is None else f"{high.normalize():f}"
     return f"{lo or '…'}–{hi or '…'} {show}"
@@ -112,15 +114,19 @@ def check_step(actor: User, step: BatchStep, *, correction: bool) -> None:
 
 def _deviation(actor: User, step: BatchStep, entry: BatchEntry, rng: str, reason: str) -> Any:
     batch = step.batch
-    name = entry.parameter.name if entry.parameter else ""
+    if entry.parameter is not None:
+        name, outside = entry.parameter.name, "outside its proven acceptable range"
+        bound = f"the proven acceptable range {rng}"
+    else:
+        name, outside = (entry.control.name if entry.control else ""), "outside its limits"
+        bound = f"the limits {rng}"
     return open_deviation(
         actor=actor,
         site=batch.site,
-        title=f"{name} outside its proven acceptable range in batch {batch.number}"[:200],
+        title=f"{name} {outside} in batch {batch.number}"[:200],
         description=(
             f"Batch {batch.number}, step {step.number} ({step.mbr_step.title}): {name} was {entry.value} "
-            f"{entry.unit}, outside the proven acceptable range {rng} of {batch.mbr}. "
-            "Recorded by atmp as it was entered."
+            f"{display(entry.unit)}, outside {bound} of {batch.mbr}. Recorded by atmp as it was entered."
         ),
         occurred_at=min(entry.observed_at, entry.at),
         area=step.room.code if step.room else "",
@@ -173,26 +179,28 @@ def record_value(
     if raw:  # a captured value is kept as the instrument gave it; `amount` holds it rounded
         entry.value = raw[:60]
     entry.late = is_late(step, entry.observed_at, now)
-    par = nor = None
+    # Limits are inclusive: a value on a bound is within it (ICH Q8(R2) ranges, a control's low and high).
     if isinstance(row, MbrParameter):
-        par, nor = _range(row.par_low, row.par_high, row.unit), _range(row.nor_low, row.nor_high, row.unit)
+        bound, nor = _range(row.par_low, row.par_high, row.unit), _range(row.nor_low, row.nor_high, row.unit)
         if _outside(amount, row.par_low, row.par_high):
             entry.flag = EntryFlag.OUT_OF_PAR
         elif _outside(amount, row.nor_low, row.nor_high):
             entry.flag = EntryFlag.WARNING
-    elif _outside(amount, row.low, row.high):
-        entry.flag = EntryFlag.OUT_OF_LIMITS
+    else:
+        bound, nor = _range(row.low, row.high, row.unit), ""
+        if _outside(amount, row.low, row.high):
+            entry.flag = EntryFlag.OUT_OF_LIMITS
     if entry.flag == EntryFlag.WARNING:
         if not acknowledged:
             raise RuleViolation(
-                f"warning not acknowledged: {row.name} {entry.value} {entry.unit} is outside the normal operating "
-                f"range {nor}; acknowledge the warning to record it"
+                f"warning not acknowledged: {row.name} {entry.value} {display(entry.unit)} is outside the normal "
+                f"operating range {nor}; acknowledge the warning to record it"
             )
         entry.acknowledged = True
     what = f"{row.name} of step {step.number} of batch {step.batch.number}"
     with writer.change(actor=actor, reason=reason or (f"correction of {what}" if supersedes else what)) as ch:
-        if entry.flag == EntryFlag.OUT_OF_PAR and par is not None:
-            entry.deviation = _deviation(actor, step, entry, par, ch.reason)
+        if entry.flag in (EntryFlag.OUT_OF_PAR, EntryFlag.OUT_OF_LIMITS):
+            entry.deviation = _deviation(actor, step, entry, bound, ch.reason)
         ch.save(entry)
     return entry
 
@@ -231,7 +239,7 @@ def record_control(
     note: str = "",
     reason: str = "",
 ) -> BatchEntry:
-    """Record an in-process control's result, flagged outside its limits."""
+    """Record an in-process control's result (flagged, and a deviation opened, outside its limits)."""
     if control.step_id != step.mbr_step_id or control.voided:
         raise InvalidInput("control", f"{control.name!r} is not an in-process control of step {step.number}")
     return record_value(

@@ -76,7 +76,7 @@ def test_a_value_in_another_unit_of_the_dimension_converts_only_when_asked():
 
 def test_outside_nor_it_warns_and_needs_the_operators_acknowledgement(running, floor, temperature, ledger_size):
     before = ledger_size()
-    with pytest.raises(RuleViolation, match="warning not acknowledged: Temperature 38.0 Cel is outside the normal"):
+    with pytest.raises(RuleViolation, match="warning not acknowledged: Temperature 38.0 °C is outside the normal"):
         record_parameter(actor=floor["operator"], step=running, parameter=temperature, value="38.0")
     assert ledger_size() == before
     entry = record_parameter(
@@ -103,6 +103,47 @@ def test_outside_par_it_opens_a_deviation_linked_to_the_step_in_the_same_change(
 def test_a_control_outside_its_limits_is_flagged(running, floor, viability):
     entry = record_control(actor=floor["operator"], step=running, control=viability, value="85")
     assert entry.flag == "out_of_limits"
+
+
+@pytest.mark.parametrize(
+    ("value", "flag"),
+    [("90", "ok"), ("89.99", "out_of_limits"), ("99", "ok"), ("99.01", "out_of_limits")],
+)
+def test_a_controls_limits_are_inclusive(running, floor, viability, value, flag):
+    viability.high = Decimal("99")  # in memory: the fixture's master record closes only the low side
+    entry = record_control(actor=floor["operator"], step=running, control=viability, value=value)
+    assert entry.flag == flag
+    assert (entry.deviation_id is not None) == (flag == "out_of_limits")
+
+
+def test_a_control_outside_its_limits_opens_a_deviation_linked_to_the_step_in_the_same_change(
+    running, floor, viability
+):
+    from atmp.ledger.models import AuditEntry
+
+    entry = record_control(actor=floor["operator"], step=running, control=viability, value="85")
+    deviation = Deviation.objects.get(pk=entry.deviation_id)
+    assert deviation.title == f"Viability outside its limits in batch {running.batch.number}"
+    assert "Viability was 85 %, outside the limits 90–… %" in deviation.description
+    assert running in links.linked(deviation, relation="concerns")
+    seqs = {
+        AuditEntry.objects.get(record_type="manufacturing.batchentry", record_id=str(entry.pk)).seq,
+        AuditEntry.objects.get(record_type="quality.deviation", record_id=str(deviation.pk)).seq,
+    }
+    assert max(seqs) - min(seqs) <= 3
+
+
+def test_a_correction_back_into_the_limits_keeps_the_deviation(running, floor, viability):
+    from atmp.manufacturing.selectors.batches import exceptions
+
+    first = record_control(actor=floor["operator"], step=running, control=viability, value="85")
+    fixed = correct_entry(actor=floor["operator"], entry=first, value="95", reason="read the wrong count")
+    assert (fixed.flag, fixed.deviation_id) == ("ok", None)
+    deviation = Deviation.objects.get(pk=first.deviation_id)
+    assert not deviation.voided and running in links.linked(deviation, relation="concerns")
+    listed = [x for x in exceptions(running.batch) if x.kind == "deviation"]
+    assert [x.record_key for x in listed] == [deviation.record_key]
+    assert listed[0].text.startswith(f"step {running.number}: deviation {deviation.number}")
 
 
 def test_an_entry_observed_long_before_it_is_recorded_is_late(running, floor, temperature):

@@ -45,12 +45,13 @@ def test_it_lists_every_kind_of_exception(running, floor, batch):
             "deviation",
             "correction",
             "out_of_range",  # viability 80 % under 90 %
+            "deviation",  # opened by the control outside its limits
             "late",
             "em_excursion",  # the room's plate, not the other room's
         ]
     )
     texts = " | ".join(x.text for x in exceptions(batch))
-    assert "corrected to 40.0 Cel: the probe was recalibrated" in texts
+    assert "corrected to 40.0 °C: the probe was recalibrated" in texts
     assert f"at {floor['room'].code}/{point.code}" in texts
 
 

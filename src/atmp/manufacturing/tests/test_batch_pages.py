@@ -101,6 +101,17 @@ def test_an_out_of_par_value_shows_its_deviation_linked(browser, running, batch)
     assert entry.deviation.number in html
 
 
+def test_units_show_as_people_read_them_and_the_api_keeps_the_ucum_code(browser, running, floor, batch):
+    temperature = running.mbr_step.parameters.get()
+    entry = record_parameter(actor=floor["operator"], step=running, parameter=temperature, value="37.2")
+    html = browser.get(step_url(batch)).content.decode()
+    assert "normal 36.5–37.5 °C" in html and "37.2 °C" in html and "Viability (%)" in html
+    assert " Cel" not in html and "Cel<" not in html
+    assert "37.2 °C" in browser.get(f"/manufacturing/batches/{batch.pk}/").content.decode()
+    document = browser.get(f"/api/v1/manufacturing/batches/{batch.number}").json()
+    assert entry.unit == "Cel" and '"unit": "Cel"' in str(document).replace("'", '"')
+
+
 def test_a_warning_is_refused_until_acknowledged_and_the_box_is_offered(browser, running, batch, ledger_size):
     html = browser.get(step_url(batch)).content.decode()
     assert 'name="parameter-acknowledged"' not in html  # offered only when the API asks for it
@@ -144,7 +155,7 @@ def test_a_correction_needs_a_reason_and_keeps_the_original_struck_through(brows
     page = post(browser, step_url(batch), "correct", entry=first.pk, value="37.0", reason="misread the display")
     assert page.status_code == 302
     html = browser.get(step_url(batch)).content.decode()
-    assert "<del>37.2 Cel</del>" in html and "misread the display" in html
+    assert "<del>37.2 °C</del>" in html and "misread the display" in html
 
 
 def test_a_material_addition_is_corrected_on_the_step_page(browser, running, floor, batch, ledger_size):

@@ -34,7 +34,7 @@ def test_a_record_is_added_from_a_file_exported_back_and_made_effective(version,
     exported = ok(atmp("mbr", "show", str(made["id"]), "--as", "rita", "--json"))
     assert exported["title"] == doc["title"] and exported["steps"][0]["parameters"][0]["nor_low"] == "36.5"
     text_view = atmp("mbr", "show", str(made["id"]), "--as", "rita")
-    assert "CPP Temperature [Cel]: NOR 36.5–37.5, PAR 35–39" in text_view.output
+    assert "CPP Temperature [°C]: NOR 36.5–37.5, PAR 35–39" in text_view.output
     done = ok(atmp("mbr", "effective", str(made["id"]), "--as", "alex", "--reason", "approved", "--json"))
     assert done["status"] == "effective"
     frozen = atmp("mbr", "edit", str(made["id"]), "--file", str(path), "--reason", "x", "--as", "rita")

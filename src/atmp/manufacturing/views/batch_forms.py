@@ -23,6 +23,7 @@ from atmp.environment.models import Room
 from atmp.ledger.errors import LedgerError
 from atmp.manufacturing.api import batches as api
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, MasterBatchRecord
+from atmp.trace.units import display as shown
 from atmp.web.operations import OperationForm, body_values, build_form, run
 from atmp.web.pages import add_service_error
 
@@ -170,9 +171,9 @@ def _positions(step: BatchStep, related: str) -> list[tuple[str, str]]:
     rows = getattr(step.mbr_step, related).filter(voided=False).order_by("position")
     if related == "materials":
         rows = rows.select_related("material")
-        return [(str(m.position), f"{m.material.code} {m.material.name}: {m.quantity.normalize():f} {m.unit}")
+        return [(str(m.position), f"{m.material.code} {m.material.name}: {m.quantity.normalize():f} {shown(m.unit)}")
                 for m in rows]  # fmt: skip
-    return [(str(r.position), f"{r.name} ({r.unit})") for r in rows]
+    return [(str(r.position), f"{r.name} ({shown(r.unit)})") for r in rows]
 
 
 def rooms_of(batch: Batch, user: User) -> list[tuple[str, str]]:
@@ -189,7 +190,7 @@ def choices_for(key: str, step: BatchStep, user: User, entries: Sequence[BatchEn
         return {"position": _positions(step, {"parameter": "parameters", "control": "controls"}.get(key, "materials"))}
     if key in ("correct", "correct_material", "verify"):
         picked = [e for e in entries if key == "verify" or (e.material_id is not None) == (key == "correct_material")]
-        return {"entry": [(str(e.pk), f"#{e.pk} {entry_name(e)}: {e.value} {e.unit}") for e in picked]}
+        return {"entry": [(str(e.pk), f"#{e.pk} {entry_name(e)}: {e.value} {shown(e.unit)}") for e in picked]}
     return {}
 
 

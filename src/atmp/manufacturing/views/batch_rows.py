@@ -12,6 +12,7 @@ from atmp.ledger import signatures
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
 from atmp.manufacturing.selectors.batches import entries_of, needs_verification, verified_ids
 from atmp.manufacturing.views.batch_forms import entry_name
+from atmp.trace.units import display as shown
 
 KINDS = {
     "deviation": "Deviation",
@@ -74,16 +75,16 @@ def step_ranges(step: BatchStep) -> list[str]:
     """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
     mbr_step = step.mbr_step
     lines = [
-        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {p.unit}, "
-        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {p.unit}"
+        f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {shown(p.unit)}, "
+        f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {shown(p.unit)}"
         for p in mbr_step.parameters.filter(voided=False).order_by("position")
     ]
     lines += [
-        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {c.unit}"
+        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {shown(c.unit)}"
         for c in mbr_step.controls.filter(voided=False).order_by("position")
     ]
     lines += [
-        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {m.unit} ± {_number(m.tolerance_percent)} %"
+        f"{m.material.code} {m.material.name}: {_number(m.quantity)} {shown(m.unit)} ± {_number(m.tolerance_percent)} %"
         + (" (verified by a second person)" if m.verification else "")
         for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
     ]

@@ -24,6 +24,7 @@ from atmp.manufacturing.selectors.batch_documents import batch_document, excepti
 from atmp.manufacturing.selectors.batches import exceptions, live_entries
 from atmp.manufacturing.views import batch_forms as bf
 from atmp.manufacturing.views.batch_rows import exception_links, step_ranges, step_rows
+from atmp.trace.units import display as shown
 
 LIMIT = 200
 UNACKNOWLEDGED = "warning not acknowledged"
@@ -148,9 +149,9 @@ def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
 def _success(key: str, answer: dict[str, Any]) -> str:
     if key in ("start", "complete"):
         return f"Step {answer.get('number')}: {str(answer.get('progress', '')).replace('_', ' ')}."
-    words = f"Recorded: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+    words = f"Recorded: {answer.get('name')} {answer.get('value')} {shown(str(answer.get('unit') or ''))}".rstrip()
     if key == "verify":
-        words = f"Verified: {answer.get('name')} {answer.get('value')} {answer.get('unit')}".rstrip()
+        words = f"Verified: {answer.get('name')} {answer.get('value')} {shown(str(answer.get('unit') or ''))}".rstrip()
     if answer.get("flag") not in (None, "ok"):
         words += f" ({str(answer['flag']).replace('_', ' ')})"
     if answer.get("deviation"):

@@ -1,4 +1,4 @@
-"""Template filters for atmp's pages: times in UTC (and a site's zone), action and role labels."""
+"""Template filters for atmp's pages: times in UTC (and a site's zone), action and role labels, units."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from atmp.trace import units
 from atmp.web import display
 
 register = template.Library()
@@ -28,6 +29,12 @@ def in_zone(value: str | dt.datetime | None, zone: str | None) -> str:
 def action_label(action: str) -> str:
     """Render an entry's action readably."""
     return display.action_label(action)
+
+
+@register.filter
+def unit(code: str | None) -> str:
+    """Render a UCUM code as people read it ('Cel' as '°C', '10*6.{cells}/mL' as '10⁶ cells/mL')."""
+    return units.display(code or "")
 
 
 @register.filter

@@ -1,0 +1,64 @@
+"""bench/ebr.py, tiny: its batch executes through the real services with the exceptions it plans, the bare
+queries read its rows, the operator's pages and the review answer, and its table prints (a timing is never
+asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+pytestmark = pytest.mark.django_db
+
+
+def load_benchmark():
+    """Import bench/ebr.py under its own name (with bench/ on the path for its `common`)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("atmp_bench_ebr", BENCH / "ebr.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    return module
+
+
+def test_the_ebr_benchmark_runs_tiny():
+    from atmp.manufacturing.selectors.batches import exceptions
+
+    bench = load_benchmark()
+    batch, floor = bench.executed_batch(steps=3, leave_running=True)
+    steps = list(batch.steps.order_by("number"))
+    assert [s.progress for s in steps] == ["done", "done", "in_progress"]
+    assert exceptions(batch) == []  # no 25th, 30th or 50th step in three
+    assert bench.bare_rows(batch.pk) == 3 + 6 and bench.bare_rows(batch.pk, steps[0].pk) == 1 + 2
+    assert bench.bare_list() == 1
+
+    client = Client()
+    client.force_login(floor["qa"])
+    assert bench.page_getter(client, f"/manufacturing/batches/{batch.pk}/")().status_code == 200
+    assert bench.page_getter(client, f"/api/v1/manufacturing/batches/{batch.number}")().status_code == 200
+    figures = bench.entry_figures(steps[-1], floor["operator"], 2)
+    assert figures["entry"]["n"] == figures["audited_write"]["n"] == 2
+    assert steps[-1].entries.count() == 2 + 2 * 3  # its two, then one untimed and two timed of each
+
+    cell = {"p50": 1.0, "p95": 2.0}
+    keys = ["entry", "audited_write", "review_page", "bare_batch", "exceptions", "document", "document_api"]
+    keys += ["batch_list", "batch_list_bare", "batch_page", "batch_page_bare", "step_page", "step_page_bare"]
+    text = bench.table([{"backend": "x", "steps": 3, **dict.fromkeys(keys, cell)}])
+    assert "| x | (a) one parameter entry, every check | 1.0 / 2.0 |" in text and "✓" in text
+
+
+def test_the_exceptions_it_plans_appear_in_review():
+    from atmp.manufacturing.selectors.batches import exceptions
+
+    bench = load_benchmark()
+    batch, _floor = bench.executed_batch(steps=3, leave_running=False, warn_every=1, correct_every=2, deviate_every=3)
+    kinds = sorted(x.kind for x in exceptions(batch))
+    assert kinds.count("acknowledged_warning") == 3 and kinds.count("correction") == 1
+    assert kinds.count("deviation") == 1 and kinds.count("out_of_range") == 3 + 1  # three warnings, a control
