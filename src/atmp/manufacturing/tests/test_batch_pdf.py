@@ -90,8 +90,8 @@ def test_it_prints_every_step_every_entry_and_the_struck_correction(executed, in
     for e in BatchEntry.objects.filter(step__batch=executed, lot=None):
         assert e.value in text
     struck = BatchEntry.objects.get(step__batch=executed, value="38.0")
-    assert f"#{struck.pk} Temperature superseded 38.0 Cel" in text and f"(corrects #{struck.pk}: {REASON})" in text
-    assert "normal 36.5–37.5 Cel" in text  # the step's ranges
+    assert f"#{struck.pk} Temperature superseded 38.0 °C" in text and f"(corrects #{struck.pk}: {REASON})" in text
+    assert "normal 36.5–37.5 °C" in text  # the step's ranges (UCUM Cel shown as °C)
     assert "Review by exception" in text and "History" in text
 
 
@@ -99,7 +99,7 @@ def test_the_struck_value_is_marked_up_as_deleted(executed, inspector):
     from atmp.manufacturing.printed import print_html
 
     html = print_html(inspector, executed, printed_at=executed.created_at)
-    assert re.search(r"<del>\s*38\.0 Cel\s*</del>", html)
+    assert re.search(r"<del>\s*38\.0 °C\s*</del>", html)
     assert "<form" not in html and "<script" not in html and "<nav" not in html
 
 
