@@ -3,8 +3,8 @@
 `Change.create_many` (docs/adr/0016) writes what `Change.save` writes for each create (version 1,
 created_at and created_by, the snapshot, one entry with every field, its tree nodes), so that the
 ledger cannot tell the two apart, but a batch at a time: the rows in multi-row INSERTs, the entries
-in one, the tree nodes in another, the head once (on PostgreSQL each INSERT sends one array per
-column, UNNEST). Entries carry consecutive microsecond times from
+in one, the tree nodes in another, the head once (on PostgreSQL each goes by COPY, the rows' new
+keys taken from their sequence first). Entries carry consecutive microsecond times from
 one reading of the clock, which is what `Change.save` gives when it writes faster than the clock
 ticks. A batch ends where a checkpoint falls due, so checkpoints are signed at the sizes one-by-one
 saves sign them.
@@ -215,8 +215,8 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
         row_marks = "(" + ", ".join([mark] * len(fields)) + ")"
         per_statement = max(1, _max_params() // len(fields))
         if connection.vendor == "postgresql":
-            # One array per column (as Django's bulk_create does on PostgreSQL): a statement of a
-            # few parameters that the server parses and plans once, not one of thousands.
+            # A key with no sequence (_copy_rows): one array per column, as Django's bulk_create
+            # does on PostgreSQL, a statement the server parses and plans once.
             head = f"INSERT INTO {quote(plan.model._meta.db_table)} ({names}) " + _unnest(fields, real)
             per_statement = len(group)
         with connection.cursor() as cursor:
