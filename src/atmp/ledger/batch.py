@@ -3,8 +3,8 @@
 `Change.create_many` (docs/adr/0016) writes what `Change.save` writes for each create (version 1,
 created_at and created_by, the snapshot, one entry with every field, its tree nodes), so that the
 ledger cannot tell the two apart, but a batch at a time: the rows in multi-row INSERTs, the entries
-in one, the tree nodes in another, the head once (on PostgreSQL each INSERT sends one array per
-column, UNNEST). Entries carry consecutive microsecond times from
+in one, the tree nodes in another, the head once (on PostgreSQL each goes by COPY, the rows' new
+keys taken from their sequence first). Entries carry consecutive microsecond times from
 one reading of the clock, which is what `Change.save` gives when it writes faster than the clock
 ticks. A batch ends where a checkpoint falls due, so checkpoints are signed at the sizes one-by-one
 saves sign them.
@@ -199,6 +199,8 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
     row = plan.rows(real)
 
     pk_name = plan.pk.attname
+    if connection.vendor == "postgresql" and _copy_rows(plan, batch, row):
+        return
     keyed = [r.__dict__[pk_name] is not None for r in batch]
     groups = {
         False: [r for r, has in zip(batch, keyed, strict=True) if not has],
@@ -213,8 +215,8 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
         row_marks = "(" + ", ".join([mark] * len(fields)) + ")"
         per_statement = max(1, _max_params() // len(fields))
         if connection.vendor == "postgresql":
-            # One array per column (as Django's bulk_create does on PostgreSQL): a statement of a
-            # few parameters that the server parses and plans once, not one of thousands.
+            # A key with no sequence (_copy_rows): one array per column, as Django's bulk_create
+            # does on PostgreSQL, a statement the server parses and plans once.
             head = f"INSERT INTO {quote(plan.model._meta.db_table)} ({names}) " + _unnest(fields, real)
             per_statement = len(group)
         with connection.cursor() as cursor:
@@ -241,6 +243,58 @@ def _insert_rows(plan: Plan, batch: Sequence[GmpRecord]) -> None:
             record._state.db = connection.alias
 
 
+def _copy_rows(plan: Plan, batch: Sequence[GmpRecord], row: Any) -> bool:
+    """Write the records' rows with COPY (PostgreSQL), keys drawn first from the key's sequence; False if it has none.
+
+    A key missing is taken with nextval, one per row in the order of the rows, as the INSERT's
+    default would take it: the sequence ends where the INSERT would leave it.
+    """
+    quote = connection.ops.quote_name
+    pk_name = plan.pk.attname
+    table = quote(plan.model._meta.db_table)
+    rows = [row(record) for record in batch]  # first: an unsaved related record is named before a key is taken
+    unkeyed = [record for record in batch if record.__dict__[pk_name] is None]
+    with connection.cursor() as cursor:
+        if unkeyed:
+            cursor.execute(
+                "SELECT nextval(s) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS s) AS q, "
+                "generate_series(1, %s) AS n WHERE s IS NOT NULL ORDER BY 1",
+                [table, plan.pk.column, len(unkeyed)],
+            )
+            keys = cursor.fetchall()
+            if len(keys) != len(unkeyed):
+                return False  # no sequence (nothing taken): the INSERT's default gives the keys
+            for record, (pk,) in zip(unkeyed, keys, strict=True):
+                record.__dict__[pk_name] = pk
+        names = ", ".join(quote(str(f.column)) for f in (plan.pk, *plan.columns))
+        key = plan.pk.get_db_prep_save
+        real = connections[connection.alias]
+        _copy(
+            cursor,
+            f"COPY {table} ({names}) FROM STDIN",
+            [[key(r.pk, real), *v] for r, v in zip(batch, rows, strict=True)],
+        )
+    for record in batch:
+        record._state.adding = False
+        record._state.db = connection.alias
+    return True
+
+
+def _copy(cursor: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Send rows with psycopg's COPY … FROM STDIN on the change's connection, in its transaction.
+
+    COPY sends each value in PostgreSQL's text form, dumped by psycopg's C adapters: a statement's
+    parameters are quoted into its text in Python (Django's client-side binding), arrays element
+    by element, which cost more than the rest of the batch (docs/performance.md). A NUL in a text
+    is refused by the same adapter as a parameter's.
+    """
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for values in rows:
+            write(values)
+
+
 def _unnest(fields: Sequence[Any], db: Any) -> str:
     """Return `SELECT * FROM UNNEST(%s::type[], …)` for the fields' columns."""
     return "SELECT * FROM UNNEST(" + ", ".join(f"%s::{f.db_type(db)}[]" for f in fields) + ")"
@@ -253,7 +307,6 @@ def _columns(flat: list[Any], width: int) -> list[list[Any]]:
 
 def _insert_entries(count: int, node_count: int, entries: list[Any], nodes: list[Any], head_params: list[Any]) -> None:
     """Insert a batch's entries and tree nodes and move the head, each one statement."""
-    from atmp.ledger.models import AuditEntry, TreeNode
     from atmp.ledger.writer import ENTRY_COLUMNS, HEAD_UPDATE, _run
 
     direct = _direct()
@@ -265,15 +318,17 @@ def _insert_entries(count: int, node_count: int, entries: list[Any], nodes: list
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement, one round trip (as writer._write): all of it or nothing; the entries
-            # and nodes as one array per column (see _insert_rows).
-            real = connections[connection.alias]
-            entry_fields = [AuditEntry._meta.get_field(name) for name in ENTRY_COLUMNS]
-            node_fields = [TreeNode._meta.get_field(name) for name in ("level", "index", "hash")]
-            entry_sql = f"INSERT INTO ledger_auditentry ({', '.join(ENTRY_COLUMNS)}) " + _unnest(entry_fields, real)
-            node_sql = 'INSERT INTO ledger_treenode (level, "index", hash) ' + _unnest(node_fields, real)
-            params = [*_columns(entries, len(ENTRY_COLUMNS)), *_columns(nodes, 3), *head_params]
-            _run(cursor, f"WITH e AS ({entry_sql}), n AS ({node_sql}) {HEAD_UPDATE}", params)
+            # COPY (see _copy), in the change's transaction: all of it or nothing.
+            width = len(ENTRY_COLUMNS)
+            _copy(
+                cursor,
+                f"COPY ledger_auditentry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN",
+                [entries[i : i + width] for i in range(0, len(entries), width)],
+            )
+            _copy(
+                cursor, 'COPY ledger_treenode (level, "index", hash) FROM STDIN', zip(*[iter(nodes)] * 3, strict=True)
+            )
+            _run(cursor, HEAD_UPDATE, head_params)
         else:
             _execute(cursor, entry_sql, entries, direct=direct)
             _execute(cursor, node_sql, nodes, direct=direct)

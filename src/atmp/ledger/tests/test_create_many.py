@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 
 from atmp.accounts.models import Site
 from atmp.ledger import clock, merkle, verify, writer
@@ -133,3 +133,28 @@ def test_it_refuses_records_of_two_models_or_stored_ones(qa_reviewer, site):
         ch.create_many([site])
     with pytest.raises(TypeError, match="one model"), writer.change(actor=qa_reviewer, reason="") as ch:
         ch.create_many([*sites(1), qa_reviewer])
+
+
+def test_records_without_keys_take_them_in_order_as_inserts_would(qa_reviewer):
+    made = [Site(code=f"K{i}", name=f"Keyless {i}") for i in range(5)]
+    with writer.change(actor=qa_reviewer, reason="") as ch:
+        ch.create_many(made, batch_size=2)
+        after = Site(code="K9", name="Saved after")
+        ch.save(after)
+    keys = [site.pk for site in made]
+    assert keys == list(range(keys[0], keys[0] + 5))
+    assert after.pk == keys[-1] + 1  # the key's sequence stands where five INSERTs leave it
+    ids = AuditEntry.objects.filter(record_type="accounts.site").order_by("seq").values_list("record_id", flat=True)
+    assert list(ids)[-6:] == [str(k) for k in [*keys, after.pk]]
+    assert [s.code for s in Site.objects.filter(pk__in=keys).order_by("pk")] == [f"K{i}" for i in range(5)]
+    assert verify.run().ok
+
+
+@pytest.mark.postgres
+def test_a_nul_in_a_text_is_refused_on_postgresql_and_nothing_is_written(qa_reviewer):
+    before = state()
+    made = sites(3)
+    made[1].name = "Bad\x00name"
+    with pytest.raises(DataError, match="NUL"), writer.change(actor=qa_reviewer, reason="") as ch:
+        ch.create_many(made)
+    assert state() == before
