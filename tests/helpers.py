@@ -50,6 +50,28 @@ REQUIRE_POSTGRES = os.environ.get("ATMP_REQUIRE_POSTGRES") == "1"
 AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
 
+# --- benchmarks ---------------------------------------------------------------------------------
+
+
+def load_bench(name: str) -> Any:
+    """Import bench/NAME.py as atmp_bench_NAME (as `trace` it would stand in for the standard library's).
+
+    bench/ goes on the path while it loads, for its `from common import …`; the module is put in
+    sys.modules first because its dataclasses look their module up there.
+    """
+    bench = ROOT / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location(f"atmp_bench_{name}", bench / f"{name}.py")
+        assert spec is not None and spec.loader is not None, f"bench/{name}.py not found"
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(bench))
+    return module
+
+
 # --- running atmp -------------------------------------------------------------------------------
 
 

@@ -4,34 +4,18 @@ asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.helpers import load_bench
+
 pytestmark = pytest.mark.django_db
-
-
-def load_benchmark():
-    """Import bench/ebr.py under its own name (with bench/ on the path for its `common`)."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("atmp_bench_ebr", BENCH / "ebr.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH))
-    return module
 
 
 def test_the_ebr_benchmark_runs_tiny():
     from atmp.manufacturing.selectors.batches import exceptions
 
-    bench = load_benchmark()
+    bench = load_bench("ebr")
     batch, floor = bench.executed_batch(steps=3, leave_running=True)
     steps = list(batch.steps.order_by("number"))
     assert [s.progress for s in steps] == ["done", "done", "in_progress"]
@@ -57,7 +41,7 @@ def test_the_ebr_benchmark_runs_tiny():
 def test_the_exceptions_it_plans_appear_in_review():
     from atmp.manufacturing.selectors.batches import exceptions
 
-    bench = load_benchmark()
+    bench = load_bench("ebr")
     batch, _floor = bench.executed_batch(steps=3, leave_running=False, warn_every=1, correct_every=2, deviate_every=3)
     kinds = sorted(x.kind for x in exceptions(batch))
     assert kinds.count("acknowledged_warning") == 3 and kinds.count("correction") == 1

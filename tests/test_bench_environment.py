@@ -4,35 +4,20 @@ lines (a timing is never asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.helpers import load_bench
+
 pytestmark = pytest.mark.django_db
-
-
-def load_benchmark():
-    """Import bench/environment.py under its own name (with bench/ on the path for its `common`)."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("atmp_bench_environment", BENCH / "environment.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH))
-    return module
 
 
 def test_the_em_import_benchmark_runs_tiny():
     from atmp.environment.models import Result
     from atmp.environment.services.imports import import_results
 
-    bench = load_benchmark()
+    bench = load_bench("environment")
     rows = 500
     data = bench.generate(rows, action_every=200)
     assert bench.generate(rows, action_every=200) == data  # seeded

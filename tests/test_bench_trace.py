@@ -4,31 +4,15 @@ is never asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from tests.helpers import load_bench
+
 pytestmark = pytest.mark.django_db
 
 
-def load_benchmark():
-    """Import bench/trace.py under its own name: as `trace` it would stand in for the standard library's."""
-    sys.path.insert(0, str(BENCH))  # for its `from common import …`
-    try:
-        spec = importlib.util.spec_from_file_location("atmp_bench_trace", BENCH / "trace.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up there
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH))
-    return module
-
-
 def test_the_trace_benchmark_runs_tiny_and_its_four_methods_agree():
-    bench = load_benchmark()
+    bench = load_bench("trace")
 
     genealogy = bench.generate(2000, seed=1)
     counts = bench.load(genealogy)
