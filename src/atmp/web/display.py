@@ -291,6 +291,11 @@ class Names:
             self._cache[key] = str(found) if found is not None else None
         return self._cache[key]
 
+    def remember(self, rows: Any) -> None:
+        """Keep the names of rows the caller read at once (a print of many records), so `of` asks for none."""
+        for row in rows:
+            self._cache[(row._meta.label_lower, str(row.pk))] = str(row)
+
     def value(self, model: type[models.Model] | None, name: str, value: Any) -> str:
         """Return a changed value as shown: a foreign key by the name of what it points to."""
         if name == "meaning" and isinstance(value, str):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
-from atmp.manufacturing.selectors.batches import BatchException, entries_of, is_verified, verified_ids
+from atmp.manufacturing.selectors.batches import BatchException, entries_by_step, entries_of, is_verified, verified_ids
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -48,8 +48,13 @@ def _entries(step: BatchStep) -> list[dict[str, Any]]:
     return [entry_document(e, verified=e.pk in verified) for e in rows]
 
 
-def step_document(s: BatchStep, *, entries: bool = False) -> dict[str, Any]:
-    """Return a step as the API shows it (with its entries, superseded ones included, when asked)."""
+def step_document(
+    s: BatchStep, *, entries: bool = False, read: tuple[list[BatchEntry], set[int]] | None = None
+) -> dict[str, Any]:
+    """Return a step as the API shows it (with its entries, superseded ones included, when asked).
+
+    `read` is the step's entries and the verified ids among them when the caller read them for many steps.
+    """
     return {
         "id": s.pk,
         "record": s.record_key,
@@ -61,12 +66,19 @@ def step_document(s: BatchStep, *, entries: bool = False) -> dict[str, Any]:
         "ended_at": _time(s.ended_at),
         "room": s.room.code if s.room else None,
         "equipment": list(s.equipment),
-        "entries": _entries(s) if entries else None,
+        "entries": None
+        if not entries
+        else _entries(s)
+        if read is None
+        else [entry_document(e, verified=e.pk in read[1]) for e in read[0]],
     }
 
 
 def batch_document(b: Batch, *, entries: bool = False) -> dict[str, Any]:
-    """Return a batch as the API shows it."""
+    """Return a batch as the API shows it (its steps' entries read in two queries for all steps)."""
+    steps = list(b.steps.filter(voided=False).select_related("mbr_step", "room", "operator").order_by("number"))
+    by_step = entries_by_step(b) if entries and steps else {}
+    verified = verified_ids([e for rows in by_step.values() for e in rows])
     return {
         "id": b.pk,
         "record": b.record_key,
@@ -78,10 +90,7 @@ def batch_document(b: Batch, *, entries: bool = False) -> dict[str, Any]:
         "mbr": b.mbr_id,
         "patient": b.patient.coi if b.patient else None,
         "output_lot": b.output_lot.number,
-        "steps": [
-            step_document(s, entries=entries)
-            for s in b.steps.filter(voided=False).select_related("mbr_step", "room", "operator").order_by("number")
-        ],
+        "steps": [step_document(s, entries=entries, read=(by_step.get(s.pk, []), verified)) for s in steps],
     }
 
 

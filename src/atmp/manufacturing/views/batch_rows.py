@@ -9,8 +9,8 @@ from typing import Any
 from django.urls import reverse
 
 from atmp.ledger import signatures
-from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
-from atmp.manufacturing.selectors.batches import entries_of, needs_verification, verified_ids
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, MbrControl, MbrMaterial, MbrParameter
+from atmp.manufacturing.selectors.batches import entries_by_step, entries_of, needs_verification, verified_ids
 from atmp.manufacturing.views.batch_forms import entry_name
 from atmp.trace.units import display as shown
 
@@ -40,13 +40,65 @@ def exception_links(batch: Batch, found: list[dict[str, Any]]) -> list[dict[str,
     return found
 
 
+def entry_signatures(entries: list[BatchEntry]) -> dict[int, list[signatures.ShownSignature]]:
+    """Return each entry's signatures as signatures.for_record shows them, by entry id, in two queries for all."""
+    from django.db.models import Max
+
+    from atmp.ledger.models import AuditEntry, Signature
+
+    if not entries:
+        return {}
+    record_type = entries[0].record_type()
+    rows = Signature.objects.filter(record_type=record_type, record_id__in=[str(e.pk) for e in entries])
+    signed: dict[int, list[Signature]] = {}
+    for sig in rows.order_by("-entry_seq"):
+        signed.setdefault(int(sig.record_id), []).append(sig)
+    # The content version of each signed entry, as signatures.content_version reads it for one.
+    authored = AuditEntry.objects.filter(
+        record_type=record_type, record_id__in=[str(pk) for pk in signed], action__in=signatures.AUTHORING_ACTIONS
+    )
+    content = dict(
+        authored.order_by().values("record_id").annotate(v=Max("record_version")).values_list("record_id", "v")
+    )
+    return {
+        pk: [
+            signatures.ShownSignature(
+                signature=sig,
+                label=signatures.MEANINGS.get(sig.meaning, sig.meaning),
+                superseded=signatures.is_superseded(sig, content=int(content.get(str(pk)) or 0)),
+            )
+            for sig in sigs
+        ]
+        for pk, sigs in signed.items()
+    }
+
+
+def rows_by_step(
+    batch: Batch, steps: list[BatchStep], *, with_signatures: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """Return step_rows for each of the batch's steps given, by step id, in a fixed number of queries (the print's)."""
+    by_step = entries_by_step(batch)
+    every = [e for rows in by_step.values() for e in rows]
+    verified = verified_ids(every)
+    signed = entry_signatures(every) if with_signatures else None
+    return {s.pk: _rows(s, by_step.get(s.pk, []), verified, signed) for s in steps}
+
+
 def step_rows(step: BatchStep, *, with_signatures: bool = False) -> list[dict[str, Any]]:
     """Return the step's entries as the pages show them: every one, superseded ones marked, with their deviation.
 
     with_signatures adds each entry's signatures (the print's manifestations: name, time, meaning).
     """
     entries = entries_of(step)
-    verified = verified_ids(entries)
+    return _rows(step, entries, verified_ids(entries), entry_signatures(entries) if with_signatures else None)
+
+
+def _rows(
+    step: BatchStep,
+    entries: list[BatchEntry],
+    verified: set[int],
+    signed: dict[int, list[signatures.ShownSignature]] | None,
+) -> list[dict[str, Any]]:
     superseded = {e.supersedes_id for e in entries if e.supersedes_id is not None and not e.voided} | {
         e.pk for e in entries if e.voided
     }
@@ -61,7 +113,7 @@ def step_rows(step: BatchStep, *, with_signatures: bool = False) -> list[dict[st
             "deviation_url": reverse("web:record", args=[e.deviation.record_type(), e.deviation.pk])
             if e.deviation
             else None,
-            "signatures": signatures.for_record(e) if with_signatures else [],
+            "signatures": signed.get(e.pk, []) if signed is not None else [],
         }
         for e in entries
     ]
@@ -71,21 +123,38 @@ def _number(value: Any) -> str:
     return "…" if value is None else f"{value.normalize():f}"
 
 
-def step_ranges(step: BatchStep) -> list[str]:
-    """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words."""
-    mbr_step = step.mbr_step
-    lines = [
+Lines = tuple[list[MbrParameter], list[MbrControl], list[MbrMaterial]]
+
+
+def lines_by_step(steps: list[BatchStep]) -> dict[int, Lines]:
+    """Return the parameters, controls and bill of materials of each step's master step, by its id (3 queries)."""
+    ids = {s.mbr_step_id for s in steps}
+    found: dict[int, Lines] = {pk: ([], [], []) for pk in ids}
+    for p in MbrParameter.objects.filter(step_id__in=ids, voided=False).order_by("position", "pk"):
+        found[p.step_id][0].append(p)
+    for c in MbrControl.objects.filter(step_id__in=ids, voided=False).order_by("position", "pk"):
+        found[c.step_id][1].append(c)
+    materials = MbrMaterial.objects.filter(step_id__in=ids, voided=False).select_related("material")
+    for m in materials.order_by("position", "pk"):
+        found[m.step_id][2].append(m)
+    return found
+
+
+def step_ranges(step: BatchStep, lines: Lines | None = None) -> list[str]:
+    """Return the step's parameters with their ranges, controls with their limits, and bill of materials, in words.
+
+    `lines` is what lines_by_step read for the step, when the caller read it for many.
+    """
+    parameters, controls, materials = lines if lines is not None else lines_by_step([step])[step.mbr_step_id]
+    words = [
         f"{p.name}: normal {_number(p.nor_low)}–{_number(p.nor_high)} {shown(p.unit)}, "
         f"acceptable {_number(p.par_low)}–{_number(p.par_high)} {shown(p.unit)}"
-        for p in mbr_step.parameters.filter(voided=False).order_by("position")
+        for p in parameters
     ]
-    lines += [
-        f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {shown(c.unit)}"
-        for c in mbr_step.controls.filter(voided=False).order_by("position")
-    ]
-    lines += [
+    words += [f"{c.name}: limits {_number(c.low)}–{_number(c.high)} {shown(c.unit)}" for c in controls]
+    words += [
         f"{m.material.code} {m.material.name}: {_number(m.quantity)} {shown(m.unit)} ± {_number(m.tolerance_percent)} %"
         + (" (verified by a second person)" if m.verification else "")
-        for m in mbr_step.materials.filter(voided=False).select_related("material").order_by("position")
+        for m in materials
     ]
-    return lines
+    return words
