@@ -26,8 +26,11 @@ pages. Measured:
 * (c) the operator's pages: the batch list, the 11-step batch's page and a step page, as its
   operator, p50 and p95 (target p95 < 200 ms); baseline: the bare query of the rows each shows.
 
-The batch PDF is not measured here (bench/print_pdf.py prints records). Figures are reported, never
-asserted; docs/performance.md keeps them with the machine's load average, printed here.
+* (b) print: the batch record's PDF/A export (`printed.batch_pdf`: the proofs of the batch, its steps
+  and entries, the print HTML, WeasyPrint) for the N-step batch, a few samples; baseline: its print
+  HTML alone (`printed.print_html`, the same template and rows).
+
+Figures are reported, never asserted; docs/performance.md keeps them with the machine's load average, printed here.
 """
 
 from __future__ import annotations
@@ -202,6 +205,25 @@ def entry_figures(step: Any, operator: Any, samples: int) -> dict[str, Any]:
     return {"entry": summary_ms(ours), "audited_write": summary_ms(base)}
 
 
+def pdf_figures(batch_id: int, reader: Any, samples: int) -> dict[str, Any]:
+    """Return the print HTML's and the PDF's times for the batch, and the PDF's size and record count."""
+    from atmp.manufacturing import printed
+    from atmp.manufacturing.models import Batch
+
+    def html() -> str:
+        return printed.print_html(reader, Batch.objects.get(pk=batch_id), printed_at=dt.datetime.now(dt.UTC))
+
+    made: list[bytes] = []
+
+    def pdf() -> None:
+        made.append(printed.batch_pdf(reader, Batch.objects.get(pk=batch_id)))
+
+    figures = {"print_html": summary_ms(timed(html, samples)), "pdf": summary_ms(timed(pdf, samples))}
+    figures["pdf_bytes"] = len(made[-1])
+    figures["pdf_records"] = 1 + len(printed.members(Batch.objects.get(pk=batch_id)))
+    return figures
+
+
 def worker(steps: int, samples: int, demo: bool) -> dict[str, Any]:
     """Load the demo, execute the batches, then take every figure (in a fresh database)."""
     from common import backend, init_database, setup_django
@@ -242,6 +264,11 @@ def worker(steps: int, samples: int, demo: bool) -> dict[str, Any]:
     api = f"/api/v1/manufacturing/batches/{big.number}"
     figures["document_api"] = summary_ms(timed(page_getter(qa_client, api), samples))
     log(f"{backend()}: review and document timed")
+    # The printed record (issue 14: "the review page and the PDF of a 300-step batch record"): its
+    # print HTML (the PDF's own baseline: the same template and rows, before WeasyPrint) and the whole
+    # PDF/A export with the proofs of every record; a few samples, each takes seconds.
+    figures |= pdf_figures(big_id, floor["qa"], max(2, samples // 5))
+    log(f"{backend()}: batch print and PDF timed")
 
     step = small.steps.order_by("number")[5]
     pages = {
@@ -282,6 +309,8 @@ def table(results: list[dict[str, Any]]) -> str:
             (f"(b) batch document, {n} steps", "document", "bare query of its rows", "bare_batch", ""),
             (f"(b) GET /api/v1/…/batches/{{number}}, {n} steps", "document_api", "bare query of its rows",
              "bare_batch", ""),
+            (f"(b) batch record PDF/A, {n} steps ({r.get('pdf_records', 0):,} records' proofs, "
+             f"{r.get('pdf_bytes', 0) / 1024:,.0f} KiB)", "pdf", "its print HTML", "print_html", ""),
             ("(c) batch list (operator)", "batch_list", "bare query of the list", "batch_list_bare",
              f"p95 < {TARGET_PAGE_MS:.0f} ms"),
             ("(c) batch page, 11 steps", "batch_page", "bare query of its rows", "batch_page_bare",

@@ -27,6 +27,9 @@ def test_the_ebr_benchmark_runs_tiny():
     client.force_login(floor["qa"])
     assert bench.page_getter(client, f"/manufacturing/batches/{batch.pk}/")().status_code == 200
     assert bench.page_getter(client, f"/api/v1/manufacturing/batches/{batch.number}")().status_code == 200
+    printed = bench.pdf_figures(batch.pk, floor["qa"], 1)
+    assert printed["pdf"]["n"] == printed["print_html"]["n"] == 1
+    assert printed["pdf_bytes"] > 0 and printed["pdf_records"] > len(steps)  # the batch, its steps, entries
     figures = bench.entry_figures(steps[-1], floor["operator"], 2)
     assert figures["entry"]["n"] == figures["audited_write"]["n"] == 2
     assert steps[-1].entries.count() == 2 + 2 * 3  # its two, then one untimed and two timed of each
@@ -34,6 +37,7 @@ def test_the_ebr_benchmark_runs_tiny():
     cell = {"p50": 1.0, "p95": 2.0}
     keys = ["entry", "audited_write", "review_page", "bare_batch", "exceptions", "document", "document_api"]
     keys += ["batch_list", "batch_list_bare", "batch_page", "batch_page_bare", "step_page", "step_page_bare"]
+    keys += ["pdf", "print_html"]
     text = bench.table([{"backend": "x", "steps": 3, **dict.fromkeys(keys, cell)}])
     assert "| x | (a) one parameter entry, every check | 1.0 / 2.0 |" in text and "✓" in text
 
