@@ -98,6 +98,7 @@ def summary_pdf(request: HttpRequest, site: str) -> HttpResponse:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
     except LedgerError:
         raise Http404(f"no site {site}") from None
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="em-summary-{place.code}-{month}.pdf"'
+    from atmp.printing.pdf import download
+
+    response: HttpResponse = download(data, f"em-summary-{place.code}-{month}.pdf")
     return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -289,16 +289,40 @@ def is_superseded(sig: Signature, *, content: int) -> bool:
 
 def for_record(record: GmpRecord) -> list[ShownSignature]:
     """Return the record's signatures, newest first, each marked superseded if its content changed since."""
-    rows = list(
-        Signature.objects.filter(record_type=record.record_type(), record_id=str(record.pk)).order_by("-entry_seq")
+    return for_records([record]).get(record.pk, [])
+
+
+def for_records(records: Sequence[GmpRecord]) -> dict[Any, list[ShownSignature]]:
+    """Return for_record of each record of one type, by primary key, in two queries for all of them."""
+    from django.db.models import Max
+
+    if not records:
+        return {}
+    record_type = records[0].record_type()
+    by_id = {str(r.pk): r.pk for r in records}
+    signed: dict[str, list[Signature]] = {}
+    for sig in Signature.objects.filter(record_type=record_type, record_id__in=list(by_id)).order_by("-entry_seq"):
+        signed.setdefault(sig.record_id, []).append(sig)
+    if not signed:
+        return {}
+    # Each signed record's content version, as content_version reads it for one.
+    authored = AuditEntry.objects.filter(
+        record_type=record_type, record_id__in=list(signed), action__in=AUTHORING_ACTIONS
     )
-    content = content_version(record) if rows else 0
-    return [
-        ShownSignature(
-            signature=s, label=MEANINGS.get(s.meaning, s.meaning), superseded=is_superseded(s, content=content)
-        )
-        for s in rows
-    ]
+    content = dict(
+        authored.order_by().values("record_id").annotate(v=Max("record_version")).values_list("record_id", "v")
+    )
+    return {
+        by_id[record_id]: [
+            ShownSignature(
+                signature=sig,
+                label=MEANINGS.get(sig.meaning, sig.meaning),
+                superseded=is_superseded(sig, content=int(content.get(record_id) or 0)),
+            )
+            for sig in sigs
+        ]
+        for record_id, sigs in signed.items()
+    }
 
 
 def current(record: GmpRecord, meaning: str) -> list[Signature]:

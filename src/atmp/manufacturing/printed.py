@@ -15,7 +15,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-import atmp
 from atmp.accounts.models import User
 from atmp.ledger import signatures
 from atmp.ledger.models import AuditEntry
@@ -25,6 +24,7 @@ from atmp.manufacturing.selectors.batch_documents import batch_document, excepti
 from atmp.manufacturing.selectors.batches import exceptions
 from atmp.manufacturing.views.batch_rows import exception_links, lines_by_step, rows_by_step, step_ranges
 from atmp.web import display
+from atmp.web.record_page import print_stamp
 
 log = logging.getLogger("atmp.printing")
 
@@ -72,8 +72,12 @@ def _names(records: list[GmpRecord]) -> display.Names:
     return names
 
 
-def print_context(user: User | None, batch: Batch) -> dict[str, Any]:
-    """Return what the batch's print shows: the page's header, exceptions and steps, with every signature."""
+def print_context(user: User | None, batch: Batch, parts: list[GmpRecord] | None = None) -> dict[str, Any]:
+    """Return what the batch's print shows: the page's header, exceptions and steps, with every signature.
+
+    parts: the batch's member records (`members`), when the caller read them already.
+    """
+    parts = members(batch) if parts is None else parts
     zone = display.site_zone(batch)
     steps = sorted(
         batch.steps.filter(voided=False).select_related("mbr_step", "room", "operator"), key=lambda s: s.number
@@ -93,7 +97,8 @@ def print_context(user: User | None, batch: Batch) -> dict[str, Any]:
         "steps": [
             {"step": s, "ranges": step_ranges(s, lines[s.mbr_step_id]), "rows": rows.get(s.pk, [])} for s in steps
         ],
-        "history": _history([batch, *members(batch)], zone),
+        "history": _history([batch, *parts], zone),
+        "record_count": 1 + len(parts),
         "for_print": True,
     }
 
@@ -105,19 +110,11 @@ def print_html(
     printed_at: dt.datetime,
     printed_by: str | None = None,
     checkpoint_size: int | None = None,
-    record_count: int | None = None,
+    parts: list[GmpRecord] | None = None,
 ) -> str:
     """Return the batch record in print mode: the HTML its PDF is rendered from."""
-    context = print_context(user, batch)
-    zone = context["zone"]
-    context |= {
-        "printed_at": display.utc(printed_at),
-        "printed_at_local": display.in_zone(printed_at, zone) if zone else "",
-        "printed_by": printed_by or (user.full_name or user.username if user is not None else "atmp"),
-        "atmp_version": atmp.__version__,
-        "checkpoint_size": checkpoint_size,
-        "record_count": record_count,
-    }
+    context = print_context(user, batch, parts)
+    context |= print_stamp(user, context["zone"], printed_at, printed_by=printed_by, checkpoint_size=checkpoint_size)
     return render_to_string("manufacturing/batch_print.html", context)
 
 
@@ -136,10 +133,17 @@ def batch_pdf(user: User | None, batch: Batch, *, printed_by: str | None = None)
         printed_at=printed_at,
         printed_by=printed_by,
         checkpoint_size=carried.checkpoint.size,
-        record_count=1 + len(parts),
+        parts=parts,
     )
     data = pdf.render_pdf(html, attachments=carried.attachments, title=f"Batch {batch.number}", created=printed_at)
     # Printing is a read, not a GMP write: no ledger entry (docs/printing.md), only this log line.
     reader = user.username if user is not None else printed_by
     log.info("printed batch %s (%s:%s v%s) for %s", batch.number, batch.record_type(), batch.pk, batch.version, reader)
     return data
+
+
+def pdf_download(data: bytes, batch: Batch) -> Any:
+    """Return the batch's PDF as a download named after its number and version (the page's and the API's)."""
+    from atmp.printing.pdf import download
+
+    return download(data, f"batch-{batch.number}-v{batch.version}.pdf")

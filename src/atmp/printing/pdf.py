@@ -33,6 +33,15 @@ class Attachment:
     description: str
 
 
+def download(data: bytes, filename: str) -> Any:
+    """Return the PDF as an HTTP download named filename (SecurityMiddleware adds nosniff to every response)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def static_path(url: str) -> Path | None:
     """Return the package static file a URL under BASE_URL names, or None for anything else."""
     from django.conf import settings

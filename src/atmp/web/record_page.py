@@ -164,15 +164,26 @@ def print_html(
 ) -> str:
     """Return the record page in print mode: the HTML its PDF is rendered from."""
     context = record_context(user, record, for_print=True)
-    zone = context["zone"]
-    context |= {
+    context |= print_stamp(user, context["zone"], printed_at, printed_by=printed_by, checkpoint_size=checkpoint_size)
+    return render_to_string("web/record.html", context)
+
+
+def print_stamp(
+    user: User | None,
+    zone: str | None,
+    printed_at: dt.datetime,
+    *,
+    printed_by: str | None = None,
+    checkpoint_size: int | None = None,
+) -> dict[str, Any]:
+    """Return what a printed page's foot says: when (UTC and the site's zone), by whom, which atmp and checkpoint."""
+    return {
         "printed_at": display.utc(printed_at),
         "printed_at_local": display.in_zone(printed_at, zone) if zone else "",
         "printed_by": printed_by or (user.full_name or user.username if user is not None else "atmp"),
         "atmp_version": atmp.__version__,
         "checkpoint_size": checkpoint_size,
     }
-    return render_to_string("web/record.html", context)
 
 
 def record_pdf(user: User | None, record: GmpRecord, *, printed_by: str | None = None) -> bytes:

@@ -102,9 +102,9 @@ def record_pdf(request: HttpRequest, record_type: str, record_id: str) -> HttpRe
     except LedgerError as exc:
         messages.error(request, f"The PDF could not be made: {exc}")
         return redirect("web:record", record_type=record_type, record_id=record_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    name = f"atmp-{record_type}-{rec.pk}-v{rec.version}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    from atmp.printing.pdf import download
+
+    response: HttpResponse = download(data, f"atmp-{record_type}-{rec.pk}-v{rec.version}.pdf")
     return response
 
 

@@ -265,14 +265,14 @@ def get_batch_exceptions(request: HttpRequest, number: BatchNumber) -> list[dict
 def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
     """Return the batch record as PDF/A-3b (404 for a batch that does not exist or that you may not see)."""
     from atmp.ledger.errors import NotFound
-    from atmp.manufacturing.printed import batch_pdf
-    from atmp.manufacturing.views.batches import pdf_response
+    from atmp.manufacturing.printed import batch_pdf, pdf_download
 
     try:
         found = _batch(request, number)
     except InvalidInput:
         raise NotFound(f"there is no batch {number!r}") from None
-    return pdf_response(batch_pdf(user_of(request), found), found)
+    response: HttpResponse = pdf_download(batch_pdf(user_of(request), found), found)
+    return response
 
 
 @router.post("/manufacturing/batches/{number}/steps/{step_number}/start", response=answers({200: BatchStepOut}))

@@ -40,39 +40,6 @@ def exception_links(batch: Batch, found: list[dict[str, Any]]) -> list[dict[str,
     return found
 
 
-def entry_signatures(entries: list[BatchEntry]) -> dict[int, list[signatures.ShownSignature]]:
-    """Return each entry's signatures as signatures.for_record shows them, by entry id, in two queries for all."""
-    from django.db.models import Max
-
-    from atmp.ledger.models import AuditEntry, Signature
-
-    if not entries:
-        return {}
-    record_type = entries[0].record_type()
-    rows = Signature.objects.filter(record_type=record_type, record_id__in=[str(e.pk) for e in entries])
-    signed: dict[int, list[Signature]] = {}
-    for sig in rows.order_by("-entry_seq"):
-        signed.setdefault(int(sig.record_id), []).append(sig)
-    # The content version of each signed entry, as signatures.content_version reads it for one.
-    authored = AuditEntry.objects.filter(
-        record_type=record_type, record_id__in=[str(pk) for pk in signed], action__in=signatures.AUTHORING_ACTIONS
-    )
-    content = dict(
-        authored.order_by().values("record_id").annotate(v=Max("record_version")).values_list("record_id", "v")
-    )
-    return {
-        pk: [
-            signatures.ShownSignature(
-                signature=sig,
-                label=signatures.MEANINGS.get(sig.meaning, sig.meaning),
-                superseded=signatures.is_superseded(sig, content=int(content.get(str(pk)) or 0)),
-            )
-            for sig in sigs
-        ]
-        for pk, sigs in signed.items()
-    }
-
-
 def rows_by_step(
     batch: Batch, steps: list[BatchStep], *, with_signatures: bool = False
 ) -> dict[int, list[dict[str, Any]]]:
@@ -80,7 +47,7 @@ def rows_by_step(
     by_step = entries_by_step(batch)
     every = [e for rows in by_step.values() for e in rows]
     verified = verified_ids(every)
-    signed = entry_signatures(every) if with_signatures else None
+    signed = signatures.for_records(every) if with_signatures else None
     return {s.pk: _rows(s, by_step.get(s.pk, []), verified, signed) for s in steps}
 
 
@@ -90,7 +57,7 @@ def step_rows(step: BatchStep, *, with_signatures: bool = False) -> list[dict[st
     with_signatures adds each entry's signatures (the print's manifestations: name, time, meaning).
     """
     entries = entries_of(step)
-    return _rows(step, entries, verified_ids(entries), entry_signatures(entries) if with_signatures else None)
+    return _rows(step, entries, verified_ids(entries), signatures.for_records(entries) if with_signatures else None)
 
 
 def _rows(

@@ -106,6 +106,7 @@ def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
     """Download the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
     from atmp.ledger.errors import LedgerError
     from atmp.manufacturing.printed import batch_pdf as render
+    from atmp.manufacturing.printed import pdf_download
 
     found = _find(request, record_id)
     try:
@@ -113,15 +114,7 @@ def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
     except LedgerError as exc:
         messages.error(request, f"The PDF could not be made: {exc}")
         return redirect("manufacturing:batch_page", found.pk)
-    return pdf_response(data, found)
-
-
-def pdf_response(data: bytes, batch: Batch) -> HttpResponse:
-    """Return the batch's PDF as a download named after its number and version."""
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.number}-v{batch.version}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_download(data, found)
 
 
 def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
