@@ -153,6 +153,9 @@ class MbrParameter(_StepContent):
     class Meta:
         ordering = ["step_id", "position"]
 
+    def __str__(self) -> str:
+        return f"parameter {self.name} ({self.unit})"
+
 
 class MbrControl(_StepContent):
     """An in-process control with its limits (either may be open)."""
@@ -168,6 +171,9 @@ class MbrControl(_StepContent):
 
     class Meta:
         ordering = ["step_id", "position"]
+
+    def __str__(self) -> str:
+        return f"in-process control {self.name} ({self.unit})"
 
 
 class MbrMaterial(_StepContent):
@@ -185,3 +191,6 @@ class MbrMaterial(_StepContent):
 
     class Meta:
         ordering = ["step_id", "position"]
+
+    def __str__(self) -> str:
+        return f"bill-of-materials line {self.position}"
