@@ -40,7 +40,9 @@ def _register() -> None:
 
     commands.register(main)
     from atmp.accounts import cli as accounts_cli
+    from atmp.cli import reviews as reviews_cli
 
+    ledger_cli.ledger.add_command(reviews_cli.review)
     main.add_command(ledger_cli.ledger)
     main.add_command(ledger_cli.backup)
     main.add_command(ledger_cli.restore)

@@ -45,6 +45,9 @@ class TrailQuery(Schema):
 
     record_type: Annotated[str, bounded(100)] | None = None
     record_id: Annotated[str, bounded(64)] | None = None
+    with_parts: bool = Field(
+        False, description="with record_type and record_id: its parts too (a batch's steps and entries)"
+    )
     actor: Annotated[str, bounded(150)] | None = Field(None, description="a username or a user id")
     action: Annotated[str, bounded(40)] | None = None
     since: Annotated[str, bounded(40)] | None = Field(None, description="from this time (included), e.g. 2026-11-25")
@@ -162,15 +165,53 @@ class SignIn(BodyIn):
 @requires("audit.view")
 def list_entries(request: HttpRequest, q: Query[TrailQuery]) -> dict[str, Any]:
     """Return a page of the audit trail, newest first, filtered by record, actor, action and time."""
-    f = trail.TrailFilter(
-        record_type=q.record_type or None,
-        record_id=q.record_id or None,
-        actor_id=selectors.actor_id_of(q.actor) if q.actor else None,
-        action=q.action or None,
-        since=_time(q.since, "since"),
-        until=_time(q.until, "until"),
-    )
+    f = _selection(q)
     return _page(trail.trail(f, before=q.before, limit=q.limit, scope=visibility.entry_scope(user_of(request))))
+
+
+class TrailReviewIn(BodyIn):
+    """The selection of the trail to review (as GET /ledger/entries filters it) and what the reviewer says of it."""
+
+    record_type: Annotated[str, bounded(100)] | None = None
+    record_id: Annotated[str, bounded(64)] | None = None
+    with_parts: bool = Field(
+        False, description="with record_type and record_id: its parts too (a batch's steps and entries)"
+    )
+    actor: Annotated[str, bounded(150)] | None = Field(None, description="a username or a user id")
+    action: Annotated[str, bounded(40)] | None = Field(
+        None, description="an action, or '-sign-ins' for every GMP change"
+    )
+    since: Annotated[str, bounded(40)] | None = None
+    until: Annotated[str, bounded(40)] | None = None
+    comment: Annotated[str, bounded(4000)] = Field(min_length=1, description="what you reviewed")
+
+
+class TrailReviewOut(Schema):
+    """A started audit-trail review: sign it 'audit_trail_reviewed' with its outcome (POST …/signatures)."""
+
+    record_type: str
+    id: int
+    version: int
+    first_seq: int | None
+    last_seq: int | None
+    entry_count: int
+    excluded_count: int
+    entries_hash: str
+
+
+@router.post("/ledger/reviews", response=answers({201: TrailReviewOut}), tags=["ledger"])
+@requires("audit.review")
+def start_review(request: HttpRequest, body: TrailReviewIn) -> Status[dict[str, Any]]:
+    """Record a review over the entries the selection holds now; its reviewer's own entries are left out."""
+    from atmp.ledger import reviews
+
+    selection = _selection(body)
+    reviewer = user_of(request)
+    review = reviews.start_review(
+        actor=reviewer, filter=selection, comment=body.comment, visible=visibility.entry_scope(reviewer)
+    )
+    fields = ("id", "version", "first_seq", "last_seq", "entry_count", "excluded_count", "entries_hash")
+    return Status(201, {"record_type": review.record_type()} | {k: getattr(review, k) for k in fields})
 
 
 @router.get("/ledger/entries/{seq}", response=answers({200: EntryOut}), tags=["ledger"])
@@ -294,6 +335,21 @@ def sign_record(
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _selection(q: TrailQuery | TrailReviewIn) -> trail.TrailFilter:
+    """Return the trail filter a query or a review names; with_parts needs the record it applies to."""
+    if q.with_parts and not (q.record_type and q.record_id):
+        raise BadRequest("with_parts", "give the record_type and record_id of the record whose parts to include")
+    return trail.TrailFilter(
+        record_type=q.record_type or None,
+        record_id=q.record_id or None,
+        with_parts=q.with_parts,
+        actor_id=selectors.actor_id_of(q.actor) if q.actor else None,
+        action=q.action or None,
+        since=_time(q.since, "since"),
+        until=_time(q.until, "until"),
+    )
 
 
 def _time(value: str | None, name: str) -> Any:

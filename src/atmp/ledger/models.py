@@ -162,6 +162,8 @@ class AuditTrailReview(GmpRecord):
 
     record_type_filter = models.CharField(max_length=100, blank=True)
     record_id_filter = models.CharField(max_length=64, blank=True)
+    # The record's parts too (atmp.ledger.parts): a batch with its steps and entries.
+    with_parts_filter = models.BooleanField(default=False)
     actor_id_filter = models.BigIntegerField(null=True, blank=True)
     action_filter = models.CharField(max_length=40, blank=True)
     since = models.DateTimeField(null=True, blank=True)

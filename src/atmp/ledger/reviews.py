@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 
 from django.db.models import Q
 
@@ -82,6 +83,7 @@ def start_review(
     review = AuditTrailReview(
         record_type_filter=filter.record_type or "",
         record_id_filter=filter.record_id or "",
+        with_parts_filter=filter.with_parts,
         actor_id_filter=filter.actor_id,
         action_filter=filter.action or "",
         since=filter.since,
@@ -127,6 +129,7 @@ def selection_of(review: AuditTrailReview) -> trail.TrailFilter:
     return trail.TrailFilter(
         record_type=review.record_type_filter or None,
         record_id=review.record_id_filter or None,
+        with_parts=review.with_parts_filter,
         actor_id=review.actor_id_filter,
         action=review.action_filter or None,
         since=review.since,
@@ -143,3 +146,44 @@ def own_entries(review: AuditTrailReview, user_id: int) -> int:
         .filter(seq__gte=review.first_seq, seq__lte=review.last_seq, actor_id=user_id)
         .count()
     )
+
+
+def covering(seqs: Collection[int]) -> dict[int, list[AuditTrailReview]]:
+    """Return, for each of these entries that a signed review covers, the reviews that cover it.
+
+    A review covers the entries its selection held between its first and last seq, but not its
+    reviewer's own (start_review leaves them out for a second reviewer).
+    """
+    if not seqs:
+        return {}
+    from atmp.ledger.models import Signature
+
+    signed = Signature.objects.filter(
+        record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
+    ).values_list("record_id", flat=True)
+    found = AuditTrailReview.objects.filter(
+        pk__in=[int(pk) for pk in signed if str(pk).isdigit()],
+        voided=False,
+        first_seq__lte=max(seqs),
+        last_seq__gte=min(seqs),
+    ).order_by("pk")
+    wanted = sorted(seqs)
+    covered: dict[int, list[AuditTrailReview]] = {}
+    for review in found:
+        inside = [s for s in wanted if review.first_seq <= s <= review.last_seq]  # type: ignore[operator]
+        for chunk in range(0, len(inside), 2000):
+            hits = (
+                trail.filtered(selection_of(review))
+                .filter(seq__in=inside[chunk : chunk + 2000])
+                .exclude(actor_id=review.created_by_id)  # type: ignore[attr-defined]
+            )
+            for seq in hits.values_list("seq", flat=True):
+                covered.setdefault(seq, []).append(review)
+    return covered
+
+
+def unreviewed(selection: trail.TrailFilter) -> list[int]:
+    """Return the seqs of the entries the selection holds that no signed review covers, oldest first."""
+    seqs = list(trail.filtered(selection).order_by("seq").values_list("seq", flat=True))
+    covered = covering(seqs)
+    return [s for s in seqs if s not in covered]

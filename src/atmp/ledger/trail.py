@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from atmp.ledger import parts
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import rfc3339
 
@@ -31,6 +32,9 @@ class TrailFilter:
     action: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    # With record_type and record_id: the record's parts too (atmp.ledger.parts), e.g. a batch's
+    # steps and entries, so that one review covers the whole batch record.
+    with_parts: bool = False
 
 
 @dataclass
@@ -66,10 +70,16 @@ WITHOUT_SIGN_INS = "-sign-ins"
 def filtered(f: TrailFilter, *, scope: Q | None = None) -> QuerySet[AuditEntry]:
     """Return the entries the filter selects, within `scope` (what the reader may see; None: everything)."""
     qs = AuditEntry.objects.all() if scope is None else AuditEntry.objects.filter(scope)
-    if f.record_type:
-        qs = qs.filter(record_type=f.record_type)
-    if f.record_id:
-        qs = qs.filter(record_id=f.record_id)
+    if f.with_parts and f.record_type and f.record_id:
+        wanted = Q(pk__in=[])
+        for part_type, ids in parts.of(f.record_type, f.record_id).items():
+            wanted |= Q(record_type=part_type, record_id__in=ids)
+        qs = qs.filter(wanted)
+    else:
+        if f.record_type:
+            qs = qs.filter(record_type=f.record_type)
+        if f.record_id:
+            qs = qs.filter(record_id=f.record_id)
     if f.actor_id is not None:
         qs = qs.filter(actor_id=f.actor_id)
     if f.action == WITHOUT_SIGN_INS:

@@ -25,8 +25,11 @@ class ManufacturingConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        """Count the equipment whose calibration or maintenance is overdue, at every `atmp tick`."""
-        from atmp.ledger import periodic
+        """Count overdue equipment at every `atmp tick`; declare a batch's parts (steps, entries) to the ledger."""
+        from atmp.ledger import parts, periodic
+        from atmp.manufacturing.selectors.batches import batch_parts
         from atmp.manufacturing.selectors.equipment import overdue_summary
 
         periodic.register("manufacturing.equipment_due", overdue_summary)
+        # A review of a batch's audit trail covers its steps and entries too (QP certification asks for it).
+        parts.register("manufacturing.batch", batch_parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -47,7 +48,25 @@ def _history(records: list[GmpRecord], zone: str | None) -> list[Any]:
     for record_type, ids in by_type.items():
         wanted |= Q(record_type=record_type, record_id__in=ids)
     names = _names(records)
-    return [display.entry_row(e, zone=zone, names=names) for e in AuditEntry.objects.filter(wanted).order_by("-seq")]
+    rows = [display.entry_row(e, zone=zone, names=names) for e in AuditEntry.objects.filter(wanted).order_by("-seq")]
+    return [_shown_above(r) for r in rows]
+
+
+# A step's or an entry's values at creation are what the step tables above print (a later change
+# shows old → new here), and entries.jsonl carries every field: repeating a dozen fields per entry
+# doubled the pages and the time of a long batch's print (docs/performance.md, batch record PDF).
+SHOWN_ABOVE = {
+    BatchStep.record_type(): "created: its values are in the steps above (every field in entries.jsonl)",
+    BatchEntry.record_type(): "created: its values are in its step's table above (every field in entries.jsonl)",
+}
+
+
+def _shown_above(row: display.EntryRow) -> display.EntryRow:
+    """Return the row with a creation of a step or an entry pointing at the step tables instead of its fields."""
+    note = SHOWN_ABOVE.get(row.entry.record_type)
+    if note is None or row.entry.action not in display.CREATIONS:
+        return row
+    return replace(row, changes=[], changes_shown_as=note)
 
 
 def _names(records: list[GmpRecord]) -> display.Names:

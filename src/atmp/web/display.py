@@ -358,6 +358,8 @@ class EntryRow:
     at_utc: str
     at_local: str
     reviews: tuple[tuple[int, str], ...] = ()  # (review id, its page) of signed reviews covering it
+    # Shown instead of the changes, where a print shows the values elsewhere (the batch record's steps).
+    changes_shown_as: str = ""
 
     @property
     def folded(self) -> bool:
@@ -401,29 +403,10 @@ def mark_reviewed(rows: list[EntryRow]) -> list[EntryRow]:
     """Return the rows with the signed audit-trail reviews that cover each entry."""
     if not rows:
         return rows
-    from atmp.ledger.models import AuditTrailReview, Signature
-    from atmp.ledger.reviews import selection_of
-    from atmp.ledger.trail import filtered
+    from atmp.ledger.reviews import covering
 
-    seqs = [r.entry.seq for r in rows]
-    signed = Signature.objects.filter(
-        record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
-    ).values_list("record_id", flat=True)
-    reviews = AuditTrailReview.objects.filter(
-        pk__in=[int(pk) for pk in signed if str(pk).isdigit()],
-        voided=False,
-        first_seq__lte=max(seqs),
-        last_seq__gte=min(seqs),
-    ).order_by("pk")
-    covered: dict[int, list[tuple[int, str]]] = {}
-    for review in reviews:
-        # The reviewer's own entries were left out of the review (reviews.start_review): not covered.
-        hits = (
-            filtered(selection_of(review))
-            .filter(seq__in=seqs, seq__gte=review.first_seq, seq__lte=review.last_seq)
-            .exclude(actor_id=review.created_by_id)  # type: ignore[attr-defined]
-        )
-        url = reverse("web:record", args=[review.record_type(), review.pk])
-        for seq in hits.values_list("seq", flat=True):
-            covered.setdefault(seq, []).append((review.pk, url))
+    covered = {
+        seq: [(review.pk, reverse("web:record", args=[review.record_type(), review.pk])) for review in found]
+        for seq, found in covering([r.entry.seq for r in rows]).items()
+    }
     return [replace(r, reviews=tuple(covered.get(r.entry.seq, ()))) for r in rows]

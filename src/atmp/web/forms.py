@@ -115,6 +115,11 @@ class TrailFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "record-types", "placeholder": "Site"}),
     )
     record_id = forms.CharField(required=False, label="Record id", max_length=64)
+    with_parts = forms.BooleanField(
+        required=False,
+        label="With its parts",
+        help_text="The record and the records it is made of: a batch with its steps and entries.",
+    )
     user = forms.CharField(
         required=False,
         label="User",
@@ -188,6 +193,8 @@ class TrailFilterForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and until <= since:
             self.add_error("until", "must be after 'From'")
+        if data.get("with_parts") and not (data.get("record_type") and data.get("record_id")):
+            self.add_error("with_parts", "give the record type and id of the record whose parts to include")
         return data
 
     def trail_filter(self) -> trail.TrailFilter:
@@ -197,6 +204,7 @@ class TrailFilterForm(forms.Form):
         return trail.TrailFilter(
             record_type=d.get("record_type", "").strip() or None,
             record_id=d.get("record_id", "").strip() or None,
+            with_parts=bool(d.get("with_parts")),
             actor_id=user.pk if user is not None else None,
             action=d.get("action") or (None if d.get("sign_ins") else trail.WITHOUT_SIGN_INS),
             since=d.get("since"),

@@ -49,7 +49,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         page = trail.trail(selection, before=int(before) if before.isdigit() else None, scope=scope)
         rows = display.mark_reviewed(display.entry_rows(page.entries))
         next_before = page.next_before
-    filtered = any(v not in (None, "", trail.WITHOUT_SIGN_INS) for v in vars(selection).values())
+    filtered = any(v not in (None, "", False, trail.WITHOUT_SIGN_INS) for v in vars(selection).values())
     review_form = None
     if request.user.can("audit.review"):  # type: ignore[union-attr]
         initial = {k: v for k, v in request.GET.items() if k in TrailFilterForm.base_fields}

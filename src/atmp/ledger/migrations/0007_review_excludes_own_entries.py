@@ -14,7 +14,10 @@ def record_new_snapshots(apps, schema_editor):
     from atmp.ledger.models import AuditTrailReview
     from atmp.ledger.writer import change
 
-    reviews = list(AuditTrailReview._base_manager.order_by("pk"))
+    # The model is today's: the fields later migrations add (0008's with_parts_filter) are not in
+    # the table yet, so they are neither read nor part of the snapshot recorded here.
+    later = ("with_parts_filter",)
+    reviews = list(AuditTrailReview._base_manager.defer(*later).order_by("pk"))
     if not reviews:
         return
     why = "schema: reviews count the reviewer's own entries they leave out, and record an outcome"
@@ -30,7 +33,7 @@ def record_new_snapshots(apps, schema_editor):
                     "findings": [None, review.findings],
                     "outcome": [None, review.outcome],
                 },
-                snapshot_hash=review.snapshot_hash(),
+                snapshot_hash=review.snapshot_hash(leave_out=later),
             )
 
 

@@ -25,6 +25,16 @@ VERIFIED = "verified"
 ENTRY_RELATED = ("parameter", "control", "material__material", "deviation", "lot__material", "created_by")
 
 
+def batch_parts(record_id: str) -> list[tuple[str, str]]:
+    """Return the records a batch record is made of: its steps and entries, voided ones too (ledger.parts)."""
+    if not record_id.isdigit():
+        return []
+    steps = BatchStep._base_manager.filter(batch_id=record_id).values_list("pk", flat=True)
+    entries = BatchEntry._base_manager.filter(step__batch_id=record_id).values_list("pk", flat=True)
+    step_type, entry_type = BatchStep.record_type(), BatchEntry.record_type()
+    return [*((step_type, str(pk)) for pk in steps), *((entry_type, str(pk)) for pk in entries)]
+
+
 def entries_of(step: BatchStep) -> list[BatchEntry]:
     """Return every entry of the step, superseded ones and voided ones included, in the order recorded."""
     return list(step.entries.select_related(*ENTRY_RELATED).order_by("at", "pk"))

@@ -94,11 +94,29 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         "superseded": {e["supersedes"] for s in doc["steps"] for e in s["entries"] or [] if e["supersedes"]},
         "exceptions": exception_links(found, [exception_document(x) for x in exceptions(found)]),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
+        "trail": _trail_review(user, found),
         "form": form,
         "spec": bf.COMPLETE_BATCH,
         "open": status != 200,
     }
     return render(request, "manufacturing/batch.html", context, status=status)
+
+
+def _trail_review(user: User, batch: Batch) -> dict[str, Any] | None:
+    """Return, for a reviewer, how much of the batch's whole trail (its steps and entries too) signed reviews cover."""
+    if not user.can("audit.review"):
+        return None
+    from urllib.parse import urlencode
+
+    from atmp.ledger import reviews, trail
+
+    selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
+    query = {"record_type": batch.record_type(), "record_id": batch.pk, "with_parts": "on"}
+    return {
+        "entries": trail.filtered(selection).count(),
+        "unreviewed": len(reviews.unreviewed(selection)),
+        "url": reverse("web:audit") + "?" + urlencode(query),
+    }
 
 
 @requires("records.view")
