@@ -1,0 +1,307 @@
+"""Relative potency by the four- (or three-) parameter log-logistic model (USP <1034>, Ph. Eur. 5.3 §3.4).
+
+f(x) = c + (d − c)/(1 + exp(b·(ln x − ln e))), as drc's LL.4 writes it (LL.3: c fixed). The curves
+of the preparations are fitted twice by least squares: unconstrained (each its own b, c, d, e) and
+constrained parallel (common b, c, d; its own e). Parallelism is judged by the F test of the two
+fits and, as USP <1032>/<1034> prefer, by equivalence: the 90 % intervals of the slope ratio b_T/b_S
+and of the asymptote differences must lie within stated margins. The potency ratio of a test
+preparation is e_S/e_T from the constrained fit, with a Wald interval on ln ρ (delta method).
+Covariances are 2·s²·H⁻¹ with H the Hessian of the residual sum of squares (drc's convention: the
+observed, not the Gauss-Newton, information) and s² the pooled residual mean square of the fit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, stats
+
+from atmp.stats.errors import StatsInputError
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Curves:
+    """A least-squares fit of log-logistic curves: parameters (b, c, d, ln e) per curve, RSS, df, covariance."""
+
+    preparations: list[str]
+    b: Array
+    c: Array
+    d: Array
+    e: Array
+    rss: float
+    df: int
+    cov: Array  # of the free parameters, in the order of `_unpack`, with e (not ln e) for the ED50s
+    index: dict[str, dict[str, int]]  # free-parameter position of b, c, d, e for each preparation
+
+    @property
+    def s2(self) -> float:
+        """Return the residual mean square."""
+        return self.rss / self.df
+
+
+def _response(x: Array, b: Array, c: Array, d: Array, e: Array) -> Array:
+    with np.errstate(divide="ignore", over="ignore"):
+        u = np.where(x > 0, np.exp(b * (np.log(np.where(x > 0, x, 1.0)) - np.log(e))), np.where(b > 0, 0.0, np.inf))
+    return np.asarray(c + (d - c) / (1.0 + u), dtype=np.float64)
+
+
+def _layout(levels: list[str], *, parallel: bool, fixed_c: float | None) -> dict[str, dict[str, int]]:
+    """Return where each curve's b, c, d, e sit in the free-parameter vector (-1: c is fixed)."""
+    shared: dict[str, int] = {}
+    position = 0
+    if parallel:
+        for name in ("b", "c", "d"):
+            if name == "c" and fixed_c is not None:
+                shared[name] = -1
+                continue
+            shared[name] = position
+            position += 1
+    index: dict[str, dict[str, int]] = {}
+    for level in levels:
+        mine: dict[str, int] = {}
+        for name in ("b", "c", "d", "e"):
+            if name in shared:
+                mine[name] = shared[name]
+            elif name == "c" and fixed_c is not None:
+                mine[name] = -1
+            else:
+                mine[name] = position
+                position += 1
+        index[level] = mine
+    return index
+
+
+def _unpack(theta: Array, rows: Array, index: list[dict[str, int]], fixed_c: float) -> tuple[Array, ...]:
+    table = {
+        name: np.array([theta[i[name]] if i[name] >= 0 else fixed_c for i in index], dtype=np.float64)
+        for name in ("b", "c", "d", "e")
+    }
+    return tuple(table[name][rows] for name in ("b", "c", "d", "e"))
+
+
+def fit(
+    preparations: Sequence[str],
+    doses: Array,
+    responses: Array,
+    *,
+    parallel: bool,
+    fixed_c: float | None = None,
+) -> Curves:
+    """Return the least-squares log-logistic fit, parallel (common b, c, d) or one curve per preparation."""
+    if bool((doses < 0).any()):
+        raise StatsInputError("dose", "every dose must be at least 0")
+    levels = list(dict.fromkeys(preparations))
+    rows = np.array([levels.index(p) for p in preparations])
+    index = _layout(levels, parallel=parallel, fixed_c=fixed_c)
+    order = [index[level] for level in levels]
+    size = 1 + max(max(i.values()) for i in order)
+    y = np.asarray(responses, dtype=np.float64)
+    start = _start(doses, y, rows, order, size)
+    log_e = [i["e"] for i in order]
+
+    def residuals(theta: Array) -> Array:
+        natural = theta.copy()
+        natural[log_e] = np.exp(theta[log_e])
+        return _response(doses, *_unpack(natural, rows, order, fixed_c or 0.0)) - y
+
+    found = optimize.least_squares(residuals, start, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=20000)
+    theta = found.x.copy()
+    theta[log_e] = np.exp(theta[log_e])
+    df = len(y) - size
+    if df < 1:
+        raise StatsInputError("file", f"has {len(y)} observations for {size} curve parameters: too few")
+
+    def rss(natural: Array) -> float:
+        r = _response(doses, *_unpack(natural, rows, order, fixed_c or 0.0)) - y
+        return float(r @ r)
+
+    value = rss(theta)
+    hessian = _hessian(rss, theta)
+    cov = np.asarray(2 * (value / df) * np.linalg.pinv(hessian), dtype=np.float64)
+    b, c, d, e = (
+        np.array([theta[i[n]] if i[n] >= 0 else (fixed_c or 0.0) for i in order]) for n in ("b", "c", "d", "e")
+    )
+    return Curves(levels, b, c, d, e, value, df, cov, index)
+
+
+def _start(doses: Array, y: Array, rows: Array, order: list[dict[str, int]], size: int) -> Array:
+    """Return starting values: asymptotes at the extremes, ED50 at the geometric middle dose, unit slope."""
+    theta = np.zeros(size)
+    positive = doses[doses > 0]
+    middle = float(np.exp(np.median(np.log(positive)))) if positive.size else 1.0
+    falling = np.corrcoef(np.log(np.maximum(doses, positive.min() / 10 if positive.size else 1.0)), y)[0, 1] < 0
+    for k, i in enumerate(order):
+        mine = y[rows == k] if (rows == k).any() else y
+        theta[i["b"]] = 1.0 if falling else -1.0
+        if i["c"] >= 0:
+            theta[i["c"]] = float(mine.min())
+        theta[i["d"]] = float(mine.max())
+        theta[i["e"]] = math.log(middle)
+    return theta
+
+
+def _hessian(f: Callable[[Array], float], theta: Array) -> Array:
+    """Return the Hessian of f at theta by central differences, steps scaled to each parameter."""
+    k = len(theta)
+    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
+    out = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            value = (f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)) / (
+                4 * h[i] * h[j]
+            )
+            out[i, j] = out[j, i] = value
+    return out
+
+
+def ed(curves: Curves, preparation: str, percent: float) -> tuple[float, Array]:
+    """Return EDp = e·(p/(100 − p))^(1/b) (drc's relative ED) and its gradient in the free parameters."""
+    k = curves.preparations.index(preparation)
+    b, e = float(curves.b[k]), float(curves.e[k])
+    ratio = percent / (100 - percent)
+    value = e * ratio ** (1 / b)
+    gradient = np.zeros(curves.cov.shape[0])
+    i = curves.index[preparation]
+    gradient[i["e"]] += value / e
+    gradient[i["b"]] += -value * math.log(ratio) / (b * b)
+    return value, gradient
+
+
+@dataclass(frozen=True)
+class EdRatio:
+    """A ratio of effective doses with its delta-method standard error and intervals."""
+
+    estimate: float
+    std_error: float
+    delta: tuple[float, float]
+    fieller: tuple[float, float] | None
+
+
+def ed_ratio(curves: Curves, first: str, second: str, percents: tuple[float, float] = (50, 50)) -> EdRatio:
+    """Return ED_p(first)/ED_q(second): delta-method SE and interval, and drc's Fieller interval."""
+    a, ga = ed(curves, first, percents[0])
+    b, gb = ed(curves, second, percents[1])
+    r = a / b
+    gradient = ga / b - gb * a / (b * b)
+    se = math.sqrt(float(gradient @ curves.cov @ gradient))
+    t = float(stats.t.ppf(0.975, curves.df))
+    v11, v22, v12 = float(ga @ curves.cov @ ga), float(gb @ curves.cov @ gb), float(ga @ curves.cov @ gb)
+    t2 = t * t
+    f0 = a * b - t2 * v12
+    denominator = b * b - t2 * v22
+    discriminant = f0 * f0 - (a * a - t2 * v11) * denominator
+    fieller = None
+    if denominator > 0 and discriminant >= 0:
+        root = math.sqrt(discriminant)
+        fieller = ((f0 - root) / denominator, (f0 + root) / denominator)
+    return EdRatio(r, se, (r - t * se, r + t * se), fieller)
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """Relative potency by parallel log-logistic curves, with the F and equivalence tests of parallelism."""
+
+    model: str
+    ratios: dict[str, tuple[float, float, float]]  # preparation: (ρ = e_S/e_T, lower, upper)
+    constrained: Curves
+    unconstrained: Curves
+    f: float
+    f_df: tuple[int, int]
+    p: float
+    equivalence: dict[str, dict[str, float | bool | None]]
+    confidence: float
+
+
+def relative_potency(
+    preparations: Sequence[str],
+    doses: Array,
+    responses: Array,
+    *,
+    standard: str,
+    fixed_c: float | None = None,
+    slope_ratio_margin: tuple[float, float] | None = None,
+    asymptote_margin: float | None = None,
+    confidence: float = 0.95,
+) -> Logistic:
+    """Return ρ = e_S/e_T per test preparation from the parallel fit, the F test and the equivalence test."""
+    levels = list(dict.fromkeys(preparations))
+    if standard not in levels:
+        raise StatsInputError("standard", f"no preparation {standard!r} in the file (its preparations: {levels})")
+    if len(levels) < 2:
+        raise StatsInputError("preparation", "needs the standard and at least one test preparation")
+    full = fit(preparations, doses, responses, parallel=False, fixed_c=fixed_c)
+    common = fit(preparations, doses, responses, parallel=True, fixed_c=fixed_c)
+    extra = common.df - full.df
+    f = ((common.rss - full.rss) / extra) / full.s2
+    t = float(stats.t.ppf(0.5 + confidence / 2, common.df))
+    ratios, equivalence = {}, {}
+    for test in (p for p in levels if p != standard):
+        s, k = common.index[standard]["e"], common.index[test]["e"]
+        es, et = common.cov[s, s], common.cov[k, k]
+        log_se = math.sqrt(
+            max(
+                es / common.e[0] ** 2
+                + et / common.e[levels.index(test)] ** 2
+                - 2 * common.cov[s, k] / (common.e[0] * common.e[levels.index(test)]),
+                0.0,
+            )
+        )
+        log_rho = math.log(common.e[0] / common.e[levels.index(test)])
+        ratios[test] = (math.exp(log_rho), math.exp(log_rho - t * log_se), math.exp(log_rho + t * log_se))
+        equivalence[test] = _equivalence(full, standard, test, slope_ratio_margin, asymptote_margin, fixed_c)
+    return Logistic(
+        model="three_pl" if fixed_c is not None else "four_pl",
+        ratios=ratios,
+        constrained=common,
+        unconstrained=full,
+        f=float(f),
+        f_df=(extra, full.df),
+        p=float(stats.f.sf(f, extra, full.df)),
+        equivalence=equivalence,
+        confidence=confidence,
+    )
+
+
+def _equivalence(
+    full: Curves,
+    standard: str,
+    test: str,
+    slope_margin: tuple[float, float] | None,
+    asymptote_margin: float | None,
+    fixed_c: float | None,
+) -> dict[str, float | bool | None]:
+    """Return the 90 % intervals (two one-sided 5 % tests, USP <1032>) of b_T/b_S and of d_T − d_S, c_T − c_S."""
+    t = float(stats.t.ppf(0.95, full.df))
+    i, j = full.index[standard], full.index[test]
+    cov = full.cov
+    ks, kt = full.preparations.index(standard), full.preparations.index(test)
+    bs, bt = float(full.b[ks]), float(full.b[kt])
+    ratio = bt / bs
+    g = np.zeros(cov.shape[0])
+    g[j["b"]], g[i["b"]] = 1 / bs, -bt / (bs * bs)
+    se = math.sqrt(float(g @ cov @ g))
+    out: dict[str, float | bool | None] = {"slope_ratio": ratio, "slope_ratio_lower": ratio - t * se}
+    out["slope_ratio_upper"] = ratio + t * se
+    for name in ("d", "c") if fixed_c is None else ("d",):
+        diff = float(getattr(full, name)[kt] - getattr(full, name)[ks])
+        se_diff = math.sqrt(cov[i[name], i[name]] + cov[j[name], j[name]] - 2 * cov[i[name], j[name]])
+        out[f"{name}_difference"] = diff
+        out[f"{name}_difference_lower"], out[f"{name}_difference_upper"] = diff - t * se_diff, diff + t * se_diff
+    verdicts = []
+    if slope_margin is not None:
+        verdicts.append(slope_margin[0] <= ratio - t * se and ratio + t * se <= slope_margin[1])
+    if asymptote_margin is not None:
+        for name in ("d", "c") if fixed_c is None else ("d",):
+            low, high = out[f"{name}_difference_lower"], out[f"{name}_difference_upper"]
+            assert isinstance(low, float) and isinstance(high, float)
+            verdicts.append(-asymptote_margin <= low and high <= asymptote_margin)
+    out["equivalent"] = all(verdicts) if verdicts else None
+    return out
