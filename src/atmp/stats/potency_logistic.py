@@ -244,17 +244,7 @@ def relative_potency(
     t = float(stats.t.ppf(0.5 + confidence / 2, common.df))
     ratios, equivalence = {}, {}
     for test in (p for p in levels if p != standard):
-        s, k = common.index[standard]["e"], common.index[test]["e"]
-        es, et = common.cov[s, s], common.cov[k, k]
-        log_se = math.sqrt(
-            max(
-                es / common.e[0] ** 2
-                + et / common.e[levels.index(test)] ** 2
-                - 2 * common.cov[s, k] / (common.e[0] * common.e[levels.index(test)]),
-                0.0,
-            )
-        )
-        log_rho = math.log(common.e[0] / common.e[levels.index(test)])
+        log_rho, log_se = _log_ratio(common, standard, test)
         ratios[test] = (math.exp(log_rho), math.exp(log_rho - t * log_se), math.exp(log_rho + t * log_se))
         equivalence[test] = _equivalence(full, standard, test, slope_ratio_margin, asymptote_margin, fixed_c)
     return Logistic(
@@ -268,6 +258,14 @@ def relative_potency(
         equivalence=equivalence,
         confidence=confidence,
     )
+
+
+def _log_ratio(curves: Curves, standard: str, test: str) -> tuple[float, float]:
+    """Return ln(e_S/e_T) and its delta-method standard error (gradient 1/e_S, −1/e_T on e)."""
+    s, k = curves.index[standard]["e"], curves.index[test]["e"]
+    es, et = float(curves.e[curves.preparations.index(standard)]), float(curves.e[curves.preparations.index(test)])
+    variance = curves.cov[s, s] / es**2 + curves.cov[k, k] / et**2 - 2 * curves.cov[s, k] / (es * et)
+    return math.log(es / et), math.sqrt(max(float(variance), 0.0))
 
 
 def _equivalence(

@@ -99,11 +99,15 @@ def _fit(x: Array, y: Array) -> tuple[Array, float, int]:
     return np.asarray(coef, dtype=np.float64), float(residual @ residual), int(rank)
 
 
-def check_design(preparations: Sequence[str], doses: Array, standard: str) -> list[str]:
-    """Return the preparations, standard first, after checking doses and labels (raises naming the field)."""
-    if bool((doses <= 0).any()):
-        bad = float(doses[doses <= 0][0])
-        raise StatsInputError("dose", f"every dose must be above 0 (potency is estimated on ln dose), not {bad:g}")
+def check_design(preparations: Sequence[str], doses: Array, standard: str, *, zero: bool = False) -> list[str]:
+    """Return the preparations, standard first, after checking doses and labels (raises naming the field).
+
+    zero: a dose of 0 (a blank) is allowed, as the log-logistic curve has a value there (its asymptote).
+    """
+    bad_doses = doses[doses < 0] if zero else doses[doses <= 0]
+    if bad_doses.size:
+        rule = "at least 0" if zero else "above 0 (potency is estimated on ln dose)"
+        raise StatsInputError("dose", f"every dose must be {rule}, not {float(bad_doses[0]):g}")
     levels = list(dict.fromkeys(preparations))
     if standard not in levels:
         raise StatsInputError("standard", f"no preparation {standard!r} in the file (its preparations: {levels})")
@@ -111,7 +115,7 @@ def check_design(preparations: Sequence[str], doses: Array, standard: str) -> li
         raise StatsInputError("preparation", "needs the standard and at least one test preparation")
     labels = np.asarray(preparations)
     for level in levels:
-        if np.unique(doses[labels == level]).size < 2:
+        if np.unique(doses[(labels == level) & (doses > 0)]).size < 2:
             raise StatsInputError("dose", f"preparation {level!r} needs at least two different doses")
     return [standard] + [p for p in levels if p != standard]
 
@@ -151,6 +155,10 @@ def parallel_line(
     if df_res < 1:
         raise StatsInputError("file", "has no residual degrees of freedom: replicate at least one treatment")
     s2 = rss_full / df_res
+    if s2 <= 1e-300:
+        raise StatsInputError(
+            "response", "has no residual variation (replicates agree exactly): no error to test against"
+        )
     anova = _anova(sequence, fits, s2, df_res)
     model = np.column_stack([prep, x, *block_parts])
     coef, _, _ = _fit(model, y)

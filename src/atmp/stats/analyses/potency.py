@@ -10,7 +10,7 @@ from atmp.stats import potency as rp
 from atmp.stats.catalogue import Analysis, Outcome, Param
 from atmp.stats.errors import StatsInputError
 from atmp.stats.potency_logistic import Curves
-from atmp.stats.potency_pla import TRANSFORMS
+from atmp.stats.potency_pla import TRANSFORMS, check_design, transform
 from atmp.stats.table import Table
 
 MODELS = ("parallel_line", "four_pl", "three_pl")
@@ -95,9 +95,7 @@ def compute(table: Table | None, options: dict[str, Any]) -> Outcome:
         )
     if options["block"] or options["row"] or options["column"]:
         raise StatsInputError("model", f"{options['model']} takes no blocks (use parallel_line for a blocked design)")
-    from atmp.stats.potency_pla import check_design, transform
-
-    check_design(preparations, doses, options["standard"])
+    check_design(preparations, doses, options["standard"], zero=True)
     low, high = options["slope_ratio_low"], options["slope_ratio_high"]
     if (low is None) != (high is None):
         raise StatsInputError("slope_ratio_low", "give both slope-ratio margins or neither")
@@ -120,7 +118,6 @@ def compute(table: Table | None, options: dict[str, Any]) -> Outcome:
 
 def _pla_document(result: rp.ParallelLine) -> dict[str, Any]:
     return {
-        "model": "parallel_line",
         "preparations": {
             r.preparation: {
                 "potency_ratio": r.potency_ratio,
@@ -142,7 +139,7 @@ def _pla_document(result: rp.ParallelLine) -> dict[str, Any]:
 
 def _curves(curves: Curves) -> dict[str, Any]:
     return {
-        p: {"b": float(curves.b[k]), "c": float(curves.c[k]), "d": float(curves.d[k]), "e": float(curves.e[k])}
+        p: {"b": float(curves.b[k]), "c": float(curves.c[k]), "d": float(curves.d[k]), "ed50": float(curves.e[k])}
         for k, p in enumerate(curves.preparations)
     }
 
@@ -150,7 +147,6 @@ def _curves(curves: Curves) -> dict[str, Any]:
 def _logistic_document(result: rp.Logistic, standard: str) -> dict[str, Any]:
     common = result.constrained
     return {
-        "model": result.model,
         "preparations": {p: {"potency_ratio": r[0], "lower": r[1], "upper": r[2]} for p, r in result.ratios.items()},
         "residual_df": common.df,
         "residual_ms": common.s2,
@@ -223,5 +219,8 @@ ANALYSES = (
         source="Ph. Eur. 5.3 §6.2",
         params=COMBINE,
         compute=combine,
+        # Illustrative, not published: run 1 is Ph. Eur. 5.3 example 5.1.3, runs 2 and 3 are invented.
+        example="potency-combine-illustrative.csv",
+        example_options={"df": "df"},
     ),
 )
