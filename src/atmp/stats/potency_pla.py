@@ -165,6 +165,8 @@ def parallel_line(
     cov = np.linalg.pinv(model.T @ model)
     k = len(levels)
     beta = float(coef[k])
+    if beta == 0 or not math.isfinite(beta):
+        raise StatsInputError("response", "the common slope is exactly 0: the responses do not change with dose")
     t = float(stats.t.ppf(0.5 + confidence / 2, df_res))
     ratios = [_fieller(levels[j], coef, cov, j, k, s2, t) for j in range(1, k)]
     return ParallelLine(

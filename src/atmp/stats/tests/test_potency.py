@@ -158,3 +158,39 @@ def test_the_drc_salba_ll3_ratio_with_delta_and_fieller_limits():
     }
     for key, value in found.items():
         assert value == pytest.approx(float(published[key]), rel=case["tolerance"]["relative"]), key
+
+
+def test_a_slope_not_different_from_zero_gives_no_limits_and_an_invalid_assay():
+    preparations = ["S"] * 6 + ["T"] * 6
+    doses = np.array([1, 1, 2, 2, 4, 4] * 2, dtype=float)
+    responses = np.array([10, 12, 11, 9, 12, 10.5, 11, 9, 10, 12, 9, 11], dtype=float)
+    result = parallel_line(preparations, doses, responses, standard="S")
+    ratio = result.ratios[0]
+    assert ratio.g >= 1 and ratio.lower is None and ratio.upper is None
+    assert result.validity["regression_significant"] is False
+
+
+def test_heterogeneous_runs_are_combined_semi_weighted_with_wider_limits():
+    from atmp.stats.potency import combine_runs
+
+    potencies = np.array([0.80, 1.00, 1.25, 0.85, 1.20])
+    combined = combine_runs(potencies, potencies * 0.97, potencies / 0.97, dfs=np.full(5, 20.0))
+    assert combined.method == "semi-weighted" and combined.p_homogeneity < 0.05
+    assert combined.df == 4
+    weighted_width = 2 * 1.96 / np.sqrt(np.sum(1 / ((np.log(1 / 0.97**2)) / (2 * 2.086)) ** 2))
+    assert np.log(combined.upper / combined.lower) > weighted_width
+
+
+def test_the_4pl_equivalence_verdict_follows_the_margins():
+    from atmp.stats.potency_logistic import relative_potency
+
+    case = DRC["drc_salba_ll3_ed50_ratio"]
+    wide = relative_potency(*drc_data(case), standard="Glyphosate", fixed_c=0.0, slope_ratio_margin=(0.1, 10.0),
+                            asymptote_margin=2.0)  # fmt: skip
+    narrow = relative_potency(*drc_data(case), standard="Glyphosate", fixed_c=0.0, slope_ratio_margin=(0.8, 1.25))
+    assert wide.equivalence["Bentazone"]["equivalent"] is True
+    assert narrow.equivalence["Bentazone"]["equivalent"] is False
+    assert wide.f_df == (2, 62) and 0 < wide.p < 1
+    rho, lower, upper = wide.ratios["Bentazone"]
+    assert lower < rho < upper
+    assert rho == pytest.approx(wide.constrained.e[0] / wide.constrained.e[1], rel=1e-12)
