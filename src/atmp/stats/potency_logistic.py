@@ -121,6 +121,8 @@ def fit(
     if df < 1:
         raise StatsInputError("file", f"has {len(y)} observations for {theta.size} curve parameters: too few")
     cov = np.asarray(2 * (rss / df) * np.linalg.pinv(hessian), dtype=np.float64)
+    if not bool(np.isfinite(cov).all()) or not rss > 0:
+        raise StatsInputError("response", "the curves' parameters are not determined by these data (no error left)")
     order = [index[level] for level in levels]
     b, c, d, e = (
         np.array([theta[i[n]] if i[n] >= 0 else (fixed_c or 0.0) for i in order]) for n in ("b", "c", "d", "e")
@@ -148,15 +150,23 @@ def _least_squares(
         natural[log_e] = np.exp(theta[log_e])
         return _response(log_x, *_unpack(natural, positions, fixed_c or 0.0)) - y
 
-    found = optimize.least_squares(residuals, start, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=20000)
-    theta = np.asarray(found.x, dtype=np.float64).copy()
-    theta[log_e] = np.exp(theta[log_e])
+    with np.errstate(over="ignore", invalid="ignore"):  # a trial step far out is refused by the fit itself
+        found = optimize.least_squares(
+            residuals, start, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=20000
+        )
+        theta = np.asarray(found.x, dtype=np.float64).copy()
+        theta[log_e] = np.exp(theta[log_e])
+    if not found.success or not bool(np.isfinite(theta).all()):
+        raise StatsInputError(
+            "response", "the log-logistic curves do not converge: check that the doses span the curve's rise"
+        )
 
     def rss(natural: Array) -> float:
         r = _response(log_x, *_unpack(natural, positions, fixed_c or 0.0)) - y
         return float(r @ r)
 
-    return theta, index, rss(theta), _hessian(rss, theta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return theta, index, rss(theta), _hessian(rss, theta)
 
 
 def _start(doses: Array, y: Array, rows: Array, order: list[dict[str, int]], size: int) -> Array:
@@ -164,7 +174,8 @@ def _start(doses: Array, y: Array, rows: Array, order: list[dict[str, int]], siz
     theta = np.zeros(size)
     positive = doses[doses > 0]
     middle = float(np.exp(np.median(np.log(positive)))) if positive.size else 1.0
-    falling = np.corrcoef(np.log(np.maximum(doses, positive.min() / 10 if positive.size else 1.0)), y)[0, 1] < 0
+    log_x = np.log(np.maximum(doses, positive.min() / 10 if positive.size else 1.0))
+    falling = float((log_x - log_x.mean()) @ (y - y.mean())) < 0  # the sign of the covariance
     for k, i in enumerate(order):
         mine = y[rows == k] if (rows == k).any() else y
         theta[i["b"]] = 1.0 if falling else -1.0
@@ -220,7 +231,7 @@ def ed_ratio(curves: Curves, first: str, second: str, percents: tuple[float, flo
     b, gb = ed(curves, second, percents[1])
     r = a / b
     gradient = ga / b - gb * a / (b * b)
-    se = math.sqrt(float(gradient @ curves.cov @ gradient))
+    se = math.sqrt(max(float(gradient @ curves.cov @ gradient), 0.0))
     t = float(stats.t.ppf(0.975, curves.df))
     v11, v22, v12 = float(ga @ curves.cov @ ga), float(gb @ curves.cov @ gb), float(ga @ curves.cov @ gb)
     t2 = t * t
@@ -314,12 +325,12 @@ def _equivalence(
     ratio = bt / bs
     g = np.zeros(cov.shape[0])
     g[j["b"]], g[i["b"]] = 1 / bs, -bt / (bs * bs)
-    se = math.sqrt(float(g @ cov @ g))
+    se = math.sqrt(max(float(g @ cov @ g), 0.0))
     out: dict[str, float | bool | None] = {"slope_ratio": ratio, "slope_ratio_lower": ratio - t * se}
     out["slope_ratio_upper"] = ratio + t * se
     for name in ("d", "c") if fixed_c is None else ("d",):
         diff = float(getattr(full, name)[kt] - getattr(full, name)[ks])
-        se_diff = math.sqrt(cov[i[name], i[name]] + cov[j[name], j[name]] - 2 * cov[i[name], j[name]])
+        se_diff = math.sqrt(max(float(cov[i[name], i[name]] + cov[j[name], j[name]] - 2 * cov[i[name], j[name]]), 0.0))
         out[f"{name}_difference"] = diff
         out[f"{name}_difference_lower"], out[f"{name}_difference_upper"] = diff - t * se_diff, diff + t * se_diff
     verdicts = []

@@ -155,7 +155,7 @@ def parallel_line(
     if df_res < 1:
         raise StatsInputError("file", "has no residual degrees of freedom: replicate at least one treatment")
     s2 = rss_full / df_res
-    if s2 <= 1e-300:
+    if rss_full <= 1e-20 * float(y @ y):  # zero up to rounding
         raise StatsInputError(
             "response", "has no residual variation (replicates agree exactly): no error to test against"
         )

@@ -112,3 +112,18 @@ def test_potency_combine_weights_runs_and_tests_homogeneity(tmp_path):
     bad.write_text("run,potency,lower,upper\nA,1.00,1.10,1.11\nB,1.05,0.95,1.16\n")
     refused = invoke(str(bad), "--json", analysis="potency-combine")
     assert refused.exit_code == 2 and "--lower: every run needs lower < potency < upper" in refused.output
+
+
+def test_flat_data_give_no_limits_and_constant_data_are_refused(tmp_path):
+    path = tmp_path / "flat.csv"
+    cells = [5.1, 4.8, 5.3, 4.9, 5.0, 5.2, 4.7, 5.1, 5.0, 4.9, 5.2, 4.8]
+    path.write_text("preparation,dose,response\n" + "".join(
+        f"{p},{d},{cells[k * 6 + j]}\n" for k, p in enumerate("ST") for j, d in enumerate((1, 2, 4, 1, 2, 4))
+    ))  # fmt: skip
+    lines = json.loads(invoke(str(path), *COLUMNS, "--json").stdout)
+    assert lines["preparations"]["T"]["lower"] is None and lines["valid"] is False
+    constant = tmp_path / "constant.csv"
+    constant.write_text("preparation,dose,response\n" + "".join(f"{p},{d},5\n" for p in "ST" for d in (1, 2, 4, 8) * 2))
+    for model in ("four_pl", "parallel_line"):
+        refused = invoke(str(constant), *COLUMNS, "--model", model, "--json")
+        assert refused.exit_code == 2 and "--response: " in refused.output, refused.output
