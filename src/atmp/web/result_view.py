@@ -103,6 +103,25 @@ LABELS: dict[str, str] = {
     "e": "Expected",
     "rr": "Relative reporting ratio",
     "name": "Name",
+    # relative potency (Ph. Eur. 5.3)
+    "preparations": "Test preparations",
+    "potency_ratio": "Potency ratio to the standard (equipotent doses, the file's dose units)",
+    "lower": "Lower 95 % limit",
+    "upper": "Upper 95 % limit",
+    "log_ratio": "ln potency ratio (M)",
+    "g": "Fieller's g",
+    "residual_df": "Residual degrees of freedom",
+    "residual_ms": "Residual mean square (error)",
+    "anova": "Analysis of variance",
+    "source": "Source",
+    "ss": "Sum of squares",
+    "ms": "Mean square",
+    "f": "F",
+    "p": "p-value",
+    "validity": "Validity (Ph. Eur. 5.3, 5 % level)",
+    "valid": "Valid",
+    "parallelism": "Parallelism (F test, equivalence)",
+    "curves": "Fitted curves",
 }
 TIME_UNITS = {"month": "months", "week": "weeks", "day": "days", "year": "years", "hour": "hours"}
 
@@ -115,6 +134,8 @@ def label(key: str, *, time: str | None = None) -> str:
     text = LABELS.get(key)
     if text is None:
         return key.replace("_", " ").capitalize()
+    if time is None and key == "slope":
+        return "Slope"  # a dose-response slope (potency) has no time unit
     return text.format(time=plural, per=one)
 
 

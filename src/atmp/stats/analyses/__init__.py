@@ -21,6 +21,8 @@ WHERE = {
     "tolerance-factor": "tolerance",
     "trend": "trend",
     "lrv": "viral",
+    "potency": "potency",
+    "potency-combine": "potency",
     "disproportionality": "vigilance",
     "ebgm": "vigilance",
     "signals": "vigilance",

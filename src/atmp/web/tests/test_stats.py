@@ -96,3 +96,14 @@ def test_a_file_with_too_many_rows_is_refused_on_the_page(as_reviewer):
     response = as_reviewer.post("/stats/lrv/", {"file": upload})
     assert response.status_code == 413
     assert "has 50,001 lines after the header" in response.content.decode()
+
+
+def test_the_potency_page_runs_its_example(as_reviewer):
+    form = as_reviewer.get("/stats/potency/?example=1").content.decode()
+    assert 'name="standard"' in form and 'name="block"' in form
+    data = {"use_example": "on", "preparation": "preparation", "dose": "dose", "response": "response"}
+    page = as_reviewer.post("/stats/potency/", {**data, "standard": "S", "block": "block"}).content.decode()
+    assert 'data-testid="result-table-preparations"' in page and 'data-testid="result-table-anova"' in page
+    assert "Potency ratio to the standard" in page
+    refused = as_reviewer.post("/stats/potency/", {**data, "standard": "R"}).content.decode()
+    assert 'data-testid="error-standard"' in refused
