@@ -1,0 +1,1 @@
+"""The QC laboratory's tables (one file per area, re-exported here)."""
