@@ -45,10 +45,10 @@ class Specification(WorkflowRecord):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     content_hash = models.CharField(max_length=64, blank=True)
-    approved_on = models.DateField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     workflow: ClassVar[Workflow] = SPECIFICATION_WORKFLOW
-    system_fields: ClassVar[frozenset[str]] = frozenset({"approved_on"})
+    system_fields: ClassVar[frozenset[str]] = frozenset({"approved_at"})
     work_related: ClassVar[tuple[str, ...]] = ("product",)
     site_path: ClassVar[str | None] = None
     product_id: int

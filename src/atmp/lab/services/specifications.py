@@ -165,7 +165,7 @@ def in_force(product: Product, phase: str, at: dt.datetime | None = None) -> Spe
     found = Specification.objects.filter(product=product, phase=phase, voided=False)
     if at is None:
         return found.filter(status="approved").order_by("-number").first()
-    candidates = found.filter(status__in=("approved", "superseded"), approved_on__lte=at.date()).order_by("-number")
+    candidates = found.filter(status__in=("approved", "superseded"), approved_at__lte=at).order_by("-number")
     for spec in candidates:
         if spec.finished_at is None or spec.finished_at > at:
             return spec

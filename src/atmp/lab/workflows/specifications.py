@@ -26,9 +26,9 @@ def content_holds(spec: Any) -> str | None:
 
 
 def _stamp(spec: Any, actor: Any) -> None:
-    from atmp.workflow.engine import today
+    from atmp.ledger import clock
 
-    spec.approved_on = today()
+    spec.approved_at = clock.now()
 
 
 def _supersede_previous(ch: Any, spec: Any, actor: Any) -> None:
