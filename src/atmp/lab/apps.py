@@ -18,5 +18,7 @@ class LabConfig(AppConfig):
             "specifications by phase, and the evaluation of a result against its criterion."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
+        actions=("atmp.lab.views:for_record",),
+        demo="atmp.lab.demo:load",
         order=70,
     )
