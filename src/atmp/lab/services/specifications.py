@@ -188,6 +188,10 @@ def for_batch(batch: Batch, *, actor: User | None = None, reason: str = "") -> S
             f"no specification: {batch.product.code} has no approved specification for {spec_phase_label(phase)}"
         )
     with writer.change(actor=actor, reason=reason or f"batch {batch.number} is tested against {spec}") as ch:
+        ch.hold()  # two first askings at once: the second waits, then finds the first one's pin
+        pinned = BatchSpecification.objects.filter(batch=batch, voided=False).select_related("specification").first()
+        if pinned is not None:
+            return pinned.specification
         ch.save(BatchSpecification(batch=batch, specification=spec, phase=phase))
     return spec
 
