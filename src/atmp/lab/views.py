@@ -87,6 +87,9 @@ def method_page(request: HttpRequest, record_id: int) -> HttpResponse:
         "method": found,
         "doc": selectors.method_document(found),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
+        "validate_url": reverse("lab:method_validation", args=[found.pk])
+        if request.user.can("records.write")  # type: ignore[union-attr]
+        else None,
     }
     return render(request, "lab/method_detail.html", context)
 

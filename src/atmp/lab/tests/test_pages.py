@@ -67,3 +67,17 @@ def test_the_record_page_links_the_specification_page(browser, qa_reviewer, prod
     spec = factories.make_specification(actor=qa_reviewer, product=product)
     page = browser.get(f"/records/lab.specification/{spec.pk}/").content.decode()
     assert f"/lab/specifications/{spec.pk}/" in page
+
+
+def test_a_validation_status_is_set_with_its_report_on_the_method_page(browser, titre):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/lab/methods/{titre.pk}/validation/"
+    assert f'href="{url}"' in browser.get(f"/lab/methods/{titre.pk}/").content.decode()
+    refused = browser.post(url, {"phase": "commercial", "status": "validated"})
+    assert refused.status_code == 400 and "attach it" in refused.content.decode()
+    done = browser.post(
+        url, {"phase": "commercial", "status": "validated", "file": SimpleUploadedFile("c.txt", b"commercial")}
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert "c.txt" in browser.get(f"/lab/methods/{titre.pk}/").content.decode()
