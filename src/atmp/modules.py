@@ -22,6 +22,7 @@ DOMAIN_APPS: tuple[str, ...] = (
     "atmp.trace",
     "atmp.environment",
     "atmp.manufacturing",
+    "atmp.lab",
 )
 
 

@@ -384,6 +384,13 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.batch": (lambda actor: _m().make_batch(actor=actor), "note", "Re-worded"),
     "manufacturing.batchstep": (lambda actor: _m().make_batchstep(actor=actor), "note", "Re-worded"),
     "manufacturing.batchentry": (lambda actor: _m().make_batchentry(actor=actor), "note", "Re-worded"),
+    "lab.method": (lambda actor: _lab().make_method(actor=actor), "title", "Re-titled"),
+    "lab.methodvalidation": (lambda actor: _lab().make_methodvalidation(actor=actor), "note", "Re-worded"),
+    "lab.specification": (lambda actor: _lab().make_specification(actor=actor), "title", "Re-titled"),
+    "lab.specificationattribute": (lambda actor: _lab().make_specificationattribute(actor=actor), "name", "Renamed"),
+    # A product's phase is QA's to move: the factory's QA Approver moves it whoever the actor is.
+    "lab.productphase": (lambda actor: _lab().make_productphase(actor=actor), "since", _signed_at().date()),
+    "lab.batchspecification": (lambda actor: _lab().make_batchspecification(actor=actor), "phase", "ii"),
 }
 
 
@@ -399,6 +406,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "trace.lot": lambda actor: _t().make_released_lot(actor=actor),
     # Effective only once its process version and SOPs are: the plain factory's draft stays a draft.
     "manufacturing.masterbatchrecord": lambda actor: _m().make_mbr_ready_for_approval(actor=actor),
+    # Approved only with an attribute whose method is fit for its phase.
+    "lab.specification": lambda actor: _lab().make_specification_ready_for_approval(actor=actor),
     # As the service does, the assessment is written by the signed step that assesses the alert.
     "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
 }
@@ -418,6 +427,12 @@ def _e() -> Any:
 
 def _m() -> Any:
     from atmp.manufacturing import factories
+
+    return factories
+
+
+def _lab() -> Any:
+    from atmp.lab import factories
 
     return factories
 

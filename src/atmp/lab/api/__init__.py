@@ -1,0 +1,14 @@
+"""The QC laboratory's REST operations, under /api/v1/lab/ (one router per area)."""
+
+from ninja import Router
+
+router = Router(tags=["lab"])
+
+
+def _gather() -> None:
+    from atmp.lab.api import core
+
+    router.add_router("", core.router)
+
+
+_gather()

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+from atmp.modules import Module, NavEntry
+
+
+class LabConfig(AppConfig):
+    name = "atmp.lab"
+    label = "lab"
+    verbose_name = "QC laboratory and release"
+    atmp_module = Module(
+        label="lab",
+        title="QC laboratory and release",
+        urls="atmp.lab.urls",
+        api="atmp.lab.api:router",
+        cli="atmp.lab.cli:lab",
+        cli_help=(
+            "QC laboratory and release: analytical methods and their validation by clinical phase, "
+            "specifications by phase, and the evaluation of a result against its criterion."
+        ),
+        nav=(NavEntry("Lab", "lab:index", "records.view"),),
+        actions=("atmp.lab.views:for_record",),
+        demo="atmp.lab.demo:load",
+        order=70,
+    )

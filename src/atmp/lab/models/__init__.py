@@ -1,0 +1,23 @@
+"""The QC laboratory's tables (one file per area, re-exported here)."""
+
+from atmp.lab.models.methods import Method, MethodType, MethodValidation, Phase, ValidationStatus
+from atmp.lab.models.specifications import (
+    AttributeKind,
+    BatchSpecification,
+    ProductPhase,
+    Specification,
+    SpecificationAttribute,
+)
+
+__all__ = [
+    "AttributeKind",
+    "BatchSpecification",
+    "Method",
+    "MethodType",
+    "MethodValidation",
+    "Phase",
+    "ProductPhase",
+    "Specification",
+    "SpecificationAttribute",
+    "ValidationStatus",
+]

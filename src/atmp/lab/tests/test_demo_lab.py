@@ -1,0 +1,54 @@
+"""The demo's laboratory: AAV methods with their validation, AAV9-SMN's phase I and III specifications
+approved, the product in phase III, and the first batch still pinned to the phase I specification."""
+
+from __future__ import annotations
+
+import pytest
+
+from atmp import demo
+from atmp.lab import demo as lab_demo
+from atmp.lab.models import BatchSpecification, Method, Specification
+from atmp.lab.services import methods, phases
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker, signing_key):
+    """Load the demo once for the module, in a transaction rolled back after its last test."""
+    from atmp.testing import rolled_back_at_the_end
+
+    yield from rolled_back_at_the_end(django_db_blocker, demo.load)
+
+
+@pytest.fixture
+def loaded(db, demo_data):
+    return demo_data
+
+
+def test_the_product_is_in_phase_iii_with_both_specifications_approved(loaded):
+    from atmp.manufacturing.models import Product
+
+    product = Product.objects.get(code=lab_demo.PRODUCT)
+    assert phases.current(product) == "iii"
+    specs = Specification.objects.filter(product=product).order_by("phase")
+    assert [(s.phase, s.status) for s in specs] == [("i", "approved"), ("iii", "approved")]
+    assert loaded["modules"]["lab"]["methods"] == len(lab_demo.METHODS)
+
+
+def test_the_first_batch_keeps_the_phase_i_specification(loaded):
+    pinned = BatchSpecification.objects.select_related("specification").first()
+    assert pinned is not None and pinned.specification.phase == "i"
+
+
+def test_methods_qualified_only_are_not_fit_for_phase_ii_and_safety_tests_are(loaded):
+    assert "not fit for Phase II" in methods.fit_for(Method.objects.get(code="QC-POT-CELL"), "ii")
+    assert methods.fit_for(Method.objects.get(code="QC-STER"), "iii") is None
+
+
+def test_the_history_page_shows_the_criteria_tightening(loaded):
+    from atmp.testing import PASSWORD, make_user, signed_in
+
+    signed_in_client = signed_in(make_user("qa_reviewer", password=PASSWORD))
+    page = signed_in_client.get(f"/lab/products/{lab_demo.PRODUCT}/specifications/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "2.0E13-5.0E13" in text and "1.0E13-1.0E14" in text
