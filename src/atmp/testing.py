@@ -384,6 +384,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "manufacturing.batch": (lambda actor: _m().make_batch(actor=actor), "note", "Re-worded"),
     "manufacturing.batchstep": (lambda actor: _m().make_batchstep(actor=actor), "note", "Re-worded"),
     "manufacturing.batchentry": (lambda actor: _m().make_batchentry(actor=actor), "note", "Re-worded"),
+    "lab.viralclearancestudy": (lambda actor: _lab().make_viralclearancestudy(actor=actor), "title", "Re-titled"),
+    "lab.viralclearancestep": (lambda actor: _lab().make_viralclearancestep(actor=actor), "count_reason", "Why"),
 }
 
 
@@ -401,6 +403,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "manufacturing.masterbatchrecord": lambda actor: _m().make_mbr_ready_for_approval(actor=actor),
     # As the service does, the assessment is written by the signed step that assesses the alert.
     "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
+    # Submitted with a counted step and its final report: the walk may reach approval and beyond.
+    "lab.viralclearancestudy": lambda actor: _lab().make_study_ready_for_approval(actor=actor),
 }
 
 
@@ -418,6 +422,12 @@ def _e() -> Any:
 
 def _m() -> Any:
     from atmp.manufacturing import factories
+
+    return factories
+
+
+def _lab() -> Any:
+    from atmp.lab import factories
 
     return factories
 
