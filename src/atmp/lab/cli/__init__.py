@@ -12,3 +12,11 @@ def lab() -> None:
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
     """
+
+
+def _register() -> None:
+    # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
+    from atmp.lab.cli import viral  # noqa: F401
+
+
+_register()
