@@ -18,5 +18,6 @@ class LabConfig(AppConfig):
             "specifications by phase, and the evaluation of a result against its criterion."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
+        actions=("atmp.lab.views_viral:for_record",),
         order=70,
     )
