@@ -19,5 +19,6 @@ class LabConfig(AppConfig):
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
         actions=("atmp.lab.views_viral:for_record",),
+        demo="atmp.lab.demo:load",
         order=70,
     )
