@@ -31,7 +31,7 @@ from atmp.ledger.errors import Conflict, StaleRecord
 from atmp.manufacturing.models.products import ProcessVersion, Product
 from atmp.quality.numbering import next_number
 from atmp.quality.services import edits
-from atmp.stats import viral
+from atmp.stats import report, viral
 from atmp.stats.errors import StatsInputError
 from atmp.workflow import engine
 
@@ -121,6 +121,10 @@ def compute_results(study: ViralClearanceStudy, steps: Iterable[ViralClearanceSt
         "source": SOURCE,
         "rule": RULE,
         "viruses": [_virus_result(name, virus_rows) for name, virus_rows in viruses.items()],
+        # As every atmp.stats result (docs/statistics.md): the input is the steps' content hash.
+        "provenance": report.provenance(
+            method=METHOD, variant=RULE, parameters={}, n=len(rows), input_sha256=steps_hash(rows)
+        ),
     }
 
 

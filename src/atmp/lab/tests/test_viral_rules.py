@@ -214,6 +214,7 @@ def test_approval_is_signed_and_freezes_the_claim(qa_reviewer, qa_approver, stud
     assert [s.signer_id for s in signatures.current(study, "approved")] == [qa_approver.pk]
     frozen = study.results
     assert frozen["viruses"][0]["claim"] == appr(4.0) and frozen["method"] == svc.METHOD
+    assert frozen["provenance"]["input_sha256"] == study.steps_hash and frozen["provenance"]["versions"]["atmp"]
     # A later change of the computation does not change the signed claim.
     monkeypatch.setattr(viral, "log_reduction", lambda step: 0.5)
     results, refusal, is_frozen = svc.results_of(study)
