@@ -55,7 +55,7 @@ def viral() -> None:
           --laboratory "Virus Safety CRO" --viruses "MuLV, MMV" --as rita
       atmp lab viral step add VC-2026-0001 --name "Detergent" --mechanism detergent --virus MuLV \\
           --family Retroviridae --enveloped --size 80-110 --unit tcid50_ml --load-titre 6.8 \\
-          --load-volume 50 --not-detected --sampled-volume 100 --output-volume 52 --as rita
+          --load-volume 50 --not-detected --sampled-volume 10 --output-volume 52 --as rita
       atmp lab viral report VC-2026-0001 --file report.pdf --as rita
       atmp lab viral submit VC-2026-0001 --reason "complete" --as rita
       atmp lab viral approve VC-2026-0001 --reason "claim accepted" --as alex

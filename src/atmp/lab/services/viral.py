@@ -360,6 +360,9 @@ def _step_values(fields: dict[str, Any]) -> dict[str, Any]:
                 "output_log10_titre",
                 "no virus was detected: leave it empty and give the detection limit or the sampled volume",
             )
+        sampled = values["sampled_volume_ml"]
+        if sampled is not None and sampled > values["output_volume_ml"]:
+            raise InvalidInput("sampled_volume_ml", "the volume sampled is at most the output volume")
         given = [n for n in LIMIT_NUMBERS if values[n] is not None]
         if len(given) != 1:
             raise InvalidInput(

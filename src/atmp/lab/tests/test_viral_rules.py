@@ -65,8 +65,8 @@ def test_no_virus_detected_uses_the_poisson_limit_of_the_sampled_volume_and_repo
         output_log10_titre=None,
         sampled_volume_ml="50",
         load_log10_titre="6.0",
-        load_volume_ml="10",
-        output_volume_ml="10",
+        load_volume_ml="100",
+        output_volume_ml="100",
     )
     mulv = virus(study, "MuLV")
     limit = math.log10(-math.log(0.05) / 50.0)
@@ -93,6 +93,7 @@ def test_no_virus_detected_may_give_the_assays_limit_instead(qa_reviewer, study)
             },
             "detection_limit_log10",
         ),
+        ({"output_detected": False, "output_log10_titre": None, "sampled_volume_ml": "101"}, "sampled_volume_ml"),
         ({"output_detected": False}, "output_log10_titre"),
         ({"output_log10_titre": None}, "output_log10_titre"),
         ({"detection_limit_log10": "1"}, "detection_limit_log10"),
