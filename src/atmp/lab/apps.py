@@ -19,6 +19,7 @@ class LabConfig(AppConfig):
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
         actions=("atmp.lab.views_viral:for_record",),
+        panels=("atmp.lab.views_viral:claims_panel",),
         demo="atmp.lab.demo:load",
         order=70,
     )

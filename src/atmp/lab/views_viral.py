@@ -22,6 +22,7 @@ from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStudy
 from atmp.lab.selectors.viral import VIRAL_STUDIES, site_choices
 from atmp.lab.services.viral import attach_report, find_study
 from atmp.ledger.errors import LedgerError
+from atmp.modules import Panel
 from atmp.stats import viral
 from atmp.web.lists import list_page
 from atmp.web.operations import OperationForm, operation_view
@@ -165,3 +166,12 @@ def for_record(user: User, record: Any) -> list[dict[str, str]]:
             {"label": "Add a step run", "url": reverse("lab:viral_step_new", args=[record.pk]), "kind": "button"}
         )
     return found
+
+
+def claims_panel(user: User | None, record: Any, *, for_print: bool = False) -> Panel | None:
+    """Return a study's record-page panel: the claim per virus (frozen once approved) and its steps' count."""
+    if not isinstance(record, ViralClearanceStudy) or record.voided:
+        return None
+    doc = api.study_document(record)
+    context = {"doc": doc, "study": record, "for_print": for_print}
+    return Panel("Viral clearance claims", "lab/viral_panel.html", context, order=30, slug="viral-claims")

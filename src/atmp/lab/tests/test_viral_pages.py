@@ -86,3 +86,10 @@ def test_the_report_is_uploaded_on_its_page(browser, study):
 
 def test_an_unknown_study_is_a_404(browser):
     assert browser.get("/lab/viral-clearance/999999/").status_code == 404
+
+
+def test_the_record_page_shows_the_claims_panel_and_the_buttons(browser, qa_reviewer, study):
+    factories.make_viralclearancestep(actor=qa_reviewer, study=study)
+    html = browser.get(f"/records/{study.record_type()}/{study.pk}/").content.decode()
+    assert 'data-testid="viral-panel"' in html and "4.00 log10" in html
+    assert f"/lab/viral-clearance/{study.pk}/steps/new/" in html
