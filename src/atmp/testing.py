@@ -391,6 +391,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     # A product's phase is QA's to move: the factory's QA Approver moves it whoever the actor is.
     "lab.productphase": (lambda actor: _lab().make_productphase(actor=actor), "since", _signed_at().date()),
     "lab.batchspecification": (lambda actor: _lab().make_batchspecification(actor=actor), "phase", "ii"),
+    "lab.viralclearancestudy": (lambda actor: _lab().make_viralclearancestudy(actor=actor), "title", "Re-titled"),
+    "lab.viralclearancestep": (lambda actor: _lab().make_viralclearancestep(actor=actor), "count_reason", "Why"),
 }
 
 
@@ -410,6 +412,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.specification": lambda actor: _lab().make_specification_ready_for_approval(actor=actor),
     # As the service does, the assessment is written by the signed step that assesses the alert.
     "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
+    # Submitted with a counted step and its final report: the walk may reach approval and beyond.
+    "lab.viralclearancestudy": lambda actor: _lab().make_study_ready_for_approval(actor=actor),
 }
 
 

@@ -15,10 +15,12 @@ class LabConfig(AppConfig):
         cli="atmp.lab.cli:lab",
         cli_help=(
             "QC laboratory and release: analytical methods and their validation by clinical phase, "
-            "specifications by phase, and the evaluation of a result against its criterion."
+            "specifications by phase, the evaluation of a result against its criterion, and viral clearance "
+            "studies (ICH Q5A(R2))."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
-        actions=("atmp.lab.views:for_record",),
+        actions=("atmp.lab.views:for_record", "atmp.lab.views_viral:for_record"),
+        panels=("atmp.lab.views_viral:claims_panel",),
         demo="atmp.lab.demo:load",
         order=70,
     )

@@ -59,7 +59,15 @@ ATTRIBUTES = [
 
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
-    """Load the lab demo: methods with their validation, AAV9-SMN's phase I and III specifications, its phase."""
+    """Load the lab demo: methods and specifications (AAV9-SMN in phase III), then a viral clearance study."""
+    from atmp.lab import demo_viral
+
+    _load_methods_and_specifications(people)
+    demo_viral.load(people, sites)
+
+
+def _load_methods_and_specifications(people: dict[str, User]) -> None:
+    """Add methods with their validation, AAV9-SMN's phase I and III specifications, and move it to phase III."""
     from atmp.demo import PASSWORD
     from atmp.lab.services import methods, phases, specifications
     from atmp.manufacturing.models import Batch, Product
@@ -107,10 +115,21 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
+    from atmp.lab import demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
+        "viral": demo_viral.summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
     }
+
+
+def describe(data: dict[str, Any]) -> list[str]:
+    """Return the lab demo's lines of the printed summary."""
+    from atmp.lab import demo_viral
+
+    specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
+    lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
+    return lines + demo_viral.describe(data.get("viral", {}))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.lab import validation, views
+from atmp.lab import validation, views, views_viral
 from atmp.web.pages import page
 
 app_name = "lab"
@@ -16,4 +16,5 @@ urlpatterns = [
     path("specifications/<int:record_id>/", page(views.specification_page), name="specification_page"),
     path("products/<str:code>/specifications/", page(views.history_page), name="history"),
     *views.form_urlpatterns,
+    *views_viral.urlpatterns,
 ]

@@ -89,3 +89,18 @@ def clearance(steps: Sequence[Step]) -> Clearance:
     claim = round(sum(r.lrv for r in reductions if r.counted), DIGITS)
     claim_ge = any(r.greater_equal for r in reductions if r.counted)
     return Clearance(steps=tuple(reductions), claim=claim, claim_greater_equal=claim_ge)
+
+
+# ICH Q5A(R2), the annex on the probability of detecting virus at low concentrations: when no virus
+# is found in a sample of V mL, the concentration is below c with confidence p where e^(−cV) = 1 − p;
+# at 95 % c ≈ 3/V per mL (−ln 0.05 = 2.996). Large-volume sampling lowers this limit.
+DETECTION_CONFIDENCE = 0.95
+
+
+def poisson_detection_limit(sampled_volume_ml: float, confidence: float = DETECTION_CONFIDENCE) -> float:
+    """Return the log10 titre per mL below which no virus is found in the sampled volume (Poisson)."""
+    if not sampled_volume_ml > 0:
+        raise StatsInputError("sampled_volume_ml", f"the sampled volume must be above 0 mL, not {sampled_volume_ml:g}")
+    if not 0 < confidence < 1:
+        raise StatsInputError("confidence", f"the confidence must be between 0 and 1, not {confidence:g}")
+    return round(math.log10(-math.log(1 - confidence) / sampled_volume_ml), DIGITS)

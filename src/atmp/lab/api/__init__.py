@@ -6,9 +6,10 @@ router = Router(tags=["lab"])
 
 
 def _gather() -> None:
-    from atmp.lab.api import core
+    from atmp.lab.api import core, viral
 
     router.add_router("", core.router)
+    router.add_router("", viral.router)
 
 
 _gather()

@@ -8,10 +8,12 @@ from atmp.lab.models.specifications import (
     Specification,
     SpecificationAttribute,
 )
+from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStep, ViralClearanceStudy
 
 __all__ = [
     "AttributeKind",
     "BatchSpecification",
+    "Mechanism",
     "Method",
     "MethodType",
     "MethodValidation",
@@ -19,5 +21,8 @@ __all__ = [
     "ProductPhase",
     "Specification",
     "SpecificationAttribute",
+    "TitreUnit",
     "ValidationStatus",
+    "ViralClearanceStep",
+    "ViralClearanceStudy",
 ]

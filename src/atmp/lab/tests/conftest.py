@@ -1,5 +1,5 @@
 """Personas and records of the lab tests: the root conftest's personas (rita writes, alex approves),
-a product, and methods made by the factories."""
+a product, methods made by the factories, a site, the AAV product and a draft viral clearance study."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def elisa(qa_reviewer):
     )
     factories.make_methodvalidation(actor=qa_reviewer, method=method, phase="i", status="qualified")
     return method
+
+
+@pytest.fixture
+def aav(qa_reviewer):
+    return mf.make_product(actor=qa_reviewer, code="AAV9-SMN", name="AAV9-SMN", origin="allogeneic")
+
+
+@pytest.fixture
+def study(qa_reviewer, site, aav):
+    return factories.make_viralclearancestudy(actor=qa_reviewer, site=site, product=aav, title="AAV9-SMN clearance")

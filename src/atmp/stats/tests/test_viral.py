@@ -68,3 +68,11 @@ def test_it_refuses_no_steps_and_duplicate_names():
         viral.clearance([])
     with pytest.raises(StatsInputError, match="listed twice"):
         viral.clearance([step("A"), step("A", mechanism="n")])
+
+
+def test_the_poisson_limit_of_an_undetected_sample_is_about_three_per_sampled_volume():
+    # Q5A(R2): e^(−cV) = 0.05 at 95 %, c = 2.996 / V; 100 mL sampled: 0.02996 per mL, log10 −1.5235.
+    assert viral.poisson_detection_limit(100.0) == pytest.approx(math.log10(-math.log(0.05) / 100.0))
+    assert viral.poisson_detection_limit(1.0) == pytest.approx(0.4765, abs=1e-4)
+    with pytest.raises(StatsInputError, match="sampled volume must be above 0"):
+        viral.poisson_detection_limit(0.0)
