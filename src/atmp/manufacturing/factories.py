@@ -377,7 +377,7 @@ def complete_first_step(*, step: Any, floor: dict[str, Any]) -> Any:
 CELL_AGE_PARAMETER = {
     "name": "Cell age",
     "unit": "{passage}",
-    "nor_low": None,
+    "nor_low": "0",
     "nor_high": None,
     "par_low": "0",
     "par_high": None,
