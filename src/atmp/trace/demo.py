@@ -292,10 +292,10 @@ def _aav(people: dict[str, User], site: Site, materials: dict[str, Any]) -> None
 
 
 def _banks(olga: User, alex: User, site: Site, cell_line: Any) -> Any:
-    """Bank the HEK293 MCB, make the WCB from one of its vials (ICH Q5D §2.2.1); QA releases each; return the WCB lot."""
+    """Bank the HEK293 MCB and make the WCB from one of its vials (ICH Q5D §2.2.1), each released; return the WCB."""
     from atmp.trace.services.banks import register_bank
 
-    common = {
+    common: dict[str, Any] = {
         "storage": "LN2 vapour phase, ≤ -150 °C",
         "age_unit": "passages",
         "age_limit": 20,

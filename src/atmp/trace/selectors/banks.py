@@ -95,7 +95,7 @@ def bank_document(bank: CellBank) -> dict[str, Any]:
             {"code": t.code, "name": t.name, "basis": t.basis}
             for t in bank_panel.panel(bank.kind, vector_production=bank.vector_production)
         ],
-        "created_at": rfc3339(bank.created_at) if getattr(bank, "created_at", None) else None,
+        "created_at": rfc3339(bank.created_at) if bank.created_at is not None else None,
     }
 
 
