@@ -72,7 +72,7 @@ UNITS: dict[str, ParameterUnit] = _table(
     ("{count}", "count", "count", "1"),
     # In-vitro cell age (ICH Q5D Glossary): a parameter in one of these is a step's cell age, checked
     # against the limit of the bank the batch's cells came from (services.batch_entries, cell_age_rule).
-    ("{passage}", "passages", "in-vitro cell age (passages)", "1"),
+    ("{passage}", "passage", "in-vitro cell age (passages)", "1"),
     ("{PDL}", "PDL", "in-vitro cell age (population doublings)", "1"),
 )
 # The cell age units, and the trace bank's age unit each counts (atmp.trace.bank_panel.AGE_UNITS).
