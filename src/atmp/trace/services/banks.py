@@ -80,6 +80,12 @@ def register_bank(
             f"lot {lot.number} is of {lot.material.code}, a {lot.material.get_type_display().lower()}: "
             f"a {bank_panel.KINDS[kind].lower()} is a lot of a {MaterialType(wanted).label.lower()}",
         )
+    if lot.status != "quarantine":
+        raise InvalidInput(
+            "lot",
+            f"lot {lot.number} is {lot.state_label().lower()}: a bank is registered in quarantine, "
+            "before QA releases it on its test panel",
+        )
     if units.UNITS[lot.unit].dimension != "vials":
         raise InvalidInput("lot", f"lot {lot.number} is counted in {lot.unit}: a bank is counted in vials ({{vial}})")
     parent_bank = _parent(actor, bank, parent)

@@ -136,11 +136,20 @@ def test_a_bank_is_a_lot_of_a_cell_line_counted_in_vials(qa_reviewer, site):
         _bank(qa_reviewer, in_ml, kind="mcb")
 
 
-def test_a_lot_is_one_bank(qa_reviewer, mcb, ledger_size):
+def test_a_bank_is_registered_before_its_release(qa_reviewer, qa_approver, site, hek, ledger_size):
+    released = tf.make_released_lot(actor=qa_reviewer, approver=qa_approver, material=hek, site=site)
+    before = ledger_size()
+    with pytest.raises(InvalidInput, match="is released: a bank is registered in quarantine") as refused:
+        _bank(qa_reviewer, released, kind="mcb")
+    assert refused.value.field == "lot" and ledger_size() == before
+
+
+def test_a_lot_is_one_bank(qa_reviewer, site, hek, ledger_size):
+    bank = tf.make_cell_bank(actor=qa_reviewer, kind="mcb", material=hek, site=site)
     before = ledger_size()
     with pytest.raises(Conflict, match="is a bank already"):
-        _bank(qa_reviewer, mcb.lot, kind="mcb")
-    assert ledger_size() == before and CellBank.objects.count() == 1
+        _bank(qa_reviewer, bank.lot, kind="mcb")
+    assert ledger_size() == before and CellBank.objects.filter(lot=bank.lot).count() == 1
 
 
 def test_the_parent_must_be_released_and_have_the_vials(qa_reviewer, site, hek, mcb, ledger_size):
