@@ -353,6 +353,7 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "trace.person": (lambda actor: _t().make_person(actor=actor), "kind", "donor"),
     "trace.lot": (lambda actor: _t().make_lot(actor=actor), "location", "Freezer 2, rack B"),
     "trace.use": (lambda actor: _t().make_use(actor=actor), "made_by", "trace.material:1"),
+    "trace.cellbank": (lambda actor: _t().make_cell_bank(actor=actor), "storage", "LN2 vapour phase, dewar D2"),
     # Past its retention end, so that the contract may void it (a live one is kept: trace.retention).
     "trace.administration": (lambda actor: _t().make_administration_past_retention(actor=actor), "at", _signed_at()),
     # Sealed by a Chain-of-Identity Coordinator (the only role that may), whoever the actor is.

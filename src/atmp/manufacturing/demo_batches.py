@@ -130,7 +130,7 @@ def _lots(people: dict[str, User], leiden: Site) -> dict[str, str]:
         reason="received: awaiting its certificate of analysis",
     )  # fmt: skip
     return {
-        "WCB-HEK293": trace_demo.CELL_BANK_LOT,
+        "CL-HEK293": trace_demo.CELL_BANK_LOT,
         "MED-001": trace_demo.HUB_REAGENT_LOT,
         "PL-RC9": trace_demo.PLASMID_LOTS["rep/cap"],
         "PL-SMN": trace_demo.PLASMID_LOTS["transgene"],

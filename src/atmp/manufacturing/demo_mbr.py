@@ -71,10 +71,12 @@ def document(title: str, sops: dict[str, str]) -> dict[str, Any]:
               sops=aseptic, verification=True,
               parameters=[_cpp("Water bath temperature", "Cel", ("36.5", "37.5"), ("35.0", "39.0"))],
               controls=[_ipc("Post-thaw viability", "%", "85", None)],
-              materials=[_bom("WCB-HEK293", "1", "{vial}", verified=True), _bom("MED-001", "50", "mL", "10")]),
+              materials=[_bom("CL-HEK293", "1", "{vial}", verified=True), _bom("MED-001", "50", "mL", "10")]),
         _step(20, "Seed train expansion", "Expand in cell factories over three passages; passage at 80–90 % "
               "confluence.", "A", ["bsc", "incubator"], sops=aseptic,
-              parameters=[temperature, co2, _cpp("Passage confluence", "%", ("80", "90"), ("70", "95"), 0)],
+              parameters=[temperature, co2, _cpp("Passage confluence", "%", ("80", "90"), ("70", "95"), 0),
+                          # In passages from the WCB thaw: also held to the WCB's limit (ICH Q5D §2.3.3).
+                          _cpp("Cell age at the end of the seed train", "{passage}", ("2", "4"), ("1", "20"), 0)],
               controls=[_ipc("Viable cell density", "10*6.{cells}/mL", "0.8", None),
                         _ipc("Viability", "%", "90", None)],
               materials=[_bom("MED-001", "4", "L", "5")]),

@@ -372,3 +372,46 @@ def execute_step(*, step: Any, floor: dict[str, Any]) -> Any:
 def complete_first_step(*, step: Any, floor: dict[str, Any]) -> Any:
     """Execute and complete a running step (the first one, in the tests that name it so)."""
     return execute_step(step=step, floor=floor)
+
+
+CELL_AGE_PARAMETER = {
+    "name": "Cell age",
+    "unit": "{passage}",
+    "nor_low": "0",
+    "nor_high": None,
+    "par_low": "0",
+    "par_high": None,
+    "decimals": 0,
+}
+
+
+def make_cell_age_batch(*, actor: User, age_limit: int = 20) -> tuple[Any, Any]:
+    """Return a batch whose first step thaws a WCB vial and records the cells' age, and the released WCB.
+
+    The WCB (100 vials, limit `age_limit` passages from its thaw) is made from a released MCB of a
+    HEK293-like cell line at the batch's site; the master record's first step adds one vial and
+    records "Cell age" in passages ({passage}).
+    """
+    from atmp.manufacturing.services.mbr import add_mbr, make_effective
+    from atmp.manufacturing.services.products import make_effective as version_effective
+    from atmp.quality.factories import make_document, make_effective_version
+    from atmp.trace import factories as tf
+
+    version = make_processversion(actor=actor)
+    version_effective(actor=approver(), version=version, password=PASSWORD, reason="version 1")
+    sop = make_document(actor=actor, site=version.site)
+    make_effective_version(actor=actor, approver=approver(), password=PASSWORD, document=sop)
+    cell_line = tf.make_cell_line(actor=actor)
+    mcb = tf.make_cell_bank(actor=actor, kind="mcb", material=cell_line, site=version.site)
+    tf.release(mcb.lot)
+    wcb = tf.make_cell_bank(actor=actor, kind="wcb", parent=mcb.lot, age_limit=age_limit)
+    tf.release(wcb.lot)
+    document = mbr_document(sop=sop.number, material=tf.make_material(actor=actor, type="medium").code)
+    first = document["steps"][0]
+    first["parameters"].append(dict(CELL_AGE_PARAMETER))
+    first["materials"].append(
+        {"material": cell_line.code, "quantity": "1", "unit": "{vial}", "tolerance_percent": "0", "verification": False}
+    )
+    mbr = add_mbr(actor=actor, process_version=version, document=document)
+    mbr = make_effective(actor=approver(), mbr=mbr, password=PASSWORD, reason="approved for use")
+    return make_batch(actor=actor, mbr=mbr), wcb

@@ -70,7 +70,14 @@ UNITS: dict[str, ParameterUnit] = _table(
     ("[EU]/mL", "EU/mL", "endotoxin", "1"),
     ("{ratio}", "ratio", "ratio", "1"),
     ("{count}", "count", "count", "1"),
+    # In-vitro cell age (ICH Q5D Glossary): a parameter in one of these is a step's cell age, checked
+    # against the limit of the bank the batch's cells came from (services.batch_entries, cell_age_rule).
+    ("{passage}", "passage", "in-vitro cell age (passages)", "1"),
+    ("{PDL}", "PDL", "in-vitro cell age (population doublings)", "1"),
 )
+# The cell age units, and the trace bank's age unit each counts (atmp.trace.bank_panel.AGE_UNITS).
+CELL_AGE_UNITS: dict[str, str] = {"{passage}": "passages", "{PDL}": "pdl"}
+
 _BY_SYMBOL = {u.symbol: u for u in UNITS.values()}
 
 

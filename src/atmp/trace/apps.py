@@ -23,6 +23,7 @@ class TraceConfig(AppConfig):
         ),
         panels=(
             "atmp.trace.panels:identity_panel",
+            "atmp.trace.panels:bank_panel",
             "atmp.trace.panels:genealogy_panel",
             "atmp.trace.panels:retention_panel",
         ),

@@ -10,7 +10,8 @@
    hours apart, in order, all before the load); the release signatures, which cannot be dated
    back, carry the load's time, and so does the AAV flow (its lots are received at the load, and a
    supplier's approval is checked on the day of receipt).
-2. AAV: plasmid lots (rep/cap, transgene, helper), a HEK293 cell bank lot and a culture-medium lot
+2. AAV: plasmid lots (rep/cap, transgene, helper), a HEK293 working cell bank (made from one vial of
+   the HEK293 master cell bank, ICH Q5D: its lineage is a genealogy use) and a culture-medium lot
    (the hub, HUB_REAGENT_LOT: every batch used it) make two vector drug substance lots, each filled
    into a drug product lot given to patients: a forward trace from a plasmid lot or the hub reaches
    them.
@@ -33,6 +34,13 @@ from atmp.ledger import clock
 HUB_REAGENT_LOT = "MED-001-26-0042"
 PLASMID_LOTS = {"rep/cap": "PL-RC9-26-007", "transgene": "PL-SMN-26-011", "helper": "PL-HLP-26-004"}
 CELL_BANK_LOT = "WCB-HEK293-26-02"
+MASTER_BANK_LOT = "MCB-HEK293-24-01"
+# The banks' validated limit of in-vitro cell age for production (ICH Q5D §2.3.3): EOPC expanded to
+# 30 passages from the WCB thaw were characterised; production stays within 20 (a margin, the usual choice).
+BANK_LIMIT_BASIS = (
+    "VAL-HEK-2025-03: end-of-production cells at 30 passages from the WCB thaw conform to the ICH Q5D/Q5A "
+    "panel (identity, sterility, mycoplasma, adventitious viruses, RCA); production is limited to 20"
+)
 VECTOR_LOT = "LVV-CD19-26-003"
 TREATMENT_CENTRE = "LUMC cell therapy unit, Leiden"
 WARD = "LUMC haematology ward 4"
@@ -57,7 +65,7 @@ MATERIALS = [
     ("PL-RC9", "Plasmid pRepCap9 (AAV2 rep, AAV9 cap)", "plasmid", "mg", "-20 °C ± 5 °C"),
     ("PL-SMN", "Plasmid pAAV-CB-SMN1 (transgene)", "plasmid", "mg", "-20 °C ± 5 °C"),
     ("PL-HLP", "Plasmid pHelper (adenoviral helper genes)", "plasmid", "mg", "-20 °C ± 5 °C"),
-    ("WCB-HEK293", "HEK293 working cell bank", "cell_line", "{vial}", "≤ -150 °C"),
+    ("CL-HEK293", "HEK293 cell line (cell bank vials)", "cell_line", "{vial}", "≤ -150 °C"),
     ("MED-001", "HEK293 expansion and transfection medium", "medium", "L", "2–8 °C"),
     ("DS-AAV9-SMN", "AAV9-SMN vector drug substance", "drug_substance", "mL", "≤ -60 °C"),
     ("DP-AAV9-SMN", "AAV9-SMN vector, solution for infusion, vial", "drug_product", "{vial}", "≤ -60 °C"),
@@ -252,8 +260,7 @@ def _aav(people: dict[str, User], site: Site, materials: dict[str, Any]) -> None
         lot = _receive(olga, number, materials[code], site, "50", location="Freezer -20 F-7")
         _release(alex, lot, f"{role} plasmid released on its certificate of analysis")
         inputs.append((lot, "6", "mg"))
-    bank = _receive(olga, CELL_BANK_LOT, materials["WCB-HEK293"], site, "20", location="LN2 tank T-1")
-    _release(alex, bank, "working cell bank released on its characterisation")
+    bank = _banks(olga, alex, site, materials["CL-HEK293"])
     inputs.append((bank, "1", "{vial}"))
     medium = _receive(
         olga,
@@ -284,6 +291,29 @@ def _aav(people: dict[str, User], site: Site, materials: dict[str, Any]) -> None
             administer(actor=olga, lot=product, patient=next(patients), reason="infusion at the treatment centre")
 
 
+def _banks(olga: User, alex: User, site: Site, cell_line: Any) -> Any:
+    """Bank the HEK293 MCB and make the WCB from one of its vials (ICH Q5D §2.2.1), each released; return the WCB."""
+    from atmp.trace.services.banks import register_bank
+
+    common: dict[str, Any] = {
+        "storage": "LN2 vapour phase, ≤ -150 °C",
+        "age_unit": "passages",
+        "age_limit": 20,
+        "limit_basis": BANK_LIMIT_BASIS,
+        "vector_production": True,  # the cells make AAV with adenoviral helper genes: tested for RCV
+    }
+    mcb = _receive(olga, MASTER_BANK_LOT, cell_line, site, "40", location="LN2 tank T-1, rack 1")
+    register_bank(actor=olga, lot=mcb, kind="mcb", age_at_banking=6, reason="master cell bank", **common)
+    _release(alex, mcb, "master cell bank released: the ICH Q5D panel conforms")
+    wcb = _receive(olga, CELL_BANK_LOT, cell_line, site, "20", location="LN2 tank T-1, rack 2")
+    register_bank(
+        actor=olga, lot=wcb, kind="wcb", parent=mcb, parent_vials="1", age_at_banking=10,
+        reason="working cell bank made from one MCB vial", **common,
+    )  # fmt: skip
+    _release(alex, wcb, "working cell bank released: the ICH Q5D panel conforms")
+    return wcb
+
+
 def summary() -> dict[str, Any]:
     """Return what the traceability demo holds and where to start a trace."""
     from atmp.quality.models.deviations import Deviation
@@ -310,6 +340,7 @@ def describe(data: dict[str, Any]) -> list[str]:
         f"  try: atmp trace forward {data['plasmid_lot']} --json   (a plasmid lot reaches the AAV patients)",
         f"       atmp trace forward {data['hub_reagent_lot']} --json   (the medium every AAV batch used)",
         f"       atmp trace recall {data['hub_reagent_lot']} --json   (a mock recall: what it would reach)",
+        f"       atmp trace bank show {MASTER_BANK_LOT} --json   (the HEK293 MCB: its WCB, batches, panel)",
         "       /trace/ (trace a lot or COI), /trace/genealogy/ (the graph), /trace/recall/ (recall impact),",
         "       /trace/shipments/ (the chain of custody), /trace/bedside/",
     ]

@@ -371,3 +371,34 @@ def make_aav_genealogy(*, actor: User, site: Site, batches: int = 6, prefix: str
             made["products"].append(dp)
             made["patients"].append(patient)
     return made
+
+
+def make_cell_line(*, actor: User, **fields: Any) -> Any:
+    """Add a cell line to the catalogue, counted in vials."""
+    return make_material(actor=actor, type=fields.pop("type", "cell_line"), unit="{vial}", **fields)
+
+
+def make_cell_bank(*, actor: User, kind: str = "mcb", **fields: Any) -> Any:
+    """Register a bank of 100 vials in quarantine: an MCB of a new cell line unless told (a parent for a WCB)."""
+    from atmp.trace.services.banks import register_bank
+
+    parent = fields.pop("parent", None)
+    material = fields.pop("material", None) or (parent.material if parent is not None else make_cell_line(actor=actor))
+    lot = fields.pop("lot", None) or make_lot(
+        actor=actor,
+        material=material,
+        quantity=fields.pop("vials", "100"),
+        site=fields.pop("site", None) or (parent.site if parent is not None else None),
+    )
+    return register_bank(
+        actor=actor,
+        lot=lot,
+        kind=kind,
+        parent=parent,
+        storage=fields.pop("storage", "LN2 vapour phase, ≤ −150 °C, dewar D1"),
+        age_unit=fields.pop("age_unit", "passages"),
+        age_at_banking=fields.pop("age_at_banking", 5 if parent is None else 10),
+        age_limit=fields.pop("age_limit", 20),
+        limit_basis=fields.pop("limit_basis", "VAL-CB-001: EOPC at passage 25 conform"),
+        **fields,
+    )

@@ -86,3 +86,36 @@ def genealogy_panel(user: User | None, record: GmpRecord, *, for_print: bool = F
         order=30,
         slug="genealogy",
     )
+
+
+def bank_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
+    """Return the Cell bank panel of a bank or of its lot: vials, cell age limit, required panel, lineage."""
+    from atmp.trace import bank_panel as declared
+    from atmp.trace.models import CellBank
+    from atmp.trace.selectors import genealogy
+    from atmp.trace.selectors.banks import lineage
+    from atmp.trace.units import plain
+
+    if isinstance(record, CellBank):
+        bank: CellBank | None = record
+    elif isinstance(record, Lot):
+        bank = CellBank.objects.filter(lot=record, voided=False).select_related("parent__lot").first()
+    else:
+        return None
+    if bank is None:
+        return None
+    return Panel(
+        title="Cell bank",
+        template="trace/bank_panel.html",
+        context={
+            "bank": bank,
+            "kind_label": declared.KINDS[bank.kind],
+            "age_unit": declared.AGE_UNITS[bank.age_unit],
+            "banked": plain(bank.lot.quantity),
+            "remaining": plain(genealogy.remaining(bank.lot)),
+            "tests": declared.panel(bank.kind, vector_production=bank.vector_production),
+            "lineage": lineage(bank, user),
+        },
+        order=20,
+        slug="bank",
+    )

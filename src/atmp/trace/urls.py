@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from atmp.trace.views import custody, genealogy, identifiers, identities, index, labels, recall
+from atmp.trace.views import banks, custody, genealogy, identifiers, identities, index, labels, recall
 from atmp.web.pages import page
 
 app_name = "trace"
 
 urlpatterns = [
     path("", page(index.index), name="index"),
+    path("cell-banks/", page(banks.bank_list), name="banks"),
     path("genealogy/", page(genealogy.genealogy_page), name="genealogy"),
     path("identifiers/", page(identifiers.identifiers), name="identifiers"),
     *identities.urlpatterns,

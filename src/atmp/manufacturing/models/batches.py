@@ -133,6 +133,8 @@ class EntryFlag(models.TextChoices):
     WARNING = "warning", "Outside the normal operating range"
     OUT_OF_PAR = "out_of_par", "Outside the proven acceptable range"
     OUT_OF_LIMITS = "out_of_limits", "Outside the control's limits"
+    # A cell age beyond the validated limit of its bank (ICH Q5D §2.3.3): a deviation, and the step waits.
+    BEYOND_CELL_AGE = "beyond_cell_age", "Beyond the bank's limit of in-vitro cell age"
 
 
 # What an entry is: written once, never changed (a correction supersedes it). Only the note and

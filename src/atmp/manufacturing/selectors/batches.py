@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from atmp.environment import limits
 from atmp.environment.models import Result
@@ -115,6 +116,10 @@ def missing_entries(step: BatchStep) -> list[str]:
     for e in live:
         if e.flag == EntryFlag.WARNING and not e.acknowledged:
             missing.append(f"the acknowledgement of {e.record_key}")
+        if e.flag == EntryFlag.BEYOND_CELL_AGE:
+            # Cells beyond the bank's validated limit are not used for production (ICH Q5D §2.3.3): the
+            # step waits for QA's decision in the deviation, or a correction of a mistyped value.
+            missing.append(f"a cell age within the bank's limit ({e.record_key} is beyond it)")
         if needs_verification(e, mbr_step) and e.pk not in verified:
             missing.append(f"a second person's verification of {e.record_key}")
     return missing
@@ -252,3 +257,42 @@ def _em(batch: Batch) -> list[BatchException]:
         )
         for r in rows
     ]
+
+
+def cell_banks(batch: Batch) -> list[Any]:
+    """Return the banks the batch's cells came from: the nearest banks (not EOPC) its output lot was made from.
+
+    One backward trace of the output lot (trace's recursive selector): a bank's vial added in this
+    batch is one level back; one added in a batch whose output this batch used is further, and counts
+    the same. Only the nearest level counts: a WCB's own MCB is behind it, not a source of the cells.
+    """
+    from atmp.trace.models import CellBank
+    from atmp.trace.selectors import genealogy
+
+    reached = {lot.id: lot.level for lot in genealogy.backward(batch.output_lot).lots if lot.level > 0}
+    found = list(
+        CellBank.objects.filter(lot_id__in=list(reached), voided=False).exclude(kind="eopc").select_related("lot")
+    )
+    if not found:
+        return []
+    nearest = min(reached[b.lot_id] for b in found)
+    return sorted((b for b in found if reached[b.lot_id] == nearest), key=lambda b: b.lot.number)
+
+
+def cell_age_limits(step: BatchStep) -> list[str]:
+    """Return, for each cell age parameter of the step, the limit it is held to, in words (the step page)."""
+    from atmp.manufacturing.units import CELL_AGE_UNITS
+    from atmp.trace.bank_panel import AGE_UNITS
+
+    names = [p.name for p in step.mbr_step.parameters.filter(voided=False) if p.unit in CELL_AGE_UNITS]
+    if not names:
+        return []
+    banks = cell_banks(step.batch)
+    if not banks:
+        return [
+            f"{n}: no cell bank or seed stock added to this batch yet; its limit comes from the bank" for n in names
+        ]
+    limits = "; ".join(
+        f"at most {b.age_limit} {AGE_UNITS[b.age_unit]} from the thaw of {b.label} (ICH Q5D §2.3.3)" for b in banks
+    )
+    return [f"{n}: {limits}" for n in names]

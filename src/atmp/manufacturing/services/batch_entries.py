@@ -13,6 +13,14 @@ Rules, each refusal naming its own (issue 14, "Bad input"; DESIGN principle 7):
   (EU GMP Part IV §6.29, Chapter 1 §1.4(xiv)). Ranges and limits are inclusive.
 - `step not in progress`: a new entry goes to a running step; a correction may follow its end (late).
 - `correction`: supersedes a live entry of the same kind, with a reason; the original stays.
+- `cell age`: a parameter counted in passages or population doublings ({passage}, {PDL}) is the
+  in-vitro cell age of the step's cells, counted from the thaw of the bank they came from (the
+  nearest cell bank or seed stock the batch's output lot was made from, trace's genealogy). A whole
+  number, in the bank's unit; refused when the batch's cells come from no bank. Beyond the bank's
+  validated limit (ICH Q5D §2.3.3) it is recorded, as a fact must be (Chapter 4 §4.8), flagged
+  `beyond_cell_age` with a deviation opened in the same change, and the step cannot be completed
+  while it stands (selectors.batches.missing_entries): cells beyond the limit are not used for
+  production (docs/adr/0024).
 - Late: recorded more than 15 minutes after it was observed, or after its step ended.
 """
 
@@ -136,6 +144,57 @@ def _deviation(actor: User, step: BatchStep, entry: BatchEntry, rng: str, reason
     )
 
 
+def cell_age_rule(step: BatchStep, row: MbrParameter | MbrControl, amount: Decimal) -> str | None:
+    """Return the rule a cell age beyond its bank's limit breaks, None within it; refuse a cell age with no bank.
+
+    Not a cell age (a parameter in another unit, or a control): None.
+    """
+    from atmp.manufacturing.selectors.batches import cell_banks
+    from atmp.trace import bank_panel
+
+    age_unit = mu.CELL_AGE_UNITS.get(row.unit)
+    if age_unit is None or not isinstance(row, MbrParameter):
+        return None
+    if amount != amount.to_integral_value() or amount < 0:
+        raise InvalidInput("value", f"cell age: {amount:f} is not a whole number of {bank_panel.AGE_UNITS[age_unit]}")
+    banks = cell_banks(step.batch)
+    if not banks:
+        raise RuleViolation(
+            f"cell age: batch {step.batch.number} was made from no cell bank or seed stock; add the bank's vial "
+            "(a material addition) before recording its cells' age"
+        )
+    for bank in banks:
+        if bank.age_unit != age_unit:
+            raise InvalidInput(
+                "unit",
+                f"cell age: {bank.label} counts cell age in {bank_panel.AGE_UNITS[bank.age_unit]}, "
+                f"the master record in {bank_panel.AGE_UNITS[age_unit]}",
+            )
+        broken = bank_panel.age_rule(int(amount), bank.age_unit, bank.age_limit, bank.label)
+        if broken:
+            return broken
+    return None
+
+
+def _cell_age_deviation(actor: User, step: BatchStep, entry: BatchEntry, rule: str, reason: str) -> Any:
+    batch = step.batch
+    return open_deviation(
+        actor=actor,
+        site=batch.site,
+        title=f"Cell age beyond the bank's limit in batch {batch.number}"[:200],
+        description=(
+            f"Batch {batch.number}, step {step.number} ({step.mbr_step.title}): {rule}. Cells beyond the "
+            "validated limit are not used for production; the step is not completed until QA decides. "
+            "Recorded by atmp as it was entered."
+        ),
+        occurred_at=min(entry.observed_at, entry.at),
+        area=step.room.code if step.room else "",
+        immediate_actions="Opened by atmp when the cell age was entered; the step is held.",
+        source=step,
+        reason=reason,
+    )
+
+
 def record_value(
     *,
     actor: User,
@@ -180,7 +239,11 @@ def record_value(
         entry.value = raw[:60]
     entry.late = is_late(step, entry.observed_at, now)
     # Limits are inclusive: a value on a bound is within it (ICH Q8(R2) ranges, a control's low and high).
-    if isinstance(row, MbrParameter):
+    beyond = cell_age_rule(step, row, amount)
+    if beyond:
+        entry.flag = EntryFlag.BEYOND_CELL_AGE
+        bound, nor = "", ""
+    elif isinstance(row, MbrParameter):
         bound, nor = _range(row.par_low, row.par_high, row.unit), _range(row.nor_low, row.nor_high, row.unit)
         if _outside(amount, row.par_low, row.par_high):
             entry.flag = EntryFlag.OUT_OF_PAR
@@ -199,7 +262,9 @@ def record_value(
         entry.acknowledged = True
     what = f"{row.name} of step {step.number} of batch {step.batch.number}"
     with writer.change(actor=actor, reason=reason or (f"correction of {what}" if supersedes else what)) as ch:
-        if entry.flag in (EntryFlag.OUT_OF_PAR, EntryFlag.OUT_OF_LIMITS):
+        if beyond:
+            entry.deviation = _cell_age_deviation(actor, step, entry, beyond, ch.reason)
+        elif entry.flag in (EntryFlag.OUT_OF_PAR, EntryFlag.OUT_OF_LIMITS):
             entry.deviation = _deviation(actor, step, entry, bound, ch.reason)
         ch.save(entry)
     return entry

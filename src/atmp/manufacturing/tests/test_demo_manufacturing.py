@@ -190,4 +190,16 @@ def test_the_running_batch_waits_for_the_rest_of_its_seed_train(loaded):
 
     step = _batch(demo_batches.IN_PROGRESS).steps.get(number=demo_batches.REFUSED_STEP)
     assert step.progress == "in_progress" and step.operator.username == "olga"
-    assert missing_entries(step)[:2] == ["parameter Passage confluence", "control Viable cell density"]
+    assert missing_entries(step)[:3] == [
+        "parameter Passage confluence",
+        "parameter Cell age at the end of the seed train",
+        "control Viable cell density",
+    ]
+
+
+def test_each_executed_batch_recorded_its_cells_age_within_the_working_cell_bank_s_limit(loaded):
+    from atmp.manufacturing.models import BatchEntry
+
+    ages = BatchEntry.objects.filter(parameter__unit="{passage}", voided=False)
+    assert ages.count() >= 9
+    assert all(e.flag == "ok" and int(e.value) <= 20 for e in ages)

@@ -21,7 +21,7 @@ from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, StepProgress
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import exceptions, live_entries
+from atmp.manufacturing.selectors.batches import cell_age_limits, exceptions, live_entries
 from atmp.manufacturing.views import batch_forms as bf
 from atmp.manufacturing.views.batch_rows import exception_links, step_ranges, step_rows
 from atmp.trace.units import display as shown
@@ -209,7 +209,7 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         "step": step,
         "mbr_step": mbr_step,
         "sops": [s.document for s in sops],
-        "ranges": step_ranges(step),
+        "ranges": step_ranges(step) + cell_age_limits(step),
         "rows": step_rows(step),
         "forms": [(key, bf.BY_KEY[key].spec, drawn[key]) for key in keys],
         "posted": posted if status != 200 else None,

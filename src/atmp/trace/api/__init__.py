@@ -7,11 +7,23 @@ router = Router(tags=["trace"])
 
 def _gather() -> None:
     # One line per area: its router (paths start with /trace/).
-    from atmp.trace.api import custody, genealogy, identifiers, identities, labels, lots, materials, persons, recall
+    from atmp.trace.api import (
+        banks,
+        custody,
+        genealogy,
+        identifiers,
+        identities,
+        labels,
+        lots,
+        materials,
+        persons,
+        recall,
+    )
 
     router.add_router("", identifiers.router)
     router.add_router("", materials.router)
     router.add_router("", lots.router)
+    router.add_router("", banks.router)
     # Before persons: its POST /trace/persons/find must be matched before GET /trace/persons/{coi}.
     router.add_router("", identities.router)  # donors' and patients' personal data
     router.add_router("", persons.router)

@@ -17,6 +17,7 @@ def trace() -> None:
     the trace: `atmp trace forward ID --json`, `atmp trace backward ID --json` (ID: a lot
     number or a person's COI); the recall impact: `atmp trace recall ID --json`, and QA opens the
     recall with `atmp trace recall ID --open --class … --reason …`.
+    Cell banks and seed stocks (ICH Q5D): `atmp trace bank add|show|list`.
     The chain of custody: `atmp trace ship`, `handover`, `temperature-log`, `shipment`, and
     at the bedside `atmp trace administer --patient-scan … --product-scan …`.
     Labels: `atmp trace label LOT --out FILE.pdf|png` (GS1 DataMatrix, or ISBT 128 symbols),
@@ -30,7 +31,7 @@ def trace() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.trace.cli.<area> registers its commands on the group.
-    from atmp.trace.cli import custody, genealogy, identifiers, imports, labels, lots, materials, persons, recall  # noqa: F401
+    from atmp.trace.cli import banks, custody, genealogy, identifiers, imports, labels, lots, materials, persons, recall  # noqa: F401
 
 
 _register()

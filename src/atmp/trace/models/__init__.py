@@ -1,5 +1,6 @@
 """The traceability tables, one module per area (each re-exported here for Django's loader)."""
 
+from atmp.trace.models.banks import CellBank
 from atmp.trace.models.custody import Handover, HandoverOutcome, Shipment, ShipmentLot, Stage, TemperatureLog
 from atmp.trace.models.genealogy import Administration, Use
 from atmp.trace.models.identities import Identity
@@ -10,6 +11,7 @@ from atmp.trace.models.persons import Person, PersonKind
 
 __all__ = [
     "Administration",
+    "CellBank",
     "Handover",
     "HandoverOutcome",
     "Identity",

@@ -137,3 +137,13 @@ def test_no_exported_record_holds_the_demo_patients_personal_data(loaded):
         assert answer.status_code == 200, answer.content[:300]
         assert leaks(answer.content.decode()) == [], record
         assert leaks(pdf_text(record_page.record_pdf(carla, record))) == [], record
+
+
+def test_the_demo_s_working_cell_bank_is_made_from_its_master_and_used_by_the_batches(loaded):
+    from atmp.trace.selectors.banks import bank_named, lineage
+
+    mcb, wcb = bank_named(trace_demo.MASTER_BANK_LOT), bank_named(trace_demo.CELL_BANK_LOT)
+    assert (mcb.kind, mcb.lot.status, wcb.kind, wcb.parent, wcb.age_limit) == ("mcb", "released", "wcb", mcb, 20)
+    found = lineage(mcb)
+    assert [lot.number for lot, _ in found.banks] == [trace_demo.CELL_BANK_LOT]
+    assert any(lot.material == "DP-AAV9-SMN" for lot in found.made)  # MCB → WCB → batches → products

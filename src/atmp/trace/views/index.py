@@ -16,6 +16,12 @@ AREAS: list[tuple[str, str, str]] = [
         "drawn as a graph, and the patients or donors at the far end.",
     ),
     (
+        "Cell banks and seed stocks",
+        "trace:banks",
+        "Master and working cell banks and virus seeds (ICH Q5D): vials left, the limit of in-vitro cell age "
+        "for production, the required test panel and the lineage from MCB to batches.",
+    ),
+    (
         "Identifiers",
         "trace:identifiers",
         "Check an ISBT 128 DIN's check character, a Single European Code, a GS1 key; read a scanned "
