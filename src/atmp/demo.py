@@ -78,7 +78,7 @@ def _load() -> None:
             must_change_password=False,
         )
     # Every GMP role the administrator granted waits for the QA Approver's signature.
-    _approve_pending(alex)
+    approve_pending(alex)
     rita, petra = people["rita"], people["petra"]
     leiden = services.create_site(
         actor=rita, code="LEI", name="Leiden", timezone="Europe/Amsterdam", address="Bio Science Park, Leiden, NL"
@@ -93,7 +93,7 @@ def _load() -> None:
     services.set_roles(
         actor=sam, user=people["quentin"], roles=["operator"], site=leiden, reason="joined manufacturing"
     )
-    _approve_pending(alex)
+    approve_pending(alex)
     services.set_roles(
         actor=sam, user=people["quentin"], roles=["qc_analyst"], site=leiden, reason="moved to the QC laboratory"
     )
@@ -101,7 +101,7 @@ def _load() -> None:
     services.set_roles(
         actor=sam, user=people["carla"], roles=["coi_coordinator"], site=leiden, reason="trained on SOP-COI-001"
     )
-    _approve_pending(alex)
+    approve_pending(alex)
     signing.sign(signer=alex, record=leiden, meaning="approved", password=PASSWORD)
     signing.sign(signer=petra, record=ghent, meaning="reviewed", password=PASSWORD)
     # A change after signing: the review signature on Ghent shows as superseded.
@@ -132,8 +132,8 @@ def _load() -> None:
     checkpoints.sign_now(actor=sam)
 
 
-def _approve_pending(approver: User) -> None:
-    """Approve, with the approver's signature, every role assignment awaiting approval."""
+def approve_pending(approver: User) -> None:
+    """Approve, with the approver's signature, every role assignment awaiting approval (module demos use it too)."""
     for assignment in services.pending_assignments():
         approvals.approve_role_assignment(
             actor=approver, assignment=assignment, password=PASSWORD, reason="demo: role confirmed by QA"

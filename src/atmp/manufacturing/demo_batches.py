@@ -72,13 +72,13 @@ def load(people: dict[str, User], sites: dict[str, Site], product: Any) -> None:
 def _second_operator(people: dict[str, User], leiden: Site) -> User:
     """Give Oscar the operator role at Leiden (approved by QA) and have him read every operator SOP."""
     from atmp.accounts import services
-    from atmp.demo import PASSWORD, _approve_pending
+    from atmp.demo import PASSWORD, approve_pending
     from atmp.quality.models.documents import TrainingRequirement
     from atmp.quality.services.documents import read_and_understood
 
     oscar = User.objects.get(username="oscar")
     services.set_roles(actor=people["sam"], user=oscar, roles=["operator"], site=leiden, reason="joined manufacturing")
-    _approve_pending(people["alex"])
+    approve_pending(people["alex"])
     required = TrainingRequirement.objects.filter(role="operator", voided=False).select_related("document")
     for document in sorted({r.document for r in required}, key=lambda d: d.number):
         version = document.effective_version()
