@@ -19,8 +19,10 @@ anything is written (one ledger change per write, so nothing is half-written):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from typing import Any
+import io
+from typing import IO, Any
 
 from atmp.accounts import signing
 from atmp.accounts.errors import InvalidInput
@@ -39,7 +41,8 @@ from atmp.lab.models import (
 )
 from atmp.lab.services.methods import fit_for
 from atmp.ledger import clock, writer
-from atmp.ledger.errors import Conflict, RuleViolation
+from atmp.files.services import store
+from atmp.ledger.errors import Conflict, LedgerError, RuleViolation
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Batch, Equipment
 from atmp.manufacturing.services.equipment import usable
@@ -453,3 +456,84 @@ def find_result(value: Any, *, user: User | None = None, field: str = "result") 
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no result {text!r}")
     return found
+
+
+# --- import -------------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("sample", "attribute", "value", "unit", "instrument", "tested_on", "convert", "note")
+MAX_IMPORT_BYTES = 2_000_000
+MAX_IMPORT_LINES = 2_000
+
+
+def import_csv(
+    *, actor: User, stream: IO[bytes], name: str, sample: Sample | None = None, reason: str = ""
+) -> list[Result]:
+    """Import results from a CSV file: every line checked first, nothing written on any error; the file kept.
+
+    Columns: attribute, value (required); sample (unless one sample is given), unit, instrument,
+    tested_on (YYYY-MM-DD), convert (yes/no), note. The file is stored (atmp.files, with its SHA-256)
+    and every result it produced points at it (`source_file`).
+    """
+    data = stream.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInput("file", f"at most {MAX_IMPORT_BYTES} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("file", "not UTF-8 text: save the file as CSV UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    unknown = [c for c in columns if c not in IMPORT_COLUMNS]
+    if unknown:
+        raise InvalidInput(
+            "file", f"line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(IMPORT_COLUMNS)}"
+        )
+    for needed in ("attribute", "value") + (() if sample is not None else ("sample",)):
+        if needed not in columns:
+            raise InvalidInput("file", f"line 1: column {needed!r} is missing")
+    rows = list(reader)
+    if not rows:
+        raise InvalidInput("file", "no results: the file has a header and no lines")
+    if len(rows) > MAX_IMPORT_LINES:
+        raise InvalidInput("file", f"at most {MAX_IMPORT_LINES} lines")
+    problems: list[str] = []
+    results: list[Result] = []
+    samples: dict[str, Sample] = {}
+    with writer.change(actor=actor, reason=reason or f"results imported from {name}") as ch:
+        for number, raw in enumerate(rows, start=2):
+            row = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            try:
+                key = row.get("sample", "")
+                if sample is None and key not in samples:  # one instance per sample: its status moves once
+                    samples[key] = find_sample(key, user=actor)
+                target = sample if sample is not None else samples[key]
+                if sample is not None and row.get("sample") and row["sample"] != sample.number:
+                    raise InvalidInput("sample", f"{row['sample']!r} is not {sample.number}, the sample imported to")
+                convert = row.get("convert", "").lower()
+                if convert not in ("", "yes", "no", "true", "false"):
+                    raise InvalidInput("convert", "yes or no")
+                results.append(
+                    prepare(
+                        actor=actor,
+                        sample=target,
+                        attribute=row.get("attribute"),
+                        value=row.get("value"),
+                        unit=row.get("unit") or None,
+                        convert=convert in ("yes", "true"),
+                        instrument=row.get("instrument") or None,
+                        tested_on=row.get("tested_on") or None,
+                        note=row.get("note", ""),
+                    )  # fmt: skip
+                )
+            except InvalidInput as exc:
+                problems.append(f"line {number}: {exc}")
+            except LedgerError as exc:
+                problems.append(f"line {number}: {exc}")
+        if problems:
+            raise InvalidInput("file", "nothing imported; " + "; ".join(problems))
+        site = results[0].sample.site
+        stored = store(actor=actor, stream=io.BytesIO(data), name=name, site=site, reason=ch.reason)
+        for result in results:
+            result.source_file = stored
+            save_result(ch, actor, result)
+    return results

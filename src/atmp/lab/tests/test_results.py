@@ -265,3 +265,29 @@ def test_factories(qa_reviewer):
     oos = factories.make_oos_in_phase_2(actor=qa_reviewer)
     assert oos.status == "phase_2"
     assert factories.make_samplecustody(actor=qa_reviewer).pk
+
+
+def test_import_checks_every_line_first_and_keeps_the_file(analyst, sample):
+    import io
+
+    bad = (
+        "attribute,value,unit\n"
+        "Vector genome titre,2.0E13,{vg}/mL\n"
+        "Bacterial endotoxins,high,[EU]/mL\n"
+        "Host-cell protein,12,%\n"
+    )
+    before = _count()
+    with pytest.raises(InvalidInput) as exc:
+        svc.import_csv(actor=analyst, stream=io.BytesIO(bad.encode()), name="bad.csv", sample=sample)
+    assert exc.value.field == "file"
+    assert "line 3: value" in str(exc.value) and "line 4: unit" in str(exc.value)
+    assert _count() == before
+    good = (
+        f"sample,attribute,value,unit\n{sample.number},1,2.0E13,{{vg}}/mL\n{sample.number},Bacterial endotoxins,0.8,\n"
+    )
+    made = svc.import_csv(actor=analyst, stream=io.BytesIO(good.encode()), name="run-12.csv")
+    assert len(made) == 2 and made[0].source_file_id == made[1].source_file_id
+    import hashlib
+
+    assert made[0].source_file.sha256 == hashlib.sha256(good.encode()).hexdigest()
+    assert OosInvestigation.objects.filter(result=made[1]).exists()
