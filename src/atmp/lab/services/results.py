@@ -28,6 +28,7 @@ from atmp.accounts import signing
 from atmp.accounts.errors import InvalidInput
 from atmp.accounts.models import Site, User
 from atmp.accounts.services import can_see
+from atmp.files.services import store
 from atmp.lab import criteria
 from atmp.lab import units as lab_units
 from atmp.lab.models import (
@@ -41,7 +42,6 @@ from atmp.lab.models import (
 )
 from atmp.lab.services.methods import fit_for
 from atmp.ledger import clock, writer
-from atmp.files.services import store
 from atmp.ledger.errors import Conflict, LedgerError, RuleViolation
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Batch, Equipment
@@ -523,7 +523,7 @@ def import_csv(
                         instrument=row.get("instrument") or None,
                         tested_on=row.get("tested_on") or None,
                         note=row.get("note", ""),
-                    )  # fmt: skip
+                    )
                 )
             except InvalidInput as exc:
                 problems.append(f"line {number}: {exc}")
