@@ -25,7 +25,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, viral  # noqa: F401
+    from atmp.lab.cli import core, results, viral  # noqa: F401
 
 
 _register()

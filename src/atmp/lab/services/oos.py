@@ -24,8 +24,8 @@ from atmp.quality.services import edits
 from atmp.workflow import engine, links
 
 
-def _rows() -> QuerySet[OosInvestigation]:
-    """Return the investigations (typed: the stubs read a workflow record's manager as its base's)."""
+def all_investigations() -> QuerySet[OosInvestigation]:
+    """Return every investigation (typed: the stubs read a workflow record's manager as its base's)."""
     return cast("QuerySet[OosInvestigation]", OosInvestigation.objects.all())
 
 
@@ -41,7 +41,7 @@ def open_investigation(result: Result) -> OosInvestigation | None:
     row: Result | None = result
     while row is not None and row.pk not in seen:
         seen.add(row.pk)
-        found = _rows().filter(result=row, voided=False).exclude(status="closed").first()
+        found = all_investigations().filter(result=row, voided=False).exclude(status="closed").first()
         if found is not None:
             return found
         row = row.supersedes
@@ -122,9 +122,9 @@ def transition(actor: User, oos: OosInvestigation, name: str, **kwargs: Any) -> 
 def find_oos(value: Any, *, user: User | None = None, field: str = "oos") -> OosInvestigation:
     """Return the investigation of the number (or id), one the user may see, or refuse naming the field."""
     text = str(value or "").strip()
-    found = _rows().select_related("site", "result", "batch").filter(number=text).first()
+    found = all_investigations().select_related("site", "result", "batch").filter(number=text).first()
     if found is None and text.isdigit():
-        found = _rows().select_related("site", "result", "batch").filter(pk=int(text)).first()
+        found = all_investigations().select_related("site", "result", "batch").filter(pk=int(text)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no OOS investigation {text!r}")
     return found
