@@ -38,7 +38,7 @@ add_list_operation(router, "/lab/oos", OOS_INVESTIGATIONS, permission="records.v
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
-class SampleIn(BodyIn):
+class LabSampleIn(BodyIn):
     """A sample as it was taken: of a batch and/or a lot, for a purpose."""
 
     site: Annotated[str, bounded(20)]
@@ -55,12 +55,12 @@ class SampleIn(BodyIn):
     reason: Reason = ""
 
 
-class ReceiveIn(BodyIn):
+class LabReceiveIn(BodyIn):
     location: Annotated[str, bounded(200)]
     reason: Reason = ""
 
 
-class ResultIn(BodyIn):
+class LabResultIn(BodyIn):
     """A result of the sample for an attribute of its batch's specification (its position or name)."""
 
     attribute: Annotated[str, bounded(200)]
@@ -73,7 +73,7 @@ class ResultIn(BodyIn):
     reason: Reason = ""
 
 
-class CorrectionIn(BodyIn):
+class LabCorrectionIn(BodyIn):
     value: Annotated[str, bounded(100)]
     reason: Annotated[str, bounded(500)]
     unit: Annotated[str, bounded(20)] | None = None
@@ -83,24 +83,24 @@ class CorrectionIn(BodyIn):
     note: Annotated[str, bounded(2000)] = ""
 
 
-class ReviewIn(BodyIn):
+class LabReviewIn(BodyIn):
     """A second person's review: their password (and code), to sign 'reviewed'."""
 
     password: Annotated[str, bounded(1024)]
     otp: Annotated[str, bounded(16)] | None = None
 
 
-class FindingsIn(BodyIn):
+class LabFindingsIn(BodyIn):
     phase_1_finding: Annotated[str, bounded(10000)] | None = None
     phase_2_finding: Annotated[str, bounded(10000)] | None = None
     reason: Annotated[str, bounded(2000)]
 
 
-class ImportIn(Schema):
+class LabImportIn(Schema):
     reason: Reason = ""
 
 
-class SampleOut(Schema):
+class LabSampleOut(Schema):
     id: int
     record: str
     number: str
@@ -114,7 +114,7 @@ class SampleOut(Schema):
     results: list[dict[str, Any]]
 
 
-class ResultOut(Schema):
+class LabResultOut(Schema):
     id: int
     record: str
     sample: str
@@ -131,11 +131,11 @@ class ResultOut(Schema):
     oos: list[str]
 
 
-class ImportOut(Schema):
-    results: list[ResultOut]
+class LabImportOut(Schema):
+    results: list[LabResultOut]
 
 
-class OosOut(Schema):
+class LabOosOut(Schema):
     id: int
     record: str
     number: str
@@ -163,9 +163,9 @@ def result_of(request: HttpRequest, result_id: int) -> Result:
     return found
 
 
-@router.post("/lab/samples", response=answers({201: SampleOut}))
+@router.post("/lab/samples", response=answers({201: LabSampleOut}))
 @requires("records.write")
-def add_sample(request: HttpRequest, body: SampleIn) -> Status[dict[str, Any]]:
+def add_sample(request: HttpRequest, body: LabSampleIn) -> Status[dict[str, Any]]:
     """Register a sample (numbered S-YYYY-NNNN) of a batch and/or lot."""
     from atmp.manufacturing.services.batches import find_batch
     from atmp.trace.services.lots import find_lot
@@ -180,37 +180,37 @@ def add_sample(request: HttpRequest, body: SampleIn) -> Status[dict[str, Any]]:
     return Status(201, sample_document(made))
 
 
-@router.get("/lab/samples/{sample_id}", response=answers({200: SampleOut}))
+@router.get("/lab/samples/{sample_id}", response=answers({200: LabSampleOut}))
 @requires("records.view")
 def get_sample(request: HttpRequest, sample_id: Id) -> dict[str, Any]:
     """Return a sample with its custody and the results that stand."""
     return sample_document(sample_of(request, sample_id))
 
 
-@router.post("/lab/samples/{sample_id}/receive", response=answers({200: SampleOut}))
+@router.post("/lab/samples/{sample_id}/receive", response=answers({200: LabSampleOut}))
 @requires("records.write")
-def receive(request: HttpRequest, sample_id: Id, body: ReceiveIn) -> dict[str, Any]:
+def receive(request: HttpRequest, sample_id: Id, body: LabReceiveIn) -> dict[str, Any]:
     """Receive a registered sample in the lab, at a location."""
     sample = sample_of(request, sample_id)
     svc.receive(actor=user_of(request), sample=sample, location=body.location, reason=body.reason)
     return sample_document(sample)
 
 
-@router.post("/lab/samples/{sample_id}/results", response=answers({201: ResultOut}))
+@router.post("/lab/samples/{sample_id}/results", response=answers({201: LabResultOut}))
 @requires("records.write")
-def add_result(request: HttpRequest, sample_id: Id, body: ResultIn) -> Status[dict[str, Any]]:
+def add_result(request: HttpRequest, sample_id: Id, body: LabResultIn) -> Status[dict[str, Any]]:
     """Enter a result (400 naming the field and rule; a failing result opens an OOS investigation)."""
     sample = sample_of(request, sample_id)
     made = svc.record_result(actor=user_of(request), sample=sample, **body.dict())
     return Status(201, result_document(made))
 
 
-@router.post("/lab/samples/{sample_id}/results/import", response=answers({201: ImportOut}))
+@router.post("/lab/samples/{sample_id}/results/import", response=answers({201: LabImportOut}))
 @requires("records.write")
 def import_results(
     request: HttpRequest,
     sample_id: Id,
-    form: Form[ImportIn],
+    form: Form[LabImportIn],
     file: UploadedFile = File(...),  # noqa: B008 - django-ninja's way to declare a file
 ) -> Status[dict[str, Any]]:
     """Import a CSV of results (every line checked first; nothing written on any error; the file kept)."""
@@ -220,40 +220,40 @@ def import_results(
     return Status(201, {"results": [result_document(r) for r in made]})
 
 
-@router.get("/lab/results/{result_id}", response=answers({200: ResultOut}))
+@router.get("/lab/results/{result_id}", response=answers({200: LabResultOut}))
 @requires("records.view")
 def get_result(request: HttpRequest, result_id: Id) -> dict[str, Any]:
     """Return a result: as entered, parsed, judged, reviewed."""
     return result_document(result_of(request, result_id))
 
 
-@router.post("/lab/results/{result_id}/corrections", response=answers({201: ResultOut}))
+@router.post("/lab/results/{result_id}/corrections", response=answers({201: LabResultOut}))
 @requires("records.write")
-def correct(request: HttpRequest, result_id: Id, body: CorrectionIn) -> Status[dict[str, Any]]:
+def correct(request: HttpRequest, result_id: Id, body: LabCorrectionIn) -> Status[dict[str, Any]]:
     """Record a correction or retest superseding the result, with the reason (the original stays)."""
     made = svc.correct_result(actor=user_of(request), result=result_of(request, result_id), **body.dict())
     return Status(201, result_document(made))
 
 
-@router.post("/lab/results/{result_id}/review", response=answers({200: ResultOut}))
+@router.post("/lab/results/{result_id}/review", response=answers({200: LabResultOut}))
 @requires("records.sign")
-def review(request: HttpRequest, result_id: Id, body: ReviewIn) -> dict[str, Any]:
+def review(request: HttpRequest, result_id: Id, body: LabReviewIn) -> dict[str, Any]:
     """Review the result as the second person (signed 'reviewed'; never by its analyst)."""
     result = result_of(request, result_id)
     svc.review(actor=user_of(request), result=result, password=body.password, otp=body.otp)
     return result_document(result)
 
 
-@router.get("/lab/oos/{oos_id}", response=answers({200: OosOut}))
+@router.get("/lab/oos/{oos_id}", response=answers({200: LabOosOut}))
 @requires("records.view")
 def get_oos(request: HttpRequest, oos_id: Id) -> dict[str, Any]:
     """Return an OOS investigation."""
     return oos_document(oos_svc.find_oos(str(oos_id), user=user_of(request)))
 
 
-@router.post("/lab/oos/{oos_id}/findings", response=answers({200: OosOut}))
+@router.post("/lab/oos/{oos_id}/findings", response=answers({200: LabOosOut}))
 @requires("records.write")
-def findings(request: HttpRequest, oos_id: Id, body: FindingsIn) -> dict[str, Any]:
+def findings(request: HttpRequest, oos_id: Id, body: LabFindingsIn) -> dict[str, Any]:
     """Write a phase's finding of an investigation not closed."""
     user = user_of(request)
     oos = oos_svc.find_oos(str(oos_id), user=user)
