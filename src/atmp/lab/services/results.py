@@ -324,7 +324,9 @@ def _judge(attribute: SpecificationAttribute, value: Any, unit: Any, convert: bo
                 out["converted"] = True
                 out["amount"] = f"{op}{amount.normalize():f}"
     try:
-        judged = criteria.evaluate(attribute.criterion, out["amount"])
+        # A conforms or report attribute's criterion is descriptive text ("No growth"): judged by its kind.
+        criterion = attribute.criterion if attribute.kind == AttributeKind.NUMERIC else attribute.kind
+        judged = criteria.evaluate(criterion, out["amount"])
     except criteria.CriterionError as exc:
         raise InvalidInput(exc.field, exc.message) from None
     out["reported"] = judged["reported"]

@@ -29,7 +29,7 @@ def batch(qa_reviewer):
         ("Vector genome titre", fit(actor=qa_reviewer), "numeric", ">=1.0E12", "{vg}/mL"),
         ("Bacterial endotoxins", fit(actor=qa_reviewer, method_type="safety"), "numeric", "<=0.50", "[EU]/mL"),
         ("Host-cell protein", fit(actor=qa_reviewer, method_type="purity"), "numeric", "<=100", "ng/mL"),
-        ("Appearance", fit(actor=qa_reviewer, method_type="general"), "conforms", "conforms", ""),
+        ("Appearance", fit(actor=qa_reviewer, method_type="general"), "conforms", "Clear, colourless", ""),
         ("Capsid ratio", fit(actor=qa_reviewer, method_type="purity"), "report", "report", "%"),
     )
     for name, method, kind, criterion, unit in rows:
