@@ -35,4 +35,3 @@ def test_one_oos_in_phase_2(loaded):
     (oos,) = all_investigations()
     assert oos.status == "phase_2" and oos.phase_1_finding
     assert oos.result.attribute.name == "Host cell protein" and oos.result.conforms is False
-
