@@ -53,6 +53,14 @@ def test_cli_sample_result_review_oos(analyst, batch, tmp_path):  # noqa: F811
     assert shown["status"] == "phase_1"
     assert doc(atmp("oos", "finding", fail["oos"][0], "--phase-1", "No lab error", "--reason", "phase I",
                     "--as", "quinn", "--json"))["phase_1_finding"] == "No lab error"  # fmt: skip
+    escalated = CliRunner().invoke(
+        main,
+        ["workflow", "do", shown["record"], "escalate", "--reason", "no lab error", "--as", "quinn", "--json"],
+        env={"ATMP_PASSWORD": PASSWORD},
+        catch_exceptions=False,
+    )
+    assert escalated.exit_code == 0, escalated.output
+    assert OosInvestigation.objects.get(number=shown["number"]).status == "phase_2"
     fixed = doc(atmp("result", "correct", str(ok["id"]), "--value", "2.2E13", "--reason", "typo", "--as", "quinn",
                      "--json"))  # fmt: skip
     assert fixed["supersedes"] == ok["id"]
