@@ -118,16 +118,22 @@ def _load_methods_and_specifications(people: dict[str, User]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
-    from atmp.lab import demo_results, demo_viral
+    from atmp.lab import demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
         "viral": demo_viral.summary(),
-        "results": demo_results.summary(),
+        "results": _results_summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
     }
+
+
+def _results_summary() -> dict[str, Any]:
+    from atmp.lab import demo_results
+
+    return demo_results.summary()
 
 
 def describe(data: dict[str, Any]) -> list[str]:
@@ -138,4 +144,5 @@ def describe(data: dict[str, Any]) -> list[str]:
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
     from atmp.lab import demo_results
 
-    return lines + demo_viral.describe(data.get("viral", {})) + demo_results.describe(data.get("results", {}))
+    lines += demo_results.describe(data.get("results", {}))
+    return lines + demo_viral.describe(data.get("viral", {}))

@@ -28,7 +28,15 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, results, viral  # noqa: F401
+    from atmp.lab.cli import core, viral  # noqa: F401
 
 
 _register()
+
+
+def _register_results() -> None:
+    # Samples, results and OOS investigations (cli/results.py).
+    from atmp.lab.cli import results  # noqa: F401
+
+
+_register_results()
