@@ -291,3 +291,20 @@ def test_import_checks_every_line_first_and_keeps_the_file(analyst, sample):
 
     assert made[0].source_file.sha256 == hashlib.sha256(good.encode()).hexdigest()
     assert OosInvestigation.objects.filter(result=made[1]).exists()
+
+
+def test_instrument_never_calibrated_refused_naming_the_rule(analyst, qa_reviewer, sample):
+    from atmp.manufacturing.services.equipment import qualify
+
+    instrument = mf.qualify_stages(
+        actor=qa_reviewer,
+        equipment=mf.make_equipment(
+            actor=qa_reviewer, site=sample.site, code="QC-ELISA", equipment_class="reader", clean_hold_hours=None
+        ),
+    )
+    qualify(actor=factories.approver(), equipment=instrument, password=PASSWORD, reason="IQ/OQ/PQ approved")
+    before = _count()
+    with pytest.raises(InvalidInput, match="calibration overdue") as exc:
+        svc.record_result(actor=analyst, sample=sample, attribute="1", value="2.0E13", instrument="QC-ELISA")
+    assert exc.value.field == "instrument"
+    assert _count() == before
