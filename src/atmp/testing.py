@@ -394,6 +394,10 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "lab.batchspecification": (lambda actor: _lab().make_batchspecification(actor=actor), "phase", "ii"),
     "lab.viralclearancestudy": (lambda actor: _lab().make_viralclearancestudy(actor=actor), "title", "Re-titled"),
     "lab.viralclearancestep": (lambda actor: _lab().make_viralclearancestep(actor=actor), "count_reason", "Why"),
+    "lab.sample": (lambda actor: _lab().make_sample(actor=actor), "note", "Re-worded"),
+    "lab.samplecustody": (lambda actor: _lab().make_samplecustody(actor=actor), "note", "Re-worded"),
+    "lab.result": (lambda actor: _lab().make_result(actor=actor), "note", "Re-worded"),
+    "lab.oosinvestigation": (lambda actor: _lab().make_oosinvestigation(actor=actor), "phase_1_finding", "Found"),
 }
 
 
@@ -415,6 +419,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
     # Submitted with a counted step and its final report: the walk may reach approval and beyond.
     "lab.viralclearancestudy": lambda actor: _lab().make_study_ready_for_approval(actor=actor),
+    # Phase I finding written and the result retested: a walk may escalate it, and close it invalidated.
+    "lab.oosinvestigation": lambda actor: _lab().make_oos_retested(actor=actor),
 }
 
 

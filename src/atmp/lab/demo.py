@@ -64,6 +64,9 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
 
     _load_methods_and_specifications(people)
     demo_viral.load(people, sites)
+    from atmp.lab import demo_results
+
+    demo_results.load(people, sites)
 
 
 def _load_methods_and_specifications(people: dict[str, User]) -> None:
@@ -120,10 +123,17 @@ def summary() -> dict[str, Any]:
 
     return {
         "viral": demo_viral.summary(),
+        "results": _results_summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
     }
+
+
+def _results_summary() -> dict[str, Any]:
+    from atmp.lab import demo_results
+
+    return demo_results.summary()
 
 
 def describe(data: dict[str, Any]) -> list[str]:
@@ -132,4 +142,7 @@ def describe(data: dict[str, Any]) -> list[str]:
 
     specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
+    from atmp.lab import demo_results
+
+    lines += demo_results.describe(data.get("results", {}))
     return lines + demo_viral.describe(data.get("viral", {}))

@@ -173,3 +173,70 @@ def make_approved_viralclearancestudy(*, actor: User, **fields: Any) -> Any:
     study = make_study_ready_for_approval(actor=actor, **fields)
     signer = make_user("qa_approver", password=PASSWORD)
     return approve(actor=signer, study=study, password=PASSWORD, reason="clearance claim accepted")
+
+
+def make_sample(*, actor: User, batch: Any = None, purpose: str = "release", **fields: Any) -> Any:
+    """Register a release sample of a batch (new unless given, pinned to an approved phase I specification)."""
+    from atmp.lab.services.results import add_sample
+
+    if batch is None:
+        batch = make_batchspecification(actor=actor).batch
+    fields.setdefault("quantity", "0.5")
+    fields.setdefault("unit", "mL")
+    fields.setdefault("taken_by", "Operator on the line")
+    fields.setdefault("container", "2 mL cryovial")
+    fields.setdefault("storage", "-80 °C")
+    return add_sample(actor=actor, site=batch.site, batch=batch, purpose=purpose, **fields)
+
+
+def make_received_sample(*, actor: User, **fields: Any) -> Any:
+    """Register a sample and receive it in the lab (QC fridge 1)."""
+    from atmp.lab.services.results import receive
+
+    sample = make_sample(actor=actor, **fields)
+    return receive(actor=actor, sample=sample, location="QC fridge 1")
+
+
+def make_samplecustody(*, actor: User, sample: Any = None) -> Any:
+    """Hand a received sample (new unless given) over inside the lab."""
+    from atmp.lab.services.results import hand_over
+
+    sample = sample or make_received_sample(actor=actor)
+    return hand_over(actor=actor, sample=sample, from_person=actor.username, to_person="qc.analyst", location="Bench 2")
+
+
+def make_result(*, actor: User, sample: Any = None, value: str = "2.0E13", **fields: Any) -> Any:
+    """Enter a result (the vector genome titre, conforming unless told otherwise) of a received sample."""
+    from atmp.lab.services.results import record_result
+
+    sample = sample or make_received_sample(actor=actor)
+    fields.setdefault("attribute", "1")
+    return record_result(actor=actor, sample=sample, value=value, **fields)
+
+
+def make_oosinvestigation(*, actor: User, **fields: Any) -> Any:
+    """Enter a titre below its limit: the OOS investigation it opens (phase I)."""
+    from atmp.lab.models import OosInvestigation
+
+    result = make_result(actor=actor, value="5.0E11", **fields)
+    return OosInvestigation.objects.filter(result=result).get()  # type: ignore[misc]
+
+
+def make_oos_in_phase_2(*, actor: User, **fields: Any) -> Any:
+    """Return an OOS investigation whose phase I found no laboratory error: in phase II."""
+    from atmp.lab.services.oos import record_findings, transition
+
+    oos = make_oosinvestigation(actor=actor, **fields)
+    record_findings(actor=actor, oos=oos, phase_1_finding="No assignable laboratory error.", reason="phase I done")
+    return transition(actor, oos, "escalate", reason="no laboratory error")
+
+
+def make_oos_retested(*, actor: User, **fields: Any) -> Any:
+    """Return an OOS investigation in phase I with its finding written and a retest superseding the result."""
+    from atmp.lab.services.oos import record_findings
+    from atmp.lab.services.results import correct_result
+
+    oos = make_oosinvestigation(actor=actor, **fields)
+    correct_result(actor=actor, result=oos.result, value="2.0E13", reason="retest after the dilution error")
+    record_findings(actor=actor, oos=oos, phase_1_finding="Dilution error found at the bench.", reason="phase I")
+    return oos

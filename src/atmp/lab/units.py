@@ -9,10 +9,12 @@ millilitre, and mass per dose or per mL. A code outside both tables is refused, 
 
 from __future__ import annotations
 
+from decimal import Decimal, localcontext
+
 from atmp.trace.units import UNITS as LOT_UNITS
 from atmp.trace.units import UnitError
 
-__all__ = ["LAB_UNITS", "check"]
+__all__ = ["LAB_UNITS", "check", "convert", "convertible"]
 
 LAB_UNITS: dict[str, str] = {
     "%": "percent",
@@ -53,3 +55,39 @@ def label(code: str) -> str:
         return LAB_UNITS[code]
     found = LOT_UNITS.get(code)
     return found.label if found else code
+
+
+# Units of the laboratory's table that convert into each other: (dimension, factor to its base).
+# Mass concentrations only (exact powers of ten); every other lab code is a dimension of its own.
+_LAB_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "pg/mL": ("mass concentration", "0.000000000001"),
+    "ng/mL": ("mass concentration", "0.000000001"),
+    "ug/mL": ("mass concentration", "0.000001"),
+    "mg/mL": ("mass concentration", "0.001"),
+}
+
+
+def convertible(source: str, target: str) -> bool:
+    """Return True when a value in `source` may be converted to `target` (same dimension in one table)."""
+    from atmp.trace.units import convertible as lot_convertible
+
+    if source == target:
+        return True
+    if source in _LAB_DIMENSIONS and target in _LAB_DIMENSIONS:
+        return _LAB_DIMENSIONS[source][0] == _LAB_DIMENSIONS[target][0]
+    return lot_convertible(source, target)
+
+
+def convert(amount: Decimal, source: str, target: str, *, field: str = "unit") -> Decimal:
+    """Return the amount in `source` expressed in `target`, exactly, or refuse ('wrong unit')."""
+    from atmp.trace.units import convert as lot_convert
+
+    if source == target:
+        return amount
+    if not convertible(source, target):
+        raise UnitError(field, f"wrong unit: {source} cannot be converted to {target}")
+    if source in _LAB_DIMENSIONS:
+        with localcontext() as ctx:
+            ctx.prec = 60  # exact: the factors are powers of ten
+            return amount * Decimal(_LAB_DIMENSIONS[source][1]) / Decimal(_LAB_DIMENSIONS[target][1])
+    return lot_convert(amount, source, target, field=field)

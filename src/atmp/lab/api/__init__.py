@@ -10,6 +10,9 @@ def _gather() -> None:
 
     router.add_router("", core.router)
     router.add_router("", viral.router)
+    from atmp.lab.api import results
+
+    router.add_router("", results.router)
 
 
 _gather()

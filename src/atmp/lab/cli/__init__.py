@@ -17,6 +17,9 @@ def lab() -> None:
     QA approves (signed 'approved'); the version approved before for the product and phase is superseded.
     A product's clinical phase: `atmp lab phase move PRODUCT PHASE|show PRODUCT`
     (refused unless an approved specification exists for the new phase).
+    Samples and results: `atmp lab sample add|receive|show|list`, `atmp lab result add|import|correct|review|show|list`
+    (against the batch's pinned specification; a failing result opens an OOS investigation);
+    OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -29,3 +32,11 @@ def _register() -> None:
 
 
 _register()
+
+
+def _register_results() -> None:
+    # Samples, results and OOS investigations (cli/results.py).
+    from atmp.lab.cli import results  # noqa: F401
+
+
+_register_results()

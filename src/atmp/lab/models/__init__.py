@@ -1,6 +1,15 @@
 """The QC laboratory's tables (one file per area, re-exported here)."""
 
 from atmp.lab.models.methods import Method, MethodType, MethodValidation, Phase, ValidationStatus
+from atmp.lab.models.results import (
+    OosConclusion,
+    OosInvestigation,
+    Result,
+    Sample,
+    SampleCustody,
+    SamplePurpose,
+    SampleStatus,
+)
 from atmp.lab.models.specifications import (
     AttributeKind,
     BatchSpecification,
@@ -17,8 +26,15 @@ __all__ = [
     "Method",
     "MethodType",
     "MethodValidation",
+    "OosConclusion",
+    "OosInvestigation",
     "Phase",
     "ProductPhase",
+    "Result",
+    "Sample",
+    "SampleCustody",
+    "SamplePurpose",
+    "SampleStatus",
     "Specification",
     "SpecificationAttribute",
     "TitreUnit",
