@@ -393,6 +393,9 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "lab.batchspecification": (lambda actor: _lab().make_batchspecification(actor=actor), "phase", "ii"),
     "lab.viralclearancestudy": (lambda actor: _lab().make_viralclearancestudy(actor=actor), "title", "Re-titled"),
     "lab.viralclearancestep": (lambda actor: _lab().make_viralclearancestep(actor=actor), "count_reason", "Why"),
+    "lab.potencycriteria": (lambda actor: _lab().make_potencycriteria(actor=actor), "note", "Re-worded"),
+    "lab.potencyrun": (lambda actor: _lab().make_potencyrun(actor=actor), "note", "Re-worded"),
+    "lab.potencyresult": (lambda actor: _lab().make_potencyresult(actor=actor), "note", "Re-worded"),
 }
 
 
@@ -414,6 +417,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "environment.trendalert": lambda actor: _e().make_trend_alert_with_assessment(actor=actor),
     # Submitted with a counted step and its final report: the walk may reach approval and beyond.
     "lab.viralclearancestudy": lambda actor: _lab().make_study_ready_for_approval(actor=actor),
+    # Evaluated: the walk may reach the second person's review.
+    "lab.potencyrun": lambda actor: _lab().make_evaluated_potencyrun(actor=actor),
 }
 
 

@@ -1,6 +1,7 @@
 """The QC laboratory's tables (one file per area, re-exported here)."""
 
 from atmp.lab.models.methods import Method, MethodType, MethodValidation, Phase, ValidationStatus
+from atmp.lab.models.potency import PotencyCriteria, PotencyModel, PotencyResult, PotencyRun
 from atmp.lab.models.specifications import (
     AttributeKind,
     BatchSpecification,
@@ -18,6 +19,10 @@ __all__ = [
     "MethodType",
     "MethodValidation",
     "Phase",
+    "PotencyCriteria",
+    "PotencyModel",
+    "PotencyResult",
+    "PotencyRun",
     "ProductPhase",
     "Specification",
     "SpecificationAttribute",
