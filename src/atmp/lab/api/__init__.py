@@ -6,10 +6,11 @@ router = Router(tags=["lab"])
 
 
 def _gather() -> None:
-    from atmp.lab.api import core, viral
+    from atmp.lab.api import core, potency, viral
 
     router.add_router("", core.router)
     router.add_router("", viral.router)
+    router.add_router("", potency.router)
 
 
 _gather()
