@@ -17,6 +17,7 @@ def lab() -> None:
     QA approves (signed 'approved'); the version approved before for the product and phase is superseded.
     A product's clinical phase: `atmp lab phase move PRODUCT PHASE|show PRODUCT`
     (refused unless an approved specification exists for the new phase).
+    Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -25,7 +26,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, viral  # noqa: F401
+    from atmp.lab.cli import core, potency, viral  # noqa: F401
 
 
 _register()
