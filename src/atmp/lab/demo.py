@@ -64,6 +64,9 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
 
     _load_methods_and_specifications(people)
     demo_viral.load(people, sites)
+    from atmp.lab import demo_potency
+
+    demo_potency.load(people, sites)
 
 
 def _load_methods_and_specifications(people: dict[str, User]) -> None:
@@ -115,11 +118,12 @@ def _load_methods_and_specifications(people: dict[str, User]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
-    from atmp.lab import demo_viral
+    from atmp.lab import demo_potency, demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
         "viral": demo_viral.summary(),
+        "potency": demo_potency.summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
@@ -132,4 +136,6 @@ def describe(data: dict[str, Any]) -> list[str]:
 
     specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
-    return lines + demo_viral.describe(data.get("viral", {}))
+    from atmp.lab import demo_potency
+
+    return lines + demo_viral.describe(data.get("viral", {})) + demo_potency.describe(data.get("potency", {}))

@@ -521,9 +521,9 @@ def combine(
     *, actor: User, batch: Batch, runs: Iterable[PotencyRun], note: str = "", reason: str = ""
 ) -> PotencyResult:
     """Record a batch's reportable potency from its valid reviewed runs (one, or combined: Ph. Eur. 5.3 §6.2)."""
-    edits.check_writer(actor, PotencyResult)
     if batch is None or batch.voided or not can_see(actor, batch):
         raise InvalidInput("batch", "name a live batch of yours")
+    edits.check_writer(actor, PotencyResult, site=batch.site)
     chosen = list(dict.fromkeys(runs))
     if not chosen:
         raise InvalidInput("runs", "name at least one valid reviewed run")
