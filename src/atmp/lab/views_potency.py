@@ -56,7 +56,7 @@ def chart(run: PotencyRun) -> str:
             y = transform(np.array([float(w[3]) for w in wells]), run.transform)
             ax.scatter(x, y, color=plotting.colour(i), label=label, s=14)
             grid = np.linspace(float(x.min()), float(x.max()), 60)
-            if run.model == PotencyModel.PARALLEL_LINE and document.get("slope"):
+            if run.fit_model == PotencyModel.PARALLEL_LINE and document.get("slope"):
                 # The common-slope fit's line of a preparation passes through its means (no blocks).
                 slope = float(document["slope"])
                 ax.plot(grid, float(y.mean()) + slope * (grid - float(x.mean())), color=plotting.colour(i))
@@ -66,7 +66,7 @@ def chart(run: PotencyRun) -> str:
                 ax.plot(grid, c + (d - c) / (1 + np.exp(b * (math.log(e) - grid))), color=plotting.colour(i))
         ax.set_xlabel("ln dose")
         ax.set_ylabel("response" if run.transform == "none" else f"{run.transform}(response)")
-        ax.set_title(f"{run.number}: {run.get_model_display()}")
+        ax.set_title(f"{run.number}: {run.get_fit_model_display()}")
         ax.legend()
         svg = plotting.svg(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

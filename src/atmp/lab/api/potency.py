@@ -122,7 +122,7 @@ def run_document(run: PotencyRun) -> dict[str, Any]:
         "number": run.number,
         "site": run.site.code,
         "method": run.method.code,
-        "model": run.model,
+        "model": run.fit_model,
         "transform": run.transform,
         "run_date": run.run_date.isoformat(),
         "reference_lot": run.reference_lot.number,

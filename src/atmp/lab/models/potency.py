@@ -73,7 +73,7 @@ class PotencyRun(WorkflowRecord):
     number = models.CharField(max_length=20, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     method = models.ForeignKey(Method, on_delete=models.PROTECT, related_name="+")
-    model = models.CharField(max_length=20, choices=PotencyModel.choices)
+    fit_model = models.CharField("model", max_length=20, choices=PotencyModel.choices)
     transform = models.CharField(max_length=10, default="none")
     analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     run_date = models.DateField()
@@ -114,7 +114,15 @@ class PotencyRun(WorkflowRecord):
         """Refuse changing the plate, lots or model once the run is evaluated (its outcome is frozen)."""
         super().check_change(old, action)
         if old is not None and old.get("status") not in (None, "draft"):
-            frozen = ("plate", "plate_file_id", "reference_lot_id", "reagent_lots", "model", "transform", "standard")
+            frozen = (
+                "plate",
+                "plate_file_id",
+                "reference_lot_id",
+                "reagent_lots",
+                "fit_model",
+                "transform",
+                "standard",
+            )
             changed = [f for f in frozen if f in old and old[f] != self.snapshot().get(f)]
             if changed:
                 raise Conflict(f"frozen: {self.number} is evaluated; {', '.join(changed)} no longer change")

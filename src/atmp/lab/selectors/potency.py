@@ -52,7 +52,7 @@ POTENCY_RUNS = ListSpec(
         Column("batch", "Batch", value=lambda r: r.batch.number if r.batch else "—", sort="batch__number"),
         Column("site", "Site", value="site.code", sort="site__code"),
         Column("run_date", "Run date", sort="run_date"),
-        Column("model", "Model", value=lambda r: r.get_model_display()),
+        Column("model", "Model", value=lambda r: r.get_fit_model_display()),
         Column("status", "Status", value=lambda r: r.state_label(), sort="status"),
         Column("validity", "Validity", value=_validity),
         Column("potency", "Potency (95 % limits)", value=_potency),

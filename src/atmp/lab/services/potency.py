@@ -304,7 +304,7 @@ def add_run(
     run = PotencyRun(
         site=site,
         method=method,
-        model=model,
+        fit_model=model,
         transform=transform,
         analyst=actor,
         run_date=on,
@@ -333,7 +333,7 @@ def _options(run: PotencyRun, criteria: PotencyCriteria) -> dict[str, Any]:
     def number(value: Decimal | None) -> float | None:
         return None if value is None else float(value)
 
-    four = run.model == PotencyModel.FOUR_PL
+    four = run.fit_model == PotencyModel.FOUR_PL
     return {
         "preparation": "preparation",
         "dose": "dose",
@@ -343,7 +343,7 @@ def _options(run: PotencyRun, criteria: PotencyCriteria) -> dict[str, Any]:
         "row": None,
         "column": None,
         "transform": run.transform,
-        "model": run.model,
+        "model": run.fit_model,
         "lower_asymptote": 0.0,
         "slope_ratio_low": number(criteria.slope_ratio_low) if four else None,
         "slope_ratio_high": number(criteria.slope_ratio_high) if four else None,
@@ -386,7 +386,7 @@ def verdicts(run: PotencyRun, document: dict[str, Any], criteria: PotencyCriteri
     def add(name: str, passed: bool, value: Any, limit: str, source: str) -> None:
         out.append({"criterion": name, "passed": passed, "value": frozen(value), "limit": limit, "source": source})
 
-    if run.model == PotencyModel.PARALLEL_LINE:
+    if run.fit_model == PotencyModel.PARALLEL_LINE:
         p = {row["source"]: row["p"] for row in document["anova"]}
         add("regression", p.get("regression", 1.0) < 0.05, p.get("regression"), "p < 0.05", "Ph. Eur. 5.3 §3.2.4")
         add(
@@ -419,11 +419,11 @@ def verdicts(run: PotencyRun, document: dict[str, Any], criteria: PotencyCriteri
         width = ratio["upper"] / ratio["lower"]
         add("ci_ratio", width <= float(criteria.max_ci_ratio), width, f"≤ {criteria.max_ci_ratio}", "USP <1033> §4")
     if criteria.reference_low is not None or criteria.reference_high is not None:
-        value = _reference_response(run)
-        low = -math.inf if criteria.reference_low is None else float(criteria.reference_low)
-        high = math.inf if criteria.reference_high is None else float(criteria.reference_high)
+        response = _reference_response(run)
+        bottom = -math.inf if criteria.reference_low is None else float(criteria.reference_low)
+        top = math.inf if criteria.reference_high is None else float(criteria.reference_high)
         limit = f"[{criteria.reference_low or '−∞'}, {criteria.reference_high or '∞'}]"
-        add("reference_response", low <= value <= high, value, limit, "USP <1032> §4 (system suitability)")
+        add("reference_response", bottom <= response <= top, response, limit, "USP <1032> §4 (system suitability)")
     return out
 
 
@@ -452,7 +452,7 @@ def evaluate_document(run: PotencyRun) -> dict[str, Any]:
     ratio = document["preparations"][run.test]
     return frozen(
         {
-            "model": run.model,
+            "model": run.fit_model,
             "potency": frozen(ratio["potency_ratio"]),
             "lower": frozen(ratio["lower"]),
             "upper": frozen(ratio["upper"]),
