@@ -89,12 +89,18 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
 def summary() -> dict[str, Any]:
     """Return the demo's runs and the combined potency."""
     from atmp.lab.models import PotencyResult, PotencyRun
+    from atmp.lab.services import potency
 
     result = PotencyResult.objects.order_by("pk").first()
     if result is None:
         return {}
     runs = {r.number: "valid" if r.valid else "invalid" for r in PotencyRun.objects.order_by("number")}
-    return {"runs": runs, "result": result.number, "potency": result.results["potency"], "batch": result.batch.number}
+    return {
+        "runs": runs,
+        "result": result.number,
+        "potency": potency.result_values(result)["potency"],
+        "batch": result.batch.number,
+    }
 
 
 def describe(data: dict[str, Any]) -> list[str]:

@@ -156,7 +156,7 @@ def result_document(result: PotencyResult) -> dict[str, Any]:
         "batch": result.batch.number,
         "method": result.method.code,
         "runs": list(result.runs),
-        "results": result.results,
+        "results": svc.result_values(result),
     }
 
 

@@ -135,7 +135,9 @@ class PotencyResult(GmpRecord):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
     method = models.ForeignKey(Method, on_delete=models.PROTECT, related_name="+")
     runs = models.JSONField(default=list)  # the run numbers combined
-    results = models.JSONField(default=dict)
+    # The frozen outcome as canonical JSON text (sorted keys): a JSON column's key order is the
+    # database's (PostgreSQL's jsonb sorts by length), text keeps the bytes the ledger hashed.
+    results = models.TextField()
     note = models.TextField(blank=True)
 
     site_path: ClassVar[str | None] = "batch__site_id"

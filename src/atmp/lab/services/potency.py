@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -581,13 +582,19 @@ def combine(
         batch=batch,
         method=chosen[0].method,
         runs=[r.number for r in chosen],
-        results=results,
+        results=json.dumps(results, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         note=edits.text(note, "note"),
     )
     with writer.change(actor=actor, reason=reason or f"reportable potency of {batch}") as ch:
         result.number = next_number(ch, PotencyResult, "PP", clock.now().year)
         ch.save(result)
     return result
+
+
+def result_values(result: PotencyResult) -> dict[str, Any]:
+    """Return a reportable potency's frozen outcome (stored as canonical JSON text)."""
+    values: dict[str, Any] = json.loads(result.results)
+    return values
 
 
 def check_visible(actor: User, record: Any) -> None:

@@ -213,7 +213,7 @@ def test_valid_reviewed_runs_are_combined_as_the_stats_function_does(qa_reviewer
     result = svc.combine(actor=qa_reviewer, batch=batch, runs=runs)
     values = [np.array([float(r.results[k]) for r in runs]) for k in ("potency", "lower", "upper")]
     expected = rp.combine_runs(*values, dfs=np.array([float(r.results["residual_df"]) for r in runs]))
-    assert float(result.results["potency"]) == expected.potency
+    assert float(svc.result_values(result)["potency"]) == expected.potency
     assert result.runs == [r.number for r in runs] and result.number.startswith("PP-")
 
 
@@ -224,7 +224,8 @@ def test_an_invalid_run_is_refused_for_combination(qa_reviewer, batch, method):
         svc.combine(actor=qa_reviewer, batch=batch, runs=runs)
     assert not PotencyResult.objects.exists()
     single = svc.combine(actor=qa_reviewer, batch=batch, runs=runs[:1])
-    assert single.results["method"] == "single run" and single.results["potency"] == runs[0].results["potency"]
+    values = svc.result_values(single)
+    assert values["method"] == "single run" and values["potency"] == runs[0].results["potency"]
 
 
 def test_an_unreviewed_run_or_another_batchs_run_is_refused(qa_reviewer, batch, method, site, reference):
