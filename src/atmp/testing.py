@@ -398,6 +398,9 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "lab.samplecustody": (lambda actor: _lab().make_samplecustody(actor=actor), "note", "Re-worded"),
     "lab.result": (lambda actor: _lab().make_result(actor=actor), "note", "Re-worded"),
     "lab.oosinvestigation": (lambda actor: _lab().make_oosinvestigation(actor=actor), "phase_1_finding", "Found"),
+    "lab.potencycriteria": (lambda actor: _lab().make_potencycriteria(actor=actor), "note", "Re-worded"),
+    "lab.potencyrun": (lambda actor: _lab().make_potencyrun(actor=actor), "note", "Re-worded"),
+    "lab.potencyresult": (lambda actor: _lab().make_potencyresult(actor=actor), "note", "Re-worded"),
 }
 
 
@@ -421,6 +424,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.viralclearancestudy": lambda actor: _lab().make_study_ready_for_approval(actor=actor),
     # Phase I finding written and the result retested: a walk may escalate it, and close it invalidated.
     "lab.oosinvestigation": lambda actor: _lab().make_oos_retested(actor=actor),
+    # Evaluated: the walk may reach the second person's review.
+    "lab.potencyrun": lambda actor: _lab().make_evaluated_potencyrun(actor=actor),
 }
 
 

@@ -16,10 +16,15 @@ class LabConfig(AppConfig):
         cli_help=(
             "QC laboratory and release: analytical methods and their validation by clinical phase, "
             "specifications by phase, the evaluation of a result against its criterion, and viral clearance "
-            "studies (ICH Q5A(R2))."
+            "studies (ICH Q5A(R2)), potency assay runs and a batch's reportable potency "
+            "(USP <1032>/<1034>, Ph. Eur. 5.3)."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
-        actions=("atmp.lab.views:for_record", "atmp.lab.views_viral:for_record"),
+        actions=(
+            "atmp.lab.views:for_record",
+            "atmp.lab.views_viral:for_record",
+            "atmp.lab.views_potency:for_record",
+        ),
         panels=("atmp.lab.views_viral:claims_panel",),
         demo="atmp.lab.demo:load",
         order=70,

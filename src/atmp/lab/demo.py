@@ -59,14 +59,14 @@ ATTRIBUTES = [
 
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
-    """Load the lab demo: methods and specifications (AAV9-SMN in phase III), then a viral clearance study."""
-    from atmp.lab import demo_viral
+    """Load the lab demo: methods and specifications (AAV9-SMN in phase III), a viral clearance study,
+    release samples and results with an OOS, and a potency assay series."""
+    from atmp.lab import demo_potency, demo_results, demo_viral
 
     _load_methods_and_specifications(people)
     demo_viral.load(people, sites)
-    from atmp.lab import demo_results
-
     demo_results.load(people, sites)
+    demo_potency.load(people, sites)
 
 
 def _load_methods_and_specifications(people: dict[str, User]) -> None:
@@ -118,12 +118,13 @@ def _load_methods_and_specifications(people: dict[str, User]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
-    from atmp.lab import demo_viral
+    from atmp.lab import demo_potency, demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
         "viral": demo_viral.summary(),
         "results": _results_summary(),
+        "potency": demo_potency.summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
@@ -146,3 +147,6 @@ def describe(data: dict[str, Any]) -> list[str]:
 
     lines += demo_results.describe(data.get("results", {}))
     return lines + demo_viral.describe(data.get("viral", {}))
+    from atmp.lab import demo_potency
+
+    return lines + demo_viral.describe(data.get("viral", {})) + demo_potency.describe(data.get("potency", {}))

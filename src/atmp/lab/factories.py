@@ -240,3 +240,138 @@ def make_oos_retested(*, actor: User, **fields: Any) -> Any:
     correct_result(actor=actor, result=oos.result, value="2.0E13", reason="retest after the dilution error")
     record_findings(actor=actor, oos=oos, phase_1_finding="Dilution error found at the bench.", reason="phase I")
     return oos
+
+
+# --- potency assay runs -------------------------------------------------------------------------
+
+POTENCY_DOSES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # 8 two-fold dilutions (ng/mL)
+
+
+def potency_plate(
+    *,
+    seed: int = 2,
+    potency: float = 1.0,
+    shape: str = "linear",
+    test_slope: float = 1.0,
+    replicates: int = 3,
+    noise: float = 0.02,
+    standard: str = "S",
+    test: str = "T",
+) -> bytes:
+    """Return a plate CSV, 8 doses × standard and test × replicates, generated deterministically.
+
+    shape 'linear': y = 0.1 + 0.25·ln(dose) (parallel-line range); 'logistic': a 4PL with c = 0.05,
+    d = 1.6, b = 1.2, EC50 4 ng/mL. The test's curve is shifted by `potency` (its slope × test_slope:
+    a test_slope far from 1 makes the run non-parallel). Noise: normal, sd `noise`.
+    """
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = ["well,preparation,dose,response"]
+    wells = iter(f"{r}{c}" for r in "ABCDEFGH" for c in range(1, 13))
+    for label, rho, slope in ((standard, 1.0, 1.0), (test, potency, test_slope)):
+        for dose in POTENCY_DOSES:
+            for _ in range(replicates):
+                x = dose * rho
+                if shape == "linear":
+                    mean = 0.1 + 0.25 * slope * math.log(x)
+                else:
+                    mean = 0.05 + (1.6 - 0.05) / (1 + (4.0 / x) ** (1.2 * slope))
+                rows.append(f"{next(wells)},{label},{dose:g},{mean + float(rng.normal(0, noise)):.4f}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def make_potency_method(*, actor: User, **criteria: Any) -> Any:
+    """Add a potency method with run validity criteria (the defaults unless told) and return the method."""
+    from atmp.lab.services.potency import set_criteria
+
+    method = make_method(actor=actor, method_type="potency", title=f"Relative potency by cell-based assay {next(_n)}")
+    set_criteria(actor=actor, method=method, **criteria)
+    return method
+
+
+def make_potencycriteria(*, actor: User, **criteria: Any) -> Any:
+    """Declare run validity criteria (CI ratio at most 2) of a new potency method."""
+    from atmp.lab.services.potency import criteria_of
+
+    criteria.setdefault("max_ci_ratio", "2")
+    return criteria_of(make_potency_method(actor=actor, **criteria))
+
+
+def _released(actor: User, *, site: Site, type_: str, **fields: Any) -> Any:
+    from atmp.trace.factories import make_approved_supplier, make_material, make_released_lot, releaser
+    from atmp.trace.models.materials import PURCHASED_TYPES
+
+    material = make_material(actor=actor, type=type_, unit="{vial}")
+    if type_ in PURCHASED_TYPES:
+        fields.setdefault("supplier", make_approved_supplier(actor=actor, approver=releaser(), material=material))
+    return make_released_lot(actor=actor, material=material, site=site, **fields)
+
+
+def make_reference_lot(*, actor: User, site: Site, **fields: Any) -> Any:
+    """Receive and release (QA) a lot of a new reference standard material at the site."""
+    return _released(actor, site=site, type_="reference_standard", **fields)
+
+
+def make_reagent_lot(*, actor: User, site: Site, **fields: Any) -> Any:
+    """Receive (from an approved supplier) and release a lot of a new critical reagent at the site."""
+    return _released(actor, site=site, type_="critical_reagent", **fields)
+
+
+def make_potencyrun(
+    *, actor: User, site: Site | None = None, method: Any = None, plate: bytes | None = None, **fields: Any
+) -> Any:
+    """Record a draft parallel-line run (test potency 1.0) with a released reference lot at a site."""
+    from atmp.lab.services.potency import add_run
+    from atmp.ledger import clock
+
+    site = site or make_site(actor=actor)
+    fields.setdefault("reference_lot", make_reference_lot(actor=actor, site=site))
+    fields.setdefault("run_date", clock.now().date())
+    return add_run(
+        actor=actor,
+        site=site,
+        method=method or make_potency_method(actor=actor, max_ci_ratio="2"),
+        plate=io.BytesIO(plate if plate is not None else potency_plate()),
+        **fields,
+    )
+
+
+def reviewer(site: Site | None = None) -> User:
+    """Return a new QC Analyst (not the run's analyst) who may sign 'reviewed', with the test password."""
+    from atmp.testing import make_user
+
+    return make_user("qc_analyst", password=PASSWORD)
+
+
+def make_reviewed_potencyrun(*, actor: User, **fields: Any) -> Any:
+    """Record, evaluate and review (a second person) a run."""
+    from atmp.lab.services.potency import evaluate, review
+
+    run = evaluate(actor=actor, run=make_potencyrun(actor=actor, **fields))
+    return review(actor=reviewer(), run=run, password=PASSWORD, reason="run checked")
+
+
+def make_potencyresult(*, actor: User, batch: Any = None) -> Any:
+    """Combine two valid reviewed runs of a batch (new unless given) into its reportable potency."""
+    from atmp.lab.services.potency import combine
+    from atmp.manufacturing.factories import make_batch
+
+    batch = batch or make_batch(actor=actor)
+    method = make_potency_method(actor=actor, max_ci_ratio="2")
+    runs = [
+        make_reviewed_potencyrun(
+            actor=actor, site=batch.site, method=method, batch=batch, plate=potency_plate(seed=seed, potency=p)
+        )
+        for seed, p in ((2, 1.0), (5, 1.1))
+    ]
+    return combine(actor=actor, batch=batch, runs=runs)
+
+
+def make_evaluated_potencyrun(*, actor: User, **fields: Any) -> Any:
+    """Record and evaluate a (valid) run."""
+    from atmp.lab.services.potency import evaluate
+
+    return evaluate(actor=actor, run=make_potencyrun(actor=actor, **fields))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.lab import validation, views, views_viral
+from atmp.lab import validation, views, views_potency, views_viral
 from atmp.web.pages import page
 
 app_name = "lab"
@@ -17,4 +17,5 @@ urlpatterns = [
     path("products/<str:code>/specifications/", page(views.history_page), name="history"),
     *views.form_urlpatterns,
     *views_viral.urlpatterns,
+    *views_potency.urlpatterns,
 ]

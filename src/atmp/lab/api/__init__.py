@@ -6,13 +6,12 @@ router = Router(tags=["lab"])
 
 
 def _gather() -> None:
-    from atmp.lab.api import core, viral
+    from atmp.lab.api import core, potency, results, viral
 
     router.add_router("", core.router)
     router.add_router("", viral.router)
-    from atmp.lab.api import results
-
     router.add_router("", results.router)
+    router.add_router("", potency.router)
 
 
 _gather()

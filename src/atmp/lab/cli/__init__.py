@@ -20,6 +20,7 @@ def lab() -> None:
     Samples and results: `atmp lab sample add|receive|show|list`, `atmp lab result add|import|correct|review|show|list`
     (against the batch's pinned specification; a failing result opens an OOS investigation);
     OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
+    Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -28,15 +29,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, viral  # noqa: F401
+    from atmp.lab.cli import core, potency, results, viral  # noqa: F401
 
 
 _register()
-
-
-def _register_results() -> None:
-    # Samples, results and OOS investigations (cli/results.py).
-    from atmp.lab.cli import results  # noqa: F401
-
-
-_register_results()

@@ -1,6 +1,7 @@
 """The QC laboratory's tables (one file per area, re-exported here)."""
 
 from atmp.lab.models.methods import Method, MethodType, MethodValidation, Phase, ValidationStatus
+from atmp.lab.models.potency import PotencyCriteria, PotencyModel, PotencyResult, PotencyRun
 from atmp.lab.models.results import (
     OosConclusion,
     OosInvestigation,
@@ -29,6 +30,10 @@ __all__ = [
     "OosConclusion",
     "OosInvestigation",
     "Phase",
+    "PotencyCriteria",
+    "PotencyModel",
+    "PotencyResult",
+    "PotencyRun",
     "ProductPhase",
     "Result",
     "Sample",

@@ -13,7 +13,7 @@ from atmp.trace.cli.common import REASON, actor, reader, write
 
 TYPES = (
     "starting_material, plasmid, cell_line, vector_seed, critical_reagent, medium, consumable, "
-    "intermediate, drug_substance, drug_product"
+    "intermediate, drug_substance, drug_product, reference_standard"
 )
 
 

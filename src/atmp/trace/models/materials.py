@@ -20,6 +20,8 @@ class MaterialType(models.TextChoices):
     CELL_LINE = "cell_line", "Cell line"
     VECTOR_SEED = "vector_seed", "Vector seed stock"
     CRITICAL_REAGENT = "critical_reagent", "Critical reagent"
+    # A potency assay's reference standard (USP <1032>, Ph. Eur. 5.3 §1.2): in-house or bought.
+    REFERENCE_STANDARD = "reference_standard", "Reference standard"
     MEDIUM = "medium", "Medium"
     CONSUMABLE = "consumable", "Consumable"
     INTERMEDIATE = "intermediate", "Intermediate"
