@@ -125,8 +125,9 @@ def test_the_demo_has_qualified_suppliers_and_one_agreement_expiring_soon(loaded
     from atmp.quality.models import QualityAgreement, SupplierApproval, SupplierAudit
     from atmp.quality.selectors.suppliers import expiring_agreements
 
-    # MED-001, MED-002 and a service (the quality demo), PEI-001 and BUF-FORM (the manufacturing demo).
-    assert sorted(SupplierApproval.objects.values_list("status", flat=True)) == ["approved"] * 5 + ["pending"]
+    # MED-001, MED-002 and a service (the quality demo), PEI-001 and BUF-FORM (the manufacturing demo),
+    # the potency assay's antibody CR-ANTI-SMN (the lab demo).
+    assert sorted(SupplierApproval.objects.values_list("status", flat=True)) == ["approved"] * 6 + ["pending"]
     assert QualityAgreement.objects.filter(status="approved").count() == 2
     assert [a.supplier.name for a in expiring_agreements(within_days=60)] == ["ViroMedia GmbH"]
     assert SupplierAudit.objects.get().status == "closed"
