@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services, signing, visibility
 from atmp.accounts.access import requires
@@ -174,7 +174,8 @@ class TrailReviewIn(BodyIn):
 
     record_type: Annotated[str, bounded(100)] | None = None
     record_id: Annotated[str, bounded(64)] | None = None
-    with_parts: bool = Field(
+    # Strict: a JSON body says true or false; 0 or "no" is refused, not read as false.
+    with_parts: StrictBool = Field(
         False, description="with record_type and record_id: its parts too (a batch's steps and entries)"
     )
     actor: Annotated[str, bounded(150)] | None = Field(None, description="a username or a user id")
