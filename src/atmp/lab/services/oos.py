@@ -55,7 +55,8 @@ def open_for(ch: writer.Change, actor: User, result: Result) -> OosInvestigation
     than opening another: the investigation decides on both (FDA OOS guidance §IV.B).
     """
     sample = result.sample
-    current = open_investigation(result.supersedes) if result.supersedes_id else None
+    previous = result.supersedes
+    current = open_investigation(previous) if previous is not None else None
     if current is not None:
         links.link(actor=actor, source=current, target=result, relation="concerns", reason=ch.reason)
         return current
