@@ -139,14 +139,10 @@ def _results_summary() -> dict[str, Any]:
 
 def describe(data: dict[str, Any]) -> list[str]:
     """Return the lab demo's lines of the printed summary."""
-    from atmp.lab import demo_viral
+    from atmp.lab import demo_potency, demo_results, demo_viral
 
     specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
-    from atmp.lab import demo_results
-
     lines += demo_results.describe(data.get("results", {}))
-    return lines + demo_viral.describe(data.get("viral", {}))
-    from atmp.lab import demo_potency
-
-    return lines + demo_viral.describe(data.get("viral", {})) + demo_potency.describe(data.get("potency", {}))
+    lines += demo_viral.describe(data.get("viral", {}))
+    return lines + demo_potency.describe(data.get("potency", {}))
