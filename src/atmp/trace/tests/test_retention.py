@@ -4,6 +4,7 @@ it refuses before then; a record nothing relies on yet may be voided as a correc
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_a_lot_with_live_uses_is_never_voided(chain, qa_reviewer):
 
 def test_a_person_given_a_lot_is_never_voided(chain, qa_reviewer):
     patient = chain["given"].patient
-    with pytest.raises(RuleViolation, match=f"person {patient.coi} is relied on by 1 administration"):
+    with pytest.raises(RuleViolation, match=re.escape(f"person {patient.coi} is relied on by 1 administration")):
         void_record(actor=qa_reviewer, record=patient, reason="registered twice")
 
 
