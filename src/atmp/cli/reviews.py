@@ -165,11 +165,9 @@ def sign(
 def pending(as_json: bool, **options: Any) -> None:
     """List the entries of the selection that no signed review covers yet."""
     setup_django()
-    from atmp.ledger import reviews, trail
+    from atmp.ledger import reviews
 
-    selection = _selection(options)
-    seqs = reviews.unreviewed(selection)
-    total = trail.filtered(selection).count()
+    total, seqs = reviews.review_state(_selection(options))
     emit(
         {"entries": total, "unreviewed": len(seqs), "unreviewed_seqs": seqs},
         as_json=as_json,

@@ -184,6 +184,11 @@ def covering(seqs: Collection[int]) -> dict[int, list[AuditTrailReview]]:
 
 def unreviewed(selection: trail.TrailFilter) -> list[int]:
     """Return the seqs of the entries the selection holds that no signed review covers, oldest first."""
+    return review_state(selection)[1]
+
+
+def review_state(selection: trail.TrailFilter) -> tuple[int, list[int]]:
+    """Return how many entries the selection holds and, oldest first, those no signed review covers (one read)."""
     seqs = list(trail.filtered(selection).order_by("seq").values_list("seq", flat=True))
     covered = covering(seqs)
-    return [s for s in seqs if s not in covered]
+    return len(seqs), [s for s in seqs if s not in covered]

@@ -112,9 +112,10 @@ def _trail_review(user: User, batch: Batch) -> dict[str, Any] | None:
 
     selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
     query = {"record_type": batch.record_type(), "record_id": batch.pk, "with_parts": "on"}
+    entries, unreviewed = reviews.review_state(selection)
     return {
-        "entries": trail.filtered(selection).count(),
-        "unreviewed": len(reviews.unreviewed(selection)),
+        "entries": entries,
+        "unreviewed": len(unreviewed),
         "url": reverse("web:audit") + "?" + urlencode(query),
     }
 
