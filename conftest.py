@@ -77,8 +77,27 @@ def site(qa_reviewer):
     return make_site(actor=qa_reviewer, code="LEI", name="Leiden")
 
 
+@pytest.fixture(scope="session")
+def demo_data(django_db_setup, django_db_blocker, signing_key):
+    """The demo as `atmp demo` loads it, loaded once per run in a transaction rolled back at its end.
+
+    Loading it costs about 20 s; each module that reads it used to load its own. The tests that use
+    it run last (pytest_collection_modifyitems below), so no other test sees its rows, and each runs
+    in its own savepoint (take it through a function-scoped fixture with `db`), so none sees another's writes.
+    """
+    from atmp import demo
+    from atmp.testing import rolled_back_at_the_end
+
+    yield from rolled_back_at_the_end(django_db_blocker, demo.load)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering (database tests, transactional, the rest)
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests when not on PostgreSQL; fail instead when CI requires them."""
+    """Run the demo's tests last, skip PostgreSQL-only tests when not on PostgreSQL."""
+    uses_demo = [item for item in items if "demo_data" in getattr(item, "fixturenames", ())]
+    if uses_demo:
+        others = [item for item in items if "demo_data" not in getattr(item, "fixturenames", ())]
+        items[:] = others + uses_demo
     from django.conf import settings
 
     if not settings.configured:  # pytest -p no:django, for the pure modules and contrib/

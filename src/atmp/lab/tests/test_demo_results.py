@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from atmp import demo
 from atmp.lab.demo_results import BATCHES
 from atmp.lab.models import Result, Sample
 from atmp.lab.services.oos import all_investigations
 from atmp.lab.services.results import reviewed_by
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker, signing_key):
-    """Load the demo once for the module, in a transaction rolled back after its last test."""
-    from atmp.testing import rolled_back_at_the_end
-
-    yield from rolled_back_at_the_end(django_db_blocker, demo.load)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from atmp import demo
 from atmp.accounts.models import User
 from atmp.ledger import clock
 from atmp.manufacturing import demo as manufacturing_demo
@@ -13,14 +12,6 @@ from atmp.manufacturing import demo_batches
 from atmp.manufacturing.models import ProcessVersion
 from atmp.manufacturing.services.equipment import find_equipment, usable
 from atmp.workflow.work import work_for
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker, signing_key):
-    """Load the demo once for the module, in a transaction rolled back after its last test."""
-    from atmp.testing import rolled_back_at_the_end
-
-    yield from rolled_back_at_the_end(django_db_blocker, demo.load)
 
 
 @pytest.fixture

@@ -37,14 +37,6 @@ def leaks(text: str) -> list[str]:
     return [value for value in SEARCHED if value.lower() in text.lower()]
 
 
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker, signing_key):
-    """Load the demo once for the module, in a transaction rolled back after its last test."""
-    from atmp.testing import rolled_back_at_the_end
-
-    yield from rolled_back_at_the_end(django_db_blocker, demo.load)
-
-
 @pytest.fixture
 def loaded(db, demo_data):
     """The demo as `atmp demo` loads it; each test runs in its own savepoint."""
