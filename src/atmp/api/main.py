@@ -49,10 +49,24 @@ class AtmpAPI(NinjaAPI):
                 path_view._not_allowed = functools.partial(_not_allowed, path_view)  # type: ignore[method-assign]
         return [*patterns, re_path(r"^.*$", unknown_url, name="api-unknown")], app_name, namespace
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
         """Return the document with each operation's permission named (`x-atmp-permission`), so that a
-        client can tell which roles may call it (and the fuzz test a role's 403 from a fault)."""
-        document = super().get_openapi_schema(*args, **kwargs)
+        client can tell which roles may call it (and the fuzz test a role's 403 from a fault).
+
+        Made once per process and path prefix: the operations are fixed once the URLs are loaded, and
+        building the document anew took 4.5 s for its 700-odd operations on every GET of openapi.json
+        (docs/performance.md). Callers only read it.
+        """
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache: dict[str, Any] = self.__dict__.setdefault("_openapi_documents", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = self._permission_named(super().get_openapi_schema(path_prefix=path_prefix))
+        return cache[path_prefix]
+
+    def _permission_named(self, document: Any) -> Any:
         needs = {
             operation.operation_id or self.get_openapi_operation_id(operation): declared_permission(operation.view_func)
             for router in self._get_bound_routers()

@@ -52,3 +52,23 @@ def test_no_two_schemas_share_a_name_in_the_document():
             modules.setdefault(cls.__name__, set()).add(cls.__module__)
     shared = {name: sorted(found) for name, found in modules.items() if len(found) > 1}
     assert not shared, f"schema names used by more than one module: {shared}"
+
+
+def test_no_two_operations_share_an_id():
+    # Operation ids are `<module>_<function>`: two functions of one module's API files with the same
+    # name (lab's results and potency both had get_result) gave two operations one id, which client
+    # generators refuse and which the document's x-atmp-permission is keyed by.
+    ids: dict[str, list[str]] = {}
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                name = operation.operation_id or api.get_openapi_operation_id(operation)
+                ids.setdefault(name, []).append(f"{operation.view_func.__module__}.{operation.view_func.__name__}")
+    shared = {name: where for name, where in ids.items() if len(where) > 1}
+    assert not shared, f"operation ids used twice: {shared}"
+
+
+def test_the_document_is_made_once_and_kept():
+    first = Client().get("/api/v1/openapi.json").json()
+    assert api.get_openapi_schema(path_prefix="/api/v1/") is api.get_openapi_schema(path_prefix="/api/v1/")
+    assert Client().get("/api/v1/openapi.json").json() == first

@@ -227,7 +227,7 @@ def combine(request: HttpRequest, body: PotencyCombineIn) -> Status[dict[str, An
 
 @router.get("/lab/potency-results/{result_id}", response=answers({200: PotencyResultOut}))
 @requires("records.view")
-def get_result(request: HttpRequest, result_id: RecordId) -> dict[str, Any]:
+def get_potency_result(request: HttpRequest, result_id: RecordId) -> dict[str, Any]:
     """Return a batch's reportable potency."""
     found = PotencyResult.objects.filter(pk=result_id, voided=False).first()
     if found is None or not accounts.can_see(user_of(request), found):
