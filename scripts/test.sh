@@ -4,7 +4,9 @@
 # The API fuzzing (tests/test_api_fuzz.py) is shared between them: PostgreSQL sends schemathesis's
 # coverage requests, SQLite the random examples of every role (ATMP_FUZZ_SHARE); and so is the
 # access contract's walk (accounts/tests/test_access_contract.py: every page and operation on both
-# databases, each identity on one, ATMP_ACCESS_SHARE); without a PostgreSQL pass SQLite does all.
+# databases, each identity on one, ATMP_ACCESS_SHARE); and so are the tests that do not use the test
+# database (pure code, subprocesses with their own database): each runs in one pass, half in each
+# by a hash of its id (ATMP_NODB_SHARE, conftest.py); without a PostgreSQL pass SQLite does all.
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
 # The last lines say how each pass ended and how long it took (the suite's time and budget: docs/performance.md, "The test suite").
@@ -30,6 +32,7 @@ trap on_exit EXIT
 pg_result="skipped"
 sqlite_share=all
 sqlite_access=all
+sqlite_nodb=all
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
@@ -38,8 +41,8 @@ then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
   (
     pg_started=$SECONDS
-    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider \
-      -m "not browser and not slow" src tests
+    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_NODB_SHARE=0 ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider \
+      -m "not browser and not slow"
     rc=$?
     echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
     exit $rc
@@ -47,6 +50,7 @@ then
   pg_pid=$!
   sqlite_share=random  # the PostgreSQL pass sends the coverage requests
   sqlite_access=second  # and asks as the other half of the identities
+  sqlite_nodb=1  # and runs the other half of the tests that use no database
 elif [ "${ATMP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAILED: PostgreSQL is required (ATMP_REQUIRE_POSTGRES=1) but no server answers at $PG_URL"
   pg_result="FAILED (no server)"
@@ -55,11 +59,11 @@ else
   echo "SKIPPED: the PostgreSQL run — no server answers at $PG_URL (set ATMP_TEST_POSTGRES_URL to use another)"
 fi
 
-echo "== SQLite: every test, browser and crash tests included"
+echo "== SQLite: every test, browser and crash tests included (with PostgreSQL beside it: half of those that use no database)"
 sqlite_started=$SECONDS
 # ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
 # collide); given to SQLite it would be a file instead of the in-memory test database.
-if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access $PY -m pytest -q -p no:cacheprovider; then
+if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access ATMP_NODB_SHARE=$sqlite_nodb $PY -m pytest -q -p no:cacheprovider; then
   sqlite_result="passed"
 else
   sqlite_result="FAILED"

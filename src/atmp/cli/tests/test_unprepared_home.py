@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import PG_HOST, PG_PORT, PG_USER, atmp_command, postgres_database, subprocess_env
+from tests.helpers import PG_HOST, PG_PORT, PG_USER, atmp_command, postgres_database, sqlite_ledger, subprocess_env
 
 COMMANDS = [["verify"], ["user", "list"], ["demo"], ["ledger", "export", "--format", "jsonl"], ["serve", "--port", "1"]]
 
@@ -77,10 +77,7 @@ def test_it_refuses_a_postgresql_database_that_init_has_not_migrated(tmp_path):
 
 
 def test_serve_names_a_busy_port(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    env = subprocess_env(home)
-    assert atmp(["init"], env, tmp_path).returncode == 0
+    env = sqlite_ledger(tmp_path).env  # a prepared home, from a migrated copy (init: test_setup_commands)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
