@@ -20,6 +20,7 @@ def lab() -> None:
     Samples and results: `atmp lab sample add|receive|show|list`, `atmp lab result add|import|correct|review|show|list`
     (against the batch's pinned specification; a failing result opens an OOS investigation);
     OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
+    A batch's certificate of analysis: `atmp lab coa BATCH --out coa.pdf` (PDF/A-3b; pending results named).
     Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
 
     Every change is made as --as USER, who gives their password (--password-file,
@@ -29,7 +30,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, potency, results, viral  # noqa: F401
+    from atmp.lab.cli import coa, core, potency, results, viral  # noqa: F401
 
 
 _register()
