@@ -66,9 +66,9 @@ def coa_document(batch: Batch) -> dict[str, Any]:
     standing = live(rows)
     reviewers = _reviewers(standing)
     latest: dict[int, Result] = {}
-    for r in standing:  # oldest first: the newest standing result of an attribute is the one reported
-        latest[r.attribute_id] = r
-    lines = []
+    for row in standing:  # oldest first: the newest standing result of an attribute is the one reported
+        latest[row.attribute_id] = row
+    lines: list[dict[str, Any]] = []
     for a in attributes:
         r = latest.get(a.pk)
         lines.append(
@@ -92,8 +92,8 @@ def coa_document(batch: Batch) -> dict[str, Any]:
                 "reviewed_by": [] if r is None else reviewers.get(r.pk, []),
             }
         )
-    pending = [x["attribute"] for x in lines if x["pending"]]
-    failing = [x["attribute"] for x in lines if x["conforms"] is False]
+    pending: list[str] = [x["attribute"] for x in lines if x["pending"]]
+    failing: list[str] = [x["attribute"] for x in lines if x["conforms"] is False]
     unreviewed = [x["attribute"] for x in lines if not x["pending"] and not x["reviewed_by"]]
     if spec is None:
         statement = f"No specification: {batch.product.code} has no approved specification for its current phase."

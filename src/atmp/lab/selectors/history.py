@@ -109,7 +109,7 @@ def tolerance(values: list[float], criterion: str) -> dict[str, Any] | None:
     from atmp.stats.errors import StatsInputError
 
     low, high = _limits(criterion)
-    sided = "two" if (low is None) == (high is None) else "one"
+    sided: ti.Sided = "two" if (low is None) == (high is None) else "one"
     if len(values) < MIN_POINTS:
         return {"n": len(values), "refused": f"{len(values)} numeric value(s): at least {MIN_POINTS} are needed"}
     try:

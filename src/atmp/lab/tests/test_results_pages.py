@@ -40,25 +40,22 @@ def test_the_index_lists_samples_and_oos_and_the_list_filters(browser, sample): 
 
 def test_a_sample_is_registered_received_and_handed_over_through_the_pages(browser, batch):  # noqa: F811
     assert browser.get("/lab/samples/new/").status_code == 200
-    made = browser.post(
-        "/lab/samples/new/",
-        {"site": batch.site.code, "purpose": "release", "batch": batch.number, "quantity": "1", "unit": "mL",
-         "taken_by": "olga"},  # fmt: skip
-    )
+    fields = {"site": batch.site.code, "purpose": "release", "batch": batch.number, "quantity": "1", "unit": "mL"}
+    made = browser.post("/lab/samples/new/", {**fields, "taken_by": "olga"})
     assert made.status_code == 302
-    sample = Sample.objects.get()
-    page = browser.get(f"/lab/samples/{sample.pk}/").content.decode()
+    taken = Sample.objects.get()
+    page = browser.get(f"/lab/samples/{taken.pk}/").content.decode()
     assert 'data-testid="sample-receive"' in page and 'data-testid="result-form"' not in page
-    assert browser.post(f"/lab/samples/{sample.pk}/receive/", {"location": "QC fridge 1"}).status_code == 302
-    sample.refresh_from_db()
-    assert sample.status == "received"
-    bad = browser.post(f"/lab/samples/{sample.pk}/hand-over/", {"from_person": "quinn", "to_person": "max"})
+    assert browser.post(f"/lab/samples/{taken.pk}/receive/", {"location": "QC fridge 1"}).status_code == 302
+    taken.refresh_from_db()
+    assert taken.status == "received"
+    bad = browser.post(f"/lab/samples/{taken.pk}/hand-over/", {"from_person": "quinn", "to_person": "max"})
     assert bad.status_code == 400 and SampleCustody.objects.count() == 1
     ok = browser.post(
-        f"/lab/samples/{sample.pk}/hand-over/", {"from_person": "quinn", "to_person": "max", "location": "Bench 3"}
+        f"/lab/samples/{taken.pk}/hand-over/", {"from_person": "quinn", "to_person": "max", "location": "Bench 3"}
     )
     assert ok.status_code == 302 and SampleCustody.objects.count() == 2
-    page = browser.get(f"/lab/samples/{sample.pk}/").content.decode()
+    page = browser.get(f"/lab/samples/{taken.pk}/").content.decode()
     assert "Bench 3" in page and 'data-testid="result-form"' in page
 
 
@@ -152,9 +149,9 @@ def test_an_oos_is_listed_and_shown_with_its_workflow_actions_and_findings(brows
 
 
 def test_the_batch_record_page_links_samples_and_coa(browser, sample):  # noqa: F811
-    batch = sample.batch
-    page = browser.get(f"/records/manufacturing.batch/{batch.pk}/").content.decode()
-    assert f"/lab/batches/{batch.number}/coa/" in page and f"/lab/samples/?q={batch.number}" in page
+    number = sample.batch.number
+    page = browser.get(f"/records/manufacturing.batch/{sample.batch.pk}/").content.decode()
+    assert f"/lab/batches/{number}/coa/" in page and f"/lab/samples/?q={number}" in page
     assert f"/lab/samples/{sample.pk}/" in browser.get(f"/records/lab.sample/{sample.pk}/").content.decode()
 
 
