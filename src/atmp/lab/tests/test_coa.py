@@ -91,3 +91,21 @@ def test_the_api_answers_the_document_and_the_pdf(tested, analyst):  # noqa: F81
     pdf = api.get(f"/lab/batches/{tested.number}/coa.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert api.get("/lab/batches/NO-SUCH/coa").status_code == 404
+
+
+def test_the_pdf_is_checked_offline_by_the_contrib_verifier(tested, analyst, tmp_path, capsys):  # noqa: F811
+    import importlib.util
+    from pathlib import Path
+
+    from atmp.lab.coa import coa_pdf
+    from atmp.ledger import keys
+
+    script = Path(__file__).resolve().parents[4] / "contrib" / "atmp_verify.py"
+    spec = importlib.util.spec_from_file_location("atmp_verify_coa", script)
+    assert spec is not None and spec.loader is not None
+    verifier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(verifier)
+    path = tmp_path / "coa.pdf"
+    path.write_bytes(coa_pdf(analyst, tested))
+    assert verifier.main(["pdf", str(path), "--vkey", keys.verifier_key()]) == 0, capsys.readouterr().out
+    assert capsys.readouterr().out.startswith(f"OK: manufacturing.batch:{tested.pk}")
