@@ -1,8 +1,7 @@
 """The samples', results' and OOS investigations' pages (issue 15 item 3), and a batch's certificate of
 analysis (item 8). Writes run the API operations (ADR 0013): drawn forms where the body is flat, and on
 the sample page one small form per attribute whose values become the same body; a file (the CSV import)
-and the custody hand-over, which has no API operation of its own, call the service as the potency
-upload does."""
+calls the service as the potency upload does."""
 
 from __future__ import annotations
 
@@ -58,6 +57,14 @@ RECEIVE = OperationForm(
     record_type=SAMPLE,
     path="sample_id",
     submit="Receive",
+)
+HAND_OVER = OperationForm(
+    title="Hand the sample over",
+    operation=api.hand_over,
+    record_type=SAMPLE,
+    path="sample_id",
+    help={"at": "YYYY-MM-DD HH:MM (now if empty)."},
+    submit="Record the hand-over",
 )
 ADD_RESULT = OperationForm(title="Enter a result", operation=api.add_result, record_type=SAMPLE, path="sample_id")
 CORRECT = OperationForm(
@@ -202,16 +209,6 @@ def enter_result(request: HttpRequest, record_id: int) -> HttpResponse:
     return render(request, "lab/sample_page.html", context, status=status)
 
 
-class HandOverForm(forms.Form):
-    """A hand-over of the sample inside the lab."""
-
-    from_person = forms.CharField(max_length=200)
-    to_person = forms.CharField(max_length=200)
-    location = forms.CharField(max_length=200)
-    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    reason = forms.CharField(max_length=2000, required=False)
-
-
 class ImportForm(forms.Form):
     """A CSV of results for the sample."""
 
@@ -219,28 +216,6 @@ class ImportForm(forms.Form):
         help_text="CSV (UTF-8): attribute,value[,unit,instrument,tested_on,convert,note]; stored with its SHA-256."
     )
     reason = forms.CharField(max_length=2000, required=False)
-
-
-@requires("records.write")
-def hand_over_page(request: HttpRequest, record_id: int) -> HttpResponse:
-    """Record a hand-over of the sample (its chain of custody inside the lab)."""
-    sample = _sample(request, record_id)
-    form = HandOverForm(request.POST or None, initial={"from_person": request.user.get_username()})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                svc.hand_over(actor=request.user, sample=sample, **form.cleaned_data)  # type: ignore[arg-type]
-            except NotAllowed as exc:
-                raise PermissionDenied(str(exc)) from None
-            except LedgerError as exc:
-                add_service_error(form, exc)
-                status = status_of(exc)
-            else:
-                return redirect(reverse("lab:sample_page", args=[sample.pk]))
-    context = {"sample": sample, "form": form, "title": "Hand the sample over", "multipart": False}
-    return render(request, "lab/sample_form.html", context, status=status)
 
 
 @requires("records.write")
@@ -382,7 +357,7 @@ urlpatterns = [
     path("samples/<int:record_id>/", page(sample_page), name="sample_page"),
     path("samples/<int:record_id>/receive/", operation_view(RECEIVE), name="sample_receive"),
     path("samples/<int:record_id>/results/", page(enter_result), name="sample_result"),
-    path("samples/<int:record_id>/hand-over/", page(hand_over_page), name="sample_handover"),
+    path("samples/<int:record_id>/hand-over/", operation_view(HAND_OVER), name="sample_handover"),
     path("samples/<int:record_id>/import/", page(import_page), name="sample_import"),
     path("results/<int:record_id>/", page(result_page), name="result_page"),
     path("results/<int:record_id>/correct/", operation_view(CORRECT), name="result_correct"),

@@ -61,6 +61,17 @@ class LabReceiveIn(BodyIn):
     reason: Reason = ""
 
 
+class LabHandOverIn(BodyIn):
+    """A hand-over of the sample inside the lab: from whom, to whom, where it went (and when: now if omitted)."""
+
+    from_person: Annotated[str, bounded(200)]
+    to_person: Annotated[str, bounded(200)]
+    location: Annotated[str, bounded(200)]
+    at: Annotated[str, bounded(40)] | None = Field(None, description="ISO 8601 (now if omitted).")
+    note: Annotated[str, bounded(2000)] = ""
+    reason: Reason = ""
+
+
 class LabResultIn(BodyIn):
     """A result of the sample for an attribute of its batch's specification (its position or name)."""
 
@@ -195,6 +206,15 @@ def receive(request: HttpRequest, sample_id: Id, body: LabReceiveIn) -> dict[str
     sample = sample_of(request, sample_id)
     svc.receive(actor=user_of(request), sample=sample, location=body.location, reason=body.reason)
     return sample_document(sample)
+
+
+@router.post("/lab/samples/{sample_id}/custody", response=answers({201: LabSampleOut}))
+@requires("records.write")
+def hand_over(request: HttpRequest, sample_id: Id, body: LabHandOverIn) -> Status[dict[str, Any]]:
+    """Record a hand-over of the sample inside the lab (its chain of custody)."""
+    sample = sample_of(request, sample_id)
+    svc.hand_over(actor=user_of(request), sample=sample, **body.dict())
+    return Status(201, sample_document(sample))
 
 
 @router.post("/lab/samples/{sample_id}/results", response=answers({201: LabResultOut}))

@@ -166,3 +166,33 @@ def test_a_viewer_without_write_sees_pages_but_no_forms(sample):  # noqa: F811
         404,
     )
     assert Result.objects.count() == 0
+
+
+def test_a_hand_over_through_the_api_and_the_cli(analyst, sample):  # noqa: F811
+    import json
+
+    from click.testing import CliRunner
+
+    from atmp.cli.main import main
+    from atmp.testing import ApiClient, token_for
+
+    api = ApiClient(token_for(analyst))
+    bad = api.post(f"/lab/samples/{sample.pk}/custody", {"from_person": "quinn", "to_person": "max"})
+    assert bad.status_code in (400, 422) and SampleCustody.objects.count() == 1
+    ok = api.post(f"/lab/samples/{sample.pk}/custody", {"from_person": "quinn", "to_person": "max", "location": "B2"})
+    assert ok.status_code == 201 and ok.json()["location"] == "B2"
+    run = CliRunner().invoke(
+        main,
+        [
+            "lab",
+            "sample",
+            "hand-over",
+            sample.number,
+            *("--from", "max", "--to", "quinn", "--location", "Bench 4"),
+            *("--as", "quinn", "--json"),
+        ],
+        env={"ATMP_PASSWORD": PASSWORD},
+        catch_exceptions=False,
+    )
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["location"] == "Bench 4" and SampleCustody.objects.count() == 3
