@@ -24,6 +24,7 @@ class LabConfig(AppConfig):
             "atmp.lab.views:for_record",
             "atmp.lab.views_viral:for_record",
             "atmp.lab.views_potency:for_record",
+            "atmp.lab.views_results:for_record",
         ),
         panels=("atmp.lab.views_viral:claims_panel",),
         demo="atmp.lab.demo:load",

@@ -123,11 +123,14 @@ def specification_page(request: HttpRequest, record_id: int) -> HttpResponse:
 
 @requires("records.view")
 def history_page(request: HttpRequest, code: str) -> HttpResponse:
-    """Show a product's specifications side by side: each attribute's criterion per phase and version."""
+    """Show a product's specifications side by side, and per attribute the batch data with its tolerance interval."""
     product = Product.objects.filter(code=code, voided=False).first()
     if product is None:
         raise Http404("there is no such product")
+    from atmp.lab.selectors.history import batch_data
+
     context = selectors.history(product) | {"phase": phases.record_of(product)}
+    context["attributes"] = batch_data(product, context["specifications"], context["rows"])
     return render(request, "lab/history.html", context)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -18,7 +18,7 @@ from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.lists import add_list_operation
-from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded
+from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded, segment
 from atmp.lab.models import Result, Sample
 from atmp.lab.selectors.results import (
     OOS_INVESTIGATIONS,
@@ -36,6 +36,7 @@ add_list_operation(router, "/lab/samples", SAMPLES, permission="records.view", t
 add_list_operation(router, "/lab/oos", OOS_INVESTIGATIONS, permission="records.view", tags=["lab"])
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+BatchNumber = Annotated[str, segment(60)]
 
 
 class LabSampleIn(BodyIn):
@@ -57,6 +58,17 @@ class LabSampleIn(BodyIn):
 
 class LabReceiveIn(BodyIn):
     location: Annotated[str, bounded(200)]
+    reason: Reason = ""
+
+
+class LabHandOverIn(BodyIn):
+    """A hand-over of the sample inside the lab: from whom, to whom, where it went (and when: now if omitted)."""
+
+    from_person: Annotated[str, bounded(200)]
+    to_person: Annotated[str, bounded(200)]
+    location: Annotated[str, bounded(200)]
+    at: Annotated[str, bounded(40)] | None = Field(None, description="ISO 8601 (now if omitted).")
+    note: Annotated[str, bounded(2000)] = ""
     reason: Reason = ""
 
 
@@ -196,6 +208,15 @@ def receive(request: HttpRequest, sample_id: Id, body: LabReceiveIn) -> dict[str
     return sample_document(sample)
 
 
+@router.post("/lab/samples/{sample_id}/custody", response=answers({201: LabSampleOut}))
+@requires("records.write")
+def hand_over(request: HttpRequest, sample_id: Id, body: LabHandOverIn) -> Status[dict[str, Any]]:
+    """Record a hand-over of the sample inside the lab (its chain of custody)."""
+    sample = sample_of(request, sample_id)
+    svc.hand_over(actor=user_of(request), sample=sample, **body.dict())
+    return Status(201, sample_document(sample))
+
+
 @router.post("/lab/samples/{sample_id}/results", response=answers({201: LabResultOut}))
 @requires("records.write")
 def add_result(request: HttpRequest, sample_id: Id, body: LabResultIn) -> Status[dict[str, Any]]:
@@ -260,3 +281,80 @@ def findings(request: HttpRequest, oos_id: Id, body: LabFindingsIn) -> dict[str,
     changes = {k: v for k, v in body.dict().items() if k != "reason" and v is not None}
     oos_svc.record_findings(actor=user, oos=oos, reason=body.reason, **changes)
     return oos_document(oos)
+
+
+class LabCoaLineOut(Schema):
+    position: int
+    attribute: str
+    method: str
+    criterion: str
+    unit: str
+    pending: bool
+    result: int | None
+    reported: str | None
+    conforms: bool | None
+    conformity: str
+    analyst: str | None
+    tested_on: str | None
+    reviewed_by: list[str]
+
+
+class LabCoaOut(Schema):
+    batch: str
+    product: str
+    site: str
+    specification: dict[str, Any] | None
+    attributes: list[LabCoaLineOut]
+    pending: list[str]
+    failing: list[str]
+    unreviewed: list[str]
+    complies: bool
+    statement: str
+
+
+def coa_batch(request: HttpRequest, number: str) -> Any:
+    """Return the live batch of the number the caller may see, or 404."""
+    from atmp.accounts.errors import InvalidInput
+    from atmp.manufacturing.services.batches import find_batch
+
+    try:
+        return find_batch(number, user=user_of(request))
+    except InvalidInput:
+        raise NotFound(f"there is no batch {number!r}") from None
+
+
+def coa_json(batch: Any) -> dict[str, Any]:
+    """Return the batch's certificate of analysis as the API and CLI answer it (no record objects)."""
+    from atmp.lab.selectors.coa import coa_document
+
+    return {k: v for k, v in coa_document(batch).items() if k not in ("members", "results")}
+
+
+@router.get("/lab/batches/{number}/coa", response=answers({200: LabCoaOut}))
+@requires("records.view")
+def get_coa(request: HttpRequest, number: BatchNumber) -> dict[str, Any]:
+    """Return the batch's certificate of analysis: each attribute's method, criterion, result; pending ones named."""
+    return coa_json(coa_batch(request, number))
+
+
+@router.get(
+    "/lab/batches/{number}/coa.pdf",
+    response=answers({}),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the certificate of analysis (PDF/A-3b) with the proofs of the batch, "
+                "its specification and its results embedded",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+@requires("records.view")
+def get_coa_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
+    """Return the batch's certificate of analysis as PDF/A-3b (404 for a batch you may not see)."""
+    from atmp.lab.coa import coa_pdf, pdf_download
+
+    batch = coa_batch(request, number)
+    response: HttpResponse = pdf_download(coa_pdf(user_of(request), batch), batch)
+    return response

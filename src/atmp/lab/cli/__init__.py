@@ -17,9 +17,11 @@ def lab() -> None:
     QA approves (signed 'approved'); the version approved before for the product and phase is superseded.
     A product's clinical phase: `atmp lab phase move PRODUCT PHASE|show PRODUCT`
     (refused unless an approved specification exists for the new phase).
-    Samples and results: `atmp lab sample add|receive|show|list`, `atmp lab result add|import|correct|review|show|list`
+    Samples and results: `atmp lab sample add|receive|hand-over|show|list`,
+    `atmp lab result add|import|correct|review|show|list`
     (against the batch's pinned specification; a failing result opens an OOS investigation);
     OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
+    A batch's certificate of analysis: `atmp lab coa BATCH --out coa.pdf` (PDF/A-3b; pending results named).
     Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
 
     Every change is made as --as USER, who gives their password (--password-file,
@@ -29,7 +31,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, potency, results, viral  # noqa: F401
+    from atmp.lab.cli import coa, core, potency, results, viral  # noqa: F401
 
 
 _register()

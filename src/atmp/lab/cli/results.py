@@ -117,6 +117,29 @@ def receive(number: str, location: str, reason: str, **auth: Any) -> None:
     emit(sample_document(found), as_json=auth["as_json"], text=_sample_text)
 
 
+@sample.command("hand-over")
+@click.argument("number")
+@click.option("--from", "from_person", required=True, help="Who hands it over.")
+@click.option("--to", "to_person", required=True, help="Who takes it.")
+@click.option("--location", required=True, help="Where it goes.")
+@click.option("--at", default=None, help="ISO 8601 (now if omitted).")
+@click.option("--note", default="")
+@REASON
+@write
+@handled
+def hand_over(number: str, reason: str, **values: Any) -> None:
+    """Record a hand-over of a sample inside the lab (its chain of custody)."""
+    setup_django()
+    from atmp.lab.selectors.results import sample_document
+    from atmp.lab.services import results as svc
+
+    auth = {k: values.pop(k) for k in AUTH}
+    user = actor(auth)
+    found = svc.find_sample(number, user=user)
+    svc.hand_over(actor=user, sample=found, reason=reason, **values)
+    emit(sample_document(found), as_json=auth["as_json"], text=_sample_text)
+
+
 @sample.command("show")
 @click.argument("number")
 @as_option

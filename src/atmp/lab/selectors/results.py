@@ -20,6 +20,16 @@ def record_url(row: Any) -> str:
     return reverse("web:record", args=[row.record_type(), row.pk])
 
 
+def sample_url(row: Sample) -> str:
+    """Return a sample's page (custody, results, entry forms)."""
+    return reverse("lab:sample_page", args=[row.pk])
+
+
+def oos_url(row: OosInvestigation) -> str:
+    """Return an investigation's page (its result, findings and workflow actions)."""
+    return reverse("lab:oos_page", args=[row.pk])
+
+
 def site_choices(viewer: User) -> list[tuple[str, str]]:
     """Return (code, name) of the sites the viewer may see."""
     return [(s.code, f"{s.code}: {s.name}") for s in visible_sites(viewer).filter(voided=False).order_by("code")]
@@ -43,7 +53,7 @@ SAMPLES = ListSpec(
     rows=samples,
     default_sort="-number",
     columns=(
-        Column("number", "Number", sort="number", link=record_url),
+        Column("number", "Number", sort="number", link=sample_url),
         Column("purpose", "Purpose", value=lambda s: SamplePurpose(s.purpose).label, sort="purpose"),
         Column("batch", "Batch", value=lambda s: s.batch.number if s.batch else "", sort="batch__number"),
         Column("lot", "Lot", value=lambda s: s.lot.number if s.lot else ""),
@@ -66,7 +76,7 @@ OOS_INVESTIGATIONS = ListSpec(
     rows=investigations,
     default_sort="-number",
     columns=(
-        Column("number", "Number", sort="number", link=record_url),
+        Column("number", "Number", sort="number", link=oos_url),
         Column("title", "Title", sort="title"),
         Column("batch", "Batch", value=lambda s: s.batch.number if s.batch else "", sort="batch__number"),
         Column("site", "Site", value="site.code", sort="site__code"),
