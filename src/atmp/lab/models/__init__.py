@@ -18,9 +18,27 @@ from atmp.lab.models.specifications import (
     Specification,
     SpecificationAttribute,
 )
+from atmp.lab.models.stability import (
+    ConditionKind,
+    PullState,
+    StabilityAttribute,
+    StabilityBatch,
+    StabilityCondition,
+    StabilityPull,
+    StabilityStudy,
+    StorageCondition,
+)
 from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStep, ViralClearanceStudy
 
 __all__ = [
+    "ConditionKind",
+    "PullState",
+    "StabilityAttribute",
+    "StabilityBatch",
+    "StabilityCondition",
+    "StabilityPull",
+    "StabilityStudy",
+    "StorageCondition",
     "AttributeKind",
     "BatchSpecification",
     "Mechanism",
