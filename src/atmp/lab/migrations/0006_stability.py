@@ -6,138 +6,288 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_coi_coordinator_role'),
-        ('lab', '0004_potency_runs'),
-        ('manufacturing', '0006_cell_age_flag'),
+        ("accounts", "0007_coi_coordinator_role"),
+        ("lab", "0004_potency_runs"),
+        ("manufacturing", "0006_cell_age_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StabilityBatch',
+            name="StabilityBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('placed_on', models.DateField()),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='manufacturing.batch')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("placed_on", models.DateField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="manufacturing.batch"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stability batches',
-                'ordering': ['study_id', 'pk'],
+                "verbose_name_plural": "stability batches",
+                "ordering": ["study_id", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='StabilityCondition',
+            name="StabilityCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('condition', models.CharField(choices=[('minus65', '-65 °C or colder'), ('minus20', '-20 °C ± 5 °C'), ('5c', '5 °C ± 3 °C'), ('25c60rh', '25 °C/60 % RH'), ('30c65rh', '30 °C/65 % RH'), ('40c75rh', '40 °C/75 % RH')], max_length=20)),
-                ('kind', models.CharField(choices=[('long_term', 'Long-term'), ('intermediate', 'Intermediate'), ('accelerated', 'Accelerated'), ('stress', 'Stress')], max_length=20)),
-                ('time_points', models.CharField(help_text='Months, comma-separated, e.g. 0,3,6,9,12,18.', max_length=200)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("minus65", "-65 °C or colder"),
+                            ("minus20", "-20 °C ± 5 °C"),
+                            ("5c", "5 °C ± 3 °C"),
+                            ("25c60rh", "25 °C/60 % RH"),
+                            ("30c65rh", "30 °C/65 % RH"),
+                            ("40c75rh", "40 °C/75 % RH"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("long_term", "Long-term"),
+                            ("intermediate", "Intermediate"),
+                            ("accelerated", "Accelerated"),
+                            ("stress", "Stress"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "time_points",
+                    models.CharField(help_text="Months, comma-separated, e.g. 0,3,6,9,12,18.", max_length=200),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study_id', 'position'],
+                "ordering": ["study_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='StabilityStudy',
+            name="StabilityStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('assigned_role', models.CharField(blank=True, max_length=32)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('last_transition', models.CharField(blank=True, max_length=40)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('number', models.CharField(max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('protocol_hash', models.CharField(blank=True, max_length=64)),
-                ('estimate', models.JSONField(blank=True, default=dict)),
-                ('estimate_hash', models.CharField(blank=True, max_length=64)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='manufacturing.product')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.site')),
-                ('specification', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lab.specification')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("assigned_role", models.CharField(blank=True, max_length=32)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("last_transition", models.CharField(blank=True, max_length=40)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("number", models.CharField(max_length=20, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("protocol_hash", models.CharField(blank=True, max_length=64)),
+                ("estimate", models.JSONField(blank=True, default=dict)),
+                ("estimate_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="manufacturing.product"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.site"
+                    ),
+                ),
+                (
+                    "specification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="lab.specification"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stability studies',
-                'ordering': ['-number'],
+                "verbose_name_plural": "stability studies",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='StabilityPull',
+            name="StabilityPull",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('months', models.PositiveSmallIntegerField()),
-                ('due_on', models.DateField()),
-                ('state', models.CharField(choices=[('scheduled', 'Scheduled'), ('pulled', 'Pulled'), ('tested', 'Tested'), ('missed', 'Missed')], default='scheduled', max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('condition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lab.stabilitycondition')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('placement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pulls', to='lab.stabilitybatch')),
-                ('sample', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lab.sample')),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pulls', to='lab.stabilitystudy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("months", models.PositiveSmallIntegerField()),
+                ("due_on", models.DateField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("pulled", "Pulled"),
+                            ("tested", "Tested"),
+                            ("missed", "Missed"),
+                        ],
+                        default="scheduled",
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="lab.stabilitycondition"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "placement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pulls", to="lab.stabilitybatch"
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="lab.sample",
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pulls", to="lab.stabilitystudy"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study_id', 'due_on', 'pk'],
+                "ordering": ["study_id", "due_on", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='stabilitycondition',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conditions', to='lab.stabilitystudy'),
+            model_name="stabilitycondition",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="conditions", to="lab.stabilitystudy"
+            ),
         ),
         migrations.AddField(
-            model_name='stabilitybatch',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='lab.stabilitystudy'),
+            model_name="stabilitybatch",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="batches", to="lab.stabilitystudy"
+            ),
         ),
         migrations.CreateModel(
-            name='StabilityAttribute',
+            name="StabilityAttribute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('limit', models.CharField(blank=True, max_length=200, verbose_name='shelf-life limit')),
-                ('attribute', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lab.specificationattribute')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attributes', to='lab.stabilitystudy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("limit", models.CharField(blank=True, max_length=200, verbose_name="shelf-life limit")),
+                (
+                    "attribute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="lab.specificationattribute"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="attributes", to="lab.stabilitystudy"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study_id', 'position'],
+                "ordering": ["study_id", "position"],
             },
         ),
         migrations.AddIndex(
-            model_name='stabilitystudy',
-            index=models.Index(fields=['status', 'site'], name='lab_stab_status_site'),
+            model_name="stabilitystudy",
+            index=models.Index(fields=["status", "site"], name="lab_stab_status_site"),
         ),
         migrations.AddIndex(
-            model_name='stabilitypull',
-            index=models.Index(fields=['state', 'due_on'], name='lab_stab_pull_due'),
+            model_name="stabilitypull",
+            index=models.Index(fields=["state", "due_on"], name="lab_stab_pull_due"),
         ),
         migrations.AddConstraint(
-            model_name='stabilitybatch',
-            constraint=models.UniqueConstraint(fields=('study', 'batch'), name='lab_stab_batch_unique'),
+            model_name="stabilitybatch",
+            constraint=models.UniqueConstraint(fields=("study", "batch"), name="lab_stab_batch_unique"),
         ),
     ]

@@ -318,7 +318,9 @@ def add_attribute(
     if chosen.kind == AttributeKind.CONFORMS:
         raise InvalidInput("attribute", f"{chosen.name} is judged conforms / does not conform: no trend to fit")
     if chosen.kind == AttributeKind.REPORT and not limit:
-        raise InvalidInput("limit", f"{chosen.name} is a 'report' attribute: give the limit its shelf life is judged by")
+        raise InvalidInput(
+            "limit", f"{chosen.name} is a 'report' attribute: give the limit its shelf life is judged by"
+        )
     limits_of(limit or chosen.criterion)
     existing = attributes(study)
     if any(a.attribute_id == chosen.pk for a in existing):
@@ -366,7 +368,9 @@ def place(
 
     _check_write(actor, study)
     if study.status not in ("approved", "running"):
-        raise Conflict(f"{study.number} is {study.state_label().lower()}: batches are placed once the protocol is approved")
+        raise Conflict(
+            f"{study.number} is {study.state_label().lower()}: batches are placed once the protocol is approved"
+        )
     if batch is None or batch.voided or batch.product_id != study.product_id:
         raise InvalidInput("batch", f"name a live batch of {study.product.code}")
     if batch.site_id != study.site_id:
@@ -380,9 +384,7 @@ def place(
     names = {a.name.lower() for a in SpecificationAttribute.objects.filter(specification=spec, voided=False)}
     missing = [a.attribute.name for a in attributes(study) if a.attribute.name.lower() not in names]
     if missing:
-        raise InvalidInput(
-            "batch", f"batch {batch.number} is tested against {spec}, which lacks {', '.join(missing)}"
-        )
+        raise InvalidInput("batch", f"batch {batch.number} is tested against {spec}, which lacks {', '.join(missing)}")
     placement = StabilityBatch(study=study, batch=batch, placed_on=day)
     with writer.change(actor=actor, reason=reason or f"batch {batch.number} placed on {study.number}") as ch:
         ch.save(placement)
@@ -531,7 +533,9 @@ def data_of(study: StabilityStudy) -> dict[tuple[int, int], list[tuple[str, int,
     return out
 
 
-def _entry(condition: StabilityCondition, attribute: StabilityAttribute, rows: list[tuple[str, int, float]]) -> dict[str, Any]:
+def _entry(
+    condition: StabilityCondition, attribute: StabilityAttribute, rows: list[tuple[str, int, float]]
+) -> dict[str, Any]:
     limit = attribute.shelf_life_limit()
     head: dict[str, Any] = {
         "condition": condition.condition,
@@ -584,7 +588,7 @@ def _supported(condition: StabilityCondition, entries: list[dict[str, Any]]) -> 
     if condition.kind != ConditionKind.LONG_TERM or not fitted:
         return {"condition": condition.condition, "months": None, "text": "—"}
     estimate = min(lives) if lives else math.inf
-    months = int(math.floor(min(estimate, cap)))  # a shelf life is stated in whole months, rounded down
+    months = math.floor(min(estimate, cap))  # a shelf life is stated in whole months, rounded down
     governing = min(
         (e for e in entries if e["shelf_life"] is not None), key=lambda e: float(e["shelf_life"]), default=None
     )
