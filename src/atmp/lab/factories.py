@@ -411,6 +411,7 @@ def make_stabilitystudy(*, actor: User, site: Site | None = None, product: Any =
             version = make_effective_mbr(actor=actor, product=product).process_version
             site, product = version.site, version.product
         specification = make_stability_specification(actor=actor, product=product)
+    site = site or make_site(actor=actor)
     fields.setdefault("title", "Long-term stability of the drug product")
     return add_study(actor=actor, site=site, product=specification.product, specification=specification, **fields)
 

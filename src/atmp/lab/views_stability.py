@@ -187,7 +187,7 @@ def pull_page(request: HttpRequest, pull_id: int) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     pull_form = PullForm(request.POST if action == "pull" else None, prefix="pull")
     result_form = ResultForm(request.POST if action == "result" else None, prefix="result")
-    result_form.fields["attribute"].choices = choices
+    result_form.fields["attribute"].choices = choices  # type: ignore[attr-defined]
     miss_form = MissForm(request.POST if action == "miss" else None, prefix="miss")
     status = 200
     if action:

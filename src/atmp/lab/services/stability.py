@@ -474,7 +474,7 @@ def record(*, actor: User, pull: StabilityPull, attribute: Any, value: Any, reas
     if pull.sample is None or pull.state not in (PullState.PULLED, PullState.TESTED):
         raise RuleViolation("pull state: pull the time point first (its sample is taken then)")
     rows = attributes(pull.study)
-    text = attribute.name if isinstance(attribute, StabilityAttribute) else str(attribute or "").strip()
+    text = attribute.attribute.name if isinstance(attribute, StabilityAttribute) else str(attribute or "").strip()
     chosen = next(
         (a for a in rows if text.lower() in (a.attribute.name.lower(), str(a.position))),
         None,
