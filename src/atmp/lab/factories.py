@@ -434,14 +434,20 @@ def make_stabilityattribute(*, actor: User, study: Any = None, **fields: Any) ->
     return add_attribute(actor=actor, study=study or make_stabilitystudy(actor=actor), **fields)
 
 
-def make_approved_stabilitystudy(*, actor: User, **fields: Any) -> Any:
-    """Return a study with a long-term condition and the potency attribute, approved by a QA Approver."""
-    from atmp.lab.services.stability import approve
-
+def make_stabilitystudy_ready_for_approval(*, actor: User, **fields: Any) -> Any:
+    """Return a draft study with a long-term condition and the potency attribute: QA may approve it."""
     study = make_stabilitystudy(actor=actor, **fields)
     make_stabilitycondition(actor=actor, study=study)
     make_stabilityattribute(actor=actor, study=study)
     study.refresh_from_db()
+    return study
+
+
+def make_approved_stabilitystudy(*, actor: User, **fields: Any) -> Any:
+    """Return a study with a long-term condition and the potency attribute, approved by a QA Approver."""
+    from atmp.lab.services.stability import approve
+
+    study = make_stabilitystudy_ready_for_approval(actor=actor, **fields)
     return approve(actor=approver(), study=study, password=PASSWORD, reason="protocol approved")
 
 
@@ -472,8 +478,14 @@ def make_running_stabilitystudy(*, actor: User, batches: int = 1, placed_on: Any
 
 
 def make_stabilitypull(*, actor: User, study: Any = None) -> Any:
-    """Return the first (0-month) pull of a running study (new unless given), pulled: its sample received."""
-    from atmp.lab.services.stability import pull_sample, pulls
+    """Return the first (0-month) pull of a running study (new unless given), as scheduled."""
+    from atmp.lab.services.stability import pulls
 
-    study = study or make_running_stabilitystudy(actor=actor)
-    return pull_sample(actor=actor, pull=pulls(study)[0])
+    return pulls(study or make_running_stabilitystudy(actor=actor))[0]
+
+
+def make_pulled_stabilitypull(*, actor: User, study: Any = None) -> Any:
+    """Return the first pull of a running study (new unless given), pulled: its sample received in the lab."""
+    from atmp.lab.services.stability import pull_sample
+
+    return pull_sample(actor=actor, pull=make_stabilitypull(actor=actor, study=study))
