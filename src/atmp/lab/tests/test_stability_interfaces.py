@@ -157,3 +157,17 @@ def test_page_forms_refuse_naming_the_field(qa_reviewer):
     assert not StabilityCondition.objects.filter(study=study).exists()
     page = browser.get(f"/lab/stability/{study.pk}/")
     assert 'data-testid="stability-add-condition"' in page.content.decode()
+
+
+def test_my_work_page_lists_a_due_pull_for_a_qc_analyst(qa_reviewer):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    analyst = make_user("qc_analyst", password=PASSWORD)
+    placed = (dt.date.today() - dt.timedelta(days=95)).isoformat()
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on=placed)
+    browser = Client()
+    browser.force_login(analyst)
+    html = browser.get(reverse("workflow:work")).content.decode()
+    assert study.number in html and "stability pull" in html
