@@ -380,13 +380,16 @@ def place(
     day = edits.date(placed_on, "placed_on") or clock.now().date()
     if day > clock.now().date():
         raise InvalidInput("placed_on", "cannot be in the future")
-    spec = for_batch(batch, actor=actor)
-    names = {a.name.lower() for a in SpecificationAttribute.objects.filter(specification=spec, voided=False)}
-    missing = [a.attribute.name for a in attributes(study) if a.attribute.name.lower() not in names]
-    if missing:
-        raise InvalidInput("batch", f"batch {batch.number} is tested against {spec}, which lacks {', '.join(missing)}")
     placement = StabilityBatch(study=study, batch=batch, placed_on=day)
     with writer.change(actor=actor, reason=reason or f"batch {batch.number} placed on {study.number}") as ch:
+        # Pinned in this change (on first asking), so a refusal below leaves no pin behind.
+        spec = for_batch(batch, actor=actor, reason=ch.reason)
+        names = {a.name.lower() for a in SpecificationAttribute.objects.filter(specification=spec, voided=False)}
+        missing = [a.attribute.name for a in attributes(study) if a.attribute.name.lower() not in names]
+        if missing:
+            raise InvalidInput(
+                "batch", f"batch {batch.number} is tested against {spec}, which lacks {', '.join(missing)}"
+            )
         ch.save(placement)
         for condition in conditions(study):
             for months in condition.months():

@@ -192,3 +192,17 @@ def test_results_need_a_pulled_time_point(qa_reviewer, analyst):
     assert caught.value.field == "attribute"
     with pytest.raises(LedgerError, match="pull state"):
         svc.pull_sample(actor=analyst, pull=pull)
+
+
+def test_a_batch_whose_specification_lacks_an_attribute_is_refused_and_not_pinned(qa_reviewer):
+    from atmp.lab.models import BatchSpecification
+    from atmp.lab.services.phases import move
+
+    study = factories.make_approved_stabilitystudy(actor=qa_reviewer)
+    factories.make_approved_specification(actor=qa_reviewer, product=study.product, phase="ii")  # titre only
+    move(actor=factories.approver(), product=study.product, phase="ii", reason="phase II opened")
+    with pytest.raises(InvalidInput) as caught:
+        factories.make_stabilitybatch(actor=qa_reviewer, study=study)
+    assert caught.value.field == "batch" and "lacks Potency" in str(caught.value)
+    assert not BatchSpecification.objects.filter(batch__product=study.product).exists()
+    assert not study.batches.exists() and not study.pulls.exists()
