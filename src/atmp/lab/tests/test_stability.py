@@ -150,11 +150,13 @@ def test_pulls_results_and_estimate_match_atmp_stats(qa_reviewer, analyst):
 
 
 def test_signed_report_freezes_the_estimate(qa_reviewer, analyst):
-    study = _run_study(qa_reviewer, analyst)
+    author = make_user("qa_approver", password=PASSWORD)  # may sign 'approved', but wrote the protocol
+    study = _run_study(author, analyst)
     before = svc.compute_estimate(study)
-    author_of_study = qa_reviewer
-    with pytest.raises(LedgerError):
-        svc.sign_report(actor=author_of_study, study=study, password=PASSWORD, reason="mine")
+    with pytest.raises(LedgerError, match="author"):
+        svc.sign_report(actor=author, study=study, password=PASSWORD, reason="mine")
+    study.refresh_from_db()
+    assert study.status == "running" and not study.estimate
     svc.sign_report(actor=factories.approver(), study=study, password=PASSWORD, reason="report reviewed")
     study.refresh_from_db()
     assert study.status == "reported"
