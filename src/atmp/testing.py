@@ -401,6 +401,15 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "lab.potencycriteria": (lambda actor: _lab().make_potencycriteria(actor=actor), "note", "Re-worded"),
     "lab.potencyrun": (lambda actor: _lab().make_potencyrun(actor=actor), "note", "Re-worded"),
     "lab.potencyresult": (lambda actor: _lab().make_potencyresult(actor=actor), "note", "Re-worded"),
+    "lab.stabilitystudy": (lambda actor: _lab().make_stabilitystudy(actor=actor), "title", "Re-titled"),
+    "lab.stabilitycondition": (lambda actor: _lab().make_stabilitycondition(actor=actor), "time_points", "0,6,12"),
+    "lab.stabilityattribute": (lambda actor: _lab().make_stabilityattribute(actor=actor), "limit", ">=75"),
+    "lab.stabilitybatch": (
+        lambda actor: _lab().make_stabilitybatch(actor=actor),
+        "placed_on",
+        _signed_at().date(),
+    ),
+    "lab.stabilitypull": (lambda actor: _lab().make_stabilitypull(actor=actor), "note", "Re-worded"),
 }
 
 
@@ -426,6 +435,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.oosinvestigation": lambda actor: _lab().make_oos_retested(actor=actor),
     # Evaluated: the walk may reach the second person's review.
     "lab.potencyrun": lambda actor: _lab().make_evaluated_potencyrun(actor=actor),
+    # A protocol with a long-term condition and an attribute: the walk may reach its signed approval.
+    "lab.stabilitystudy": lambda actor: _lab().make_stabilitystudy_ready_for_approval(actor=actor),
 }
 
 

@@ -17,7 +17,7 @@ class LabConfig(AppConfig):
             "QC laboratory and release: analytical methods and their validation by clinical phase, "
             "specifications by phase, the evaluation of a result against its criterion, and viral clearance "
             "studies (ICH Q5A(R2)), potency assay runs and a batch's reportable potency "
-            "(USP <1032>/<1034>, Ph. Eur. 5.3)."
+            "(USP <1032>/<1034>, Ph. Eur. 5.3), and stability studies with their shelf-life estimate (ICH Q1E)."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
         actions=(
@@ -25,8 +25,10 @@ class LabConfig(AppConfig):
             "atmp.lab.views_viral:for_record",
             "atmp.lab.views_potency:for_record",
             "atmp.lab.views_results:for_record",
+            "atmp.lab.views_stability:for_record",
         ),
         panels=("atmp.lab.views_viral:claims_panel",),
+        work=("atmp.lab.services.stability:pull_work",),
         demo="atmp.lab.demo:load",
         order=70,
     )

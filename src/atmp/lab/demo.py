@@ -60,13 +60,14 @@ ATTRIBUTES = [
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Load the lab demo: methods and specifications (AAV9-SMN in phase III), a viral clearance study,
-    release samples and results with an OOS, and a potency assay series."""
-    from atmp.lab import demo_potency, demo_results, demo_viral
+    release samples and results with an OOS, a potency assay series and a stability study."""
+    from atmp.lab import demo_potency, demo_results, demo_stability, demo_viral
 
     _load_methods_and_specifications(people)
     demo_viral.load(people, sites)
     demo_results.load(people, sites)
     demo_potency.load(people, sites)
+    demo_stability.load(people, sites)
 
 
 def _load_methods_and_specifications(people: dict[str, User]) -> None:
@@ -118,13 +119,14 @@ def _load_methods_and_specifications(people: dict[str, User]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
-    from atmp.lab import demo_potency, demo_viral
+    from atmp.lab import demo_potency, demo_stability, demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
         "viral": demo_viral.summary(),
         "results": _results_summary(),
         "potency": demo_potency.summary(),
+        "stability": demo_stability.summary(),
         "methods": Method.objects.count(),
         "specifications": {str(s): s.status for s in Specification.objects.select_related("product").order_by("pk")},
         "try": "atmp lab evaluate --criterion 98.0-102.0 --value 97.96 --json; /lab/products/AAV9-SMN/specifications/",
@@ -139,10 +141,11 @@ def _results_summary() -> dict[str, Any]:
 
 def describe(data: dict[str, Any]) -> list[str]:
     """Return the lab demo's lines of the printed summary."""
-    from atmp.lab import demo_potency, demo_results, demo_viral
+    from atmp.lab import demo_potency, demo_results, demo_stability, demo_viral
 
     specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
     lines += demo_results.describe(data.get("results", {}))
     lines += demo_viral.describe(data.get("viral", {}))
-    return lines + demo_potency.describe(data.get("potency", {}))
+    lines += demo_potency.describe(data.get("potency", {}))
+    return lines + demo_stability.describe(data.get("stability", {}))

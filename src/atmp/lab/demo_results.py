@@ -74,8 +74,8 @@ def summary() -> dict[str, Any]:
     from atmp.lab.services.oos import all_investigations
 
     return {
-        "samples": Sample.objects.count(),
-        "results": Result.objects.count(),
+        "samples": Sample.objects.filter(purpose="release").count(),
+        "results": Result.objects.filter(sample__purpose="release").count(),
         "oos": {o.number: o.status for o in all_investigations().order_by("number")},
     }
 

@@ -375,3 +375,117 @@ def make_evaluated_potencyrun(*, actor: User, **fields: Any) -> Any:
     from atmp.lab.services.potency import evaluate
 
     return evaluate(actor=actor, run=make_potencyrun(actor=actor, **fields))
+
+
+# --- stability studies (ICH Q1E) ----------------------------------------------------------------
+
+
+def make_stability_specification(*, actor: User, product: Any = None) -> Any:
+    """Return an approved phase I specification with a potency attribute (70-130 %), the product in phase I."""
+    from atmp.lab.services.phases import move
+    from atmp.lab.services.specifications import approve
+    from atmp.manufacturing.factories import make_product
+
+    product = product or make_product(actor=actor)
+    spec = make_specification(actor=actor, product=product, phase="i")
+    make_specificationattribute(actor=actor, specification=spec)
+    make_specificationattribute(
+        actor=actor, specification=spec, name="Potency", criterion="70-130", unit="%",
+        method=make_fit_method(actor=actor, method_type="potency"),
+    )  # fmt: skip
+    spec.refresh_from_db()
+    spec = approve(actor=approver(), specification=spec, password=PASSWORD, reason="approved for release testing")
+    move(actor=approver(), product=product, phase="i", reason="first patient dosed under this protocol")
+    return spec
+
+
+def make_stabilitystudy(*, actor: User, site: Site | None = None, product: Any = None, **fields: Any) -> Any:
+    """Open a draft stability study against an approved specification; by default of a product with an
+    effective master batch record, at that record's site (so that batches can be made and placed)."""
+    from atmp.lab.services.stability import add_study
+    from atmp.manufacturing.factories import make_effective_mbr
+
+    specification = fields.pop("specification", None)
+    if specification is None:
+        if site is None:
+            version = make_effective_mbr(actor=actor, product=product).process_version
+            site, product = version.site, version.product
+        specification = make_stability_specification(actor=actor, product=product)
+    site = site or make_site(actor=actor)
+    fields.setdefault("title", "Long-term stability of the drug product")
+    return add_study(actor=actor, site=site, product=specification.product, specification=specification, **fields)
+
+
+def make_stabilitycondition(*, actor: User, study: Any = None, **fields: Any) -> Any:
+    """Add the long-term condition (-65 °C or colder; 0, 3, 6, 9, 12 months) to a draft study (new unless given)."""
+    from atmp.lab.services.stability import add_condition
+
+    fields.setdefault("condition", "minus65")
+    fields.setdefault("kind", "long_term")
+    fields.setdefault("time_points", "0,3,6,9,12")
+    return add_condition(actor=actor, study=study or make_stabilitystudy(actor=actor), **fields)
+
+
+def make_stabilityattribute(*, actor: User, study: Any = None, **fields: Any) -> Any:
+    """Add the potency attribute to a draft study (new unless given)."""
+    from atmp.lab.services.stability import add_attribute
+
+    fields.setdefault("attribute", "Potency")
+    return add_attribute(actor=actor, study=study or make_stabilitystudy(actor=actor), **fields)
+
+
+def make_stabilitystudy_ready_for_approval(*, actor: User, **fields: Any) -> Any:
+    """Return a draft study with a long-term condition and the potency attribute: QA may approve it."""
+    study = make_stabilitystudy(actor=actor, **fields)
+    make_stabilitycondition(actor=actor, study=study)
+    make_stabilityattribute(actor=actor, study=study)
+    study.refresh_from_db()
+    return study
+
+
+def make_approved_stabilitystudy(*, actor: User, **fields: Any) -> Any:
+    """Return a study with a long-term condition and the potency attribute, approved by a QA Approver."""
+    from atmp.lab.services.stability import approve
+
+    study = make_stabilitystudy_ready_for_approval(actor=actor, **fields)
+    return approve(actor=approver(), study=study, password=PASSWORD, reason="protocol approved")
+
+
+def make_stabilitybatch(*, actor: User, study: Any = None, batch: Any = None, **fields: Any) -> Any:
+    """Place a batch (new unless given, of the study's product and site) on an approved study (new unless given)."""
+    from atmp.lab.services.stability import place
+    from atmp.manufacturing.factories import make_batch, make_effective_mbr
+
+    study = study or make_approved_stabilitystudy(actor=actor)
+    if batch is None:
+        from atmp.manufacturing.models import MasterBatchRecord
+
+        mbr = MasterBatchRecord.objects.filter(
+            process_version__product=study.product, process_version__site=study.site, status="effective"
+        ).first() or make_effective_mbr(actor=actor, product=study.product)
+        batch = make_batch(actor=actor, mbr=mbr)
+    return place(actor=actor, study=study, batch=batch, **fields)
+
+
+def make_running_stabilitystudy(*, actor: User, batches: int = 1, placed_on: Any = None, **fields: Any) -> Any:
+    """Return an approved study with batches placed (on a date, today unless given) and started."""
+    from atmp.lab.services.stability import start
+
+    study = make_approved_stabilitystudy(actor=actor, **fields)
+    for _ in range(batches):
+        make_stabilitybatch(actor=actor, study=study, placed_on=placed_on)
+    return start(actor=actor, study=study, reason="batches placed")
+
+
+def make_stabilitypull(*, actor: User, study: Any = None) -> Any:
+    """Return the first (0-month) pull of a running study (new unless given), as scheduled."""
+    from atmp.lab.services.stability import pulls
+
+    return pulls(study or make_running_stabilitystudy(actor=actor))[0]
+
+
+def make_pulled_stabilitypull(*, actor: User, study: Any = None) -> Any:
+    """Return the first pull of a running study (new unless given), pulled: its sample received in the lab."""
+    from atmp.lab.services.stability import pull_sample
+
+    return pull_sample(actor=actor, pull=make_stabilitypull(actor=actor, study=study))

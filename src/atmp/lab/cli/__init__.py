@@ -23,6 +23,8 @@ def lab() -> None:
     OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
     A batch's certificate of analysis: `atmp lab coa BATCH --out coa.pdf` (PDF/A-3b; pending results named).
     Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
+    Stability studies (ICH Q1E): `atmp lab stability add|condition|attribute|approve|place|schedule|pull|miss|
+    result|estimate|sign|show|list` (the shelf life frozen into the study when QA signs its report).
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -31,7 +33,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import coa, core, potency, results, viral  # noqa: F401
+    from atmp.lab.cli import coa, core, potency, results, stability, viral  # noqa: F401
 
 
 _register()

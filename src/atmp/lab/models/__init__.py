@@ -18,11 +18,22 @@ from atmp.lab.models.specifications import (
     Specification,
     SpecificationAttribute,
 )
+from atmp.lab.models.stability import (
+    ConditionKind,
+    PullState,
+    StabilityAttribute,
+    StabilityBatch,
+    StabilityCondition,
+    StabilityPull,
+    StabilityStudy,
+    StorageCondition,
+)
 from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStep, ViralClearanceStudy
 
 __all__ = [
     "AttributeKind",
     "BatchSpecification",
+    "ConditionKind",
     "Mechanism",
     "Method",
     "MethodType",
@@ -35,6 +46,7 @@ __all__ = [
     "PotencyResult",
     "PotencyRun",
     "ProductPhase",
+    "PullState",
     "Result",
     "Sample",
     "SampleCustody",
@@ -42,6 +54,12 @@ __all__ = [
     "SampleStatus",
     "Specification",
     "SpecificationAttribute",
+    "StabilityAttribute",
+    "StabilityBatch",
+    "StabilityCondition",
+    "StabilityPull",
+    "StabilityStudy",
+    "StorageCondition",
     "TitreUnit",
     "ValidationStatus",
     "ViralClearanceStep",
