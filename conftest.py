@@ -83,8 +83,9 @@ def demo_data(django_db_setup, django_db_blocker, signing_key):
     """The demo as `atmp demo` loads it, loaded once per run in a transaction rolled back at its end.
 
     Loading it costs about 20 s; each module that reads it used to load its own. The tests that use
-    it run last (pytest_collection_modifyitems below), so no other test sees its rows, and each runs
-    in its own savepoint (take it through a function-scoped fixture with `db`), so none sees another's writes.
+    it run after every other database test (pytest_collection_modifyitems below), so none of those
+    sees its rows, and each runs in its own savepoint (take it through a function-scoped fixture with
+    `db`), so none sees another's writes. The tests after them use no database.
     """
     from atmp import demo
     from atmp.testing import rolled_back_at_the_end
@@ -124,11 +125,16 @@ def _runs_in_this_share(item: pytest.Item, share: int) -> bool:
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering (database tests, transactional, the rest)
 def pytest_collection_modifyitems(config, items):
-    """Run the demo's tests last, skip PostgreSQL-only tests when not on PostgreSQL."""
+    """Run the demo's tests after the other database tests, share out the tests that use no database
+    (ATMP_NODB_SHARE), skip PostgreSQL-only tests when not on PostgreSQL."""
     uses_demo = [item for item in items if "demo_data" in getattr(item, "fixturenames", ())]
     if uses_demo:
+        # After the other database tests and before the tests that use none: those include the
+        # browser tests, whose Playwright keeps an event loop in this thread from its first test on,
+        # and Django refuses database calls from a thread with a running loop.
         others = [item for item in items if "demo_data" not in getattr(item, "fixturenames", ())]
-        items[:] = others + uses_demo
+        cut = next((i for i, item in enumerate(others) if not _uses_the_database(item)), len(others))
+        items[:] = others[:cut] + uses_demo + others[cut:]
     share = os.environ.get("ATMP_NODB_SHARE", "all")
     if share not in ("all", "0", "1"):
         raise pytest.UsageError(f"ATMP_NODB_SHARE={share!r}: give all, 0 or 1")
