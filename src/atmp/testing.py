@@ -401,6 +401,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
     "lab.potencycriteria": (lambda actor: _lab().make_potencycriteria(actor=actor), "note", "Re-worded"),
     "lab.potencyrun": (lambda actor: _lab().make_potencyrun(actor=actor), "note", "Re-worded"),
     "lab.potencyresult": (lambda actor: _lab().make_potencyresult(actor=actor), "note", "Re-worded"),
+    "lab.batchdisposition": (lambda actor: _lab().make_batchdisposition(actor=actor), "note", "Re-worded"),
+    "lab.lateresultalert": (lambda actor: _lab().make_lateresultalert(actor=actor), "message", "Re-worded"),
 }
 
 
