@@ -428,6 +428,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.oosinvestigation": lambda actor: _lab().make_oos_retested(actor=actor),
     # Evaluated: the walk may reach the second person's review.
     "lab.potencyrun": lambda actor: _lab().make_evaluated_potencyrun(actor=actor),
+    # Of a batch every certification check passes for: a walk may certify it (or reject it).
+    "lab.batchdisposition": lambda actor: _lab().make_certifiable_disposition(actor=actor),
 }
 
 

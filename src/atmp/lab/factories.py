@@ -432,7 +432,9 @@ def review_audit_trail(batch: Any) -> Any:
     reviewer_ = make_user("qa_reviewer", password=PASSWORD)
     selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
     review = reviews.start_review(actor=reviewer_, filter=selection, comment=f"batch {batch.number}")
-    signing.sign(signer=reviewer_, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings")
+    signing.sign(
+        signer=reviewer_, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
     return review
 
 
@@ -474,6 +476,11 @@ def make_batchdisposition(*, actor: User, batch: Any = None) -> Any:
     from atmp.manufacturing.factories import make_batch
 
     return _open(batch or make_batch(actor=actor), "the QP's decision asked for")
+
+
+def make_certifiable_disposition(*, actor: User) -> Any:
+    """Open the disposition of a batch every certification check passes for."""
+    return make_batchdisposition(actor=actor, batch=make_certifiable_batch(actor=actor))
 
 
 def make_conditionally_released(*, actor: User) -> Any:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.lab import validation, views, views_potency, views_viral
+from atmp.lab import validation, views, views_disposition, views_potency, views_viral
 from atmp.web.pages import page
 
 app_name = "lab"
@@ -18,4 +18,5 @@ urlpatterns = [
     *views.form_urlpatterns,
     *views_viral.urlpatterns,
     *views_potency.urlpatterns,
+    *views_disposition.urlpatterns,
 ]

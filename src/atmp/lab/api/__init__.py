@@ -6,12 +6,13 @@ router = Router(tags=["lab"])
 
 
 def _gather() -> None:
-    from atmp.lab.api import core, potency, results, viral
+    from atmp.lab.api import core, disposition, potency, results, viral
 
     router.add_router("", core.router)
     router.add_router("", viral.router)
     router.add_router("", results.router)
     router.add_router("", potency.router)
+    router.add_router("", disposition.router)
 
 
 _gather()

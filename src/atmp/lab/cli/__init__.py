@@ -21,6 +21,7 @@ def lab() -> None:
     (against the batch's pinned specification; a failing result opens an OOS investigation);
     OOS: `atmp lab oos list|show|finding`, transitions with `atmp workflow do lab.oosinvestigation:ID …`.
     Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
+    The QP's disposition of a batch: `atmp lab disposition checks|certify|release-conditionally|reject|show BATCH`.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -29,7 +30,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import core, potency, results, viral  # noqa: F401
+    from atmp.lab.cli import core, disposition, potency, results, viral  # noqa: F401
 
 
 _register()

@@ -6,55 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lab', '0004_potency_runs'),
-        ('manufacturing', '0006_cell_age_flag'),
+        ("lab", "0004_potency_runs"),
+        ("manufacturing", "0006_cell_age_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BatchDisposition',
+            name="BatchDisposition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('assigned_role', models.CharField(blank=True, max_length=32)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('last_transition', models.CharField(blank=True, max_length=40)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('pending', models.JSONField(blank=True, default=list)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True, help_text="The QP's note on the decision.")),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('batch', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='manufacturing.batch')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("assigned_role", models.CharField(blank=True, max_length=32)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("last_transition", models.CharField(blank=True, max_length=40)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("pending", models.JSONField(blank=True, default=list)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True, help_text="The QP's note on the decision.")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "batch",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="manufacturing.batch"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'batch disposition',
-                'ordering': ['-pk'],
+                "verbose_name": "batch disposition",
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LateResultAlert',
+            name="LateResultAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('status', models.CharField(default='active', max_length=32)),
-                ('created_at', models.DateTimeField(editable=False, null=True)),
-                ('voided', models.BooleanField(default=False, editable=False)),
-                ('administrations', models.JSONField(blank=True, default=list)),
-                ('notified', models.PositiveIntegerField(default=0, help_text='How many people were e-mailed.')),
-                ('message', models.TextField()),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('disposition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='lab.batchdisposition')),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lab.result')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                ("status", models.CharField(default="active", max_length=32)),
+                ("created_at", models.DateTimeField(editable=False, null=True)),
+                ("voided", models.BooleanField(default=False, editable=False)),
+                ("administrations", models.JSONField(blank=True, default=list)),
+                ("notified", models.PositiveIntegerField(default=0, help_text="How many people were e-mailed.")),
+                ("message", models.TextField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "disposition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="alerts", to="lab.batchdisposition"
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="lab.result"),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
         ),
     ]

@@ -33,8 +33,16 @@ from typing import Any
 
 from django.db.models import Q
 
-from atmp.lab.models import AttributeKind, BatchSpecification, OosInvestigation, PotencyRun, Result
-from atmp.lab.models import MethodType, SamplePurpose, SpecificationAttribute
+from atmp.lab.models import (
+    AttributeKind,
+    BatchSpecification,
+    MethodType,
+    OosInvestigation,
+    PotencyRun,
+    Result,
+    SamplePurpose,
+    SpecificationAttribute,
+)
 from atmp.ledger import reviews, trail
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Batch
@@ -133,11 +141,12 @@ def results_check(batch: Batch) -> Check:
     waiting: list[str] = []
     pending: list[dict[str, Any]] = []
     for a in attributes:
-        r = live.get(a.pk)
-        if r is None:
+        found = live.get(a.pk)
+        if found is None:
             waiting.append(f"{a.position} {a.name}: no result")
             pending.append({"attribute": a.name, "position": a.position})
             continue
+        r = found
         if r.conforms is False:
             problems.append(f"{a.position} {a.name}: {r.reported} does not conform to {a.criterion}".rstrip())
         elif r.conforms is None and a.kind != AttributeKind.REPORT:
@@ -156,7 +165,9 @@ def results_check(batch: Batch) -> Check:
 def oos_check(batch: Batch) -> Check:
     """(b) No OOS investigation of the batch is still open."""
     open_ones = list(
-        OosInvestigation.objects.filter(batch=batch, voided=False).exclude(status="closed").values_list("number", flat=True)
+        OosInvestigation.objects.filter(batch=batch, voided=False)
+        .exclude(status="closed")
+        .values_list("number", flat=True)
     )
     problems = [f"OOS investigation {n} is open" for n in sorted(open_ones)]
     return _check("oos", problems, "no OOS investigation of the batch is open")
@@ -191,7 +202,9 @@ def deviation_check(batch: Batch) -> Check:
             continue
         state = d.workflow.label(d.status).lower()
         problems.append(f"deviation {d.number} is {state}: neither closed nor assessed")
-    fine = f"{len(rows)} deviation(s) linked, all closed" + (f" or assessed ({assessed} awaiting QA closure)" if assessed else "")
+    fine = f"{len(rows)} deviation(s) linked, all closed" + (
+        f" or assessed ({assessed} awaiting QA closure)" if assessed else ""
+    )
     return _check("deviations", problems, fine if rows else "no deviation linked to the batch")
 
 
@@ -228,7 +241,7 @@ def _consumed(batch: Batch) -> list[Any]:
 
 
 def coi_check(batch: Batch, uses: list[Any]) -> Check:
-    """(f) No blocked hand-over of the batch's lots with an open deviation; donated inputs and givings match the patient."""
+    """(f) No blocked hand-over of the batch's lots with an open deviation; donors and recipients match the patient."""
     from atmp.quality.models.deviations import Deviation
     from atmp.trace.models import Administration, Handover
     from atmp.workflow.models import Link
@@ -274,12 +287,16 @@ def materials_check(batch: Batch, uses: list[Any]) -> Check:
     bought = [u.input for u in uses if u.input.supplier_id is not None]
     approvals: dict[tuple[int, str], Any] = {}
     if bought:
-        for a in SupplierApproval.objects.filter(
-            supplier_id__in={lot.supplier_id for lot in bought},
-            kind=SupplyKind.MATERIAL,
-            scope__in={lot.material.code for lot in bought},
-            voided=False,
-        ).exclude(status="withdrawn").order_by("pk"):
+        for a in (
+            SupplierApproval.objects.filter(
+                supplier_id__in={lot.supplier_id for lot in bought},
+                kind=SupplyKind.MATERIAL,
+                scope__in={lot.material.code for lot in bought},
+                voided=False,
+            )
+            .exclude(status="withdrawn")
+            .order_by("pk")
+        ):
             approvals[(a.supplier_id, a.scope)] = a  # the latest qualification counts (as may_accept reads it)
     seen: set[int] = set()
     for u in uses:
@@ -290,16 +307,20 @@ def materials_check(batch: Batch, uses: list[Any]) -> Check:
         if lot.voided or lot.status not in DONE_LOTS:
             problems.append(f"lot {lot.number} is {lot.workflow.label(lot.status).lower()}, not released")
         if lot.supplier_id is not None:
-            a = approvals.get((lot.supplier_id, lot.material.code))
+            approval = approvals.get((lot.supplier_id, lot.material.code))
             received = lot.received_at.date()
-            if a is None or a.status not in APPROVED:
-                problems.append(f"supplier {lot.supplier.number} of lot {lot.number} is not approved for {lot.material.code}")
-            elif a.valid_until is not None and a.valid_until < received:
+            if approval is None or approval.status not in APPROVED:
+                problems.append(
+                    f"supplier {lot.supplier.number} of lot {lot.number} is not approved for {lot.material.code}"
+                )
+            elif approval.valid_until is not None and approval.valid_until < received:
                 problems.append(
                     f"supplier {lot.supplier.number}'s approval for {lot.material.code} had expired when lot "
                     f"{lot.number} was received"
                 )
-    fine = f"{len(seen)} consumed lot(s) released, their suppliers approved" if seen else "no starting material consumed"
+    fine = (
+        f"{len(seen)} consumed lot(s) released, their suppliers approved" if seen else "no starting material consumed"
+    )
     return _check("starting_materials", problems, fine)
 
 
@@ -354,9 +375,10 @@ def involvement(batch: Batch, actor: Any) -> str | None:
     if actor is None or getattr(actor, "pk", None) is None:
         return None
     roles: list[str] = []
-    if BatchStep.objects.filter(batch=batch, operator_id=actor.pk).exists() or BatchEntry.objects.filter(
-        step__batch=batch, created_by_id=actor.pk
-    ).exists():
+    if (
+        BatchStep.objects.filter(batch=batch, operator_id=actor.pk).exists()
+        or BatchEntry.objects.filter(step__batch=batch, created_by_id=actor.pk).exists()
+    ):
         roles.append("executed its record")
     if Signature.objects.filter(
         record_type=batch.record_type(), record_id=str(batch.pk), signer_id=actor.pk, meaning="reviewed"
@@ -366,7 +388,10 @@ def involvement(batch: Batch, actor: Any) -> str | None:
     if results.filter(analyst=actor.username).exists():
         roles.append("entered its results")
     ids = [str(pk) for pk in results.values_list("pk", flat=True)]
-    if ids and Signature.objects.filter(record_type=Result.record_type(), record_id__in=ids, signer_id=actor.pk).exists():
+    if (
+        ids
+        and Signature.objects.filter(record_type=Result.record_type(), record_id__in=ids, signer_id=actor.pk).exists()
+    ):
         roles.append("reviewed its results")
     if roles:
         return (

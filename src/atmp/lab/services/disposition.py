@@ -9,7 +9,9 @@ of its own, so that no person authors it and the QP's signature on it stays inde
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
+
+from django.db.models import QuerySet
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import RoleAssignment, User
@@ -24,9 +26,14 @@ from atmp.quality.services import edits
 from atmp.workflow import engine
 
 
+def dispositions() -> QuerySet[BatchDisposition]:
+    """Return every disposition (typed: the stubs read a workflow record's manager as its base's)."""
+    return cast("QuerySet[BatchDisposition]", BatchDisposition.objects.all())
+
+
 def disposition_of(batch: Batch) -> BatchDisposition | None:
     """Return the batch's disposition record, or None when no QP has decided on it yet."""
-    return BatchDisposition.objects.filter(batch=batch, voided=False).select_related("batch").first()  # type: ignore[return-value]
+    return dispositions().filter(batch=batch, voided=False).select_related("batch").first()
 
 
 def _check_qp(actor: User, batch: Batch) -> None:
@@ -66,16 +73,16 @@ def _open_or_none(batch: Batch) -> BatchDisposition | None:
     return found
 
 
-def certify(
-    *, actor: User, batch: Batch, password: str, reason: str = "", otp: str | None = None
-) -> BatchDisposition:
+def certify(*, actor: User, batch: Batch, password: str, reason: str = "", otp: str | None = None) -> BatchDisposition:
     """Certify the batch (signed 'QP certified'), or refuse naming every check that does not pass."""
     _check_qp(actor, batch)
     _open_or_none(batch)
     refused = certification.refusal(certification.checks(batch))
     if refused:
         raise RuleViolation(refused)
-    return _decide(actor, batch, "certify", reason=reason or f"batch {batch.number} certified", password=password, otp=otp)
+    return _decide(
+        actor, batch, "certify", reason=reason or f"batch {batch.number} certified", password=password, otp=otp
+    )
 
 
 def plan(batch: Batch, expected: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,7 +196,7 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
     batch = result.sample.batch
     if batch is None or result.conforms is not False:
         return None
-    disposition = BatchDisposition.objects.filter(batch=batch, voided=False, status="conditional").first()
+    disposition = dispositions().filter(batch=batch, voided=False, status="conditional").first()
     if disposition is None:
         return None
     from atmp.workflow.notify import holders_of, notify
@@ -205,17 +212,21 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
     ).replace("  ", " ")
     qps = holders_of(Role.QUALIFIED_PERSON, site_id=batch.site_id)
     sites = sorted({a["site_id"] for a in given})
-    treating = sorted(
-        {
-            r.user
-            for r in RoleAssignment.in_force()
-            .filter(site_id__in=sites)
-            .exclude(role__in=(Role.SYSTEM_ADMIN, Role.INSPECTOR))
-            .select_related("user")
-            if r.user.is_active
-        },
-        key=lambda u: u.pk,
-    ) if sites else []
+    treating = (
+        sorted(
+            {
+                r.user
+                for r in RoleAssignment.in_force()
+                .filter(site_id__in=sites)
+                .exclude(role__in=(Role.SYSTEM_ADMIN, Role.INSPECTOR))
+                .select_related("user")
+                if r.user.is_active
+            },
+            key=lambda u: u.pk,
+        )
+        if sites
+        else []
+    )
     people = {u.pk: u for u in [*qps, *treating]}
     alert = LateResultAlert(
         disposition=disposition,
@@ -236,7 +247,9 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
 
 def alerts_of(disposition: BatchDisposition) -> list[LateResultAlert]:
     """Return the disposition's late-result alerts, newest first."""
-    return list(LateResultAlert.objects.filter(disposition=disposition, voided=False).select_related("result__attribute"))
+    return list(
+        LateResultAlert.objects.filter(disposition=disposition, voided=False).select_related("result__attribute")
+    )
 
 
 def document(batch: Batch) -> dict[str, Any]:

@@ -7,19 +7,21 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 
 from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.lab import factories as lf
-from atmp.lab.models import BatchDisposition, LateResultAlert
+from atmp.lab.models import LateResultAlert
 from atmp.lab.services import disposition as svc
 from atmp.lab.services.certification import checks
-from atmp.lab.services.results import correct_result, record_result
+from atmp.lab.services.results import correct_result, live_results, record_result
 from atmp.lab.services.results import review as review_result
 from atmp.ledger import clock
 from atmp.ledger.errors import Conflict, RuleViolation, SignatureRefused
 from atmp.ledger.models import AuditEntry, Signature
 from atmp.testing import PASSWORD, make_user
 from atmp.workflow import engine
+from atmp.workflow.notify import holders_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,7 @@ def _refused_naming(batch, qp, *words: str) -> str:
     for word in words:
         assert word in message, message
     assert AuditEntry.objects.count() == before, "a refused certification writes nothing"
-    assert not BatchDisposition.objects.filter(batch=batch).exists()
+    assert not svc.dispositions().filter(batch=batch).exists()
     return message
 
 
@@ -72,7 +74,7 @@ def test_it_refuses_certifying_with_a_result_out_of_specification(qa_reviewer, p
 
 
 def test_it_refuses_certifying_with_a_result_not_reviewed(batch, petra):
-    titre = next(r for r in __import__("atmp.lab.services.results", fromlist=["x"]).live_results(batch.sample))
+    titre = live_results(batch.sample)[0]
     correct_result(actor=batch.qc_analyst, result=titre, value="2.1E13", reason="transcription error")
     _refused_naming(batch, petra, "results (failed)", "not reviewed by a second person")
 
@@ -151,7 +153,7 @@ def test_a_conditional_release_needs_an_expected_date_for_each_pending_test(qa_r
         svc.release_conditionally(
             actor=petra, batch=batch, expected={"Vector genome titre": _in_days(3)}, password=PASSWORD, reason="urgent"
         )
-    assert not BatchDisposition.objects.filter(batch=batch).exists()
+    assert not svc.dispositions().filter(batch=batch).exists()
     made = svc.release_conditionally(
         actor=petra, batch=batch, expected={"2": _in_days(14)}, password=PASSWORD, reason="patient cannot wait"
     )
@@ -188,7 +190,7 @@ def test_a_late_failing_result_alerts_the_qp_and_the_treating_site_with_the_admi
     given = _administered(batch, qa_reviewer)
     nurse = make_user("operator", site=batch.patient.site)
     mail.outbox.clear()
-    with __import__("django.test", fromlist=["x"]).TestCase.captureOnCommitCallbacks(execute=True):
+    with TestCase.captureOnCommitCallbacks(execute=True):
         record_result(actor=batch.qc_analyst, sample=batch.sample, attribute="2", value="does not conform")
     alert = LateResultAlert.objects.get(disposition=disposition)
     assert alert.administrations[0]["record"] == given.record_key
@@ -198,7 +200,7 @@ def test_a_late_failing_result_alerts_the_qp_and_the_treating_site_with_the_admi
     sent = mail.outbox[0]
     assert batch.number in sent.subject
     assert nurse.email in sent.to
-    assert any(u.email in sent.to for u in __import__("atmp.workflow.notify", fromlist=["x"]).holders_of("qualified_person"))
+    assert any(u.email in sent.to for u in holders_of("qualified_person"))
     assert svc.document(batch)["alerts"][0]["record"] == alert.record_key
 
 

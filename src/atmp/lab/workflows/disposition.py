@@ -2,12 +2,12 @@
 
 open → certified (final): every check of atmp.lab.services.certification passes; the QP signs
 'QP certified'. open → conditionally released → certified: a short-lived ATMP may be released before
-every result is in (Part IV §15.4-15.6, Annex 16 §3 for unexpected deviations); the conditional release
-is an explicit decision signed 'approved' by the QP that lists each pending test with its expected date
-(frozen into the record), and the final certification, signed 'QP certified', follows once they are in. open or conditionally released
-→ rejected (final), signed 'approved' (a rejection is not a certification). Every transition is the QP's
-signed decision; a QP who executed or reviewed the batch
-record, or entered or reviewed one of its results, may not take it (separation of duties).
+every result is in (Part IV §15.4-15.6); the conditional release is an explicit decision signed
+'approved' by the QP that lists each pending test with its expected date (frozen into the record), and
+the final certification, signed 'QP certified', follows once they are in. open or conditionally
+released → rejected (final), signed 'approved' (a rejection is not a certification). A QP who executed
+or reviewed the batch record, or entered or reviewed one of its results, takes none of them
+(separation of duties).
 """
 
 from __future__ import annotations
