@@ -223,3 +223,18 @@ def test_a_qp_rejects_a_batch_and_the_decision_is_final(batch, petra):
     assert made.status == "rejected"
     with pytest.raises(Conflict, match="final"):
         svc.certify(actor=petra, batch=batch, password=PASSWORD, reason="changed my mind")
+
+
+def test_my_work_shows_a_qp_the_conditional_release_and_then_its_late_failing_result(qa_reviewer):
+    from atmp.workflow.work import work_for
+
+    disposition = lf.make_conditionally_released(actor=qa_reviewer)
+    qp = lf.qp()
+    mine = ("conditional release", "late result alert")
+    items = [i for i in work_for(qp) if i.record == disposition.record_key and i.kind in mine]
+    assert len(items) == 1 and items[0].kind == "conditional release" and "Sterility by" in items[0].detail
+    batch = disposition.batch
+    record_result(actor=batch.qc_analyst, sample=batch.sample, attribute="2", value="does not conform")
+    items = [i for i in work_for(qp) if i.record == disposition.record_key and i.kind in mine]
+    assert items[0].kind == "late result alert" and items[0].overdue
+    assert not [i for i in work_for(batch.qc_analyst) if i.record == disposition.record_key]
