@@ -17,7 +17,7 @@ from atmp.accounts.errors import InvalidInput, NotAllowed
 from atmp.accounts.models import User
 from atmp.accounts.roles import Role
 from atmp.api.errors import status_of
-from atmp.lab.models import BatchDisposition
+from atmp.lab.models import BatchDisposition, LateResultAlert
 from atmp.lab.services import disposition as svc
 from atmp.ledger.errors import LedgerError
 from atmp.manufacturing.models import Batch
@@ -120,8 +120,10 @@ urlpatterns = [
 
 
 def for_record(user: User, record: Any) -> list[dict[str, str]]:
-    """Return the record page's button of a batch (or its disposition): the QP's disposition page."""
-    if isinstance(record, BatchDisposition):
+    """Return the record page's button of a batch (its disposition, or a late-result alert): the disposition page."""
+    if isinstance(record, LateResultAlert):
+        batch = record.disposition.batch
+    elif isinstance(record, BatchDisposition):
         batch = record.batch
     elif isinstance(record, Batch) and not record.voided:
         batch = record
