@@ -238,3 +238,27 @@ def test_my_work_shows_a_qp_the_conditional_release_and_then_its_late_failing_re
     items = [i for i in work_for(qp) if i.record == disposition.record_key and i.kind in mine]
     assert items[0].kind == "late result alert" and items[0].overdue
     assert not [i for i in work_for(batch.qc_analyst) if i.record == disposition.record_key]
+
+
+def test_the_audit_trail_check_agrees_with_the_kernel_s_review_state(qa_reviewer):
+    from atmp.lab.services.certification import _unreviewed
+    from atmp.ledger import reviews, trail
+    from atmp.manufacturing.services.batches import review_batch
+
+    batch = lf.make_certifiable_batch(actor=qa_reviewer, review=False, audit=False)
+    selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
+
+    def same() -> None:
+        count, kernel = reviews.review_state(selection)
+        assert _unreviewed(selection) == (kernel, count)
+
+    same()  # nothing reviewed
+    reviewer = lf.make_user("qa_reviewer", password=PASSWORD)
+    review_batch(actor=reviewer, batch=batch, password=PASSWORD, reason="reviewed by exception")
+    lf.review_audit_trail(batch)
+    same()  # all covered
+    own = reviews.start_review(actor=reviewer, filter=selection, comment="mine left out")
+    from atmp.accounts import signing
+
+    signing.sign(signer=reviewer, record=own, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings")
+    same()
