@@ -410,6 +410,8 @@ RECORD_FACTORIES: dict[str, tuple[Any, str, Any]] = {
         _signed_at().date(),
     ),
     "lab.stabilitypull": (lambda actor: _lab().make_stabilitypull(actor=actor), "note", "Re-worded"),
+    "lab.batchdisposition": (lambda actor: _lab().make_batchdisposition(actor=actor), "note", "Re-worded"),
+    "lab.lateresultalert": (lambda actor: _lab().make_lateresultalert(actor=actor), "message", "Re-worded"),
 }
 
 
@@ -437,6 +439,8 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.potencyrun": lambda actor: _lab().make_evaluated_potencyrun(actor=actor),
     # A protocol with a long-term condition and an attribute: the walk may reach its signed approval.
     "lab.stabilitystudy": lambda actor: _lab().make_stabilitystudy_ready_for_approval(actor=actor),
+    # Of a batch every certification check passes for: a walk may certify it (or reject it).
+    "lab.batchdisposition": lambda actor: _lab().make_certifiable_disposition(actor=actor),
 }
 
 

@@ -17,7 +17,9 @@ class LabConfig(AppConfig):
             "QC laboratory and release: analytical methods and their validation by clinical phase, "
             "specifications by phase, the evaluation of a result against its criterion, and viral clearance "
             "studies (ICH Q5A(R2)), potency assay runs and a batch's reportable potency "
-            "(USP <1032>/<1034>, Ph. Eur. 5.3), and stability studies with their shelf-life estimate (ICH Q1E)."
+            "(USP <1032>/<1034>, Ph. Eur. 5.3), stability studies with their shelf-life estimate (ICH Q1E), "
+            "and the QP's disposition of a batch (certify, release before all "
+            "results are in, reject; EU GMP Part IV §15, Annex 16)."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
         actions=(
@@ -26,9 +28,10 @@ class LabConfig(AppConfig):
             "atmp.lab.views_potency:for_record",
             "atmp.lab.views_results:for_record",
             "atmp.lab.views_stability:for_record",
+            "atmp.lab.views_disposition:for_record",
         ),
         panels=("atmp.lab.views_viral:claims_panel",),
-        work=("atmp.lab.services.stability:pull_work",),
+        work=("atmp.lab.services.stability:pull_work", "atmp.lab.selectors.disposition:disposition_work"),
         demo="atmp.lab.demo:load",
         order=70,
     )

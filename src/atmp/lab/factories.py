@@ -489,3 +489,135 @@ def make_pulled_stabilitypull(*, actor: User, study: Any = None) -> Any:
     from atmp.lab.services.stability import pull_sample
 
     return pull_sample(actor=actor, pull=make_stabilitypull(actor=actor, study=study))
+# --- QP certification and disposition -----------------------------------------------------------
+
+
+def qp(site: Site | None = None) -> User:
+    """Return a new Qualified Person who took no part in any batch, with the test password."""
+    return make_user("qualified_person", password=PASSWORD)
+
+
+def make_executed_batch(*, actor: User, review: bool = True) -> Any:
+    """Return a batch whose every step was executed (released, approved-supplier materials), completed and reviewed."""
+    from atmp.manufacturing import factories as mf
+    from atmp.manufacturing.services.batch_steps import start_step
+    from atmp.manufacturing.services.batches import complete_batch, review_batch
+
+    batch = mf.make_batch(actor=actor)
+    floor = mf.make_floor(batch=batch)
+    for step in batch.steps.select_related("mbr_step").order_by("number"):
+        start_step(actor=floor["operator"], step=step, room=floor["room"], equipment=[floor["bsc"]])
+        mf.execute_step(step=step, floor=floor)
+        mf.clean(actor=floor["qa"], equipment=floor["bsc"])
+    batch = complete_batch(actor=floor["operator"], batch=batch, reason="every step done")
+    if review:
+        batch = review_batch(actor=mf.approver(), batch=batch, password=PASSWORD, reason="reviewed by exception")
+    return batch
+
+
+def make_release_specification(*, actor: User, product: Any) -> Any:
+    """Approve a phase I specification of two attributes (titre, sterility) and put the product in phase I."""
+    from atmp.lab.services.phases import move
+    from atmp.lab.services.specifications import approve
+
+    spec = make_specification(actor=actor, product=product, phase="i")
+    make_specificationattribute(actor=actor, specification=spec)
+    make_specificationattribute(
+        actor=actor,
+        specification=spec,
+        name="Sterility",
+        kind="conforms",
+        criterion="No growth",
+        unit="",
+        method=make_fit_method(actor=actor, method_type="safety"),
+    )
+    spec.refresh_from_db()
+    approve(actor=approver(), specification=spec, password=PASSWORD, reason="approved for release testing")
+    return move(actor=approver(), product=product, phase="i", reason="first patient dosed under this protocol")
+
+
+def review_audit_trail(batch: Any) -> Any:
+    """Review and sign the batch's audit trail with its parts, by a QA Reviewer who took no part in it."""
+    from atmp.accounts import signing
+    from atmp.ledger import reviews, trail
+
+    reviewer_ = make_user("qa_reviewer", password=PASSWORD)
+    selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
+    review = reviews.start_review(actor=reviewer_, filter=selection, comment=f"batch {batch.number}")
+    signing.sign(
+        signer=reviewer_, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+    )
+    return review
+
+
+def make_certifiable_batch(
+    *, actor: User, sterility: str | None = "conforms", audit: bool = True, review: bool = True
+) -> Any:
+    """Return a batch every certification check passes for (sterility None: that result still pending).
+
+    Executed and reviewed, its audit trail reviewed, tested against an approved two-attribute phase I
+    specification: the titre conforms and is reviewed, sterility too unless told otherwise.
+    """
+    from atmp.lab.services.results import record_result
+    from atmp.lab.services.results import review as review_result
+    from atmp.lab.services.specifications import for_batch
+
+    batch = make_executed_batch(actor=actor, review=review)
+    make_release_specification(actor=actor, product=batch.product)
+    for_batch(batch, actor=actor)
+    if audit:
+        review_audit_trail(batch)
+    analyst = make_user("qc_analyst", password=PASSWORD)
+    sample = make_received_sample(actor=analyst, batch=batch)
+    second = reviewer()
+    titre = record_result(actor=analyst, sample=sample, attribute="1", value="2.0E13")
+    review_result(actor=second, result=titre, password=PASSWORD)
+    if sterility is not None:
+        result = record_result(actor=analyst, sample=sample, attribute="2", value=sterility)
+        if result.conforms:
+            review_result(actor=second, result=result, password=PASSWORD)
+    batch.refresh_from_db()
+    batch.qc_analyst = analyst  # type: ignore[attr-defined]  # the tests enter late results as this analyst
+    batch.sample = sample  # type: ignore[attr-defined]
+    return batch
+
+
+def make_batchdisposition(*, actor: User, batch: Any = None) -> Any:
+    """Open the disposition of a batch (new unless given) as atmp does, the first time a QP decides on it."""
+    from atmp.lab.services.disposition import _open
+    from atmp.manufacturing.factories import make_batch
+
+    return _open(batch or make_batch(actor=actor), "the QP's decision asked for")
+
+
+def make_certifiable_disposition(*, actor: User) -> Any:
+    """Open the disposition of a batch every certification check passes for."""
+    return make_batchdisposition(actor=actor, batch=make_certifiable_batch(actor=actor))
+
+
+def make_conditionally_released(*, actor: User) -> Any:
+    """Return the disposition of a batch released before its sterility result (expected in 14 days) by a QP."""
+    import datetime as dt
+
+    from atmp.lab.services.disposition import release_conditionally
+    from atmp.ledger import clock
+
+    batch = make_certifiable_batch(actor=actor, sterility=None)
+    day = clock.now().date() + dt.timedelta(days=14)
+    disposition = release_conditionally(
+        actor=qp(), batch=batch, expected={"Sterility": day.isoformat()}, password=PASSWORD,
+        reason="the patient cannot wait for the 14-day sterility test",
+    )  # fmt: skip
+    disposition.batch = batch  # keeps the helpers the factory set (qc_analyst, sample)
+    return disposition
+
+
+def make_lateresultalert(*, actor: User) -> Any:
+    """Enter a failing sterility result for a conditionally released batch: the alert it raises."""
+    from atmp.lab.models import LateResultAlert
+    from atmp.lab.services.results import record_result
+
+    disposition = make_conditionally_released(actor=actor)
+    batch = disposition.batch
+    record_result(actor=batch.qc_analyst, sample=batch.sample, attribute="2", value="does not conform")
+    return LateResultAlert.objects.filter(disposition=disposition).get()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atmp.lab import validation, views, views_potency, views_results, views_stability, views_viral
+from atmp.lab import validation, views, views_disposition, views_potency, views_results, views_stability, views_viral
 from atmp.web.pages import page
 
 app_name = "lab"
@@ -20,4 +20,5 @@ urlpatterns = [
     *views_potency.urlpatterns,
     *views_results.urlpatterns,
     *views_stability.urlpatterns,
+    *views_disposition.urlpatterns,
 ]

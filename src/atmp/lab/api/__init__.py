@@ -6,13 +6,14 @@ router = Router(tags=["lab"])
 
 
 def _gather() -> None:
-    from atmp.lab.api import core, potency, results, stability, viral
+    from atmp.lab.api import core, disposition, potency, results, stability, viral
 
     router.add_router("", core.router)
     router.add_router("", viral.router)
     router.add_router("", results.router)
     router.add_router("", potency.router)
     router.add_router("", stability.router)
+    router.add_router("", disposition.router)
 
 
 _gather()

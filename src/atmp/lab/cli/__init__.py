@@ -25,6 +25,7 @@ def lab() -> None:
     Potency assay runs: `atmp lab potency criteria|run add|evaluate|review|show|list|combine`.
     Stability studies (ICH Q1E): `atmp lab stability add|condition|attribute|approve|place|schedule|pull|miss|
     result|estimate|sign|show|list` (the shelf life frozen into the study when QA signs its report).
+    The QP's disposition of a batch: `atmp lab disposition checks|certify|release-conditionally|reject|show BATCH`.
 
     Every change is made as --as USER, who gives their password (--password-file,
     $ATMP_PASSWORD, or asked).
@@ -33,7 +34,7 @@ def lab() -> None:
 
 def _register() -> None:
     # One line per area: importing atmp.lab.cli.<area> registers its commands on the group.
-    from atmp.lab.cli import coa, core, potency, results, stability, viral  # noqa: F401
+    from atmp.lab.cli import coa, core, disposition, potency, results, stability, viral  # noqa: F401
 
 
 _register()

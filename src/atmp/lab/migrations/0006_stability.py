@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_coi_coordinator_role"),
-        ("lab", "0004_potency_runs"),
+        ("lab", "0005_disposition"),
         ("manufacturing", "0006_cell_age_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

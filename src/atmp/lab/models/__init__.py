@@ -1,5 +1,6 @@
 """The QC laboratory's tables (one file per area, re-exported here)."""
 
+from atmp.lab.models.disposition import BatchDisposition, LateResultAlert
 from atmp.lab.models.methods import Method, MethodType, MethodValidation, Phase, ValidationStatus
 from atmp.lab.models.potency import PotencyCriteria, PotencyModel, PotencyResult, PotencyRun
 from atmp.lab.models.results import (
@@ -32,8 +33,10 @@ from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStep, Vira
 
 __all__ = [
     "AttributeKind",
+    "BatchDisposition",
     "BatchSpecification",
     "ConditionKind",
+    "LateResultAlert",
     "Mechanism",
     "Method",
     "MethodType",
