@@ -61,13 +61,14 @@ ATTRIBUTES = [
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Load the lab demo: methods and specifications (AAV9-SMN in phase III), a viral clearance study,
     release samples and results with an OOS, a potency assay series and a stability study."""
-    from atmp.lab import demo_potency, demo_results, demo_stability, demo_viral
+    from atmp.lab import demo_disposition, demo_potency, demo_results, demo_stability, demo_viral
 
     _load_methods_and_specifications(people)
     demo_viral.load(people, sites)
     demo_results.load(people, sites)
     demo_potency.load(people, sites)
     demo_stability.load(people, sites)
+    demo_disposition.load(people, sites)
 
 
 def _load_methods_and_specifications(people: dict[str, User]) -> None:
@@ -119,10 +120,11 @@ def _load_methods_and_specifications(people: dict[str, User]) -> None:
 
 def summary() -> dict[str, Any]:
     """Return what the lab demo holds and what to try."""
-    from atmp.lab import demo_potency, demo_stability, demo_viral
+    from atmp.lab import demo_disposition, demo_potency, demo_stability, demo_viral
     from atmp.lab.models import Method, Specification
 
     return {
+        "disposition": demo_disposition.summary(),
         "viral": demo_viral.summary(),
         "results": _results_summary(),
         "potency": demo_potency.summary(),
@@ -141,11 +143,12 @@ def _results_summary() -> dict[str, Any]:
 
 def describe(data: dict[str, Any]) -> list[str]:
     """Return the lab demo's lines of the printed summary."""
-    from atmp.lab import demo_potency, demo_results, demo_stability, demo_viral
+    from atmp.lab import demo_disposition, demo_potency, demo_results, demo_stability, demo_viral
 
     specs = ", ".join(f"{name} ({status})" for name, status in data.get("specifications", {}).items())
     lines = [f"lab: {data.get('methods', 0)} methods; specifications: {specs}", f"  try: {data.get('try', '')}"]
     lines += demo_results.describe(data.get("results", {}))
     lines += demo_viral.describe(data.get("viral", {}))
     lines += demo_potency.describe(data.get("potency", {}))
-    return lines + demo_stability.describe(data.get("stability", {}))
+    lines += demo_stability.describe(data.get("stability", {}))
+    return lines + demo_disposition.describe(data.get("disposition", {}))

@@ -86,6 +86,28 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     potency.combine(actor=quentin, batch=batch, runs=usable, reason="reportable potency of the valid runs")
 
 
+def valid_run(people: dict[str, User], batch: Any) -> Any:
+    """Add, read and review one valid potency run of the batch (the demo's reference and reagent lots)."""
+    from atmp.demo import PASSWORD
+    from atmp.lab.factories import potency_plate
+    from atmp.lab.models import Method
+    from atmp.lab.services import potency
+    from atmp.ledger import clock
+    from atmp.trace.models import Lot
+
+    quentin, rita = people["quentin"], people["rita"]
+    run = potency.add_run(
+        actor=quentin, site=batch.site, method=Method.objects.get(code=METHOD), run_date=clock.now().date(),
+        reference_lot=Lot.objects.get(number=REFERENCE_LOT), reagent_lots=[REAGENT_LOT], model="four_pl",
+        batch=batch, plate_name=f"potency-plate-{batch.number}.csv",
+        plate=io.BytesIO(potency_plate(seed=batch.pk, potency=0.98, test_slope=1.0, shape="logistic")),
+        reason="potency run",
+    )  # fmt: skip
+    potency.evaluate(actor=quentin, run=run, reason="plate read")
+    potency.review(actor=rita, run=run, password=PASSWORD, reason="run and plate checked")
+    return run
+
+
 def summary() -> dict[str, Any]:
     """Return the demo's runs and the combined potency."""
     from atmp.lab.models import PotencyResult, PotencyRun

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                 ("last_transition", models.CharField(blank=True, max_length=40)),
                 ("finished_at", models.DateTimeField(blank=True, null=True)),
                 ("pending", models.JSONField(blank=True, default=list)),
+                ("arrived", models.JSONField(blank=True, default=list)),
                 ("decided_at", models.DateTimeField(blank=True, null=True)),
                 ("note", models.TextField(blank=True, help_text="The QP's note on the decision.")),
                 (

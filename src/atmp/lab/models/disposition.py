@@ -30,6 +30,9 @@ class BatchDisposition(WorkflowRecord):
     batch = models.OneToOneField(Batch, on_delete=models.PROTECT, related_name="+")
     # Each pending test of a conditional release: {"attribute": name, "position": n, "expected_on": date}.
     pending = models.JSONField(default=list, blank=True)
+    # Each pending test's result as it came after the release: {"attribute", "position", "result",
+    # "arrived_on", "conforms"}, written with the result (services.disposition.late_result).
+    arrived = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="The QP's note on the decision.")
 

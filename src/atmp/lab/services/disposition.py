@@ -194,10 +194,13 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
     and the treating site are told at once, with what was given to whom (the trace administrations).
     """
     batch = result.sample.batch
-    if batch is None or result.conforms is not False:
+    if batch is None:
         return None
     disposition = dispositions().filter(batch=batch, voided=False, status="conditional").first()
     if disposition is None:
+        return None
+    _mark_arrived(ch, disposition, result)
+    if result.conforms is not False:
         return None
     from atmp.workflow.notify import holders_of, notify
 
@@ -243,6 +246,27 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
         record=alert,
     )
     return alert
+
+
+def _mark_arrived(ch: writer.Change, disposition: BatchDisposition, result: Result) -> None:
+    """Note on the conditional release that a pending test's result came (its id, day and verdict).
+
+    The disposition then has a new version: the QP who signed the conditional release signs the final
+    certification on it (one person gives one meaning per version, ADR 0012), and its history shows
+    when each pending result arrived.
+    """
+    attribute = result.attribute
+    waited = [
+        p for p in disposition.pending or []
+        if int(p.get("position", -1)) == attribute.position or str(p.get("attribute")) == attribute.name
+    ]  # fmt: skip
+    if waited:
+        disposition.arrived = [
+            *(disposition.arrived or []),
+            {"attribute": attribute.name, "position": attribute.position, "result": result.pk,
+             "arrived_on": clock.now().date().isoformat(), "conforms": result.conforms},
+        ]  # fmt: skip
+        ch.save(disposition)
 
 
 def alerts_of(disposition: BatchDisposition) -> list[LateResultAlert]:

@@ -394,9 +394,10 @@ def save_result(ch: writer.Change, actor: User, result: Result) -> Result:
         ch.save(sample)
     if result.conforms is False:
         open_for(ch, actor, result)
-        from atmp.lab.services.disposition import late_result
+    from atmp.lab.services.disposition import late_result
 
-        late_result(ch, actor, result)  # a batch released before this result: alert the QP and the site
+    # A batch released before this result: note its arrival; when it fails, alert the QP and the site.
+    late_result(ch, actor, result)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from atmp.lab.demo_disposition import CONDITIONAL
 from atmp.lab.demo_results import BATCHES
 from atmp.lab.models import Result, Sample
 from atmp.lab.services.oos import all_investigations
@@ -16,13 +17,18 @@ def loaded(db, demo_data):
 
 
 def test_release_samples_are_tested_and_reviewed(loaded):
-    assert Sample.objects.filter(purpose="release", status="in_testing").count() == BATCHES
+    # The first BATCHES batches, and the disposition demo's conditionally released ones (all but
+    # sterility at release, sterility late: one conforms and is reviewed, one fails).
+    tested = BATCHES + CONDITIONAL
+    assert Sample.objects.filter(purpose="release", status="in_testing").count() == tested
     results = list(Result.objects.filter(sample__purpose="release"))  # the stability study's are its own
-    assert len(results) == BATCHES * 14
-    assert all(reviewed_by(r) for r in results)
+    assert len(results) == tested * 14
+    unreviewed = [r for r in results if not reviewed_by(r)]
+    assert [(r.attribute.name, r.conforms) for r in unreviewed] == [("Sterility", False)]
 
 
-def test_one_oos_in_phase_2(loaded):
-    (oos,) = all_investigations()
-    assert oos.status == "phase_2" and oos.phase_1_finding
-    assert oos.result.attribute.name == "Host cell protein" and oos.result.conforms is False
+def test_one_oos_in_phase_2_and_the_late_sterility_failure_in_phase_1(loaded):
+    hcp, sterility = all_investigations().order_by("number")
+    assert hcp.status == "phase_2" and hcp.phase_1_finding
+    assert hcp.result.attribute.name == "Host cell protein" and hcp.result.conforms is False
+    assert sterility.status == "phase_1" and sterility.result.attribute.name == "Sterility"
