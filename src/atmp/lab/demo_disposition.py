@@ -1,7 +1,8 @@
 """The demo's batch disposition by the Qualified Person (Petra): the first batch certified once its
 audit trail is reviewed, and two batches released before their 14-day sterility test was in (a
 conditional release listing the pending test and its expected date), whose late results then came:
-one conforms and the batch is certified; one does not, and the QPs and the treating site are alerted
+one conforms and the batch is certified; one does not, and the QPs and the treating site are alerted.
+A last batch, tested but for sterility with its audit trail reviewed, awaits the QP's decision
 (EU GMP Part IV §15, Annex 16; docs/lab.md, ADR 0028)."""
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from atmp.accounts.models import Site, User
 
 STERILITY = "Sterility"
 CONDITIONAL = 2  # batches released before their sterility result: the first passes, the second fails
+AWAITING = 1  # then a batch tested but for sterility and awaiting the QP (the browser test decides it)
 
 
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Certify the first tested batch; release two more before sterility is in, then record the late results."""
     from atmp.lab import demo_potency, demo_results
+    from atmp.lab.models import Sample
     from atmp.lab.services import disposition
     from atmp.manufacturing.models import Batch
 
@@ -29,8 +32,9 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     from atmp.ledger import clock
 
     reviewed = list(Batch.objects.filter(product__code=PRODUCT, status="reviewed", voided=False).order_by("pk"))
-    tested = reviewed[: demo_results.BATCHES]
-    later = [b for b in reviewed if b not in tested][:CONDITIONAL]
+    sampled = set(Sample.objects.filter(purpose="release", voided=False).values_list("batch_id", flat=True))
+    tested = [b for b in reviewed if b.pk in sampled]  # by the results demo
+    later = [b for b in reviewed if b.pk not in sampled][: CONDITIONAL + AWAITING]
     first = next((b for b in tested if not _has_oos(b)), None)
     if first is not None:
         _review_trail(alex, first)
@@ -38,9 +42,11 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
             actor=petra, batch=first, password=PASSWORD, reason="all results in and within specification"
         )
     for n, batch in enumerate(later):
-        demo_potency.valid_run(people, batch)
+        demo_potency.valid_run(people, batch, n)
         sample = demo_results.test_batch(people, batch, leave_out=STERILITY)
         _review_trail(alex, batch)
+        if n >= CONDITIONAL:
+            continue  # awaiting the QP's decision: sterility still to come
         expected = (clock.now().date() + dt.timedelta(days=14)).isoformat()
         disposition.release_conditionally(
             actor=petra, batch=batch, expected={STERILITY: expected}, password=PASSWORD,

@@ -86,8 +86,9 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     potency.combine(actor=quentin, batch=batch, runs=usable, reason="reportable potency of the valid runs")
 
 
-def valid_run(people: dict[str, User], batch: Any) -> Any:
-    """Add, read and review one valid potency run of the batch (the demo's reference and reagent lots)."""
+def valid_run(people: dict[str, User], batch: Any, n: int = 0) -> Any:
+    """Add, read and review a potency run of the batch (the demo's reference and reagent lots) on the plate
+    of the n-th valid run of RUNS (seeded: a valid plate stays valid)."""
     from atmp.demo import PASSWORD
     from atmp.lab.factories import potency_plate
     from atmp.lab.models import Method
@@ -96,11 +97,12 @@ def valid_run(people: dict[str, User], batch: Any) -> Any:
     from atmp.trace.models import Lot
 
     quentin, rita = people["quentin"], people["rita"]
+    seed, rho, slope = [r for r in RUNS if r[2] == 1.0][n % 2]
     run = potency.add_run(
         actor=quentin, site=batch.site, method=Method.objects.get(code=METHOD), run_date=clock.now().date(),
         reference_lot=Lot.objects.get(number=REFERENCE_LOT), reagent_lots=[REAGENT_LOT], model="four_pl",
         batch=batch, plate_name=f"potency-plate-{batch.number}.csv",
-        plate=io.BytesIO(potency_plate(seed=batch.pk, potency=0.98, test_slope=1.0, shape="logistic")),
+        plate=io.BytesIO(potency_plate(seed=seed, potency=rho, test_slope=slope, shape="logistic")),
         reason="potency run",
     )  # fmt: skip
     potency.evaluate(actor=quentin, run=run, reason="plate read")

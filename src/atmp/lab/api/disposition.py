@@ -61,6 +61,14 @@ class DispositionPendingOut(Schema):
     expected_on: str
 
 
+class DispositionArrivedOut(Schema):
+    attribute: str
+    position: int
+    result: int
+    arrived_on: str
+    conforms: bool | None
+
+
 class DispositionAlertOut(Schema):
     record: str
     result: int
@@ -80,6 +88,7 @@ class DispositionOut(Schema):
     certifiable: bool
     checks: list[DispositionCheckOut]
     pending: list[DispositionPendingOut]
+    arrived: list[DispositionArrivedOut]
     alerts: list[DispositionAlertOut]
 
 

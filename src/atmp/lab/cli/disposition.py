@@ -20,6 +20,11 @@ def _text(d: dict[str, Any]) -> str:
         lines.append(f"  [{c['state']:>7}] {c['title']}: {c['message']}")
     for p in d["pending"]:
         lines.append(f"  pending: {p['position']} {p['attribute']} expected {p['expected_on']}")
+    for a in d.get("arrived", []):
+        verdict = {True: "conforms", False: "DOES NOT CONFORM", None: "report"}[a["conforms"]]
+        lines.append(
+            f"  arrived: {a['position']} {a['attribute']} on {a['arrived_on']} (result {a['result']}): {verdict}"
+        )
     for a in d["alerts"]:
         lines.append(f"  ALERT {a['record']}: {a['message']}")
     return "\n".join(lines)

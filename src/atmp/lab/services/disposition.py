@@ -277,7 +277,8 @@ def alerts_of(disposition: BatchDisposition) -> list[LateResultAlert]:
 
 
 def document(batch: Batch) -> dict[str, Any]:
-    """Return the batch's disposition as a JSON document: its state, the checks, the pending tests, the alerts."""
+    """Return the batch's disposition as a JSON document: its state, the checks, the pending tests (and the
+    results that came for them since), the alerts."""
     found = certification.checks(batch)
     disposition = disposition_of(batch)
     return {
@@ -289,6 +290,7 @@ def document(batch: Batch) -> dict[str, Any]:
         "checks": [c.as_dict() for c in found],
         "certifiable": certification.refusal(found) is None,
         "pending": list(disposition.pending) if disposition else [],
+        "arrived": list(disposition.arrived) if disposition else [],
         "alerts": [
             {
                 "record": a.record_key,

@@ -51,7 +51,7 @@ def test_the_demo_review_covers_none_of_the_reviewer_s_own_entries(loaded):
     from atmp.ledger.trail import trail
 
     reviews = list(AuditTrailReview.objects.all())  # the quality demo's, and one per batch the QP certifies
-    assert len(reviews) == 4
+    assert len(reviews) == 5
     for review in reviews:
         entries = trail(selection_of(review), limit=5000).entries
         assert entries and all(e.actor_id != review.created_by_id for e in entries), review
