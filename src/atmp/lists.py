@@ -360,7 +360,7 @@ def select(spec: ListSpec, viewer: Viewer, raw: Mapping[str, str]) -> Selection:
         choices = ", ".join(sorted(sorts))
         raise BadParameter("sort", f"{sort!r} is not a sort of this list: one of {choices}, '-' first to reverse")
     limit_text = (raw.get("limit") or "").strip()
-    if limit_text and not (limit_text.isdigit() and 1 <= int(limit_text) <= MAX_LIMIT):
+    if limit_text and not (limit_text.isdecimal() and 1 <= int(limit_text) <= MAX_LIMIT):
         raise BadParameter("limit", f"a number from 1 to {MAX_LIMIT}")
     rows = spec.rows(viewer)
     after, before = (_decode(raw.get(name) or "", name, sort, rows, sorts[key]) for name in ("after", "before"))

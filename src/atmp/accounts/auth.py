@@ -168,7 +168,7 @@ def record_logout(user: User) -> None:
 def verify_totp(user: User, code: str) -> bool:
     """Return True for a valid, not yet used TOTP code, and remember its time step (no replay)."""
     code = code.strip().replace(" ", "")
-    if not user.mfa_secret or not code.isdigit() or len(code) != 6:
+    if not user.mfa_secret or not code.isdecimal() or len(code) != 6:
         return False
     totp = pyotp.TOTP(sealed.open_secret(user.mfa_secret, user_id=user.pk))
     now_step = int(clock.now().timestamp()) // totp.interval
@@ -323,7 +323,7 @@ def find_token(user: User, ref: str) -> ApiToken:
     """Return the user's token named by its id or its prefix (as lists show it), or refuse."""
     ref = ref.strip().rstrip("…")
     tokens = ApiToken.objects.filter(user=user)
-    found = tokens.filter(pk=int(ref)) if ref.isdigit() else tokens.filter(prefix=ref)
+    found = tokens.filter(pk=int(ref)) if ref.isdecimal() else tokens.filter(prefix=ref)
     matches = list(found[:2])
     if len(matches) != 1:
         what = "no" if not matches else "more than one"

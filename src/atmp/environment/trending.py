@@ -53,7 +53,7 @@ def nelson(rule: int) -> str:
 
 def rule_label(name: str) -> str:
     """Return a stored rule name in words."""
-    if name.startswith("nelson_") and name[7:].isdigit() and int(name[7:]) in control_rules.RULES:
+    if name.startswith("nelson_") and name[7:].isdecimal() and int(name[7:]) in control_rules.RULES:
         return f"Nelson rule {name[7:]}: {control_rules.RULES[int(name[7:])]}"
     return {CONSECUTIVE: "alert-level results in a row", IN_WINDOW: "alert-level results in a rolling window"}.get(
         name, name

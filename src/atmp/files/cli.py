@@ -80,7 +80,7 @@ def list_files(record_ref: str, detached: bool, as_json: bool) -> None:
 
     record_type, record_id = services.parse_record_ref(record_ref)
     model = model_for(record_type)
-    record = model._base_manager.filter(pk=record_id).first() if model and record_id.isdigit() else None
+    record = model._base_manager.filter(pk=record_id).first() if model and record_id.isdecimal() else None
     if record is None:
         raise InvalidInput("record", f"there is no record {record_type}:{record_id}")
     rows = [selectors.attachment_document(a) for a in selectors.attachments_of(record, with_detached=detached)]

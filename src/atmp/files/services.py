@@ -32,7 +32,7 @@ def find_record(*, actor: User, record_type: str, record_id: str) -> GmpRecord:
     """Return the record the actor may see, or refuse naming it (a record of another site is not found)."""
     model = model_for(record_type)
     record = None
-    if model is not None and record_id.isdigit() and len(record_id) < 19:
+    if model is not None and record_id.isdecimal() and len(record_id) < 19:
         record = model._base_manager.filter(pk=int(record_id)).first()
     if record is None or not can_see(actor, record):
         raise InvalidInput("record", f"there is no record {record_type}:{record_id}")

@@ -162,7 +162,7 @@ def covering(seqs: Collection[int]) -> dict[int, list[AuditTrailReview]]:
         record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
     ).values_list("record_id", flat=True)
     found = AuditTrailReview.objects.filter(
-        pk__in=[int(pk) for pk in signed if str(pk).isdigit()],
+        pk__in=[int(pk) for pk in signed if str(pk).isdecimal()],
         voided=False,
         first_seq__lte=max(seqs),
         last_seq__gte=min(seqs),

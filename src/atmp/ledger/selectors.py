@@ -91,7 +91,7 @@ def checkpoint_documents() -> list[dict[str, Any]]:
 def actor_id_of(text: str) -> int:
     """Return the user id that a user id or a username names, or raise NotFound."""
     text = text.strip()
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdecimal():
         # An id is taken as given: an entry keeps its actor's id even if the account is gone.
         return int(text)
     user_model = get_user_model()

@@ -283,7 +283,7 @@ class Names:
 
     def of(self, model: type[models.Model] | None, pk: Any) -> str | None:
         """Return str() of the row with this primary key, or None."""
-        if model is None or pk in (None, "") or not str(pk).isdigit():
+        if model is None or pk in (None, "") or not str(pk).isdecimal():
             return None
         key = (model._meta.label_lower, str(pk))
         if key not in self._cache:

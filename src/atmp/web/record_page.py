@@ -119,7 +119,7 @@ def record_context(
     """Return the record page's context: the record, its panels and what the shell's panels show."""
     zone = display.site_zone(record)
     before = request.GET.get("before", "") if request is not None and not for_print else ""
-    entries, next_before = _history(record, before=int(before) if before.isdigit() else None, for_print=for_print)
+    entries, next_before = _history(record, before=int(before) if before.isdecimal() else None, for_print=for_print)
     return {
         "record": record,
         "record_type": record.record_type(),
@@ -148,7 +148,7 @@ def find_record(key: str) -> GmpRecord:
     model = model_for(record_type)
     if model is None:
         raise NotFound(f"{key!r}: there is no record type {record_type!r} (TYPE:ID, e.g. accounts.site:1)")
-    found = model._base_manager.filter(pk=int(record_id)).first() if record_id.isdigit() else None
+    found = model._base_manager.filter(pk=int(record_id)).first() if record_id.isdecimal() else None
     if found is None:
         raise NotFound(f"{key!r}: there is no {record_type} with id {record_id!r}")
     return found

@@ -112,7 +112,7 @@ def user(request: HttpRequest, user_id: str) -> HttpResponse:
     me: User = request.user  # type: ignore[assignment]  # @requires: a signed-in User
     account = _account(user_id, viewer=me)
     before = request.GET.get("before", "")
-    page = trail.history(services.USER_TYPE, str(account.pk), before=int(before) if before.isdigit() else None)
+    page = trail.history(services.USER_TYPE, str(account.pk), before=int(before) if before.isdecimal() else None)
     assignments = list(
         visibility.visible_assignments(me).filter(user=account).select_related("site").order_by("voided", "role")
     )
@@ -134,7 +134,7 @@ def user(request: HttpRequest, user_id: str) -> HttpResponse:
 
 def _account(user_id: str, *, viewer: User) -> User:
     shown = visibility.visible_users(viewer)
-    account = shown.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+    account = shown.filter(pk=int(user_id)).first() if user_id.isdecimal() else None
     if account is None:
         raise Http404("no such user")
     return account
@@ -189,7 +189,7 @@ def user_action(request: HttpRequest, user_id: str, action: str) -> HttpResponse
 def decide_role(request: HttpRequest, user_id: str, assignment_id: str, decision: str) -> HttpResponse:
     """Approve (with a signature) or reject (with a reason) a pending role assignment."""
     account = _account(user_id, viewer=request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
-    assignment = RoleAssignment.objects.filter(pk=int(assignment_id) if assignment_id.isdigit() else 0, user=account)
+    assignment = RoleAssignment.objects.filter(pk=int(assignment_id) if assignment_id.isdecimal() else 0, user=account)
     found = assignment.select_related("user", "site").first()
     if found is None or decision not in ("approve", "reject"):
         raise Http404("no such role assignment")

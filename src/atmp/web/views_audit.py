@@ -46,7 +46,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         if request.GET:
             selection = form.trail_filter()
         scope = visibility.entry_scope(request.user)  # type: ignore[arg-type]  # @requires: a signed-in User
-        page = trail.trail(selection, before=int(before) if before.isdigit() else None, scope=scope)
+        page = trail.trail(selection, before=int(before) if before.isdecimal() else None, scope=scope)
         rows = display.mark_reviewed(display.entry_rows(page.entries))
         next_before = page.next_before
     filtered = any(v not in (None, "", False, trail.WITHOUT_SIGN_INS) for v in vars(selection).values())
@@ -58,7 +58,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "next_before": next_before,
-        "paged": before.isdigit(),
+        "paged": before.isdecimal(),
         "filtered": filtered,
         "review_form": review_form,
         "size": tree.size(),
@@ -128,12 +128,12 @@ def proof(request: HttpRequest, seq: int) -> HttpResponse:
     if trail.entry(seq, scope=scope) is None:
         raise Http404(f"no entry {seq}")
     latest = checkpoints.latest()
-    if not size.isdigit() and (latest is None or latest.size < seq):
+    if not size.isdecimal() and (latest is None or latest.size < seq):
         # A proof against an unsigned head proves nothing offline: sign a checkpoint that covers the
         # entry now (atmp itself signs it, as the periodic tick does).
         latest = checkpoints.sign_now(actor=None)
     try:
-        at = int(size) if size.isdigit() else (latest.size if latest is not None else None)
+        at = int(size) if size.isdecimal() else (latest.size if latest is not None else None)
         document = selectors.inclusion_proof_document(seq, at, scope=scope)
     except LedgerError as exc:
         raise Http404(str(exc)) from None

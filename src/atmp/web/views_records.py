@@ -27,7 +27,7 @@ from atmp.web.pages import resumes_at
 def load_record(request: HttpRequest, record_type: str, record_id: str) -> GmpRecord:
     """Return the record, or 404 when the type is unknown, the id absent or the site not the user's."""
     model = model_for(record_type)
-    if model is None or not record_id.isdigit():
+    if model is None or not record_id.isdecimal():
         raise Http404(f"no record type {record_type!r}")
     record = model._base_manager.filter(pk=int(record_id)).first()
     if record is None:

@@ -18,7 +18,7 @@ MAX_NOTE = 2000
 def parse_key(text: str, *, field: str = "target") -> tuple[str, str]:
     """Return (type, id) of a record key such as 'quality.deviation:12', or refuse it naming the field."""
     record_type, sep, record_id = (text or "").strip().partition(":")
-    if not sep or not record_type or not record_id.isdigit():
+    if not sep or not record_type or not record_id.isdecimal():
         raise InvalidInput(field, f"{text!r} is not a record key like 'quality.deviation:12'")
     return record_type, record_id
 
@@ -142,6 +142,6 @@ def linking(record: GmpRecord, *, relation: str | None = None, source_type: str 
 
 def _end(record_type: str, record_id: str) -> GmpRecord | None:
     model = model_for(record_type)
-    if model is None or not record_id.isdigit():
+    if model is None or not record_id.isdecimal():
         return None
     return model._base_manager.filter(pk=int(record_id)).first()

@@ -144,7 +144,7 @@ class Link(GmpRecord):
 
 def _load(record_type: str, record_id: str) -> GmpRecord | None:
     model = model_for(record_type)
-    if model is None or not record_id.isdigit():
+    if model is None or not record_id.isdecimal():
         return None
     return model._base_manager.filter(pk=int(record_id)).first()
 

@@ -40,7 +40,7 @@ def _text(request: HttpRequest, name: str) -> str:
 
 def _version(request: HttpRequest) -> int | None:
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _refused(

@@ -182,7 +182,7 @@ def deviation_check(batch: Batch) -> Check:
     linked = Link.objects.filter(
         voided=False, source_type=Deviation.record_type(), target_type=batch.record_type(), target_id=str(batch.pk)
     ).values_list("source_id", flat=True)
-    ids = [int(i) for i in linked if str(i).isdigit()]
+    ids = [int(i) for i in linked if str(i).isdecimal()]
     rows = list(
         Deviation.objects.filter(
             Q(pk__in=ids)
@@ -248,7 +248,7 @@ def _unreviewed(selection: trail.TrailFilter) -> tuple[list[int], int]:
         record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
     ).values_list("record_id", flat=True)
     same = AuditTrailReview.objects.filter(
-        pk__in=[int(pk) for pk in signed if str(pk).isdigit()],
+        pk__in=[int(pk) for pk in signed if str(pk).isdecimal()],
         voided=False,
         record_type_filter=selection.record_type,
         record_id_filter=selection.record_id,

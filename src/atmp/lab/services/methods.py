@@ -153,7 +153,7 @@ def find_method(code: Any, *, field: str = "method") -> Method:
     """Return the live method of the code (or numeric id), or refuse naming the field."""
     text = str(code or "").strip()
     found = Method.objects.filter(code=text, voided=False).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal():
         found = Method.objects.filter(pk=int(text), voided=False).first()
     if found is None:
         raise InvalidInput(field, f"there is no method {text!r}")

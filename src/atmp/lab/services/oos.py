@@ -124,7 +124,7 @@ def find_oos(value: Any, *, user: User | None = None, field: str = "oos") -> Oos
     """Return the investigation of the number (or id), one the user may see, or refuse naming the field."""
     text = str(value or "").strip()
     found = all_investigations().select_related("site", "result", "batch").filter(number=text).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal():
         found = all_investigations().select_related("site", "result", "batch").filter(pk=int(text)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no OOS investigation {text!r}")

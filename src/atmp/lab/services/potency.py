@@ -85,7 +85,7 @@ def find_run(number: Any, *, user: User | None = None, field: str = "run") -> Po
     key = str(number).strip()
     rows = PotencyRun.objects.select_related("method", "site", "reference_lot", "batch", "analyst", "plate_file")
     found = rows.filter(number=key.upper()).first()
-    if found is None and key.isdigit() and len(key) < 19:
+    if found is None and key.isdecimal() and len(key) < 19:
         found = rows.filter(pk=int(key)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no potency run {number!r}")
@@ -97,7 +97,7 @@ def find_result(number: Any, *, user: User | None = None, field: str = "result")
     key = str(number).strip()
     rows = PotencyResult.objects.select_related("batch", "method")
     found = rows.filter(number=key.upper()).first()
-    if found is None and key.isdigit() and len(key) < 19:
+    if found is None and key.isdecimal() and len(key) < 19:
         found = rows.filter(pk=int(key)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no potency result {number!r}")

@@ -205,7 +205,7 @@ def find_sample(value: Any, *, user: User | None = None, field: str = "sample") 
     """Return the sample of the number (or id), one the user may see, or refuse naming the field."""
     text = str(value or "").strip()
     found = Sample.objects.select_related("site", "batch", "lot").filter(number=text).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal():
         found = Sample.objects.select_related("site", "batch", "lot").filter(pk=int(text)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no sample {text!r}")
@@ -456,7 +456,7 @@ def find_result(value: Any, *, user: User | None = None, field: str = "result") 
     text = str(value or "").strip()
     found = (
         Result.objects.select_related("sample__site", "attribute", "method", "instrument").filter(pk=int(text)).first()
-        if text.isdigit()
+        if text.isdecimal()
         else None
     )
     if found is None or (user is not None and not can_see(user, found)):

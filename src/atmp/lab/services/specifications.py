@@ -208,7 +208,7 @@ def find_specification(value: Any, *, field: str = "specification") -> Specifica
     text = str(value or "").strip()
     found = (
         Specification.objects.select_related("product").filter(pk=int(text), voided=False).first()
-        if text.isdigit()
+        if text.isdecimal()
         else None
     )
     if found is None:

@@ -101,7 +101,7 @@ def find_study(value: Any, *, user: User | None = None, field: str = "study") ->
     key = str(value or "").strip()
     rows = StabilityStudy.objects.select_related("product", "site", "specification")
     found = rows.filter(number=key.upper()).first()
-    if found is None and key.isdigit() and len(key) < 19:
+    if found is None and key.isdecimal() and len(key) < 19:
         found = rows.filter(pk=int(key)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no stability study {key!r}")
@@ -115,7 +115,7 @@ def find_pull(value: Any, *, user: User | None = None, field: str = "pull") -> S
         StabilityPull.objects.select_related("study__site", "placement__batch", "condition", "sample")
         .filter(pk=int(key))
         .first()
-        if key.isdigit() and len(key) < 19
+        if key.isdecimal() and len(key) < 19
         else None
     )
     if found is None or found.voided or (user is not None and not can_see(user, found)):
@@ -224,7 +224,7 @@ def parse_time_points(value: Any) -> str:
         text = str(item).strip()
         if not text:
             continue
-        if not text.isdigit() or len(text) > 3:
+        if not text.isdecimal() or len(text) > 3:
             raise InvalidInput("time_points", f"{text!r} is not a whole number of months (e.g. 0,3,6,9,12,18)")
         months.append(int(text))
     if not months:

@@ -68,7 +68,7 @@ def find_study(number: str, *, user: User | None = None, field: str = "study") -
     key = str(number).strip()
     rows = ViralClearanceStudy.objects.select_related("product", "site", "process_version", "report")
     found = rows.filter(number=key.upper()).first()
-    if found is None and key.isdigit() and len(key) < 19:
+    if found is None and key.isdecimal() and len(key) < 19:
         found = rows.filter(pk=int(key)).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no viral clearance study {number!r}")

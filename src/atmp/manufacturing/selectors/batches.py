@@ -28,7 +28,7 @@ ENTRY_RELATED = ("parameter", "control", "material__material", "deviation", "lot
 
 def batch_parts(record_id: str) -> list[tuple[str, str]]:
     """Return the records a batch record is made of: its steps and entries, voided ones too (ledger.parts)."""
-    if not record_id.isdigit():
+    if not record_id.isdecimal():
         return []
     steps = BatchStep._base_manager.filter(batch_id=record_id).values_list("pk", flat=True)
     entries = BatchEntry._base_manager.filter(step__batch_id=record_id).values_list("pk", flat=True)
@@ -219,12 +219,12 @@ def _deviations(batch: Batch) -> list[BatchException]:
     by_target: dict[tuple[str, str], list[str]] = {}
     for target_type, target_id, source_id in links.order_by("pk").values_list("target_type", "target_id", "source_id"):
         by_target.setdefault((target_type, target_id), []).append(source_id)
-    wanted = {int(i) for ids in by_target.values() for i in ids if i.isdigit()}
+    wanted = {int(i) for ids in by_target.values() for i in ids if i.isdecimal()}
     deviations = {d.pk: d for d in Deviation._base_manager.filter(pk__in=wanted)} if wanted else {}
     seen: dict[int, tuple[Deviation, str]] = {}
     for target_type, target_id, where in places:
         for source_id in by_target.get((target_type, target_id), []):
-            d = deviations.get(int(source_id)) if source_id.isdigit() else None
+            d = deviations.get(int(source_id)) if source_id.isdecimal() else None
             if d is not None and not d.voided:
                 seen.setdefault(d.pk, (d, where))
     return [

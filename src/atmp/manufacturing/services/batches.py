@@ -146,7 +146,7 @@ def find_batch(value: Any, *, user: User | None = None, field: str = "batch") ->
     text = str(value).strip()
     rows = Batch.objects.select_related("product", "site", "mbr__process_version", "output_lot", "patient")
     found = rows.filter(number=text, voided=False).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal() and len(text) < 19:  # an id fits a bigint
         found = rows.filter(pk=int(text), voided=False).first()
     if found is None or (user is not None and not can_see(user, found)):
         raise InvalidInput(field, f"there is no batch {value!r}")

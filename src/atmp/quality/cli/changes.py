@@ -73,7 +73,7 @@ def find_change(text: str, user: Any) -> Any:
 
     text = text.strip()
     found: Any
-    if text.isdigit():
+    if text.isdecimal():
         found = ChangeControl.objects.filter(pk=int(text)).first()
     elif ":" in text:
         from atmp.workflow import links

@@ -79,7 +79,7 @@ def _document(ref: str) -> Any:
     from atmp.quality.models.documents import Document
 
     found = Document.objects.filter(number=ref.strip()).first()
-    if found is None and ref.strip().isdigit():
+    if found is None and ref.strip().isdecimal():
         found = Document.objects.filter(pk=int(ref)).first()
     if found is None or found.voided:
         raise InvalidInput("document", f"there is no document {ref!r}")

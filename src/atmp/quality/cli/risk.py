@@ -29,7 +29,7 @@ def find_assessment(text: str, user: Any) -> Any:
     from atmp.quality.api.changes import find_assessment as by_number_or_key
 
     text = text.strip()
-    return by_number_or_key(user, f"quality.riskassessment:{text}" if text.isdigit() else text, field="assessment")
+    return by_number_or_key(user, f"quality.riskassessment:{text}" if text.isdecimal() else text, field="assessment")
 
 
 def _text(doc: dict[str, Any]) -> str:

@@ -190,7 +190,7 @@ def add_version(
         labels = [
             int(v)
             for v in DocumentVersion._base_manager.filter(document=document).values_list("label", flat=True)
-            if v.isdigit()
+            if v.isdecimal()
         ]
         draft.label = str(max(labels, default=0) + 1)
         draft.save()

@@ -121,7 +121,7 @@ def check_din(text: str) -> DinCheck:
         validate_din(din)
         _validate_flags(flags, field="din.flags")
         k = iso7064.mod37_2_check_character(din)
-        if flags.isdigit() and int(flags) in TYPE_3_FLAGS:
+        if (flags.isascii() and flags.isdigit()) and int(flags) in TYPE_3_FLAGS:
             ok = int(flags) == 60 + iso7064.mod37_2_checksum(din)
             return DinCheck(din, k, checked=True, valid=ok, given=flags, flags=flags)
         return DinCheck(din, k, checked=False, valid=True, flags=None)
@@ -151,9 +151,9 @@ def flag_meaning(flags: str) -> str:
     """Return what the flag characters mean (ST-001 Table 3)."""
     if flags in FLAG_MEANINGS:
         return FLAG_MEANINGS[flags]
-    if flags.isdigit() and 20 <= int(flags) <= 59:
+    if (flags.isascii() and flags.isdigit()) and 20 <= int(flags) <= 59:
         return "Defined locally (20–59): only the facility that defined it interprets it"
-    if flags.isdigit() and int(flags) in TYPE_3_FLAGS:
+    if (flags.isascii() and flags.isdigit()) and int(flags) in TYPE_3_FLAGS:
         return "ISO/IEC 7064 modulo 37-2 check character on the 13 characters of the DIN (60 + checksum)"
     return "Reserved for future assignment"
 
@@ -273,7 +273,7 @@ def _read_din(content: str, number: str) -> dict[str, Any]:
     validate_din(din, field=f"isbt128.{number}")
     _validate_flags(flags, field=f"isbt128.{number}.flags")
     checksum = iso7064.mod37_2_checksum(din)
-    if flags.isdigit() and int(flags) in TYPE_3_FLAGS and int(flags) != 60 + checksum:
+    if (flags.isascii() and flags.isdigit()) and int(flags) in TYPE_3_FLAGS and int(flags) != 60 + checksum:
         raise IdentifierError(
             f"isbt128.{number}.flags",
             f"type 3 flag characters {flags} do not match {din}: 60 + its MOD 37-2 checksum is {60 + checksum}",

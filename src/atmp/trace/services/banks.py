@@ -34,7 +34,7 @@ MAX_AGE = 10_000
 def _whole(value: Any, field: str, *, least: int = 0) -> int:
     """Return a whole number of at least `least`, or refuse it naming the field."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit():
+    if not text.isdecimal():
         raise InvalidInput(field, f"{value!r} is not a whole number of passages or doublings")
     number = int(text)
     if number < least or number > MAX_AGE:

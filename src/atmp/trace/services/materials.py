@@ -84,7 +84,7 @@ def checked_gtin(value: Any) -> str:
     if not digits:
         return ""
     key = _GTIN_KEYS.get(len(digits))
-    if key is None or not digits.isdigit():
+    if key is None or not digits.isdecimal():
         raise InvalidInput("gtin", f"{digits!r}: a GTIN is 8, 12, 13 or 14 digits with its check digit")
     try:
         checked = gs1.check_key(digits, key=key)
