@@ -76,7 +76,8 @@ def read(text: str, *, viewer: User | None = None, today: dt.date | None = None)
         return plain
     if body.startswith(isbt128.SYMBOLOGY_IDENTIFIERS + _PLAIN_MATRIX) or body[:1] in "=&":
         return _isbt128(body, viewer)
-    if body.startswith(gs1.SYMBOLOGY_IDENTIFIERS) or body.startswith(("(", GS)) or GS in body or (body[:2].isascii() and body[:2].isdigit()):
+    digits_first = body[:2].isascii() and body[:2].isdigit()
+    if body.startswith(gs1.SYMBOLOGY_IDENTIFIERS) or body.startswith(("(", GS)) or GS in body or digits_first:
         return _gs1(body, viewer, today)
     if coi_scheme.COI.match(body) and not coi_scheme.is_valid(body):
         raise ScanRefused("scan.coi", f"{body}: its check character is wrong (ISO/IEC 7064 MOD 37-2): a misread COI")
