@@ -14,6 +14,8 @@ def test_an_analyst_enters_a_result_and_sees_it_evaluated(page, artifacts):
     page.goto("/lab/")
     page.get_by_role("link", name="Samples and results").click()
     page.wait_for_url("**/lab/samples/")
+    # The first batch, certified: the batch that awaits the QP is test_qp_disposition's to decide.
+    page.goto("/lab/samples/?q=AAV9-SMN-2026-0001")
     page.locator("table a[href^='/lab/samples/']").first.click()
     batch = page.get_by_test_id("sample-batch").inner_text()
     site = page.get_by_test_id("sample-site").inner_text()

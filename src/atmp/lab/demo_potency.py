@@ -87,8 +87,8 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
 
 
 def valid_run(people: dict[str, User], batch: Any, n: int = 0) -> Any:
-    """Add, read and review a potency run of the batch (the demo's reference and reagent lots) on the plate
-    of the n-th valid run of RUNS (seeded: a valid plate stays valid)."""
+    """Add, read and review a potency run of the batch (the demo's reference and reagent lots): a plate
+    drawn as the n-th valid run of RUNS (same noise, so valid too) for a slightly different potency."""
     from atmp.demo import PASSWORD
     from atmp.lab.factories import potency_plate
     from atmp.lab.models import Method
@@ -98,6 +98,7 @@ def valid_run(people: dict[str, User], batch: Any, n: int = 0) -> Any:
 
     quentin, rita = people["quentin"], people["rita"]
     seed, rho, slope = [r for r in RUNS if r[2] == 1.0][n % 2]
+    rho *= 1 + 0.01 * (n + 1)  # each batch its own plate: raw data copied between batches is a red flag
     run = potency.add_run(
         actor=quentin, site=batch.site, method=Method.objects.get(code=METHOD), run_date=clock.now().date(),
         reference_lot=Lot.objects.get(number=REFERENCE_LOT), reagent_lots=[REAGENT_LOT], model="four_pl",
