@@ -20,6 +20,7 @@ AWAITING = 1  # then a batch tested but for sterility and awaiting the QP (the b
 def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     """Certify the first tested batch; release two more before sterility is in, then record the late results."""
     from atmp.lab import demo_potency, demo_results
+    from atmp.lab.factories import review_audit_trail
     from atmp.lab.models import Sample
     from atmp.lab.services import disposition
     from atmp.manufacturing.models import Batch
@@ -37,14 +38,14 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
     later = [b for b in reviewed if b.pk not in sampled][: CONDITIONAL + AWAITING]
     first = next((b for b in tested if not _has_oos(b)), None)
     if first is not None:
-        _review_trail(alex, first)
+        review_audit_trail(first, alex, f"batch {first.number} before certification", PASSWORD)
         disposition.certify(
             actor=petra, batch=first, password=PASSWORD, reason="all results in and within specification"
         )
     for n, batch in enumerate(later):
         demo_potency.valid_run(people, batch, n)
         sample = demo_results.test_batch(people, batch, leave_out=STERILITY)
-        _review_trail(alex, batch)
+        review_audit_trail(batch, alex, f"batch {batch.number} before certification", PASSWORD)
         if n >= CONDITIONAL:
             continue  # awaiting the QP's decision: sterility still to come
         expected = (clock.now().date() + dt.timedelta(days=14)).isoformat()
@@ -64,21 +65,6 @@ def _has_oos(batch: Any) -> bool:
     from atmp.lab.models import Result
 
     return Result.objects.filter(sample__batch=batch, conforms=False, voided=False).exists()
-
-
-def _review_trail(reviewer: User, batch: Any) -> None:
-    """Review and sign the batch's audit trail with its parts (the kernel's review, scoped to the batch)."""
-    from atmp.accounts import signing
-    from atmp.demo import PASSWORD
-    from atmp.ledger import reviews, trail
-
-    selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
-    review = reviews.start_review(
-        actor=reviewer, filter=selection, comment=f"batch {batch.number} before certification"
-    )
-    signing.sign(
-        signer=reviewer, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
-    )
 
 
 def summary() -> dict[str, Any]:

@@ -489,6 +489,8 @@ def make_pulled_stabilitypull(*, actor: User, study: Any = None) -> Any:
     from atmp.lab.services.stability import pull_sample
 
     return pull_sample(actor=actor, pull=make_stabilitypull(actor=actor, study=study))
+
+
 # --- QP certification and disposition -----------------------------------------------------------
 
 
@@ -536,16 +538,17 @@ def make_release_specification(*, actor: User, product: Any) -> Any:
     return move(actor=approver(), product=product, phase="i", reason="first patient dosed under this protocol")
 
 
-def review_audit_trail(batch: Any) -> Any:
-    """Review and sign the batch's audit trail with its parts, by a QA Reviewer who took no part in it."""
+def review_audit_trail(batch: Any, reviewer: User | None = None, comment: str = "", password: str = PASSWORD) -> Any:
+    """Review and sign the batch's audit trail with its parts, by a QA person who took no part in it
+    (a new QA Reviewer unless one is given, with their password: the demo passes its own)."""
     from atmp.accounts import signing
     from atmp.ledger import reviews, trail
 
-    reviewer_ = make_user("qa_reviewer", password=PASSWORD)
+    reviewer_ = reviewer or make_user("qa_reviewer", password=PASSWORD)
     selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
-    review = reviews.start_review(actor=reviewer_, filter=selection, comment=f"batch {batch.number}")
+    review = reviews.start_review(actor=reviewer_, filter=selection, comment=comment or f"batch {batch.number}")
     signing.sign(
-        signer=reviewer_, record=review, meaning="audit_trail_reviewed", password=PASSWORD, outcome="no_findings"
+        signer=reviewer_, record=review, meaning="audit_trail_reviewed", password=password, outcome="no_findings"
     )
     return review
 

@@ -193,12 +193,16 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
     Part IV §15.6 and Annex 16 §3: when a result obtained after release is out of specification, the QP
     and the treating site are told at once, with what was given to whom (the trace administrations).
     """
-    batch = result.sample.batch
-    if batch is None:
+    # Every result passes here: one indexed query by the batch's id, the batch itself read only when
+    # it was released before its results.
+    batch_id = result.sample.batch_id
+    if batch_id is None:
         return None
-    disposition = dispositions().filter(batch=batch, voided=False, status="conditional").first()
+    found = dispositions().filter(batch_id=batch_id, voided=False, status="conditional").select_related("batch")
+    disposition = found.first()
     if disposition is None:
         return None
+    batch = disposition.batch  # read with it
     _mark_arrived(ch, disposition, result)
     if result.conforms is not False:
         return None
