@@ -219,7 +219,7 @@ def batch_record_check(batch: Batch) -> Check:
 def audit_trail_check(batch: Batch) -> Check:
     """(e) The batch's audit trail, with its steps and entries, is covered by signed audit-trail reviews."""
     selection = trail.TrailFilter(record_type=batch.record_type(), record_id=str(batch.pk), with_parts=True)
-    unreviewed, count = _unreviewed(selection)
+    count, unreviewed = reviews.review_state(selection)
     if unreviewed:
         return Check(
             "audit_trail",
@@ -228,51 +228,6 @@ def audit_trail_check(batch: Batch) -> Check:
             f"are covered by no signed audit-trail review (from seq {unreviewed[0]})",
         )
     return Check("audit_trail", OK, f"all {count} entries of the batch and its parts reviewed")
-
-
-def _unreviewed(selection: trail.TrailFilter) -> tuple[list[int], int]:
-    """Return the selection's entries no signed review covers (oldest first) and how many it holds.
-
-    The same answer as `reviews.review_state`, read faster: a signed review made with this very selection
-    (the batch with its parts, no other filter) covers the entries of its seq range but its reviewer's
-    own, which is computed here from the entries read once; only the entries left are asked of
-    `reviews.covering` (other reviews: by record, by period). `covering` reads each review's selection
-    again with the seqs as a list, which took over a second on SQLite for a 300-step batch (bench/qp_checks.py).
-    """
-    from atmp.ledger.models import AuditTrailReview
-
-    rows = list(trail.filtered(selection).order_by("seq").values_list("seq", "actor_id"))
-    if not rows:
-        return [], 0
-    signed = Signature.objects.filter(
-        record_type=AuditTrailReview.record_type(), meaning="audit_trail_reviewed"
-    ).values_list("record_id", flat=True)
-    same = AuditTrailReview.objects.filter(
-        pk__in=[int(pk) for pk in signed if str(pk).isdecimal()],
-        voided=False,
-        record_type_filter=selection.record_type,
-        record_id_filter=selection.record_id,
-        with_parts_filter=True,
-        actor_id_filter__isnull=True,
-        action_filter="",
-        since__isnull=True,
-        until__isnull=True,
-        first_seq__lte=rows[-1][0],
-        last_seq__gte=rows[0][0],
-    ).values_list("first_seq", "last_seq", "created_by_id")
-    spans = list(same)
-    left = [
-        seq
-        for seq, actor in rows
-        if not any(
-            first is not None and last is not None and first <= seq <= last and actor != reviewer
-            for first, last, reviewer in spans
-        )
-    ]
-    if left:
-        covered = reviews.covering(left)
-        left = [seq for seq in left if seq not in covered]
-    return left, len(rows)
 
 
 def _consumed(batch: Batch) -> list[Any]:
