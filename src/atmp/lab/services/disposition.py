@@ -210,13 +210,7 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
 
     given = administrations_of(batch)
     attribute = result.attribute
-    message = (
-        f"Batch {batch.number} was released before all results were in; {attribute.name} is {result.reported} "
-        f"{attribute.unit}, against {attribute.criterion}: it does not conform. "
-        f"{len(given)} administration(s) of its product: "
-        + (", ".join(f"{a['lot']} to {a['patient_coi']} at {a['site']} on {a['at'][:10]}" for a in given) or "none")
-        + "."
-    ).replace("  ", " ")
+    message = alert_text(batch, result, given)
     qps = holders_of(Role.QUALIFIED_PERSON, site_id=batch.site_id)
     sites = sorted({a["site_id"] for a in given})
     treating = (
@@ -250,6 +244,24 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
         record=alert,
     )
     return alert
+
+
+def _with_unit(value: str, unit: str) -> str:
+    return f"{value} {unit}" if unit else value
+
+
+def alert_text(batch: Batch, result: Result, given: list[dict[str, Any]]) -> str:
+    """Return the alert's text: the batch, the test, the value as entered with its unit, the verdict, the
+    criterion, then what was administered (the e-mail, the page and the API all show this text)."""
+    attribute = result.attribute
+    entered = _with_unit(result.value_entered, result.unit)
+    criterion = _with_unit(attribute.criterion, attribute.unit)
+    administered = ", ".join(f"{a['lot']} to {a['patient_coi']} at {a['site']} on {a['at'][:10]}" for a in given)
+    return (
+        f"{batch.number}: {attribute.name} gave '{entered}' — does not conform to '{criterion}'. "
+        f"The batch was released before all results were in. "
+        f"{len(given)} administration(s) of its product: {administered or 'none'}."
+    )
 
 
 def _mark_arrived(ch: writer.Change, disposition: BatchDisposition, result: Result) -> None:

@@ -195,13 +195,31 @@ def test_a_late_failing_result_alerts_the_qp_and_the_treating_site_with_the_admi
     alert = LateResultAlert.objects.get(disposition=disposition)
     assert alert.administrations[0]["record"] == given.record_key
     assert alert.administrations[0]["patient_coi"] == batch.patient.coi
-    assert "does not conform" in alert.message and batch.number in alert.message
+    lot, site = batch.output_lot.number, batch.patient.site.code
+    assert alert.message == (
+        f"{batch.number}: Sterility gave 'does not conform' — does not conform to 'No growth'. "
+        "The batch was released before all results were in. 1 administration(s) of its product: "
+        f"{lot} to {batch.patient.coi} at {site} on {given.at.date().isoformat()}."
+    )
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert batch.number in sent.subject
+    assert alert.message in sent.body
     assert nurse.email in sent.to
     assert any(u.email in sent.to for u in holders_of("qualified_person"))
     assert svc.document(batch)["alerts"][0]["record"] == alert.record_key
+
+
+def test_a_late_numeric_result_names_the_value_as_entered_with_its_unit_and_the_criterion(qa_reviewer):
+    disposition = lf.make_conditionally_released(actor=qa_reviewer)
+    batch = disposition.batch
+    titre = live_results(batch.sample)[0]
+    correct_result(actor=batch.qc_analyst, result=titre, value="5.0E11", reason="transcription error")
+    alert = LateResultAlert.objects.get(disposition=disposition)
+    assert alert.message == (
+        f"{batch.number}: Vector genome titre gave '5.0E11 {{vg}}/mL' — does not conform to '>=1.0E12 {{vg}}/mL'. "
+        "The batch was released before all results were in. 0 administration(s) of its product: none."
+    )
 
 
 def test_a_late_passing_result_lets_the_final_certification_proceed(qa_reviewer):
