@@ -68,8 +68,10 @@ def sign_change(
 
     One transaction: the change and its signature land together or not at all. A workflow
     transition that needs a signature passes its status change as `first` (docs/adr/0011).
-    A refusal is audited as a failed signing attempt naming the signer.
+    A refusal is audited as a failed signing attempt naming the signer (and the record, unless `first`
+    was to write it: then it stays unwritten and the entry names it by its text).
     """
+    unsaved = record._state.adding
     try:
         _reauthenticate(signer, password, otp)
         _check_signer(signer, record, meaning)
@@ -78,6 +80,8 @@ def sign_change(
                 first(ch)
             return signatures.apply(ch, record=record, meaning=meaning)
     except LedgerError as exc:
+        if unsaved:
+            record.pk, record._state.adding = None, True  # rolled back with the change
         _audit_refusal(signer, record, meaning, str(exc))
         raise SignatureRefused(str(exc)) from None
 
@@ -147,11 +151,12 @@ def _check_sites(signer: User, record: GmpRecord) -> None:
 
 
 def _audit_refusal(signer: User, record: GmpRecord, meaning: str, why: str) -> None:
+    written = record.pk is not None
     with writer.change(actor=signer, reason=why) as ch:
         ch.event(
             action="sign_failed",
             record_type=record.record_type(),
-            record_id=str(record.pk),
-            record_version=record.version,
-            changes={"meaning": [None, meaning]},
+            record_id=str(record.pk) if written else None,
+            record_version=record.version if written else None,
+            changes={"meaning": [None, meaning]} | ({} if written else {"record": [None, str(record)]}),
         )

@@ -57,8 +57,6 @@ def _selection(options: dict[str, Any]) -> Any:
     from atmp.ledger import selectors, trail
     from atmp.ledger.errors import NotFound
 
-    if options["with_parts"] and not (options["record_type"] and options["record_id"]):
-        fail("--with-parts: give --record-type and --record-id of the record whose parts to include")
     try:
         actor_id = selectors.actor_id_of(options["actor"]) if options["actor"] else None
     except NotFound as exc:
@@ -68,15 +66,20 @@ def _selection(options: dict[str, Any]) -> Any:
         until = trail.parse_time(options["until"], "--until") if options["until"] else None
     except ValueError as exc:
         fail(str(exc))
-    return trail.TrailFilter(
-        record_type=options["record_type"] or None,
-        record_id=options["record_id"] or None,
-        with_parts=options["with_parts"],
-        actor_id=actor_id,
-        action=options["action"] or None,
-        since=since,
-        until=until,
-    )
+    try:
+        return trail.TrailFilter(
+            record_type=options["record_type"] or None,
+            record_id=options["record_id"] or None,
+            with_parts=options["with_parts"],
+            actor_id=actor_id,
+            action=options["action"] or None,
+            since=since,
+            until=until,
+        )
+    except trail.FilterRefused as exc:
+        if exc.field == "with_parts":
+            fail("--with-parts: give --record-type and --record-id of the record whose parts to include")
+        fail(str(exc))
 
 
 def _document(r: Any) -> dict[str, Any]:

@@ -587,10 +587,19 @@ def make_certifiable_batch(
 
 def make_batchdisposition(*, actor: User, batch: Any = None) -> Any:
     """Open the disposition of a batch (new unless given) as atmp does, the first time a QP decides on it."""
-    from atmp.lab.services.disposition import _open
+    from atmp.lab.models import BatchDisposition
+    from atmp.lab.services.disposition import disposition_of, opening_reason
+    from atmp.ledger import writer
     from atmp.manufacturing.factories import make_batch
 
-    return _open(batch or make_batch(actor=actor), "the QP's decision asked for")
+    batch = batch or make_batch(actor=actor)
+    found = disposition_of(batch)
+    if found is not None:
+        return found
+    made = BatchDisposition(batch=batch)
+    with writer.change(actor=None, reason=opening_reason(batch, "the QP's decision asked for")) as ch:
+        ch.save(made)
+    return made
 
 
 def make_certifiable_disposition(*, actor: User) -> Any:

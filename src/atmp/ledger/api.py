@@ -339,18 +339,25 @@ def sign_record(
 
 
 def _selection(q: TrailQuery | TrailReviewIn) -> trail.TrailFilter:
-    """Return the trail filter a query or a review names; with_parts needs the record it applies to."""
-    if q.with_parts and not (q.record_type and q.record_id):
-        raise BadRequest("with_parts", "give the record_type and record_id of the record whose parts to include")
-    return trail.TrailFilter(
-        record_type=q.record_type or None,
-        record_id=q.record_id or None,
-        with_parts=q.with_parts,
-        actor_id=selectors.actor_id_of(q.actor) if q.actor else None,
-        action=q.action or None,
-        since=_time(q.since, "since"),
-        until=_time(q.until, "until"),
-    )
+    """Return the trail filter a query or a review names, or refuse it naming the field (trail.TrailFilter's rules)."""
+    actor_id = selectors.actor_id_of(q.actor) if q.actor else None
+    since, until = _time(q.since, "since"), _time(q.until, "until")
+    try:
+        return trail.TrailFilter(
+            record_type=q.record_type or None,
+            record_id=q.record_id or None,
+            with_parts=q.with_parts,
+            actor_id=actor_id,
+            action=q.action or None,
+            since=since,
+            until=until,
+        )
+    except trail.FilterRefused as exc:
+        raise BadRequest(exc.field, _FILTER_WORDS.get(exc.field, str(exc))) from None
+
+
+# The API's words for trail.TrailFilter's refusals (its fields as the API names them).
+_FILTER_WORDS = {"with_parts": "give the record_type and record_id of the record whose parts to include"}
 
 
 def _time(value: str | None, name: str) -> Any:

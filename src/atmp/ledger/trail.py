@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from atmp.ledger import parts
+from atmp.ledger.errors import LedgerError
 from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import rfc3339
 
@@ -22,9 +23,20 @@ PAGE = 50
 MAX_PAGE = 500
 
 
+class FilterRefused(LedgerError):
+    """A selection of the trail that says no clear set of entries; `field` names the filter's field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
 @dataclass(frozen=True)
 class TrailFilter:
-    """What a reviewer filters the trail by; every field optional."""
+    """What a reviewer filters the trail by; every field optional, but `with_parts` needs the record.
+
+    The rule is kept here, once: the page, the API and the command line each say it in their own words.
+    """
 
     record_type: str | None = None
     record_id: str | None = None
@@ -35,6 +47,11 @@ class TrailFilter:
     # With record_type and record_id: the record's parts too (atmp.ledger.parts), e.g. a batch's
     # steps and entries, so that one review covers the whole batch record.
     with_parts: bool = False
+
+    def __post_init__(self) -> None:
+        # Without its record, "with its parts" would silently widen to every record of the other filters.
+        if self.with_parts and not (self.record_type and self.record_id):
+            raise FilterRefused("with_parts", "name the record (record type and id) whose parts to include")
 
 
 @dataclass
@@ -70,7 +87,7 @@ WITHOUT_SIGN_INS = "-sign-ins"
 def filtered(f: TrailFilter, *, scope: Q | None = None) -> QuerySet[AuditEntry]:
     """Return the entries the filter selects, within `scope` (what the reader may see; None: everything)."""
     qs = AuditEntry.objects.all() if scope is None else AuditEntry.objects.filter(scope)
-    if f.with_parts and f.record_type and f.record_id:
+    if f.with_parts and f.record_type and f.record_id:  # __post_init__ refused with_parts without them
         wanted = Q(pk__in=[])
         for part_type, ids in parts.of(f.record_type, f.record_id).items():
             wanted |= Q(record_type=part_type, record_id__in=ids)

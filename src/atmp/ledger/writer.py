@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - Windows: SQLite's busy timeout alone
 from django.db import connection, transaction
 
 from atmp.ledger import clock, merkle
-from atmp.ledger.actors import Actor, ActsInLedger, actor_of
+from atmp.ledger.actors import SYSTEM, Actor, ActsInLedger, actor_of
 from atmp.ledger.canonical import dumps, dumps_text, entry_bytes, sha256_hex
 from atmp.ledger.errors import LedgerBypass, NothingChanged, ReasonRequired, RecordVoided, StaleRecord
 from atmp.ledger.models import AuditEntry
@@ -210,6 +210,20 @@ class Change:
             snapshot_hash=snapshot_hash,
             checkpoint=checkpoint,
         )
+
+    @contextmanager
+    def by_atmp(self, reason: str) -> Iterator[Change]:
+        """Write what the block saves as atmp itself (the system actor), with its own reason, in this change.
+
+        A record atmp opens for a person's signed decision (a batch's disposition, ADR 0028) is written
+        in that decision's transaction, so a refused signature leaves neither; nobody authors it.
+        """
+        actor, why = self.actor, self.reason
+        self.actor, self.reason = SYSTEM, reason.strip()
+        try:
+            yield self
+        finally:
+            self.actor, self.reason = actor, why
 
     def hold(self) -> None:
         """Take the ledger's append lock now: every other writer waits until this change ends.

@@ -193,13 +193,19 @@ class TrailFilterForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and until <= since:
             self.add_error("until", "must be after 'From'")
-        if data.get("with_parts") and not (data.get("record_type") and data.get("record_id")):
-            self.add_error("with_parts", "give the record type and id of the record whose parts to include")
+        try:
+            self._filter(data)
+        except trail.FilterRefused as exc:
+            words = {"with_parts": "give the record type and id of the record whose parts to include"}
+            self.add_error(exc.field if exc.field in self.fields else None, words.get(exc.field, str(exc)))
         return data
 
     def trail_filter(self) -> trail.TrailFilter:
         """Return the selection as the ledger's TrailFilter (call after is_valid())."""
-        d = self.cleaned_data
+        return self._filter(self.cleaned_data)
+
+    @staticmethod
+    def _filter(d: dict[str, Any]) -> trail.TrailFilter:
         user = d.get("user")
         return trail.TrailFilter(
             record_type=d.get("record_type", "").strip() or None,

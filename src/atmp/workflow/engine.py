@@ -155,10 +155,13 @@ def transition(
     password: str | None = None,
     otp: str | None = None,
     version: int | None = None,
+    opening: str | None = None,
 ) -> WorkflowRecord:
     """Take the named transition as one audited change, signed when it needs a signature.
 
     version: the version the actor saw; a record that moved on since is refused (StaleRecord).
+    opening: for a record not yet written, the reason atmp opens it with, in the same change (a refusal
+    leaves it unwritten).
     """
     if not isinstance(record, WorkflowRecord):
         raise InvalidInput("record", f"{record.record_type()} records have no workflow")
@@ -173,7 +176,15 @@ def transition(
         label = MEANINGS.get(step.meaning, step.meaning)
         raise InvalidInput("password", f"'{step.label}' is signed '{label}': give your password to sign")
 
+    unsaved = record._state.adding
+    if unsaved and opening is None:
+        raise InvalidInput("record", f"{record.record_type()}: a record not yet written is opened with a reason")
+    kept = (record.status, record.last_transition, record.finished_at, record.version)
+
     def move(ch: writer.Change) -> None:
+        if unsaved:
+            with ch.by_atmp(opening or ""):
+                ch.save(record)
         record.status = step.target
         record.last_transition = step.name
         if record.workflow.is_final(step.target):
@@ -201,7 +212,11 @@ def transition(
             with writer.change(actor=actor, reason=reason) as ch:
                 move(ch)
     except BaseException:
-        record.refresh_from_db()  # the change rolled back: forget the status set in memory
+        if unsaved:  # the change rolled back: the record was never written
+            record.pk, record._state.adding = None, True
+            record.status, record.last_transition, record.finished_at, record.version = kept
+        else:
+            record.refresh_from_db()  # the change rolled back: forget the status set in memory
         raise
     return record
 

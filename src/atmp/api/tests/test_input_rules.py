@@ -3,8 +3,14 @@ that is not JSON, unknown URLs and wrong methods, and names that could spoof a p
 
 from __future__ import annotations
 
+import re
+import typing
+from typing import Any
+
 import pytest
 from django.test import Client
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
 
 from atmp.accounts.models import Site, User
 from atmp.api.main import api
@@ -34,6 +40,81 @@ def _body_models() -> list[tuple[str, type]]:
                     for field in model.model_fields.values():
                         found.append((f"{operation.methods} {router_prefix}{path}", field.annotation))
     return found
+
+
+def _models_in(annotation: Any, seen: set[type]) -> list[type[BaseModel]]:
+    """Return the body schema and every schema nested in it (a list of steps, an object of options)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return []
+        seen.add(annotation)
+        nested = [m for f in annotation.model_fields.values() for m in _models_in(f.annotation, seen)]
+        return [annotation, *nested]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg, seen)]
+
+
+def _is_boolean(annotation: Any) -> bool:
+    return annotation is bool or any(_is_boolean(a) for a in typing.get_args(annotation))
+
+
+def _boolean_fields() -> list[tuple[str, type[BaseModel], str, bool]]:
+    """Return every boolean field of a JSON body: where, its schema, its name, and whether the body holds it."""
+    found, seen = [], set()  # type: ignore[var-annotated]
+    for router in api._get_bound_routers():  # nested routers too (api._routers lists the top ones)
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for model in operation.signature.models:
+                    if getattr(model, "__ninja_param_source__", None) != "body":
+                        continue
+                    for body in model.model_fields.values():
+                        for schema in _models_in(body.annotation, seen):
+                            where = f"{operation.methods[0]} {path}"
+                            found += [
+                                (where, schema, name, schema is body.annotation)
+                                for name, field in schema.model_fields.items()
+                                if _is_boolean(field.annotation)
+                            ]
+    return found
+
+
+BOOLEANS = _boolean_fields()
+
+
+def test_the_walk_finds_the_booleans_of_every_module():
+    modules = {schema.__module__.split(".")[1] for _, schema, _, _ in BOOLEANS}
+    assert {"ledger", "lab", "manufacturing", "quality", "trace"} <= modules, modules
+
+
+@pytest.mark.parametrize(
+    ("where", "schema", "name", "top"), BOOLEANS, ids=[f"{s.__name__}.{n}" for _, s, n, _ in BOOLEANS]
+)
+def test_every_boolean_of_a_json_body_takes_json_true_or_false_only(where, schema, name, top):
+    # A GMP API does not guess: "yes", 1 or "true" is refused naming the field, never read as true.
+    for lax in ("yes", 1, "true", 0, "off"):
+        with pytest.raises(PydanticError) as refused:
+            schema.model_validate({name: lax})
+        assert any(e["loc"][:1] == (name,) for e in refused.value.errors()), (where, lax, refused.value.errors())
+    for strict in (True, False):
+        try:
+            schema.model_validate({name: strict})
+        except PydanticError as exc:
+            assert not [e for e in exc.errors() if e["loc"][:1] == (name,)], (where, strict, exc.errors())
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [(w, n) for w, _, n, top in BOOLEANS if top],
+    ids=[f"{s.__name__}.{n}" for _, s, n, top in BOOLEANS if top],
+)
+def test_the_api_answers_a_non_json_boolean_with_400_naming_the_field(as_inspector, where, name):
+    method, path = where.split(" ", 1)
+    url = re.sub(r"{[^}]+}", "1", path)
+    send = getattr(as_inspector, method.lower())
+    refused = send(url, {name: "yes"})
+    assert refused.status_code == 400, (where, refused.content)
+    assert name in [e["field"] for e in refused.json()["errors"]]
+    taken = send(url, {name: True})
+    assert taken.status_code != 400 or name not in [e["field"] for e in taken.json().get("errors") or []]
 
 
 def test_every_json_body_schema_refuses_unknown_fields():

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -52,7 +52,7 @@ class PotencyCriteriaIn(BodyIn):
 
     reference_low: Limit = None
     reference_high: Limit = None
-    require_linearity: bool = True
+    require_linearity: StrictBool = True
     max_ci_ratio: Limit = None
     slope_ratio_low: Limit = None
     slope_ratio_high: Limit = None

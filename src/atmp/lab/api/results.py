@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -78,7 +78,7 @@ class LabResultIn(BodyIn):
     attribute: Annotated[str, bounded(200)]
     value: Annotated[str, bounded(100)] = Field(description="As read, e.g. 2.1E13, <0.5, conforms.")
     unit: Annotated[str, bounded(20)] | None = None
-    convert: bool = False
+    convert: StrictBool = False
     instrument: Annotated[str, bounded(40)] | None = Field(None, description="The instrument's equipment code.")
     tested_on: Annotated[str, bounded(10)] | None = Field(None, description="YYYY-MM-DD (today if omitted).")
     note: Annotated[str, bounded(2000)] = ""
@@ -89,7 +89,7 @@ class LabCorrectionIn(BodyIn):
     value: Annotated[str, bounded(100)]
     reason: Annotated[str, bounded(500)]
     unit: Annotated[str, bounded(20)] | None = None
-    convert: bool = False
+    convert: StrictBool = False
     instrument: Annotated[str, bounded(40)] | None = None
     tested_on: Annotated[str, bounded(10)] | None = None
     note: Annotated[str, bounded(2000)] = ""

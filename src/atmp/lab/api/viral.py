@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -54,20 +54,20 @@ class StepIn(BodyIn):
     mechanism: Annotated[str, bounded(30)] = Field(description=", ".join(Mechanism.values))
     virus: Annotated[str, bounded(100)] = Field(description="The model virus, e.g. MuLV.")
     virus_family: Annotated[str, bounded(100)] = Field(description="e.g. Retroviridae.")
-    enveloped: bool
+    enveloped: StrictBool
     virus_size_nm: Annotated[str, bounded(40)] = Field("", description="e.g. 80-110.")
     run: Annotated[int, Field(ge=1, le=99)] = 1
     titre_unit: Annotated[str, bounded(20)] = Field(description=", ".join(TitreUnit.values))
     load_log10_titre: Log10
     load_volume_ml: Volume
-    output_detected: bool = Field(True, description="false: no virus detected (the LRV is reported '≥').")
+    output_detected: StrictBool = Field(True, description="false: no virus detected (the LRV is reported '≥').")
     output_log10_titre: Log10 | None = Field(None, description="When virus was detected.")
     output_volume_ml: Volume
     detection_limit_log10: Log10 | None = Field(None, description="No virus detected: the assay's limit.")
     sampled_volume_ml: Volume | None = Field(
         None, description="No virus detected: the volume sampled; the Poisson limit at 95 % is computed."
     )
-    counted: bool = Field(True, description="Counted toward the claim (LRV above 1 log10).")
+    counted: StrictBool = Field(True, description="Counted toward the claim (LRV above 1 log10).")
     count_reason: Annotated[str, bounded(4000)] = Field(
         "", description="Required when excluded, or when a second step of a counted mechanism is counted."
     )

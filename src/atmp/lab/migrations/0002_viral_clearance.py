@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("lab", "0001_initial"),
         ("accounts", "0007_coi_coordinator_role"),

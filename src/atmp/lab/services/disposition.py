@@ -2,8 +2,9 @@
 failing result raises (issue 15 item 8; EU GMP Part IV §15; the principles of Annex 16; ADR 0028).
 
 Every decision is refused, nothing written, with every failing check named (atmp.lab.services.certification).
-The disposition record is opened by atmp itself (the system actor) the first time a QP decides, in a change
-of its own, so that no person authors it and the QP's signature on it stays independent (ADR 0005, 0028).
+The disposition record is opened by atmp itself (the system actor) the first time a QP decides, inside the
+QP's signed change, so that no person authors it and the QP's signature on it stays independent (ADR 0005,
+0028), and a refused signature leaves no disposition behind.
 """
 
 from __future__ import annotations
@@ -46,23 +47,23 @@ def _check_qp(actor: User, batch: Batch) -> None:
         raise RuleViolation(why)
 
 
-def _open(batch: Batch, reason: str) -> BatchDisposition:
-    """Return the batch's disposition, opened by atmp itself when there is none (its own change)."""
-    found = disposition_of(batch)
-    if found is not None:
-        return found
-    made = BatchDisposition(batch=batch)
-    with writer.change(actor=None, reason=f"disposition of batch {batch.number} opened: {reason}"[:500]) as ch:
-        ch.save(made)
-    return made
+def _to_open(batch: Batch) -> BatchDisposition:
+    """Return the batch's disposition, or a new one not yet written (the decision's change opens it)."""
+    return disposition_of(batch) or BatchDisposition(batch=batch, status=BatchDisposition.workflow.initial)
+
+
+def opening_reason(batch: Batch, reason: str) -> str:
+    """Return the reason atmp opens the batch's disposition with (the entry of its first version)."""
+    return f"disposition of batch {batch.number} opened: {reason}"[:500]
 
 
 def _decide(actor: User, batch: Batch, name: str, *, reason: str, password: str, otp: str | None) -> BatchDisposition:
     why = edits.text(reason, "reason", required=True, limit=2000)
     if not password:
         raise InvalidInput("password", "the disposition is signed: give your password to sign")
-    disposition = _open(batch, why)
-    engine.transition(actor, disposition, name, reason=why, password=password, otp=otp)
+    disposition = _to_open(batch)
+    opening = opening_reason(batch, why)
+    engine.transition(actor, disposition, name, reason=why, password=password, otp=otp, opening=opening)
     return disposition
 
 
@@ -136,13 +137,16 @@ def release_conditionally(
     if refused:
         raise RuleViolation(refused)
     tests = plan(batch, expected)
-    disposition = _open(batch, reason or "conditional release")
+    disposition = _to_open(batch)
     disposition._plan = tests  # type: ignore[attr-defined]  # frozen into `pending` by the transition
     try:
         why = edits.text(reason or f"batch {batch.number} released before all results are in", "reason", limit=2000)
         if not password:
             raise InvalidInput("password", "the disposition is signed: give your password to sign")
-        engine.transition(actor, disposition, "release_conditionally", reason=why, password=password, otp=otp)
+        opening = opening_reason(batch, reason or "conditional release")
+        engine.transition(
+            actor, disposition, "release_conditionally", reason=why, password=password, otp=otp, opening=opening
+        )
     finally:
         del disposition._plan  # type: ignore[attr-defined]
     return disposition
@@ -210,13 +214,7 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
 
     given = administrations_of(batch)
     attribute = result.attribute
-    message = (
-        f"Batch {batch.number} was released before all results were in; {attribute.name} is {result.reported} "
-        f"{attribute.unit}, against {attribute.criterion}: it does not conform. "
-        f"{len(given)} administration(s) of its product: "
-        + (", ".join(f"{a['lot']} to {a['patient_coi']} at {a['site']} on {a['at'][:10]}" for a in given) or "none")
-        + "."
-    ).replace("  ", " ")
+    message = alert_text(batch, result, given)
     qps = holders_of(Role.QUALIFIED_PERSON, site_id=batch.site_id)
     sites = sorted({a["site_id"] for a in given})
     treating = (
@@ -250,6 +248,24 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
         record=alert,
     )
     return alert
+
+
+def _with_unit(value: str, unit: str) -> str:
+    return f"{value} {unit}" if unit else value
+
+
+def alert_text(batch: Batch, result: Result, given: list[dict[str, Any]]) -> str:
+    """Return the alert's text: the batch, the test, the value as entered with its unit, the verdict, the
+    criterion, then what was administered (the e-mail, the page and the API all show this text)."""
+    attribute = result.attribute
+    entered = _with_unit(result.value_entered, result.unit)
+    criterion = _with_unit(attribute.criterion, attribute.unit)
+    administered = ", ".join(f"{a['lot']} to {a['patient_coi']} at {a['site']} on {a['at'][:10]}" for a in given)
+    return (
+        f"{batch.number}: {attribute.name} gave '{entered}' — does not conform to '{criterion}'. "
+        f"The batch was released before all results were in. "
+        f"{len(given)} administration(s) of its product: {administered or 'none'}."
+    )
 
 
 def _mark_arrived(ch: writer.Change, disposition: BatchDisposition, result: Result) -> None:

@@ -195,13 +195,31 @@ def test_a_late_failing_result_alerts_the_qp_and_the_treating_site_with_the_admi
     alert = LateResultAlert.objects.get(disposition=disposition)
     assert alert.administrations[0]["record"] == given.record_key
     assert alert.administrations[0]["patient_coi"] == batch.patient.coi
-    assert "does not conform" in alert.message and batch.number in alert.message
+    lot, site = batch.output_lot.number, batch.patient.site.code
+    assert alert.message == (
+        f"{batch.number}: Sterility gave 'does not conform' — does not conform to 'No growth'. "
+        "The batch was released before all results were in. 1 administration(s) of its product: "
+        f"{lot} to {batch.patient.coi} at {site} on {given.at.date().isoformat()}."
+    )
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert batch.number in sent.subject
+    assert alert.message in sent.body
     assert nurse.email in sent.to
     assert any(u.email in sent.to for u in holders_of("qualified_person"))
     assert svc.document(batch)["alerts"][0]["record"] == alert.record_key
+
+
+def test_a_late_numeric_result_names_the_value_as_entered_with_its_unit_and_the_criterion(qa_reviewer):
+    disposition = lf.make_conditionally_released(actor=qa_reviewer)
+    batch = disposition.batch
+    titre = live_results(batch.sample)[0]
+    correct_result(actor=batch.qc_analyst, result=titre, value="5.0E11", reason="transcription error")
+    alert = LateResultAlert.objects.get(disposition=disposition)
+    assert alert.message == (
+        f"{batch.number}: Vector genome titre gave '5.0E11 {{vg}}/mL' — does not conform to '>=1.0E12 {{vg}}/mL'. "
+        "The batch was released before all results were in. 0 administration(s) of its product: none."
+    )
 
 
 def test_a_late_passing_result_lets_the_final_certification_proceed(qa_reviewer):
@@ -216,6 +234,49 @@ def test_a_late_passing_result_lets_the_final_certification_proceed(qa_reviewer)
     made = svc.certify(actor=qp, batch=batch, password=PASSWORD, reason="sterility in: no growth")
     assert made.pk == disposition.pk and made.status == "certified"
     assert made.pending  # the conditional release's list stays in the record
+
+
+def _decide(name, batch, qp, password):
+    if name == "certify":
+        return svc.certify(actor=qp, batch=batch, password=password, reason="release")
+    if name == "release_conditionally":
+        expected = {"2": _in_days(14)}
+        return svc.release_conditionally(actor=qp, batch=batch, expected=expected, password=password, reason="urgent")
+    return svc.reject(actor=qp, batch=batch, password=password, reason="potency out of trend")
+
+
+@pytest.mark.parametrize("name", ["certify", "release_conditionally", "reject"])
+def test_a_refused_signature_leaves_no_disposition_written(qa_reviewer, petra, name):
+    sterility = None if name == "release_conditionally" else "conforms"
+    batch = lf.make_certifiable_batch(actor=qa_reviewer, sterility=sterility)
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with pytest.raises(SignatureRefused, match="password is wrong"):
+        _decide(name, batch, petra, "not the password")
+    assert not svc.dispositions().filter(batch=batch).exists()
+    # Only the refusal is audited: the failed re-authentication and the refused signing attempt.
+    written = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
+    assert [(e.action, e.actor_id) for e in written] == [("sign_auth_failed", petra.pk), ("sign_failed", petra.pk)]
+    assert written[1].record_type == "lab.batchdisposition" and written[1].record_id is None
+    assert batch.number in written[1].changes
+    made = _decide(name, batch, petra, PASSWORD)  # the same decision, signed, opens it then
+    created = AuditEntry.objects.get(record_type=made.record_type(), record_id=str(made.pk), action="create")
+    signed = AuditEntry.objects.get(record_type=made.record_type(), record_id=str(made.pk), action="sign")
+    assert created.actor_id is None and signed.actor_id == petra.pk
+
+
+def test_a_signature_refused_inside_the_change_rolls_the_opening_back(batch, petra, monkeypatch):
+    from atmp.ledger import signatures
+
+    def refuse(ch, *, record, meaning):
+        raise SignatureRefused("refused as the signature was applied")
+
+    monkeypatch.setattr(signatures, "apply", refuse)
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with pytest.raises(SignatureRefused, match="as the signature was applied"):
+        svc.certify(actor=petra, batch=batch, password=PASSWORD, reason="release")
+    assert not svc.dispositions().filter(batch=batch).exists()
+    written = AuditEntry.objects.filter(seq__gt=before)
+    assert [(e.action, e.record_id) for e in written] == [("sign_failed", None)]
 
 
 def test_a_qp_rejects_a_batch_and_the_decision_is_final(batch, petra):

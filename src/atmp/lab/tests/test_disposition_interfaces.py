@@ -151,3 +151,16 @@ def test_a_reader_sees_the_checklist_without_the_forms(pending_batch, inspector)
     page = _browser(inspector).get(f"/lab/batches/{pending_batch.number}/disposition/")
     assert page.status_code == 200 and 'data-testid="check-results"' in page.content.decode()
     assert 'data-testid="form-certify"' not in page.content.decode()
+
+
+def test_the_api_and_the_page_show_a_late_result_alert_s_text_as_written(qa_reviewer):
+    from django.utils.html import escape
+
+    alert = lf.make_lateresultalert(actor=qa_reviewer)
+    number = alert.disposition.batch.number
+    assert alert.message.startswith(f"{number}: Sterility gave 'does not conform' — does not conform to 'No growth'. ")
+    qp = lf.qp()
+    shown = ApiClient(token_for(qp)).get(f"/lab/batches/{number}/disposition").json()
+    assert [a["message"] for a in shown["alerts"]] == [alert.message]
+    page = _browser(qp).get(f"/lab/batches/{number}/disposition/").content.decode()
+    assert escape(alert.message) in page

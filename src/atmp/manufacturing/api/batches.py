@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
@@ -74,8 +74,8 @@ class BatchValueIn(BodyIn):
     position: Position
     value: Value
     unit: Unit = None
-    convert: bool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
-    acknowledged: bool = Field(False, description="The operator acknowledges a warning (outside NOR).")
+    convert: StrictBool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
+    acknowledged: StrictBool = Field(False, description="The operator acknowledges a warning (outside NOR).")
     observed_at: dt.datetime | None = Field(None, description="When it was observed (default: now).")
     note: Note = ""
     reason: Reason = ""
@@ -88,8 +88,8 @@ class BatchCaptureIn(BodyIn):
     equipment: Annotated[str, bounded(40)] = Field(description="Code of equipment the step uses, with an endpoint.")
     node: Annotated[str, bounded(300)] = Field(description="The node id, e.g. ns=2;s=Bioreactor.Temperature.")
     unit: Unit = Field(None, description="The node's unit when it reports none (must match when it does).")
-    convert: bool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
-    acknowledged: bool = Field(False, description="The operator acknowledges a warning (outside NOR).")
+    convert: StrictBool = Field(False, description="Convert a value in another unit of the dimension, explicitly.")
+    acknowledged: StrictBool = Field(False, description="The operator acknowledges a warning (outside NOR).")
     note: Note = ""
     reason: Reason = ""
 
@@ -112,8 +112,8 @@ class BatchCorrectionIn(BodyIn):
     value: Value
     reason: Reason
     unit: Unit = None
-    convert: bool = False
-    acknowledged: bool = False
+    convert: StrictBool = False
+    acknowledged: StrictBool = False
     note: Note = ""
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -51,7 +51,7 @@ class EquipmentIn(BodyIn):
     location: Annotated[str, bounded(200)] = ""
     calibration_interval_days: Interval | None = Field(None, description="Empty: not calibrated.")
     maintenance_interval_days: Interval | None = Field(None, description="Empty: no preventive maintenance.")
-    cleaning_required: bool = True
+    cleaning_required: StrictBool = True
     clean_hold_hours: HoldHours | None = Field(None, description="Validated clean hold time; empty: no expiry.")
     opcua_endpoint: Annotated[str, bounded(200)] = Field("", description="Its OPC UA server, opc.tcp://host:port.")
     reason: Reason = ""
@@ -65,7 +65,7 @@ class RegimesIn(BodyIn):
     equipment_class: Annotated[str, bounded(40)] | None = None
     calibration_interval_days: Interval | None = None
     maintenance_interval_days: Interval | None = None
-    cleaning_required: bool | None = None
+    cleaning_required: StrictBool | None = None
     clean_hold_hours: HoldHours | None = None
     opcua_endpoint: Annotated[str, bounded(200)] | None = None
     reason: Reason
@@ -90,7 +90,7 @@ class CleaningIn(BodyIn):
 
     at: dt.datetime | None = None
     note: Note = Field("", description="Agents and method, e.g. 70 % IPA then sporicide.")
-    changeover: bool = Field(False, description="A changeover cleaning between products or GMO classes.")
+    changeover: StrictBool = Field(False, description="A changeover cleaning between products or GMO classes.")
     reason: Reason = ""
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -63,7 +63,7 @@ class MbrMaterialIn(BodyIn):
     quantity: Annotated[str, bounded(40)] | int | float
     unit: Annotated[str, bounded(20)] = Field(description="A UCUM code of the lot units (trace), e.g. mL.")
     tolerance_percent: Limit = 0
-    verification: bool = False
+    verification: StrictBool = False
 
 
 class MbrStepIn(BodyIn):
@@ -75,8 +75,8 @@ class MbrStepIn(BodyIn):
     sops: Annotated[list[Annotated[str, bounded(40)]], Field(max_length=Rows)] = []
     room_grade: Annotated[str, bounded(1)] | None = Field(None, description="A, B, C, D or null.")
     equipment_classes: Annotated[list[Annotated[str, bounded(40)]], Field(max_length=Rows)] = []
-    parallel_with_previous: bool = False
-    verification: bool = False
+    parallel_with_previous: StrictBool = False
+    verification: StrictBool = False
     parameters: Annotated[list[MbrParameterIn], Field(max_length=Rows)] = []
     controls: Annotated[list[MbrControlIn], Field(max_length=Rows)] = []
     materials: Annotated[list[MbrMaterialIn], Field(max_length=Rows)] = []

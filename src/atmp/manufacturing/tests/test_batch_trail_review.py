@@ -114,3 +114,34 @@ def test_the_batch_page_tells_a_reviewer_how_much_of_its_trail_is_reviewed(execu
 def test_an_operator_sees_no_review_line(executed, client, operator):
     client.force_login(operator)
     assert 'data-testid="trail-review"' not in client.get(f"/manufacturing/batches/{executed.pk}/").content.decode()
+
+
+# --- the rule "with parts names its record", once in the service --------------------------------------
+
+
+@pytest.mark.parametrize("named", [{}, {"record_type": "manufacturing.batch"}, {"record_id": "1"}])
+def test_a_selection_with_parts_but_no_record_is_refused_by_the_service_naming_the_field(named):
+    with pytest.raises(trail.FilterRefused) as refused:
+        trail.TrailFilter(with_parts=True, **named)
+    assert refused.value.field == "with_parts" and "record" in str(refused.value)
+
+
+def test_every_entry_point_keeps_its_words_for_with_parts_without_a_record(qa_approver, client):
+    from atmp.web.forms import TrailFilterForm
+
+    api = ApiClient(token_for(qa_approver))
+    for answer in (
+        api.post("/ledger/reviews", {"with_parts": True, "comment": "trail"}),
+        api.get("/ledger/entries", with_parts="true"),
+    ):
+        assert answer.status_code == 400 and answer.json()["field"] == "with_parts"
+        assert "give the record_type and record_id of the record whose parts to include" in answer.json()["detail"]
+    bad = CliRunner().invoke(main, ["ledger", "review", "pending", "--with-parts", "--json"])
+    assert bad.exit_code == 2
+    assert "--with-parts: give --record-type and --record-id of the record whose parts to include" in bad.stderr
+    form = TrailFilterForm({"with_parts": "on", "record_type": "", "record_id": ""})
+    assert not form.is_valid()
+    assert form.errors["with_parts"] == ["give the record type and id of the record whose parts to include"]
+    client.force_login(qa_approver)
+    page = client.get("/audit/", {"with_parts": "on"})
+    assert "give the record type and id of the record whose parts to include" in page.content.decode()

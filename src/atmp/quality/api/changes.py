@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
@@ -101,8 +102,8 @@ class ChangeFields(BodyIn):
     regulatory_classification: Annotated[str, bounded(32)] | None = None
     classification_rationale: Annotated[str, bounded(10000)] | None = None
     regulatory_approval_ref: Annotated[str, bounded(200)] | None = None
-    comparability_required: bool | None = None
-    affects_certified_product: bool | None = None
+    comparability_required: StrictBool | None = None
+    affects_certified_product: StrictBool | None = None
 
 
 class ChangeIn(ChangeFields):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.accounts.errors import InvalidInput
@@ -48,7 +48,7 @@ class ComplaintIn(BodyIn):
     source: Annotated[str, bounded(20)]
     description: Text
     reporter_reference: Ref = ""
-    possible_adverse_reaction: bool = False
+    possible_adverse_reaction: StrictBool = False
     concerns: Annotated[list[Key], Field(max_length=100)] = []
     reason: Reason = ""
 
@@ -61,7 +61,7 @@ class ComplaintPatch(BodyIn):
     title: Short | None = None
     description: Text | None = None
     reporter_reference: Ref | None = None
-    possible_adverse_reaction: bool | None = None
+    possible_adverse_reaction: StrictBool | None = None
     pv_reference: Ref | None = None
     investigation: Text | None = None
     conclusion: Text | None = None
@@ -178,7 +178,7 @@ class RecallIn(BodyIn):
     recall_reason: Text
     classification: Annotated[str, bounded(16)]
     decision_date: dt.date | None = None
-    mock: bool = False
+    mock: StrictBool = False
     reason: Reason = ""
 
 

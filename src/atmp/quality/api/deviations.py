@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -165,7 +165,7 @@ class DeviationPatch(BodyIn):
     area: Title | None = None
     immediate_actions: Text | None = None
     impact_assessment: Text | None = None
-    patient_impact: bool | None = None
+    patient_impact: StrictBool | None = None
     root_cause: Text | None = None
     root_cause_method: Annotated[str, bounded(16)] | None = None
     root_cause_categories: list[Annotated[str, bounded(20)]] | None = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -37,7 +37,7 @@ class CellBankIn(BodyIn):
     age_at_banking: Age
     age_limit: Annotated[int, Field(ge=1, le=svc.MAX_AGE)]
     limit_basis: Annotated[str, bounded(2000)]
-    vector_production: bool = False
+    vector_production: StrictBool = False
     parent: Annotated[str, bounded(60)] | None = Field(None, description="The parent bank's lot number.")
     parent_vials: QuantityIn = "1"
     at: dt.datetime | None = None

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
+from pydantic import StrictBool
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -40,7 +41,7 @@ class IdentityIn(BodyIn):
     birth_date: BirthDate
     hospital_number: HospitalNumber
     reason: Reason = ""
-    not_a_duplicate: bool = False
+    not_a_duplicate: StrictBool = False
 
 
 class IdentityPatch(BodyIn):

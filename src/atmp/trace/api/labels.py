@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -88,7 +88,7 @@ class LabelSetupIn(BodyIn):
 
     sizes: Annotated[list[Annotated[str, bounded(20)]], Field(min_length=1, max_length=svc.MAX_SIZES)]
     default_size: Annotated[str, bounded(20)] | None = None
-    isbt128: bool = False
+    isbt128: StrictBool = False
     reason: Reason = ""
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import StrictBool
 
 from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
@@ -39,7 +40,7 @@ class PersonIn(BodyIn):
     name: Name | None = None
     birth_date: BirthDate | None = None
     hospital_number: HospitalNumber | None = None
-    not_a_duplicate: bool = False
+    not_a_duplicate: StrictBool = False
 
 
 class PersonOut(Schema):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
@@ -92,7 +92,7 @@ class TraceRecallIn(BodyIn):
     reason: Annotated[str, bounded(2000)] = Field(
         description="Why the product is recalled (the defect and its risk): the recall's reason and the ledger's."
     )
-    mock: bool = Field(
+    mock: StrictBool = Field(
         False,
         description="A mock recall, exercising the procedure: scope and recipients filled, the lots left as they are.",
     )
