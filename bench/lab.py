@@ -189,7 +189,8 @@ def record_figures(batch: Any, analyst: Any, samples: int) -> dict[str, Any]:
             begin = time.perf_counter_ns()
             fn()
             out.append(time.perf_counter_ns() - begin)
-    return {"record": summary_ms(ours), "audited_write": summary_ms(base)}
+    return {"record": summary_ms(ours), "audited_write": summary_ms(base),
+            "record_queries": queries_of(service), "audited_queries": queries_of(audited)}  # fmt: skip
 
 
 def page_getter(client: Any, url: str) -> Callable[[], Any]:
@@ -312,7 +313,8 @@ def table(results: list[dict[str, Any]]) -> str:
         met = "✓" if ratio <= TARGET_RATIO else "✗"
         lines.append(
             f"| {r['backend']} | (a) record_result: one titre, checked and evaluated | {ours['p50']:.2f} / "
-            f"{ours['p95']:.2f} | {ours['mean']:.2f} | | an audited write of the same Result row | "
+            f"{ours['p95']:.2f} | {ours['mean']:.2f} | {r.get('record_queries', '')} "
+            f"| an audited write of the same Result row ({r.get('audited_queries', '?')} queries) | "
             f"{base['p50']:.2f} / {base['p95']:.2f} (mean {base['mean']:.2f}) | {ratio:.2f}× "
             f"| ≤ {TARGET_RATIO:.0f}× {met} |"
         )

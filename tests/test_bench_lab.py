@@ -41,11 +41,12 @@ def test_the_lab_benchmark_runs_tiny():
     before = Result.objects.count()
     figures = bench.record_figures(built["batch"], built["analyst"], 2)
     assert figures["record"]["n"] == figures["audited_write"]["n"] == 2
-    assert Result.objects.count() == before + 2 * 3  # one untimed and two timed of each
+    assert Result.objects.count() == before + 2 * 4  # one untimed, two timed and one counted of each
+    assert figures["record_queries"] > figures["audited_queries"] > 0
 
     cell = {"p50": 1.0, "p95": 2.0, "mean": 1.5}
     row = {"backend": "x", "years": 2, "batches": 10, "results": 80, "history_kib": 9, "history_queries": 15,
-           "plain_queries": 9, "first_year_queries": 15, "record": cell, "audited_write": cell,
-           "history": cell, "history_cold": cell, "plain": cell}  # fmt: skip
+           "plain_queries": 9, "first_year_queries": 15, "record": cell, "audited_write": cell, "history": cell,
+           "history_cold": cell, "plain": cell, "record_queries": 14, "audited_queries": 7}  # fmt: skip
     text = bench.table([row])
-    assert "| x | (a) record_result" in text and "1.00×" in text and "✓" in text
+    assert "| x | (a) record_result" in text and "1.00×" in text and "✓" in text and "(7 queries)" in text
