@@ -15,7 +15,7 @@ help:
 	@echo "make demo   install (runtime dependencies only), migrate var/atmp.sqlite3, load the demo, serve http://127.0.0.1:8000"
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
-	@echo "make bench  run the benchmarks in bench/ (ledger, statistics, uploads, PDF printing, workflow, QMS reads, trace import, EM import, batch execution) with their baselines"
+	@echo "make bench  run the benchmarks in bench/ (ledger, statistics, uploads, PDF printing, workflow, QMS reads, trace import, EM import, batch execution, QC lab results and specification history) with their baselines"
 	@echo "make soak   the long runs: 1,000 kill -9 per database, the API fuzzed with 50 examples per operation and role (not part of make test)"
 
 $(RUNTIME_STAMP): pyproject.toml
@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/trace_import.py
 	$(BIN)/python bench/environment.py
 	$(BIN)/python bench/ebr.py
+	$(BIN)/python bench/lab.py
 
 soak: $(STAMP)
 	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -s -m slow

@@ -11,13 +11,13 @@ where the newest criterion is a range, one-sided on the limited side where it is
 from __future__ import annotations
 
 import base64
+import functools
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from atmp.lab import criteria
-from atmp.lab.models import Result, Specification
-from atmp.lab.selectors.coa import live
+from atmp.lab.models import Phase, Result, Specification
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Product
 
@@ -29,13 +29,14 @@ MIN_POINTS = 3  # below three values a tolerance interval's k is too wide to say
 def history_data(product: Product) -> list[dict[str, Any]]:
     """Return per attribute name the product's results (live, reviewed or not) beside each phase's criterion.
 
-    Three queries whatever the number of batches: the results with their sample and batch, the
-    reviewers' signatures, and the batches' pinned specifications.
+    Two queries whatever the number of batches: the results with their sample, batch, attribute and
+    specification, and the reviewers' signatures. Read as plain values, not model instances: a product's
+    ten years are a thousand results, and building five model objects for each took most of the time.
     """
     rows = list(
         Result.objects.filter(specification__product=product, voided=False, sample__voided=False)
-        .select_related("attribute", "sample__batch", "specification")
-        .only(
+        .order_by("tested_on", "pk")
+        .values_list(
             "pk",
             "number",
             "reported",
@@ -45,42 +46,37 @@ def history_data(product: Product) -> list[dict[str, Any]]:
             "supersedes_id",
             "attribute__name",
             "attribute__unit",
-            "attribute__kind",
             "sample__number",
             "sample__batch__number",
             "specification__phase",
             "specification__number",
         )
-        .order_by("tested_on", "pk")
     )
-    standing = live(rows)
+    replaced = {r[6] for r in rows if r[6]}
+    standing = [r for r in rows if r[0] not in replaced]  # what atmp.lab.selectors.coa.live keeps
     reviewed = {int(s) for s in Signature.objects.filter(
-        record_type=Result.record_type(), record_id__in=[str(r.pk) for r in standing], meaning="reviewed"
+        record_type=Result.record_type(), record_id__in=[str(r[0]) for r in standing], meaning="reviewed"
     ).values_list("record_id", flat=True)} if standing else set()  # fmt: skip
-    by_name: dict[str, list[Result]] = defaultdict(list)
-    for r in standing:
-        by_name[r.attribute.name].append(r)
-    out = []
-    for name, results in by_name.items():
-        points = []
-        for r in results:
-            value = _number(r.amount or r.number)
-            points.append(
-                {
-                    "batch": r.sample.batch.number if r.sample.batch else "",
-                    "sample": r.sample.number,
-                    "result": r.pk,
-                    "reported": r.reported,
-                    "value": value,
-                    "conforms": r.conforms,
-                    "reviewed": r.pk in reviewed,
-                    "phase": r.specification.get_phase_display(),
-                    "version": r.specification.number,
-                    "tested_on": r.tested_on.isoformat(),
-                }
-            )
-        out.append({"name": name, "unit": results[0].attribute.unit, "points": points})
-    return out
+    labels = dict(Phase.choices)
+    by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    units: dict[str, str] = {}
+    for pk, number, reported, amount, conforms, tested_on, _, name, unit, sample, batch, phase, version in standing:
+        units.setdefault(name, unit)
+        by_name[name].append(
+            {
+                "batch": batch or "",
+                "sample": sample,
+                "result": pk,
+                "reported": reported,
+                "value": _number(amount or number),
+                "conforms": conforms,
+                "reviewed": pk in reviewed,
+                "phase": labels.get(phase, phase),
+                "version": version,
+                "tested_on": tested_on.isoformat(),
+            }
+        )
+    return [{"name": name, "unit": units[name], "points": points} for name, points in by_name.items()]
 
 
 def _number(text: str) -> float | None:
@@ -131,29 +127,46 @@ def tolerance(values: list[float], criterion: str) -> dict[str, Any] | None:
 
 def chart(row: dict[str, Any], limits: list[tuple[str, str]]) -> str | None:
     """Return a data: URL of the attribute's values in test order by phase, with the criteria and interval (SVG)."""
-    from atmp.stats import plotting
-
-    points = [p for p in row["points"] if p["value"] is not None]
+    points = tuple((p["phase"], p["value"]) for p in row["points"] if p["value"] is not None)
     if not points:
         return None
-    phases = list(dict.fromkeys(p["phase"] for p in points))
+    interval = row.get("interval") or {}
+    bounds = (interval.get("lower"), interval.get("upper"))
+    return _drawn(row["name"], row["unit"], points, tuple(limits), bounds)
+
+
+# A chart is a pure function of what it draws (atmp.stats.plotting gives the same bytes for the same input),
+# and matplotlib takes ~0.1 s a chart: the page would take a second for a product's eight attributes on
+# every GET (docs/performance.md, bench/lab.py). Keyed on every value drawn, a cached chart is never stale;
+# a new result redraws only its own attribute's chart. 64 charts of ~60 KiB at most per process.
+@functools.lru_cache(maxsize=64)
+def _drawn(
+    name: str,
+    unit: str,
+    points: tuple[tuple[str, float], ...],
+    limits: tuple[tuple[str, str], ...],
+    bounds: tuple[float | None, float | None],
+) -> str:
+    from atmp.stats import plotting
+
+    phases = list(dict.fromkeys(phase for phase, _ in points))
     with plotting.figure(width=7.0, height=3.4) as fig:
         ax = fig.add_subplot()
         for i, phase in enumerate(phases):
-            mine = [(n, p) for n, p in enumerate(points) if p["phase"] == phase]
-            ax.scatter([n for n, _ in mine], [p["value"] for _, p in mine], s=12, color=plotting.colour(i), label=phase)
-        for j, (label, text) in enumerate(limits):
+            mine = [(n, v) for n, (p, v) in enumerate(points) if p == phase]
+            ax.scatter([n for n, _ in mine], [v for _, v in mine], s=12, color=plotting.colour(i), label=phase)
+        for j, (_label, text) in enumerate(limits):
             for limit in _limits(text):
                 if limit is not None:
                     ax.axhline(limit, color=plotting.colour(j), linestyle=":", linewidth=1)
-            del label
-        interval = row.get("interval") or {}
-        for bound in (interval.get("lower"), interval.get("upper")):
+        for bound in bounds:
             if bound is not None:
                 ax.axhline(bound, color="black", linestyle="--", linewidth=1)
         ax.set_xlabel("result, in test order")
-        ax.set_ylabel(f"{row['name']} ({row['unit']})" if row["unit"] else row["name"])
-        ax.legend(fontsize="small")
+        ax.set_ylabel(f"{name} ({unit})" if unit else name)
+        # Beside the axes, not placed "best": finding the emptiest corner among a thousand points took a
+        # fifth of the drawing, and outside it never hides a point.
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         svg = plotting.svg(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
