@@ -56,13 +56,13 @@ def _schedule_text(d: dict[str, Any]) -> str:
 
 
 def _study(key: str, user: Any) -> Any:
-    from atmp.lab.services.stability import find_study
+    from atmp.lab.services.stability.records import find_study
 
     return find_study(key, user=user)
 
 
 def _pull(key: str, user: Any) -> Any:
-    from atmp.lab.services.stability import find_pull
+    from atmp.lab.services.stability.records import find_pull
 
     return find_pull(key, user=user)
 
@@ -102,7 +102,7 @@ def add(site: str, product_code: str, specification: str, title: str, reason: st
     from atmp.accounts import services as accounts
     from atmp.lab.api.stability import study_document
     from atmp.lab.services.specifications import find_specification
-    from atmp.lab.services.stability import add_study
+    from atmp.lab.services.stability.protocol import add_study
     from atmp.manufacturing.services.products import find_product
 
     made = add_study(
@@ -128,7 +128,7 @@ def condition(study: str, condition: str, kind: str, time_points: str, reason: s
     """Add a storage condition and its time points to a protocol draft."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import add_condition
+    from atmp.lab.services.stability.protocol import add_condition
 
     user = actor(auth)
     record = _study(study, user)
@@ -147,7 +147,7 @@ def attribute(study: str, attribute: str, limit: str, reason: str, **auth: Any) 
     """Add an attribute tested at every pull to a protocol draft."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import add_attribute
+    from atmp.lab.services.stability.protocol import add_attribute
 
     user = actor(auth)
     record = _study(study, user)
@@ -193,7 +193,7 @@ def place(study: str, batch: str, placed_on: str | None, reason: str, **auth: An
     """Place a batch on an approved or running study: one pull per condition and time point is scheduled."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import place as do
+    from atmp.lab.services.stability.protocol import place as do
     from atmp.manufacturing.services.batches import find_batch
 
     user = actor(auth)
@@ -214,7 +214,7 @@ def pull(pull: str, quantity: str, unit: str, location: str, reason: str, **auth
     """Pull a scheduled time point (by the pull's id): its stability sample is registered and received."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import pull_sample
+    from atmp.lab.services.stability.pulls import pull_sample
 
     user = actor(auth)
     done = pull_sample(
@@ -232,7 +232,7 @@ def miss(pull: str, reason: str, **auth: Any) -> None:
     """Record a scheduled pull as missed, with the reason."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import miss as do
+    from atmp.lab.services.stability.pulls import miss as do
 
     user = actor(auth)
     emit(
@@ -259,7 +259,7 @@ def result(
     """Enter a result of a pulled sample (evaluated, reviewed and investigated as every lab result)."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import record
+    from atmp.lab.services.stability.pulls import record
 
     user = actor(auth)
     row = _pull(pull, user)
@@ -317,7 +317,7 @@ def schedule(study: str, username: str, as_json: bool) -> None:
 def estimate(study: str, username: str, as_json: bool) -> None:
     """Print the shelf-life estimate per condition and attribute (atmp.stats.shelf_life, ICH Q1E)."""
     setup_django()
-    from atmp.lab.services.stability import estimate_of
+    from atmp.lab.services.stability.estimate import estimate_of
 
     found, frozen = estimate_of(_study(study, reader(username)))
     emit({**found, "frozen": frozen}, as_json=as_json, text=lambda d: "\n".join(_estimate_text(d, frozen)))
