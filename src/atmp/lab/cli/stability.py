@@ -31,7 +31,10 @@ def _estimate_text(estimate: dict[str, Any], frozen: bool) -> list[str]:
 
 
 def _study_text(d: dict[str, Any]) -> str:
-    lines = [f"{d['number']} {d['title']} ({d['status']}): {d['product']} at {d['site']}, {d['specification']}"]
+    lines = [
+        f"{d['number']} {d['title']} ({d['status']}): {d['product']} at {d['site']}, {d['specification']}; "
+        f"pull window ± {d['window_days']} days"
+    ]
     for c in d["conditions"]:
         lines.append(f"condition {c['label']} ({c['kind']}): months {', '.join(map(str, c['time_points']))}")
     for a in d["attributes"]:
@@ -45,6 +48,8 @@ def _study_text(d: dict[str, Any]) -> str:
 def _schedule_text(d: dict[str, Any]) -> str:
     rows = [
         f"{p['id']:>6}  {p['due_on']}  {p['batch']}  {p['condition']}  {p['months']:>3} m  {p['state']}"
+        + (" out of window" if p["out_of_window"] else "")
+        + (f" ({p['deviation']})" if p["deviation"] else "")
         + (
             f"  {p['sample']}: " + "; ".join(f"{r['attribute']} {r['reported']}" for r in p["results"])
             if p["sample"]
@@ -53,6 +58,13 @@ def _schedule_text(d: dict[str, Any]) -> str:
         for p in d["pulls"]
     ]
     return "\n".join(rows) or "no pulls: place a batch on the study"
+
+
+def _pull_text(d: dict[str, Any]) -> str:
+    flag = " OUT OF WINDOW" if d["out_of_window"] else ""
+    sample = f", {d['sample']}" if d["sample"] else ""
+    deviation = f"; deviation {d['deviation']}" if d["deviation"] else ""
+    return f"pull {d['id']}: {d['state']}{sample} (window {d['window'][0]} to {d['window'][1]}){flag}{deviation}"
 
 
 def _study(key: str, user: Any) -> Any:
@@ -93,10 +105,13 @@ def stability() -> None:
 @click.option("--product", "product_code", required=True, help="The product's code.")
 @click.option("--specification", required=True, help="The approved specification's id.")
 @click.option("--title", required=True)
+@click.option("--window-days", default=None, help="Days either side of each pull's due date allowed (default 7).")
 @REASON
 @write
 @handled
-def add(site: str, product_code: str, specification: str, title: str, reason: str, **auth: Any) -> None:
+def add(
+    site: str, product_code: str, specification: str, title: str, window_days: str | None, reason: str, **auth: Any
+) -> None:
     """Open a stability study (a protocol draft, numbered STAB-YYYY-NNNN)."""
     setup_django()
     from atmp.accounts import services as accounts
@@ -111,6 +126,7 @@ def add(site: str, product_code: str, specification: str, title: str, reason: st
         product=find_product(product_code),
         specification=find_specification(specification),
         title=title,
+        window_days=window_days,
         reason=reason,
     )
     emit(study_document(made), as_json=auth["as_json"], text=_study_text)
@@ -207,20 +223,27 @@ def place(study: str, batch: str, placed_on: str | None, reason: str, **auth: An
 @click.option("--quantity", default="1")
 @click.option("--unit", default="mL")
 @click.option("--location", default="QC stability store")
+@click.option("--taken-at", default=None, help="ISO 8601 moment (now if omitted).")
 @REASON
 @write
 @handled
-def pull(pull: str, quantity: str, unit: str, location: str, reason: str, **auth: Any) -> None:
-    """Pull a scheduled time point (by the pull's id): its stability sample is registered and received."""
+def pull(pull: str, quantity: str, unit: str, location: str, taken_at: str | None, reason: str, **auth: Any) -> None:
+    """Pull a scheduled time point (by the pull's id): its sample is registered; out of window, a deviation."""
     setup_django()
     from atmp.lab.api.stability import pull_document
     from atmp.lab.services.stability.pulls import pull_sample
 
     user = actor(auth)
     done = pull_sample(
-        actor=user, pull=_pull(pull, user), quantity=quantity, unit=unit, location=location, reason=reason
+        actor=user,
+        pull=_pull(pull, user),
+        quantity=quantity,
+        unit=unit,
+        location=location,
+        taken_at=taken_at,
+        reason=reason,
     )
-    emit(pull_document(done), as_json=auth["as_json"], text=lambda d: f"pull {d['id']}: {d['state']}, {d['sample']}")
+    emit(pull_document(done), as_json=auth["as_json"], text=_pull_text)
 
 
 @stability.command("miss")
@@ -229,7 +252,7 @@ def pull(pull: str, quantity: str, unit: str, location: str, reason: str, **auth
 @write
 @handled
 def miss(pull: str, reason: str, **auth: Any) -> None:
-    """Record a scheduled pull as missed, with the reason."""
+    """Record a scheduled pull as missed, with the reason: a deviation concerning it is opened."""
     setup_django()
     from atmp.lab.api.stability import pull_document
     from atmp.lab.services.stability.pulls import miss as do
@@ -238,7 +261,7 @@ def miss(pull: str, reason: str, **auth: Any) -> None:
     emit(
         pull_document(do(actor=user, pull=_pull(pull, user), reason=reason)),
         as_json=auth["as_json"],
-        text=lambda d: f"pull {d['id']}: {d['state']}",
+        text=_pull_text,
     )
 
 

@@ -38,12 +38,15 @@ from atmp.lab.services.stability.estimate import (
     sign_report,
 )
 from atmp.lab.services.stability.protocol import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
     add_attribute,
     add_condition,
     add_study,
     approve,
     limits_of,
     parse_time_points,
+    parse_window_days,
     place,
     protocol_hash,
     protocol_refusal,
@@ -64,9 +67,11 @@ from atmp.lab.services.stability.records import (
 
 __all__ = [
     "ALPHA",
+    "DEFAULT_WINDOW_DAYS",
     "DUE_SOON_DAYS",
     "EXTRAPOLATION",
     "MAX_MONTHS",
+    "MAX_WINDOW_DAYS",
     "METHOD",
     "POOL_ALPHA",
     "RULE",
@@ -89,6 +94,7 @@ __all__ = [
     "miss",
     "number",
     "parse_time_points",
+    "parse_window_days",
     "place",
     "placements",
     "protocol_hash",

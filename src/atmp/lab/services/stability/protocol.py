@@ -40,6 +40,10 @@ from atmp.workflow import engine
 # --- protocol -----------------------------------------------------------------------------------
 
 
+DEFAULT_WINDOW_DAYS = 7  # the protocol's own allowance, common practice; ICH sets none (docs/lab.md "Pull window")
+MAX_WINDOW_DAYS = 30  # a bound against typing errors: protocols allow days to two weeks
+
+
 def protocol_hash(study: StabilityStudy, extra: list[Any] | None = None) -> str:
     """Return the SHA-256 of the protocol's rows (conditions, attributes), stored on the study."""
     rows = [*conditions(study), *attributes(study), *(extra or [])]
@@ -73,6 +77,7 @@ def add_study(
     product: Product,
     specification: Specification,
     title: str,
+    window_days: Any = DEFAULT_WINDOW_DAYS,
     reason: str = "",
 ) -> StabilityStudy:
     """Open a stability study (STAB-YYYY-NNNN) of a product at a site, against an approved specification."""
@@ -86,6 +91,7 @@ def add_study(
             "specification", f"name an approved specification of {product.code} (the attributes are drawn from it)"
         )
     text = edits.text(title, "title", limit=200, required=True)
+    window = parse_window_days(window_days)
     with writer.change(actor=actor, reason=reason or f"stability study of {product.code}") as ch:
         study = StabilityStudy(
             number=next_number(ch, StabilityStudy, "STAB", clock.now().year),
@@ -93,9 +99,22 @@ def add_study(
             product=product,
             specification=specification,
             title=text,
+            window_days=window,
         )
         ch.save(study)
     return study
+
+
+def parse_window_days(value: Any) -> int:
+    """Return the pull window (whole days either side of a due date), or refuse naming `window_days`."""
+    text = str(DEFAULT_WINDOW_DAYS if value is None or value == "" else value).strip()
+    if not text.isdecimal() or int(text) > MAX_WINDOW_DAYS:
+        raise InvalidInput(
+            "window_days",
+            f"{text!r} is not a whole number of days from 0 to {MAX_WINDOW_DAYS} (the protocol's window either "
+            "side of each pull's due date)",
+        )
+    return int(text)
 
 
 def parse_time_points(value: Any) -> str:

@@ -15,11 +15,34 @@ from atmp.lab.models import (
     StabilityPull,
 )
 from atmp.lab.services.stability.records import attributes, check_write
-from atmp.ledger import writer
+from atmp.ledger import clock, writer
 from atmp.ledger.errors import Conflict, RuleViolation
+from atmp.quality.models.deviations import Deviation
 from atmp.quality.services import edits
+from atmp.quality.services.deviations import open_deviation
 
 DUE_SOON_DAYS = 14  # My work lists a pull this many days before it is due
+
+
+def _pull_deviation(actor: User, pull: StabilityPull, what: str, at: dt.datetime, reason: str) -> Deviation:
+    """Open the deviation concerning a pull taken out of its window or missed (in the caller's change)."""
+    study = pull.study
+    first, last = pull.window()
+    return open_deviation(
+        actor=actor,
+        site=study.site,
+        title=f"Stability pull {what}: {study.number}, {pull}"[:200],
+        description=(
+            f"{study.number} ({study.title}), pull {pull.pk}: {pull}, due {pull.due_on.isoformat()}, "
+            f"protocol window {first.isoformat()} to {last.isoformat()} (± {study.window_days} days): {what}. "
+            "Recorded by atmp as it was entered."
+        ),
+        occurred_at=at,
+        area="QC stability store",
+        immediate_actions="Opened by atmp with the pull; QA assesses the impact on the study's data and shelf life.",
+        source=pull,
+        reason=reason,
+    )
 
 
 def _running(pull: StabilityPull, what: str) -> None:
@@ -56,6 +79,14 @@ def pull_sample(
             results.receive(actor=actor, sample=sample, location=location, reason=ch.reason)
             pull.sample = sample
             pull.state = PullState.PULLED
+            first, last = pull.window()
+            day = sample.taken_at.date()
+            if not first <= day <= last:
+                pull.out_of_window = True
+                when = "early" if day < first else "late"
+                pull.deviation = _pull_deviation(
+                    actor, pull, f"taken out of window ({when}, on {day.isoformat()})", sample.taken_at, ch.reason
+                )
             ch.save(pull)
     except BaseException:
         pull.refresh_from_db()
@@ -64,7 +95,7 @@ def pull_sample(
 
 
 def miss(*, actor: User, pull: StabilityPull, reason: str) -> StabilityPull:
-    """Record a scheduled pull as missed, with the reason (a deviation follows under the site's procedure)."""
+    """Record a scheduled pull as missed, with the reason; a deviation concerning it is opened in the same change."""
     why = edits.text(reason, "reason", required=True, limit=500)
     check_write(actor, pull.study)
     if pull.state != PullState.SCHEDULED:
@@ -73,6 +104,7 @@ def miss(*, actor: User, pull: StabilityPull, reason: str) -> StabilityPull:
     pull.note = why
     try:
         with writer.change(actor=actor, reason=why) as ch:
+            pull.deviation = _pull_deviation(actor, pull, f"missed ({why})"[:120], clock.now(), why)
             ch.save(pull)
     except BaseException:
         pull.refresh_from_db()
@@ -119,7 +151,7 @@ def record(*, actor: User, pull: StabilityPull, attribute: Any, value: Any, reas
 
 
 def pull_work(user: User, on: dt.date) -> list[Any]:
-    """Return the pulls due within DUE_SOON_DAYS or overdue at a QC analyst's sites, as My work items."""
+    """Return the pulls due within DUE_SOON_DAYS at a QC analyst's sites, as My work items: overdue past the window."""
     from atmp.accounts.visibility import visible_records
     from atmp.workflow.work import WorkItem
 
@@ -130,7 +162,8 @@ def pull_work(user: User, on: dt.date) -> list[Any]:
     ).select_related("study", "placement__batch", "condition")
     items = []
     for pull in visible_records(user, rows).order_by("due_on", "pk")[:500]:
-        overdue = pull.due_on < on
+        last = pull.window()[1]
+        overdue = last < on
         items.append(
             WorkItem(
                 kind="stability pull",
@@ -140,7 +173,10 @@ def pull_work(user: User, on: dt.date) -> list[Any]:
                 due=pull.due_on,
                 overdue=overdue,
                 owner=None,
-                detail=f"stability pull {'overdue' if overdue else 'due'} (pull {pull.pk})",
+                detail=(
+                    f"stability pull {'overdue' if overdue else 'due'} (pull {pull.pk}; "
+                    f"window until {last.isoformat()})"
+                ),
             )
         )
     return items

@@ -55,7 +55,7 @@ def find_pull(value: Any, *, user: User | None = None, field: str = "pull") -> S
     """Return the pull of the id the user may see, or refuse naming the field."""
     key = str(value or "").strip()
     found = (
-        StabilityPull.objects.select_related("study__site", "placement__batch", "condition", "sample")
+        StabilityPull.objects.select_related("study__site", "placement__batch", "condition", "sample", "deviation")
         .filter(pk=int(key))
         .first()
         if key.isdecimal() and len(key) < 19
@@ -85,7 +85,7 @@ def pulls(study: StabilityStudy) -> list[StabilityPull]:
     """Return the study's pulls, by due date."""
     return list(
         study.pulls.filter(voided=False)
-        .select_related("placement__batch", "condition", "sample")
+        .select_related("placement__batch", "condition", "sample", "deviation")
         .order_by("due_on", "condition__position", "placement_id", "pk")
     )
 
