@@ -17,6 +17,7 @@ from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.lists import add_list_operation
+from atmp.api.lookup import visible_or_404
 from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded
 from atmp.lab.models.stability import ConditionKind, StabilityPull, StabilityStudy, StorageCondition
 from atmp.lab.selectors.stability import STABILITY_STUDIES
@@ -219,10 +220,8 @@ def study_document(study: StabilityStudy) -> dict[str, Any]:
 
 def study_of(request: HttpRequest, study_id: int) -> StabilityStudy:
     """Return the live study the caller may see, or 404."""
-    found = StabilityStudy.objects.select_related("product", "site", "specification").filter(pk=study_id).first()
-    if found is None or found.voided or not accounts.can_see(user_of(request), found):
-        raise NotFound(f"there is no stability study {study_id}")
-    return found
+    rows = StabilityStudy.objects.select_related("product", "site", "specification")
+    return visible_or_404(request, rows, study_id, "stability study")
 
 
 def pull_of(request: HttpRequest, study_id: int, pull_id: int) -> StabilityPull:

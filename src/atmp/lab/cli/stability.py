@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from atmp.cli.base import as_option, handled, json_option, otp_option, setup_django, user_and_password
-from atmp.cli.base import your_password_file_option as PASSWORD_FILE
+from atmp.cli.base import as_option, handled, json_option, setup_django
 from atmp.cli.output import emit
 from atmp.lab.cli import lab
+from atmp.lab.cli.studies import list_command, signed_command
 from atmp.trace.cli.common import REASON, actor, reader, write
 
 CONDITIONS = "minus65 (-65 °C or colder), minus20, 5c (5 °C ± 3 °C), 25c60rh, 30c65rh, 40c75rh"
@@ -171,31 +170,16 @@ def attribute(study: str, attribute: str, limit: str, reason: str, **auth: Any) 
     emit(study_document(record), as_json=auth["as_json"], text=_study_text)
 
 
-def _signed(command: str, help_text: str) -> Any:
-    @stability.command(command, help=help_text)
-    @click.argument("study")
-    @as_option
-    @click.option("--reason", required=True, help="Why (recorded in the ledger).")
-    @otp_option
-    @PASSWORD_FILE
-    @json_option
-    @handled
-    def run(study: str, username: str, reason: str, otp: str | None, password_file: Path | None, as_json: bool) -> None:
-        setup_django()
-        from atmp.lab.api.stability import study_document
-        from atmp.lab.services import stability as svc
-
-        user, password = user_and_password(username, password_file)
-        record = _study(study, user)
-        do = svc.approve if command == "approve" else svc.sign_report
-        do(actor=user, study=record, password=password, otp=otp, reason=reason)
-        emit(study_document(record), as_json=as_json, text=_study_text)
-
-    return run
-
-
-approve = _signed("approve", "Approve the protocol with your signature 'approved' (QA; not its author).")
-sign = _signed("sign", "Sign the study report 'approved' (QA); the shelf-life estimate is frozen into it.")
+approve = signed_command(
+    stability, "approve", "Approve the protocol with your signature 'approved' (QA; not its author).",
+    find="atmp.lab.services.stability.records:find_study", service="atmp.lab.services.stability.protocol:approve",
+    document="atmp.lab.api.stability:study_document", text=_study_text,
+)  # fmt: skip
+sign = signed_command(
+    stability, "sign", "Sign the study report 'approved' (QA); the shelf-life estimate is frozen into it.",
+    find="atmp.lab.services.stability.records:find_study", service="atmp.lab.services.stability.estimate:sign_report",
+    document="atmp.lab.api.stability:study_document", text=_study_text,
+)  # fmt: skip
 
 
 @stability.command("place")
@@ -346,23 +330,9 @@ def estimate(study: str, username: str, as_json: bool) -> None:
     emit({**found, "frozen": frozen}, as_json=as_json, text=lambda d: "\n".join(_estimate_text(d, frozen)))
 
 
-@stability.command("list")
-@as_option
-@click.option("--status", default=None, help="Only studies in this state (draft, approved, running, reported, …).")
-@click.option("--limit", type=click.IntRange(1, 500), default=500)
-@json_option
-@handled
-def list_studies(username: str, status: str | None, limit: int, as_json: bool) -> None:
-    """List the stability studies of your sites, newest first."""
-    setup_django()
-    from atmp.lab.selectors.stability import STABILITY_STUDIES
-    from atmp.lists import api_page
-
-    raw = {"limit": str(limit), **({"status": status} if status else {})}
-    page = api_page(STABILITY_STUDIES, reader(username), raw)
-
-    def text(d: dict[str, Any]) -> str:
-        rows = [f"{i['number']}  {i['product']}  {i['site']}  {i['status']}  {i['title']}" for i in d["items"]]
-        return "\n".join(rows) or "none"
-
-    emit(page, as_json=as_json, text=text)
+list_studies = list_command(
+    stability,
+    selector="atmp.lab.selectors.stability:STABILITY_STUDIES",
+    help_text="List the stability studies of your sites, newest first.",
+    states="draft, approved, running, reported",
+)
