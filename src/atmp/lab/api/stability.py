@@ -117,6 +117,7 @@ class StabilityStudyOut(Schema):
     estimate: dict[str, Any]
     estimate_frozen: bool
     estimate_hash: str
+    significant_change: dict[str, Any]
 
 
 class StabilityPullOut(Schema):
@@ -167,6 +168,7 @@ def pull_document(pull: StabilityPull, results: list[Any] | None = None) -> dict
 def study_document(study: StabilityStudy) -> dict[str, Any]:
     """Return the study: protocol, batches, pull schedule with results, and the estimate (frozen once signed)."""
     from atmp.lab.models import Result
+    from atmp.lab.services.stability.significant import significant_change
 
     estimate, frozen = svc.estimate_of(study)
     rows = svc.pulls(study)
@@ -215,6 +217,7 @@ def study_document(study: StabilityStudy) -> dict[str, Any]:
         "estimate": estimate,
         "estimate_frozen": frozen,
         "estimate_hash": study.estimate_hash,
+        "significant_change": significant_change(study),
     }
 
 

@@ -285,3 +285,30 @@ def test_my_work_shows_a_pull_overdue_only_past_its_window(qa_reviewer, analyst)
         item = next(i for i in work_for(analyst) if i.kind == "stability pull" and study.number in i.title)
         assert item.overdue is (ago > 7), ago
         assert f"window until {(today - dt.timedelta(days=ago - 7)).isoformat()}" in item.detail
+
+
+def test_significant_change_at_accelerated_flags_intermediate_testing(qa_reviewer, analyst):
+    from django.test import Client
+
+    study = factories.make_stabilitystudy(actor=qa_reviewer)
+    factories.make_stabilitycondition(actor=qa_reviewer, study=study, condition="25c60rh", time_points="0,3,6,9,12")
+    factories.make_stabilitycondition(
+        actor=qa_reviewer, study=study, condition="40c75rh", kind="accelerated", time_points="0,3,6"
+    )
+    factories.make_stabilityattribute(actor=qa_reviewer, study=study)
+    study.refresh_from_db()
+    svc.approve(actor=factories.approver(), study=study, password=PASSWORD, reason="protocol approved")
+    factories.make_stabilitybatch(actor=qa_reviewer, study=study, placed_on="2025-01-10")
+    svc.start(actor=qa_reviewer, study=study, reason="placed")
+    assert svc.significant_change(study)["found"] == []
+    for pull in [p for p in svc.pulls(study) if p.months in (0, 3)]:
+        svc.pull_sample(actor=analyst, pull=pull, taken_at=_moment(pull.due_on))
+        accelerated = pull.condition.condition == "40c75rh" and pull.months == 3
+        svc.record(actor=analyst, pull=pull, attribute="Potency", value="55" if accelerated else "98")
+    found = svc.significant_change(study)
+    assert [(f["condition"], f["months"], f["reported"]) for f in found["found"]] == [("40c75rh", 3, "55")]
+    assert "§2.2.7.1" in found["consequence"] and found["intermediate_in_protocol"] is False
+    browser = Client()
+    browser.force_login(qa_reviewer)
+    html = browser.get(f"/lab/stability/{study.pk}/").content.decode()
+    assert 'data-testid="stability-significant-change"' in html and "stability-intermediate-missing" in html

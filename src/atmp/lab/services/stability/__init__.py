@@ -64,6 +64,7 @@ from atmp.lab.services.stability.records import (
     placements,
     pulls,
 )
+from atmp.lab.services.stability.significant import significant_change
 
 __all__ = [
     "ALPHA",
@@ -105,5 +106,6 @@ __all__ = [
     "record",
     "report_refusal",
     "sign_report",
+    "significant_change",
     "start",
 ]
