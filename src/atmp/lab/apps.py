@@ -31,7 +31,7 @@ class LabConfig(AppConfig):
             "atmp.lab.views_disposition:for_record",
         ),
         panels=("atmp.lab.views_viral:claims_panel",),
-        work=("atmp.lab.services.stability:pull_work", "atmp.lab.selectors.disposition:disposition_work"),
+        work=("atmp.lab.services.stability.pulls:pull_work", "atmp.lab.selectors.disposition:disposition_work"),
         demo="atmp.lab.demo:load",
         order=70,
     )

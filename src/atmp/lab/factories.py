@@ -402,7 +402,7 @@ def make_stability_specification(*, actor: User, product: Any = None) -> Any:
 def make_stabilitystudy(*, actor: User, site: Site | None = None, product: Any = None, **fields: Any) -> Any:
     """Open a draft stability study against an approved specification; by default of a product with an
     effective master batch record, at that record's site (so that batches can be made and placed)."""
-    from atmp.lab.services.stability import add_study
+    from atmp.lab.services.stability.protocol import add_study
     from atmp.manufacturing.factories import make_effective_mbr
 
     specification = fields.pop("specification", None)
@@ -418,7 +418,7 @@ def make_stabilitystudy(*, actor: User, site: Site | None = None, product: Any =
 
 def make_stabilitycondition(*, actor: User, study: Any = None, **fields: Any) -> Any:
     """Add the long-term condition (-65 °C or colder; 0, 3, 6, 9, 12 months) to a draft study (new unless given)."""
-    from atmp.lab.services.stability import add_condition
+    from atmp.lab.services.stability.protocol import add_condition
 
     fields.setdefault("condition", "minus65")
     fields.setdefault("kind", "long_term")
@@ -428,7 +428,7 @@ def make_stabilitycondition(*, actor: User, study: Any = None, **fields: Any) ->
 
 def make_stabilityattribute(*, actor: User, study: Any = None, **fields: Any) -> Any:
     """Add the potency attribute to a draft study (new unless given)."""
-    from atmp.lab.services.stability import add_attribute
+    from atmp.lab.services.stability.protocol import add_attribute
 
     fields.setdefault("attribute", "Potency")
     return add_attribute(actor=actor, study=study or make_stabilitystudy(actor=actor), **fields)
@@ -445,7 +445,7 @@ def make_stabilitystudy_ready_for_approval(*, actor: User, **fields: Any) -> Any
 
 def make_approved_stabilitystudy(*, actor: User, **fields: Any) -> Any:
     """Return a study with a long-term condition and the potency attribute, approved by a QA Approver."""
-    from atmp.lab.services.stability import approve
+    from atmp.lab.services.stability.protocol import approve
 
     study = make_stabilitystudy_ready_for_approval(actor=actor, **fields)
     return approve(actor=approver(), study=study, password=PASSWORD, reason="protocol approved")
@@ -453,7 +453,7 @@ def make_approved_stabilitystudy(*, actor: User, **fields: Any) -> Any:
 
 def make_stabilitybatch(*, actor: User, study: Any = None, batch: Any = None, **fields: Any) -> Any:
     """Place a batch (new unless given, of the study's product and site) on an approved study (new unless given)."""
-    from atmp.lab.services.stability import place
+    from atmp.lab.services.stability.protocol import place
     from atmp.manufacturing.factories import make_batch, make_effective_mbr
 
     study = study or make_approved_stabilitystudy(actor=actor)
@@ -469,7 +469,7 @@ def make_stabilitybatch(*, actor: User, study: Any = None, batch: Any = None, **
 
 def make_running_stabilitystudy(*, actor: User, batches: int = 1, placed_on: Any = None, **fields: Any) -> Any:
     """Return an approved study with batches placed (on a date, today unless given) and started."""
-    from atmp.lab.services.stability import start
+    from atmp.lab.services.stability.protocol import start
 
     study = make_approved_stabilitystudy(actor=actor, **fields)
     for _ in range(batches):
@@ -479,14 +479,14 @@ def make_running_stabilitystudy(*, actor: User, batches: int = 1, placed_on: Any
 
 def make_stabilitypull(*, actor: User, study: Any = None) -> Any:
     """Return the first (0-month) pull of a running study (new unless given), as scheduled."""
-    from atmp.lab.services.stability import pulls
+    from atmp.lab.services.stability.records import pulls
 
     return pulls(study or make_running_stabilitystudy(actor=actor))[0]
 
 
 def make_pulled_stabilitypull(*, actor: User, study: Any = None) -> Any:
     """Return the first pull of a running study (new unless given), pulled: its sample received in the lab."""
-    from atmp.lab.services.stability import pull_sample
+    from atmp.lab.services.stability.pulls import pull_sample
 
     return pull_sample(actor=actor, pull=make_stabilitypull(actor=actor, study=study))
 

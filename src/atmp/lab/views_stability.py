@@ -156,6 +156,9 @@ class PullForm(forms.Form):
     quantity = forms.CharField(max_length=20, initial="1")
     unit = forms.CharField(max_length=20, initial="mL")
     location = forms.CharField(max_length=200, initial="QC stability store")
+    taken_at = forms.DateTimeField(
+        required=False, help_text="YYYY-MM-DD HH:MM (now if empty); outside the window, a deviation is opened."
+    )
     reason = forms.CharField(label="Reason", max_length=2000, required=False)
 
 

@@ -17,6 +17,7 @@ from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.lists import add_list_operation
+from atmp.api.lookup import visible_or_404
 from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded
 from atmp.lab.models.stability import ConditionKind, StabilityPull, StabilityStudy, StorageCondition
 from atmp.lab.selectors.stability import STABILITY_STUDIES
@@ -36,6 +37,9 @@ class StabilityStudyIn(BodyIn):
     product: Annotated[str, bounded(40)] = Field(description="The product's code, e.g. AAV9-SMN.")
     specification: Id = Field(description="The approved specification's id (its attributes are tested).")
     title: Annotated[str, bounded(200)]
+    window_days: Annotated[str, bounded(10)] | None = Field(
+        None, description="Days either side of each pull's due date the protocol allows (default 7)."
+    )
     reason: Reason = ""
 
 
@@ -72,6 +76,9 @@ class StabilityPullIn(BodyIn):
     quantity: Annotated[str, bounded(20)] = "1"
     unit: Annotated[str, bounded(20)] = "mL"
     location: Annotated[str, bounded(200)] = "QC stability store"
+    taken_at: Annotated[str, bounded(40)] | None = Field(
+        None, description="ISO 8601 moment (now if omitted); outside the pull's window, a deviation is opened."
+    )
     reason: Reason = ""
 
 
@@ -101,6 +108,7 @@ class StabilityStudyOut(Schema):
     product: str
     specification: str
     title: str
+    window_days: int
     status: str
     conditions: list[dict[str, Any]]
     attributes: list[dict[str, Any]]
@@ -109,6 +117,7 @@ class StabilityStudyOut(Schema):
     estimate: dict[str, Any]
     estimate_frozen: bool
     estimate_hash: str
+    significant_change: dict[str, Any]
 
 
 class StabilityPullOut(Schema):
@@ -118,7 +127,10 @@ class StabilityPullOut(Schema):
     condition: str
     months: int
     due_on: str
+    window: list[str]
     state: str
+    out_of_window: bool
+    deviation: str | None
     sample: str | None
     results: list[dict[str, Any]]
 
@@ -135,7 +147,10 @@ def pull_document(pull: StabilityPull, results: list[Any] | None = None) -> dict
         "condition": pull.condition.condition,
         "months": pull.months,
         "due_on": pull.due_on.isoformat(),
+        "window": [d.isoformat() for d in pull.window()],
         "state": pull.state,
+        "out_of_window": pull.out_of_window,
+        "deviation": pull.deviation.number if pull.deviation else None,
         "sample": pull.sample.number if pull.sample else None,
         "results": [
             {
@@ -153,6 +168,7 @@ def pull_document(pull: StabilityPull, results: list[Any] | None = None) -> dict
 def study_document(study: StabilityStudy) -> dict[str, Any]:
     """Return the study: protocol, batches, pull schedule with results, and the estimate (frozen once signed)."""
     from atmp.lab.models import Result
+    from atmp.lab.services.stability.significant import significant_change
 
     estimate, frozen = svc.estimate_of(study)
     rows = svc.pulls(study)
@@ -172,6 +188,7 @@ def study_document(study: StabilityStudy) -> dict[str, Any]:
         "product": study.product.code,
         "specification": str(study.specification),
         "title": study.title,
+        "window_days": study.window_days,
         "status": study.status,
         "conditions": [
             {
@@ -200,22 +217,21 @@ def study_document(study: StabilityStudy) -> dict[str, Any]:
         "estimate": estimate,
         "estimate_frozen": frozen,
         "estimate_hash": study.estimate_hash,
+        "significant_change": significant_change(study),
     }
 
 
 def study_of(request: HttpRequest, study_id: int) -> StabilityStudy:
     """Return the live study the caller may see, or 404."""
-    found = StabilityStudy.objects.select_related("product", "site", "specification").filter(pk=study_id).first()
-    if found is None or found.voided or not accounts.can_see(user_of(request), found):
-        raise NotFound(f"there is no stability study {study_id}")
-    return found
+    rows = StabilityStudy.objects.select_related("product", "site", "specification")
+    return visible_or_404(request, rows, study_id, "stability study")
 
 
 def pull_of(request: HttpRequest, study_id: int, pull_id: int) -> StabilityPull:
     """Return the study's live pull, or 404."""
     study = study_of(request, study_id)
     found = (
-        StabilityPull.objects.select_related("study__site", "placement__batch", "condition", "sample")
+        StabilityPull.objects.select_related("study__site", "placement__batch", "condition", "sample", "deviation")
         .filter(pk=pull_id, study=study, voided=False)
         .first()
     )
@@ -244,6 +260,7 @@ def add_stability_study(request: HttpRequest, body: StabilityStudyIn) -> Status[
         product=find_product(body.product),
         specification=find_specification(body.specification),
         title=body.title,
+        window_days=body.window_days,
         reason=body.reason,
     )
     return Status(201, study_document(made))
@@ -284,7 +301,7 @@ def place_stability_batch(request: HttpRequest, study_id: Id, body: StabilityPla
 @router.post("/lab/stability/{study_id}/pulls/{pull_id}/pull", response=answers({200: StabilityPullOut}))
 @requires("records.write")
 def take_stability_pull(request: HttpRequest, study_id: Id, pull_id: Id, body: StabilityPullIn) -> dict[str, Any]:
-    """Pull a scheduled time point: its stability sample is registered and received in the lab."""
+    """Pull a scheduled time point: its stability sample is registered and received; out of window, a deviation."""
     pull = svc.pull_sample(actor=user_of(request), pull=pull_of(request, study_id, pull_id), **body.dict())
     return pull_document(pull)
 
@@ -292,7 +309,7 @@ def take_stability_pull(request: HttpRequest, study_id: Id, pull_id: Id, body: S
 @router.post("/lab/stability/{study_id}/pulls/{pull_id}/miss", response=answers({200: StabilityPullOut}))
 @requires("records.write")
 def miss_stability_pull(request: HttpRequest, study_id: Id, pull_id: Id, body: StabilityMissIn) -> dict[str, Any]:
-    """Record a scheduled pull as missed, with the reason."""
+    """Record a scheduled pull as missed, with the reason: a deviation concerning it is opened."""
     return pull_document(svc.miss(actor=user_of(request), pull=pull_of(request, study_id, pull_id), reason=body.reason))
 
 

@@ -18,6 +18,7 @@ from atmp.accounts import services as accounts
 from atmp.accounts.access import requires
 from atmp.api.auth import user_of
 from atmp.api.lists import add_list_operation
+from atmp.api.lookup import visible_or_404
 from atmp.api.schemas import MAX_INT, BodyIn, Reason, answers, bounded
 from atmp.lab.models.viral import Mechanism, TitreUnit, ViralClearanceStep, ViralClearanceStudy
 from atmp.lab.selectors.viral import VIRAL_STUDIES
@@ -184,10 +185,8 @@ def step_document(step: ViralClearanceStep) -> dict[str, Any]:
 
 def study_of(request: HttpRequest, study_id: int) -> ViralClearanceStudy:
     """Return the live study the caller may see, or 404."""
-    found = ViralClearanceStudy.objects.select_related("product", "site", "report").filter(pk=study_id).first()
-    if found is None or found.voided or not accounts.can_see(user_of(request), found):
-        raise NotFound(f"there is no viral clearance study {study_id}")
-    return found
+    rows = ViralClearanceStudy.objects.select_related("product", "site", "report")
+    return visible_or_404(request, rows, study_id, "viral clearance study")
 
 
 @router.get("/lab/viral-clearance/{study_id}", response=answers({200: StudyOut}))

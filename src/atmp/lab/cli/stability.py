@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
-from atmp.cli.base import as_option, handled, json_option, otp_option, setup_django, user_and_password
-from atmp.cli.base import your_password_file_option as PASSWORD_FILE
+from atmp.cli.base import as_option, handled, json_option, setup_django
 from atmp.cli.output import emit
 from atmp.lab.cli import lab
+from atmp.lab.cli.studies import list_command, signed_command
 from atmp.trace.cli.common import REASON, actor, reader, write
 
 CONDITIONS = "minus65 (-65 °C or colder), minus20, 5c (5 °C ± 3 °C), 25c60rh, 30c65rh, 40c75rh"
@@ -31,7 +30,10 @@ def _estimate_text(estimate: dict[str, Any], frozen: bool) -> list[str]:
 
 
 def _study_text(d: dict[str, Any]) -> str:
-    lines = [f"{d['number']} {d['title']} ({d['status']}): {d['product']} at {d['site']}, {d['specification']}"]
+    lines = [
+        f"{d['number']} {d['title']} ({d['status']}): {d['product']} at {d['site']}, {d['specification']}; "
+        f"pull window ± {d['window_days']} days"
+    ]
     for c in d["conditions"]:
         lines.append(f"condition {c['label']} ({c['kind']}): months {', '.join(map(str, c['time_points']))}")
     for a in d["attributes"]:
@@ -45,6 +47,8 @@ def _study_text(d: dict[str, Any]) -> str:
 def _schedule_text(d: dict[str, Any]) -> str:
     rows = [
         f"{p['id']:>6}  {p['due_on']}  {p['batch']}  {p['condition']}  {p['months']:>3} m  {p['state']}"
+        + (" out of window" if p["out_of_window"] else "")
+        + (f" ({p['deviation']})" if p["deviation"] else "")
         + (
             f"  {p['sample']}: " + "; ".join(f"{r['attribute']} {r['reported']}" for r in p["results"])
             if p["sample"]
@@ -55,14 +59,21 @@ def _schedule_text(d: dict[str, Any]) -> str:
     return "\n".join(rows) or "no pulls: place a batch on the study"
 
 
+def _pull_text(d: dict[str, Any]) -> str:
+    flag = " OUT OF WINDOW" if d["out_of_window"] else ""
+    sample = f", {d['sample']}" if d["sample"] else ""
+    deviation = f"; deviation {d['deviation']}" if d["deviation"] else ""
+    return f"pull {d['id']}: {d['state']}{sample} (window {d['window'][0]} to {d['window'][1]}){flag}{deviation}"
+
+
 def _study(key: str, user: Any) -> Any:
-    from atmp.lab.services.stability import find_study
+    from atmp.lab.services.stability.records import find_study
 
     return find_study(key, user=user)
 
 
 def _pull(key: str, user: Any) -> Any:
-    from atmp.lab.services.stability import find_pull
+    from atmp.lab.services.stability.records import find_pull
 
     return find_pull(key, user=user)
 
@@ -93,16 +104,19 @@ def stability() -> None:
 @click.option("--product", "product_code", required=True, help="The product's code.")
 @click.option("--specification", required=True, help="The approved specification's id.")
 @click.option("--title", required=True)
+@click.option("--window-days", default=None, help="Days either side of each pull's due date allowed (default 7).")
 @REASON
 @write
 @handled
-def add(site: str, product_code: str, specification: str, title: str, reason: str, **auth: Any) -> None:
+def add(
+    site: str, product_code: str, specification: str, title: str, window_days: str | None, reason: str, **auth: Any
+) -> None:
     """Open a stability study (a protocol draft, numbered STAB-YYYY-NNNN)."""
     setup_django()
     from atmp.accounts import services as accounts
     from atmp.lab.api.stability import study_document
     from atmp.lab.services.specifications import find_specification
-    from atmp.lab.services.stability import add_study
+    from atmp.lab.services.stability.protocol import add_study
     from atmp.manufacturing.services.products import find_product
 
     made = add_study(
@@ -111,6 +125,7 @@ def add(site: str, product_code: str, specification: str, title: str, reason: st
         product=find_product(product_code),
         specification=find_specification(specification),
         title=title,
+        window_days=window_days,
         reason=reason,
     )
     emit(study_document(made), as_json=auth["as_json"], text=_study_text)
@@ -128,7 +143,7 @@ def condition(study: str, condition: str, kind: str, time_points: str, reason: s
     """Add a storage condition and its time points to a protocol draft."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import add_condition
+    from atmp.lab.services.stability.protocol import add_condition
 
     user = actor(auth)
     record = _study(study, user)
@@ -147,7 +162,7 @@ def attribute(study: str, attribute: str, limit: str, reason: str, **auth: Any) 
     """Add an attribute tested at every pull to a protocol draft."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import add_attribute
+    from atmp.lab.services.stability.protocol import add_attribute
 
     user = actor(auth)
     record = _study(study, user)
@@ -155,31 +170,16 @@ def attribute(study: str, attribute: str, limit: str, reason: str, **auth: Any) 
     emit(study_document(record), as_json=auth["as_json"], text=_study_text)
 
 
-def _signed(command: str, help_text: str) -> Any:
-    @stability.command(command, help=help_text)
-    @click.argument("study")
-    @as_option
-    @click.option("--reason", required=True, help="Why (recorded in the ledger).")
-    @otp_option
-    @PASSWORD_FILE
-    @json_option
-    @handled
-    def run(study: str, username: str, reason: str, otp: str | None, password_file: Path | None, as_json: bool) -> None:
-        setup_django()
-        from atmp.lab.api.stability import study_document
-        from atmp.lab.services import stability as svc
-
-        user, password = user_and_password(username, password_file)
-        record = _study(study, user)
-        do = svc.approve if command == "approve" else svc.sign_report
-        do(actor=user, study=record, password=password, otp=otp, reason=reason)
-        emit(study_document(record), as_json=as_json, text=_study_text)
-
-    return run
-
-
-approve = _signed("approve", "Approve the protocol with your signature 'approved' (QA; not its author).")
-sign = _signed("sign", "Sign the study report 'approved' (QA); the shelf-life estimate is frozen into it.")
+approve = signed_command(
+    stability, "approve", "Approve the protocol with your signature 'approved' (QA; not its author).",
+    find="atmp.lab.services.stability.records:find_study", service="atmp.lab.services.stability.protocol:approve",
+    document="atmp.lab.api.stability:study_document", text=_study_text,
+)  # fmt: skip
+sign = signed_command(
+    stability, "sign", "Sign the study report 'approved' (QA); the shelf-life estimate is frozen into it.",
+    find="atmp.lab.services.stability.records:find_study", service="atmp.lab.services.stability.estimate:sign_report",
+    document="atmp.lab.api.stability:study_document", text=_study_text,
+)  # fmt: skip
 
 
 @stability.command("place")
@@ -193,7 +193,7 @@ def place(study: str, batch: str, placed_on: str | None, reason: str, **auth: An
     """Place a batch on an approved or running study: one pull per condition and time point is scheduled."""
     setup_django()
     from atmp.lab.api.stability import study_document
-    from atmp.lab.services.stability import place as do
+    from atmp.lab.services.stability.protocol import place as do
     from atmp.manufacturing.services.batches import find_batch
 
     user = actor(auth)
@@ -207,20 +207,27 @@ def place(study: str, batch: str, placed_on: str | None, reason: str, **auth: An
 @click.option("--quantity", default="1")
 @click.option("--unit", default="mL")
 @click.option("--location", default="QC stability store")
+@click.option("--taken-at", default=None, help="ISO 8601 moment (now if omitted).")
 @REASON
 @write
 @handled
-def pull(pull: str, quantity: str, unit: str, location: str, reason: str, **auth: Any) -> None:
-    """Pull a scheduled time point (by the pull's id): its stability sample is registered and received."""
+def pull(pull: str, quantity: str, unit: str, location: str, taken_at: str | None, reason: str, **auth: Any) -> None:
+    """Pull a scheduled time point (by the pull's id): its sample is registered; out of window, a deviation."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import pull_sample
+    from atmp.lab.services.stability.pulls import pull_sample
 
     user = actor(auth)
     done = pull_sample(
-        actor=user, pull=_pull(pull, user), quantity=quantity, unit=unit, location=location, reason=reason
+        actor=user,
+        pull=_pull(pull, user),
+        quantity=quantity,
+        unit=unit,
+        location=location,
+        taken_at=taken_at,
+        reason=reason,
     )
-    emit(pull_document(done), as_json=auth["as_json"], text=lambda d: f"pull {d['id']}: {d['state']}, {d['sample']}")
+    emit(pull_document(done), as_json=auth["as_json"], text=_pull_text)
 
 
 @stability.command("miss")
@@ -229,16 +236,16 @@ def pull(pull: str, quantity: str, unit: str, location: str, reason: str, **auth
 @write
 @handled
 def miss(pull: str, reason: str, **auth: Any) -> None:
-    """Record a scheduled pull as missed, with the reason."""
+    """Record a scheduled pull as missed, with the reason: a deviation concerning it is opened."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import miss as do
+    from atmp.lab.services.stability.pulls import miss as do
 
     user = actor(auth)
     emit(
         pull_document(do(actor=user, pull=_pull(pull, user), reason=reason)),
         as_json=auth["as_json"],
-        text=lambda d: f"pull {d['id']}: {d['state']}",
+        text=_pull_text,
     )
 
 
@@ -259,7 +266,7 @@ def result(
     """Enter a result of a pulled sample (evaluated, reviewed and investigated as every lab result)."""
     setup_django()
     from atmp.lab.api.stability import pull_document
-    from atmp.lab.services.stability import record
+    from atmp.lab.services.stability.pulls import record
 
     user = actor(auth)
     row = _pull(pull, user)
@@ -317,29 +324,15 @@ def schedule(study: str, username: str, as_json: bool) -> None:
 def estimate(study: str, username: str, as_json: bool) -> None:
     """Print the shelf-life estimate per condition and attribute (atmp.stats.shelf_life, ICH Q1E)."""
     setup_django()
-    from atmp.lab.services.stability import estimate_of
+    from atmp.lab.services.stability.estimate import estimate_of
 
     found, frozen = estimate_of(_study(study, reader(username)))
     emit({**found, "frozen": frozen}, as_json=as_json, text=lambda d: "\n".join(_estimate_text(d, frozen)))
 
 
-@stability.command("list")
-@as_option
-@click.option("--status", default=None, help="Only studies in this state (draft, approved, running, reported, …).")
-@click.option("--limit", type=click.IntRange(1, 500), default=500)
-@json_option
-@handled
-def list_studies(username: str, status: str | None, limit: int, as_json: bool) -> None:
-    """List the stability studies of your sites, newest first."""
-    setup_django()
-    from atmp.lab.selectors.stability import STABILITY_STUDIES
-    from atmp.lists import api_page
-
-    raw = {"limit": str(limit), **({"status": status} if status else {})}
-    page = api_page(STABILITY_STUDIES, reader(username), raw)
-
-    def text(d: dict[str, Any]) -> str:
-        rows = [f"{i['number']}  {i['product']}  {i['site']}  {i['status']}  {i['title']}" for i in d["items"]]
-        return "\n".join(rows) or "none"
-
-    emit(page, as_json=as_json, text=text)
+list_studies = list_command(
+    stability,
+    selector="atmp.lab.selectors.stability:STABILITY_STUDIES",
+    help_text="List the stability studies of your sites, newest first.",
+    states="draft, approved, running, reported",
+)

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from atmp.cli.base import as_option, handled, json_option, otp_option, setup_django, user_and_password
-from atmp.cli.base import your_password_file_option as PASSWORD_FILE
+from atmp.cli.base import as_option, handled, json_option, setup_django
 from atmp.cli.output import emit
 from atmp.lab.cli import lab
+from atmp.lab.cli.studies import list_command, signed_command
 from atmp.trace.cli.common import REASON, actor, reader, write
 
 MECHANISMS = (
@@ -183,26 +183,12 @@ def show(study: str, username: str, as_json: bool) -> None:
     emit(study_document(_study(study, reader(username))), as_json=as_json, text=_study_text)
 
 
-@viral.command("list")
-@as_option
-@click.option("--status", default=None, help="Only studies in this state (draft, in_review, approved, …).")
-@click.option("--limit", type=click.IntRange(1, 500), default=500)
-@json_option
-@handled
-def list_studies(username: str, status: str | None, limit: int, as_json: bool) -> None:
-    """List the viral clearance studies of your sites, newest first."""
-    setup_django()
-    from atmp.lab.selectors.viral import VIRAL_STUDIES
-    from atmp.lists import api_page
-
-    raw = {"limit": str(limit), **({"status": status} if status else {})}
-    page = api_page(VIRAL_STUDIES, reader(username), raw)
-
-    def text(d: dict[str, Any]) -> str:
-        rows = [f"{i['number']}  {i['product']}  {i['site']}  {i['status']}  {i['title']}" for i in d["items"]]
-        return "\n".join(rows) or "none"
-
-    emit(page, as_json=as_json, text=text)
+list_studies = list_command(
+    viral,
+    selector="atmp.lab.selectors.viral:VIRAL_STUDIES",
+    help_text="List the viral clearance studies of your sites, newest first.",
+    states="draft, in_review, approved",
+)
 
 
 @viral.command("submit")
@@ -222,21 +208,10 @@ def submit(study: str, reason: str, **auth: Any) -> None:
     emit(study_document(record), as_json=auth["as_json"], text=_study_text)
 
 
-@viral.command("approve")
-@click.argument("study")
-@as_option
-@click.option("--reason", required=True, help="Why it is approved (recorded in the ledger).")
-@otp_option
-@PASSWORD_FILE
-@json_option
-@handled
-def approve(study: str, username: str, reason: str, otp: str | None, password_file: Path | None, as_json: bool) -> None:
-    """Approve a study in review with your signature 'approved' (QA; not its author); the claim is frozen."""
-    setup_django()
-    from atmp.lab.api.viral import study_document
-    from atmp.lab.services.viral import approve as do
-
-    user, password = user_and_password(username, password_file)
-    record = _study(study, user)
-    do(actor=user, study=record, password=password, otp=otp, reason=reason)
-    emit(study_document(record), as_json=as_json, text=_study_text)
+approve = signed_command(
+    viral, "approve",
+    "Approve a study in review with your signature 'approved' (QA; not its author); the claim is frozen.",
+    find="atmp.lab.services.viral:find_study", service="atmp.lab.services.viral:approve",
+    document="atmp.lab.api.viral:study_document", text=_study_text,
+    reason_help="Why it is approved (recorded in the ledger).",
+)  # fmt: skip

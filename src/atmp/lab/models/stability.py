@@ -11,6 +11,7 @@ result. The signed report stores the shelf-life estimate, with its SHA-256, in t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.db import models
@@ -23,6 +24,7 @@ from atmp.lab.workflows.stability import STABILITY_WORKFLOW
 from atmp.ledger.errors import Conflict
 from atmp.ledger.records import GmpRecord
 from atmp.manufacturing.models import Batch, Product
+from atmp.quality.models.deviations import Deviation
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
 
@@ -75,6 +77,9 @@ class StabilityStudy(WorkflowRecord):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     specification = models.ForeignKey(Specification, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
+    # The protocol's allowed window, in days either side of each pull's due date (ICH sets no number;
+    # docs/lab.md "Pull window"): a pull taken outside it is flagged and a deviation opened.
+    window_days = models.PositiveSmallIntegerField(default=7)
     # SHA-256 of the protocol's rows (conditions, attributes): set with every row written (module docstring).
     protocol_hash = models.CharField(max_length=64, blank=True)
     # The shelf-life estimate frozen by the report's 'approved' signature, and its SHA-256 (ADR 0029).
@@ -195,12 +200,16 @@ class StabilityPull(GmpRecord):
     state = models.CharField(max_length=20, choices=PullState.choices, default=PullState.SCHEDULED)
     sample = models.ForeignKey(Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     note = models.TextField(blank=True)
+    # Taken outside the protocol's window (or missed): flagged, with the deviation opened in the same change.
+    out_of_window = models.BooleanField(default=False)
+    deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     site_path: ClassVar[str | None] = "study__site_id"
     study_id: int
     placement_id: int
     condition_id: int
     sample_id: int | None
+    deviation_id: int | None
 
     class Meta:
         ordering = ["study_id", "due_on", "pk"]
@@ -208,3 +217,8 @@ class StabilityPull(GmpRecord):
 
     def __str__(self) -> str:
         return f"{self.placement.batch.number} at {self.condition.get_condition_display()}, {self.months} months"
+
+    def window(self) -> tuple[dt.date, dt.date]:
+        """Return the first and last day the protocol allows this pull to be taken."""
+        days = dt.timedelta(days=self.study.window_days)
+        return self.due_on - days, self.due_on + days

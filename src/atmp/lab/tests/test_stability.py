@@ -208,3 +208,107 @@ def test_a_batch_whose_specification_lacks_an_attribute_is_refused_and_not_pinne
     assert caught.value.field == "batch" and "lacks Potency" in str(caught.value)
     assert not BatchSpecification.objects.filter(batch__product=study.product).exists()
     assert not study.batches.exists() and not study.pulls.exists()
+
+
+# --- the pull window (the protocol's, docs/lab.md "Pull window") and missed pulls ---------------
+
+
+def test_the_window_is_a_protocol_field_checked_naming_it(qa_reviewer):
+    study = factories.make_stabilitystudy(actor=qa_reviewer)
+    assert study.window_days == svc.DEFAULT_WINDOW_DAYS == 7
+    assert factories.make_stabilitystudy(actor=qa_reviewer, window_days="14").window_days == 14
+    for bad in ("31", "-1", "x", "2.5"):
+        with pytest.raises(InvalidInput) as caught:
+            factories.make_stabilitystudy(actor=qa_reviewer, window_days=bad)
+        assert caught.value.field == "window_days"
+
+
+def _moment(day, days=0):
+    return f"{(day + dt.timedelta(days=days)).isoformat()}T09:00:00+00:00"
+
+
+def test_a_pull_within_its_window_opens_no_deviation(qa_reviewer, analyst):
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2025-01-10")
+    first, second = svc.pulls(study)[:2]
+    assert first.window() == (dt.date(2025, 1, 3), dt.date(2025, 1, 17))
+    for pull, days in ((first, 7), (second, -7)):  # the window's last and first day
+        svc.pull_sample(actor=analyst, pull=pull, taken_at=_moment(pull.due_on, days))
+        pull.refresh_from_db()
+        assert (pull.state, pull.out_of_window, pull.deviation) == (PullState.PULLED, False, None)
+
+
+@pytest.mark.parametrize(("days", "when"), [(8, "late"), (-8, "early")])
+def test_a_pull_out_of_its_window_is_recorded_flagged_with_a_deviation(qa_reviewer, analyst, days, when):
+    from atmp.workflow.links import linking
+
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2025-01-10")
+    pull = svc.pulls(study)[1]  # 3 months: due 2025-04-10
+    svc.pull_sample(actor=analyst, pull=pull, taken_at=_moment(pull.due_on, days))
+    pull.refresh_from_db()
+    assert pull.state == PullState.PULLED and pull.sample is not None  # recorded: a fact
+    assert pull.out_of_window and pull.deviation is not None
+    deviation = pull.deviation
+    assert f"out of window ({when}" in deviation.title and deviation.site_id == study.site_id
+    assert "2025-04-03 to 2025-04-17" in deviation.description
+    assert deviation.occurred_at == pull.sample.taken_at
+    assert linking(pull, relation="concerns") == [deviation]
+
+
+def test_a_missed_pull_opens_a_deviation_linked_to_it(qa_reviewer, analyst):
+    from atmp.workflow.links import linking
+
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2025-01-10")
+    pull = svc.pulls(study)[0]
+    with pytest.raises(InvalidInput) as caught:
+        svc.miss(actor=analyst, pull=pull, reason=" ")
+    assert caught.value.field == "reason"
+    pull.refresh_from_db()
+    assert pull.deviation is None
+    svc.miss(actor=analyst, pull=pull, reason="freezer alarm: the vials thawed")
+    pull.refresh_from_db()
+    assert pull.state == PullState.MISSED and pull.note == "freezer alarm: the vials thawed"
+    assert pull.deviation is not None and "missed (freezer alarm" in pull.deviation.title
+    assert study.number in pull.deviation.description
+    assert linking(pull, relation="concerns") == [pull.deviation]
+    with pytest.raises(LedgerError, match="pull state"):
+        svc.miss(actor=analyst, pull=pull, reason="again")
+
+
+def test_my_work_shows_a_pull_overdue_only_past_its_window(qa_reviewer, analyst):
+    from atmp.workflow.work import work_for
+
+    today = dt.date.today()
+    for ago in (5, 10):  # the 0-month pull: within its window, then past it
+        study = factories.make_running_stabilitystudy(
+            actor=qa_reviewer, placed_on=(today - dt.timedelta(days=ago)).isoformat()
+        )
+        item = next(i for i in work_for(analyst) if i.kind == "stability pull" and study.number in i.title)
+        assert item.overdue is (ago > 7), ago
+        assert f"window until {(today - dt.timedelta(days=ago - 7)).isoformat()}" in item.detail
+
+
+def test_significant_change_at_accelerated_flags_intermediate_testing(qa_reviewer, analyst):
+    from django.test import Client
+
+    study = factories.make_stabilitystudy(actor=qa_reviewer)
+    factories.make_stabilitycondition(actor=qa_reviewer, study=study, condition="25c60rh", time_points="0,3,6,9,12")
+    factories.make_stabilitycondition(
+        actor=qa_reviewer, study=study, condition="40c75rh", kind="accelerated", time_points="0,3,6"
+    )
+    factories.make_stabilityattribute(actor=qa_reviewer, study=study)
+    study.refresh_from_db()
+    svc.approve(actor=factories.approver(), study=study, password=PASSWORD, reason="protocol approved")
+    factories.make_stabilitybatch(actor=qa_reviewer, study=study, placed_on="2025-01-10")
+    svc.start(actor=qa_reviewer, study=study, reason="placed")
+    assert svc.significant_change(study)["found"] == []
+    for pull in [p for p in svc.pulls(study) if p.months in (0, 3)]:
+        svc.pull_sample(actor=analyst, pull=pull, taken_at=_moment(pull.due_on))
+        accelerated = pull.condition.condition == "40c75rh" and pull.months == 3
+        svc.record(actor=analyst, pull=pull, attribute="Potency", value="55" if accelerated else "98")
+    found = svc.significant_change(study)
+    assert [(f["condition"], f["months"], f["reported"]) for f in found["found"]] == [("40c75rh", 3, "55")]
+    assert "§2.2.7.1" in found["consequence"] and found["intermediate_in_protocol"] is False
+    browser = Client()
+    browser.force_login(qa_reviewer)
+    html = browser.get(f"/lab/stability/{study.pk}/").content.decode()
+    assert 'data-testid="stability-significant-change"' in html and "stability-intermediate-missing" in html

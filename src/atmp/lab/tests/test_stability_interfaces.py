@@ -171,3 +171,68 @@ def test_my_work_page_lists_a_due_pull_for_a_qc_analyst(qa_reviewer):
     browser.force_login(analyst)
     html = browser.get(reverse("workflow:work")).content.decode()
     assert study.number in html and "stability pull" in html
+
+
+def test_cli_window_and_out_of_window_pull(qa_reviewer, analyst):
+    spec = factories.make_stability_specification(actor=qa_reviewer)
+    site = factories.make_stabilitystudy(actor=qa_reviewer).site
+    args = ["add", "--site", site.code, "--product", spec.product.code, "--specification", str(spec.pk),
+            "--title", "Long-term", "--as", "rita"]  # fmt: skip
+    bad = atmp(*args, "--window-days", "45")
+    assert bad.exit_code == 2 and "window_days" in bad.output and "Traceback" not in bad.output
+    made = doc(atmp(*args, "--window-days", "10", "--json"))
+    assert made["window_days"] == 10
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2026-01-10")
+    first, second = svc.pulls(study)[:2]
+    bad = atmp("pull", str(first.pk), "--taken-at", "someday", "--as", "quentin")
+    assert bad.exit_code == 2 and "taken_at" in bad.output
+    late = doc(atmp("pull", str(first.pk), "--taken-at", "2026-01-20T09:00:00+00:00", "--as", "quentin", "--json"))
+    assert late["out_of_window"] is True and late["window"] == ["2026-01-03", "2026-01-17"]
+    assert late["deviation"].startswith("DEV-")
+    text = atmp("miss", str(second.pk), "--reason", "freezer alarm", "--as", "quentin")
+    assert text.exit_code == 0 and "deviation DEV-" in text.output
+    schedule = atmp("schedule", study.number, "--as", "quentin")
+    assert "out of window" in schedule.output
+
+
+def test_api_window_out_of_window_pull_and_missed_pull_deviation(qa_reviewer):
+    api = ApiClient(token_for(make_user("qc_analyst", password=PASSWORD)))
+    spec = factories.make_stability_specification(actor=qa_reviewer)
+    site = factories.make_stabilitystudy(actor=qa_reviewer).site
+    body = {"site": site.code, "product": spec.product.code, "specification": spec.pk, "title": "Long-term"}
+    bad = api.post("/lab/stability", {**body, "window_days": "x"})
+    assert bad.status_code == 400 and bad.json()["field"] == "window_days"
+    assert api.post("/lab/stability", body).json()["window_days"] == 7
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2026-01-10")
+    first, second, third = svc.pulls(study)[:3]
+    base = f"/lab/stability/{study.pk}/pulls"
+    bad = api.post(f"{base}/{first.pk}/pull", {"taken_at": "yesterday"})
+    assert bad.status_code == 400 and bad.json()["field"] == "taken_at"
+    inside = api.post(f"{base}/{first.pk}/pull", {"taken_at": "2026-01-16T09:00:00+00:00"})
+    assert inside.status_code == 200 and inside.json()["out_of_window"] is False and inside.json()["deviation"] is None
+    early = api.post(f"{base}/{second.pk}/pull", {"taken_at": "2026-04-01T09:00:00+00:00"})
+    assert early.status_code == 200 and early.json()["state"] == "pulled", early.content
+    assert early.json()["out_of_window"] is True and early.json()["deviation"].startswith("DEV-")
+    missed = api.post(f"{base}/{third.pk}/miss", {"reason": "freezer alarm"})
+    assert missed.status_code == 200 and missed.json()["deviation"].startswith("DEV-")
+    shown = api.get(f"/lab/stability/{study.pk}").json()
+    assert [p["out_of_window"] for p in shown["pulls"][:3]] == [False, True, False]
+    assert shown["pulls"][2]["deviation"] == missed.json()["deviation"]
+
+
+def test_pull_page_shows_the_window_and_the_deviation(qa_reviewer):
+    browser = Client()
+    browser.force_login(qa_reviewer)
+    study = factories.make_running_stabilitystudy(actor=qa_reviewer, placed_on="2026-01-10")
+    pull = svc.pulls(study)[0]
+    posted = browser.post(
+        f"/lab/stability/pulls/{pull.pk}/",
+        {"action": "pull", "pull-quantity": "1", "pull-unit": "mL", "pull-location": "QC stability store",
+         "pull-taken_at": "2026-01-25 09:00"},
+    )  # fmt: skip
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    html = browser.get(f"/lab/stability/pulls/{pull.pk}/").content.decode()
+    assert 'data-testid="stability-pull-out-of-window"' in html and 'data-testid="stability-pull-deviation"' in html
+    assert "2026-01-03 to 2026-01-17" in html
+    study_html = browser.get(f"/lab/stability/{study.pk}/").content.decode()
+    assert "out of window" in study_html

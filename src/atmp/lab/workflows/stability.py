@@ -17,7 +17,7 @@ DECIDE = "quality.decide"
 
 def has_protocol(study: Any) -> str | None:
     """Refuse a protocol without a condition or an attribute."""
-    from atmp.lab.services.stability import protocol_refusal
+    from atmp.lab.services.stability.protocol import protocol_refusal
 
     return protocol_refusal(study)
 
@@ -31,14 +31,14 @@ def has_batches(study: Any) -> str | None:
 
 def has_estimate(study: Any) -> str | None:
     """Refuse signing the report while a pull is still in testing or no shelf life can be estimated."""
-    from atmp.lab.services.stability import report_refusal
+    from atmp.lab.services.stability.estimate import report_refusal
 
     return report_refusal(study)
 
 
 def _freeze(study: Any, actor: Any) -> None:
     """Store the estimate and its SHA-256 on the study, in the version the report's signature binds."""
-    from atmp.lab.services.stability import compute_estimate, estimate_hash
+    from atmp.lab.services.stability.estimate import compute_estimate, estimate_hash
 
     study.estimate = compute_estimate(study)
     study.estimate_hash = estimate_hash(study.estimate)
