@@ -149,7 +149,7 @@ def specification_document(spec: Specification) -> dict[str, Any]:
         "id": spec.pk,
         "record": spec.record_key,
         "version": spec.version,
-        "product": spec.product.code,
+        "product": spec.subject,
         "phase": spec.phase,
         "number": spec.number,
         "title": spec.title,
