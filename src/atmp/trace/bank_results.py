@@ -34,7 +34,8 @@ def release_refusal(lot: Any) -> str | None:
     if bank is None:
         return None
     names = {t.code: t.name for t in bank_panel.ALL_TESTS.values()}
-    open_tests = [f"{names[code]} ({status})" for code, status in statuses(bank).items() if status != bank_panel.CONFORMS]
+    said = statuses(bank).items()
+    open_tests = [f"{names[code]} ({status})" for code, status in said if status != bank_panel.CONFORMS]
     if not open_tests:
         return None
     return (

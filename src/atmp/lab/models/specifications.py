@@ -81,7 +81,7 @@ class Specification(WorkflowRecord):
     @property
     def subject(self) -> str:
         """Return the code of what it specifies: the product, or the cell line or vector seed of a bank."""
-        if self.material_id is not None:
+        if self.material is not None:
             return str(self.material.code)
         return str(self.product.code) if self.product is not None else ""
 

@@ -268,11 +268,11 @@ def _attribute(sample: Sample, attribute: Any, actor: User) -> SpecificationAttr
         chosen = next((a for a in rows if str(a.position) == text or a.name.lower() == text.lower()), None)
     if chosen is None:
         spec = rows[0].specification if rows else None
+        of = f"batch {sample.batch.number}" if sample.batch else f"lot {sample.lot.number if sample.lot else ''}"
         raise InvalidInput(
             "attribute",
             f"attribute not in specification: {attribute!s} is not an attribute of {spec or 'the batch specification'} "
-            f"({'batch ' + sample.batch.number if sample.batch else 'lot ' + (sample.lot.number if sample.lot else '')}); "
-            "attributes: "
+            f"({of}); attributes: "
             + ", ".join(f"{a.position} {a.name}" for a in rows),
         )
     return chosen
