@@ -660,7 +660,13 @@ def bank_method(*, actor: User, test: str) -> Any:
 
 
 def make_bank_specification(
-    *, actor: User, material: Any = None, approver_user: User | None = None, phase: str = "iii", **fields: Any
+    *,
+    actor: User,
+    material: Any = None,
+    approver_user: User | None = None,
+    phase: str = "iii",
+    password: str = PASSWORD,
+    **fields: Any,
 ) -> Any:
     """Approve a bank specification of a cell line (new unless given): every panel test, each by its method."""
     from atmp.lab.services.specifications import add_attribute, approve, new_specification
@@ -681,7 +687,7 @@ def make_bank_specification(
         )  # fmt: skip
     spec.refresh_from_db()
     return approve(
-        actor=approver_user or approver(), specification=spec, password=PASSWORD, reason="bank panel specification"
+        actor=approver_user or approver(), specification=spec, password=password, reason="bank panel specification"
     )
 
 
@@ -702,6 +708,7 @@ def make_tested_bank_panel(
     analyst: User,
     reviewer_user: User,
     approver_user: User | None = None,
+    author: User | None = None,
     password: str = PASSWORD,
     failing: tuple[str, ...] = (),
     unreviewed: tuple[str, ...] = (),
@@ -709,6 +716,7 @@ def make_tested_bank_panel(
 ) -> Any:
     """Test every test of the bank's panel on one sample (a bank specification approved if none is): return it.
 
+    The specification is written by `author` (the analyst unless given) and approved by `approver_user`.
     By default every result conforms and is reviewed by a second person; `failing` tests do not
     conform, `unreviewed` ones are left for review, `skip` ones are not tested.
     """
@@ -716,7 +724,10 @@ def make_tested_bank_panel(
     from atmp.lab.services.results import attributes_for, record_result, review
 
     if not Specification.objects.filter(material_id=bank.lot.material_id, status="approved", voided=False).exists():
-        make_bank_specification(actor=analyst, material=bank.lot.material, approver_user=approver_user)
+        make_bank_specification(
+            actor=author or analyst, material=bank.lot.material, approver_user=approver_user, password=password,
+            title="ICH Q5D panel",
+        )  # fmt: skip
     sample = make_bank_sample(actor=analyst, bank=bank)
     from atmp.trace import bank_panel
 
@@ -736,11 +747,15 @@ def make_tested_bank_panel(
 def conforming_bank_panel(bank: Any, people: dict[str, User] | None = None) -> Any:
     """Test the bank's panel, every result conforming and reviewed (the lab's bank_testing hook).
 
-    With the demo's people, Quentin tests, Rita reviews and Alex approves the bank specification;
+    With the demo's people, Rita writes the bank specification and Alex approves it, Quentin tests
+    and Rita reviews;
     without, new test personas do (trace's and manufacturing's test set-ups).
     """
     if people is not None:
+        from atmp.demo import PASSWORD as DEMO_PASSWORD
+
         return make_tested_bank_panel(
-            bank=bank, analyst=people["quentin"], reviewer_user=people["rita"], approver_user=people["alex"]
-        )
+            bank=bank, analyst=people["quentin"], reviewer_user=people["rita"], approver_user=people["alex"],
+            author=people["rita"], password=DEMO_PASSWORD,
+        )  # fmt: skip
     return make_tested_bank_panel(bank=bank, analyst=make_user("qa_reviewer"), reviewer_user=reviewer())
