@@ -650,6 +650,14 @@ BANK_TESTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
 }  # fmt: skip
 
 
+# A bank specification's attributes: every test any bank of a cell line, or of a seed, may need
+# (a kind's panel is a subset of them, atmp.trace.bank_panel).
+CELL_TESTS = ("identity", "sterility", "mycoplasma", "endogenous_viruses", "adventitious_in_vitro",
+              "adventitious_in_vivo", "rcv")  # fmt: skip
+SEED_TESTS = ("seed_identity", "titre", "sterility", "mycoplasma", "adventitious_in_vitro", "adventitious_in_vivo",
+              "rcv")  # fmt: skip
+
+
 def bank_method(*, actor: User, test: str) -> Any:
     """Return the method of the bank panel test (added, validated for every phase, the first time)."""
     from atmp.lab.models import Method
@@ -674,12 +682,7 @@ def make_bank_specification(
 
     material = material or tf.make_cell_line(actor=actor)
     spec = new_specification(actor=actor, material=material, phase=phase, **fields)
-    cells = material.type == "cell_line"
-    codes = ("identity", "sterility", "mycoplasma", "endogenous_viruses", "adventitious_in_vitro",
-             "adventitious_in_vivo", "rcv") if cells else (
-             "seed_identity", "titre", "sterility", "mycoplasma", "adventitious_in_vitro", "adventitious_in_vivo",
-             "rcv")  # fmt: skip
-    for code in codes:
+    for code in CELL_TESTS if material.type == "cell_line" else SEED_TESTS:
         _m, title, _t, kind, criterion, unit, _v = BANK_TESTS[code]
         add_attribute(
             actor=actor, specification=spec, name=title, method=bank_method(actor=actor, test=code), kind=kind,

@@ -166,6 +166,7 @@ def specification_document(spec: Specification) -> dict[str, Any]:
                 "criterion": a.criterion,
                 "unit": a.unit,
                 "unit_label": unit_label(a.unit) if a.unit else "",
+                "panel_test": a.panel_test,
             }
             for a in attributes_of(spec)
         ],

@@ -4,6 +4,8 @@ test conforms, reviewed; the bank page shows each test's status; the API and the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from atmp.accounts.errors import InvalidInput
@@ -159,3 +161,27 @@ def test_a_release_specification_and_batch_results_are_unchanged(qa_reviewer):
     result = factories.make_result(actor=qa_reviewer)
     attribute = SpecificationAttribute.objects.get(pk=result.attribute_id)
     assert attribute.panel_test == "" and result.specification.product is not None
+
+
+def test_a_bank_specification_through_the_api_and_the_command_line(qa_reviewer, hek):
+    from atmp.lab.tests.test_cli import atmp as lab
+
+    method = factories.bank_method(actor=qa_reviewer, test="mycoplasma")
+    api = ApiClient(token_for(qa_reviewer))
+    made = api.post("/lab/specifications", {"material": "CL-HEK293", "phase": "iii"})
+    assert made.status_code == 201, made.content
+    spec_id = made.json()["id"]
+    bad = api.post(f"/lab/specifications/{spec_id}/attributes", {"name": "Myco", "method": method.code,
+                   "kind": "conforms", "criterion": "Not detected", "panel_test": "potency"})  # fmt: skip
+    assert bad.status_code in (400, 422) and bad.json()["field"] == "panel_test", bad.content
+    added = api.post(f"/lab/specifications/{spec_id}/attributes", {"name": "Myco", "method": method.code,
+                     "kind": "conforms", "criterion": "Not detected", "panel_test": "mycoplasma"})  # fmt: skip
+    assert added.status_code == 201 and added.json()["attributes"][0]["panel_test"] == "mycoplasma"
+    neither = api.post("/lab/specifications", {"phase": "iii"})
+    assert neither.status_code in (400, 422) and "name one" in str(neither.json())
+    out = lab("spec", "new", "--material", "CL-HEK293", "--phase", "i", "--as", qa_reviewer.username, "--json")
+    assert out.exit_code == 0, out.stderr
+    cli_id = str(json.loads(out.stdout)["id"])
+    refused = lab("spec", "attribute", "add", cli_id, "--name", "Myco", "--method", method.code, "--kind",
+                  "conforms", "--criterion", "Not detected", "--as", qa_reviewer.username)  # fmt: skip
+    assert refused.exit_code == 2 and "panel_test" in refused.stderr
