@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from atmp import modules
+from atmp.modules import installed, load
 from atmp.trace import bank_panel
 
 
@@ -17,9 +17,9 @@ def statuses(bank: Any) -> dict[str, str]:
     """Return each test of the bank's required panel with its status, in the panel's order."""
     tests = bank_panel.panel(bank.kind, vector_production=bank.vector_production)
     found = {t.code: bank_panel.NOT_TESTED for t in tests}
-    for module in modules.installed():
+    for module in installed():
         if module.bank_panel:
-            said = modules.load(module.bank_panel)(bank)
+            said = load(module.bank_panel)(bank)
             for code in found:
                 if said.get(code, bank_panel.NOT_TESTED) != bank_panel.NOT_TESTED:
                     found[code] = said[code]
@@ -46,9 +46,9 @@ def release_refusal(lot: Any) -> str | None:
 
 def test_panel(bank: Any, people: dict[str, Any] | None = None) -> bool:
     """Have the installed module that records results test the bank's panel, conforming; False when none does."""
-    for module in modules.installed():
+    for module in installed():
         if module.bank_testing:
-            modules.load(module.bank_testing)(bank, people)
+            load(module.bank_testing)(bank, people)
             return True
     return False
 
