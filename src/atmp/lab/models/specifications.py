@@ -53,7 +53,7 @@ class Specification(WorkflowRecord):
 
     workflow: ClassVar[Workflow] = SPECIFICATION_WORKFLOW
     system_fields: ClassVar[frozenset[str]] = frozenset({"approved_at"})
-    work_related: ClassVar[tuple[str, ...]] = ("product",)
+    work_related: ClassVar[tuple[str, ...]] = ("product", "material")
     site_path: ClassVar[str | None] = None
     product_id: int | None
     material_id: int | None
