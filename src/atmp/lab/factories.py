@@ -658,13 +658,13 @@ SEED_TESTS = ("seed_identity", "titre", "sterility", "mycoplasma", "adventitious
               "rcv")  # fmt: skip
 
 
-def bank_method(*, actor: User, test: str) -> Any:
-    """Return the method of the bank panel test (added, validated for every phase, the first time)."""
+def bank_method(*, actor: User, test: str, phase: str = "iii") -> Any:
+    """Return the method of the bank panel test (added the first time, validated for the phase: the demo's cost)."""
     from atmp.lab.models import Method
 
     code, title, method_type = BANK_TESTS[test][:3]
     found = Method.objects.filter(code=code, voided=False).first()
-    return found or make_fit_method(actor=actor, code=code, title=title, method_type=method_type)
+    return found or make_fit_method(actor=actor, code=code, title=title, method_type=method_type, phases=(phase,))
 
 
 def make_bank_specification(
@@ -684,9 +684,10 @@ def make_bank_specification(
     spec = new_specification(actor=actor, material=material, phase=phase, **fields)
     for code in CELL_TESTS if material.type == "cell_line" else SEED_TESTS:
         _m, title, _t, kind, criterion, unit, _v = BANK_TESTS[code]
+        method = bank_method(actor=actor, test=code, phase=phase)
         add_attribute(
-            actor=actor, specification=spec, name=title, method=bank_method(actor=actor, test=code), kind=kind,
-            criterion=criterion, unit=unit, panel_test=code, reason="bank specification",
+            actor=actor, specification=spec, name=title, method=method, kind=kind, criterion=criterion, unit=unit,
+            panel_test=code, reason="bank specification",
         )  # fmt: skip
     spec.refresh_from_db()
     return approve(

@@ -6,41 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lab', '0006_stability'),
-        ('manufacturing', '0006_cell_age_flag'),
-        ('trace', '0008_reference_standard_type'),
+        ("lab", "0006_stability"),
+        ("manufacturing", "0006_cell_age_flag"),
+        ("trace", "0008_reference_standard_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='specification',
-            name='material',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trace.material'),
+            model_name="specification",
+            name="material",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="trace.material",
+            ),
         ),
         migrations.AddField(
-            model_name='specificationattribute',
-            name='panel_test',
+            model_name="specificationattribute",
+            name="panel_test",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AlterField(
-            model_name='sample',
-            name='purpose',
-            field=models.CharField(choices=[('release', 'Release'), ('in_process', 'In-process'), ('stability', 'Stability'), ('em_followup', 'EM follow-up'), ('bank', 'Cell bank or seed panel')], max_length=20),
+            model_name="sample",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("release", "Release"),
+                    ("in_process", "In-process"),
+                    ("stability", "Stability"),
+                    ("em_followup", "EM follow-up"),
+                    ("bank", "Cell bank or seed panel"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='specification',
-            name='product',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='manufacturing.product'),
+            model_name="specification",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="manufacturing.product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='specification',
-            constraint=models.UniqueConstraint(condition=models.Q(('material__isnull', False)), fields=('material', 'phase', 'number'), name='lab_specification_material_unique'),
+            model_name="specification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("material__isnull", False)),
+                fields=("material", "phase", "number"),
+                name="lab_specification_material_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='specification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('material__isnull', True), ('product__isnull', False)), models.Q(('material__isnull', False), ('product__isnull', True)), _connector='OR'), name='lab_specification_product_xor_material'),
+            model_name="specification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("material__isnull", True), ("product__isnull", False)),
+                    models.Q(("material__isnull", False), ("product__isnull", True)),
+                    _connector="OR",
+                ),
+                name="lab_specification_product_xor_material",
+            ),
         ),
     ]

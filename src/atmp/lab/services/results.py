@@ -272,8 +272,7 @@ def _attribute(sample: Sample, attribute: Any, actor: User) -> SpecificationAttr
         raise InvalidInput(
             "attribute",
             f"attribute not in specification: {attribute!s} is not an attribute of {spec or 'the batch specification'} "
-            f"({of}); attributes: "
-            + ", ".join(f"{a.position} {a.name}" for a in rows),
+            f"({of}); attributes: " + ", ".join(f"{a.position} {a.name}" for a in rows),
         )
     return chosen
 
