@@ -87,6 +87,13 @@ class Module:
     # "package.module:function": loads the module's part of the demo programme, called by
     # `atmp demo` after the kernel's part as `fn(people: dict[str, User], sites: dict[str, Site])`.
     demo: str | None = None
+    # "package.module:function": the status of each test of a cell bank's ICH Q5D panel,
+    # `fn(bank) -> {test code: status}` (atmp.trace.bank_panel's statuses). Lab fills it from QC's
+    # results; trace reads it to refuse a bank's release and to show the bank page, importing no lab.
+    bank_panel: str | None = None
+    # "package.module:function": test a bank's panel, every result conforming and reviewed, before QA
+    # releases it, `fn(bank, people=None)`: trace's demo (with its people) and test set-ups call it.
+    bank_testing: str | None = None
     # Record types whose open records the links panel offers as a link's target (a datalist of
     # suggestions; any key may still be typed), e.g. "quality.capa": a deviation, a complaint or a
     # change control is linked to the CAPA that addresses it.

@@ -33,5 +33,7 @@ class LabConfig(AppConfig):
         panels=("atmp.lab.views_viral:claims_panel",),
         work=("atmp.lab.services.stability.pulls:pull_work", "atmp.lab.selectors.disposition:disposition_work"),
         demo="atmp.lab.demo:load",
+        bank_panel="atmp.lab.services.bank_results:panel_status",
+        bank_testing="atmp.lab.factories:conforming_bank_panel",
         order=70,
     )

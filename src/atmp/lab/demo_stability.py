@@ -54,7 +54,7 @@ def load(people: dict[str, User], sites: dict[str, Site]) -> None:
         Batch.objects.filter(product__code=PRODUCT, status__in=("executed", "reviewed"), voided=False).order_by("pk")
     )[:BATCHES]
     spec = Specification.objects.filter(product__code=PRODUCT, phase="iii", status="approved", voided=False).first()
-    if len(batches) < BATCHES or spec is None:
+    if len(batches) < BATCHES or spec is None or spec.product is None:
         return
     site = batches[0].site
     study = svc.add_study(

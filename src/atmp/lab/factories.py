@@ -633,3 +633,142 @@ def make_lateresultalert(*, actor: User) -> Any:
     batch = disposition.batch
     record_result(actor=batch.qc_analyst, sample=batch.sample, attribute="2", value="does not conform")
     return LateResultAlert.objects.filter(disposition=disposition).get()
+
+
+# --- cell bank and seed panels (ICH Q5D; ADR 0030) ----------------------------------------------
+
+# panel test code: method code, method title, method type, kind, criterion, unit, a conforming value.
+BANK_TESTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "identity": ("QC-CB-STR", "Cell line identity by STR profile", "identity", "conforms",
+                 "Matches the reference STR profile", "", "conforms"),
+    "sterility": ("QC-CB-STER", "Sterility of bank vials (Ph. Eur. 2.6.1)", "safety", "conforms", "No growth", "",
+                  "conforms"),
+    "mycoplasma": ("QC-CB-MYCO", "Mycoplasma by NAT (Ph. Eur. 2.6.7)", "safety", "conforms", "Not detected", "",
+                   "conforms"),
+    "endogenous_viruses": ("QC-CB-ERV", "Retroviruses: PERT and TEM", "safety", "conforms", "Not detected", "",
+                           "conforms"),
+    "adventitious_in_vitro": ("QC-CB-AVIT", "Adventitious viruses in vitro (three indicator cell lines)", "safety",
+                              "conforms", "Not detected", "", "conforms"),
+    "adventitious_in_vivo": ("QC-CB-AVIV", "Adventitious viruses in vivo", "safety", "conforms", "Not detected", "",
+                             "conforms"),
+    "rcv": ("QC-CB-RCV", "Replication-competent virus by infectivity and qPCR", "safety", "conforms",
+            "Not detected", "", "conforms"),
+    "seed_identity": ("QC-VS-SEQ", "Seed identity by vector genome sequencing", "identity", "conforms",
+                      "Matches the reference vector genome", "", "conforms"),
+    "titre": ("QC-VS-TITRE", "Infectious titre (TCID50)", "quantity", "numeric", ">=1.0E8", "{TCID50}/mL", "3.2E9"),
+}  # fmt: skip
+
+
+# A bank specification's attributes: every test any bank of a cell line, or of a seed, may need
+# (a kind's panel is a subset of them, atmp.trace.bank_panel).
+CELL_TESTS = ("identity", "sterility", "mycoplasma", "endogenous_viruses", "adventitious_in_vitro",
+              "adventitious_in_vivo", "rcv")  # fmt: skip
+SEED_TESTS = ("seed_identity", "titre", "sterility", "mycoplasma", "adventitious_in_vitro", "adventitious_in_vivo",
+              "rcv")  # fmt: skip
+
+
+def bank_method(*, actor: User, test: str, phase: str = "iii") -> Any:
+    """Return the method of the bank panel test (added the first time, validated for the phase: the demo's cost)."""
+    from atmp.lab.models import Method
+
+    code, title, method_type = BANK_TESTS[test][:3]
+    found = Method.objects.filter(code=code, voided=False).first()
+    return found or make_fit_method(actor=actor, code=code, title=title, method_type=method_type, phases=(phase,))
+
+
+def make_bank_specification(
+    *,
+    actor: User,
+    material: Any = None,
+    approver_user: User | None = None,
+    phase: str = "iii",
+    password: str = PASSWORD,
+    **fields: Any,
+) -> Any:
+    """Approve a bank specification of a cell line (new unless given): every panel test, each by its method."""
+    from atmp.lab.services.specifications import add_attribute, approve, new_specification
+    from atmp.trace import factories as tf
+
+    material = material or tf.make_cell_line(actor=actor)
+    spec = new_specification(actor=actor, material=material, phase=phase, **fields)
+    for code in CELL_TESTS if material.type == "cell_line" else SEED_TESTS:
+        _m, title, _t, kind, criterion, unit, _v = BANK_TESTS[code]
+        method = bank_method(actor=actor, test=code, phase=phase)
+        add_attribute(
+            actor=actor, specification=spec, name=title, method=method, kind=kind, criterion=criterion, unit=unit,
+            panel_test=code, reason="bank specification",
+        )  # fmt: skip
+    spec.refresh_from_db()
+    return approve(
+        actor=approver_user or approver(), specification=spec, password=password, reason="bank panel specification"
+    )
+
+
+def make_bank_sample(*, actor: User, bank: Any) -> Any:
+    """Take a bank sample (two vials) of a bank lot and receive it in the lab."""
+    from atmp.lab.services.results import add_sample, receive
+
+    sample = add_sample(
+        actor=actor, site=bank.lot.site, lot=bank.lot, purpose="bank", quantity="2", unit="{vial}",
+        taken_by="QC sampler", container="cryovial", storage="LN2 vapour phase", reason="bank panel sample",
+    )  # fmt: skip
+    return receive(actor=actor, sample=sample, location="QC LN2 dewar", reason="bank sample received")
+
+
+def make_tested_bank_panel(
+    *,
+    bank: Any,
+    analyst: User,
+    reviewer_user: User,
+    approver_user: User | None = None,
+    author: User | None = None,
+    password: str = PASSWORD,
+    failing: tuple[str, ...] = (),
+    unreviewed: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (),
+) -> Any:
+    """Test every test of the bank's panel on one sample (a bank specification approved if none is): return it.
+
+    The specification is written by `author` (the analyst unless given) and approved by `approver_user`.
+    By default every result conforms and is reviewed by a second person; `failing` tests do not
+    conform, `unreviewed` ones are left for review, `skip` ones are not tested.
+    """
+    from atmp.lab.models import Specification
+    from atmp.lab.services.results import attributes_for, record_result, review
+
+    if not Specification.objects.filter(material_id=bank.lot.material_id, status="approved", voided=False).exists():
+        make_bank_specification(
+            actor=author or analyst, material=bank.lot.material, approver_user=approver_user, password=password,
+            title="ICH Q5D panel",
+        )  # fmt: skip
+    sample = make_bank_sample(actor=analyst, bank=bank)
+    from atmp.trace import bank_panel
+
+    wanted = {t.code for t in bank_panel.panel(bank.kind, vector_production=bank.vector_production)}
+    for attribute in attributes_for(sample, actor=analyst):
+        code = attribute.panel_test
+        if code not in wanted or code in skip:
+            continue
+        good = BANK_TESTS[code][6]
+        value = ("does not conform" if attribute.kind == "conforms" else "1.0E6") if code in failing else good
+        result = record_result(actor=analyst, sample=sample, attribute=attribute, value=value, reason="bank panel")
+        if code not in unreviewed:
+            review(actor=reviewer_user, result=result, password=password)
+    return sample
+
+
+def conforming_bank_panel(bank: Any, people: dict[str, User] | None = None) -> Any:
+    """Test the bank's panel, every result conforming and reviewed (the lab's bank_testing hook).
+
+    With the demo's people, Rita writes the bank specification and Alex approves it, Quentin tests
+    and Rita reviews;
+    without, new test personas do (trace's and manufacturing's test set-ups).
+    """
+    if people is not None:
+        from atmp.demo import PASSWORD as DEMO_PASSWORD
+
+        return make_tested_bank_panel(
+            bank=bank, analyst=people["quentin"], reviewer_user=people["rita"], approver_user=people["alex"],
+            author=people["rita"], password=DEMO_PASSWORD,
+        )  # fmt: skip
+    return make_tested_bank_panel(bank=bank, analyst=make_user("qa_reviewer"), reviewer_user=reviewer())

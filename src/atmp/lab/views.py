@@ -147,8 +147,11 @@ def for_record(user: User, record: Any) -> list[dict[str, str]]:
                 "url": reverse("lab:specification_page", args=[record.pk]),
                 "kind": "button",
             },
-            {"label": "History", "url": reverse("lab:history", args=[record.product.code]), "kind": "button"},
         ]
+        if record.product is not None:
+            found.append(
+                {"label": "History", "url": reverse("lab:history", args=[record.product.code]), "kind": "button"}
+            )
         if record.status == "draft" and ADD_ATTRIBUTE.may(user):
             found.append(
                 {"label": "Add an attribute", "url": reverse("lab:attribute_add", args=[record.pk]), "kind": "button"}

@@ -89,6 +89,17 @@ _PANELS: dict[str, tuple[PanelTest, ...]] = {
 }
 
 
+# Every test of any panel, by code: what a bank specification's attribute may name.
+ALL_TESTS: dict[str, PanelTest] = {t.code: t for tests in _PANELS.values() for t in tests}
+
+# A test's status on the bank page and in the release's refusal (its results are lab's, read through
+# the installed modules' bank_panel hook: trace does not import lab).
+CONFORMS = "conforms"
+FAILS = "fails"
+AWAITING_REVIEW = "awaiting review"
+NOT_TESTED = "not tested"
+
+
 def panel(kind: str, *, vector_production: bool = False) -> tuple[PanelTest, ...]:
     """Return the tests a bank of the kind needs; cells that produce a viral vector add replication-competent virus."""
     if kind not in _PANELS:

@@ -260,7 +260,7 @@ def _aav(people: dict[str, User], site: Site, materials: dict[str, Any]) -> None
         lot = _receive(olga, number, materials[code], site, "50", location="Freezer -20 F-7")
         _release(alex, lot, f"{role} plasmid released on its certificate of analysis")
         inputs.append((lot, "6", "mg"))
-    bank = _banks(olga, alex, site, materials["CL-HEK293"])
+    bank = _banks(people, site, materials["CL-HEK293"])
     inputs.append((bank, "1", "{vial}"))
     medium = _receive(
         olga,
@@ -291,10 +291,13 @@ def _aav(people: dict[str, User], site: Site, materials: dict[str, Any]) -> None
             administer(actor=olga, lot=product, patient=next(patients), reason="infusion at the treatment centre")
 
 
-def _banks(olga: User, alex: User, site: Site, cell_line: Any) -> Any:
-    """Bank the HEK293 MCB and make the WCB from one of its vials (ICH Q5D §2.2.1), each released; return the WCB."""
+def _banks(people: dict[str, User], site: Site, cell_line: Any) -> Any:
+    """Bank the HEK293 MCB and make the WCB from one of its vials (ICH Q5D §2.2.1); QC tests each one's panel
+    (the lab module's results, through its bank_testing hook, ADR 0030) before QA releases it; return the WCB."""
+    from atmp.trace.bank_results import test_panel
     from atmp.trace.services.banks import register_bank
 
+    olga, alex = people["olga"], people["alex"]
     common: dict[str, Any] = {
         "storage": "LN2 vapour phase, ≤ -150 °C",
         "age_unit": "passages",
@@ -303,13 +306,15 @@ def _banks(olga: User, alex: User, site: Site, cell_line: Any) -> Any:
         "vector_production": True,  # the cells make AAV with adenoviral helper genes: tested for RCV
     }
     mcb = _receive(olga, MASTER_BANK_LOT, cell_line, site, "40", location="LN2 tank T-1, rack 1")
-    register_bank(actor=olga, lot=mcb, kind="mcb", age_at_banking=6, reason="master cell bank", **common)
+    master = register_bank(actor=olga, lot=mcb, kind="mcb", age_at_banking=6, reason="master cell bank", **common)
+    test_panel(master, people)
     _release(alex, mcb, "master cell bank released: the ICH Q5D panel conforms")
     wcb = _receive(olga, CELL_BANK_LOT, cell_line, site, "20", location="LN2 tank T-1, rack 2")
-    register_bank(
+    made = register_bank(
         actor=olga, lot=wcb, kind="wcb", parent=mcb, parent_vials="1", age_at_banking=10,
         reason="working cell bank made from one MCB vial", **common,
     )  # fmt: skip
+    test_panel(made, people)
     _release(alex, wcb, "working cell bank released: the ICH Q5D panel conforms")
     return wcb
 

@@ -57,9 +57,15 @@ def releaser() -> User:
     return make_user("qa_approver", password=PASSWORD)
 
 
-def release(lot: Any, *, approver: User | None = None) -> Any:
-    """Release the lot with a QA Approver's signature."""
+def release(lot: Any, *, approver: User | None = None, test_panel: bool = True) -> Any:
+    """Release the lot with a QA Approver's signature; a cell bank's panel is tested, conforming, first."""
+    from atmp.trace import bank_results
+    from atmp.trace.models import CellBank
     from atmp.trace.services.lots import release_lot
+
+    bank = CellBank.objects.filter(lot_id=lot.pk, voided=False).first()
+    if bank is not None and test_panel:
+        bank_results.test_panel(bank)
 
     return release_lot(actor=approver or releaser(), lot=lot, password=PASSWORD, reason="test set-up: released")
 

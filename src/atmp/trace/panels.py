@@ -91,6 +91,7 @@ def genealogy_panel(user: User | None, record: GmpRecord, *, for_print: bool = F
 def bank_panel(user: User | None, record: GmpRecord, *, for_print: bool = False) -> Panel | None:
     """Return the Cell bank panel of a bank or of its lot: vials, cell age limit, required panel, lineage."""
     from atmp.trace import bank_panel as declared
+    from atmp.trace.bank_results import statuses
     from atmp.trace.models import CellBank
     from atmp.trace.selectors import genealogy
     from atmp.trace.selectors.banks import lineage
@@ -104,6 +105,8 @@ def bank_panel(user: User | None, record: GmpRecord, *, for_print: bool = False)
         return None
     if bank is None:
         return None
+    tests = declared.panel(bank.kind, vector_production=bank.vector_production)
+    status = statuses(bank)
     return Panel(
         title="Cell bank",
         template="trace/bank_panel.html",
@@ -113,7 +116,9 @@ def bank_panel(user: User | None, record: GmpRecord, *, for_print: bool = False)
             "age_unit": declared.AGE_UNITS[bank.age_unit],
             "banked": plain(bank.lot.quantity),
             "remaining": plain(genealogy.remaining(bank.lot)),
-            "tests": declared.panel(bank.kind, vector_production=bank.vector_production),
+            "tests": tests,
+            # Each test's status from QC's results, through the installed modules (trace imports no lab).
+            "rows": [(t, status[t.code]) for t in tests],
             "lineage": lineage(bank, user),
         },
         order=20,

@@ -26,6 +26,7 @@ from atmp.lab.services import methods as method_svc
 from atmp.lab.services import phases
 from atmp.lab.services import specifications as spec_svc
 from atmp.ledger.errors import NotFound
+from atmp.trace.services.materials import find_material
 
 router = Router(tags=["lab"])
 add_list_operation(router, "/lab/methods", selectors.METHODS, permission="records.view", tags=["lab"])
@@ -84,9 +85,10 @@ class MethodOut(Schema):
 
 
 class SpecificationIn(BodyIn):
-    """A new specification version of a product for a phase, optionally copying another's attributes."""
+    """A new specification version of a product (or of a bank's cell line or vector seed) for a phase."""
 
-    product: Code = Field(description="The product's code.")
+    product: Code | None = Field(None, description="The product's code (a release specification).")
+    material: Code | None = Field(None, description="A cell line's or vector seed's code (a bank specification).")
     phase: PhaseText = Field(description="i, ii, iii or commercial")
     title: Annotated[str, bounded(200)] = ""
     copy_from: Id | None = Field(None, description="A specification of the same product whose attributes to copy.")
@@ -101,6 +103,7 @@ class AttributeIn(BodyIn):
     kind: Annotated[str, bounded(20)] = Field(description="numeric, conforms or report")
     criterion: Annotated[str, bounded(200)] = ""
     unit: Annotated[str, bounded(20)] = Field("", description="A UCUM code (docs/lab.md), or empty.")
+    panel_test: Annotated[str, bounded(40)] = Field("", description="On a bank specification: the ICH Q5D panel test.")
     reason: Reason = ""
 
 
@@ -113,6 +116,7 @@ class AttributeOut(Schema):
     criterion: str
     unit: str
     unit_label: str
+    panel_test: str
 
 
 class SpecificationOut(Schema):
@@ -222,7 +226,8 @@ def new_specification(request: HttpRequest, body: SpecificationIn) -> Status[dic
     source = spec_svc.find_specification(body.copy_from, field="copy_from") if body.copy_from else None
     made = spec_svc.new_specification(
         actor=user_of(request),
-        product=phases.find_phase_product(body.product),
+        product=phases.find_phase_product(body.product) if body.product else None,
+        material=find_material(body.material) if body.material else None,
         phase=body.phase,
         title=body.title,
         copy_from=source,
@@ -244,6 +249,7 @@ def add_attribute(request: HttpRequest, spec_id: Id, body: AttributeIn) -> Statu
         kind=body.kind,
         criterion=body.criterion,
         unit=body.unit,
+        panel_test=body.panel_test,
         reason=body.reason,
     )
     spec.refresh_from_db()

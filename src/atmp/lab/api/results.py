@@ -43,7 +43,7 @@ class LabSampleIn(BodyIn):
     """A sample as it was taken: of a batch and/or a lot, for a purpose."""
 
     site: Annotated[str, bounded(20)]
-    purpose: Annotated[str, bounded(20)] = Field(description="release, in_process, stability or em_followup")
+    purpose: Annotated[str, bounded(20)] = Field(description="release, in_process, stability, em_followup or bank")
     batch: Annotated[str, bounded(60)] | None = Field(None, description="The batch's number.")
     lot: Annotated[str, bounded(60)] | None = Field(None, description="The lot's number.")
     quantity: Annotated[str, bounded(30)]

@@ -205,25 +205,39 @@ def spec() -> None:
 
 
 @spec.command("new")
-@click.option("--product", "product_code", required=True, help="The product's code.")
+@click.option("--product", "product_code", default=None, help="The product's code (a release specification).")
+@click.option(
+    "--material", "material_code", default=None, help="A cell line's or vector seed's code (a bank specification)."
+)
 @click.option("--phase", required=True, help=PHASE_HELP)
 @click.option("--title", default="")
 @click.option("--copy-from", "copy_from", type=int, default=None, help="Copy this specification's attributes (its id).")
 @REASON
 @write
 @handled
-def spec_new(product_code: str, phase: str, title: str, copy_from: int | None, reason: str, **auth: Any) -> None:
-    """Draft the next version of a product's specification for a phase."""
+def spec_new(
+    product_code: str | None,
+    material_code: str | None,
+    phase: str,
+    title: str,
+    copy_from: int | None,
+    reason: str,
+    **auth: Any,
+) -> None:
+    """Draft the next version of a product's (or a bank material's) specification for a phase."""
     setup_django()
     from atmp.lab.selectors.lab import specification_document
     from atmp.lab.services import specifications as svc
     from atmp.lab.services.phases import find_phase_product
+    from atmp.trace.services.materials import find_material
 
     user = actor(auth)
     source = svc.find_specification(copy_from, field="copy_from") if copy_from else None
     made = svc.new_specification(
-        actor=user, product=find_phase_product(product_code), phase=phase, title=title, copy_from=source, reason=reason
-    )
+        actor=user, product=find_phase_product(product_code) if product_code else None,
+        material=find_material(material_code) if material_code else None, phase=phase, title=title,
+        copy_from=source, reason=reason,
+    )  # fmt: skip
     emit(specification_document(made), as_json=auth["as_json"], text=_spec_text)
 
 
@@ -239,11 +253,20 @@ def attribute() -> None:
 @click.option("--kind", required=True, help="numeric, conforms or report.")
 @click.option("--criterion", default="", help="numeric: A-B, >=A, <=B, >A, <B; conforms: what conforms means.")
 @click.option("--unit", default="", help="A UCUM code (docs/lab.md), e.g. %, {vg}/mL, [EU]/mL.")
+@click.option("--panel-test", "panel_test", default="", help="On a bank specification: the ICH Q5D panel test.")
 @REASON
 @write
 @handled
 def attribute_add(
-    spec_id: int, name: str, method_code: str, kind: str, criterion: str, unit: str, reason: str, **auth: Any
+    spec_id: int,
+    name: str,
+    method_code: str,
+    kind: str,
+    criterion: str,
+    unit: str,
+    panel_test: str,
+    reason: str,
+    **auth: Any,
 ) -> None:
     """Add an attribute to a draft specification (a numeric criterion is checked now)."""
     setup_django()
@@ -255,7 +278,7 @@ def attribute_add(
     found = svc.find_specification(spec_id)
     svc.add_attribute(
         actor=user, specification=found, name=name, method=find_method(method_code), kind=kind, criterion=criterion,
-        unit=unit, reason=reason,
+        unit=unit, panel_test=panel_test, reason=reason,
     )  # fmt: skip
     found.refresh_from_db()
     emit(specification_document(found), as_json=auth["as_json"], text=_spec_text)

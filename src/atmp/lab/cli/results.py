@@ -65,7 +65,7 @@ def sample() -> None:
 
 @sample.command("add")
 @click.option("--site", required=True)
-@click.option("--purpose", required=True, help="release, in_process, stability or em_followup.")
+@click.option("--purpose", required=True, help="release, in_process, stability, em_followup or bank.")
 @click.option("--batch", "batch_number", default=None, help="The batch's number.")
 @click.option("--lot", "lot_number", default=None, help="The lot's number.")
 @click.option("--quantity", required=True)

@@ -47,6 +47,7 @@ class SamplePurpose(models.TextChoices):
     IN_PROCESS = "in_process", "In-process"
     STABILITY = "stability", "Stability"
     EM_FOLLOWUP = "em_followup", "EM follow-up"
+    BANK = "bank", "Cell bank or seed panel"
 
 
 class SampleStatus(models.TextChoices):

@@ -23,6 +23,7 @@ from atmp.lab.workflows.specifications import SPECIFICATION_WORKFLOW
 from atmp.ledger.errors import Conflict
 from atmp.ledger.records import GmpRecord
 from atmp.manufacturing.models import Batch, Product
+from atmp.trace.models import Material
 from atmp.workflow.machine import Workflow
 from atmp.workflow.models import WorkflowRecord
 
@@ -40,7 +41,10 @@ class AttributeKind(models.TextChoices):
 class Specification(WorkflowRecord):
     """Version N of a product's specification for a clinical phase: draft, approved (signed), superseded."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    # A product's release specification, or a cell line's / vector seed's bank specification (its
+    # attributes each test one test of the ICH Q5D panel, atmp.trace.bank_panel): exactly one is set.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     phase = models.CharField(max_length=20, choices=Phase.choices)
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -49,16 +53,37 @@ class Specification(WorkflowRecord):
 
     workflow: ClassVar[Workflow] = SPECIFICATION_WORKFLOW
     system_fields: ClassVar[frozenset[str]] = frozenset({"approved_at"})
-    work_related: ClassVar[tuple[str, ...]] = ("product",)
+    work_related: ClassVar[tuple[str, ...]] = ("product", "material")
     site_path: ClassVar[str | None] = None
-    product_id: int
+    product_id: int | None
+    material_id: int | None
 
     class Meta:
         ordering = ["product_id", "phase", "number"]
-        constraints = [models.UniqueConstraint(fields=["product", "phase", "number"], name="lab_specification_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "phase", "number"], name="lab_specification_unique"),
+            models.UniqueConstraint(
+                fields=["material", "phase", "number"],
+                condition=models.Q(material__isnull=False),
+                name="lab_specification_material_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=False, material__isnull=True)
+                | models.Q(product__isnull=True, material__isnull=False),
+                name="lab_specification_product_xor_material",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.product.code} {self.get_phase_display()} specification v{self.number}"
+        kind = "bank specification" if self.material_id else "specification"
+        return f"{self.subject} {self.get_phase_display()} {kind} v{self.number}"
+
+    @property
+    def subject(self) -> str:
+        """Return the code of what it specifies: the product, or the cell line or vector seed of a bank."""
+        if self.material is not None:
+            return str(self.material.code)
+        return str(self.product.code) if self.product is not None else ""
 
     def work_title(self) -> str:
         """Return the title My work shows."""
@@ -75,6 +100,8 @@ class SpecificationAttribute(GmpRecord):
     kind = models.CharField(max_length=20, choices=AttributeKind.choices)
     criterion = models.CharField(max_length=200)
     unit = models.CharField(max_length=20, blank=True)
+    # The test of the bank panel this attribute tests (a code of atmp.trace.bank_panel), on a bank specification.
+    panel_test = models.CharField(max_length=40, blank=True)
 
     site_path: ClassVar[str | None] = None
     specification_id: int

@@ -149,7 +149,7 @@ def specification_document(spec: Specification) -> dict[str, Any]:
         "id": spec.pk,
         "record": spec.record_key,
         "version": spec.version,
-        "product": spec.product.code,
+        "product": spec.subject,
         "phase": spec.phase,
         "number": spec.number,
         "title": spec.title,
@@ -166,6 +166,7 @@ def specification_document(spec: Specification) -> dict[str, Any]:
                 "criterion": a.criterion,
                 "unit": a.unit,
                 "unit_label": unit_label(a.unit) if a.unit else "",
+                "panel_test": a.panel_test,
             }
             for a in attributes_of(spec)
         ],

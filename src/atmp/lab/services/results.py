@@ -4,7 +4,8 @@ Rules, each refusal naming its own (issue 15, "Bad input"; DESIGN principle 7), 
 anything is written (one ledger change per write, so nothing is half-written):
 
 - `attribute not in specification`: a result is judged against an attribute of the specification the
-  sample's batch is pinned to (atmp.lab.services.specifications.for_batch).
+  sample's batch is pinned to (atmp.lab.services.specifications.for_batch); a sample of a cell bank
+  or seed lot only, against its material's bank specification (specifications.for_bank, ADR 0030).
 - `method not fit`: the attribute's method must be fit for the specification's phase (methods.fit_for).
 - `instrument not usable`: the instrument (manufacturing equipment) must be qualified, calibrated and
   maintained on the test date (manufacturing.services.equipment.usable); a compendial visual test may
@@ -101,6 +102,10 @@ def add_sample(
         raise InvalidInput("lot", f"lot {lot.number} is not a live lot of site {site.code}")
     if purpose == SamplePurpose.RELEASE and batch is None:
         raise InvalidInput("batch", "a release sample is of a batch: it is tested against the batch's specification")
+    if purpose == SamplePurpose.BANK and (batch is not None or lot is None or not _is_bank(lot)):
+        raise InvalidInput(
+            "lot", "a bank sample is of a cell bank or seed lot only: it is tested against its bank specification"
+        )
     if not str(unit or "").strip():
         raise InvalidInput("unit", "give the unit of the quantity taken (UCUM, e.g. mL)")
     try:
@@ -227,15 +232,26 @@ def live_results(sample: Sample) -> list[Result]:
     return sorted((r for r in rows if r.pk not in replaced), key=lambda r: (r.attribute.position, r.pk))
 
 
-def attributes_for(sample: Sample, *, actor: User | None = None) -> list[SpecificationAttribute]:
-    """Return the attributes of the specification the sample's batch is tested against (pinned on first asking)."""
-    from atmp.lab.services.specifications import for_batch
+def _is_bank(lot: Lot) -> bool:
+    from atmp.trace.models import CellBank
 
-    if sample.batch is None:
+    return CellBank.objects.filter(lot=lot, voided=False).exists()
+
+
+def attributes_for(sample: Sample, *, actor: User | None = None) -> list[SpecificationAttribute]:
+    """Return the attributes a sample is judged against: its batch's pinned specification, or its bank's."""
+    from atmp.lab.services.specifications import for_bank, for_batch
+
+    if sample.batch is not None:
+        spec = for_batch(sample.batch, actor=actor)
+    elif sample.lot is not None and _is_bank(sample.lot):
+        spec = for_bank(sample.lot)
+    else:
         raise InvalidInput(
-            "sample", f"no batch: {sample.number} is of a lot only; results are judged against a batch's specification"
+            "sample",
+            f"no batch: {sample.number} is of a lot only; results are judged against a batch's specification "
+            "(or a cell bank's)",
         )
-    spec = for_batch(sample.batch, actor=actor)
     return list(
         SpecificationAttribute.objects.filter(specification=spec, voided=False)
         .select_related("method")
@@ -252,11 +268,11 @@ def _attribute(sample: Sample, attribute: Any, actor: User) -> SpecificationAttr
         chosen = next((a for a in rows if str(a.position) == text or a.name.lower() == text.lower()), None)
     if chosen is None:
         spec = rows[0].specification if rows else None
+        of = f"batch {sample.batch.number}" if sample.batch else f"lot {sample.lot.number if sample.lot else ''}"
         raise InvalidInput(
             "attribute",
             f"attribute not in specification: {attribute!s} is not an attribute of {spec or 'the batch specification'} "
-            f"(batch {sample.batch.number if sample.batch else ''}); attributes: "
-            + ", ".join(f"{a.position} {a.name}" for a in rows),
+            f"({of}); attributes: " + ", ".join(f"{a.position} {a.name}" for a in rows),
         )
     return chosen
 

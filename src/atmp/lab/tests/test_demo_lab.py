@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from atmp.lab import demo as lab_demo
-from atmp.lab.models import BatchSpecification, Method, Specification
+from atmp.lab import factories
+from atmp.lab.models import BatchSpecification, Method, Result, Specification
 from atmp.lab.services import methods, phases
+from atmp.lab.services import results as svc
 
 
 @pytest.fixture
@@ -22,7 +24,23 @@ def test_the_product_is_in_phase_iii_with_both_specifications_approved(loaded):
     assert phases.current(product) == "iii"
     specs = Specification.objects.filter(product=product).order_by("phase")
     assert [(s.phase, s.status) for s in specs] == [("i", "approved"), ("iii", "approved")]
-    assert loaded["modules"]["lab"]["methods"] == len(lab_demo.METHODS)
+    # The product's methods and the HEK293 bank panel's (ADR 0030: the banks were tested before their release).
+    assert loaded["modules"]["lab"]["methods"] == len(lab_demo.METHODS) + len(factories.CELL_TESTS)
+
+
+def test_the_hek293_banks_panels_conform_reviewed_before_their_release(loaded):
+    from atmp.trace import demo as trace_demo
+    from atmp.trace.bank_results import statuses
+    from atmp.trace.models import CellBank
+
+    spec = Specification.objects.get(material__code="CL-HEK293")
+    assert spec.status == "approved" and spec.product is None
+    for number in (trace_demo.MASTER_BANK_LOT, trace_demo.CELL_BANK_LOT):
+        bank = CellBank.objects.select_related("lot").get(lot__number=number)
+        assert bank.lot.status in ("released", "consumed") and set(statuses(bank).values()) == {"conforms"}
+        results = Result.objects.filter(sample__lot=bank.lot, sample__purpose="bank", voided=False)
+        assert results.count() == len(statuses(bank))
+        assert all(svc.reviewed_by(r) for r in results)
 
 
 def test_the_first_batch_keeps_the_phase_i_specification(loaded):

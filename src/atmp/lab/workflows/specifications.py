@@ -32,12 +32,12 @@ def _stamp(spec: Any, actor: Any) -> None:
 
 
 def _supersede_previous(ch: Any, spec: Any, actor: Any) -> None:
-    """Supersede the version of the same product and phase that was approved before this one."""
+    """Supersede the version of the same product (or bank material) and phase approved before this one."""
     from atmp.lab.models import Specification
     from atmp.workflow import engine
 
     earlier = Specification.objects.filter(
-        product_id=spec.product_id, phase=spec.phase, status="approved", voided=False
+        product_id=spec.product_id, material_id=spec.material_id, phase=spec.phase, status="approved", voided=False
     ).exclude(pk=spec.pk)
     for previous in earlier:
         engine.transition(actor, previous, "supersede", reason=f"superseded by specification v{spec.number}")

@@ -28,6 +28,13 @@ def not_expired(lot: Any) -> str | None:
     return None
 
 
+def bank_panel_conforms(lot: Any) -> str | None:
+    """Refuse releasing a cell bank or seed lot until every test of its panel conforms, reviewed (ADR 0030)."""
+    from atmp.trace.bank_results import release_refusal
+
+    return release_refusal(lot)
+
+
 def expiry_passed(lot: Any) -> str | None:
     """Refuse marking a lot expired before its expiry date has passed."""
     if lot.expiry_date is None:
@@ -55,9 +62,12 @@ LOT_WORKFLOW = Workflow(
             "released",
             permission=DECIDE,
             required=("expiry_date",),
-            preconditions=(not_expired,),
+            preconditions=(not_expired, bank_panel_conforms),
             meaning=RELEASED,
-            help="QA releases the lot for use (signed 'Released'); refused after its expiry date.",
+            help=(
+                "QA releases the lot for use (signed 'Released'); refused after its expiry date, and for a cell "
+                "bank or seed until every test of its panel has a conforming, reviewed result."
+            ),
         ),
         Transition(
             "reject",
