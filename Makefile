@@ -16,7 +16,7 @@ help:
 	@echo "make test   install with test dependencies and run every test (SQLite, PostgreSQL, browser)"
 	@echo "make lint   ruff, mypy on the domain code, makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/ (ledger, statistics, uploads, PDF printing, workflow, QMS reads, trace import, EM import, batch execution, QC lab results and specification history) with their baselines"
-	@echo "make soak   the long runs: 1,000 kill -9 per database, the API fuzzed with 50 examples per operation and role (not part of make test)"
+	@echo "make soak   the long runs: 1,000 kill -9 per database, the API fuzzed with 50 examples per operation and role, 200 random walks per workflow (not part of make test)"
 
 $(RUNTIME_STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "atmp needs Python 3.11+: install python3 (and python3-venv)"; exit 1; }
@@ -68,6 +68,7 @@ bench: $(STAMP)
 soak: $(STAMP)
 	ATMP_SOAK=1 $(BIN)/python -m pytest tests/test_crash_recovery.py tests/test_concurrent_writers.py -q -s -m slow
 	ATMP_FUZZ_EXAMPLES=50 HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest tests/test_api_fuzz.py -q
+	ATMP_WALK_EXAMPLES=200 HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest src/atmp/workflow/tests/test_random_walk.py -q
 
 clean-state:
 	rm -rf var

@@ -9,7 +9,7 @@
 # by a hash of its id (ATMP_NODB_SHARE, conftest.py); without a PostgreSQL pass SQLite does all.
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
-# Each pass lists its 25 slowest tests (what to look at when the suite outgrows its budget).
+# Each pass lists its 40 slowest tests (what to look at when the suite outgrows its budget).
 # The last lines say how each pass ended and how long it took (the suite's time and budget: docs/performance.md, "The test suite").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
   (
     pg_started=$SECONDS
-    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_NODB_SHARE=0 ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider --durations=25 \
+    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_NODB_SHARE=0 ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider --durations=40 \
       -m "not browser and not slow"
     rc=$?
     echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
@@ -64,7 +64,7 @@ echo "== SQLite: every test, browser and crash tests included (with PostgreSQL b
 sqlite_started=$SECONDS
 # ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
 # collide); given to SQLite it would be a file instead of the in-memory test database.
-if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access ATMP_NODB_SHARE=$sqlite_nodb $PY -m pytest -q -p no:cacheprovider --durations=25; then
+if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access ATMP_NODB_SHARE=$sqlite_nodb $PY -m pytest -q -p no:cacheprovider --durations=40; then
   sqlite_result="passed"
 else
   sqlite_result="FAILED"

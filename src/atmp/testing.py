@@ -443,6 +443,23 @@ WALK_FACTORIES: dict[str, Any] = {
     "lab.batchdisposition": lambda actor: _lab().make_certifiable_disposition(actor=actor),
 }
 
+# Random walks drawn per workflow (besides the two explicit ones) in `make test`; `make soak` sets
+# ATMP_WALK_EXAMPLES for more. A walk whose factory builds a whole executed, tested batch (about a
+# second each) draws fewer: its machine has four states, and the explicit walks try every transition
+# by every persona forwards and backwards whatever the draw.
+WALK_EXAMPLES = 40
+COSTLY_WALK_EXAMPLES: dict[str, int] = {"lab.batchdisposition": 10}
+
+
+def walk_examples(record_type: str) -> int:
+    """Return how many random walks to draw for a workflow (ATMP_WALK_EXAMPLES overrides every one)."""
+    import os
+
+    wanted = os.environ.get("ATMP_WALK_EXAMPLES", "")
+    if wanted.isdecimal():
+        return int(wanted)
+    return COSTLY_WALK_EXAMPLES.get(record_type, WALK_EXAMPLES)
+
 
 def _t() -> Any:
     from atmp.trace import factories
