@@ -202,10 +202,12 @@ def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAle
     batch_id = result.sample.batch_id
     if batch_id is None:
         return None
-    found = dispositions().filter(batch_id=batch_id, voided=False, status="conditional").select_related("batch")
-    disposition = found.first()
-    if disposition is None:
+    conditional = dispositions().filter(batch_id=batch_id, voided=False, status="conditional")
+    # Nearly always none: a narrow read decides it, the record is read only when there is one.
+    found = conditional.values_list("pk", flat=True).first()
+    if found is None:
         return None
+    disposition = conditional.select_related("batch").get(pk=found)
     batch = disposition.batch  # read with it
     _mark_arrived(ch, disposition, result)
     if result.conforms is not False:

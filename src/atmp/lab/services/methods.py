@@ -58,8 +58,12 @@ def fit_for(method: Method, phase: str) -> str | None:
     if method.voided:
         return f"method voided: {method.code} is voided and tests nothing"
     needed = required_status(method, phase)
-    found = status_for(method, phase)
-    have = found.validation_status if found else ValidationStatus.NOT_VALIDATED
+    # Only the status is needed (every result's entry asks): one narrow read, not the whole record.
+    have = (
+        MethodValidation.objects.filter(method_id=method.pk, phase=phase, voided=False)
+        .values_list("validation_status", flat=True)
+        .first()
+    ) or ValidationStatus.NOT_VALIDATED
     if _RANK[ValidationStatus(have)] >= _RANK[ValidationStatus(needed)]:
         return None
     why = "a safety test" if method.method_type == MethodType.SAFETY and needed != REQUIRED[phase] else label

@@ -34,6 +34,7 @@ from atmp.lab import criteria
 from atmp.lab import units as lab_units
 from atmp.lab.models import (
     AttributeKind,
+    BatchSpecification,
     Result,
     Sample,
     SampleCustody,
@@ -242,7 +243,16 @@ def attributes_for(sample: Sample, *, actor: User | None = None) -> list[Specifi
     """Return the attributes a sample is judged against: its batch's pinned specification, or its bank's."""
     from atmp.lab.services.specifications import for_bank, for_batch
 
-    if sample.batch is not None:
+    if sample.batch_id is not None:
+        # Once pinned (the usual case), the attributes and their specification in one statement.
+        pinned = BatchSpecification.objects.filter(batch_id=sample.batch_id, voided=False).values("specification_id")
+        rows = list(
+            SpecificationAttribute.objects.filter(specification_id__in=pinned, voided=False)
+            .select_related("method", "specification")
+            .order_by("position")
+        )
+        if rows:
+            return rows
         spec = for_batch(sample.batch, actor=actor)
     elif sample.lot is not None and _is_bank(sample.lot):
         spec = for_bank(sample.lot)
@@ -254,7 +264,7 @@ def attributes_for(sample: Sample, *, actor: User | None = None) -> list[Specifi
         )
     return list(
         SpecificationAttribute.objects.filter(specification=spec, voided=False)
-        .select_related("method")
+        .select_related("method", "specification")
         .order_by("position")
     )
 
