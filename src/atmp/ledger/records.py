@@ -130,10 +130,18 @@ class GmpRecord(models.Model):
     def concerned_site_ids(self) -> frozenset[int] | None:
         """Return the ids of the sites this record concerns, or None for every site.
 
-        A record bound to a site (a `site` field) concerns that site; one bound to none concerns
-        every site, so only a signer who sees every site may sign it.
+        A record bound to a site (a `site` field, or a `site_path` such as "batch__site_id" through
+        the record it belongs to, as atmp.accounts.visibility reads it) concerns that site; one bound
+        to none concerns every site, so only a signer who sees every site may sign it. The path is
+        followed on the instance, so a record not yet written (opened in its signed change) has it too.
         """
-        site_id = getattr(self, "site_id", None)
+        path = getattr(type(self), "site_path", "site_id")
+        value: Any = self
+        for part in (path or "").split("__") if path and path != "pk" else ():
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        site_id = value if path and path != "pk" else None
         return None if site_id is None else frozenset({int(site_id)})
 
     def check_change(self, old: dict[str, Any] | None, action: str) -> None:

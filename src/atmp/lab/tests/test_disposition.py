@@ -135,6 +135,18 @@ def test_a_qp_who_reviewed_the_batch_record_may_not_certify_it(qa_reviewer, petr
     svc.certify(actor=lf.qp(), batch=batch, password=PASSWORD, reason="another QP certifies")
 
 
+def test_a_qp_of_the_batch_s_site_alone_certifies_it(batch):
+    """A disposition concerns its batch's site (site_path): a QP assigned to that site signs it, another site's cannot."""
+    from atmp.testing import make_site
+
+    elsewhere = make_user("qualified_person", password=PASSWORD, site=make_site())
+    with pytest.raises(InvalidInput):
+        svc.certify(actor=elsewhere, batch=batch, password=PASSWORD, reason="release")
+    local = make_user("qualified_person", password=PASSWORD, site=batch.site)
+    made = svc.certify(actor=local, batch=batch, password=PASSWORD, reason="release")
+    assert made.status == "certified" and made.concerned_site_ids() == frozenset({batch.site_id})
+
+
 def test_only_a_qualified_person_certifies(batch, qa_approver):
     with pytest.raises(NotAllowed, match="Qualified Person"):
         svc.certify(actor=qa_approver, batch=batch, password=PASSWORD, reason="release")

@@ -21,7 +21,7 @@ def test_every_gmp_model_has_a_factory():
 
 
 @pytest.mark.parametrize("record_type", TYPES)
-def test_every_gmp_model_is_audited_on_create_and_change(record_type, qa_approver):
+def test_every_gmp_model_is_audited_on_create_and_change_and_concerns_its_site(record_type, qa_approver):
     factory, field, value = RECORD_FACTORIES[record_type]
     record = factory(qa_approver)
     created = AuditEntry.objects.filter(record_type=record_type, record_id=str(record.pk)).get()
@@ -33,6 +33,22 @@ def test_every_gmp_model_is_audited_on_create_and_change(record_type, qa_approve
     assert changed.action == "update" and changed.reason == "contract test"
     assert field in json.loads(changed.changes) or f"{field}_id" in json.loads(changed.changes)
     assert changed.snapshot_hash == record.snapshot_hash()
+    _concerns_the_site_it_belongs_to(record)
+
+
+def _concerns_the_site_it_belongs_to(record) -> None:
+    """A signature's site rule (concerned_site_ids) agrees with who sees the record (visibility.site_of).
+
+    A type may narrow or widen it on purpose (a document's version concerns its document's sites) by
+    its own concerned_site_ids; the kernel's follows the `site` field or the `site_path`.
+    """
+    from atmp.accounts.visibility import site_of
+    from atmp.ledger.records import GmpRecord
+
+    if type(record).concerned_site_ids is not GmpRecord.concerned_site_ids:
+        return
+    site = site_of(record)
+    assert record.concerned_site_ids() == (None if site is None else frozenset({site})), type(record).__name__
 
 
 @pytest.mark.parametrize("model", gmp_models(), ids=lambda m: m.record_type())
