@@ -136,7 +136,7 @@ def test_a_qp_who_reviewed_the_batch_record_may_not_certify_it(qa_reviewer, petr
 
 
 def test_a_qp_of_the_batch_s_site_alone_certifies_it(batch):
-    """A disposition concerns its batch's site (site_path): a QP assigned to that site signs it, another site's cannot."""
+    """A disposition concerns its batch's site (site_path): that site's QP signs it, another site's cannot."""
     from atmp.testing import make_site
 
     elsewhere = make_user("qualified_person", password=PASSWORD, site=make_site())
