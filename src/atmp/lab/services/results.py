@@ -253,6 +253,7 @@ def attributes_for(sample: Sample, *, actor: User | None = None) -> list[Specifi
         )
         if rows:
             return rows
+    if sample.batch is not None:  # not pinned yet: pinned now
         spec = for_batch(sample.batch, actor=actor)
     elif sample.lot is not None and _is_bank(sample.lot):
         spec = for_bank(sample.lot)
