@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,19 @@ def summary_ms(samples_ns: list[int]) -> dict[str, Any]:
         "mean": sum(ms) / len(ms),
         "n": len(ms),
     }
+
+
+def alternating(service: Callable[[], Any], baseline: Callable[[], Any], samples: int) -> tuple[list[int], list[int]]:
+    """Time each function samples times in turns (so neither runs warmer), after one untimed call of each; ns."""
+    service(), baseline()
+    ours: list[int] = []
+    base: list[int] = []
+    for _ in range(samples):
+        for fn, out in ((service, ours), (baseline, base)):
+            begin = time.perf_counter_ns()
+            fn()
+            out.append(time.perf_counter_ns() - begin)
+    return ours, base
 
 
 def row(

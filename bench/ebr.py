@@ -49,7 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import log, run_backends, summary_ms
+from common import alternating, log, run_backends, summary_ms
 
 TARGET_ENTRY_RATIO = 2.0
 TARGET_PAGE_MS = 200.0
@@ -194,14 +194,7 @@ def entry_figures(step: Any, operator: Any, samples: int) -> dict[str, Any]:
         with writer.change(actor=operator, reason=f"Temperature of step {step.number}") as ch:
             ch.save(row)
 
-    service(), audited()
-    ours: list[int] = []
-    base: list[int] = []
-    for _ in range(samples):
-        for fn, out in ((service, ours), (audited, base)):
-            begin = time.perf_counter_ns()
-            fn()
-            out.append(time.perf_counter_ns() - begin)
+    ours, base = alternating(service, audited, samples)
     return {"entry": summary_ms(ours), "audited_write": summary_ms(base)}
 
 

@@ -52,7 +52,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import log, run_backends, summary_ms
+from common import alternating, log, run_backends, summary_ms
 
 TARGET_RATIO = 2.0
 PHASES = ("i", "ii", "iii", "commercial")
@@ -181,14 +181,7 @@ def record_figures(batch: Any, analyst: Any, samples: int) -> dict[str, Any]:
         with writer.change(actor=analyst, reason=f"{attribute.name} of sample {sample.number}") as ch:
             ch.save(row)
 
-    service(), audited()
-    ours: list[int] = []
-    base: list[int] = []
-    for _ in range(samples):
-        for fn, out in ((service, ours), (audited, base)):
-            begin = time.perf_counter_ns()
-            fn()
-            out.append(time.perf_counter_ns() - begin)
+    ours, base = alternating(service, audited, samples)
     return {"record": summary_ms(ours), "audited_write": summary_ms(base),
             "record_queries": queries_of(service), "audited_queries": queries_of(audited)}  # fmt: skip
 
