@@ -143,6 +143,12 @@ def test_the_bank_page_shows_each_test_with_its_status(qa_reviewer, qa_approver,
     assert "Conforms" in rows["mycoplasma"]
     lot_page = signed_in(qa_approver).get(f"/records/trace.lot/{mcb.lot_id}/").content.decode()
     assert "panel not conforming" in lot_page  # the release's refusal, shown before anyone tries
+    # The API's and the command line's bank document say the same, test by test.
+    shown = ApiClient(token_for(qa_approver)).get(f"/trace/cell-banks/{mcb.lot.number}").json()
+    assert {t["code"]: t["status"] for t in shown["panel"]} == statuses(mcb)
+    assert statuses(mcb)["identity"] == "fails" and statuses(mcb)["rcv"] == "not tested"
+    text = atmp("bank", "show", mcb.lot.number, "--as", qa_approver.username).stdout
+    assert "Identity (e.g. STR profile, isoenzymes) (ICH Q5D §2.3.1): fails" in text
 
 
 def test_the_api_and_the_command_line_refuse_the_release_naming_the_tests(qa_reviewer, qa_approver, mcb):

@@ -48,6 +48,8 @@ class PanelTestOut(Schema):
     code: str
     name: str
     basis: str
+    # From QC's results (ADR 0030): conforms, fails, awaiting review, not tested.
+    status: str
 
 
 class CellBankOut(Schema):

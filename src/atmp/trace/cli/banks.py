@@ -22,7 +22,7 @@ def _bank_text(d: dict[str, Any]) -> str:
     ]
     if d.get("parent"):
         lines.append(f"made from {d['parent']}")
-    lines.append("required panel: " + "; ".join(f"{t['name']} ({t['basis']})" for t in d["panel"]))
+    lines.append("required panel: " + "; ".join(f"{t['name']} ({t['basis']}): {t['status']}" for t in d["panel"]))
     for key, title in (("ancestors", "came from"), ("banks", "banks made from it"), ("made", "lots made with it")):
         if d.get(key):
             lines.append(f"{title}: " + ", ".join(x["number"] for x in d[key]))

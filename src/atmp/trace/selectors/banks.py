@@ -65,7 +65,10 @@ def lineage_document(bank: CellBank, viewer: User | None = None) -> dict[str, An
 
 
 def bank_document(bank: CellBank) -> dict[str, Any]:
-    """Return a bank as CellBankOut: the lot's state and vials, the bank's attributes and its required panel."""
+    """Return a bank as CellBankOut: the lot, the bank's attributes, its panel with each test's status."""
+    from atmp.trace.bank_results import statuses
+
+    status = statuses(bank)
     lot = bank.lot
     return {
         "id": bank.pk,
@@ -92,7 +95,7 @@ def bank_document(bank: CellBank) -> dict[str, Any]:
         "limit_basis": bank.limit_basis,
         "vector_production": bank.vector_production,
         "panel": [
-            {"code": t.code, "name": t.name, "basis": t.basis}
+            {"code": t.code, "name": t.name, "basis": t.basis, "status": status[t.code]}
             for t in bank_panel.panel(bank.kind, vector_production=bank.vector_production)
         ],
         "created_at": rfc3339(bank.created_at) if bank.created_at is not None else None,
