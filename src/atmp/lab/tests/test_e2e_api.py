@@ -1,7 +1,7 @@
-"""Issue 15 end to end through the REST API alone: a demo batch no one has sampled yet, from its release
-sample to the QP's signed certification (its record reviewed by QA in the demo). Quentin (QC) samples and tests it, Rita (QA) reviews the
-results and the potency run, Alex reviews its audit trail with its parts, and Petra
-(QP) reads the checks, all passing, and certifies (EU GMP Part IV §15; Annex 16 §1.7)."""
+"""Issue 15 end to end through the REST API alone: a demo batch no one has sampled yet (its record reviewed
+by QA in the demo), from its release sample to the QP's signed certification. Quentin (QC) samples and
+tests it, Rita (QA) reviews the results and the potency run, Alex reviews its audit trail with its parts,
+and Petra (QP) reads the checks, all passing, and certifies (EU GMP Part IV §15; Annex 16 §1.7)."""
 
 from __future__ import annotations
 
@@ -54,9 +54,18 @@ def test_a_demo_batch_goes_from_sampling_to_certification_through_the_api(loaded
 
     # QC: the release sample, registered and received, then a conforming result of every attribute.
     made = ok(
-        quentin.post("/lab/samples", {"site": batch.site.code, "purpose": "release", "batch": batch.number,
-                                      "quantity": "2", "unit": "mL", "taken_by": "Olga Operator",
-                                      "reason": "release sample"}),  # fmt: skip
+        quentin.post(
+            "/lab/samples",
+            {
+                "site": batch.site.code,
+                "purpose": "release",
+                "batch": batch.number,
+                "quantity": "2",
+                "unit": "mL",
+                "taken_by": "Olga Operator",
+                "reason": "release sample",
+            },
+        ),
         201,
     )
     sample = made["id"]
