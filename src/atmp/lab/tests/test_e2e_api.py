@@ -1,7 +1,9 @@
-"""Issue 15 end to end through the REST API alone: a demo batch no one has sampled yet (its record reviewed
-by QA in the demo), from its release sample to the QP's signed certification. Quentin (QC) samples and
-tests it, Rita (QA) reviews the results and the potency run, Alex reviews its audit trail with its parts,
-and Petra (QP) reads the checks, all passing, and certifies (EU GMP Part IV §15; Annex 16 §1.7)."""
+"""Issue 15 end to end through the REST API alone: the demo batch no one has sampled whose record still
+awaits QA (AAV9-SMN-2026-0004, its incubator excursion's deviation under investigation), from its release
+sample to the QP's signed certification. Quentin (QC) samples and tests it, Rita (QA) reviews the results
+and the potency run, assesses the deviation and reviews the batch record, Alex reviews its audit trail
+with its parts, and Petra (QP) reads the checks, all passing, and certifies (EU GMP Part IV §15;
+Annex 16 §1.7)."""
 
 from __future__ import annotations
 
@@ -19,16 +21,16 @@ def loaded(db, demo_data):
     return demo_data
 
 
-def unsampled(index: int = 0):
-    """Return a batch of the demo whose record QA reviewed and that no one has sampled (batches 8 to 10)."""
+def unsampled(status: str = "reviewed", index: int = 0):
+    """Return a batch of the demo in this state that no one has sampled (executed: 4; reviewed: 8 to 10)."""
     from atmp.lab.demo import PRODUCT
     from atmp.lab.models import Sample
     from atmp.manufacturing.models import Batch
 
     sampled = Sample.objects.filter(purpose="release").values_list("batch_id", flat=True)
-    found = Batch.objects.filter(product__code=PRODUCT, status="reviewed", voided=False).exclude(pk__in=sampled)
+    found = Batch.objects.filter(product__code=PRODUCT, status=status, voided=False).exclude(pk__in=sampled)
     batches = list(found.order_by("pk"))
-    assert len(batches) > index, "the demo has no reviewed batch left unsampled"
+    assert len(batches) > index, f"the demo has no {status} batch left unsampled"
     return batches[index]
 
 
@@ -47,7 +49,7 @@ def test_a_demo_batch_goes_from_sampling_to_certification_through_the_api(loaded
     from atmp.lab.demo_potency import METHOD, REAGENT_LOT, REFERENCE_LOT
     from atmp.lab.factories import potency_plate
 
-    batch = unsampled(0)
+    batch = unsampled("executed")
     quentin, rita, alex, petra = (as_user(n) for n in ("quentin", "rita", "alex", "petra"))
     base = f"/lab/batches/{batch.number}/disposition"
     assert ok(petra.get(base))["certifiable"] is False
@@ -98,9 +100,32 @@ def test_a_demo_batch_goes_from_sampling_to_certification_through_the_api(loaded
     ok(rita.post(f"{transitions}/review", {"reason": "run and plate checked", "password": PASSWORD}))
     assert ok(quentin.get(f"/lab/potency-runs/{run_id}"))["usable_for_release"] is True
 
-    # QA: the audit trail of the batch with its steps and entries (the batch record was reviewed by the demo).
-    refused = ok(petra.post(f"{base}/certify", {"password": PASSWORD}), 422)
-    assert "audit_trail" in refused["detail"] and "batch_record" not in refused["detail"], refused
+    # QA: the deviation assessed (root cause found), the batch record reviewed, then the audit trail of
+    # the batch with its steps and entries.
+    refused = ok(petra.post(f"{base}/certify", {"password": PASSWORD}), 422)["detail"]
+    for check in ("deviations (failed)", "batch_record (failed)", "audit_trail (failed)"):
+        assert check in refused, refused
+    listed = ok(rita.get("/quality/deviations", status="investigation"))["items"]
+    (deviation,) = [d for d in listed if f"deviation {d['number']} " in refused]
+    assessed = rita.patch(
+        f"/quality/deviations/{deviation['id']}",
+        {
+            "reason": "root cause found",
+            "version": deviation["version"],
+            "root_cause": "Incubator door left ajar during a sampling; the crude lysate titre met its range.",
+            "root_cause_method": "five_whys",
+        },
+    )
+    ok(assessed)
+    submitted = rita.post(
+        f"/records/quality.deviation/{deviation['id']}/transitions/submit", {"reason": "impact and root cause"}
+    )
+    assert ok(submitted)["status"] == "qa_review"
+    reviewed = rita.post(
+        f"/records/manufacturing.batch/{batch.pk}/transitions/review",
+        {"reason": "batch record reviewed by exception", "password": PASSWORD},
+    )
+    assert ok(reviewed)["status"] == "reviewed"
     review = ok(
         alex.post("/ledger/reviews", {"record_type": "manufacturing.batch", "record_id": str(batch.pk),
                                       "with_parts": True, "comment": f"batch {batch.number} before certification"}),

@@ -1,5 +1,5 @@
 """Issue 15 end to end through the CLI alone (`atmp …` in-process, --as each person, the demo password in
-$ATMP_PASSWORD): another demo batch no one has sampled yet, its record reviewed by QA in the demo, from
+$ATMP_PASSWORD): a demo batch no one has sampled yet, its record reviewed by QA in the demo, from
 its release sample to the QP's signed certification (EU GMP Part IV §15; Annex 16 §1.7)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def test_a_demo_batch_goes_from_sampling_to_certification_through_the_cli(loaded
     from atmp.lab.demo_potency import METHOD, REAGENT_LOT, REFERENCE_LOT
     from atmp.lab.factories import potency_plate
 
-    batch = unsampled(1)  # the API test takes the first
+    batch = unsampled("reviewed")
     number = batch.number
     checks = doc("lab", "disposition", "checks", number, "--as", "petra", code=1)
     assert {c["name"]: c["state"] for c in checks["checks"]}["results"] == "failed"  # no specification pinned yet
