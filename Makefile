@@ -49,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src/atmp/ledger/merkle.py src/atmp/ledger/note.py src/atmp/ledger/canonical.py --strict
 	$(BIN)/mypy src/atmp/stats --strict --exclude "stats/tests"
 	$(BIN)/mypy src/atmp/trace/identifiers src/atmp/trace/units.py src/atmp/trace/coi.py src/atmp/trace/bank_panel.py --strict
-	$(BIN)/mypy src/atmp/environment/limits.py src/atmp/environment/trending.py src/atmp/environment/charts.py src/atmp/manufacturing/due.py src/atmp/manufacturing/units.py src/atmp/manufacturing/opcua.py src/atmp/lab/criteria.py src/atmp/lab/units.py --strict
+	$(BIN)/mypy src/atmp/environment/limits.py src/atmp/environment/trending.py src/atmp/environment/charts.py src/atmp/manufacturing/due.py src/atmp/manufacturing/units.py src/atmp/manufacturing/opcua.py src/atmp/lab/criteria.py src/atmp/lab/units.py src/atmp/lab/charts.py --strict
 	$(BIN)/mypy src/atmp/ledger src/atmp/accounts src/atmp/files src/atmp/printing src/atmp/workflow src/atmp/quality src/atmp/trace src/atmp/environment src/atmp/manufacturing src/atmp/lab
 	ATMP_HOME=$$(mktemp -d) DJANGO_SETTINGS_MODULE=atmp.settings $(BIN)/python -m django makemigrations --check --dry-run
 

@@ -29,8 +29,7 @@ Measured, each beside its baseline in the same process:
   per phase and version, and per attribute every standing result with its phase, review state, the
   normal tolerance interval and a chart) through Django's test Client, signed in as a QC analyst;
   baseline: GET /lab/specifications/<id>/ (the commercial specification's own page) the same way.
-  Timed twice: as a repeat reader finds it (the charts cached, atmp.lab.selectors.history._drawn) and
-  with every chart drawn anew (the cache cleared before each GET).
+  Every GET draws its charts (hand-made SVG, atmp.lab.charts: nothing is cached).
   p50 / p95 and the SQL statements of one GET of each; the history's statements are also counted
   after the first year, to show they do not grow with the batches.
 
@@ -220,29 +219,23 @@ def timed(fn: Callable[[], Any], samples: int) -> list[int]:
 
 
 def page_figures(client: Any, product: Any, spec: Any, samples: int) -> dict[str, Any]:
-    """Time the history page, warm and with its charts drawn anew, beside the specification's own page (taking
+    """Time the history page (every GET draws its charts) beside the specification's own page (taking
     turns); count their queries and the history's size."""
     from atmp.lab.selectors import history as selector
 
     history = page_getter(client, f"/lab/products/{product.code}/specifications/")
     plain = page_getter(client, f"/lab/specifications/{spec.pk}/")
 
-    def cold() -> Any:
-        selector._drawn.cache_clear()  # as the first reader after a new result of every attribute finds it
-        return history()
-
     history(), plain()
-    warm_ns: list[int] = []
-    cold_ns: list[int] = []
+    ours: list[int] = []
     base: list[int] = []
     for _ in range(samples):
-        for fn, out in ((history, warm_ns), (cold, cold_ns), (plain, base)):
+        for fn, out in ((history, ours), (plain, base)):
             begin = time.perf_counter_ns()
             fn()
             out.append(time.perf_counter_ns() - begin)
     return {
-        "history": summary_ms(warm_ns),
-        "history_cold": summary_ms(cold_ns),
+        "history": summary_ms(ours),
         "plain": summary_ms(base),
         "history_queries": queries_of(history),
         "plain_queries": queries_of(plain),
@@ -315,14 +308,13 @@ def table(results: list[dict[str, Any]]) -> str:
         early = r.get("first_year_queries")
         grown = f" ({early} after year 1)" if early is not None else ""
         what = f"{r['years']} years, {r['batches']} batches, {r['results']} results, ~{r['history_kib']} KiB"
-        for key, how in (("history", "charts cached"), ("history_cold", "every chart drawn")):
-            h = r[key]
-            ratio = h["p50"] / p["p50"] if p["p50"] else float("inf")
-            lines.append(
-                f"| {r['backend']} | (b) GET the specification history ({how}): {what} | {h['p50']:.1f} / "
-                f"{h['p95']:.1f} | {h['mean']:.1f} | {r['history_queries']}{grown} | GET the specification's own "
-                f"page ({r['plain_queries']} queries) | {p['p50']:.1f} / {p['p95']:.1f} | {ratio:.1f}× | |"
-            )
+        h = r["history"]
+        ratio = h["p50"] / p["p50"] if p["p50"] else float("inf")
+        lines.append(
+            f"| {r['backend']} | (b) GET the specification history (every chart drawn): {what} | {h['p50']:.1f} / "
+            f"{h['p95']:.1f} | {h['mean']:.1f} | {r['history_queries']}{grown} | GET the specification's own "
+            f"page ({r['plain_queries']} queries) | {p['p50']:.1f} / {p['p95']:.1f} | {ratio:.1f}× | |"
+        )
     return "\n".join(lines)
 
 

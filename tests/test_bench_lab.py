@@ -47,6 +47,6 @@ def test_the_lab_benchmark_runs_tiny():
     cell = {"p50": 1.0, "p95": 2.0, "mean": 1.5}
     row = {"backend": "x", "years": 2, "batches": 10, "results": 80, "history_kib": 9, "history_queries": 15,
            "plain_queries": 9, "first_year_queries": 15, "record": cell, "audited_write": cell, "history": cell,
-           "history_cold": cell, "plain": cell, "record_queries": 14, "audited_queries": 7}  # fmt: skip
+           "plain": cell, "record_queries": 14, "audited_queries": 7}  # fmt: skip
     text = bench.table([row])
     assert "| x | (a) record_result" in text and "1.00×" in text and "✓" in text and "(7 queries)" in text

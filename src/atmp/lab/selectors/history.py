@@ -10,13 +10,13 @@ where the newest criterion is a range, one-sided on the limited side where it is
 
 from __future__ import annotations
 
-import base64
-import functools
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from atmp.lab import criteria
+from django.utils.safestring import SafeString, mark_safe
+
+from atmp.lab import charts, criteria
 from atmp.lab.models import Phase, Result, Specification
 from atmp.ledger.models import Signature
 from atmp.manufacturing.models import Product
@@ -125,50 +125,25 @@ def tolerance(values: list[float], criterion: str) -> dict[str, Any] | None:
     }
 
 
-def chart(row: dict[str, Any], limits: list[tuple[str, str]]) -> str | None:
-    """Return a data: URL of the attribute's values in test order by phase, with the criteria and interval (SVG)."""
-    points = tuple((p["phase"], p["value"]) for p in row["points"] if p["value"] is not None)
+def chart(row: dict[str, Any], limits: list[tuple[str, str, str]]) -> SafeString | None:
+    """Return the SVG of the attribute's values in test order by phase, with each (phase, label, criterion)'s
+    limits and the interval's bounds; None without a numeric value.
+
+    Written by hand (atmp.lab.charts), a millisecond a chart: matplotlib took 0.1–0.35 s, so the charts were
+    cached per process; none is now (docs/performance.md, bench/lab.py).
+    """
+    points = [(p["phase"], p["value"]) for p in row["points"] if p["value"] is not None]
     if not points:
         return None
     interval = row.get("interval") or {}
-    bounds = (interval.get("lower"), interval.get("upper"))
-    return _drawn(row["name"], row["unit"], points, tuple(limits), bounds)
-
-
-# A chart is a pure function of what it draws (atmp.stats.plotting gives the same bytes for the same input),
-# and matplotlib takes ~0.1 s a chart: the page would take a second for a product's eight attributes on
-# every GET (docs/performance.md, bench/lab.py). Keyed on every value drawn, a cached chart is never stale;
-# a new result redraws only its own attribute's chart. 64 charts of ~60 KiB at most per process.
-@functools.lru_cache(maxsize=64)
-def _drawn(
-    name: str,
-    unit: str,
-    points: tuple[tuple[str, float], ...],
-    limits: tuple[tuple[str, str], ...],
-    bounds: tuple[float | None, float | None],
-) -> str:
-    from atmp.stats import plotting
-
-    phases = list(dict.fromkeys(phase for phase, _ in points))
-    with plotting.figure(width=7.0, height=3.4) as fig:
-        ax = fig.add_subplot()
-        for i, phase in enumerate(phases):
-            mine = [(n, v) for n, (p, v) in enumerate(points) if p == phase]
-            ax.scatter([n for n, _ in mine], [v for _, v in mine], s=12, color=plotting.colour(i), label=phase)
-        for j, (_label, text) in enumerate(limits):
-            for limit in _limits(text):
-                if limit is not None:
-                    ax.axhline(limit, color=plotting.colour(j), linestyle=":", linewidth=1)
-        for bound in bounds:
-            if bound is not None:
-                ax.axhline(bound, color="black", linestyle="--", linewidth=1)
-        ax.set_xlabel("result, in test order")
-        ax.set_ylabel(f"{name} ({unit})" if unit else name)
-        # Beside the axes, not placed "best": finding the emptiest corner among a thousand points took a
-        # fifth of the drawing, and outside it never hides a point.
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        svg = plotting.svg(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    drawn = [
+        charts.Limit(phase, label, side, value)
+        for phase, label, text in limits
+        for side, value in zip(("lower", "upper"), _limits(text), strict=True)
+        if value is not None
+    ]
+    svg = charts.history_chart(row["name"], row["unit"], points, drawn, (interval.get("lower"), interval.get("upper")))
+    return mark_safe(svg)  # noqa: S308 - built by atmp.lab.charts, every text escaped
 
 
 def batch_data(
@@ -176,7 +151,8 @@ def batch_data(
 ) -> list[dict[str, Any]]:
     """Return per attribute the results, each phase's criterion, the tolerance interval and the chart."""
     criteria_of = {r["name"]: r["criteria"] for r in rows}
-    labels = [f"{s.get_phase_display()} v{s.number}" for s in specifications]
+    phases = [s.get_phase_display() for s in specifications]
+    labels = [f"{phase} v{s.number}" for phase, s in zip(phases, specifications, strict=True)]
     out = []
     for row in history_data(product):
         texts = criteria_of.get(row["name"], [])
@@ -187,6 +163,7 @@ def batch_data(
         ]
         row["reviewed"] = sum(1 for p in row["points"] if p["reviewed"])
         row["interval"] = tolerance(values, newest) if values else None
-        row["chart"] = chart(row, [(c["label"], c["criterion"]) for c in row["criteria"]])
+        limits = [(phase, label, text) for phase, label, text in zip(phases, labels, texts, strict=False) if text]
+        row["chart"] = chart(row, limits)
         out.append(row)
     return out

@@ -52,7 +52,10 @@ def test_the_tolerance_interval_equals_atmp_stats_on_the_same_values(analyst, ba
     assert "one-sided, upper" in got["method"] and "99% coverage" in got["method"]
     assert endotoxin["reviewed"] == 1 and [p["reviewed"] for p in endotoxin["points"]].count(False) == 5
     assert endotoxin["criteria"] == [{"label": "Phase I v1", "criterion": "<=0.50"}]
-    assert endotoxin["chart"].startswith("data:image/svg+xml;base64,")
+    svg = endotoxin["chart"]
+    assert svg.startswith("<svg ") and svg.count('class="point"') == 6 and svg.count('class="limit"') == 1
+    assert 'stroke="#0072B2"' in svg  # "<=0.50" of phase I, in phase I's colour
+    assert svg.count('class="bound"') == 1 and "tolerance interval −∞ to " in svg  # one-sided, upper
     titre = rows["Vector genome titre"]["interval"]
     assert titre["refused"] and titre["n"] == 6  # all equal: s = 0, refused by atmp.stats with its reason
 
@@ -80,4 +83,5 @@ def test_the_history_page_shows_the_batch_data(analyst, batch):  # noqa: F811
     browser.force_login(analyst)
     page = browser.get(f"/lab/products/{batch.product.code}/specifications/").content.decode()
     assert page.count('data-testid="history-attribute"') == 2 and 'data-testid="history-chart"' in page
+    assert page.count('role="img"') >= 2 and "data:image/svg" not in page  # inline, not an image
     assert "n = <strong>6</strong>" in page and "not reviewed" in page
