@@ -237,3 +237,25 @@ def run_backends(script: str, prefix: str, choice: str, args: list[str]) -> tupl
                 results.append(run_worker(script, prefix, "postgresql", url, args))
     done = [r for r in results if r is not None]
     return done, len(done) == len(results)
+
+
+def page_getter(client: Any, url: str) -> Callable[[], Any]:
+    """Return a GET of the url through the test client that refuses anything but a 200."""
+
+    def get() -> Any:
+        answer = client.get(url)
+        if answer.status_code != 200:
+            raise SystemExit(f"GET {url}: {answer.status_code} {answer.content[:300]!r}")
+        return answer
+
+    return get
+
+
+def queries_of(run: Callable[[], Any]) -> int:
+    """Return how many SQL statements one run issues."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured.captured_queries)

@@ -49,7 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import alternating, log, run_backends, summary_ms
+from common import alternating, log, page_getter, run_backends, summary_ms
 
 TARGET_ENTRY_RATIO = 2.0
 TARGET_PAGE_MS = 200.0
@@ -162,18 +162,6 @@ def bare_list() -> int:
             "JOIN manufacturing_product p ON p.id = b.product_id ORDER BY b.id DESC LIMIT 50"
         )
         return len(cursor.fetchall())
-
-
-def page_getter(client: Any, url: str) -> Callable[[], Any]:
-    """Return a function that GETs the URL and refuses anything but 200."""
-
-    def get() -> Any:
-        answer = client.get(url)
-        if answer.status_code != 200:
-            raise SystemExit(f"GET {url} answered {answer.status_code}")
-        return answer
-
-    return get
 
 
 def entry_figures(step: Any, operator: Any, samples: int) -> dict[str, Any]:

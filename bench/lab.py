@@ -51,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import alternating, log, run_backends, summary_ms
+from common import alternating, log, page_getter, queries_of, run_backends, summary_ms
 
 TARGET_RATIO = 2.0
 PHASES = ("i", "ii", "iii", "commercial")
@@ -183,28 +183,6 @@ def record_figures(batch: Any, analyst: Any, samples: int) -> dict[str, Any]:
     ours, base = alternating(service, audited, samples)
     return {"record": summary_ms(ours), "audited_write": summary_ms(base),
             "record_queries": queries_of(service), "audited_queries": queries_of(audited)}  # fmt: skip
-
-
-def page_getter(client: Any, url: str) -> Callable[[], Any]:
-    """Return a GET of the url that refuses anything but a 200."""
-
-    def get() -> Any:
-        answer = client.get(url)
-        if answer.status_code != 200:
-            raise SystemExit(f"GET {url}: {answer.status_code} {answer.content[:300]!r}")
-        return answer
-
-    return get
-
-
-def queries_of(run: Callable[[], Any]) -> int:
-    """Return how many SQL statements one run issues."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    return len(captured.captured_queries)
 
 
 def timed(fn: Callable[[], Any], samples: int) -> list[int]:

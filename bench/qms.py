@@ -57,7 +57,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import log, percentile, run_backends
+from common import log, percentile, queries_of, run_backends
 
 FULL = {
     "deviations": 100_000,
@@ -849,16 +849,6 @@ def timed(run: Callable[[], Any], samples: int, budget_s: float) -> dict[str, An
         run()
         ms.append((time.perf_counter_ns() - begin) / 1e6)
     return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), "n": len(ms)}
-
-
-def queries_of(run: Callable[[], Any]) -> int:
-    """Return how many SQL statements one run issues."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    return len(captured.captured_queries)
 
 
 def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, Any]:
