@@ -217,10 +217,10 @@ def test_the_window_is_a_protocol_field_checked_naming_it(qa_reviewer):
     study = factories.make_stabilitystudy(actor=qa_reviewer)
     assert study.window_days == svc.DEFAULT_WINDOW_DAYS == 7
     assert factories.make_stabilitystudy(actor=qa_reviewer, window_days="14").window_days == 14
-    for bad in ("31", "-1", "x", "2.5"):
+    for bad, rule in (("31", "at most 30"), ("-1", "whole number"), ("x", "whole number"), ("2.5", "whole number")):
         with pytest.raises(InvalidInput) as caught:
             factories.make_stabilitystudy(actor=qa_reviewer, window_days=bad)
-        assert caught.value.field == "window_days"
+        assert caught.value.field == "window_days" and rule in str(caught.value)
 
 
 def _moment(day, days=0):

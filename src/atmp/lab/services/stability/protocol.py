@@ -108,11 +108,14 @@ def add_study(
 def parse_window_days(value: Any) -> int:
     """Return the pull window (whole days either side of a due date), or refuse naming `window_days`."""
     text = str(DEFAULT_WINDOW_DAYS if value is None or value == "" else value).strip()
-    if not text.isdecimal() or int(text) > MAX_WINDOW_DAYS:
+    if not text.isdecimal():
         raise InvalidInput(
             "window_days",
-            f"{text!r} is not a whole number of days from 0 to {MAX_WINDOW_DAYS} (the protocol's window either "
-            "side of each pull's due date)",
+            f"{text!r} is not a whole number of days (the protocol's window either side of each pull's due date)",
+        )
+    if int(text) > MAX_WINDOW_DAYS:
+        raise InvalidInput(
+            "window_days", f"{text} days is too wide: a pull window is at most {MAX_WINDOW_DAYS} days either side"
         )
     return int(text)
 
