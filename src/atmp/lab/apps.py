@@ -19,7 +19,7 @@ class LabConfig(AppConfig):
             "studies (ICH Q5A(R2)), potency assay runs and a batch's reportable potency "
             "(USP <1032>/<1034>, Ph. Eur. 5.3), stability studies with their shelf-life estimate (ICH Q1E), "
             "and the QP's disposition of a batch (certify, release before all "
-            "results are in, reject; EU GMP Part IV §15, Annex 16)."
+            "results are in, reject; EU GMP Part IV ch. 11, Annex 16)."
         ),
         nav=(NavEntry("Lab", "lab:index", "records.view"),),
         actions=(

@@ -3,7 +3,7 @@ audit trail is reviewed, and two batches released before their 14-day sterility 
 conditional release listing the pending test and its expected date), whose late results then came:
 one conforms and the batch is certified; one does not, and the QPs and the treating site are alerted.
 A last batch, tested but for sterility with its audit trail reviewed, awaits the QP's decision
-(EU GMP Part IV §15, Annex 16; docs/lab.md, ADR 0028)."""
+(EU GMP Part IV ch. 11, Annex 16; docs/lab.md, ADR 0028)."""
 
 from __future__ import annotations
 

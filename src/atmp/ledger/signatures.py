@@ -35,7 +35,7 @@ MEANINGS: dict[str, str] = {
     # A trainee's read-and-understood of an effective controlled document (EU GMP Chapter 2 §2.11),
     # given on their own training record (atmp.quality.models.documents.TrainingRecord).
     "read_understood": "Read and understood",
-    # QA's release of a lot from quarantine for use (EU GMP Part IV § 6.23), given on the lot
+    # QA's release of a lot from quarantine for use (EU GMP Part IV ch. 7, Starting and raw materials), given on the lot
     # (atmp.trace.models.lots.Lot) by the transition that releases it.
     "released": "Released",
 }

@@ -1,8 +1,8 @@
 """Due dates of periodic equipment work (calibration, maintenance) and cleaning expiry: pure, no Django.
 
-EU GMP Chapter 3 §3.41 and Part IV §9.5-9.7: measuring equipment is calibrated at defined intervals,
-and equipment is maintained and cleaned per written procedures; the next due date is computed from
-the last one done and the interval, never typed.
+EU GMP Chapter 3 §3.41 and Part IV ch. 5 (Equipment), 'maintenance, cleaning and repairs': measuring equipment
+is calibrated at defined intervals, and equipment is maintained and cleaned per written procedures; the next due
+date is computed from the last one done and the interval, never typed.
 """
 
 from __future__ import annotations

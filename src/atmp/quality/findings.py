@@ -46,7 +46,7 @@ def link_capa(*, actor: User, finding: GmpRecord, capa: str, reason: str) -> Lin
 
 
 def closing_rule(findings: Iterable[GmpRecord]) -> str | None:
-    """Return the broken rule when a critical or major finding has no CAPA (GMP Part IV § 1.4, ICH Q10 3.2.2)."""
+    """Return the broken rule when a critical or major finding has no CAPA (EU GMP Part I Ch. 9, ICH Q10 3.2.2)."""
     open_ones = unaddressed(findings)
     if not open_ones:
         return None

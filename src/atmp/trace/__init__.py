@@ -1,7 +1,7 @@
-"""Traceability and the chain of identity (Regulation (EC) 1394/2007 Art. 15; EU GMP Part IV § 6):
-identifiers, materials and their lots, pseudonymous donors and patients, the genealogy of lots (which
-lot went into which) and the forward and backward trace over it, each one recursive SQL query
-(DESIGN.md principle 5); chain of custody, labels and recall impact to come (issue 13).
+"""Traceability and the chain of identity (Regulation (EC) 1394/2007 Art. 15; EU GMP Part IV ch. 6
+(Documentation), 'traceability data'): identifiers, materials and their lots, pseudonymous donors and patients,
+the genealogy of lots (which lot went into which) and the forward and backward trace over it, each one recursive
+SQL query (DESIGN.md principle 5); chain of custody, labels and recall impact to come (issue 13).
 
 Each area keeps the quality module's skeleton: models/<area>.py, services/<area>.py,
 selectors/<area>.py, api/<area>.py, cli/<area>.py, views/<area>.py, templates/trace/,

@@ -40,7 +40,7 @@ def release_refusal(lot: Any) -> str | None:
         return None
     return (
         f"panel not conforming: {bank.label} is released once every test of its ICH Q5D panel has a conforming, "
-        f"reviewed result (ICH Q5D §2.3; EU GMP Part IV §6.20): " + "; ".join(open_tests)
+        f"reviewed result (ICH Q5D §2.3; EU GMP Part IV ch. 8, Seed lot and cell bank system): " + "; ".join(open_tests)
     )
 
 

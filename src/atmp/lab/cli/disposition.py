@@ -38,7 +38,7 @@ def _batch(number: str, user: Any) -> Any:
 
 @lab.group("disposition")
 def disposition() -> None:
-    """The QP's disposition of a batch (EU GMP Part IV §15, Annex 16): checks, certify, conditional release, reject.
+    """The QP's disposition of a batch (EU GMP Part IV ch. 11, Annex 16): checks, certify, conditional release, reject.
 
     \b
     Examples:

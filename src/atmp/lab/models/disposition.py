@@ -39,7 +39,7 @@ class BatchDisposition(WorkflowRecord):
     workflow: ClassVar[Workflow] = DISPOSITION_WORKFLOW
     system_fields: ClassVar[frozenset[str]] = frozenset({"pending", "decided_at"})
     work_related: ClassVar[tuple[str, ...]] = ("batch",)
-    # Certifying and releasing conditionally are the QP's alone (Directive 2001/83/EC Art. 51; Part IV §15);
+    # Certifying and releasing conditionally are the QP's alone (Directive 2001/83/EC Art. 51; Part IV ch. 11);
     # a rejection is signed 'approved' by the QP too.
     signing_meanings: ClassVar[dict[str, frozenset[str]]] = {
         "qp_certified": frozenset({Role.QUALIFIED_PERSON}),

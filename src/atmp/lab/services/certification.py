@@ -1,27 +1,30 @@
 """What the Qualified Person checks before certifying a batch: one pure-ish function, `checks(batch)`.
 
-EU GMP Part IV (GMP for ATMPs) §15 "Release" and the principles of Annex 16 ("Certification by a
-Qualified Person and batch release") §1.7 list what the QP must be satisfied of before certifying;
-each check here is one of them, named and with a message saying what is missing:
+EU GMP Part IV (GMP for ATMPs) ch. 11 "Qualified person and batch release" and the principles of Annex 16
+("Certification by a Qualified Person and batch release") §1.7 list what the QP must be satisfied of before
+certifying; each check here is one of them, named and with a message saying what is missing:
 
 (a) `results` — every attribute of the batch's pinned specification (ADR 0023) has a live result
     (neither superseded nor voided, ADR 0026) that conforms and was reviewed by a second person
-    (Part IV §15.2(c), Annex 16 §1.7.6); a potency attribute's result needs a valid, reviewed assay run
-    of the batch (`potency.usable_for_release`, USP <1032>). A result not yet in is *pending*.
+    (Part IV ch. 11; ch. 12, Quality control; Annex 16 §1.7.6); a potency attribute's result needs a valid,
+    reviewed assay run of the batch (`potency.usable_for_release`, USP <1032>). A result not yet in is
+    *pending*.
 (b) `oos` — no OOS investigation of the batch is still open (Part I Chapter 6 §6.35; Annex 16 §1.7.6).
 (c) `deviations` — every deviation linked to the batch (or raised from one of its entries) is closed,
-    cancelled, or assessed: its impact assessment and root cause submitted to QA (Part IV §15.2(d),
-    Annex 16 §1.7.15 and §3).
-(d) `batch_record` — the batch record was reviewed by QA (Part IV §15.2(a), Annex 16 §1.7.9).
+    cancelled, or assessed: its impact assessment and root cause submitted to QA (Part IV ch. 11, 'handling of
+    unplanned deviations'; Annex 16 §1.7.15 and §3).
+(d) `batch_record` — the batch record was reviewed by QA (Part IV ch. 11; ch. 6, 'records/reports'; Annex 16 §1.7.9).
 (e) `audit_trail` — the batch's audit trail, the batch with its steps and entries, is covered by a signed
     audit-trail review (Annex 11 §9; Annex 16 §1.7.9; PIC/S PI 041 §9.4).
 (f) `chain_of_identity` — no blocked hand-over (COI mismatch or blocked scan) of the batch's lots has a
     deviation still open, and, for a batch made for a patient, every donated starting material came
-    from that patient and the product was given to none other (Part IV §15.2(f); Regulation 1394/2007
-    Art. 15; docs/adr/0017). This is what the data hold: the COI checks at each hand-over are trace's.
+    from that patient and the product was given to none other (Part IV ch. 11; ch. 6, 'traceability data';
+    Regulation 1394/2007 Art. 15; docs/adr/0017). This is what the data hold: the COI checks at each hand-over
+    are trace's.
 (g) `starting_materials` — every lot the batch consumed is released (not quarantined, rejected or
     recalled) and its supplier was approved for the material when it was received
-    (Part IV §§ 7.3, 7.17; Annex 16 §1.7.3; the rule of atmp.quality.selectors.suppliers.may_accept).
+    (Part IV ch. 7, Starting and raw materials; Annex 16 §1.7.3; the rule of
+    atmp.quality.selectors.suppliers.may_accept).
 
 The reads are few and fixed in number, whatever the number of results, deviations or steps (bench/qp_checks.py).
 """

@@ -1,5 +1,6 @@
 """The QP's disposition of a batch: certify, release before all results are in, reject; and the alert a late
-failing result raises (issue 15 item 8; EU GMP Part IV §15; the principles of Annex 16; ADR 0028).
+failing result raises (issue 15 item 8; EU GMP Part IV ch. 11, Qualified person and batch release; the
+principles of Annex 16; ADR 0028).
 
 Every decision is refused, nothing written, with every failing check named (atmp.lab.services.certification).
 The disposition record is opened by atmp itself (the system actor) the first time a QP decides, inside the
@@ -41,7 +42,9 @@ def _check_qp(actor: User, batch: Batch) -> None:
     if batch.voided or not can_see(actor, batch):
         raise InvalidInput("batch", "name a live batch of your sites")
     if Role.QUALIFIED_PERSON not in actor.roles():
-        raise NotAllowed("a batch's disposition is the Qualified Person's decision (Part IV §15; Annex 16 §1)")
+        raise NotAllowed(
+            "a batch's disposition is the Qualified Person's decision (EU GMP Part IV ch. 11; Annex 16 §1)"
+        )
     why = certification.involvement(batch, actor)
     if why:
         raise RuleViolation(why)
@@ -111,7 +114,8 @@ def plan(batch: Batch, expected: dict[str, Any]) -> list[dict[str, Any]]:
         raise InvalidInput(
             "expected",
             "expected date missing: a conditional release lists every pending test with its expected date "
-            f"(Part IV §15.5); none given for {', '.join(missing)}",
+            "(EU GMP Part IV ch. 11, 'batch release prior to obtaining the results of quality control tests'); "
+            f"none given for {', '.join(missing)}",
         )
     return [
         {"attribute": p["attribute"], "position": p["position"], "expected_on": given[int(p["position"])].isoformat()}
@@ -194,8 +198,9 @@ def administrations_of(batch: Batch) -> list[dict[str, Any]]:
 def late_result(ch: writer.Change, actor: User, result: Result) -> LateResultAlert | None:
     """Raise the alert of a failing result of a conditionally released batch, in the caller's change (or nothing).
 
-    Part IV §15.6 and Annex 16 §3: when a result obtained after release is out of specification, the QP
-    and the treating site are told at once, with what was given to whom (the trace administrations).
+    EU GMP Part IV ch. 11, 'batch release prior to obtaining the results of quality control tests', and Annex 16
+    §3: when a result obtained after release is out of specification, the QP and the treating site are told at
+    once, with what was given to whom (the trace administrations).
     """
     # Every result passes here: one indexed query by the batch's id, the batch itself read only when
     # it was released before its results.

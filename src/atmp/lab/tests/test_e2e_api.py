@@ -2,7 +2,7 @@
 awaits QA (AAV9-SMN-2026-0004, its incubator excursion's deviation under investigation), from its release
 sample to the QP's signed certification. Quentin (QC) samples and tests it, Rita (QA) reviews the results
 and the potency run, assesses the deviation and reviews the batch record, Alex reviews its audit trail
-with its parts, and Petra (QP) reads the checks, all passing, and certifies (EU GMP Part IV §15;
+with its parts, and Petra (QP) reads the checks, all passing, and certifies (EU GMP Part IV ch. 11;
 Annex 16 §1.7)."""
 
 from __future__ import annotations

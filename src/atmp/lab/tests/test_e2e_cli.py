@@ -1,6 +1,6 @@
 """Issue 15 end to end through the CLI alone (`atmp …` in-process, --as each person, the demo password in
 $ATMP_PASSWORD): a demo batch no one has sampled yet, its record reviewed by QA in the demo, from
-its release sample to the QP's signed certification (EU GMP Part IV §15; Annex 16 §1.7)."""
+its release sample to the QP's signed certification (EU GMP Part IV ch. 11; Annex 16 §1.7)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
-"""A batch's disposition by the Qualified Person (EU GMP Part IV §15; the principles of Annex 16 §1 and §3).
+"""A batch's disposition by the Qualified Person (EU GMP Part IV ch. 11, Qualified person and batch release;
+the principles of Annex 16 §1 and §3).
 
 open → certified (final): every check of atmp.lab.services.certification passes; the QP signs
 'QP certified'. open → conditionally released → certified: a short-lived ATMP may be released before
-every result is in (Part IV §15.4-15.6); the conditional release is an explicit decision signed
-'approved' by the QP that lists each pending test with its expected date (frozen into the record), and
-the final certification, signed 'QP certified', follows once they are in. open or conditionally
-released → rejected (final), signed 'approved' (a rejection is not a certification). A QP who executed
-or reviewed the batch record, or entered or reviewed one of its results, takes none of them
-(separation of duties).
+every result is in (Part IV ch. 11, 'batch release prior to obtaining the results of quality control tests');
+the conditional release is an explicit decision signed 'approved' by the QP that lists each pending test with
+its expected date (frozen into the record), and the final certification, signed 'QP certified', follows once
+they are in. open or conditionally released → rejected (final), signed 'approved' (a rejection is not a
+certification). A QP who executed or reviewed the batch record, or entered or reviewed one of its results, takes
+none of them (separation of duties).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ DISPOSITION_WORKFLOW = Workflow(
             meaning="qp_certified",
             computes=(_certified,),
             help="Every check passes (results, OOS, deviations, batch record, audit trail, chain of identity, "
-            "starting materials); the QP certifies (Part IV §15, Annex 16 §1).",
+            "starting materials); the QP certifies (EU GMP Part IV ch. 11, Annex 16 §1).",
         ),
         Transition(
             "release_conditionally",
@@ -87,7 +88,8 @@ DISPOSITION_WORKFLOW = Workflow(
             meaning="approved",
             computes=(_freeze_plan,),
             help="Every check passes but results still pending; the QP releases the batch listing each pending "
-            "test and its expected date (Part IV §15.4-15.6); the final certification follows.",
+            "test and its expected date (EU GMP Part IV ch. 11, 'batch release prior to obtaining the results of "
+            "quality control tests'); the final certification follows.",
         ),
         Transition(
             "reject",

@@ -1,12 +1,12 @@
 """The life of a specification: draft, approved by QA (signed 'approved'), superseded by the next version.
 
-EU GMP Chapter 4 §4.14 and Part IV §6.30 (specifications for finished products, approved and
-dated); the EMA guideline on quality, non-clinical and clinical requirements for investigational
-ATMPs (2025) §5.2: acceptance criteria are set per clinical phase and tightened as experience grows.
-A specification is approved only with at least one attribute and with every attribute's method fit
-for the specification's phase (atmp.lab.services.methods.fit_for); approving it supersedes the
-version approved before for the same product and phase, in the same signed change. The author of
-a version (whoever wrote it or its attributes) may not approve it (the engine's segregation of duties).
+EU GMP Chapter 4 §4.14 and Part IV ch. 6 (Documentation), 'specifications and instructions' (specifications for
+finished products, approved and dated); the EMA guideline on quality, non-clinical and clinical requirements for
+investigational ATMPs (2025) §5.2: acceptance criteria are set per clinical phase and tightened as experience
+grows. A specification is approved only with at least one attribute and with every attribute's method fit for
+the specification's phase (atmp.lab.services.methods.fit_for); approving it supersedes the version approved
+before for the same product and phase, in the same signed change. The author of a version (whoever wrote it or
+its attributes) may not approve it (the engine's segregation of duties).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Batches executed from a master batch record (EU GMP Chapter 4 §4.20; Part IV §6.27-6.30): the
+"""Batches executed from a master batch record (EU GMP Chapter 4 §4.20; Part IV ch. 6, 'records/reports'): the
 electronic batch record.
 
 A Batch is made from the effective master record of its product's process version, numbered at

@@ -1,4 +1,4 @@
-"""Equipment and its logbook (EU GMP Chapter 3 §3.34-3.44, Chapter 4 §4.31, Part IV §9, Annex 15 §3-§5).
+"""Equipment and its logbook (EU GMP Chapter 3 §3.34-3.44, Chapter 4 §4.31, Part IV ch. 5 (Equipment), Annex 15 §3-§5).
 
 A piece of equipment has a class (what a master batch record asks for: "bsc", "incubator"), a site
 and a location, a qualification (IQ/OQ/PQ dates and their stored reports), calibration and
@@ -112,7 +112,7 @@ class LogbookEntry(GmpRecord):
     # A calibration certificate, a service report, a qualification report.
     report = models.ForeignKey(StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # A use for a product: which, and its GMO class then (a cabinet last used for another product or
-    # GMO class needs a changeover cleaning first, Part IV §9.4); a cleaning that is a changeover.
+    # GMO class needs a changeover cleaning first, Part IV ch. 9); a cleaning that is a changeover.
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     gmo_class = models.CharField("GMO risk class", max_length=8, choices=GmoClass.choices, blank=True)
     changeover = models.BooleanField(default=False)

@@ -1,7 +1,7 @@
 """Master batch records (EU GMP Chapter 4 §4.15-4.20 "Manufacturing Formulae and Processing
-Instructions", Part IV §6.25-6.27 and §5.3): versioned per process version, approved by signature and
-made effective; their content (steps with their SOPs, room grade, equipment classes and verification
-flags; critical process parameters with normal operating and proven acceptable ranges; in-process
+Instructions", Part IV ch. 6, 'specifications and instructions'): versioned per process version, approved by
+signature and made effective; their content (steps with their SOPs, room grade, equipment classes and
+verification flags; critical process parameters with normal operating and proven acceptable ranges; in-process
 controls; bill of materials) is written once, in draft, and frozen afterwards.
 
 Batch execution refers to each step, parameter, control and material line by its foreign key, so

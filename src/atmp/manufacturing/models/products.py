@@ -1,9 +1,10 @@
-"""Products and their process versions (Regulation (EC) 1394/2007 Art. 2; EU GMP Part IV §2 and §5.3).
+"""Products and their process versions (Regulation (EC) 1394/2007 Art. 2; EU GMP Part IV ch. 9 (Production)
+and ch. 10 (Qualification and validation)).
 
 A product's ATMP class, vector and origin decide which rules apply to it; its GMO risk class and
 containment level (Directive 2009/41/EC Art. 4 and Annex IV: classes 1-4, containment levels 1-4)
 decide where it may be made. Process versions are numbered per product and site (1, 2, …); each
-version after the first is introduced by an approved change control (ICH Q10 §3.2.3, Part IV §5.3),
+version after the first is introduced by an approved change control (ICH Q10 §3.2.3),
 which is linked to it (atmp.workflow links, relation 'originates_from').
 """
 

@@ -1,4 +1,5 @@
-"""Room occupancy, cleaning and line clearance (EU GMP Part IV §4.2 and §9.4; Part I Ch. 5 §5.35).
+"""Room occupancy, cleaning and line clearance (EU GMP Part IV ch. 4 (Premises), 'multi-product facility', and
+ch. 9 (Production), 'prevention of cross-contamination in production'; Part I Ch. 5 §5.35).
 
 An environment.Room (its grade and workflow state are environment's) gets, here, the record of what
 happened in it: cleanings (routine, or a changeover between products), line clearances before an

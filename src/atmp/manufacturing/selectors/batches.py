@@ -1,7 +1,7 @@
 """Reads of batches: the live entries of a step, what a step still lacks, and review by exception.
 
-`exceptions(batch)` is what QA reads before the disposition (EU GMP Part IV §6.30, review by
-exception): deviations, values outside the normal operating or proven acceptable range (or a
+`exceptions(batch)` is what QA reads before the disposition (EU GMP Part IV ch. 6, 'records/reports', and
+ch. 11; review by exception): deviations, values outside the normal operating or proven acceptable range (or a
 control's limits), corrections, late entries, acknowledged warnings, and EM results at alert or
 action level taken in the batch's rooms while it was made.
 """

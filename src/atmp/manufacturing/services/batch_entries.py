@@ -10,7 +10,8 @@ Rules, each refusal naming its own (issue 14, "Bad input"; DESIGN principle 7):
 - `warning not acknowledged`: a value outside the normal operating range is recorded only once the
   operator acknowledges it; outside the proven acceptable range, or a control's result outside its
   limits, the entry is flagged and a deviation concerning the step is opened in the same change
-  (EU GMP Part IV §6.29, Chapter 1 §1.4(xiv)). Ranges and limits are inclusive.
+  (EU GMP Part IV ch. 11, 'handling of unplanned deviations'; Part I Chapter 1 §1.4(xiv)). Ranges and limits are
+  inclusive.
 - `step not in progress`: a new entry goes to a running step; a correction may follow its end (late).
 - `correction`: supersedes a live entry of the same kind, with a reason; the original stays.
 - `cell age`: a parameter counted in passages or population doublings ({passage}, {PDL}) is the

@@ -1,7 +1,8 @@
 """Material additions by scan: the lot checked against the bill-of-materials line, then consumed into the
 batch's output lot through trace's genealogy (one edge per addition), in one change.
 
-Rules, in the order checked, each refusal naming its own (EU GMP Part IV §6.20-6.25, §7.2):
+Rules, in the order checked, each refusal naming its own (EU GMP Part IV ch. 6, 'traceability data'; ch. 7,
+Starting and raw materials):
 
 - `wrong material`: the scanned lot is of another material than the line's.
 - trace's `usable_on`: a voided, recalled, unreleased (quarantined, rejected…) or expired lot is

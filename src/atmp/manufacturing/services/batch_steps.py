@@ -6,7 +6,7 @@ Starting a step checks, and refuses with the rule's name, in this order:
 - `step order`: the steps before it are done, except those of its parallel group (the master
   record allows those to run side by side).
 - `training missing`: the operator signed read-and-understood on the effective version of every
-  SOP the step relies on (EU GMP Part IV §3.4; atmp.quality.is_trained).
+  SOP the step relies on (EU GMP Part IV ch. 3 (Personnel), 'training'; atmp.quality.is_trained).
 - the room's rules (atmp.manufacturing.services.rooms.room_ready: out of service, wrong grade,
   changeover missing, line clearance missing); a room already in use for this batch is kept.
 - the equipment's rules for each class the step needs (services.equipment.usable: wrong class, not

@@ -4,9 +4,9 @@ for an autologous product, with its output lot), complete its execution, have QA
 Each refusal names its rule first:
 
 - `master record not effective`: a batch is made only from the effective master batch record of an
-  effective process version (EU GMP Chapter 4 §4.3, Part IV §5.3).
+  effective process version (EU GMP Chapter 4 §4.3, Part IV ch. 6, 'specifications and instructions').
 - `patient required` / `no patient for an allogeneic product`: an autologous batch is bound to the
-  patient's COI from its creation (Part IV §6.10, Regulation 1394/2007 Art. 15); an allogeneic one
+  patient's COI from its creation (Part IV ch. 6, 'traceability data'; Regulation 1394/2007 Art. 15); an allogeneic one
   to none.
 - `output lot`: the lot the batch makes is a live lot of the batch's site, in quarantine (its inputs
   are recorded while it is), and made by no other batch.

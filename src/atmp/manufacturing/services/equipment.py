@@ -1,14 +1,15 @@
 """Equipment: register it, record its qualification stages, set its regimes, and answer whether it may be used.
 
-`usable` is the one place the rules of use live (EU GMP Chapter 3 §3.41, Part IV §9.1-9.7, Annex 15
-§3-§5): the equipment is of the class asked for, qualified and in service, its calibration and
-maintenance are not overdue, and it is clean (within its clean hold time). Batch execution and the
-logbook's use entry both ask it; each refusal starts with the rule's name.
+`usable` is the one place the rules of use live (EU GMP Chapter 3 §3.41, Part IV ch. 5 (Equipment) and ch. 10
+(Qualification and validation), Annex 15 §3-§5): the equipment is of the class asked for, qualified and in
+service, its calibration and maintenance are not overdue, and it is clean (within its clean hold time). Batch
+execution and the logbook's use entry both ask it; each refusal starts with the rule's name.
 
-Cleaning is between batches, not between the steps of one batch (Part IV §9.4 and Annex 1 §4.34
-ask for cleaning between batches and products, and within validated hold times): a use leaves the
-equipment dirty for anything else, but the same batch's later steps may use it again while the
-clean hold time of its last cleaning runs, provided nothing else used it since that cleaning.
+Cleaning is between batches, not between the steps of one batch (Part IV ch. 9, 'prevention of
+cross-contamination in production', and Annex 1 §4.34 ask for cleaning between batches and products, and within
+validated hold times): a use leaves the equipment dirty for anything else, but the same batch's later steps may
+use it again while the clean hold time of its last cleaning runs, provided nothing else used it since that
+cleaning.
 """
 
 from __future__ import annotations
@@ -208,9 +209,9 @@ def overdue_rule(equipment: Equipment, on: dt.date) -> str | None:
 def equipment_changeover_missing(equipment: Equipment, product: Product, *, on: dt.datetime) -> str | None:
     """Return the changeover rule broken when the equipment was last used for another product or GMO class.
 
-    EU GMP Part IV §9.4 (prevention of cross-contamination) as for rooms: a cabinet that served one
-    product, or one GMO class, gets a changeover cleaning before another. A use recorded without a
-    product (a balance's weighing, media preparation) is not taken as another product's.
+    EU GMP Part IV ch. 9 (Production), 'prevention of cross-contamination in production', as for rooms: a
+    cabinet that served one product, or one GMO class, gets a changeover cleaning before another. A use recorded
+    without a product (a balance's weighing, media preparation) is not taken as another product's.
     """
     last = (
         LogbookEntry.objects.filter(equipment=equipment, kind=EntryKind.USE, voided=False, at__lte=on)

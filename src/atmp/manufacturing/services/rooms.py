@@ -11,12 +11,12 @@ the rule's name, in the order they are checked:
   does not say this in one sentence; it is atmp's reading, and a site that dedicates rooms by grade
   asks for the exact grade by checking `room.grade` itself.
 - `changeover missing`: the room was last used for another product, or the same product at
-  another GMO class, and no changeover cleaning was done after that use ended (EU GMP Part IV §9.4
-  "prevention of cross-contamination in production" and the multi-product facility rules of §4.2:
+  another GMO class, and no changeover cleaning was done after that use ended (EU GMP Part IV ch. 9
+  (Production), 'prevention of cross-contamination in production', and ch. 4 (Premises), 'multi-product facility':
   a room that served one product is cleaned and decontaminated by a validated procedure before
   another is handled in it; a use still open is another product in the room).
 - `line clearance missing`: no line clearance for this product, checked by a second person, since
-  the room's last use ended and its last cleaning (Part I Ch. 5 §5.35, applied by Part IV Ch. 9).
+  the room's last use ended and its last cleaning (Part I Ch. 5 §5.35; for ATMPs, Part IV ch. 9, Production).
 """
 
 from __future__ import annotations

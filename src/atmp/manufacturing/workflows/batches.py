@@ -1,10 +1,10 @@
 """A batch's life: planned, in progress (its steps executed in order), executed, reviewed by QA (then QC's).
 
-EU GMP Chapter 4 §4.20 and Part IV §6.27-6.30: the batch processing record is made from the approved
-master record and completed as each action is taken; QA reviews it (by exception) before the batch
-goes to QC and the Qualified Person for disposition (the QC and release module adds certification).
-A batch becomes executed only when every one of its steps is done (a step is done only with all its
-entries and verifications: atmp.manufacturing.services.batch_steps), so no transition skips a step.
+EU GMP Chapter 4 §4.20 and Part IV ch. 6 (Documentation), 'records/reports': the batch processing record is made
+from the approved master record and completed as each action is taken; QA reviews it (by exception) before the
+batch goes to QC and the Qualified Person for disposition (the QC and release module adds certification). A
+batch becomes executed only when every one of its steps is done (a step is done only with all its entries and
+verifications: atmp.manufacturing.services.batch_steps), so no transition skips a step.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The life of a piece of equipment: commissioned, qualified (IQ/OQ/PQ, signed by QA), out of service, retired.
 
-EU GMP Annex 15 §3-§5 and Part IV §9.1-9.3: equipment is used only once qualified, with the IQ, OQ
-and PQ documented; equipment that fails calibration or breaks down is taken out of service and
-returned only when QA approves (signed), with its calibration and maintenance in date.
+EU GMP Annex 15 §3-§5 and Part IV ch. 5 (Equipment) and ch. 10 (Qualification and validation): equipment is used
+only once qualified, with the IQ, OQ and PQ documented; equipment that fails calibration or breaks down is taken
+out of service and returned only when QA approves (signed), with its calibration and maintenance in date.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 EU GMP Chapter 4 §4.3 and §4.15-4.20: manufacturing instructions are approved, signed and dated by
 authorised people before use, and a document once replaced is withdrawn from use. A record becomes
-effective only while its process version is effective (Part IV §5.3: it instructs that process),
-with at least one step and every content rule holding (atmp.manufacturing.services.mbr_content);
-making it effective supersedes the record of the same process version that was effective before,
-in the same signed change. When a process version is superseded, its effective record is too
-(workflows/processes.py calls supersede_master_records).
+effective only while its process version is effective (Part IV ch. 6, 'specifications and instructions': it
+instructs that process), with at least one step and every content rule holding
+(atmp.manufacturing.services.mbr_content); making it effective supersedes the record of the same process version
+that was effective before, in the same signed change. When a process version is superseded, its effective record
+is too (workflows/processes.py calls supersede_master_records).
 """
 
 from __future__ import annotations

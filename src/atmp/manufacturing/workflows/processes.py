@@ -1,9 +1,9 @@
 """The life of a process version: draft, made effective by QA (signed 'approved'), superseded by the next.
 
-ICH Q10 §3.2.3 and EU GMP Part IV §5.3: a process changes only through change control. Version 1 of
-a product's process at a site is its first; every later version is made effective only with an
-approved change control linked to it (relation 'originates_from'), and making it effective
-supersedes the version that was effective before, in the same signed change.
+ICH Q10 §3.2.3: a process changes only through change control (its validation: EU GMP Part IV ch. 10,
+Qualification and validation). Version 1 of a product's process at a site is its first; every later version is
+made effective only with an approved change control linked to it (relation 'originates_from'), and making it
+effective supersedes the version that was effective before, in the same signed change.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A line clearance's life: done by one person, checked by a second (signed 'verified'), or withdrawn.
 
-EU GMP Part I Chapter 5 §5.35 (applied to ATMPs by Part IV Chapter 9): before an operation starts,
+EU GMP Part I Chapter 5 §5.35 (for ATMPs, Part IV ch. 9, Production): before an operation starts,
 the work area and equipment are checked clean and free of materials, products, residues, labels and
 documents not needed for it. The check is vouched for by a second person: an e-signature 'verified',
 which the person who did the clearance cannot give (segregation of duties, ADR 0005).

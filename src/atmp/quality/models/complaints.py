@@ -1,4 +1,5 @@
-"""Complaints (GMP Part IV § 16; EudraLex Vol. 4 Part I Ch. 8): intake, investigation, conclusion.
+"""Complaints (EU GMP Part IV ch. 14 (Quality defects and product recalls); EudraLex Vol. 4 Part I Ch. 8): intake,
+investigation, conclusion.
 
 No personal data in clear: the reporter is named only by a reference (a hospital's case number, a
 call-centre ticket) that points to where the identity is kept, never by name or address.

@@ -1,4 +1,4 @@
-"""Self-inspections (GMP Part IV § 1.4 (l); EudraLex Vol. 4 Part I Ch. 9) and their findings."""
+"""Self-inspections and their findings (EudraLex Vol. 4 Part I Ch. 9; ICH Q10; Part IV has no chapter on them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Recalls (GMP Part IV § 16.5; EudraLex Vol. 4 Part I Ch. 8): scope, recipients, reconciliation.
+"""Recalls (EU GMP Part IV ch. 14 (Quality defects and product recalls); EudraLex Vol. 4 Part I Ch. 8): scope,
+recipients, reconciliation.
 
 Classification follows the EU rapid alert classes for quality defects: Class I potentially
 life-threatening, Class II could cause illness or mistreatment, Class III other reasons (e.g. a

@@ -1,5 +1,6 @@
-"""Suppliers and contractors (GMP Part IV §§ 4.2, 17; ICH Q10 2.7): who they are, what each is
-qualified to supply, the quality agreements with them, and the audits of them with their findings."""
+"""Suppliers and contractors (EU GMP Part IV ch. 7 (Starting and raw materials) and ch. 13 (Outsourced
+activities); ICH Q10 2.7): who they are, what each is qualified to supply, the quality
+agreements with them, and the audits of them with their findings."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ __all__ = [
     "SupplierAudit",
 ]
 
-# QA approves; a QP may too (GMP Part IV § 17: the QP relies on the qualified supply chain).
+# QA approves; a QP may too (EU GMP Part IV ch. 11: the QP relies on the qualified supply chain).
 QA_APPROVAL: Mapping[str, frozenset[str]] = {
     "approved": frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON}),
 }

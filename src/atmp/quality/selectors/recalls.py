@@ -47,7 +47,7 @@ class Reconciliation:
 
     @property
     def broken_rule(self) -> str | None:
-        """Return why the recall cannot close yet, or None (GMP Part IV § 16.5: recalls are reconciled)."""
+        """Return why the recall cannot close yet, or None (EU GMP Part IV ch. 14: recalls are reconciled)."""
         if not self.lines:
             return "the recall has no batch or lot in its scope"
         if self.not_notified:

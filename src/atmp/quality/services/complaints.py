@@ -1,4 +1,5 @@
-"""Complaints: intake, the records they concern, investigation and conclusion (GMP Part IV § 16.1-16.4).
+"""Complaints: intake, the records they concern, investigation and conclusion (EU GMP Part IV ch. 14, Quality
+defects and product recalls).
 
 A complaint that may describe an adverse reaction is flagged for pharmacovigilance: the PV Officers
 of its site are notified, and the flag stays (GVP Module VI: a suspected reaction is never un-reported

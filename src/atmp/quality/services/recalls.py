@@ -1,4 +1,5 @@
-"""Recalls: decision, scope, recipients, and the reconciliation of what came back (GMP Part IV § 16.5).
+"""Recalls: decision, scope, recipients, and the reconciliation of what came back (EU GMP Part IV ch. 14,
+Quality defects and product recalls).
 
 The contract other modules call (traceability fills a recall's scope from its genealogy):
 

@@ -1,5 +1,6 @@
 """Suppliers and contractors: master data, qualification per material or service, quality agreements,
-audits and their findings (GMP Part IV § 17; EudraLex Vol. 4 Part I Ch. 5.27-5.29 and Ch. 7)."""
+audits and their findings (EU GMP Part IV ch. 7 (Starting and raw materials) and ch. 13 (Outsourced activities);
+EudraLex Vol. 4 Part I Ch. 5.27-5.29 and Ch. 7)."""
 
 from __future__ import annotations
 

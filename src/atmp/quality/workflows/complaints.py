@@ -1,4 +1,7 @@
-"""The state machines of complaints and recalls (GMP Part IV § 16, EudraLex Vol. 4 Part I Ch. 8)."""
+"""The state machines of complaints and recalls (EU GMP Part IV ch. 14; Part I Ch. 8).
+
+Part IV ch. 14 is Quality defects and product recalls.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The deviation and planned-deviation workflows (EU GMP Part IV §§ 14, 16; Chapter 1 §1.4(xiv); ICH Q10 §3.2.2)."""
+"""The deviation and planned-deviation workflows (EU GMP Part IV ch. 11; ICH Q10 §3.2.2).
+
+EU GMP Part IV ch. 11 (Qualified person and batch release), 'handling of unplanned deviations'; Part I
+Chapter 1 §1.4(xiv).
+"""
 
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ DEVIATION_WORKFLOW = Workflow(
 
 
 def before_the_event(planned: Any) -> str | None:
-    """A planned deviation is approved before it takes effect (EU GMP Part IV; otherwise it is a deviation)."""
+    """A planned deviation is approved before it takes effect (else it is unplanned: EU GMP Part IV ch. 11)."""
     if planned.planned_start is not None and planned.planned_start < now().date():
         return (
             f"the planned start {planned.planned_start} has passed: a planned deviation is approved "

@@ -1,4 +1,4 @@
-"""The state machine of self-inspections (GMP Part IV § 1.4 / EudraLex Vol. 4 Part I Ch. 9)."""
+"""The state machine of self-inspections (EU GMP Part I Ch. 9 and ICH Q10; Part IV has no chapter on them)."""
 
 from __future__ import annotations
 

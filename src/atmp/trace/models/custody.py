@@ -1,8 +1,8 @@
 """Chain of custody: shipments, the lots they carry, each hand-over, and the shipper's temperature logs.
 
-Regulation (EC) 1394/2007 Art. 15 and EU GMP Part IV § 6.23: an ATMP is traced from collection to
-the bedside, and for an autologous product the chain of identity must hold at every hand-over. A
-hand-over names both sides' scans; one that does not match what the shipment carries is kept as a
+Regulation (EC) 1394/2007 Art. 15 and EU GMP Part IV ch. 6 (Documentation), 'traceability data': an ATMP is
+traced from collection to the bedside, and for an autologous product the chain of identity must hold at every
+hand-over. A hand-over names both sides' scans; one that does not match what the shipment carries is kept as a
 *blocked* hand-over, with the deviation it opened linked to it (docs/adr/0017).
 """
 

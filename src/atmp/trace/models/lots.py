@@ -40,7 +40,7 @@ class Lot(VoidGuard, WorkflowRecord):
     received_at = models.DateTimeField()
 
     workflow: ClassVar[Workflow] = LOT_WORKFLOW
-    # QA releases; a QP may too (GMP Part IV § 6.23: QA's decision on starting materials).
+    # QA releases; a QP may too (EU GMP Part IV ch. 7, Starting and raw materials: QA's decision on them).
     signing_meanings: ClassVar[Mapping[str, frozenset[str]] | None] = {
         RELEASED: frozenset({Role.QA_APPROVER, Role.QUALIFIED_PERSON})
     }

@@ -1,5 +1,6 @@
-"""The material catalogue: what lots are lots of (GMP Part IV § 6.11: starting materials, reagents,
-consumables, intermediates and products each identified and specified)."""
+"""The material catalogue: what lots are lots of (EU GMP Part IV ch. 6 (Documentation), 'specifications and
+instructions', and ch. 7 (Starting and raw materials): starting materials, reagents, consumables, intermediates
+and products each identified and specified)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class MaterialType(models.TextChoices):
 
 
 # Materials that are only ever bought: a lot of one is received from a named supplier, whose
-# qualification for the material quality.may_accept checks (GMP Part IV § 6.13).
+# qualification for the material quality.may_accept checks (EU GMP Part IV ch. 7, Starting and raw materials).
 PURCHASED_TYPES = frozenset({MaterialType.CRITICAL_REAGENT, MaterialType.MEDIUM, MaterialType.CONSUMABLE})
 
 

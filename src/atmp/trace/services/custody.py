@@ -1,7 +1,7 @@
 """Chain of custody: ship lots, hand them over by scanning both sides, import the shipper's
 temperature log, and administer at the bedside by scanning the patient and the product.
 
-Rules (Regulation (EC) 1394/2007 Art. 15; EU GMP Part IV § 6.23 and § 6.34): a shipment and a
+Rules (Regulation (EC) 1394/2007 Art. 15; EU GMP Part IV ch. 6 (Documentation), 'traceability data'): a shipment and a
 courier's tracking identifier each name one shipment; a recalled, rejected, consumed, expired or
 voided lot is never shipped, nor a quarantined one to a treatment centre or the bedside; two
 patients' products never travel in one shipment. A scan that does not name what the hand-over

@@ -1,13 +1,13 @@
 """The genealogy: record that a quantity of one lot went into another, and that a lot was given to a patient.
 
-Rules (EU GMP Part IV § 6.20-6.25; Regulation 1394/2007 Art. 15): only a released lot, within its
-expiry, is used or administered, never a recalled one; a use takes no more than remains of the lot;
-the genealogy stays a DAG (a lot is never made, however indirectly, from itself); a lot is given
-only to the patient it is meant for (`mix_up`: made for them, or shipped for them), whichever entry
-point records it: the API, the CLI and the pages call `administer`, the bedside calls it after its
-scans (and records a blocked attempt with the same rule), the bulk import words it the same way.
-The input lot's row is locked before its state and remainder are read, so two uses at once cannot
-both pass.
+Rules (EU GMP Part IV ch. 6 (Documentation), 'traceability data', ch. 7 (Starting and raw materials) and ch. 9
+(Production); Regulation 1394/2007 Art. 15): only a released lot, within its expiry, is used or administered,
+never a recalled one; a use takes no more than remains of the lot; the genealogy stays a DAG (a lot is never
+made, however indirectly, from itself); a lot is given only to the patient it is meant for (`mix_up`: made for
+them, or shipped for them), whichever entry point records it: the API, the CLI and the pages call `administer`,
+the bedside calls it after its scans (and records a blocked attempt with the same rule), the bulk import words
+it the same way. The input lot's row is locked before its state and remainder are read, so two uses at once
+cannot both pass.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Open a recall from a trace's root: the quality module's recall filled with the impact, every lot recalled.
 
-Issue 13 item 7; EU GMP Part IV § 16.5 and Part I Ch. 8. One audited change, or nothing: the
-quality recall is opened (quality.services.recalls.open_recall), every affected lot goes into its
-scope (add_scope, linked "concerns"), every patient (by COI) and consignee (by site code) becomes a
-recipient to reach (add_recipient), and every affected lot still usable moves to `recalled` through
-the lot workflow, so that from then on record_use, administer and shipping refuse it. A lot still
-in quarantine (made from the recalled one, never released) is rejected instead, as the lot workflow
-has it: a lot is recalled only once it was released; both states are final and never used.
+Issue 13 item 7; EU GMP Part IV ch. 14 (Quality defects and product recalls) and Part I Ch. 8. One audited
+change, or nothing: the quality recall is opened (quality.services.recalls.open_recall), every affected lot goes
+into its scope (add_scope, linked "concerns"), every patient (by COI) and consignee (by site code) becomes a
+recipient to reach (add_recipient), and every affected lot still usable moves to `recalled` through the lot
+workflow, so that from then on record_use, administer and shipping refuse it. A lot still in quarantine (made
+from the recalled one, never released) is rejected instead, as the lot workflow has it: a lot is recalled only
+once it was released; both states are final and never used.
 
 Refused (docs/traceability.md, "Recall impact"): without a reason; by a user who may not take
 QA's decision (quality.decide: the lot workflow's recall needs it, and opening a recall needs

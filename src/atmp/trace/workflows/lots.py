@@ -1,8 +1,9 @@
 """The life of a lot: quarantine until QA releases it (signed), then consumed, expired or recalled.
 
-EU GMP Part IV § 6.20-6.25 and Part I 5.31: a material is used only once released by QA, before its
-expiry; a rejected or recalled lot is never used. The genealogy services (services/genealogy.py)
-refuse a use or an administration of a lot that is not released; these transitions set the state.
+EU GMP Part IV ch. 7 (Starting and raw materials) and ch. 9 (Production), and Part I 5.31: a material is used
+only once released by QA, before its expiry; a rejected or recalled lot is never used. The genealogy services
+(services/genealogy.py) refuse a use or an administration of a lot that is not released; these transitions set
+the state.
 """
 
 from __future__ import annotations
