@@ -320,7 +320,8 @@ def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
     if job is None or job.state != PdfState.READY or batch_pdfs.is_stale(job) or not batch_pdfs.path_of(job).is_file():
         raise RuleViolation(
             f"batch {found.number} holds {batch_pdfs.record_count(found)} steps and entries, more than "
-            f"{batch_pdfs.QUEUE_ABOVE}: ask for its PDF with POST …/batches/{found.number}/pdf and GET the file once ready"
+            f"{batch_pdfs.QUEUE_ABOVE}: ask for its PDF with POST …/batches/{found.number}/pdf "
+            "and GET the file once ready"
         )
     return _file(found, job)
 
@@ -367,7 +368,7 @@ def _job(request: HttpRequest, number: str, job_id: int) -> Any:
 @router.get("/manufacturing/batches/{number}/pdf-jobs/{job_id}", response=answers({200: BatchPdfOut}))
 @requires("records.view")
 def get_batch_pdf_job(request: HttpRequest, number: BatchNumber, job_id: JobId) -> dict[str, Any]:
-    """Return a request for the batch's PDF: its state, why it failed, or what the file shows and whether it is stale."""
+    """Return a request for the batch's PDF: its state, why it failed, or what the file shows and if it is stale."""
     return _job_document(_job(request, number, job_id))
 
 
@@ -392,13 +393,12 @@ def get_batch_pdf_file(request: HttpRequest, number: BatchNumber, job_id: JobId)
 
 
 def _file(batch: Batch, job: Any) -> HttpResponse:
-    from django.http import FileResponse
-
     from atmp.manufacturing.services import batch_pdfs
+    from atmp.printing.pdf import download
 
-    name = f"batch-{batch.number}-v{job.batch_version}-pdf-{job.pk}.pdf"
-    path = batch_pdfs.path_of(job)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    # A few megabytes at most (ADR 0021): read whole, served as the PDF made in the request is.
+    response: HttpResponse = download(batch_pdfs.path_of(job).read_bytes(), batch_pdfs.file_name(job))
+    return response
 
 
 @router.post("/manufacturing/batches/{number}/steps/{step_number}/start", response=answers({200: BatchStepOut}))

@@ -183,7 +183,8 @@ def pdf(number: str, out: Path | None, queue: bool, username: str, as_json: bool
 
 def _job_line(d: dict[str, Any]) -> str:
     """Return a PDF job as one line: its id, batch, state, who asked when, and its file or failure."""
-    line = f"job {d['id']}  batch {d['batch']}  {d['state']}  asked by {d['requested_by']} at {d['requested_at']:%Y-%m-%d %H:%M:%S}"
+    asked = f"asked by {d['requested_by']} at {d['requested_at']:%Y-%m-%d %H:%M:%S}"
+    line = f"job {d['id']}  batch {d['batch']}  {d['state']}  {asked}"
     if d["error"]:
         line += f"  failed: {d['error']}"
     if d["state"] == "ready":

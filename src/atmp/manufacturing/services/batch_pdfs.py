@@ -59,6 +59,11 @@ def path_of(job: BatchPdf) -> Path:
     return prints_dir() / job.file
 
 
+def file_name(job: BatchPdf) -> str:
+    """Return the name a prepared PDF is downloaded as: the batch's number and version, and the job."""
+    return f"batch-{job.batch.number}-v{job.batch_version}-pdf-{job.pk}.pdf"
+
+
 def latest(batch: Batch) -> BatchPdf | None:
     """Return the batch's latest PDF job, whatever its state."""
     return BatchPdf.objects.filter(batch=batch).select_related("requested_by").order_by("-requested_at", "-pk").first()
@@ -160,7 +165,8 @@ def run_queued(now: dt.datetime, *, limit: int | None = PER_TICK) -> dict[str, A
         finished_at=now,
         error="interrupted: the process rendering it stopped before it finished; ask for it again",
     )
-    made, failed = [], []
+    made: list[int] = []
+    failed: list[int] = []
     while limit is None or len(made) + len(failed) < limit:
         job = BatchPdf.objects.filter(state=PdfState.QUEUED).order_by("requested_at", "pk").first()
         if job is None:

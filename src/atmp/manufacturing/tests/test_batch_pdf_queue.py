@@ -121,11 +121,12 @@ def test_the_tick_renders_the_queued_pdf_which_the_page_and_the_api_serve_until_
     page = _page(client, batch)
     assert "PDF made at" in page and f"newest ledger entry #{job.last_seq}" in page and "older than" not in page
     served = client.get(f"/manufacturing/batches/{batch.pk}/pdf/{job.pk}")
-    assert served.status_code == 200 and b"".join(served.streaming_content) == data
+    assert served.status_code == 200 and served.content == data
+    assert f"batch-{batch.number}-v{batch.version}-pdf-{job.pk}.pdf" in served["Content-Disposition"]
     status = api.get(f"/manufacturing/batches/{batch.number}/pdf-jobs/{job.pk}").json()
     assert status["state"] == "ready" and status["stale"] is False and status["sha256"] == job.sha256
-    assert b"".join(api.get(status["file"].removeprefix("/api/v1")).streaming_content) == data
-    assert b"".join(api.get(f"/manufacturing/batches/{batch.number}/pdf").streaming_content) == data
+    assert api.get(status["file"].removeprefix("/api/v1")).content == data
+    assert api.get(f"/manufacturing/batches/{batch.number}/pdf").content == data
     # Up to date: asking again gives this one.
     assert batch_pdfs.ask(inspector, batch) == (job, False)
 

@@ -134,7 +134,7 @@ def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
         if request.method != "POST":
             messages.info(request, "This batch record is long: its PDF is prepared in the background (Prepare PDF).")
             return redirect("manufacturing:batch_page", found.pk)
-        job, new = batch_pdfs.ask(_user(request), found)
+        _job, new = batch_pdfs.ask(_user(request), found)
         if new:
             messages.success(request, "The PDF is being prepared: this page offers it once it is ready.")
         return redirect("manufacturing:batch_page", found.pk)
@@ -149,18 +149,17 @@ def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
 @requires("records.view")
 def batch_pdf_file(request: HttpRequest, record_id: int, job_id: int) -> HttpResponse:
     """Download a prepared PDF of the batch (404 unless it is ready and its file is there)."""
-    from django.http import FileResponse
-
     from atmp.manufacturing.models import BatchPdf, PdfState
     from atmp.manufacturing.services import batch_pdfs
+    from atmp.printing.pdf import download
 
     found = _find(request, record_id)
     job = BatchPdf.objects.filter(pk=job_id, batch=found, state=PdfState.READY).first()
     path = batch_pdfs.path_of(job) if job is not None else None
     if job is None or path is None or not path.is_file():
         raise Http404("there is no such PDF of this batch")
-    name = f"batch-{found.number}-v{job.batch_version}-pdf-{job.pk}.pdf"
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    response: HttpResponse = download(path.read_bytes(), batch_pdfs.file_name(job))
+    return response
 
 
 def pdf_panel(batch: Batch) -> dict[str, Any]:
