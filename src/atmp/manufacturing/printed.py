@@ -22,7 +22,7 @@ from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import GmpRecord
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import exceptions
+from atmp.manufacturing.selectors.batches import batch_parts, exceptions
 from atmp.manufacturing.views.batch_rows import exception_links, lines_by_step, rows_by_step, step_ranges
 from atmp.web import display
 from atmp.web.record_page import print_stamp
@@ -150,11 +150,12 @@ def newest_seq(batch: Batch, parts: list[GmpRecord] | None = None) -> int | None
     """Return the seq of the newest ledger entry about the batch, its steps or its entries (None: none)."""
     from django.db.models import Max, Q
 
-    parts = members(batch) if parts is None else parts
+    # Without the parts at hand, their ids only (the batch page asks this of a long batch).
+    pairs = batch_parts(str(batch.pk)) if parts is None else [(r.record_type(), str(r.pk)) for r in parts]
     wanted = Q(pk__in=[])
-    by_type: dict[str, list[str]] = {}
-    for r in [batch, *parts]:
-        by_type.setdefault(r.record_type(), []).append(str(r.pk))
+    by_type: dict[str, list[str]] = {batch.record_type(): [str(batch.pk)]}
+    for record_type, record_id in pairs:
+        by_type.setdefault(record_type, []).append(record_id)
     for record_type, ids in by_type.items():
         wanted |= Q(record_type=record_type, record_id__in=ids)
     newest: int | None = AuditEntry.objects.filter(wanted).aggregate(m=Max("seq"))["m"]

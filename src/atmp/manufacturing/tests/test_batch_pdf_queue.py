@@ -120,6 +120,7 @@ def test_the_tick_renders_the_queued_pdf_which_the_page_and_the_api_serve_until_
     client, api = signed_in(inspector), ApiClient(token_for(inspector))
     page = _page(client, batch)
     assert "PDF made at" in page and f"newest ledger entry #{job.last_seq}" in page and "older than" not in page
+    assert 'data-testid="batch-pdf-ask"' not in page  # up to date: nothing to make
     served = client.get(f"/manufacturing/batches/{batch.pk}/pdf/{job.pk}")
     assert served.status_code == 200 and served.content == data
     assert f"batch-{batch.number}-v{batch.version}-pdf-{job.pk}.pdf" in served["Content-Disposition"]
