@@ -329,7 +329,8 @@ def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
 @router.post(
     "/manufacturing/batches/{number}/pdf",
     response=answers({202: BatchPdfOut}),
-    openapi_extra={"responses": {200: PDF_RESPONSE}},
+    # A request for a rendition, not a GMP write: no ledger entry (ADR 0031; the fuzz test's marker).
+    openapi_extra={"responses": {200: PDF_RESPONSE}, "x-atmp-computation": True},
 )
 @requires("records.view")
 def ask_batch_pdf(request: HttpRequest, number: BatchNumber) -> Any:
