@@ -242,7 +242,9 @@ def _record(name: str, *, size: int | None = None, error: str | None = None) -> 
 def tick(*, actor: ActsInLedger | None = None) -> TickReport:
     """Run the modules' periodic tasks, sign a checkpoint if one is due, then deliver checkpoints to the witnesses.
 
-    The tasks run first, so that the checkpoint covers what they recorded.
+    The tasks that record in the ledger run first, so that the checkpoint covers what they recorded;
+    those that record nothing there (periodic.register(after_checkpoint=True)) run last, so that a
+    long one never delays the checkpoint or its delivery.
     """
     from atmp.ledger import clock, periodic
 
@@ -251,12 +253,14 @@ def tick(*, actor: ActsInLedger | None = None) -> TickReport:
     signed = sign_if_due(actor=actor)
     last = checkpoints.latest()
     size = tree.size()
+    delivered = deliver(witnesses)
+    tasks.update(periodic.run_all(clock.now(), after_checkpoint=True))
     return TickReport(
         size=size,
         checkpoint=last.size if last is not None else None,
         signed=signed is not None,
-        witnesses=deliver(witnesses),
-        tasks=tasks,
+        witnesses=delivered,
+        tasks=dict(sorted(tasks.items())),
     )
 
 

@@ -25,11 +25,15 @@ class ManufacturingConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        """Count overdue equipment at every `atmp tick`; declare a batch's parts (steps, entries) to the ledger."""
+        """Count overdue equipment and render a queued batch PDF at every `atmp tick`; declare a batch's parts."""
         from atmp.ledger import parts, periodic
         from atmp.manufacturing.selectors.batches import batch_parts
         from atmp.manufacturing.selectors.equipment import overdue_summary
+        from atmp.manufacturing.services.batch_pdfs import run_queued
 
         periodic.register("manufacturing.equipment_due", overdue_summary)
+        # A long batch record's PDF is made here, off the request (ADR 0031); it records nothing in the
+        # ledger, so it runs after the tick's checkpoint, which a render of minutes must not delay.
+        periodic.register("manufacturing.batch_pdfs", run_queued, after_checkpoint=True)
         # A review of a batch's audit trail covers its steps and entries too (QP certification asks for it).
         parts.register("manufacturing.batch", batch_parts)

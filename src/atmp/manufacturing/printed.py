@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -22,7 +22,7 @@ from atmp.ledger.models import AuditEntry
 from atmp.ledger.records import GmpRecord
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import exceptions
+from atmp.manufacturing.selectors.batches import batch_parts, exceptions
 from atmp.manufacturing.views.batch_rows import exception_links, lines_by_step, rows_by_step, step_ranges
 from atmp.web import display
 from atmp.web.record_page import print_stamp
@@ -137,14 +137,41 @@ def print_html(
     return render_to_string("manufacturing/batch_print.html", context)
 
 
-def batch_pdf(user: User | None, batch: Batch, *, printed_by: str | None = None) -> bytes:
+@dataclass(frozen=True)
+class Printed:
+    """A batch record's PDF with what it shows: the newest entry of the batch and its parts, the checkpoint's size."""
+
+    data: bytes
+    last_seq: int | None
+    ledger_size: int
+
+
+def newest_seq(batch: Batch, parts: list[GmpRecord] | None = None) -> int | None:
+    """Return the seq of the newest ledger entry about the batch, its steps or its entries (None: none)."""
+    from django.db.models import Max, Q
+
+    # Without the parts at hand, their ids only (the batch page asks this of a long batch).
+    pairs = batch_parts(str(batch.pk)) if parts is None else [(r.record_type(), str(r.pk)) for r in parts]
+    wanted = Q(pk__in=[])
+    by_type: dict[str, list[str]] = {batch.record_type(): [str(batch.pk)]}
+    for record_type, record_id in pairs:
+        by_type.setdefault(record_type, []).append(record_id)
+    for record_type, ids in by_type.items():
+        wanted |= Q(record_type=record_type, record_id__in=ids)
+    newest: int | None = AuditEntry.objects.filter(wanted).aggregate(m=Max("seq"))["m"]
+    return newest
+
+
+def render_batch(user: User | None, batch: Batch, *, printed_by: str | None = None) -> Printed:
     """Return the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
     from atmp.printing import pdf, proofs
 
     printed_at = dt.datetime.now(dt.UTC)
+    parts = members(batch)
+    # Read before the proofs: an entry appended while the PDF is made can only make it look older.
+    last_seq = newest_seq(batch, parts)
     # The proofs first: they may sign a checkpoint (atmp itself signs it, as record_pdf does), whose
     # size the pages print.
-    parts = members(batch)
     carried = proofs.bundle(batch, members=parts)
     html = print_html(
         user,
@@ -158,7 +185,12 @@ def batch_pdf(user: User | None, batch: Batch, *, printed_by: str | None = None)
     # Printing is a read, not a GMP write: no ledger entry (docs/printing.md), only this log line.
     reader = user.username if user is not None else printed_by
     log.info("printed batch %s (%s:%s v%s) for %s", batch.number, batch.record_type(), batch.pk, batch.version, reader)
-    return data
+    return Printed(data=data, last_seq=last_seq, ledger_size=carried.checkpoint.size)
+
+
+def batch_pdf(user: User | None, batch: Batch, *, printed_by: str | None = None) -> bytes:
+    """Return the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
+    return render_batch(user, batch, printed_by=printed_by).data
 
 
 def pdf_download(data: bytes, batch: Batch) -> Any:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("batches/", page(batches.batch_list), name="batches"),
     path("batches/<int:record_id>/", page(batches.batch_page), name="batch_page"),
     path("batches/<int:record_id>/pdf", page(batches.batch_pdf), name="batch_pdf"),
+    path("batches/<int:record_id>/pdf/<int:job_id>", page(batches.batch_pdf_file), name="batch_pdf_file"),
     path("batches/<int:record_id>/steps/<int:step_number>/", page(batches.step_page), name="batch_step"),
     path("equipment/", page(pages.equipment_list), name="equipment"),
     path("equipment/<int:record_id>/", page(pages.equipment_page), name="equipment_page"),

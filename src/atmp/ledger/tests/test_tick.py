@@ -243,6 +243,30 @@ def test_a_failing_periodic_task_is_reported_and_the_checkpoint_still_signed(qa_
     assert "signed checkpoint" in out
 
 
+def test_a_task_that_records_nothing_runs_after_the_checkpoint_is_signed(qa_reviewer, folder, monkeypatch):
+    from atmp.ledger import checkpoints, periodic, tree
+
+    seen = {}
+
+    def before(now):
+        seen["before"] = checkpoints.latest()
+        return {}
+
+    def after(now):
+        seen["after"] = (checkpoints.latest().size, tree.size())
+        return {"rendered": 1}
+
+    monkeypatch.setitem(periodic._tasks, "test.before", before)
+    monkeypatch.setitem(periodic._tasks, "test.after", after)
+    monkeypatch.setattr(periodic, "_after_checkpoint", {"test.after"})
+    make_site(actor=qa_reviewer)
+    document = json.loads(atmp("tick", "--json"))
+    assert seen["before"] is None  # the ledger's first checkpoint is signed after the recording tasks
+    size, entries = seen["after"]
+    assert document["signed"] and size == document["checkpoint"] and entries == size + 1
+    assert document["tasks"]["test.after"] == {"rendered": 1} and "test.before" in document["tasks"]
+
+
 def test_atmp_tick_exits_1_when_a_witness_failed(qa_reviewer, folder):
     make_site(actor=qa_reviewer)
     folder.rmdir()

@@ -249,29 +249,156 @@ def get_batch_exceptions(request: HttpRequest, number: BatchNumber) -> list[dict
     return [exception_document(x) for x in exceptions(_batch(request, number))]
 
 
+PDF_RESPONSE = {
+    "description": "the batch record (PDF/A-3b) with the proofs of its steps and entries embedded",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+JobId = Annotated[int, Field(ge=1, le=MAX_INT)]
+
+
+class BatchPdfOut(Schema):
+    """A request for a long batch record's PDF: who asked when, its state, and what the file shows once made."""
+
+    id: int
+    batch: str
+    state: str = Field(description="queued, running, ready or failed")
+    requested_by: str
+    requested_by_name: str
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str | None = Field(description="why it failed, in words")
+    batch_version: int | None = Field(description="the batch's version the PDF shows")
+    last_seq: int | None = Field(description="the newest ledger entry of the batch, its steps and entries it shows")
+    ledger_size: int | None = Field(description="the size of the tree its embedded checkpoint signs")
+    bytes: int | None
+    sha256: str | None
+    stale: bool | None = Field(description="ready, and the batch or its parts have newer entries than the PDF shows")
+    file_present: bool | None
+    file: str | None = Field(description="where to GET the PDF once ready")
+
+
+def _seen(request: HttpRequest, number: str) -> Batch:
+    """Return the batch the caller may see, or 404 (a batch of another site does not exist for them)."""
+    from atmp.ledger.errors import NotFound
+
+    try:
+        return _batch(request, number)
+    except InvalidInput:
+        raise NotFound(f"there is no batch {number!r}") from None
+
+
+def _job_document(job: Any) -> dict[str, Any]:
+    from atmp.manufacturing.models import PdfState
+    from atmp.manufacturing.services import batch_pdfs
+
+    doc = batch_pdfs.document(job)
+    ready = job.state == PdfState.READY
+    doc["file"] = f"/api/v1/manufacturing/batches/{job.batch.number}/pdf-jobs/{job.pk}/file" if ready else None
+    return doc
+
+
 @router.get(
     "/manufacturing/batches/{number}/pdf",
     response=answers({}),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "the batch record (PDF/A-3b) with the proofs of its steps and entries embedded",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra={"responses": {200: PDF_RESPONSE}},
 )
 @requires("records.view")
 def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
-    """Return the batch record as PDF/A-3b (404 for a batch that does not exist or that you may not see)."""
-    from atmp.ledger.errors import NotFound
+    """Return the batch record as PDF/A-3b, made now for a short batch; for a long one its prepared, up-to-date
+    PDF, or 422 saying to ask for it with POST (404 for a batch that does not exist or that you may not see)."""
+    from atmp.ledger.errors import RuleViolation
+    from atmp.manufacturing.models import PdfState
     from atmp.manufacturing.printed import batch_pdf, pdf_download
+    from atmp.manufacturing.services import batch_pdfs
 
-    try:
-        found = _batch(request, number)
-    except InvalidInput:
-        raise NotFound(f"there is no batch {number!r}") from None
-    response: HttpResponse = pdf_download(batch_pdf(user_of(request), found), found)
+    found = _seen(request, number)
+    if not batch_pdfs.is_long(found):
+        response: HttpResponse = pdf_download(batch_pdf(user_of(request), found), found)
+        return response
+    job = batch_pdfs.latest(found)
+    if job is None or job.state != PdfState.READY or batch_pdfs.is_stale(job) or not batch_pdfs.path_of(job).is_file():
+        raise RuleViolation(
+            f"batch {found.number} holds {batch_pdfs.record_count(found)} steps and entries, more than "
+            f"{batch_pdfs.QUEUE_ABOVE}: ask for its PDF with POST …/batches/{found.number}/pdf "
+            "and GET the file once ready"
+        )
+    return _file(found, job)
+
+
+@router.post(
+    "/manufacturing/batches/{number}/pdf",
+    response=answers({202: BatchPdfOut}),
+    # A request for a rendition, not a GMP write: no ledger entry (ADR 0031; the fuzz test's marker).
+    openapi_extra={"responses": {200: PDF_RESPONSE}, "x-atmp-computation": True},
+)
+@requires("records.view")
+def ask_batch_pdf(request: HttpRequest, number: BatchNumber) -> Any:
+    """Ask for the batch record's PDF: a short batch's PDF now (200), a long one's job (202), queued for `atmp tick`
+    unless one is queued, running, or ready and up to date."""
+    from atmp.manufacturing.printed import batch_pdf, pdf_download
+    from atmp.manufacturing.services import batch_pdfs
+
+    found = _seen(request, number)
+    if not batch_pdfs.is_long(found):
+        return pdf_download(batch_pdf(user_of(request), found), found)
+    job, _new = batch_pdfs.ask(user_of(request), found)
+    return Status(202, _job_document(job))
+
+
+@router.get("/manufacturing/batches/{number}/pdf-jobs", response=answers({200: list[BatchPdfOut]}))
+@requires("records.view")
+def list_batch_pdfs(request: HttpRequest, number: BatchNumber) -> list[dict[str, Any]]:
+    """Return every request for the batch's PDF, newest first, with its state."""
+    from atmp.manufacturing.services import batch_pdfs
+
+    return [_job_document(j) for j in batch_pdfs.jobs(_seen(request, number))]
+
+
+def _job(request: HttpRequest, number: str, job_id: int) -> Any:
+    from atmp.ledger.errors import NotFound
+    from atmp.manufacturing.models import BatchPdf
+
+    found = _seen(request, number)
+    job = BatchPdf.objects.filter(pk=job_id, batch=found).select_related("requested_by", "batch").first()
+    if job is None:
+        raise NotFound(f"batch {found.number} has no PDF job {job_id}")
+    return job
+
+
+@router.get("/manufacturing/batches/{number}/pdf-jobs/{job_id}", response=answers({200: BatchPdfOut}))
+@requires("records.view")
+def get_batch_pdf_job(request: HttpRequest, number: BatchNumber, job_id: JobId) -> dict[str, Any]:
+    """Return a request for the batch's PDF: its state, why it failed, or what the file shows and if it is stale."""
+    return _job_document(_job(request, number, job_id))
+
+
+@router.get(
+    "/manufacturing/batches/{number}/pdf-jobs/{job_id}/file",
+    response=answers({}),
+    openapi_extra={"responses": {200: PDF_RESPONSE}},
+)
+@requires("records.view")
+def get_batch_pdf_file(request: HttpRequest, number: BatchNumber, job_id: JobId) -> HttpResponse:
+    """Return a prepared PDF of the batch (422 while it is not ready, or when its file is gone)."""
+    from atmp.ledger.errors import RuleViolation
+    from atmp.manufacturing.models import PdfState
+    from atmp.manufacturing.services import batch_pdfs
+
+    job = _job(request, number, job_id)
+    if job.state != PdfState.READY:
+        raise RuleViolation(f"PDF job {job.pk} is {job.get_state_display()}, not ready")
+    if not batch_pdfs.path_of(job).is_file():
+        raise RuleViolation(f"the file of PDF job {job.pk} is no longer on the server: ask for a new one")
+    return _file(job.batch, job)
+
+
+def _file(batch: Batch, job: Any) -> HttpResponse:
+    from atmp.manufacturing.services import batch_pdfs
+    from atmp.printing.pdf import download
+
+    # A few megabytes at most (ADR 0021): read whole, served as the PDF made in the request is.
+    response: HttpResponse = download(batch_pdfs.path_of(job).read_bytes(), batch_pdfs.file_name(job))
     return response
 
 

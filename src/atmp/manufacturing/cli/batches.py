@@ -132,26 +132,45 @@ def exceptions_(number: str, username: str, as_json: bool) -> None:
 
 @batch.command("pdf")
 @click.argument("number")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The PDF file to write.")
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue it for `atmp tick` instead (a long batch only), as the page does; see `batch pdf-queue`.",
+)
 @as_option
 @json_option
 @handled
-def pdf(number: str, out: Path, username: str, as_json: bool) -> None:
+def pdf(number: str, out: Path | None, queue: bool, username: str, as_json: bool) -> None:
     """Write the batch record as PDF/A-3b: every step, entry and signature, with their proofs embedded.
 
     The same file as the batch page's PDF; check it offline with
-    `python contrib/atmp_verify.py pdf FILE.pdf --vkey VKEY`.
+    `python contrib/atmp_verify.py pdf FILE.pdf --vkey VKEY`. The command line waits for it whatever
+    the batch's length (a 300-step batch takes minutes); the page and the API queue a long one
+    (more than 60 steps and entries) for `atmp tick`, and --queue does the same here.
 
     \b
-    Example:
+    Examples:
       atmp manufacturing batch pdf AAV-001-2026-0001 --out batch.pdf --as rita
+      atmp manufacturing batch pdf AAV-001-2026-0042 --queue --as rita
     """
     setup_django()
+    from atmp.accounts.errors import InvalidInput
     from atmp.manufacturing.printed import batch_pdf
+    from atmp.manufacturing.services import batch_pdfs
     from atmp.manufacturing.services.batches import find_batch
 
+    if queue and out is not None:
+        raise InvalidInput("--out", "give either --out FILE (write it now) or --queue (prepare it later), not both")
+    if not queue and out is None:
+        raise InvalidInput("--out", "is required: the PDF file to write (or --queue to prepare it later)")
     user = reader(username)
     found = find_batch(number, user=user)
+    if queue:
+        job, new = batch_pdfs.ask(user, found)
+        emit(batch_pdfs.document(job) | {"new": new}, as_json=as_json, text=_job_line)
+        return
+    assert out is not None
     data = batch_pdf(user, found)
     out.write_bytes(data)
     summary = {"batch": found.number, "version": found.version, "file": str(out), "bytes": len(data)}
@@ -160,6 +179,74 @@ def pdf(number: str, out: Path, username: str, as_json: bool) -> None:
         as_json=as_json,
         text=lambda d: f"batch {d['batch']} v{d['version']} written to {d['file']} ({d['bytes']:,} bytes)",
     )
+
+
+def _job_line(d: dict[str, Any]) -> str:
+    """Return a PDF job as one line: its id, batch, state, who asked when, and its file or failure."""
+    asked = f"asked by {d['requested_by']} at {d['requested_at']:%Y-%m-%d %H:%M:%S}"
+    line = f"job {d['id']}  batch {d['batch']}  {d['state']}  {asked}"
+    if d["error"]:
+        line += f"  failed: {d['error']}"
+    if d["state"] == "ready":
+        stale = "  OLDER THAN THE RECORD" if d["stale"] else ""
+        line += f"  made {d['finished_at']:%Y-%m-%d %H:%M:%S}: v{d['batch_version']}, entry #{d['last_seq']}{stale}"
+    return line
+
+
+@batch.command("pdf-queue")
+@click.option("--batch", "number", default=None, help="Only this batch's requests.")
+@click.option("--run", "run_now", is_flag=True, help="Render every queued PDF now, oldest first, before listing.")
+@click.option(
+    "--copy",
+    "copy_to",
+    type=(int, click.Path(dir_okay=False, path_type=Path)),
+    default=None,
+    metavar="JOB FILE",
+    help="Copy a ready PDF to FILE.",
+)
+@as_option
+@json_option
+@handled
+def pdf_queue(
+    number: str | None, run_now: bool, copy_to: tuple[int, Path] | None, username: str, as_json: bool
+) -> None:
+    """List the requests for long batch records' PDFs (who asked when, state, failures), newest first.
+
+    `atmp tick` renders one queued PDF per run (and `atmp serve` every ATMP_TICK_SECONDS); --run
+    renders all of them now, in this process, and waits. Only the batches of your sites are listed.
+
+    \b
+    Examples:
+      atmp manufacturing batch pdf-queue --as rita
+      atmp manufacturing batch pdf-queue --run --as rita
+      atmp manufacturing batch pdf-queue --copy 12 batch.pdf --as rita
+    """
+    setup_django()
+    import datetime as dt
+    import shutil
+
+    from atmp.accounts.errors import InvalidInput
+    from atmp.accounts.services import can_see
+    from atmp.manufacturing.models import BatchPdf, PdfState
+    from atmp.manufacturing.services import batch_pdfs
+    from atmp.manufacturing.services.batches import find_batch
+
+    user = reader(username)
+    if run_now:
+        batch_pdfs.run_queued(dt.datetime.now(dt.UTC), limit=None)
+    rows = BatchPdf.objects.select_related("batch", "requested_by").order_by("-requested_at", "-pk")
+    if number is not None:
+        rows = rows.filter(batch=find_batch(number, user=user, field="--batch"))
+    if copy_to is not None:
+        job_id, target = copy_to
+        job = rows.filter(pk=job_id).first()
+        if job is None or not can_see(user, job.batch):
+            raise InvalidInput("--copy", f"there is no PDF job {job_id}")
+        if job.state != PdfState.READY or not batch_pdfs.path_of(job).is_file():
+            raise InvalidInput("--copy", f"PDF job {job_id} is {job.get_state_display()}, its file is not there")
+        shutil.copyfile(batch_pdfs.path_of(job), target)
+    shown = [batch_pdfs.document(j) for j in rows[:200] if can_see(user, j.batch)]
+    emit(shown, as_json=as_json, text=lambda d: "\n".join(_job_line(x) for x in d) or "no PDF requests")
 
 
 @batch.command("start")

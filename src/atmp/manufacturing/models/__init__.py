@@ -1,5 +1,6 @@
 """The manufacturing tables, one module per area (each re-exported here for Django's loader)."""
 
+from atmp.manufacturing.models.batch_pdfs import BatchPdf, PdfState
 from atmp.manufacturing.models.batches import Batch, BatchEntry, BatchStep, EntryFlag, StepProgress
 from atmp.manufacturing.models.batches import EntryKind as BatchEntryKind
 from atmp.manufacturing.models.equipment import CleanStatus, EntryKind, Equipment, LogbookEntry, Outcome
@@ -19,6 +20,7 @@ __all__ = [
     "Batch",
     "BatchEntry",
     "BatchEntryKind",
+    "BatchPdf",
     "BatchStep",
     "CleanStatus",
     "CleaningKind",
@@ -36,6 +38,7 @@ __all__ = [
     "MbrStepSop",
     "Origin",
     "Outcome",
+    "PdfState",
     "ProcessVersion",
     "Product",
     "RoomCleaning",

@@ -95,6 +95,7 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         "exceptions": exception_links(found, [exception_document(x) for x in exceptions(found)]),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
         "trail": _trail_review(user, found),
+        "pdf": pdf_panel(found),
         "form": form,
         "spec": bf.COMPLETE_BATCH,
         "open": status != 200,
@@ -122,18 +123,70 @@ def _trail_review(user: User, batch: Batch) -> dict[str, Any] | None:
 
 @requires("records.view")
 def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
-    """Download the batch record as PDF/A-3b with the proofs of the batch, its steps and entries embedded."""
+    """Download a short batch's record as PDF/A-3b at once; for a long one, queue it on POST (ADR 0031)."""
     from atmp.ledger.errors import LedgerError
     from atmp.manufacturing.printed import batch_pdf as render
     from atmp.manufacturing.printed import pdf_download
+    from atmp.manufacturing.services import batch_pdfs
 
     found = _find(request, record_id)
+    if batch_pdfs.is_long(found):
+        if request.method != "POST":
+            messages.info(request, "This batch record is long: its PDF is prepared in the background (Prepare PDF).")
+            return redirect("manufacturing:batch_page", found.pk)
+        _job, new = batch_pdfs.ask(_user(request), found)
+        if new:
+            messages.success(request, "The PDF is being prepared: this page offers it once it is ready.")
+        return redirect("manufacturing:batch_page", found.pk)
     try:
         data = render(_user(request), found)
     except LedgerError as exc:
         messages.error(request, f"The PDF could not be made: {exc}")
         return redirect("manufacturing:batch_page", found.pk)
     return pdf_download(data, found)
+
+
+@requires("records.view")
+def batch_pdf_file(request: HttpRequest, record_id: int, job_id: int) -> HttpResponse:
+    """Download a prepared PDF of the batch (404 unless it is ready and its file is there)."""
+    from atmp.manufacturing.models import BatchPdf, PdfState
+    from atmp.manufacturing.services import batch_pdfs
+    from atmp.printing.pdf import download
+
+    found = _find(request, record_id)
+    job = BatchPdf.objects.filter(pk=job_id, batch=found, state=PdfState.READY).first()
+    path = batch_pdfs.path_of(job) if job is not None else None
+    if job is None or path is None or not path.is_file():
+        raise Http404("there is no such PDF of this batch")
+    response: HttpResponse = download(path.read_bytes(), batch_pdfs.file_name(job))
+    return response
+
+
+def pdf_panel(batch: Batch) -> dict[str, Any]:
+    """Return what the batch page's PDF area shows: at once for a short record, else the latest job's state."""
+    from atmp.manufacturing.models import PdfState
+    from atmp.manufacturing.services import batch_pdfs
+    from atmp.web import display
+
+    count = batch_pdfs.record_count(batch)
+    panel: dict[str, Any] = {"long": count > batch_pdfs.QUEUE_ABOVE, "count": count, "limit": batch_pdfs.QUEUE_ABOVE}
+    job = batch_pdfs.latest(batch) if panel["long"] else None
+    if job is None:
+        return panel
+    zone = display.site_zone(batch)
+    panel |= {
+        "job": job,
+        "by": job.requested_by.full_name or job.requested_by.username,
+        "asked_at": display.utc(job.requested_at),
+        "asked_at_local": display.in_zone(job.requested_at, zone) if zone else "",
+        "made_at": display.utc(job.finished_at),
+        "pending": job.state in batch_pdfs.PENDING,
+        "failed": job.state == PdfState.FAILED,
+        "ready": job.state == PdfState.READY and batch_pdfs.path_of(job).is_file(),
+        "missing": job.state == PdfState.READY and not batch_pdfs.path_of(job).is_file(),
+        "stale": batch_pdfs.is_stale(job),
+    }
+    return panel
 
 
 def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
