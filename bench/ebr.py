@@ -30,6 +30,9 @@ pages. Measured:
   and entries, the print HTML, WeasyPrint) for the N-step batch, a few samples; baseline: its print
   HTML alone (`printed.print_html`, the same template and rows).
 
+Beside each page's wall time, the CPU time of the worker process (the code's own cost, which the
+machine's load does not change; PostgreSQL's server time is not in it). `--no-pdf` skips the PDF.
+
 Figures are reported, never asserted; docs/performance.md keeps them with the machine's load average, printed here.
 """
 
@@ -119,15 +122,28 @@ def executed_batch(
     return batch, floor
 
 
-def timed(fn: Callable[[], Any], samples: int) -> list[int]:
-    """Return `samples` wall times of fn in nanoseconds (one untimed call first, to warm caches)."""
+def timed(fn: Callable[[], Any], samples: int, cpu: list[int] | None = None) -> list[int]:
+    """Return `samples` wall times of fn in nanoseconds (one untimed call first, to warm caches).
+
+    `cpu`, when given, receives each call's CPU time of this process (`time.process_time_ns`): what the
+    code costs whatever the machine's load, without the database server's own time (PostgreSQL's).
+    """
     fn()
     out = []
     for _ in range(samples):
-        begin = time.perf_counter_ns()
+        begin, begin_cpu = time.perf_counter_ns(), time.process_time_ns()
         fn()
         out.append(time.perf_counter_ns() - begin)
+        if cpu is not None:
+            cpu.append(time.process_time_ns() - begin_cpu)
     return out
+
+
+def timed_cpu(figures: dict[str, Any], name: str, fn: Callable[[], Any], samples: int) -> None:
+    """Put fn's wall times under `name` and its CPU times under `name`_cpu in figures."""
+    cpu: list[int] = []
+    figures[name] = summary_ms(timed(fn, samples, cpu))
+    figures[f"{name}_cpu"] = summary_ms(cpu)
 
 
 def bare_rows(batch_id: int, step_id: int | None = None) -> int:
@@ -205,7 +221,7 @@ def pdf_figures(batch_id: int, reader: Any, samples: int) -> dict[str, Any]:
     return figures
 
 
-def worker(steps: int, samples: int, demo: bool) -> dict[str, Any]:
+def worker(steps: int, samples: int, demo: bool, pdf: bool = True) -> dict[str, Any]:
     """Load the demo, execute the batches, then take every figure (in a fresh database)."""
     from common import backend, init_database, setup_django
 
@@ -239,17 +255,18 @@ def worker(steps: int, samples: int, demo: bool) -> dict[str, Any]:
     figures: dict[str, Any] = {"backend": backend(), "steps": steps, "samples": samples, "exceptions_found": found}
     big_id, small_id = big.pk, small.pk
     figures["bare_batch"] = summary_ms(timed(lambda: bare_rows(big_id), samples))
-    figures["review_page"] = summary_ms(timed(page_getter(qa_client, f"/manufacturing/batches/{big_id}/"), samples))
-    figures["exceptions"] = summary_ms(timed(lambda: exceptions(Batch.objects.get(pk=big_id)), samples))
-    figures["document"] = summary_ms(timed(lambda: batch_document(Batch.objects.get(pk=big_id), entries=True), samples))
+    timed_cpu(figures, "review_page", page_getter(qa_client, f"/manufacturing/batches/{big_id}/"), samples)
+    timed_cpu(figures, "exceptions", lambda: exceptions(Batch.objects.get(pk=big_id)), samples)
+    timed_cpu(figures, "document", lambda: batch_document(Batch.objects.get(pk=big_id), entries=True), samples)
     api = f"/api/v1/manufacturing/batches/{big.number}"
-    figures["document_api"] = summary_ms(timed(page_getter(qa_client, api), samples))
+    timed_cpu(figures, "document_api", page_getter(qa_client, api), samples)
     log(f"{backend()}: review and document timed")
     # The printed record (issue 14: "the review page and the PDF of a 300-step batch record"): its
     # print HTML (the PDF's own baseline: the same template and rows, before WeasyPrint) and the whole
     # PDF/A export with the proofs of every record; two samples (and one untimed), each takes seconds.
-    figures |= pdf_figures(big_id, floor["qa"], 2)
-    log(f"{backend()}: batch print and PDF timed")
+    if pdf:
+        figures |= pdf_figures(big_id, floor["qa"], 2)
+        log(f"{backend()}: batch print and PDF timed")
 
     step = small.steps.order_by("number")[5]
     pages = {
@@ -258,7 +275,7 @@ def worker(steps: int, samples: int, demo: bool) -> dict[str, Any]:
         "step_page": (f"/manufacturing/batches/{small_id}/steps/{step.number}/", lambda: bare_rows(small_id, step.pk)),
     }
     for name, (url, bare) in pages.items():
-        figures[name] = summary_ms(timed(page_getter(operator_client, url), samples))
+        timed_cpu(figures, name, page_getter(operator_client, url), samples)
         figures[f"{name}_bare"] = summary_ms(timed(bare, samples))
     log(f"{backend()}: operator's pages timed")
 
@@ -300,6 +317,8 @@ def table(results: list[dict[str, Any]]) -> str:
              f"p95 < {TARGET_PAGE_MS:.0f} ms"),
         ]  # fmt: skip
         for label, key, base_label, base_key, target in rows:
+            if key not in r:  # the PDF, when --no-pdf left it out
+                continue
             ours, base = r[key], r[base_key]
             ratio = ours["p50"] / base["p50"] if base["p50"] else float("inf")
             met = ""
@@ -311,6 +330,19 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"| {r['backend']} | {label} | {_cell(ours)} | {base_label} | {_cell(base)} | {ratio:.1f}× "
                 f"| {target}{met} |"
             )
+    lines += [
+        "",
+        "CPU time of the worker process, p50 / p95 ms (the machine's load does not count; PostgreSQL's own "
+        "time neither):",
+        "",
+        "| database | review page | exceptions | batch document | API GET | batch list | batch page, 11 steps "
+        "| step page |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    keys = ("review_page", "exceptions", "document", "document_api", "batch_list", "batch_page", "step_page")
+    for r in results:
+        cells = " | ".join(_cell(r[f"{k}_cpu"]) if f"{k}_cpu" in r else "" for k in keys)
+        lines.append(f"| {r['backend']} | {cells} |")
     return "\n".join(lines)
 
 
@@ -321,15 +353,17 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="30 steps, 10 samples")
     parser.add_argument("--no-demo", action="store_true", help="skip loading the demo (faster, emptier lists)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the batch record's PDF (minutes at 300 steps)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     steps, samples = (30, 10) if args.quick else (args.steps, args.samples)
     if args.worker:
-        print(json.dumps(worker(steps, samples, not args.no_demo)))
+        print(json.dumps(worker(steps, samples, not args.no_demo, not args.no_pdf)))
         return 0
     log(f"load average at start {os.getloadavg()[0]:.1f}")
     passed = ["--steps", str(steps), "--samples", str(samples)] + (["--no-demo"] if args.no_demo else [])
+    passed += ["--no-pdf"] if args.no_pdf else []
     done, complete = run_backends(__file__, "ebr", args.backend, passed)
     sys.stdout.write(table(done) + "\n")
     if args.json:

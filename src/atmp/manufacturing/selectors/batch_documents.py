@@ -74,10 +74,22 @@ def step_document(
     }
 
 
-def batch_document(b: Batch, *, entries: bool = False) -> dict[str, Any]:
-    """Return a batch as the API shows it (its steps' entries read in two queries for all steps)."""
-    steps = list(b.steps.filter(voided=False).select_related("mbr_step", "room", "operator").order_by("number"))
-    by_step = entries_by_step(b) if entries and steps else {}
+def batch_document(
+    b: Batch,
+    *,
+    entries: bool = False,
+    read: tuple[list[BatchStep], dict[int, list[BatchEntry]]] | None = None,
+) -> dict[str, Any]:
+    """Return a batch as the API shows it (its steps' entries read in two queries for all steps).
+
+    `read` is every step of the batch (steps_of) and its entries (entries_by_step) when the caller read
+    them already, for the exceptions too (the batch page).
+    """
+    if read is None:
+        steps = list(b.steps.filter(voided=False).select_related("mbr_step", "room", "operator").order_by("number"))
+        by_step = entries_by_step(b) if entries and steps else {}
+    else:
+        steps, by_step = [s for s in read[0] if not s.voided], read[1] if entries else {}
     verified = verified_ids([e for rows in by_step.values() for e in rows])
     return {
         "id": b.pk,

@@ -17,7 +17,7 @@ from atmp.environment import limits
 from atmp.environment.models import Result
 from atmp.ledger import clock
 from atmp.ledger.models import Signature
-from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrMaterial, MbrStep
+from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, EntryFlag, MbrMaterial, MbrParameter, MbrStep
 from atmp.trace.units import convert, display, plain
 
 VERIFIED = "verified"
@@ -49,9 +49,17 @@ def entries_by_step(batch: Batch) -> dict[int, list[BatchEntry]]:
     return grouped
 
 
-def live_entries(step: BatchStep) -> list[BatchEntry]:
-    """Return the step's entries that stand: not voided and not superseded by a live correction."""
-    rows = [e for e in entries_of(step) if not e.voided]
+def steps_of(batch: Batch) -> list[BatchStep]:
+    """Return every step of the batch, voided ones too, with its master step, room and operator, by number."""
+    return list(batch.steps.select_related("mbr_step", "room", "operator").order_by("number", "pk"))
+
+
+def live_entries(step: BatchStep, every: list[BatchEntry] | None = None) -> list[BatchEntry]:
+    """Return the step's entries that stand: not voided and not superseded by a live correction.
+
+    `every` is the step's entries (entries_of) when the caller read them already (the step page shows them all).
+    """
+    rows = [e for e in (entries_of(step) if every is None else every) if not e.voided]
     superseded = {e.supersedes_id for e in rows if e.supersedes_id is not None}
     return [e for e in rows if e.pk not in superseded]
 
@@ -135,8 +143,8 @@ class BatchException:
     at: dt.datetime
 
 
-def _period(batch: Batch) -> tuple[dt.datetime, dt.datetime] | None:
-    steps = list(batch.steps.filter(voided=False).exclude(started_at=None))
+def _period(live_steps: list[BatchStep]) -> tuple[dt.datetime, dt.datetime] | None:
+    steps = [s for s in live_steps if s.started_at is not None]
     if not steps:
         return None
     start = min(s.started_at for s in steps if s.started_at is not None)
@@ -145,14 +153,27 @@ def _period(batch: Batch) -> tuple[dt.datetime, dt.datetime] | None:
     return start, end
 
 
-def exceptions(batch: Batch) -> list[BatchException]:
-    """Return the batch's exceptions for review, in time order (what is not listed went as instructed)."""
+def exceptions(
+    batch: Batch, *, steps: list[BatchStep] | None = None, by_step: dict[int, list[BatchEntry]] | None = None
+) -> list[BatchException]:
+    """Return the batch's exceptions for review, in time order (what is not listed went as instructed).
+
+    `steps` (steps_of) and `by_step` (entries_by_step) are the batch's steps and entries when the caller
+    read them already (the batch page shows them too): the batch is then not read again.
+    """
     found: list[BatchException] = []
-    entries = BatchEntry.objects.filter(step__batch=batch, voided=False).select_related(
-        "step", "parameter", "control", "material__material", "deviation", "lot"
-    )
+    # Every step, voided ones too: an entry names its step by number whatever the step became.
+    every_step = steps if steps is not None else list(batch.steps.all())
+    number = {s.pk: s.number for s in every_step}
+    live_steps = sorted((s for s in every_step if not s.voided), key=lambda s: s.number)
+    if by_step is None:
+        entries: Any = BatchEntry.objects.filter(step__batch=batch, voided=False).select_related(
+            "parameter", "control", "material__material", "deviation", "lot"
+        )
+    else:
+        entries = [e for rows in by_step.values() for e in rows if not e.voided]
     for e in entries:
-        where = f"step {e.step.number}"
+        where = f"step {number[e.step_id]}"
         what = e.parameter.name if e.parameter else e.control.name if e.control else (e.lot.number if e.lot else "")
         if e.flag != EntryFlag.OK:
             found.append(
@@ -191,12 +212,12 @@ def exceptions(batch: Batch) -> list[BatchException]:
                     e.at,
                 )
             )
-    found.extend(_deviations(batch))
-    found.extend(_em(batch))
+    found.extend(_deviations(batch, live_steps))
+    found.extend(_em(live_steps))
     return sorted(found, key=lambda x: (x.at, x.kind, x.record_key))
 
 
-def _deviations(batch: Batch) -> list[BatchException]:
+def _deviations(batch: Batch, steps: list[BatchStep]) -> list[BatchException]:
     """Return the deviations that concern the batch or one of its steps (opened by an entry, or linked by QA).
 
     The links of the batch and of all its steps are read at once, and their deviations at once, so a
@@ -208,7 +229,6 @@ def _deviations(batch: Batch) -> list[BatchException]:
     from atmp.quality.models.deviations import Deviation
     from atmp.workflow.models import Link
 
-    steps = list(batch.steps.filter(voided=False).order_by("number"))
     places = [(batch.record_type(), str(batch.pk), f"batch {batch.number}")] + [
         (s.record_type(), str(s.pk), f"step {s.number}") for s in steps
     ]
@@ -234,10 +254,10 @@ def _deviations(batch: Batch) -> list[BatchException]:
     ]  # fmt: skip
 
 
-def _em(batch: Batch) -> list[BatchException]:
+def _em(live_steps: list[BatchStep]) -> list[BatchException]:
     """Return the EM results at alert or action level in the batch's rooms while the batch was made."""
-    period = _period(batch)
-    room_ids = {s.room_id for s in batch.steps.filter(voided=False) if s.room_id is not None}
+    period = _period(live_steps)
+    room_ids = {s.room_id for s in live_steps if s.room_id is not None}
     if period is None or not room_ids:
         return []
     rows = Result.objects.filter(
@@ -279,12 +299,16 @@ def cell_banks(batch: Batch) -> list[Any]:
     return sorted((b for b in found if reached[b.lot_id] == nearest), key=lambda b: b.lot.number)
 
 
-def cell_age_limits(step: BatchStep) -> list[str]:
-    """Return, for each cell age parameter of the step, the limit it is held to, in words (the step page)."""
+def cell_age_limits(step: BatchStep, parameters: list[MbrParameter] | None = None) -> list[str]:
+    """Return, for each cell age parameter of the step, the limit it is held to, in words (the step page).
+
+    `parameters` is the master step's live parameters in order, when the caller read them already.
+    """
     from atmp.manufacturing.units import CELL_AGE_UNITS
     from atmp.trace.bank_panel import AGE_UNITS
 
-    names = [p.name for p in step.mbr_step.parameters.filter(voided=False) if p.unit in CELL_AGE_UNITS]
+    rows = step.mbr_step.parameters.filter(voided=False) if parameters is None else parameters
+    names = [p.name for p in rows if p.unit in CELL_AGE_UNITS]
     if not names:
         return []
     banks = cell_banks(step.batch)

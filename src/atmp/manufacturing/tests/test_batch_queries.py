@@ -128,3 +128,46 @@ def test_the_batch_print_reads_the_same_queries_for_2_and_6_steps(pair, qa_revie
     for batch, _ in pair:
         assert "read from the wrong probe" in print_html(qa_reviewer, batch, printed_at=at)
     _same(pair, lambda batch, floor: print_html(qa_reviewer, batch, printed_at=at))
+
+
+def _reads(fn, table: str) -> int:
+    """Return how many SELECTs one run issues FROM the table (not joins to it)."""
+    with CaptureQueriesContext(connection) as seen:
+        fn()
+    return sum(1 for q in seen.captured_queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"])
+
+
+def test_the_batch_page_reads_the_batch_steps_and_entries_once(pair):
+    """The record and review by exception show the same steps and entries: one read of each serves both.
+
+    (As the operator: a reviewer's page also reads the ids of the batch's parts for its audit trail's coverage.)
+    """
+    batch, floor = pair[1]
+    client = _client(floor["operator"])
+
+    def get():
+        assert client.get(f"/manufacturing/batches/{batch.pk}/").status_code == 200
+
+    get()
+    assert _reads(get, "manufacturing_batchstep") == 1
+    assert _reads(get, "manufacturing_batchentry") == 1
+
+
+def test_the_step_page_reads_the_step_entries_and_lines_once(pair):
+    """The forms offered, the rows and the ranges of a running step share one read of its entries and lines."""
+    batch, floor = pair[1]
+    client = _client(floor["operator"])
+    number = batch.steps.order_by("-number").values_list("number", flat=True)[0]
+
+    def get():
+        assert client.get(f"/manufacturing/batches/{batch.pk}/steps/{number}/").status_code == 200
+
+    get()
+    for table in ("manufacturing_batchentry", "manufacturing_mbrparameter", "manufacturing_mbrcontrol",
+                  "manufacturing_mbrmaterial"):  # fmt: skip
+        assert _reads(get, table) == 1, table
+
+
+def test_exceptions_read_the_batch_steps_once(pair):
+    batch, _ = pair[1]
+    assert _reads(lambda: exceptions(batch), "manufacturing_batchstep") == 1

@@ -167,10 +167,10 @@ def effective_mbrs(user: User) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def _positions(step: BatchStep, related: str) -> list[tuple[str, str]]:
-    rows = getattr(step.mbr_step, related).filter(voided=False).order_by("position")
+def _positions(step: BatchStep, related: str, read: Sequence[Any] | None = None) -> list[tuple[str, str]]:
+    rows: Any = getattr(step.mbr_step, related).filter(voided=False).order_by("position") if read is None else read
     if related == "materials":
-        rows = rows.select_related("material")
+        rows = rows.select_related("material") if read is None else rows
         return [(str(m.position), f"{m.material.code} {m.material.name}: {m.quantity.normalize():f} {shown(m.unit)}")
                 for m in rows]  # fmt: skip
     return [(str(r.position), f"{r.name} ({shown(r.unit)})") for r in rows]
@@ -182,12 +182,19 @@ def rooms_of(batch: Batch, user: User) -> list[tuple[str, str]]:
     return [(str(r.pk), f"{r.code} {r.name} (grade {r.grade})") for r in rows]
 
 
-def choices_for(key: str, step: BatchStep, user: User, entries: Sequence[BatchEntry]) -> dict[str, Any]:
-    """Return the select options a step form offers: rooms of the site, the step's rows, its live entries."""
+def choices_for(
+    key: str, step: BatchStep, user: User, entries: Sequence[BatchEntry], lines: Sequence[Sequence[Any]] | None = None
+) -> dict[str, Any]:
+    """Return the select options a step form offers: rooms of the site, the step's rows, its live entries.
+
+    `lines` is the master step's live parameters, controls and materials in order, when the caller read them.
+    """
     if key == "start":
         return {"room": rooms_of(step.batch, user)}
     if key in ("parameter", "control", "material"):
-        return {"position": _positions(step, {"parameter": "parameters", "control": "controls"}.get(key, "materials"))}
+        index = ("parameter", "control", "material").index(key)
+        related = ("parameters", "controls", "materials")[index]
+        return {"position": _positions(step, related, None if lines is None else lines[index])}
     if key in ("correct", "correct_material", "verify"):
         picked = [e for e in entries if key == "verify" or (e.material_id is not None) == (key == "correct_material")]
         return {"entry": [(str(e.pk), f"#{e.pk} {entry_name(e)}: {e.value} {shown(e.unit)}") for e in picked]}

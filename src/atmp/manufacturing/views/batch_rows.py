@@ -24,11 +24,17 @@ KINDS = {
 }
 
 
-def exception_links(batch: Batch, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return the exceptions, each with its label and the URL of its record (an entry: its row on its step's page)."""
+def exception_links(
+    batch: Batch, found: list[dict[str, Any]], *, steps: dict[int, int] | None = None
+) -> list[dict[str, Any]]:
+    """Return the exceptions, each with its label and the URL of its record (an entry: its row on its step's page).
+
+    `steps` is the step number of each of the batch's entries, by entry id, when the caller read them already.
+    """
     entry_type = BatchEntry.record_type()
-    ids = [int(x["record"].partition(":")[2]) for x in found if x["record"].startswith(entry_type + ":")]
-    steps = dict(BatchEntry.objects.filter(pk__in=ids).values_list("pk", "step__number"))
+    if steps is None:
+        ids = [int(x["record"].partition(":")[2]) for x in found if x["record"].startswith(entry_type + ":")]
+        steps = dict(BatchEntry.objects.filter(pk__in=ids).values_list("pk", "step__number"))
     for x in found:
         x["label"] = KINDS.get(x["kind"], x["kind"])
         record_type, _, record_id = x["record"].partition(":")
@@ -51,12 +57,15 @@ def rows_by_step(
     return {s.pk: _rows(s, by_step.get(s.pk, []), verified, signed) for s in steps}
 
 
-def step_rows(step: BatchStep, *, with_signatures: bool = False) -> list[dict[str, Any]]:
+def step_rows(
+    step: BatchStep, *, with_signatures: bool = False, entries: list[BatchEntry] | None = None
+) -> list[dict[str, Any]]:
     """Return the step's entries as the pages show them: every one, superseded ones marked, with their deviation.
 
-    with_signatures adds each entry's signatures (the print's manifestations: name, time, meaning).
+    with_signatures adds each entry's signatures (the print's manifestations: name, time, meaning);
+    `entries` is the step's entries (entries_of) when the caller read them already.
     """
-    entries = entries_of(step)
+    entries = entries_of(step) if entries is None else entries
     return _rows(step, entries, verified_ids(entries), signatures.for_records(entries) if with_signatures else None)
 
 

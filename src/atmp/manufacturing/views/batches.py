@@ -21,9 +21,16 @@ from atmp.accounts.models import User
 from atmp.accounts.services import can_see
 from atmp.manufacturing.models import Batch, BatchEntry, BatchStep, StepProgress
 from atmp.manufacturing.selectors.batch_documents import batch_document, exception_document
-from atmp.manufacturing.selectors.batches import cell_age_limits, exceptions, live_entries
+from atmp.manufacturing.selectors.batches import (
+    cell_age_limits,
+    entries_by_step,
+    entries_of,
+    exceptions,
+    live_entries,
+    steps_of,
+)
 from atmp.manufacturing.views import batch_forms as bf
-from atmp.manufacturing.views.batch_rows import exception_links, step_ranges, step_rows
+from atmp.manufacturing.views.batch_rows import Lines, exception_links, lines_by_step, step_ranges, step_rows
 from atmp.trace.units import display as shown
 
 LIMIT = 200
@@ -87,12 +94,18 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         if result is not None:
             messages.success(request, f"Batch {found.number} executed: QA reviews it by exception.")
             return redirect("manufacturing:batch_page", found.pk)
-    doc = batch_document(found, entries=True)
+    # The steps and entries are read once, for the record and for review by exception (both show them).
+    steps, by_step = steps_of(found), entries_by_step(found)
+    doc = batch_document(found, entries=True, read=(steps, by_step))
+    found_exceptions = [exception_document(x) for x in exceptions(found, steps=steps, by_step=by_step)]
+    number = {s.pk: s.number for s in steps}
     context = {
         "batch": found,
         "doc": doc,
         "superseded": {e["supersedes"] for s in doc["steps"] for e in s["entries"] or [] if e["supersedes"]},
-        "exceptions": exception_links(found, [exception_document(x) for x in exceptions(found)]),
+        "exceptions": exception_links(
+            found, found_exceptions, steps={e.pk: number[e.step_id] for rows in by_step.values() for e in rows}
+        ),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
         "trail": _trail_review(user, found),
         "pdf": pdf_panel(found),
@@ -189,16 +202,19 @@ def pdf_panel(batch: Batch) -> dict[str, Any]:
     return panel
 
 
-def _offered(step: BatchStep, live: list[BatchEntry]) -> list[str]:
-    """Return the keys of the step forms that apply in the step's state (the API still decides)."""
+def _offered(step: BatchStep, live: list[BatchEntry], lines: Lines) -> list[str]:
+    """Return the keys of the step forms that apply in the step's state (the API still decides).
+
+    `lines` is the master step's live parameters, controls and bill of materials (lines_by_step).
+    """
     if step.batch.status not in ("planned", "in_progress"):
         return []
     if step.progress == StepProgress.PENDING:
         return ["start"]
     keys = []
     if step.progress == StepProgress.IN_PROGRESS:
-        for key, related in (("parameter", "parameters"), ("control", "controls"), ("material", "materials")):
-            if getattr(step.mbr_step, related).filter(voided=False).exists():
+        for key, rows in zip(("parameter", "control", "material"), lines, strict=True):
+            if rows:
                 keys.append(key)
     if any(e.material_id is None for e in live):
         keys.append("correct")
@@ -233,8 +249,11 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         raise Http404("there is no such step")
     step.batch = batch
     user = _user(request)
-    live = live_entries(step)
-    keys = [k for k in _offered(step, live) if bf.BY_KEY[k].spec.may(user)]
+    # The step's entries, its master step's lines: read once for the forms offered, the rows and the ranges.
+    every = entries_of(step)
+    live = live_entries(step, every)
+    lines = lines_by_step([step])[step.mbr_step_id]
+    keys = [k for k in _offered(step, live, lines) if bf.BY_KEY[k].spec.may(user)]
     posted = request.GET.get("do") if request.method == "POST" else None
     if posted is not None and posted not in keys:
         return HttpResponseBadRequest(f"this step offers no form {posted!r} now")
@@ -242,7 +261,7 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
     drawn: dict[str, Any] = {}
     for key in keys:
         spec = bf.BY_KEY[key].spec
-        options = bf.choices_for(key, step, user, live)
+        options = bf.choices_for(key, step, user, live, lines)
         form = bf.draw(spec, user, options, data=request.POST if key == posted else None, record=batch, prefix=key)
         if key == posted:
             on_entry = bf.BY_KEY[key].picks_entry
@@ -263,8 +282,8 @@ def step_page(request: HttpRequest, record_id: int, step_number: int) -> HttpRes
         "step": step,
         "mbr_step": mbr_step,
         "sops": [s.document for s in sops],
-        "ranges": step_ranges(step) + cell_age_limits(step),
-        "rows": step_rows(step),
+        "ranges": step_ranges(step, lines) + cell_age_limits(step, lines[0]),
+        "rows": step_rows(step, entries=every),
         "forms": [(key, bf.BY_KEY[key].spec, drawn[key]) for key in keys],
         "posted": posted if status != 200 else None,
     }
