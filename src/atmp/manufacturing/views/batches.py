@@ -108,7 +108,7 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         ),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
         "trail": _trail_review(user, found),
-        "pdf": pdf_panel(found),
+        "pdf": pdf_panel(found, count=len(steps) + sum(len(rows) for rows in by_step.values())),
         "form": form,
         "spec": bf.COMPLETE_BATCH,
         "open": status != 200,
@@ -175,13 +175,16 @@ def batch_pdf_file(request: HttpRequest, record_id: int, job_id: int) -> HttpRes
     return response
 
 
-def pdf_panel(batch: Batch) -> dict[str, Any]:
-    """Return what the batch page's PDF area shows: at once for a short record, else the latest job's state."""
+def pdf_panel(batch: Batch, count: int | None = None) -> dict[str, Any]:
+    """Return what the batch page's PDF area shows: at once for a short record, else the latest job's state.
+
+    count: the batch's steps and entries, voided ones too, when the caller has read them already.
+    """
     from atmp.manufacturing.models import PdfState
     from atmp.manufacturing.services import batch_pdfs
     from atmp.web import display
 
-    count = batch_pdfs.record_count(batch)
+    count = batch_pdfs.record_count(batch) if count is None else count
     panel: dict[str, Any] = {"long": count > batch_pdfs.QUEUE_ABOVE, "count": count, "limit": batch_pdfs.QUEUE_ABOVE}
     job = batch_pdfs.latest(batch) if panel["long"] else None
     if job is None:
