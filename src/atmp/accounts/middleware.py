@@ -43,8 +43,13 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 request.session["atmp_timed_out"] = True
             else:
-                request.session[STARTED] = started
-                request.session[SEEN] = now
+                # The last request's time is written only when it has moved by a tenth of the idle
+                # limit (at most a minute): not every page then ends with a session UPDATE, and an idle
+                # session ends that much early at worst, never late.
+                if STARTED not in request.session:
+                    request.session[STARTED] = started
+                if SEEN not in request.session or now - seen >= min(60.0, settings.ATMP_SESSION_IDLE_SECONDS / 10):
+                    request.session[SEEN] = now
                 if getattr(request.user, "must_change_password", False) and not request.path.startswith(
                     OPEN_WHILE_CHANGING
                 ):

@@ -130,6 +130,19 @@ def test_a_timed_out_session_says_so(as_reviewer, settings):
     assert "Your session timed out" in response.content.decode()
 
 
+def test_the_last_request_time_is_written_only_when_it_has_moved(as_reviewer, settings):
+    """A page does not write the session for a request a few seconds after the last; after a minute it does."""
+    settings.ATMP_SESSION_IDLE_SECONDS = 15 * 60
+    assert as_reviewer.get("/").status_code == 200
+    for ago, written in ((10, False), (120, True)):
+        session = as_reviewer.session
+        session["atmp_session_seen"] = time.time() - ago
+        session.save()
+        before = session["atmp_session_seen"]
+        assert as_reviewer.get("/").status_code == 200
+        assert (as_reviewer.session["atmp_session_seen"] != before) is written
+
+
 def test_an_active_session_still_ends_at_the_absolute_limit(as_reviewer, settings):
     assert as_reviewer.get("/").status_code == 200
     session = as_reviewer.session
