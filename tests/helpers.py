@@ -117,6 +117,45 @@ def run_atmp(
     return done
 
 
+# One Python process that runs several `atmp` commands one after the other, as a shell would, each
+# through the CLI's own entry point (click parses it, the command runs, its exit status is kept).
+_EACH = """
+import json, sys
+from click.testing import CliRunner
+from atmp.cli.main import main
+done = []
+for args in json.load(sys.stdin):
+    result = CliRunner().invoke(main, args)
+    done.append({"args": args, "status": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+    if result.exit_code:
+        break
+json.dump(done, sys.stdout)
+"""
+
+
+def run_atmp_each(commands: list[list[str]], env: dict[str, str], *, timeout: float = 300) -> list[str]:
+    """Run each `atmp ARGS` of `commands` in turn in one process; return their stdouts.
+
+    For a test's set-up by the command line: Python and Django start once instead of once a
+    command (1.5–3 s each). Fails the test, showing the output, at the first that does not exit 0.
+    """
+    ran = subprocess.run(
+        [sys.executable, "-c", _EACH], input=json.dumps(commands), env=env, cwd=env["ATMP_HOME"],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if ran.returncode != 0:
+        pytest.fail(f"the atmp commands' process exited {ran.returncode}\nstderr:\n{ran.stderr[-4000:]}")
+    done = json.loads(ran.stdout)
+    for one in done:
+        if one["status"] != 0:
+            pytest.fail(
+                f"`atmp {' '.join(one['args'])}` exited {one['status']}\n"
+                f"stdout:\n{one['stdout'][-4000:]}\nstderr:\n{one['stderr'][-4000:]}"
+            )
+    assert len(done) == len(commands)
+    return [one["stdout"] for one in done]
+
+
 def verify_available() -> bool:
     """Return True once `atmp verify` has its implementation (atmp.ledger.verify)."""
     return importlib.util.find_spec("atmp.ledger.verify") is not None
