@@ -341,6 +341,13 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def migrated_home(home: Path) -> None:
+    """Make `home` with a copy of the migrated SQLite database and no keys: what `atmp init` then does
+    is all but the migrations (made once a test process, `_migrated_sqlite`)."""
+    home.mkdir(parents=True)
+    _copy_sqlite(_migrated_sqlite(), home / "atmp.sqlite3")
+
+
 def sqlite_ledger(tmp_path: Path, **extra_env: str) -> Ledger:
     """Return an initialised ledger in a fresh SQLite file under tmp_path (ATMP_HOME)."""
     home = tmp_path / "atmp-home"
