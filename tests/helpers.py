@@ -425,6 +425,13 @@ def _migrated_postgres() -> str:
 
 
 @contextlib.contextmanager
+def migrated_postgres_database(prefix: str) -> Iterator[str]:
+    """Yield the name of a fresh copy of the migrated PostgreSQL database (no keys anywhere); drop it after."""
+    with postgres_database(prefix, template=_migrated_postgres()) as name:
+        yield name
+
+
+@contextlib.contextmanager
 def postgres_ledger(tmp_path: Path, **extra_env: str) -> Iterator[Ledger]:
     """Yield an initialised ledger in a fresh PostgreSQL database (dropped at the end)."""
     with postgres_database("atmp_load", template=_migrated_postgres()) as name:
