@@ -6,7 +6,10 @@
 # access contract's walk (accounts/tests/test_access_contract.py: every page and operation on both
 # databases, each identity on one, ATMP_ACCESS_SHARE); and so are the tests that do not use the test
 # database (pure code, subprocesses with their own database): each runs in one pass, half in each
-# by a hash of its id (ATMP_NODB_SHARE, conftest.py); without a PostgreSQL pass SQLite does all.
+# by a hash of its id (ATMP_NODB_SHARE, conftest.py); and so are the random searches that use the
+# test database (the workflows' random walks and the other Hypothesis tests marked with
+# atmp.testing.shared_search): each pass draws half of their examples from its own seed
+# (ATMP_SEARCH_SHARE); without a PostgreSQL pass SQLite does all.
 # On a machine without PostgreSQL or Chromium the tests that need them are skipped and listed;
 # with ATMP_REQUIRE_POSTGRES=1 / ATMP_REQUIRE_BROWSER=1 (as .ci/run sets) a skip is a failure.
 # Each pass lists its 40 slowest tests (what to look at when the suite outgrows its budget).
@@ -34,6 +37,7 @@ pg_result="skipped"
 sqlite_share=all
 sqlite_access=all
 sqlite_nodb=all
+sqlite_search=all
 if $PY - "$PG_URL" <<'PYEOF' 2>/dev/null
 import sys, psycopg
 psycopg.connect(sys.argv[1], connect_timeout=3).close()
@@ -42,7 +46,7 @@ then
   echo "== PostgreSQL ($PG_URL): unit and integration tests, in the background (printed when done)"
   (
     pg_started=$SECONDS
-    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_NODB_SHARE=0 ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider --durations=40 \
+    ATMP_FUZZ_SHARE=coverage ATMP_ACCESS_SHARE=first ATMP_NODB_SHARE=0 ATMP_SEARCH_SHARE=0 ATMP_DATABASE_URL=$PG_URL $PY -m pytest -q -p no:cacheprovider --durations=40 \
       -m "not browser and not slow"
     rc=$?
     echo "$((SECONDS - pg_started))" >"$pg_log.seconds"
@@ -52,6 +56,7 @@ then
   sqlite_share=random  # the PostgreSQL pass sends the coverage requests
   sqlite_access=second  # and asks as the other half of the identities
   sqlite_nodb=1  # and runs the other half of the tests that use no database
+  sqlite_search=1  # and draws the other half of the random searches' examples
 elif [ "${ATMP_REQUIRE_POSTGRES:-0}" = "1" ]; then
   echo "FAILED: PostgreSQL is required (ATMP_REQUIRE_POSTGRES=1) but no server answers at $PG_URL"
   pg_result="FAILED (no server)"
@@ -64,7 +69,7 @@ echo "== SQLite: every test, browser and crash tests included (with PostgreSQL b
 sqlite_started=$SECONDS
 # ATMP_TEST_DATABASE names the PostgreSQL pass's test database (so two people's runs do not
 # collide); given to SQLite it would be a file instead of the in-memory test database.
-if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access ATMP_NODB_SHARE=$sqlite_nodb $PY -m pytest -q -p no:cacheprovider --durations=40; then
+if env -u ATMP_TEST_DATABASE ATMP_FUZZ_SHARE=$sqlite_share ATMP_ACCESS_SHARE=$sqlite_access ATMP_NODB_SHARE=$sqlite_nodb ATMP_SEARCH_SHARE=$sqlite_search $PY -m pytest -q -p no:cacheprovider --durations=40; then
   sqlite_result="passed"
 else
   sqlite_result="FAILED"

@@ -117,6 +117,45 @@ def run_atmp(
     return done
 
 
+# One Python process that runs several `atmp` commands one after the other, as a shell would, each
+# through the CLI's own entry point (click parses it, the command runs, its exit status is kept).
+_EACH = """
+import json, sys
+from click.testing import CliRunner
+from atmp.cli.main import main
+done = []
+for args in json.load(sys.stdin):
+    result = CliRunner().invoke(main, args)
+    done.append({"args": args, "status": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+    if result.exit_code:
+        break
+json.dump(done, sys.stdout)
+"""
+
+
+def run_atmp_each(commands: list[list[str]], env: dict[str, str], *, timeout: float = 300) -> list[str]:
+    """Run each `atmp ARGS` of `commands` in turn in one process; return their stdouts.
+
+    For a test's set-up by the command line: Python and Django start once instead of once a
+    command (1.5–3 s each). Fails the test, showing the output, at the first that does not exit 0.
+    """
+    ran = subprocess.run(
+        [sys.executable, "-c", _EACH], input=json.dumps(commands), env=env, cwd=env["ATMP_HOME"],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if ran.returncode != 0:
+        pytest.fail(f"the atmp commands' process exited {ran.returncode}\nstderr:\n{ran.stderr[-4000:]}")
+    done = json.loads(ran.stdout)
+    for one in done:
+        if one["status"] != 0:
+            pytest.fail(
+                f"`atmp {' '.join(one['args'])}` exited {one['status']}\n"
+                f"stdout:\n{one['stdout'][-4000:]}\nstderr:\n{one['stderr'][-4000:]}"
+            )
+    assert len(done) == len(commands)
+    return [one["stdout"] for one in done]
+
+
 def verify_available() -> bool:
     """Return True once `atmp verify` has its implementation (atmp.ledger.verify)."""
     return importlib.util.find_spec("atmp.ledger.verify") is not None
@@ -302,6 +341,13 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def migrated_home(home: Path) -> None:
+    """Make `home` with a copy of the migrated SQLite database and no keys: what `atmp init` then does
+    is all but the migrations (made once a test process, `_migrated_sqlite`)."""
+    home.mkdir(parents=True)
+    _copy_sqlite(_migrated_sqlite(), home / "atmp.sqlite3")
+
+
 def sqlite_ledger(tmp_path: Path, **extra_env: str) -> Ledger:
     """Return an initialised ledger in a fresh SQLite file under tmp_path (ATMP_HOME)."""
     home = tmp_path / "atmp-home"
@@ -376,6 +422,13 @@ def _migrated_postgres() -> str:
     run_atmp(["init"], subprocess_env(home, f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"))
     atexit.register(shutil.rmtree, home.parent, True)
     return name
+
+
+@contextlib.contextmanager
+def migrated_postgres_database(prefix: str) -> Iterator[str]:
+    """Yield the name of a fresh copy of the migrated PostgreSQL database (no keys anywhere); drop it after."""
+    with postgres_database(prefix, template=_migrated_postgres()) as name:
+        yield name
 
 
 @contextlib.contextmanager

@@ -204,6 +204,9 @@ def test_stored_files_go_into_the_backup_and_come_back(tmp_path: Path) -> None:
 
 def test_files_stored_through_atmp_are_backed_up_restored_and_re_hashed(tmp_path: Path) -> None:
     ledger = sqlite_ledger(tmp_path)
+    # The demo's ~400 signatures each check a password: the quick hasher saves ~20 s of Argon2id
+    # (atmp.quick_hash_settings); what is checked here is the files, not the hashing.
+    ledger.env["DJANGO_SETTINGS_MODULE"] = "atmp.quick_hash_settings"
     run_atmp(["demo"], ledger.env)  # the demo attaches the Leiden site master file
     sop = tmp_path / "SOP-QA-001.txt"
     sop.write_text("Deviation handling, version 4\n")

@@ -461,6 +461,36 @@ def walk_examples(record_type: str) -> int:
     return COSTLY_WALK_EXAMPLES.get(record_type, WALK_EXAMPLES)
 
 
+# `make test`'s two passes share the random searches that use the test database (scripts/test.sh
+# sets ATMP_SEARCH_SHARE to 0 in the PostgreSQL pass, 1 in the SQLite one): each pass draws half of
+# the search's examples, from its own seed, so the two together draw as many different examples as
+# one pass did, each database half of them. A search's explicit @example cases still run in both
+# passes, on both databases. Run alone (`pytest`, `make soak`), a search draws all its examples.
+def shared_search(test: T) -> T:
+    """Make a Hypothesis test that uses the test database draw its pass's half of its examples.
+
+    Put it above the test's @settings and @given. Under a derandomized profile (CI's) each pass
+    replays a fixed sequence of its own; otherwise each pass draws at random, as any run does.
+    """
+    import math
+    import os
+
+    from hypothesis import seed, settings
+
+    share = os.environ.get("ATMP_SEARCH_SHARE", "all")
+    if share not in ("all", "0", "1"):
+        raise ValueError(f"ATMP_SEARCH_SHARE={share!r}: give all, 0 or 1")
+    if share == "all":
+        return test
+    wrapped: Any = test
+    # The test's own settings (deadline, health checks) stand; only the number of examples halves.
+    own = getattr(wrapped, "_hypothesis_internal_use_settings", None) or settings.default
+    wrapped._hypothesis_internal_use_settings = settings(own, max_examples=math.ceil(own.max_examples / 2))
+    if own.derandomize:
+        return seed(f"atmp-search-share-{share}")(test)
+    return test
+
+
 def _t() -> Any:
     from atmp.trace import factories
 

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.helpers import atmp_command, run_atmp, subprocess_env
+from tests.helpers import atmp_command, run_atmp, sqlite_ledger
 
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("ATMP_REQUIRE_BROWSER") == "1"
@@ -85,10 +85,11 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Start `atmp serve` on a fresh, demo-loaded ATMP_HOME; stop it at the end of the session."""
-    home = tmp_path_factory.mktemp("browser") / "atmp-home"
-    home.mkdir()
-    env = subprocess_env(home)
-    run_atmp(["init"], env)
+    # `atmp init` on a copy of the migrated database the subprocess tests share (made once a run);
+    # production's settings but for the password hasher: the demo checks a password for each of its
+    # ~400 signatures, ~20 s at production's Argon2id cost (atmp.quick_hash_settings says why).
+    ledger = sqlite_ledger(tmp_path_factory.mktemp("browser"), DJANGO_SETTINGS_MODULE="atmp.quick_hash_settings")
+    home, env = ledger.home, ledger.env
     run_atmp(["demo"], env)
     port = _free_port()
     server = subprocess.Popen(

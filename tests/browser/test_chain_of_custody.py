@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.browsing import PASSWORD, sign_in
-from tests.helpers import run_atmp
+from tests.helpers import run_atmp_each
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +20,10 @@ document.addEventListener("securitypolicyviolation", (e) => window.__cspViolatio
 """
 
 
-def _atmp(server, *args: str) -> dict:
-    done = run_atmp([*args, "--json"], server.env | {"ATMP_PASSWORD": PASSWORD})
-    return json.loads(done.stdout)
+def _atmp(server, *commands: list[str]) -> list[dict]:
+    """Run the `atmp` commands (each with --json) in one process as the demo's password; return their answers."""
+    outputs = run_atmp_each([[*args, "--json"] for args in commands], server.env | {"ATMP_PASSWORD": PASSWORD})
+    return [json.loads(out) for out in outputs]
 
 
 def _hand_over(page, giver: str, receiver: str, stage: str, place: str, to_party: str) -> None:
@@ -42,16 +43,19 @@ def _hand_over(page, giver: str, receiver: str, stage: str, place: str, to_party
 
 def test_a_product_is_followed_from_collection_to_the_bedside(page, server, artifacts, tmp_path):
     page.add_init_script(RECORD)
-    patient = _atmp(server, "trace", "person", "add", "--kind", "patient", "--site", "LEI", "--as", "olga")["coi"]
-    other = _atmp(server, "trace", "person", "add", "--kind", "patient", "--site", "LEI", "--as", "olga")["coi"]
-    _atmp(server, "trace", "material", "add", "APH-CUST", "--name", "Apheresis", "--type", "starting_material",
-          "--unit", "mL", "--storage", "2–8 °C", "--as", "rita")  # fmt: skip
-    _atmp(server, "trace", "material", "add", "CART-CUST", "--name", "CAR-T bag", "--type", "drug_product",
-          "--unit", "{bag}", "--storage", "≤ -150 °C", "--as", "rita")  # fmt: skip
-    _atmp(server, "trace", "lot", "receive", "APH-C1", "--material", "APH-CUST", "--site", "LEI", "--quantity", "200",
-          "--donor", patient, "--expiry", "2099-01-01", "--as", "olga")  # fmt: skip
-    _atmp(server, "trace", "ship", "SHP-C1", "--lot", "APH-C1", "--origin", "LUMC apheresis", "--destination",
-          "Leiden manufacturing", "--stage", "manufacturing", "--tracking", "1ZCUST0001", "--as", "olga")  # fmt: skip
+    people = _atmp(server, *[["trace", "person", "add", "--kind", "patient", "--site", "LEI", "--as", "olga"]] * 2)
+    patient, other = (person["coi"] for person in people)
+    _atmp(
+        server,
+        ["trace", "material", "add", "APH-CUST", "--name", "Apheresis", "--type", "starting_material",
+         "--unit", "mL", "--storage", "2–8 °C", "--as", "rita"],
+        ["trace", "material", "add", "CART-CUST", "--name", "CAR-T bag", "--type", "drug_product",
+         "--unit", "{bag}", "--storage", "≤ -150 °C", "--as", "rita"],
+        ["trace", "lot", "receive", "APH-C1", "--material", "APH-CUST", "--site", "LEI", "--quantity", "200",
+         "--donor", patient, "--expiry", "2099-01-01", "--as", "olga"],
+        ["trace", "ship", "SHP-C1", "--lot", "APH-C1", "--origin", "LUMC apheresis", "--destination",
+         "Leiden manufacturing", "--stage", "manufacturing", "--tracking", "1ZCUST0001", "--as", "olga"],
+    )  # fmt: skip
 
     # Collection → courier: the courier's scan names another patient: blocked, and a deviation opens.
     sign_in(page, "olga")
@@ -88,14 +92,17 @@ def test_a_product_is_followed_from_collection_to_the_bedside(page, server, arti
     page.screenshot(path=str(artifacts / "custody-shipment-chain.png"), full_page=True)
 
     # Made, released, shipped to the treatment centre.
-    _atmp(server, "trace", "lot", "release", "APH-C1", "--reason", "apheresis accepted", "--as", "alex")
-    _atmp(server, "trace", "lot", "receive", "CART-C1", "--material", "CART-CUST", "--site", "LEI", "--quantity", "1",
-          "--expiry", "2099-01-01", "--as", "olga")  # fmt: skip
-    _atmp(server, "trace", "use", "APH-C1", "CART-C1", "--quantity", "150", "--unit", "mL", "--as", "olga")
-    _atmp(server, "trace", "lot", "release", "CART-C1", "--reason", "QP certified", "--as", "alex")
-    _atmp(server, "trace", "ship", "SHP-T1", "--lot", "CART-C1", "--origin", "Leiden manufacturing",
-          "--destination", "LUMC pharmacy", "--stage", "treatment_centre", "--low", "-196", "--high", "-150",
-          "--as", "olga")  # fmt: skip
+    _atmp(
+        server,
+        ["trace", "lot", "release", "APH-C1", "--reason", "apheresis accepted", "--as", "alex"],
+        ["trace", "lot", "receive", "CART-C1", "--material", "CART-CUST", "--site", "LEI", "--quantity", "1",
+         "--expiry", "2099-01-01", "--as", "olga"],
+        ["trace", "use", "APH-C1", "CART-C1", "--quantity", "150", "--unit", "mL", "--as", "olga"],
+        ["trace", "lot", "release", "CART-C1", "--reason", "QP certified", "--as", "alex"],
+        ["trace", "ship", "SHP-T1", "--lot", "CART-C1", "--origin", "Leiden manufacturing",
+         "--destination", "LUMC pharmacy", "--stage", "treatment_centre", "--low", "-196", "--high", "-150",
+         "--as", "olga"],
+    )  # fmt: skip
     page.goto("/trace/shipments/SHP-T1/")
     _hand_over(page, "CART-C1", patient, "treatment_centre", "LUMC pharmacy", "LUMC pharmacy")
     page.wait_for_url("**/trace/shipments/SHP-T1/#chain")

@@ -13,12 +13,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+
+from tests.helpers import migrated_home, migrated_postgres_database
 
 SCRIPT = r"""
 import json, django
@@ -73,10 +74,10 @@ print(json.dumps(out))
 PG: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 
-def run_script(tmp_path: Path, database_url: str | None) -> dict:
+def run_script(home: Path, database_url: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ATMP_", "DJANGO_"))}
     env.update(
-        ATMP_HOME=str(tmp_path), ATMP_SECRET_KEY="verify-processes-test-key-0123456789abcdefghijklmnopqrstuv",
+        ATMP_HOME=str(home), ATMP_SECRET_KEY="verify-processes-test-key-0123456789abcdefghijklmnopqrstuv",
         DJANGO_SETTINGS_MODULE="atmp.settings",
     )  # fmt: skip
     if database_url:
@@ -95,8 +96,11 @@ def check(out: dict) -> None:
     assert len(out["ranges"]) == 2 and out["ranges"][0] > 3  # the pool ran, over several ranges, both times
 
 
+# Each starts from the migrated database the subprocess tests share (the script's migrate then has
+# nothing to do): the migrations are not what is checked.
 def test_worker_processes_report_what_one_process_reports_on_sqlite(tmp_path):
-    check(run_script(tmp_path, None))
+    migrated_home(tmp_path / "home")
+    check(run_script(tmp_path / "home", None))
 
 
 def _postgres_unreachable() -> str | None:
@@ -113,11 +117,5 @@ def test_worker_processes_report_what_one_process_reports_on_postgresql(tmp_path
         if os.environ.get("ATMP_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required but unreachable: {why}")
         pytest.skip(f"PostgreSQL unreachable: {why}")
-    name = f"atmp_verify_procs_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]  # generated name
-    try:
+    with migrated_postgres_database("atmp_verify_procs") as name:
         check(run_script(tmp_path, f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{name}"))
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]

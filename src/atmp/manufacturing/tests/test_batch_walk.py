@@ -14,7 +14,7 @@ from atmp.manufacturing import factories
 from atmp.manufacturing.models import BatchStep, StepProgress
 from atmp.manufacturing.selectors.batches import is_verified, live_entries, missing_entries, needs_verification
 from atmp.manufacturing.services import batch_entries, batch_materials, batch_steps, batches
-from atmp.testing import PASSWORD
+from atmp.testing import PASSWORD, shared_search
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,7 @@ def test_no_walk_skips_a_step_or_completes_one_with_entries_missing(qa_reviewer)
     mbr = factories.make_effective_mbr(actor=qa_reviewer)
     reached: set[str] = set()
 
+    @shared_search
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     # The whole life, in order, is always among the walks (so the coverage below never rests on chance).
     @example(

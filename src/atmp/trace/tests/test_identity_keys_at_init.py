@@ -5,14 +5,16 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-from tests.helpers import atmp_command, subprocess_env
+from tests.helpers import atmp_command, migrated_home, subprocess_env
 
 
 def init(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*atmp_command(), "init", "--json"], env=env, capture_output=True, text=True, timeout=300)
 
 
+# Each home starts from the migrated database the subprocess tests share (the keys are what is checked).
 def test_init_creates_both_identity_keys_once(tmp_path):
+    migrated_home(tmp_path / "home")
     env = subprocess_env(tmp_path / "home")
     first = init(env)
     assert first.returncode == 0, first.stderr
@@ -23,6 +25,7 @@ def test_init_creates_both_identity_keys_once(tmp_path):
 
 def test_init_will_not_make_a_new_key_for_a_database_that_holds_sealed_identities(tmp_path):
     home = tmp_path / "home"
+    migrated_home(home)
     env = subprocess_env(home)
     assert init(env).returncode == 0
     with sqlite3.connect(home / "atmp.sqlite3") as db:  # a sealed row, as a restored database would hold

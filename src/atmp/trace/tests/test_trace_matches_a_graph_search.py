@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from atmp.testing import shared_search
 from atmp.trace import factories
 from atmp.trace.selectors import genealogy
 
@@ -96,6 +97,7 @@ def kit(qa_reviewer, site):
 def test_every_trace_equals_a_breadth_first_search(kit):
     actor, site, material = kit
 
+    @shared_search
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(genealogies())
     def check(case):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from atmp import lists
 from atmp.lists import ChoiceFilter, Column, ListSpec, TextFilter
+from atmp.testing import shared_search
 
 pytestmark = pytest.mark.django_db
 MARK = "@paging.test"
@@ -89,6 +90,7 @@ def _walk(params: dict[str, str], *, backwards: bool = False) -> list[list[int]]
 
 @pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
 @pytest.mark.parametrize("sort", SORTS)
+@shared_search
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     people=st.lists(person, max_size=14),
@@ -108,6 +110,7 @@ def test_following_next_gives_the_sorted_filtered_selection_once(db, people, sor
 
 
 @pytest.mark.parametrize("sort", [*SORTS, *(f"-{s}" for s in SORTS)])
+@shared_search
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(person, min_size=1, max_size=12), limit=st.integers(1, 4))
 def test_following_previous_from_the_last_page_gives_the_same_rows_back(db, people, sort, limit):

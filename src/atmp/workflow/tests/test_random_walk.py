@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from atmp.ledger.errors import LedgerError
 from atmp.ledger.records import gmp_models
-from atmp.testing import PASSWORD, RECORD_FACTORIES, WALK_FACTORIES, make_user, walk_examples
+from atmp.testing import PASSWORD, RECORD_FACTORIES, WALK_FACTORIES, make_user, shared_search, walk_examples
 from atmp.workflow import engine
 from atmp.workflow.models import WorkflowRecord
 
@@ -41,6 +41,7 @@ def test_no_walk_reaches_an_undeclared_state_or_skips_a_rule(model, people):
     declared = [(name, who, True) for name in names[:-1] for who in PERSONAS]
     backwards = [(name, who, True) for name in reversed(names[:-1]) for who in PERSONAS]
 
+    @shared_search
     @settings(
         max_examples=walk_examples(model.record_type()),
         deadline=None,
