@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quality', '0004_coi_coordinator_role'),
+        ("quality", "0004_coi_coordinator_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='documentversion',
-            index=models.Index(fields=['assigned_role'], name='quality_docversion_role'),
+            model_name="documentversion",
+            index=models.Index(fields=["assigned_role"], name="quality_docversion_role"),
         ),
     ]

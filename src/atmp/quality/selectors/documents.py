@@ -362,12 +362,16 @@ def _count_pairs(site: Site | None, version_ids: list[int], moment: dt.datetime)
     once = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     # Most users hold one role at one place and are named by no requirement: their pairs are those
     # of their grant (role, site), the same for everyone who holds it. Those are counted per grant
-    # (~40 grants × their versions, not 500 users × 150 documents: building and deduplicating
-    # 53,000 pairs was most of the statement, bench/qms.py), and their training records are matched
-    # against their grant's versions. The other users' pairs are built one by one as _required does.
+    # (~20 grants × their versions, not 500 users × 150 documents: building and deduplicating
+    # 53,000 pairs was most of the statement, bench/qms.py), and their training records, grouped by
+    # grant and version first, are matched against their grant's versions. The other users' pairs are built one by one as _required does.
     # Each requirement carries the version in force of its document, so that the pairs are
     # (user, version) and a training record, unique per (user, version), counts a pair once.
     # A site's id is positive: 0 stands for "every site" where NULL cannot be compared.
+    # The users with several grants are chosen (few, and PostgreSQL estimates them so), not those with
+    # one: a CTE of `HAVING COUNT(*) = 1` is estimated at one row, and a loop nested over it took 20 s.
+    # The role requirements are filtered from the table in their own CTE, where `user_id IS NULL` is
+    # estimated from statistics (filtered from a CTE it was estimated at one row, with the same loop).
     sql = f"""
         WITH in_force (version_id, document_id) AS {once} (
             SELECT v.id, v.document_id FROM {version} v WHERE v.id IN ({in_force})
