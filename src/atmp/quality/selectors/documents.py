@@ -364,7 +364,8 @@ def _count_pairs(site: Site | None, version_ids: list[int], moment: dt.datetime)
     # of their grant (role, site), the same for everyone who holds it. Those are counted per grant
     # (~20 grants × their versions, not 500 users × 150 documents: building and deduplicating
     # 53,000 pairs was most of the statement, bench/qms.py), and their training records, grouped by
-    # grant and version first, are matched against their grant's versions. The other users' pairs are built one by one as _required does.
+    # grant and version first, are matched against their grant's versions. The other users' pairs
+    # are built one by one as _required does.
     # Each requirement carries the version in force of its document, so that the pairs are
     # (user, version) and a training record, unique per (user, version), counts a pair once.
     # A site's id is positive: 0 stands for "every site" where NULL cannot be compared.
