@@ -358,39 +358,86 @@ def _count_pairs(site: Site | None, version_ids: list[int], moment: dt.datetime)
     in_force = ", ".join(["%s"] * len(version_ids))
     # PostgreSQL inlines a CTE read once and cannot estimate the requirements naming a role (it
     # guessed 1 row for 810 and probed users and training records 53,000 times each: 0.2 s at a
-    # busy site); materialised, each part is computed once and the pairs meet the training
-    # records in one hash join. SQLite computes them once either way.
+    # busy site); materialised, each part is computed once. SQLite computes them once either way.
     once = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    # Most users hold one role at one place and are named by no requirement: their pairs are those
+    # of their grant (role, site), the same for everyone who holds it. Those are counted per grant
+    # (~20 grants × their versions, not 500 users × 150 documents: building and deduplicating
+    # 53,000 pairs was most of the statement, bench/qms.py), and their training records, grouped by
+    # grant and version first, are matched against their grant's versions. The other users' pairs
+    # are built one by one as _required does.
     # Each requirement carries the version in force of its document, so that the pairs are
     # (user, version) and a training record, unique per (user, version), counts a pair once.
+    # A site's id is positive: 0 stands for "every site" where NULL cannot be compared.
+    # The users with several grants are chosen (few, and PostgreSQL estimates them so), not those with
+    # one: a CTE of `HAVING COUNT(*) = 1` is estimated at one row, and a loop nested over it took 20 s.
+    # The role requirements are filtered from the table in their own CTE, where `user_id IS NULL` is
+    # estimated from statistics (filtered from a CTE it was estimated at one row, with the same loop).
     sql = f"""
-        WITH reqs (user_id, version_id, role, site_id) AS {once} (
-            SELECT q.user_id, v.id, q.role, q.site_id FROM ({reqs_sql}) q
-            JOIN {version} v ON v.document_id = q.document_id AND v.id IN ({in_force})
+        WITH in_force (version_id, document_id) AS {once} (
+            SELECT v.id, v.document_id FROM {version} v WHERE v.id IN ({in_force})
         ),
         users (user_id) AS {once} ({users_sql}),
         held (user_id, role, site_id) AS {once} ({held_sql}),
-        pairs (user_id, version_id) AS (
-            SELECT r.user_id, r.version_id FROM reqs r WHERE r.user_id IN (SELECT user_id FROM users)
-            UNION
-            SELECT h.user_id, r.version_id FROM reqs r
-            JOIN held h ON h.role = r.role AND (r.site_id IS NULL OR h.site_id IS NULL OR h.site_id = r.site_id)
-            WHERE r.user_id IS NULL
+        named (user_id, version_id) AS {once} (
+            SELECT q.user_id, f.version_id FROM ({reqs_sql}) q JOIN in_force f ON f.document_id = q.document_id
+            WHERE q.user_id IN (SELECT user_id FROM users)
         ),
-        trained (user_id, version_id) AS {once} (
-            SELECT t.user_id, t.document_version_id FROM {record} t
+        roles (version_id, role, site_id) AS {once} (
+            SELECT f.version_id, q.role, q.site_id FROM ({reqs_sql}) q JOIN in_force f ON f.document_id = q.document_id
+            WHERE q.user_id IS NULL
+        ),
+        several (user_id) AS {once} (
+            SELECT h.user_id FROM held h GROUP BY h.user_id HAVING COUNT(*) > 1
+            UNION
+            SELECT n.user_id FROM named n
+        ),
+        single (user_id, role, place) AS {once} (
+            SELECT h.user_id, h.role, COALESCE(h.site_id, 0) FROM held h
+            WHERE h.user_id NOT IN (SELECT user_id FROM several)
+        ),
+        grants (role, place, holders) AS {once} (
+            SELECT s.role, s.place, COUNT(*) FROM single s GROUP BY s.role, s.place
+        ),
+        granted (role, place, version_id) AS {once} (
+            SELECT DISTINCT g.role, g.place, r.version_id FROM grants g
+            JOIN roles r ON r.role = g.role AND (r.site_id IS NULL OR g.place = 0 OR g.place = r.site_id)
+        ),
+        theirs (user_id, role, site_id) AS {once} (
+            SELECT h.user_id, h.role, h.site_id FROM held h WHERE h.user_id IN (SELECT user_id FROM several)
+        ),
+        others (user_id, version_id) AS {once} (
+            SELECT n.user_id, n.version_id FROM named n
+            UNION
+            SELECT h.user_id, r.version_id FROM roles r
+            JOIN theirs h ON h.role = r.role AND (r.site_id IS NULL OR h.site_id IS NULL OR h.site_id = r.site_id)
+        ),
+        trained (role, place, version_id, holders) AS {once} (
+            SELECT s.role, s.place, t.document_version_id, COUNT(*) FROM {record} t
+            JOIN single s ON s.user_id = t.user_id
             WHERE t.document_version_id IN ({in_force}) AND NOT t.voided AND t.signed_at <= %s
+            GROUP BY s.role, s.place, t.document_version_id
         )
-        SELECT COUNT(*), COUNT(t.user_id)
-        FROM pairs p LEFT JOIN trained t ON t.user_id = p.user_id AND t.version_id = p.version_id
+        SELECT
+            (SELECT COALESCE(SUM(g.holders), 0) FROM grants g
+             JOIN granted d ON d.role = g.role AND d.place = g.place)
+            + (SELECT COUNT(*) FROM others),
+            (SELECT COALESCE(SUM(t.holders), 0) FROM trained t
+             JOIN granted d ON d.role = t.role AND d.place = t.place AND d.version_id = t.version_id)
+            + (SELECT COUNT(*) FROM others o WHERE EXISTS (
+                SELECT 1 FROM {record} t WHERE t.user_id = o.user_id AND t.document_version_id = o.version_id
+                AND NOT t.voided AND t.signed_at <= %s))
     """  # the names are the models' tables; every value is a parameter
+    moment_value = connection.ops.adapt_datetimefield_value(moment)
     params = [
-        *reqs_params,
         *version_ids,
         *users_params,
         *held_params,
+        *reqs_params,
+        *reqs_params,
         *version_ids,
-        connection.ops.adapt_datetimefield_value(moment),
+        moment_value,
+        moment_value,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -123,3 +123,36 @@ def test_compliance_is_the_plain_count_of_pairs(seed, qa_reviewer, qa_approver):
             assert training_compliance(site, at) == expected, (seed, site, at)
             assert training_matrix(site, at).compliance == expected, (seed, site, at)
         assert training_compliance(site) == plain_compliance(site, clock.now())
+
+
+def test_shared_grants_several_roles_and_named_users_count_each_pair_once(qa_reviewer, qa_approver):
+    # The count takes users who hold one role at one place by their grant (role, site), and builds the
+    # others' pairs one by one: both kinds, a pair required twice, and a grant held at every site.
+    site, other = make_site(actor=qa_approver), make_site(actor=qa_approver)
+    alike = [make_user("operator", password=PASSWORD, site=site) for _ in range(3)]  # one grant, three holders
+    everywhere = make_user("operator", password=PASSWORD, site=None)
+    twice = make_user("operator", password=PASSWORD, site=site)
+    give_role(twice, "operator", None)  # the same role again, at every site: its pairs once
+    both = make_user("qc_analyst", password=PASSWORD, site=site)
+    give_role(both, "operator", other)
+    named = make_user("operator", password=PASSWORD, site=site)
+    elsewhere = make_user("operator", password=PASSWORD, site=other)
+    docs = [make_document(actor=qa_reviewer, site=None) for _ in range(3)]
+    versions = [
+        make_effective_version(actor=qa_reviewer, approver=qa_approver, password=PASSWORD, document=d) for d in docs
+    ]
+    make_training_requirement(actor=qa_approver, document=docs[0], role="operator", site=None)
+    make_training_requirement(actor=qa_approver, document=docs[0], role="operator", site=site)  # required twice
+    make_training_requirement(actor=qa_approver, document=docs[1], role="qc_analyst", site=site)
+    make_training_requirement(actor=qa_approver, document=docs[1], user=named)
+    make_training_requirement(actor=qa_approver, document=docs[0], user=named)  # also by role: once
+    make_training_requirement(actor=qa_approver, document=docs[2], role="operator", site=other)
+    for person, version in [(alike[0], versions[0]), (alike[1], versions[0]), (everywhere, versions[2]),
+                            (twice, versions[0]), (both, versions[1]), (named, versions[1]),
+                            (elsewhere, versions[2]), (alike[2], versions[1])]:  # fmt: skip
+        documents.read_and_understood(actor=person, version=version, password=PASSWORD)
+    at = clock.now() + dt.timedelta(seconds=1)
+    for where in (None, site, other):
+        expected = plain_compliance(where, at)
+        assert training_compliance(where, at) == expected, where
+        assert training_matrix(where, at).compliance == expected, where
