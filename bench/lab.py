@@ -238,7 +238,9 @@ def worker(years: int, per_year: int, samples: int) -> dict[str, Any]:
 
     def on_year(year: int, product: Any) -> None:
         if year == 1:
-            early[year] = queries_of(page_getter(client, f"/lab/products/{product.code}/specifications/"))
+            get = page_getter(client, f"/lab/products/{product.code}/specifications/")
+            get()  # the session's first GET writes its last-request time: count the page's own reads
+            early[year] = queries_of(get)
         log(f"{backend()}: year {year} built")
 
     built = build_history(years, per_year, on_year=on_year)
