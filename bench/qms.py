@@ -851,7 +851,7 @@ def timed(run: Callable[[], Any], samples: int, budget_s: float) -> dict[str, An
     return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), "n": len(ms)}
 
 
-def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, Any]:
+def worker(scale: dict[str, int], samples: int, budget_s: float, freeze: bool = True) -> dict[str, Any]:
     """Generate the QMS and time the reads (inside a subprocess with a fresh database)."""
     from common import backend, init_database, setup_django
 
@@ -880,6 +880,11 @@ def worker(scale: dict[str, int], samples: int, budget_s: float) -> dict[str, An
     # timed read (the slow samples of the p95 before this).
     del gen
     gc.collect()
+    if freeze:
+        # As the server does at start-up (atmp.wsgi): what this process made so far is not walked again.
+        from atmp.wsgi import freeze_start_up_objects
+
+        freeze_start_up_objects()
 
     client = Client()
     answer = client.post("/login/", {"username": busy.username, "password": PASSWORD})
@@ -988,18 +993,23 @@ def main() -> int:
         "--budget", type=float, default=8.0, help="seconds per figure before sampling stops (≥ 5 samples)"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="time without gc.freeze() of what start-up made (atmp.wsgi does it)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     samples = args.samples or (15 if args.quick else 30)
     if args.worker:
-        print(json.dumps(worker(QUICK if args.quick else FULL, samples, args.budget)))
+        print(json.dumps(worker(QUICK if args.quick else FULL, samples, args.budget, freeze=not args.no_freeze)))
         return 0
     begin = time.perf_counter()
     done, complete = run_backends(
         __file__,
         "qms",
         args.backend,
-        ["--samples", str(samples), "--budget", str(args.budget)] + ["--quick"] * args.quick,
+        ["--samples", str(samples), "--budget", str(args.budget)]
+        + ["--quick"] * args.quick
+        + ["--no-freeze"] * args.no_freeze,
     )
     sys.stdout.write(table(done) + "\n")
     for r in done:
