@@ -57,7 +57,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import log, percentile, queries_of, run_backends
+from common import log, page_getter, percentile, queries_of, run_backends
 
 FULL = {
     "deviations": 100_000,
@@ -892,13 +892,7 @@ def worker(scale: dict[str, int], samples: int, budget_s: float, freeze: bool = 
         raise SystemExit(f"the busy user could not sign in: {answer.status_code}")
 
     def get(url: str) -> Callable[[], Any]:
-        def run() -> Any:
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url}: {response.status_code} {response.content[:300]!r}")
-            return response
-
-        return run
+        return page_getter(client, url)
 
     items = work_for(busy)
     common_filter = ("closed", "minor", lei)

@@ -288,14 +288,19 @@ def _seen(request: HttpRequest, number: str) -> Batch:
         raise NotFound(f"there is no batch {number!r}") from None
 
 
-def _job_document(job: Any) -> dict[str, Any]:
+def _job_documents(jobs: list[Any]) -> list[dict[str, Any]]:
     from atmp.manufacturing.models import PdfState
     from atmp.manufacturing.services import batch_pdfs
 
-    doc = batch_pdfs.document(job)
-    ready = job.state == PdfState.READY
-    doc["file"] = f"/api/v1/manufacturing/batches/{job.batch.number}/pdf-jobs/{job.pk}/file" if ready else None
-    return doc
+    docs = batch_pdfs.documents(jobs)
+    for job, doc in zip(jobs, docs, strict=True):
+        ready = job.state == PdfState.READY
+        doc["file"] = f"/api/v1/manufacturing/batches/{job.batch.number}/pdf-jobs/{job.pk}/file" if ready else None
+    return docs
+
+
+def _job_document(job: Any) -> dict[str, Any]:
+    return _job_documents([job])[0]
 
 
 @router.get(
@@ -308,7 +313,6 @@ def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
     """Return the batch record as PDF/A-3b, made now for a short batch; for a long one its prepared, up-to-date
     PDF, or 422 saying to ask for it with POST (404 for a batch that does not exist or that you may not see)."""
     from atmp.ledger.errors import RuleViolation
-    from atmp.manufacturing.models import PdfState
     from atmp.manufacturing.printed import batch_pdf, pdf_download
     from atmp.manufacturing.services import batch_pdfs
 
@@ -317,13 +321,13 @@ def get_batch_pdf(request: HttpRequest, number: BatchNumber) -> HttpResponse:
         response: HttpResponse = pdf_download(batch_pdf(user_of(request), found), found)
         return response
     job = batch_pdfs.latest(found)
-    if job is None or job.state != PdfState.READY or batch_pdfs.is_stale(job) or not batch_pdfs.path_of(job).is_file():
+    if job is None or not batch_pdfs.is_current(job):
         raise RuleViolation(
             f"batch {found.number} holds {batch_pdfs.record_count(found)} steps and entries, more than "
             f"{batch_pdfs.QUEUE_ABOVE}: ask for its PDF with POST …/batches/{found.number}/pdf "
             "and GET the file once ready"
         )
-    return _file(found, job)
+    return _file(job)
 
 
 @router.post(
@@ -352,7 +356,7 @@ def list_batch_pdfs(request: HttpRequest, number: BatchNumber) -> list[dict[str,
     """Return every request for the batch's PDF, newest first, with its state."""
     from atmp.manufacturing.services import batch_pdfs
 
-    return [_job_document(j) for j in batch_pdfs.jobs(_seen(request, number))]
+    return _job_documents(batch_pdfs.jobs(_seen(request, number)))
 
 
 def _job(request: HttpRequest, number: str, job_id: int) -> Any:
@@ -381,24 +385,15 @@ def get_batch_pdf_job(request: HttpRequest, number: BatchNumber, job_id: JobId) 
 @requires("records.view")
 def get_batch_pdf_file(request: HttpRequest, number: BatchNumber, job_id: JobId) -> HttpResponse:
     """Return a prepared PDF of the batch (422 while it is not ready, or when its file is gone)."""
-    from atmp.ledger.errors import RuleViolation
-    from atmp.manufacturing.models import PdfState
-    from atmp.manufacturing.services import batch_pdfs
-
-    job = _job(request, number, job_id)
-    if job.state != PdfState.READY:
-        raise RuleViolation(f"PDF job {job.pk} is {job.get_state_display()}, not ready")
-    if not batch_pdfs.path_of(job).is_file():
-        raise RuleViolation(f"the file of PDF job {job.pk} is no longer on the server: ask for a new one")
-    return _file(job.batch, job)
+    return _file(_job(request, number, job_id))
 
 
-def _file(batch: Batch, job: Any) -> HttpResponse:
+def _file(job: Any) -> HttpResponse:
     from atmp.manufacturing.services import batch_pdfs
     from atmp.printing.pdf import download
 
     # A few megabytes at most (ADR 0021): read whole, served as the PDF made in the request is.
-    response: HttpResponse = download(batch_pdfs.path_of(job).read_bytes(), batch_pdfs.file_name(job))
+    response: HttpResponse = download(batch_pdfs.ready_file(job).read_bytes(), batch_pdfs.file_name(job))
     return response
 
 

@@ -222,30 +222,36 @@ def pdf_queue(
       atmp manufacturing batch pdf-queue --copy 12 batch.pdf --as rita
     """
     setup_django()
-    import datetime as dt
     import shutil
 
     from atmp.accounts.errors import InvalidInput
-    from atmp.accounts.services import can_see
-    from atmp.manufacturing.models import BatchPdf, PdfState
+    from atmp.accounts.visibility import visible_records
+    from atmp.ledger import clock
+    from atmp.ledger.errors import RuleViolation
+    from atmp.manufacturing.models import Batch, BatchPdf
     from atmp.manufacturing.services import batch_pdfs
     from atmp.manufacturing.services.batches import find_batch
 
     user = reader(username)
     if run_now:
-        batch_pdfs.run_queued(dt.datetime.now(dt.UTC), limit=None)
-    rows = BatchPdf.objects.select_related("batch", "requested_by").order_by("-requested_at", "-pk")
+        batch_pdfs.run_queued(clock.now(), limit=None)
+    # Only the jobs of batches the user sees, chosen by the database before the newest 200 are taken.
+    rows = BatchPdf.objects.filter(batch__in=visible_records(user, Batch.objects.all())).select_related(
+        "batch", "requested_by"
+    )
+    rows = rows.order_by("-requested_at", "-pk")
     if number is not None:
         rows = rows.filter(batch=find_batch(number, user=user, field="--batch"))
     if copy_to is not None:
         job_id, target = copy_to
         job = rows.filter(pk=job_id).first()
-        if job is None or not can_see(user, job.batch):
+        if job is None:
             raise InvalidInput("--copy", f"there is no PDF job {job_id}")
-        if job.state != PdfState.READY or not batch_pdfs.path_of(job).is_file():
-            raise InvalidInput("--copy", f"PDF job {job_id} is {job.get_state_display()}, its file is not there")
-        shutil.copyfile(batch_pdfs.path_of(job), target)
-    shown = [batch_pdfs.document(j) for j in rows[:200] if can_see(user, j.batch)]
+        try:
+            shutil.copyfile(batch_pdfs.ready_file(job), target)
+        except RuleViolation as exc:
+            raise InvalidInput("--copy", str(exc)) from None
+    shown = batch_pdfs.documents(list(rows[:200]))
     emit(shown, as_json=as_json, text=lambda d: "\n".join(_job_line(x) for x in d) or "no PDF requests")
 
 

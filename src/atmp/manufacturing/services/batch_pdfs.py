@@ -19,6 +19,7 @@ from typing import Any
 from atmp import config
 from atmp.accounts.models import User
 from atmp.accounts.services import can_see
+from atmp.ledger import clock
 from atmp.ledger.errors import RuleViolation
 from atmp.manufacturing.models import Batch, BatchEntry, BatchPdf, BatchStep, PdfState
 
@@ -84,6 +85,21 @@ def is_stale(job: BatchPdf, newest: int | None = None) -> bool:
     return newest is not None and (job.last_seq is None or newest > job.last_seq)
 
 
+def is_current(job: BatchPdf, newest: int | None = None) -> bool:
+    """Return True when the job's PDF is ready, its file is there, and no entry has made it older than the record."""
+    return job.state == PdfState.READY and path_of(job).is_file() and not is_stale(job, newest)
+
+
+def ready_file(job: BatchPdf) -> Path:
+    """Return the file of a made PDF, or refuse naming why it cannot be had (not ready, or its file gone)."""
+    if job.state != PdfState.READY:
+        raise RuleViolation(f"PDF job {job.pk} is {job.get_state_display()}, not ready")
+    path = path_of(job)
+    if not path.is_file():
+        raise RuleViolation(f"the file of PDF job {job.pk} is no longer on the server: ask for a new one")
+    return path
+
+
 def ask(user: User, batch: Batch, *, now: dt.datetime | None = None) -> tuple[BatchPdf, bool]:
     """Queue the batch's PDF for the next tick; return the job and whether it is new.
 
@@ -96,11 +112,9 @@ def ask(user: User, batch: Batch, *, now: dt.datetime | None = None) -> tuple[Ba
             "its PDF is made at once, not queued"
         )
     found = latest(batch)
-    if found is not None and (
-        found.state in PENDING or (found.state == PdfState.READY and not is_stale(found) and path_of(found).is_file())
-    ):
+    if found is not None and (found.state in PENDING or is_current(found)):
         return found, False
-    job = BatchPdf.objects.create(batch=batch, requested_by=user, requested_at=now or dt.datetime.now(dt.UTC))
+    job = BatchPdf.objects.create(batch=batch, requested_by=user, requested_at=now or clock.now())
     log.info("batch %s: PDF asked for by %s (job %s)", batch.number, user.username, job.pk)
     return job, True
 
@@ -111,7 +125,7 @@ def run(job: BatchPdf, *, now: dt.datetime | None = None) -> BatchPdf:
     Claimed by one conditional update, so that the cron's tick and the server's ticker never render
     the same job twice.
     """
-    started = now or dt.datetime.now(dt.UTC)
+    started = now or clock.now()
     if (
         BatchPdf.objects.filter(pk=job.pk, state=PdfState.QUEUED).update(state=PdfState.RUNNING, started_at=started)
         != 1
@@ -126,7 +140,7 @@ def run(job: BatchPdf, *, now: dt.datetime | None = None) -> BatchPdf:
         job.state, job.error = PdfState.FAILED, _reason(exc)
     else:
         job.state = PdfState.READY
-    job.finished_at = dt.datetime.now(dt.UTC)
+    job.finished_at = clock.now()
     job.save()
     return job
 
@@ -175,6 +189,17 @@ def run_queued(now: dt.datetime, *, limit: int | None = PER_TICK) -> dict[str, A
         (made if done.state == PdfState.READY else failed).append(done.pk)
     left = BatchPdf.objects.filter(state=PdfState.QUEUED).count()
     return {"made": made, "failed": failed, "interrupted": interrupted, "queued": left}
+
+
+def documents(jobs: list[BatchPdf]) -> list[dict[str, Any]]:
+    """Return the jobs as `document` does, the newest entry of each batch read once, not once per job."""
+    from atmp.manufacturing.printed import newest_seq
+
+    newest: dict[int, int | None] = {}
+    for job in jobs:
+        if job.state == PdfState.READY and job.batch_id not in newest:
+            newest[job.batch_id] = newest_seq(job.batch)
+    return [document(job, newest=newest.get(job.batch_id)) for job in jobs]
 
 
 def document(job: BatchPdf, *, newest: int | None = None) -> dict[str, Any]:

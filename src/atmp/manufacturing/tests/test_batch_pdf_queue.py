@@ -196,6 +196,6 @@ def test_the_command_line_queues_lists_and_refuses_bad_input(batch, inspector, l
     copy = runner.invoke(
         main, ["manufacturing", "batch", "pdf-queue", "--copy", str(job["id"]), "x.pdf", "--as", "ines"]
     )
-    assert copy.exit_code == 2 and "is being prepared, its file is not there" in copy.stderr
+    assert copy.exit_code == 2 and "--copy: PDF job" in copy.stderr and "is being prepared, not ready" in copy.stderr
     helped = runner.invoke(main, ["manufacturing", "batch", "pdf-queue", "--help"])
     assert "atmp tick" in helped.output and "--run" in helped.output

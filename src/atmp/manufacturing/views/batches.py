@@ -108,7 +108,7 @@ def batch_page(request: HttpRequest, record_id: int) -> HttpResponse:
         ),
         "record_url": reverse("web:record", args=[found.record_type(), found.pk]),
         "trail": _trail_review(user, found),
-        "pdf": pdf_panel(found, count=len(steps) + sum(len(rows) for rows in by_step.values())),
+        "pdf": pdf_panel(found, parts=[*steps, *(e for rows in by_step.values() for e in rows)]),
         "form": form,
         "spec": bf.COMPLETE_BATCH,
         "open": status != 200,
@@ -162,34 +162,40 @@ def batch_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
 @requires("records.view")
 def batch_pdf_file(request: HttpRequest, record_id: int, job_id: int) -> HttpResponse:
     """Download a prepared PDF of the batch (404 unless it is ready and its file is there)."""
-    from atmp.manufacturing.models import BatchPdf, PdfState
+    from atmp.ledger.errors import RuleViolation
+    from atmp.manufacturing.models import BatchPdf
     from atmp.manufacturing.services import batch_pdfs
     from atmp.printing.pdf import download
 
     found = _find(request, record_id)
-    job = BatchPdf.objects.filter(pk=job_id, batch=found, state=PdfState.READY).first()
-    path = batch_pdfs.path_of(job) if job is not None else None
-    if job is None or path is None or not path.is_file():
+    job = BatchPdf.objects.filter(pk=job_id, batch=found).first()
+    try:
+        path = batch_pdfs.ready_file(job) if job is not None else None
+    except RuleViolation:
+        path = None
+    if job is None or path is None:
         raise Http404("there is no such PDF of this batch")
     response: HttpResponse = download(path.read_bytes(), batch_pdfs.file_name(job))
     return response
 
 
-def pdf_panel(batch: Batch, count: int | None = None) -> dict[str, Any]:
+def pdf_panel(batch: Batch, parts: list[Any] | None = None) -> dict[str, Any]:
     """Return what the batch page's PDF area shows: at once for a short record, else the latest job's state.
 
-    count: the batch's steps and entries, voided ones too, when the caller has read them already.
+    parts: the batch's steps and entries, voided ones too, when the caller has read them already.
     """
     from atmp.manufacturing.models import PdfState
+    from atmp.manufacturing.printed import newest_seq
     from atmp.manufacturing.services import batch_pdfs
     from atmp.web import display
 
-    count = batch_pdfs.record_count(batch) if count is None else count
+    count = batch_pdfs.record_count(batch) if parts is None else len(parts)
     panel: dict[str, Any] = {"long": count > batch_pdfs.QUEUE_ABOVE, "count": count, "limit": batch_pdfs.QUEUE_ABOVE}
     job = batch_pdfs.latest(batch) if panel["long"] else None
     if job is None:
         return panel
     zone = display.site_zone(batch)
+    present = job.state == PdfState.READY and batch_pdfs.path_of(job).is_file()
     panel |= {
         "job": job,
         "by": job.requested_by.full_name or job.requested_by.username,
@@ -198,9 +204,10 @@ def pdf_panel(batch: Batch, count: int | None = None) -> dict[str, Any]:
         "made_at": display.utc(job.finished_at),
         "pending": job.state in batch_pdfs.PENDING,
         "failed": job.state == PdfState.FAILED,
-        "ready": job.state == PdfState.READY and batch_pdfs.path_of(job).is_file(),
-        "missing": job.state == PdfState.READY and not batch_pdfs.path_of(job).is_file(),
-        "stale": batch_pdfs.is_stale(job),
+        "ready": present,
+        "missing": job.state == PdfState.READY and not present,
+        # The newest entry from the steps and entries the page has read, not a second read of their ids.
+        "stale": job.state == PdfState.READY and batch_pdfs.is_stale(job, newest_seq(batch, parts)),
     }
     return panel
 
